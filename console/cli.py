@@ -1,0 +1,217 @@
+"""``agent-console``: the console, and the commands that run and fill the central service.
+
+agent-console                      open the console (embedded demo service by default)
+agent-console serve                run the central service for a whole call centre
+agent-console seed                 fill a database with realistic Slovenian demo data
+agent-console token create         issue a bearer token for an agent, supervisor or admin
+agent-console migrate              bring a database's schema up to date
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+from console.config import Config, ConfigError, load_config
+
+EXAMPLES = """examples:
+  agent-console                                  the console on the embedded demo database
+  agent-console serve --db postgresql://ac:secret@db/agent_console --host 0.0.0.0
+  agent-console seed --db central.db --callers 2100000
+  agent-console token create --role agent --name "Maja Kranjc" --db central.db
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agent-console",
+        description="A keyboard-driven console for public-service call centres.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", help="configuration file (default: see config.toml)")
+    parser.add_argument("--server", help="URL of a central service (default: embedded)")
+    parser.add_argument("--token", help="bearer token for --server")
+    parser.add_argument("--language", choices=["sl", "en"], help="UI language")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("run", help="open the console (the default)")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the central service under uvicorn",
+        description="Run the central booking service for networked desks.",
+    )
+    serve.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, help="uvicorn worker processes (default 1)")
+
+    seed = commands.add_parser(
+        "seed",
+        help="fill a database with realistic demo data and print demo tokens",
+        description="Fill a database with UE Ljubljana offices and services, health "
+        "providers, callers with valid EMŠO and phone numbers, and free slots.",
+    )
+    seed.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    seed.add_argument("--callers", type=int, default=None, help="how many callers (default 20000)")
+    seed.add_argument("--days", type=int, default=None, help="working days of slots (default 30)")
+    seed.add_argument(
+        "--providers", type=int, default=None, help="scale health providers up to about this many"
+    )
+    seed.add_argument("--replace", action="store_true", help="delete existing data first")
+    seed.add_argument("--random-seed", type=int, default=2026, help="for reproducible data")
+
+    token = commands.add_parser("token", help="manage bearer tokens")
+    token_commands = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    create = token_commands.add_parser("create", help="create an agent and print its token once")
+    create.add_argument("--role", required=True, choices=["agent", "supervisor", "admin"])
+    create.add_argument("--name", required=True, help="the person's name, as shown to others")
+    create.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"agent-console: {exc}", file=sys.stderr)
+        return 2
+    handlers: dict[str | None, Callable[[argparse.Namespace, Config], int]] = {
+        None: _run,
+        "run": _run,
+        "serve": _serve,
+        "seed": _seed,
+        "token": _token,
+        "migrate": _migrate,
+    }
+    try:
+        return handlers[args.command](args, config)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _database(args: argparse.Namespace, config: Config) -> str:
+    return getattr(args, "db", None) or config.service_database
+
+
+def _run(args: argparse.Namespace, config: Config) -> int:
+    from console.app import run_console
+
+    return run_console(config, server=args.server, token=args.token, language=args.language)
+
+
+def _serve(args: argparse.Namespace, config: Config) -> int:
+    import uvicorn
+
+    from console.server.app import create_app
+    from console.server.db import database_url
+
+    database = _database(args, config)
+    host = args.host or config.service.host
+    port = args.port or config.service.port
+    workers = args.workers or config.service.workers
+    shown = database_url(database).split("@")[-1]
+    print(f"agent-console central service on http://{host}:{port}  (database: {shown})")
+    print(f"API description: http://{host}:{port}/docs  ·  stop with ctrl+c")
+    if workers > 1:
+        os.environ["AGENT_CONSOLE_DATABASE"] = database
+        if args.config:
+            os.environ["AGENT_CONSOLE_CONFIG"] = args.config
+        uvicorn.run(
+            "console.server.asgi:app_from_config",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+    else:
+        app = create_app(config.server_settings(database))
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    return 0
+
+
+def _seed(args: argparse.Namespace, config: Config) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from console.server.db import Database
+    from console.server.seed import SeedError, seed
+
+    console = Console(stderr=True)
+    database = Database.open(_database(args, config))
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        TextColumn("{task.completed:>10,}/{task.total:<10,}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = progress.add_task(label, total=max(total, 1))
+            progress.update(tasks[label], completed=done, total=max(total, 1))
+
+        try:
+            result = seed(
+                database,
+                callers=config.demo.callers if args.callers is None else args.callers,
+                days=config.demo.days if args.days is None else args.days,
+                providers_target=args.providers,
+                random_seed=args.random_seed,
+                replace=args.replace,
+                progress=report,
+            )
+        except SeedError as exc:
+            progress.stop()
+            console.print(f"[red]agent-console seed: {exc}[/red]")
+            return 1
+    elapsed = time.perf_counter() - started
+    print(
+        f"Seeded in {elapsed:.1f} s: {result.callers:,} callers, {result.locations} locations, "
+        f"{result.services} services, {result.providers} providers, {result.slots:,} slots."
+    )
+    print("Demo tokens (shown once; only their hashes are stored):")
+    for role, token in result.tokens.items():
+        print(f"  {role:<11} {token}")
+    return 0
+
+
+def _token(args: argparse.Namespace, config: Config) -> int:
+    from console.server.agents import create_agent
+    from console.server.db import Database
+    from console.server.migrate import upgrade
+
+    database = Database.open(_database(args, config))
+    upgrade(database.engine)
+    with database.write() as connection:
+        agent, token = create_agent(connection, args.name, args.role)
+    print(f"Created {agent.role.value} {agent.name!r} (id {agent.id}). Token, shown once:")
+    print(token)
+    return 0
+
+
+def _migrate(args: argparse.Namespace, config: Config) -> int:
+    from console.server.db import Database
+    from console.server.migrate import upgrade
+
+    upgrade(Database.open(_database(args, config)).engine)
+    print("Database schema is up to date.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

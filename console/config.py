@@ -1,0 +1,179 @@
+"""Configuration: ``config.toml`` plus environment overrides, checked strictly.
+
+Where the file is found, first match wins:
+
+1. ``--config PATH`` on the command line, or the ``AGENT_CONSOLE_CONFIG`` environment variable;
+2. ``config.toml`` in the current directory;
+3. ``config.toml`` in the user's config directory (``platformdirs``).
+
+No file at all is fine: every key has a default (the repository's ``config.toml`` lists them,
+each commented). Unknown keys are refused with a did-you-mean, so a typo never silently
+falls back to a default. Environment variables override the file:
+``AGENT_CONSOLE_SERVER_URL``, ``AGENT_CONSOLE_TOKEN``, ``AGENT_CONSOLE_DATA_DIR``,
+``AGENT_CONSOLE_DATABASE`` and ``AGENT_CONSOLE_LANGUAGE``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from console.domain.models import Disposition
+from console.server.settings import DEFAULT_DISPOSITIONS, ServerSettings
+
+APP_NAME = "agent-console"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which file, key and why."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSection(_Section):
+    url: str = ""
+    token: str = ""
+    timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+
+
+class ServiceSection(_Section):
+    database: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    hold_minutes: float = Field(default=3.0, gt=0, le=60)
+    workers: int = Field(default=1, ge=1, le=64)
+
+
+class DemoSection(_Section):
+    callers: int = Field(default=20_000, ge=0, le=3_000_000)
+    days: int = Field(default=30, ge=1, le=120)
+
+
+class UiSection(_Section):
+    language: Literal["sl", "en"] = "sl"
+    theme: str = "textual-dark"
+    search_delay_ms: int = Field(default=150, ge=0, le=2000)
+    slot_days: int = Field(default=14, ge=1, le=120)
+
+
+class KeysSection(_Section):
+    lookup: str = "f2"
+    slots: str = "f3"
+    bookings: str = "f4"
+    wrapup: str = "f9"
+
+
+class Config(_Section):
+    server: ServerSection = ServerSection()
+    service: ServiceSection = ServiceSection()
+    demo: DemoSection = DemoSection()
+    ui: UiSection = UiSection()
+    keys: KeysSection = KeysSection()
+    dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
+    data_dir: str = ""
+    source: str = Field(default="", exclude=True)
+
+    @property
+    def data_path(self) -> Path:
+        """Where the embedded database, the local cache and the outbox live."""
+        if self.data_dir:
+            return Path(self.data_dir).expanduser()
+        return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+    @property
+    def embedded(self) -> bool:
+        return not self.server.url
+
+    @property
+    def service_database(self) -> str:
+        return self.service.database or str(self.data_path / "central.db")
+
+    def server_settings(self, database: str | None = None) -> ServerSettings:
+        return ServerSettings(
+            database=database or self.service_database,
+            hold_minutes=self.service.hold_minutes,
+            dispositions=tuple(self.dispositions),
+        )
+
+
+def find_config_file(explicit: str | Path | None = None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    if env := os.environ.get("AGENT_CONSOLE_CONFIG"):
+        return Path(env)
+    here = Path.cwd() / "config.toml"
+    if here.is_file():
+        return here
+    user = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+    return user if user.is_file() else None
+
+
+def load_config(path: str | Path | None = None, *, environ: dict[str, str] | None = None) -> Config:
+    """Read, check and return the configuration (see the module docstring for the order)."""
+    environ = dict(os.environ if environ is None else environ)
+    file = find_config_file(path)
+    raw: dict = {}
+    if file is not None:
+        try:
+            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{file}: no such configuration file") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    _apply_environment(raw, environ)
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_explain(file, exc)) from None
+    return config.model_copy(update={"source": str(file) if file else ""})
+
+
+def _apply_environment(raw: dict, environ: dict[str, str]) -> None:
+    overrides = {
+        "AGENT_CONSOLE_SERVER_URL": ("server", "url"),
+        "AGENT_CONSOLE_TOKEN": ("server", "token"),
+        "AGENT_CONSOLE_DATABASE": ("service", "database"),
+        "AGENT_CONSOLE_LANGUAGE": ("ui", "language"),
+    }
+    for variable, (section, key) in overrides.items():
+        if variable in environ:
+            raw.setdefault(section, {})[key] = environ[variable]
+    if "AGENT_CONSOLE_DATA_DIR" in environ:
+        raw["data_dir"] = environ["AGENT_CONSOLE_DATA_DIR"]
+
+
+def _known_keys(model: type[BaseModel], location: tuple) -> list[str]:
+    current: type[BaseModel] | None = model
+    for part in location[:-1]:
+        field = current.model_fields.get(str(part)) if current else None
+        annotation = field.annotation if field else None
+        current = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
+    return list(current.model_fields) if current else []
+
+
+def _explain(file: Path | None, exc: ValidationError) -> str:
+    where = str(file) if file else "configuration"
+    lines = []
+    for error in exc.errors():
+        location = error["loc"]
+        key = ".".join(str(part) for part in location)
+        if error["type"] == "extra_forbidden":
+            known = _known_keys(Config, location)
+            guess = difflib.get_close_matches(str(location[-1]), known, n=1)
+            hint = f"; did you mean {guess[0]!r}?" if guess else f"; known keys: {', '.join(known)}"
+            lines.append(f"{where}: unknown key {key!r}{hint}")
+        else:
+            lines.append(f"{where}: {key}: {error['msg']}")
+    return "\n".join(lines)

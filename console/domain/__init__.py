@@ -1,0 +1,1 @@
+"""Domain: models, validators and the calendar; no UI, no storage."""

@@ -1,0 +1,34 @@
+"""Text folding for search: case- and diacritic-insensitive matching (``cesnik`` finds Česnik)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Letters that NFKD does not decompose into a base letter plus a combining mark.
+_EXTRA = str.maketrans(
+    {
+        "đ": "d",
+        "ł": "l",
+        "ø": "o",
+        "ħ": "h",
+        "ı": "i",
+        "æ": "ae",
+        "œ": "oe",
+        "þ": "th",
+    }
+)
+
+_DIGITS = frozenset("0123456789")
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip diacritics (č→c, đ→d, …) and collapse whitespace."""
+    lowered = text.casefold().translate(_EXTRA)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.split())
+
+
+def digits_only(text: str) -> str:
+    """Keep only the ASCII digits 0–9."""
+    return "".join(ch for ch in text if ch in _DIGITS)

@@ -1,0 +1,49 @@
+"""Agents and their bearer tokens (only a SHA-256 of each token is stored)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import Connection, insert, select
+
+from console.domain.models import Agent, Role
+from console.server import clock
+from console.server.schema import agents
+
+TOKEN_PREFIX = "ac_"
+
+
+def hash_token(token: str) -> str:
+    """Tokens are 32 random bytes, so a plain SHA-256 is enough (no salt, no slow hash)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_agent(
+    connection: Connection, name: str, role: Role | str, token: str | None = None
+) -> tuple[Agent, str]:
+    """Create an agent; return it with its token, which is shown once and never stored."""
+    role = Role(role)
+    token = token or TOKEN_PREFIX + secrets.token_urlsafe(32)
+    agent_id = connection.execute(
+        insert(agents)
+        .values(name=name, role=role.value, token_hash=hash_token(token), created_at=clock.now())
+        .returning(agents.c.id)
+    ).scalar_one()
+    return Agent(id=agent_id, name=name, role=role), token
+
+
+def agent_for_token(connection: Connection, token: str) -> Agent | None:
+    row = connection.execute(
+        select(agents.c.id, agents.c.name, agents.c.role).where(
+            agents.c.token_hash == hash_token(token), agents.c.active.is_(True)
+        )
+    ).first()
+    return Agent(id=row.id, name=row.name, role=Role(row.role)) if row else None
+
+
+def agent_names(connection: Connection, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = connection.execute(select(agents.c.id, agents.c.name).where(agents.c.id.in_(ids)))
+    return {row.id: row.name for row in rows}

@@ -1,0 +1,343 @@
+"""Callers: search by name, phone, EMŠO, ZZZS number or booking reference; create; update."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import (
+    Connection,
+    Integer,
+    column,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from console.domain.email import parse_email
+from console.domain.emso import emso_birth_date, is_emso_shaped, parse_emso
+from console.domain.errors import InvalidValue
+from console.domain.models import Agent, Caller, CallerIn, CallerPatch, CallerSummary, Phone
+from console.domain.phone import is_mobile, parse_phone, phone_query
+from console.domain.reference import is_reference_shaped, parse_reference
+from console.domain.text import digits_only, fold
+from console.domain.zzzs import is_zzzs_shaped, parse_zzzs
+from console.server import audit, changes, clock
+from console.server.errors import conflict, not_found, unprocessable
+from console.server.schema import bookings, caller_phones, callers
+
+MIN_NAME_QUERY = 2
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def query_kind(query: str) -> str:
+    """How a search box's text is read: reference, emso, zzzs, phone or name."""
+    stripped = query.strip()
+    digits = digits_only(stripped)
+    if is_reference_shaped(stripped) and not stripped.isdigit():
+        return "reference"
+    if stripped and len(digits) >= 6 and len(digits) >= len(re.sub(r"[\s()./+-]", "", stripped)):
+        if stripped.startswith(("+", "00")):
+            return "phone"
+        if is_emso_shaped(stripped):
+            return "emso"
+        if is_zzzs_shaped(stripped):
+            return "zzzs"
+        return "phone"
+    return "name"
+
+
+def search(connection: Connection, query: str, limit: int = 20) -> tuple[str, list[CallerSummary]]:
+    kind = query_kind(query)
+    if kind == "reference":
+        try:
+            code = parse_reference(query)
+        except InvalidValue:
+            # Shaped like a reference but the check character fails: maybe it is a name.
+            kind = "name"
+        else:
+            ids = select(bookings.c.caller_id).where(bookings.c.reference == code)
+            return kind, _summaries(connection, ids, kind, limit)
+    if kind == "emso":
+        ids = select(callers.c.id).where(callers.c.emso == digits_only(query))
+        return kind, _summaries(connection, ids, kind, limit)
+    if kind == "zzzs":
+        ids = select(callers.c.id).where(callers.c.zzzs_number == digits_only(query))
+        found = _summaries(connection, ids, kind, limit)
+        if found:
+            return kind, found
+        kind = "phone"  # nine digits may also be a phone number typed without the 0
+    if kind == "phone":
+        prefix = phone_query(query)
+        if prefix is None:
+            return kind, []
+        ids = (
+            select(caller_phones.c.caller_id)
+            .where(caller_phones.c.number >= prefix, caller_phones.c.number < _after(prefix))
+            .limit(limit * 4)
+        )
+        return kind, _summaries(connection, ids, kind, limit)
+    return "name", _search_names(connection, query, limit)
+
+
+def _after(prefix: str) -> str:
+    """The smallest string greater than every string that starts with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _search_names(connection: Connection, query: str, limit: int) -> list[CallerSummary]:
+    words = _WORD.findall(fold(query))
+    if not words or sum(len(w) for w in words) < MIN_NAME_QUERY:
+        return []
+    words = words[:4]
+    if connection.dialect.name == "sqlite":
+        match = " ".join(f'"{word}"*' for word in words)
+        matches = (
+            text("SELECT rowid AS id FROM callers_fts WHERE callers_fts MATCH :match")
+            .bindparams(match=match)
+            .columns(column("id", Integer))
+            .subquery()
+        )
+        return _summaries(connection, select(matches.c.id), "name", limit)
+    spaced = literal(" ") + callers.c.name_folded
+    conditions = []
+    for word in words:
+        conditions.append(callers.c.name_folded.like(f"%{word}%"))
+        conditions.append(spaced.like(f"% {word}%"))
+    ids = select(callers.c.id).where(*conditions)
+    return _summaries(connection, ids, "name", limit)
+
+
+def _summaries(connection: Connection, ids, kind: str, limit: int) -> list[CallerSummary]:  # type: ignore[no-untyped-def]
+    rows = connection.execute(
+        select(
+            callers.c.id,
+            callers.c.first_name,
+            callers.c.last_name,
+            callers.c.birth_date,
+            callers.c.emso,
+            callers.c.zzzs_number,
+        )
+        .where(callers.c.id.in_(ids))
+        .order_by(callers.c.name_folded, callers.c.id)
+        .limit(limit)
+    ).all()
+    phones = _phones_of(connection, [row.id for row in rows])
+    return [
+        CallerSummary(
+            id=row.id,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            birth_date=_iso(row.birth_date),
+            phones=[p.number for p in phones.get(row.id, [])],
+            emso=row.emso,
+            zzzs_number=row.zzzs_number,
+            matched_on=kind,
+        )
+        for row in rows
+    ]
+
+
+def _iso(value: date | str | None) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def _phones_of(connection: Connection, caller_ids: list[int]) -> dict[int, list[Phone]]:
+    found: dict[int, list[Phone]] = defaultdict(list)
+    if not caller_ids:
+        return found
+    rows = connection.execute(
+        select(caller_phones)
+        .where(caller_phones.c.caller_id.in_(caller_ids))
+        .order_by(caller_phones.c.caller_id, caller_phones.c.position)
+    )
+    for row in rows:
+        found[row.caller_id].append(Phone(number=row.number, label=row.label))
+    return found
+
+
+def get(connection: Connection, caller_id: int) -> Caller:
+    row = connection.execute(select(callers).where(callers.c.id == caller_id)).first()
+    if row is None:
+        raise not_found("caller", caller_id)
+    return Caller(
+        id=row.id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        phones=_phones_of(connection, [row.id]).get(row.id, []),
+        emso=row.emso,
+        zzzs_number=row.zzzs_number,
+        email=row.email,
+        language=row.language,
+        notes=row.notes,
+        flags=json.loads(row.flags),
+        birth_date=_iso(row.birth_date),
+        created_at=clock.from_db(row.created_at),
+        updated_at=clock.from_db(row.updated_at),
+    )
+
+
+def exists(connection: Connection, caller_id: int) -> bool:
+    return (
+        connection.execute(select(callers.c.id).where(callers.c.id == caller_id)).first()
+        is not None
+    )
+
+
+def name_folded(first_name: str, last_name: str) -> str:
+    return fold(f"{last_name} {first_name}")
+
+
+def _clean_fields(values: dict) -> dict:
+    """Validate and normalise what a form sent; raise InvalidValue naming the API's field."""
+    try:
+        return _clean(values)
+    except InvalidValue as exc:
+        raise InvalidValue(_API_FIELDS.get(exc.field, exc.field), exc.message) from None
+
+
+_API_FIELDS = {"zzzs": "zzzs_number", "phone": "phones"}
+
+
+def _clean(values: dict) -> dict:
+    cleaned = dict(values)
+    for name in ("first_name", "last_name"):
+        if name in cleaned:
+            cleaned[name] = " ".join(cleaned[name].split())
+            if not cleaned[name]:
+                raise InvalidValue(name, "Name must not be empty.")
+    if cleaned.get("emso"):
+        cleaned["emso"] = parse_emso(cleaned["emso"])
+        cleaned["birth_date"] = emso_birth_date(cleaned["emso"])
+    elif "emso" in cleaned:
+        cleaned["emso"] = None
+        cleaned["birth_date"] = None
+    if cleaned.get("zzzs_number"):
+        cleaned["zzzs_number"] = parse_zzzs(cleaned["zzzs_number"])
+    elif "zzzs_number" in cleaned:
+        cleaned["zzzs_number"] = None
+    if cleaned.get("email"):
+        cleaned["email"] = parse_email(cleaned["email"])
+    elif "email" in cleaned:
+        cleaned["email"] = None
+    if "phones" in cleaned and cleaned["phones"] is not None:
+        numbers: list[str] = []
+        for raw in cleaned["phones"]:
+            try:
+                number = parse_phone(raw)
+            except InvalidValue as exc:
+                raise InvalidValue("phones", f"Phone number {raw!r}: {exc.message}") from None
+            if number not in numbers:
+                numbers.append(number)
+        cleaned["phones"] = numbers
+    if "flags" in cleaned and cleaned["flags"] is not None:
+        cleaned["flags"] = json.dumps(sorted({f.strip() for f in cleaned["flags"] if f.strip()}))
+    return cleaned
+
+
+def _write_phones(connection: Connection, caller_id: int, numbers: list[str]) -> None:
+    connection.execute(delete(caller_phones).where(caller_phones.c.caller_id == caller_id))
+    if numbers:
+        connection.execute(
+            insert(caller_phones),
+            [
+                {
+                    "caller_id": caller_id,
+                    "number": number,
+                    "label": "mobile" if is_mobile(number) else "landline",
+                    "position": position,
+                }
+                for position, number in enumerate(numbers)
+            ],
+        )
+
+
+def _duplicate(connection: Connection, values: dict, exclude_id: int | None = None) -> None:
+    for column, label in (("emso", "EMŠO"), ("zzzs_number", "ZZZS number")):
+        value = values.get(column)
+        if not value:
+            continue
+        query = select(callers.c.id).where(callers.c[column] == value)
+        if exclude_id is not None:
+            query = query.where(callers.c.id != exclude_id)
+        other = connection.execute(query).scalar()
+        if other is not None:
+            raise conflict(
+                "caller_exists", f"Caller {other} already has this {label}; open that record."
+            )
+
+
+def create(
+    connection: Connection, agent: Agent, payload: CallerIn, call_id: int | None = None
+) -> int:
+    values = _clean_fields(payload.model_dump())
+    _duplicate(connection, values)
+    phones = values.pop("phones")
+    now = clock.now()
+    values.update(
+        name_folded=name_folded(values["first_name"], values["last_name"]),
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        caller_id = connection.execute(
+            insert(callers).values(**values).returning(callers.c.id)
+        ).scalar_one()
+    except IntegrityError:
+        raise conflict("caller_exists", "A caller with this EMŠO or ZZZS number exists.") from None
+    _write_phones(connection, caller_id, phones)
+    audit.record(
+        connection, agent, "create", "caller", caller_id, caller_id=caller_id, call_id=call_id
+    )
+    changes.record(connection, "caller", caller_id, "created", agent.id)
+    return caller_id
+
+
+def patch(
+    connection: Connection,
+    agent: Agent,
+    caller_id: int,
+    payload: CallerPatch,
+    call_id: int | None = None,
+) -> list[str]:
+    """Apply the fields that were sent; return the names of the fields that changed."""
+    sent = payload.model_dump(exclude_unset=True)
+    if not sent:
+        raise unprocessable("Nothing to change: send at least one field.")
+    current = get(connection, caller_id)
+    values = _clean_fields(sent)
+    _duplicate(connection, values, exclude_id=caller_id)
+    phones = values.pop("phones", None)
+    if phones is not None:
+        _write_phones(connection, caller_id, phones)
+    first = values.get("first_name", current.first_name)
+    last = values.get("last_name", current.last_name)
+    values["name_folded"] = name_folded(first, last)
+    values["updated_at"] = clock.now()
+    connection.execute(update(callers).where(callers.c.id == caller_id).values(**values))
+    fields = sorted(sent)
+    audit.record(
+        connection,
+        agent,
+        "update",
+        "caller",
+        caller_id,
+        caller_id=caller_id,
+        call_id=call_id,
+        detail=",".join(fields),
+    )
+    changes.record(connection, "caller", caller_id, "updated", agent.id, {"fields": fields})
+    return fields
+
+
+def count(connection: Connection) -> int:
+    return connection.execute(select(func.count()).select_from(callers)).scalar_one()

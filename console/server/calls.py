@@ -1,0 +1,141 @@
+"""Calls and their wrap-ups."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from console.domain.models import Agent, Call, CallDirection, Role, WrapUpIn
+from console.server import audit, changes, clock
+from console.server.agents import agent_names
+from console.server.errors import conflict, forbidden, not_found, unprocessable
+from console.server.schema import calls
+
+
+def to_model(row: Row, names: dict[int, str] | None = None) -> Call:
+    return Call(
+        id=row.id,
+        agent_id=row.agent_id,
+        agent_name=(names or {}).get(row.agent_id),
+        caller_id=row.caller_id,
+        direction=CallDirection(row.direction),
+        started_at=clock.from_db(row.started_at),
+        ended_at=clock.from_db(row.ended_at),
+        disposition=row.disposition,
+        notes=row.notes,
+        follow_up_at=clock.from_db(row.follow_up_at),
+        follow_up_note=row.follow_up_note,
+        after_call_work_seconds=row.after_call_work_seconds,
+        wrapped_at=clock.from_db(row.wrapped_at),
+    )
+
+
+def get_row(connection: Connection, call_id: int) -> Row:
+    row = connection.execute(select(calls).where(calls.c.id == call_id)).first()
+    if row is None:
+        raise not_found("call", call_id)
+    return row
+
+
+def get(connection: Connection, call_id: int) -> Call:
+    row = get_row(connection, call_id)
+    return to_model(row, agent_names(connection, {row.agent_id}))
+
+
+def start(
+    connection: Connection, agent: Agent, caller_id: int | None, direction: CallDirection
+) -> Call:
+    call_id = connection.execute(
+        insert(calls)
+        .values(
+            agent_id=agent.id,
+            caller_id=caller_id,
+            direction=direction.value,
+            started_at=clock.now(),
+        )
+        .returning(calls.c.id)
+    ).scalar_one()
+    audit.record(connection, agent, "create", "call", call_id, caller_id=caller_id, call_id=call_id)
+    changes.record(connection, "call", call_id, "started", agent.id, {"caller_id": caller_id})
+    return get(connection, call_id)
+
+
+def _own_open_call(connection: Connection, agent: Agent, call_id: int) -> Row:
+    row = get_row(connection, call_id)
+    if row.agent_id != agent.id and agent.role is not Role.ADMIN:
+        raise forbidden("This call belongs to another agent.")
+    if row.wrapped_at is not None:
+        raise conflict("call_wrapped", "This call is already wrapped up.")
+    return row
+
+
+def attach_caller(
+    connection: Connection, agent: Agent, call_id: int, caller_id: int | None
+) -> Call:
+    _own_open_call(connection, agent, call_id)
+    connection.execute(update(calls).where(calls.c.id == call_id).values(caller_id=caller_id))
+    audit.record(connection, agent, "update", "call", call_id, caller_id=caller_id, call_id=call_id)
+    changes.record(connection, "call", call_id, "updated", agent.id, {"caller_id": caller_id})
+    return get(connection, call_id)
+
+
+def wrap_up(
+    connection: Connection, agent: Agent, call_id: int, payload: WrapUpIn, codes: set[str]
+) -> Call:
+    row = _own_open_call(connection, agent, call_id)
+    if payload.disposition not in codes:
+        raise unprocessable(
+            f"Unknown disposition {payload.disposition!r}; use one of: {', '.join(sorted(codes))}.",
+            "disposition",
+        )
+    now = clock.now()
+    ended = clock.to_db(payload.ended_at) if payload.ended_at else (row.ended_at or now)
+    if ended < row.started_at:
+        raise unprocessable("The call cannot end before it started.", "ended_at")
+    follow_up = clock.to_db(payload.follow_up_at) if payload.follow_up_at else None
+    if follow_up is not None and follow_up < row.started_at:
+        raise unprocessable("A follow-up must be after the call.", "follow_up_at")
+    connection.execute(
+        update(calls)
+        .where(calls.c.id == call_id)
+        .values(
+            ended_at=ended,
+            disposition=payload.disposition,
+            notes=payload.notes,
+            follow_up_at=follow_up,
+            follow_up_note=payload.follow_up_note or None,
+            after_call_work_seconds=payload.after_call_work_seconds,
+            wrapped_at=now,
+        )
+    )
+    audit.record(
+        connection,
+        agent,
+        "wrapup",
+        "call",
+        call_id,
+        caller_id=row.caller_id,
+        call_id=call_id,
+        detail=payload.disposition,
+    )
+    changes.record(
+        connection,
+        "call",
+        call_id,
+        "wrapped",
+        agent.id,
+        {"caller_id": row.caller_id, "disposition": payload.disposition},
+    )
+    return get(connection, call_id)
+
+
+def recent(
+    connection: Connection, *, caller_id: int | None, agent_id: int | None, limit: int
+) -> list[Call]:
+    query = select(calls).order_by(calls.c.started_at.desc(), calls.c.id.desc()).limit(limit)
+    if caller_id is not None:
+        query = query.where(calls.c.caller_id == caller_id)
+    if agent_id is not None:
+        query = query.where(calls.c.agent_id == agent_id)
+    rows = connection.execute(query).all()
+    names = agent_names(connection, {row.agent_id for row in rows})
+    return [to_model(row, names) for row in rows]

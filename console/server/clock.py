@@ -1,0 +1,25 @@
+"""Naive-UTC times as stored, and their aware form on the wire."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def now() -> datetime:
+    """The current time as stored in the database: naive UTC, to the microsecond."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_db(value: datetime) -> datetime:
+    """An aware time (any zone) to naive UTC; a naive one is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_db(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # raw SQL on SQLite returns text
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,108 @@
+"""Bookings: confirm, list, cancel, reschedule."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response
+
+from console.domain.models import Booking, BookingIn, CancelIn, RescheduleIn
+from console.server import bookings, callers, idempotency
+from console.server.deps import AgentDep, CallIdDep, DatabaseDep, IdempotencyKey, WriterDep
+from console.server.errors import not_found
+
+router = APIRouter(prefix="/v1/bookings", tags=["bookings"])
+
+
+@router.post("", response_model=Booking, status_code=201)
+def create(
+    payload: BookingIn,
+    agent: WriterDep,
+    database: DatabaseDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> dict:
+    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+        booking = bookings.create(connection, agent, payload, idempotency_key)
+        return 201, booking.model_dump(mode="json")
+
+    status, body = idempotency.run(
+        database, agent, idempotency_key, "POST /v1/bookings", payload.model_dump(), effect
+    )
+    response.status_code = status
+    return body
+
+
+@router.get("", response_model=list[Booking])
+def list_for_caller(
+    _agent: AgentDep,
+    database: DatabaseDep,
+    caller: int = Query(..., description="caller id"),
+    include_past: bool = False,
+) -> list[Booking]:
+    with database.read() as connection:
+        if not callers.exists(connection, caller):
+            raise not_found("caller", caller)
+        return bookings.for_caller(connection, caller, include_past)
+
+
+@router.get("/{reference}", response_model=Booking)
+def read(reference: str, _agent: AgentDep, database: DatabaseDep) -> Booking:
+    with database.read() as connection:
+        return bookings.to_model(connection, bookings.get_row(connection, reference))
+
+
+@router.post("/{reference}/cancel", response_model=Booking)
+def cancel(
+    reference: str,
+    agent: WriterDep,
+    database: DatabaseDep,
+    call_id: CallIdDep,
+    payload: CancelIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> dict:
+    payload = payload or CancelIn()
+
+    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+        booking = bookings.cancel(
+            connection, agent, reference, payload.reason, payload.call_id or call_id
+        )
+        return 200, booking.model_dump(mode="json")
+
+    return idempotency.run(
+        database,
+        agent,
+        idempotency_key,
+        f"POST /v1/bookings/{reference}/cancel",
+        payload.model_dump(),
+        effect,
+    )[1]
+
+
+@router.post("/{reference}/reschedule", response_model=Booking, status_code=201)
+def reschedule(
+    reference: str,
+    payload: RescheduleIn,
+    agent: WriterDep,
+    database: DatabaseDep,
+    call_id: CallIdDep,
+    idempotency_key: IdempotencyKey = None,
+) -> dict:
+    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+        booking = bookings.reschedule(
+            connection,
+            agent,
+            reference,
+            payload.hold_id,
+            payload.slot_id,
+            payload.call_id or call_id,
+            idempotency_key,
+        )
+        return 201, booking.model_dump(mode="json")
+
+    return idempotency.run(
+        database,
+        agent,
+        idempotency_key,
+        f"POST /v1/bookings/{reference}/reschedule",
+        payload.model_dump(),
+        effect,
+    )[1]

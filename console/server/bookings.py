@@ -265,9 +265,9 @@ def reschedule(
     target = holds.get(connection, hold_id).slot_id if hold_id is not None else slot_id
     for locked in sorted({old.slot_id, target or old.slot_id}):  # one lock order: no deadlock
         holds.lock_slot(connection, locked)
-    new_slot = _claim_slot(connection, agent, hold_id, slot_id)
-    if new_slot.id == old.slot_id:
+    if target == old.slot_id:
         raise unprocessable("That is the slot already booked; pick a different one.", "slot_id")
+    new_slot = _claim_slot(connection, agent, hold_id, slot_id)
     new_id = _insert(
         connection,
         agent,

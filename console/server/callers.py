@@ -262,11 +262,11 @@ def _write_phones(connection: Connection, caller_id: int, numbers: list[str]) ->
 
 
 def _duplicate(connection: Connection, values: dict, exclude_id: int | None = None) -> None:
-    for column, label in (("emso", "EMŠO"), ("zzzs_number", "ZZZS number")):
-        value = values.get(column)
+    for name, label in (("emso", "EMŠO"), ("zzzs_number", "ZZZS number")):
+        value = values.get(name)
         if not value:
             continue
-        query = select(callers.c.id).where(callers.c[column] == value)
+        query = select(callers.c.id).where(callers.c[name] == value)
         if exclude_id is not None:
             query = query.where(callers.c.id != exclude_id)
         other = connection.execute(query).scalar()

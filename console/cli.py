@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--server", help="URL of a central service (default: embedded)")
     parser.add_argument("--token", help="bearer token for --server")
     parser.add_argument("--language", choices=["sl", "en"], help="UI language")
+    parser.add_argument("--role", choices=["agent", "supervisor"],
+                        help="embedded demo only: open as an agent (default) or a supervisor")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser("run", help="open the console (the default)")
@@ -106,7 +108,9 @@ def _database(args: argparse.Namespace, config: Config) -> str:
 def _run(args: argparse.Namespace, config: Config) -> int:
     from console.app import run_console
 
-    return run_console(config, server=args.server, token=args.token, language=args.language)
+    return run_console(
+        config, server=args.server, token=args.token, language=args.language, role=args.role
+    )
 
 
 def _serve(args: argparse.Namespace, config: Config) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -62,6 +63,8 @@ class UiSection(_Section):
     theme: str = "textual-dark"
     search_delay_ms: int = Field(default=150, ge=0, le=2000)
     slot_days: int = Field(default=14, ge=1, le=120)
+    timers: bool = True
+    today: date | None = None
 
 
 class KeysSection(_Section):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import support
 from sqlalchemy import update
 
-import support
 from console.server.schema import holds, slots
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+import support
 from sqlalchemy import func, select
 
-import support
 from console.domain.models import Role
 from console.server.agents import create_agent
 from console.server.db import Database

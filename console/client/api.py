@@ -1,0 +1,299 @@
+"""``CentralApi``: the console's async client for the central service.
+
+The same client talks to a networked ``agent-console serve`` over HTTP or to the embedded
+service in-process (httpx's ASGI transport): one code path, nothing mocked. Every failure
+arrives as one of two exceptions with a message an agent can read:
+
+- :class:`ApiRefused` — the server answered and said no (4xx/5xx): ``status``, ``error``,
+  ``message``, ``field``;
+- :class:`Unreachable` — no answer (connection refused, timeout, DNS): the console may go
+  offline.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, TypeAdapter
+
+from console.domain.models import (
+    Agent,
+    Booking,
+    Call,
+    CallDirection,
+    Caller,
+    CallerIn,
+    CallerPatch,
+    CallerSearch,
+    ChangePage,
+    Disposition,
+    Hold,
+    Location,
+    Provider,
+    Service,
+    SlotPage,
+    WrapUpIn,
+)
+
+T = TypeVar("T")
+
+
+class ApiError(Exception):
+    """Anything that went wrong talking to the central service."""
+
+    message: str
+
+
+class ApiRefused(ApiError):
+    """The server answered with an error."""
+
+    def __init__(self, status: int, error: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+        self.field = field
+
+
+class Unreachable(ApiError):
+    """The server could not be reached in time."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def new_idempotency_key() -> str:
+    return f"ac-{uuid.uuid4().hex}"
+
+
+class CentralApi:
+    """Typed calls for every endpoint of the central service's ``/v1`` API."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        self.base_url = base_url
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "agent-console"},
+        )
+        self.call_id: int | None = None
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        headers = {}
+        if self.call_id is not None:
+            headers["X-Call-Id"] = str(self.call_id)
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        if params:
+            params = {k: v for k, v in params.items() if v is not None}
+        try:
+            response = await self._client.request(
+                method, path, json=json, params=params, headers=headers
+            )
+        except httpx.TimeoutException:
+            raise Unreachable("The central service did not answer in time.") from None
+        except httpx.TransportError as exc:
+            raise Unreachable(f"Cannot reach the central service ({type(exc).__name__}).") from None
+        if response.status_code >= 400:
+            raise _refusal(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    async def _get(self, model: type[T] | Any, path: str, **params: Any) -> T:
+        return TypeAdapter(model).validate_python(
+            await self._request("GET", path, params=params)
+        )
+
+    @staticmethod
+    def _body(model: BaseModel) -> dict:
+        return model.model_dump(mode="json", exclude_unset=True)
+
+    # -- endpoints ------------------------------------------------------------------------
+
+    async def me(self) -> Agent:
+        return await self._get(Agent, "/v1/me")
+
+    async def health(self) -> bool:
+        await self._request("GET", "/health")
+        return True
+
+    async def services(self) -> list[Service]:
+        return await self._get(list[Service], "/v1/services")
+
+    async def locations(self, region: str | None = None) -> list[Location]:
+        return await self._get(list[Location], "/v1/locations", region=region)
+
+    async def providers(self, **filters: Any) -> list[Provider]:
+        return await self._get(list[Provider], "/v1/providers", **filters)
+
+    async def dispositions(self) -> list[Disposition]:
+        return await self._get(list[Disposition], "/v1/dispositions")
+
+    async def search_callers(self, query: str, limit: int = 20) -> CallerSearch:
+        return await self._get(CallerSearch, "/v1/callers", q=query, limit=limit)
+
+    async def caller(self, caller_id: int) -> Caller:
+        return await self._get(Caller, f"/v1/callers/{caller_id}")
+
+    async def create_caller(self, caller: CallerIn, idempotency_key: str | None = None) -> Caller:
+        data = await self._request(
+            "POST", "/v1/callers", json=self._body(caller),
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return Caller.model_validate(data)
+
+    async def update_caller(self, caller_id: int, patch: CallerPatch) -> Caller:
+        data = await self._request("PATCH", f"/v1/callers/{caller_id}", json=self._body(patch))
+        return Caller.model_validate(data)
+
+    async def slots(
+        self,
+        service_id: int,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        location_id: int | None = None,
+        region: str | None = None,
+        provider_id: int | None = None,
+        limit: int = 20,
+    ) -> SlotPage:
+        return await self._get(
+            SlotPage, "/v1/slots", service=service_id, location=location_id, region=region,
+            provider=provider_id, limit=limit,
+            **{"from": start.isoformat() if start else None,
+               "to": end.isoformat() if end else None},
+        )
+
+    async def hold(self, slot_id: int) -> Hold:
+        return Hold.model_validate(
+            await self._request("POST", "/v1/holds", json={"slot_id": slot_id})
+        )
+
+    async def release(self, hold_id: int) -> None:
+        await self._request("DELETE", f"/v1/holds/{hold_id}")
+
+    async def book(
+        self,
+        caller_id: int,
+        *,
+        hold_id: int | None = None,
+        slot_id: int | None = None,
+        call_id: int | None = None,
+        notes: str = "",
+        idempotency_key: str | None = None,
+    ) -> Booking:
+        body = {"caller_id": caller_id, "hold_id": hold_id, "slot_id": slot_id,
+                "call_id": call_id, "notes": notes}
+        data = await self._request(
+            "POST", "/v1/bookings", json=body,
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return Booking.model_validate(data)
+
+    async def bookings(self, caller_id: int, include_past: bool = False) -> list[Booking]:
+        return await self._get(
+            list[Booking], "/v1/bookings", caller=caller_id, include_past=include_past
+        )
+
+    async def booking(self, reference: str) -> Booking:
+        return await self._get(Booking, f"/v1/bookings/{reference}")
+
+    async def cancel(
+        self, reference: str, reason: str = "", idempotency_key: str | None = None
+    ) -> Booking:
+        data = await self._request(
+            "POST", f"/v1/bookings/{reference}/cancel",
+            json={"reason": reason, "call_id": self.call_id},
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return Booking.model_validate(data)
+
+    async def reschedule(
+        self,
+        reference: str,
+        *,
+        hold_id: int | None = None,
+        slot_id: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Booking:
+        data = await self._request(
+            "POST", f"/v1/bookings/{reference}/reschedule",
+            json={"hold_id": hold_id, "slot_id": slot_id, "call_id": self.call_id},
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return Booking.model_validate(data)
+
+    async def start_call(
+        self,
+        caller_id: int | None = None,
+        direction: CallDirection = CallDirection.INBOUND,
+        idempotency_key: str | None = None,
+    ) -> Call:
+        data = await self._request(
+            "POST", "/v1/calls", json={"caller_id": caller_id, "direction": direction.value},
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return Call.model_validate(data)
+
+    async def attach_caller(self, call_id: int, caller_id: int | None) -> Call:
+        data = await self._request("PATCH", f"/v1/calls/{call_id}", json={"caller_id": caller_id})
+        return Call.model_validate(data)
+
+    async def wrap_up(
+        self, call_id: int, wrap_up: WrapUpIn, idempotency_key: str | None = None
+    ) -> Call:
+        data = await self._request(
+            "POST", f"/v1/calls/{call_id}/wrapup", json=wrap_up.model_dump(mode="json"),
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return Call.model_validate(data)
+
+    async def calls(
+        self, caller_id: int | None = None, mine: bool = False, limit: int = 20
+    ) -> list[Call]:
+        return await self._get(
+            list[Call], "/v1/calls", caller=caller_id, mine=mine or None, limit=limit
+        )
+
+    async def changes(self, since: int, limit: int = 500) -> ChangePage:
+        return await self._get(ChangePage, "/v1/changes", since=since, limit=limit)
+
+
+def _refusal(response: httpx.Response) -> ApiRefused:
+    try:
+        body = response.json()
+        return ApiRefused(
+            response.status_code, body.get("error", "error"),
+            body.get("message") or response.reason_phrase, body.get("field"),
+        )
+    except ValueError:
+        return ApiRefused(
+            response.status_code, "error",
+            f"The central service answered {response.status_code} {response.reason_phrase}.",
+        )

@@ -1,0 +1,82 @@
+"""The embedded central service: the real FastAPI app in-process, on a local SQLite file.
+
+With no server URL configured, the console opens ``central.db`` in its data directory,
+migrates it, seeds demo data on first start, and talks to the app through httpx's ASGI
+transport. The desk's own token is created once and kept in ``desk-token`` (mode 0600).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from console.config import Config
+from console.domain.models import Role
+from console.server.agents import agent_for_token, create_agent
+from console.server.app import create_app
+from console.server.db import Database
+from console.server.migrate import upgrade
+from console.server.schema import locations
+
+EMBEDDED_BASE_URL = "http://embedded"
+TOKEN_FILE = "desk-token"
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass
+class EmbeddedService:
+    app: FastAPI
+    database: Database
+    token: str
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        return httpx.ASGITransport(app=self.app)
+
+
+def needs_seeding(database: Database) -> bool:
+    with database.read() as connection:
+        return connection.execute(select(func.count()).select_from(locations)).scalar_one() == 0
+
+
+def open_embedded(
+    config: Config,
+    *,
+    role: Role = Role.AGENT,
+    progress: ProgressCallback | None = None,
+) -> EmbeddedService:
+    """Open (migrating and, the first time, seeding) the embedded service. Slow the first
+    time: call it from a worker thread and pass ``progress`` to show a bar."""
+    database = Database.open(config.service_database)
+    upgrade(database.engine)
+    if needs_seeding(database):
+        from console.server.seed import seed
+
+        seed(database, callers=config.demo.callers, days=config.demo.days, progress=progress)
+    token = _desk_token(config.data_path, database, role)
+    app = create_app(config.server_settings(), database, migrate=False)
+    return EmbeddedService(app=app, database=database, token=token)
+
+
+def _desk_token(data_path: Path, database: Database, role: Role) -> str:
+    path = data_path / (TOKEN_FILE if role is Role.AGENT else f"{TOKEN_FILE}-{role.value}")
+    if path.is_file():
+        token = path.read_text().strip()
+        with database.read() as connection:
+            if agent_for_token(connection, token) is not None:
+                return token
+    name = os.environ.get("USER", "desk").capitalize()
+    with database.write() as connection:
+        _, token = create_agent(
+            connection, f"{name} (demo {role.value})", role
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token + "\n")
+    return token

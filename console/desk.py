@@ -1,0 +1,266 @@
+"""The agent's desk: what one call needs, as use cases the screens call.
+
+``Desk`` holds the state of the call in progress (the agent, the call, the caller, a held
+slot, a booking being rescheduled) and does the work through :class:`CentralApi`. It knows
+nothing of Textual: screens run its coroutines in workers and redraw from its state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from console.client.api import CentralApi, new_idempotency_key
+from console.domain.calendar import TZ
+from console.domain.models import (
+    Agent,
+    Booking,
+    Call,
+    Caller,
+    CallerIn,
+    CallerSearch,
+    Disposition,
+    Hold,
+    Location,
+    Role,
+    Service,
+    Slot,
+    WrapUpIn,
+)
+
+
+@dataclass
+class CallerCard:
+    """Everything the caller card shows, fetched in one go."""
+
+    caller: Caller
+    bookings: list[Booking]
+    calls: list[Call]
+
+
+@dataclass
+class Desk:
+    api: CentralApi
+    agent: Agent | None = None
+    services: list[Service] = field(default_factory=list)
+    locations: list[Location] = field(default_factory=list)
+    dispositions: list[Disposition] = field(default_factory=list)
+    call: Call | None = None
+    call_started: float | None = None  # time.monotonic() when the call began
+    call_ended: float | None = None  # when the agent began the wrap-up (after-call work)
+    caller: Caller | None = None
+    hold: Hold | None = None
+    rescheduling: Booking | None = None
+    last_booking: Booking | None = None
+    fixed_today: date | None = None  # config [ui] today: demos and tests pretend a date
+    _pending_keys: dict[str, str] = field(default_factory=dict)
+
+    def today(self) -> date:
+        """Today in Ljubljana (or the configured demo date)."""
+        return self.fixed_today or datetime.now(TZ).date()
+
+    # -- the session ----------------------------------------------------------------------
+
+    async def connect(self) -> Agent:
+        """Who am I, and the reference data every screen needs (fetched concurrently)."""
+        self.agent, self.services, self.locations, self.dispositions = await asyncio.gather(
+            self.api.me(), self.api.services(), self.api.locations(), self.api.dispositions()
+        )
+        return self.agent
+
+    @property
+    def read_only(self) -> bool:
+        return self.agent is not None and self.agent.role is Role.SUPERVISOR
+
+    @property
+    def regions(self) -> list[str]:
+        return sorted({location.region for location in self.locations})
+
+    def service(self, service_id: int) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def location(self, location_id: int) -> Location | None:
+        return next((loc for loc in self.locations if loc.id == location_id), None)
+
+    def _key(self, action: str) -> str:
+        """One idempotency key per intended write, kept until it succeeds: a retry after a
+        timeout reuses it, so the server applies the write once."""
+        return self._pending_keys.setdefault(action, new_idempotency_key())
+
+    def _done(self, action: str) -> None:
+        self._pending_keys.pop(action, None)
+
+    # -- the call -------------------------------------------------------------------------
+
+    def call_seconds(self, now: float | None = None) -> int | None:
+        if self.call_started is None:
+            return None
+        end = self.call_ended if self.call_ended is not None else (now or time.monotonic())
+        return int(end - self.call_started)
+
+    async def ensure_call(self) -> Call | None:
+        """Start a call if none is in progress (supervisors never start one)."""
+        if self.call is not None or self.read_only:
+            return self.call
+        self.call = await self.api.start_call(idempotency_key=self._key("start_call"))
+        self._done("start_call")
+        self.call_started = time.monotonic()
+        self.call_ended = None
+        self.api.call_id = self.call.id
+        return self.call
+
+    def end_call(self) -> None:
+        """The caller hung up: after-call work starts now."""
+        if self.call is not None and self.call_ended is None:
+            self.call_ended = time.monotonic()
+
+    async def wrap_up(
+        self,
+        disposition: str,
+        notes: str,
+        follow_up_at: datetime | None = None,
+        follow_up_note: str = "",
+    ) -> Call:
+        """Save the wrap-up, end the call, and clear the desk for the next one."""
+        if self.call is None:
+            raise RuntimeError("There is no call to wrap up.")
+        self.end_call()
+        assert self.call_ended is not None
+        payload = WrapUpIn(
+            disposition=disposition,
+            notes=notes,
+            follow_up_at=follow_up_at,
+            follow_up_note=follow_up_note,
+            after_call_work_seconds=int(time.monotonic() - self.call_ended),
+            ended_at=datetime.now(UTC) - _seconds(time.monotonic() - self.call_ended),
+        )
+        call = await self.api.wrap_up(self.call.id, payload, idempotency_key=self._key("wrap_up"))
+        self._done("wrap_up")
+        await self.release_hold()
+        self.reset()
+        return call
+
+    def reset(self) -> None:
+        self.call = None
+        self.call_started = None
+        self.call_ended = None
+        self.caller = None
+        self.hold = None
+        self.rescheduling = None
+        self.last_booking = None
+        self.api.call_id = None
+        self._pending_keys.clear()
+
+    # -- callers --------------------------------------------------------------------------
+
+    async def search(self, query: str) -> CallerSearch:
+        return await self.api.search_callers(query)
+
+    async def open_caller(self, caller_id: int) -> CallerCard:
+        """Load the caller card and make this the call's caller."""
+        caller, bookings, calls = await asyncio.gather(
+            self.api.caller(caller_id),
+            self.api.bookings(caller_id),
+            self.api.calls(caller_id=caller_id, limit=5),
+        )
+        await self._attach(caller)
+        return CallerCard(caller=caller, bookings=bookings, calls=calls)
+
+    async def create_caller(self, new: CallerIn) -> Caller:
+        caller = await self.api.create_caller(new, idempotency_key=self._key("create_caller"))
+        self._done("create_caller")
+        await self._attach(caller)
+        return caller
+
+    async def _attach(self, caller: Caller) -> None:
+        if self.caller is not None and self.caller.id != caller.id:
+            self.rescheduling = None
+        self.caller = caller
+        if self.call is not None and self.call.caller_id != caller.id and not self.read_only:
+            self.call = await self.api.attach_caller(self.call.id, caller.id)
+
+    async def bookings(self, include_past: bool = False) -> list[Booking]:
+        if self.caller is None:
+            return []
+        return await self.api.bookings(self.caller.id, include_past=include_past)
+
+    # -- slots and bookings ---------------------------------------------------------------
+
+    async def find_slots(
+        self,
+        service_id: int,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        region: str | None = None,
+        location_id: int | None = None,
+        limit: int = 30,
+    ) -> list[Slot]:
+        page = await self.api.slots(
+            service_id, start=start, end=end, region=region, location_id=location_id,
+            limit=limit,
+        )
+        return page.slots
+
+    async def hold_slot(self, slot_id: int) -> Hold:
+        """Hold a slot for this agent, letting go of any slot held before."""
+        if self.hold is not None and self.hold.slot_id != slot_id:
+            await self.release_hold()
+        self.hold = await self.api.hold(slot_id)
+        return self.hold
+
+    async def release_hold(self) -> None:
+        hold, self.hold = self.hold, None
+        if hold is not None:
+            try:
+                await self.api.release(hold.id)
+            except Exception:
+                pass
+
+    def hold_seconds_left(self) -> int | None:
+        if self.hold is None:
+            return None
+        return max(0, int((self.hold.expires_at - datetime.now(UTC)).total_seconds()))
+
+    async def confirm(self, notes: str = "") -> Booking:
+        """Book the held slot for the current caller, or move the booking being rescheduled
+        there. The hold is consumed either way."""
+        if self.hold is None:
+            raise RuntimeError("Hold a slot first.")
+        if self.rescheduling is not None:
+            booking = await self.api.reschedule(
+                self.rescheduling.reference, hold_id=self.hold.id,
+                idempotency_key=self._key(f"reschedule:{self.rescheduling.reference}"),
+            )
+            self._done(f"reschedule:{self.rescheduling.reference}")
+            self.rescheduling = None
+        else:
+            if self.caller is None:
+                raise RuntimeError("Find the caller first.")
+            booking = await self.api.book(
+                self.caller.id, hold_id=self.hold.id,
+                call_id=self.call.id if self.call else None, notes=notes,
+                idempotency_key=self._key(f"book:{self.hold.id}"),
+            )
+            self._done(f"book:{self.hold.id}")
+        self.hold = None
+        self.last_booking = booking
+        return booking
+
+    async def cancel(self, booking: Booking, reason: str = "") -> Booking:
+        cancelled = await self.api.cancel(
+            booking.reference, reason, idempotency_key=self._key(f"cancel:{booking.reference}")
+        )
+        self._done(f"cancel:{booking.reference}")
+        return cancelled
+
+    def start_reschedule(self, booking: Booking) -> None:
+        self.rescheduling = booking
+
+
+def _seconds(value: float):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    return timedelta(seconds=value)

@@ -1,0 +1,28 @@
+"""The first screen: connect to the central service (seeding the demo database the first time)
+with a progress bar, then hand over to the lookup screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Center, Middle
+from textual.screen import Screen
+from textual.widgets import Label, ProgressBar
+
+from console.i18n import _
+
+
+class StartupScreen(Screen):
+    def compose(self) -> ComposeResult:
+        with Middle(), Center():
+            yield Label(_("agent-console"), id="startup-title")
+            yield Label(_("Connecting to the central service…"), id="startup-step")
+            yield ProgressBar(total=None, show_eta=False, id="startup-progress")
+
+    def show_progress(self, label: str, done: int, total: int) -> None:
+        self.query_one("#startup-step", Label).update(_(label))
+        bar = self.query_one("#startup-progress", ProgressBar)
+        bar.update(total=max(total, 1), progress=done)
+
+    def show_failure(self, message: str) -> None:
+        self.query_one("#startup-step", Label).update(message)
+        self.query_one("#startup-progress", ProgressBar).display = False

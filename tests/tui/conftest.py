@@ -1,0 +1,88 @@
+"""The console under test: the real app over the embedded service on a seeded SQLite file.
+
+The demo database is seeded once per session on a fixed date (``TODAY``, a Monday in 2030)
+and copied for each test, so tests and screenshots never depend on the real date. Three
+callers are added with known details for tests to look up.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from console.app import AgentConsole
+from console.config import Config, DemoSection, UiSection
+from console.domain.models import Agent, CallerIn, Role
+from console.server import callers
+from console.server.db import Database
+from console.server.migrate import upgrade
+from console.server.seed import seed
+
+TODAY = date(2030, 3, 4)  # a Monday
+SIZE = (120, 36)
+
+KNOWN_CALLERS = {
+    "janez": CallerIn(first_name="Janez", last_name="Kovač", emso="0101990500003",
+                      phones=["041 234 567"], zzzs_number="123456789"),
+    "spela": CallerIn(first_name="Špela", last_name="Česnik", phones=["+386 31 555 111"],
+                      flags=["interpreter"], notes="Prefers mornings."),
+    "marija": CallerIn(first_name="Marija", last_name="Novak", phones=["01 234 56 78"]),
+}
+
+
+@pytest.fixture(scope="session")
+def seeded_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("seeded")
+    database = Database.open(data / "central.db")
+    upgrade(database.engine)
+    seed(database, callers=300, days=10, start=TODAY, random_seed=7)
+    with database.write() as connection:
+        system = Agent(id=0, name="tests", role=Role.ADMIN)
+        for new in KNOWN_CALLERS.values():
+            callers.create(connection, system, new)
+    database.dispose()
+    return data
+
+
+@pytest.fixture
+def data_dir(seeded_data_dir: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "desk"
+    shutil.copytree(seeded_data_dir, target)
+    return target
+
+
+@pytest.fixture
+def make_app(data_dir: Path) -> Callable[..., AgentConsole]:
+    """``make_app(language="sl", role="agent")``: a console on this test's copy of the data."""
+
+    def make(language: str = "sl", role: str = "agent", **ui: object) -> AgentConsole:
+        config = Config(
+            data_dir=str(data_dir),
+            demo=DemoSection(callers=300, days=10),
+            ui=UiSection(language=language, timers=False, today=TODAY, search_delay_ms=0, **ui),
+        )
+        return AgentConsole(config, role=Role(role))
+
+    return make
+
+
+async def wait_ready(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the console has connected and shows the lookup screen."""
+    from console.screens.lookup import LookupScreen
+
+    app = pilot.app
+    for _ in range(200):
+        if app.desk is not None and isinstance(app.screen, LookupScreen):
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"console did not become ready; screen is {app.screen!r}")
+
+
+@pytest.fixture
+def ready() -> Callable:
+    return wait_ready

@@ -1,0 +1,30 @@
+"""The console starts on the embedded service and shows the status bar."""
+
+from __future__ import annotations
+
+from console.domain.models import Role
+
+
+async def test_starts_on_the_embedded_service_and_starts_a_call_with_f2(make_app, ready) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        assert app.desk.agent.role is Role.AGENT
+        assert app.connection_state == "online"
+        assert {s.code for s in app.desk.services} >= {"ue-id-card"}
+        await pilot.press("f2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.desk.call is not None
+
+
+async def test_a_supervisor_starts_no_call_and_sees_read_only(make_app, ready) -> None:
+    app = make_app(role="supervisor")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        assert app.desk.read_only
+        await pilot.press("f2")
+        await app.workers.wait_for_complete()
+        assert app.desk.call is None
+        bar = app.screen.query_one("StatusBar")
+        assert "READ-ONLY" in str(bar.render()) or "SAMO BRANJE" in str(bar.render())

@@ -35,8 +35,11 @@ class AgentConsole(App):
     """agent-console: find the caller, book a slot, wrap up the call."""
 
     TITLE = "agent-console"
-    CSS_PATH = [  # noqa: RUF012 - Textual reads it as a class attribute
-        "app.tcss", "styles/lookup.tcss", "styles/slots.tcss", "styles/bookings.tcss",
+    CSS_PATH = [
+        "app.tcss",
+        "styles/lookup.tcss",
+        "styles/slots.tcss",
+        "styles/bookings.tcss",
         "styles/wrapup.tcss",
     ]
     MODES = {
@@ -46,14 +49,38 @@ class AgentConsole(App):
         "wrapup": WrapUpScreen,
     }
     BINDINGS = [
-        Binding("f2", "show_lookup", "Caller", id="lookup", priority=True,
-                tooltip="Find the caller; starts a call when none is active"),
-        Binding("f3", "show_slots", "Slots", id="slots", priority=True,
-                tooltip="Search free slots for the current caller"),
-        Binding("f4", "show_bookings", "Bookings", id="bookings", priority=True,
-                tooltip="The current caller's bookings: cancel, reschedule"),
-        Binding("f9", "show_wrapup", "Wrap-up", id="wrapup", priority=True,
-                tooltip="Disposition, notes, follow-up; ends the call"),
+        Binding(
+            "f2",
+            "show_lookup",
+            "Caller",
+            id="lookup",
+            priority=True,
+            tooltip="Find the caller; starts a call when none is active",
+        ),
+        Binding(
+            "f3",
+            "show_slots",
+            "Slots",
+            id="slots",
+            priority=True,
+            tooltip="Search free slots for the current caller",
+        ),
+        Binding(
+            "f4",
+            "show_bookings",
+            "Bookings",
+            id="bookings",
+            priority=True,
+            tooltip="The current caller's bookings: cancel, reschedule",
+        ),
+        Binding(
+            "f9",
+            "show_wrapup",
+            "Wrap-up",
+            id="wrapup",
+            priority=True,
+            tooltip="Disposition, notes, follow-up; ends the call",
+        ),
         # Fallbacks for terminals and multiplexers that swallow function keys.
         Binding("alt+1", "show_lookup", show=False, priority=True),
         Binding("alt+2", "show_slots", show=False, priority=True),
@@ -79,10 +106,14 @@ class AgentConsole(App):
         self.theme = config.ui.theme
         self._given_api = api
         self.desk: Desk | None = None  # type: ignore[assignment]
-        self.set_keymap({
-            "lookup": config.keys.lookup, "slots": config.keys.slots,
-            "bookings": config.keys.bookings, "wrapup": config.keys.wrapup,
-        })
+        self.set_keymap(
+            {
+                "lookup": config.keys.lookup,
+                "slots": config.keys.slots,
+                "bookings": config.keys.bookings,
+                "wrapup": config.keys.wrapup,
+            }
+        )
 
     # -- start ----------------------------------------------------------------------------
 
@@ -104,13 +135,20 @@ class AgentConsole(App):
         if self.config.embedded:
             service = await self._open_embedded().wait()
             return CentralApi(
-                "http://embedded", service.token, transport=service.transport(),
+                "http://embedded",
+                service.token,
+                transport=service.transport(),
                 timeout=max(timeout, 30.0),
             )
         if not self.config.server.token:
-            raise ApiRefused(401, "no_token", _(
-                "No token for the central service: set [server] token in config.toml, "
-                "AGENT_CONSOLE_TOKEN, or --token."))
+            raise ApiRefused(
+                401,
+                "no_token",
+                _(
+                    "No token for the central service: set [server] token in config.toml, "
+                    "AGENT_CONSOLE_TOKEN, or --token."
+                ),
+            )
         return CentralApi(self.config.server.url, self.config.server.token, timeout=timeout)
 
     @work(thread=True, exit_on_error=False)
@@ -186,12 +224,15 @@ class AgentConsole(App):
         if not self._desk_ready():
             return
         yield SystemCommand(_("Caller lookup"), _("Find the caller (F2)"), self.action_show_lookup)
-        yield SystemCommand(_("Slot search"), _("Free slots for the caller (F3)"),
-                            self.action_show_slots)
-        yield SystemCommand(_("Bookings"), _("The caller's bookings (F4)"),
-                            self.action_show_bookings)
-        yield SystemCommand(_("Wrap-up"), _("End the call with notes (F9)"),
-                            self.action_show_wrapup)
+        yield SystemCommand(
+            _("Slot search"), _("Free slots for the caller (F3)"), self.action_show_slots
+        )
+        yield SystemCommand(
+            _("Bookings"), _("The caller's bookings (F4)"), self.action_show_bookings
+        )
+        yield SystemCommand(
+            _("Wrap-up"), _("End the call with notes (F9)"), self.action_show_wrapup
+        )
 
     async def on_unmount(self) -> None:
         if self.desk is not None:

@@ -36,8 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--server", help="URL of a central service (default: embedded)")
     parser.add_argument("--token", help="bearer token for --server")
     parser.add_argument("--language", choices=["sl", "en"], help="UI language")
-    parser.add_argument("--role", choices=["agent", "supervisor"],
-                        help="embedded demo only: open as an agent (default) or a supervisor")
+    parser.add_argument(
+        "--role",
+        choices=["agent", "supervisor"],
+        help="embedded demo only: open as an agent (default) or a supervisor",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser("run", help="open the console (the default)")

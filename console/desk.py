@@ -8,6 +8,7 @@ nothing of Textual: screens run its coroutines in workers and redraw from its st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -199,7 +200,11 @@ class Desk:
         limit: int = 30,
     ) -> list[Slot]:
         page = await self.api.slots(
-            service_id, start=start, end=end, region=region, location_id=location_id,
+            service_id,
+            start=start,
+            end=end,
+            region=region,
+            location_id=location_id,
             limit=limit,
         )
         return page.slots
@@ -214,10 +219,8 @@ class Desk:
     async def release_hold(self) -> None:
         hold, self.hold = self.hold, None
         if hold is not None:
-            try:
+            with contextlib.suppress(Exception):
                 await self.api.release(hold.id)
-            except Exception:
-                pass
 
     def hold_seconds_left(self) -> int | None:
         if self.hold is None:
@@ -231,7 +234,8 @@ class Desk:
             raise RuntimeError("Hold a slot first.")
         if self.rescheduling is not None:
             booking = await self.api.reschedule(
-                self.rescheduling.reference, hold_id=self.hold.id,
+                self.rescheduling.reference,
+                hold_id=self.hold.id,
                 idempotency_key=self._key(f"reschedule:{self.rescheduling.reference}"),
             )
             self._done(f"reschedule:{self.rescheduling.reference}")
@@ -240,8 +244,10 @@ class Desk:
             if self.caller is None:
                 raise RuntimeError("Find the caller first.")
             booking = await self.api.book(
-                self.caller.id, hold_id=self.hold.id,
-                call_id=self.call.id if self.call else None, notes=notes,
+                self.caller.id,
+                hold_id=self.hold.id,
+                call_id=self.call.id if self.call else None,
+                notes=notes,
                 idempotency_key=self._key(f"book:{self.hold.id}"),
             )
             self._done(f"book:{self.hold.id}")

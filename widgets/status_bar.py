@@ -65,8 +65,10 @@ class StatusBar(Static):
             if left is not None and not timers:
                 left = 180
             if left is not None:
-                line.append(f"   {_('Hold')} {clock_text(left)}",
-                            style="bold yellow" if left > 30 else "bold red")
+                line.append(
+                    f"   {_('Hold')} {clock_text(left)}",
+                    style="bold yellow" if left > 30 else "bold red",
+                )
             if desk.read_only:
                 line.append("   ")
                 line.append(f" {_('READ-ONLY')} ", style="bold white on dark_red")

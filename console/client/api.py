@@ -126,9 +126,7 @@ class CentralApi:
         return response.json()
 
     async def _get(self, model: type[T] | Any, path: str, **params: Any) -> T:
-        return TypeAdapter(model).validate_python(
-            await self._request("GET", path, params=params)
-        )
+        return TypeAdapter(model).validate_python(await self._request("GET", path, params=params))
 
     @staticmethod
     def _body(model: BaseModel) -> dict:
@@ -163,7 +161,9 @@ class CentralApi:
 
     async def create_caller(self, caller: CallerIn, idempotency_key: str | None = None) -> Caller:
         data = await self._request(
-            "POST", "/v1/callers", json=self._body(caller),
+            "POST",
+            "/v1/callers",
+            json=self._body(caller),
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return Caller.model_validate(data)
@@ -184,10 +184,17 @@ class CentralApi:
         limit: int = 20,
     ) -> SlotPage:
         return await self._get(
-            SlotPage, "/v1/slots", service=service_id, location=location_id, region=region,
-            provider=provider_id, limit=limit,
-            **{"from": start.isoformat() if start else None,
-               "to": end.isoformat() if end else None},
+            SlotPage,
+            "/v1/slots",
+            service=service_id,
+            location=location_id,
+            region=region,
+            provider=provider_id,
+            limit=limit,
+            **{
+                "from": start.isoformat() if start else None,
+                "to": end.isoformat() if end else None,
+            },
         )
 
     async def hold(self, slot_id: int) -> Hold:
@@ -208,10 +215,17 @@ class CentralApi:
         notes: str = "",
         idempotency_key: str | None = None,
     ) -> Booking:
-        body = {"caller_id": caller_id, "hold_id": hold_id, "slot_id": slot_id,
-                "call_id": call_id, "notes": notes}
+        body = {
+            "caller_id": caller_id,
+            "hold_id": hold_id,
+            "slot_id": slot_id,
+            "call_id": call_id,
+            "notes": notes,
+        }
         data = await self._request(
-            "POST", "/v1/bookings", json=body,
+            "POST",
+            "/v1/bookings",
+            json=body,
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return Booking.model_validate(data)
@@ -228,7 +242,8 @@ class CentralApi:
         self, reference: str, reason: str = "", idempotency_key: str | None = None
     ) -> Booking:
         data = await self._request(
-            "POST", f"/v1/bookings/{reference}/cancel",
+            "POST",
+            f"/v1/bookings/{reference}/cancel",
             json={"reason": reason, "call_id": self.call_id},
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
@@ -243,7 +258,8 @@ class CentralApi:
         idempotency_key: str | None = None,
     ) -> Booking:
         data = await self._request(
-            "POST", f"/v1/bookings/{reference}/reschedule",
+            "POST",
+            f"/v1/bookings/{reference}/reschedule",
             json={"hold_id": hold_id, "slot_id": slot_id, "call_id": self.call_id},
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
@@ -256,7 +272,9 @@ class CentralApi:
         idempotency_key: str | None = None,
     ) -> Call:
         data = await self._request(
-            "POST", "/v1/calls", json={"caller_id": caller_id, "direction": direction.value},
+            "POST",
+            "/v1/calls",
+            json={"caller_id": caller_id, "direction": direction.value},
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return Call.model_validate(data)
@@ -269,7 +287,9 @@ class CentralApi:
         self, call_id: int, wrap_up: WrapUpIn, idempotency_key: str | None = None
     ) -> Call:
         data = await self._request(
-            "POST", f"/v1/calls/{call_id}/wrapup", json=wrap_up.model_dump(mode="json"),
+            "POST",
+            f"/v1/calls/{call_id}/wrapup",
+            json=wrap_up.model_dump(mode="json"),
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return Call.model_validate(data)
@@ -289,11 +309,14 @@ def _refusal(response: httpx.Response) -> ApiRefused:
     try:
         body = response.json()
         return ApiRefused(
-            response.status_code, body.get("error", "error"),
-            body.get("message") or response.reason_phrase, body.get("field"),
+            response.status_code,
+            body.get("error", "error"),
+            body.get("message") or response.reason_phrase,
+            body.get("field"),
         )
     except ValueError:
         return ApiRefused(
-            response.status_code, "error",
+            response.status_code,
+            "error",
             f"The central service answered {response.status_code} {response.reason_phrase}.",
         )

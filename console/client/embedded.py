@@ -72,9 +72,7 @@ def _desk_token(data_path: Path, database: Database, role: Role) -> str:
                 return token
     name = os.environ.get("USER", "desk").capitalize()
     with database.write() as connection:
-        _, token = create_agent(
-            connection, f"{name} (demo {role.value})", role
-        )
+        _, token = create_agent(connection, f"{name} (demo {role.value})", role)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -152,9 +152,7 @@ def seed(
                     connection, catalogue, working_days(first_day, days), report_progress
                 )
             with _timed(phases, "callers"):
-                phone_count = _write_callers(
-                    connection, callers, random_seed, now, report_progress
-                )
+                phone_count = _write_callers(connection, callers, random_seed, now, report_progress)
             with _timed(phases, "search index"):
                 report_progress("search index", 0, 1)
                 if not sqlite:
@@ -379,8 +377,8 @@ class _Catalogue:
                 specialty = demo_data.SPECIALTY_CYCLE[number % len(demo_data.SPECIALTY_CYCLE)]
                 service_id = service_ids[demo_data.SPECIALTY_SERVICE[specialty]]
                 female = rnd.random() < FEMALE_DOCTOR_SHARE
-                first = names.first_female(rnd.random()) if female else names.first_male(
-                    rnd.random()
+                first = (
+                    names.first_female(rnd.random()) if female else names.first_male(rnd.random())
                 )
                 last = names.last(rnd.random())
                 accepting = specialty == "nodoc" or rnd.random() < ACCEPTING_SHARE

@@ -19,12 +19,15 @@ def test_slots_come_earliest_first_and_filter_by_location_and_region(api) -> Non
     assert {s["location_name"] for s in found} == {"UE Ljubljana, Izpostava Center"}
     assert found[0]["status"] == "free"
     gp = api.world.services["health-gp"]
-    assert api.get("/v1/slots", params={"service": gp, "region": "Osrednjeslovenska"}).json()[
-        "slots"] == []
+    assert (
+        api.get("/v1/slots", params={"service": gp, "region": "Osrednjeslovenska"}).json()["slots"]
+        == []
+    )
     maribor = api.get("/v1/slots", params={"service": gp, "region": "Podravska"}).json()["slots"]
     assert len(maribor) == 18 and all(s["provider_name"] == "dr. Ana Novak" for s in maribor)
-    by_location = api.get("/v1/slots", params={
-        "service": gp, "location": api.world.locations["ue-center"]}).json()["slots"]
+    by_location = api.get(
+        "/v1/slots", params={"service": gp, "location": api.world.locations["ue-center"]}
+    ).json()["slots"]
     assert by_location == []
 
 
@@ -32,14 +35,21 @@ def test_slot_window_and_limit(api) -> None:
     service = api.world.services["health-gp"]
     first_day = api.world.days[0]
     start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC)
-    response = api.get("/v1/slots", params={
-        "service": service, "from": start.isoformat(),
-        "to": (start + timedelta(days=1)).isoformat(), "limit": 4})
+    response = api.get(
+        "/v1/slots",
+        params={
+            "service": service,
+            "from": start.isoformat(),
+            "to": (start + timedelta(days=1)).isoformat(),
+            "limit": 4,
+        },
+    )
     found = response.json()["slots"]
     assert len(found) == 4
     assert all(s["starts_at"].startswith(first_day.isoformat()) for s in found)
-    bad = api.get("/v1/slots", params={"service": service, "from": start.isoformat(),
-                                       "to": start.isoformat()})
+    bad = api.get(
+        "/v1/slots", params={"service": service, "from": start.isoformat(), "to": start.isoformat()}
+    )
     assert bad.status_code == 422
 
 
@@ -54,8 +64,9 @@ def test_a_held_slot_leaves_the_free_list_and_others_get_a_clear_409(api) -> Non
     assert response.status_code == 409
     assert response.json()["error"] == "slot_held"
     assert "Another agent is holding this slot until" in response.json()["message"]
-    response = api.post("/v1/bookings", "agent2",
-                        json={"caller_id": api.world.callers["spela"], "slot_id": slot})
+    response = api.post(
+        "/v1/bookings", "agent2", json={"caller_id": api.world.callers["spela"], "slot_id": slot}
+    )
     assert response.status_code == 409 and response.json()["error"] == "slot_held"
     # Holding again extends one's own hold rather than failing.
     again = api.hold(slot)
@@ -74,10 +85,14 @@ def test_an_expired_hold_lets_another_agent_in_and_cannot_be_booked(api) -> None
     slot = api.world.slots[0]
     hold = api.hold(slot)
     with api.database.write() as connection:
-        connection.execute(update(holds).where(holds.c.id == hold["id"]).values(
-            created_at=datetime(2020, 1, 1), expires_at=datetime(2020, 1, 1, 0, 3)))
-    response = api.post("/v1/bookings", json={"caller_id": api.world.callers["janez"],
-                                              "hold_id": hold["id"]})
+        connection.execute(
+            update(holds)
+            .where(holds.c.id == hold["id"])
+            .values(created_at=datetime(2020, 1, 1), expires_at=datetime(2020, 1, 1, 0, 3))
+        )
+    response = api.post(
+        "/v1/bookings", json={"caller_id": api.world.callers["janez"], "hold_id": hold["id"]}
+    )
     assert response.status_code == 409 and response.json()["error"] == "hold_expired"
     assert api.hold(slot, "agent2")["agent_id"] == api.world.agents["agent2"]
 
@@ -85,8 +100,14 @@ def test_an_expired_hold_lets_another_agent_in_and_cannot_be_booked(api) -> None
 def test_booking_through_a_hold(api) -> None:
     slot = api.world.slots[3]
     hold = api.hold(slot)
-    response = api.post("/v1/bookings", json={
-        "caller_id": api.world.callers["janez"], "hold_id": hold["id"], "notes": "wheelchair"})
+    response = api.post(
+        "/v1/bookings",
+        json={
+            "caller_id": api.world.callers["janez"],
+            "hold_id": hold["id"],
+            "notes": "wheelchair",
+        },
+    )
     assert response.status_code == 201, response.text
     booking = response.json()
     assert booking["status"] == "confirmed"
@@ -96,8 +117,9 @@ def test_booking_through_a_hold(api) -> None:
     assert booking["service"]["documents"] == ["Stara osebna izkaznica", "Fotografija"]
     assert booking["location"]["code"] == "ue-center"
     # The hold is consumed: it cannot be booked twice, and the slot is gone from the list.
-    again = api.post("/v1/bookings", json={"caller_id": api.world.callers["spela"],
-                                           "hold_id": hold["id"]})
+    again = api.post(
+        "/v1/bookings", json={"caller_id": api.world.callers["spela"], "hold_id": hold["id"]}
+    )
     assert again.status_code == 409 and again.json()["error"] == "hold_released"
     assert api.get(f"/v1/bookings/{booking['reference']}").json()["id"] == booking["id"]
     listed = api.get("/v1/bookings", params={"caller": api.world.callers["janez"]}).json()
@@ -106,17 +128,19 @@ def test_booking_through_a_hold(api) -> None:
 
 def test_another_agents_hold_cannot_be_used(api) -> None:
     hold = api.hold(api.world.slots[0], "agent2")
-    response = api.post("/v1/bookings", json={"caller_id": api.world.callers["janez"],
-                                              "hold_id": hold["id"]})
+    response = api.post(
+        "/v1/bookings", json={"caller_id": api.world.callers["janez"], "hold_id": hold["id"]}
+    )
     assert response.status_code == 409 and response.json()["error"] == "hold_not_yours"
 
 
 def test_a_booked_slot_is_a_clear_409(api) -> None:
     slot = api.world.slots[0]
     api.book(slot)
-    for path, body in (("/v1/bookings", {"caller_id": api.world.callers["spela"],
-                                         "slot_id": slot}),
-                       ("/v1/holds", {"slot_id": slot})):
+    for path, body in (
+        ("/v1/bookings", {"caller_id": api.world.callers["spela"], "slot_id": slot}),
+        ("/v1/holds", {"slot_id": slot}),
+    ):
         response = api.post(path, "agent2", json=body)
         assert response.status_code == 409
         assert response.json() == {
@@ -129,12 +153,16 @@ def test_a_booked_slot_is_a_clear_409(api) -> None:
 def test_past_and_blocked_slots_cannot_be_booked(api) -> None:
     past, blocked = api.world.slots[0], api.world.slots[1]
     with api.database.write() as connection:
-        connection.execute(update(slots).where(slots.c.id == past).values(
-            starts_at=datetime(2020, 1, 1, 8), ends_at=datetime(2020, 1, 1, 8, 15)))
+        connection.execute(
+            update(slots)
+            .where(slots.c.id == past)
+            .values(starts_at=datetime(2020, 1, 1, 8), ends_at=datetime(2020, 1, 1, 8, 15))
+        )
         connection.execute(update(slots).where(slots.c.id == blocked).values(status="blocked"))
     for slot, error in ((past, "slot_past"), (blocked, "slot_blocked")):
-        response = api.post("/v1/bookings", json={"caller_id": api.world.callers["janez"],
-                                                  "slot_id": slot})
+        response = api.post(
+            "/v1/bookings", json={"caller_id": api.world.callers["janez"], "slot_id": slot}
+        )
         assert response.status_code == 409 and response.json()["error"] == error
 
 
@@ -163,8 +191,9 @@ def test_the_same_idempotency_key_makes_one_booking_and_the_same_answer(api) -> 
 def test_cancel_frees_the_slot_and_cannot_be_repeated(api) -> None:
     slot = api.world.slots[0]
     booking = api.book(slot)
-    response = api.post(f"/v1/bookings/{booking['reference_display']}/cancel",
-                        json={"reason": "caller is ill"})
+    response = api.post(
+        f"/v1/bookings/{booking['reference_display']}/cancel", json={"reason": "caller is ill"}
+    )
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "cancelled"
     assert api.hold(slot, "agent2")["slot_id"] == slot
@@ -186,8 +215,7 @@ def test_reschedule_is_an_atomic_supersede(api) -> None:
     old_slot, new_slot = api.world.slots[0], api.world.slots[5]
     old = api.book(old_slot, notes="bring glasses")
     hold = api.hold(new_slot)
-    response = api.post(f"/v1/bookings/{old['reference']}/reschedule",
-                        json={"hold_id": hold["id"]})
+    response = api.post(f"/v1/bookings/{old['reference']}/reschedule", json={"hold_id": hold["id"]})
     assert response.status_code == 201, response.text
     new = response.json()
     assert new["status"] == "confirmed" and new["slot"]["id"] == new_slot
@@ -198,18 +226,22 @@ def test_reschedule_is_an_atomic_supersede(api) -> None:
     # The old slot is free again; the old booking can never come back.
     assert api.hold(old_slot, "agent2")["slot_id"] == old_slot
     for path in ("cancel", "reschedule"):
-        response = api.post(f"/v1/bookings/{old['reference']}/{path}",
-                            json={"slot_id": api.world.slots[6]} if path == "reschedule" else {})
+        response = api.post(
+            f"/v1/bookings/{old['reference']}/{path}",
+            json={"slot_id": api.world.slots[6]} if path == "reschedule" else {},
+        )
         assert response.status_code == 409 and response.json()["error"] == "booking_rescheduled"
 
 
 def test_reschedule_to_a_taken_slot_changes_nothing(api) -> None:
     mine = api.book(api.world.slots[0])
     theirs = api.book(api.world.slots[1], caller="spela", who="agent2")
-    response = api.post(f"/v1/bookings/{mine['reference']}/reschedule",
-                        json={"slot_id": theirs["slot"]["id"]})
+    response = api.post(
+        f"/v1/bookings/{mine['reference']}/reschedule", json={"slot_id": theirs["slot"]["id"]}
+    )
     assert response.status_code == 409 and response.json()["error"] == "slot_booked"
     assert api.get(f"/v1/bookings/{mine['reference']}").json()["status"] == "confirmed"
-    same = api.post(f"/v1/bookings/{mine['reference']}/reschedule",
-                    json={"slot_id": api.world.slots[0]})
+    same = api.post(
+        f"/v1/bookings/{mine['reference']}/reschedule", json={"slot_id": api.world.slots[0]}
+    )
     assert same.status_code == 422

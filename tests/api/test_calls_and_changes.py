@@ -18,15 +18,23 @@ def test_a_call_from_start_to_wrap_up(api) -> None:
     attached = api.patch(f"/v1/calls/{call['id']}", json={"caller_id": caller}).json()
     assert attached["caller_id"] == caller
     follow_up = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-    response = api.post(f"/v1/calls/{call['id']}/wrapup", json={
-        "disposition": "callback", "notes": "Wants a morning slot.\nCall back tomorrow.",
-        "follow_up_at": follow_up, "follow_up_note": "offer 8:00", "after_call_work_seconds": 35,
-    })
+    response = api.post(
+        f"/v1/calls/{call['id']}/wrapup",
+        json={
+            "disposition": "callback",
+            "notes": "Wants a morning slot.\nCall back tomorrow.",
+            "follow_up_at": follow_up,
+            "follow_up_note": "offer 8:00",
+            "after_call_work_seconds": 35,
+        },
+    )
     assert response.status_code == 200, response.text
     wrapped = response.json()
     assert wrapped["disposition"] == "callback"
     assert wrapped["notes"].splitlines() == ["Wants a morning slot.", "Call back tomorrow."]
-    assert wrapped["ended_at"] and wrapped["wrapped_at"] and wrapped["after_call_work_seconds"] == 35
+    assert (
+        wrapped["ended_at"] and wrapped["wrapped_at"] and wrapped["after_call_work_seconds"] == 35
+    )
     recent = api.get("/v1/calls", params={"caller": caller}).json()
     assert [c["id"] for c in recent] == [call["id"]]
     assert recent[0]["agent_name"] == "Test agent"
@@ -49,16 +57,23 @@ def test_the_change_feed_covers_every_write_in_order(api) -> None:
     start = api.get("/v1/changes").json()["last_seq"]
     caller = api.post("/v1/callers", json={"first_name": "Ana", "last_name": "Kos"}).json()
     hold = api.hold(api.world.slots[0])
-    booking = api.post("/v1/bookings", json={"caller_id": caller["id"],
-                                             "hold_id": hold["id"]}).json()
+    booking = api.post(
+        "/v1/bookings", json={"caller_id": caller["id"], "hold_id": hold["id"]}
+    ).json()
     api.post(f"/v1/bookings/{booking['reference']}/cancel", json={})
     call = api.post("/v1/calls", json={"caller_id": caller["id"]}).json()
     api.post(f"/v1/calls/{call['id']}/wrapup", json={"disposition": "cancelled"})
     page = api.get("/v1/changes", params={"since": start}).json()
     seen = [(c["entity"], c["op"]) for c in page["changes"]]
     assert seen == [
-        ("caller", "created"), ("slot", "held"), ("booking", "created"), ("slot", "booked"),
-        ("booking", "cancelled"), ("slot", "freed"), ("call", "started"), ("call", "wrapped"),
+        ("caller", "created"),
+        ("slot", "held"),
+        ("booking", "created"),
+        ("slot", "booked"),
+        ("booking", "cancelled"),
+        ("slot", "freed"),
+        ("call", "started"),
+        ("call", "wrapped"),
     ]
     seqs = [c["seq"] for c in page["changes"]]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
@@ -66,7 +81,9 @@ def test_the_change_feed_covers_every_write_in_order(api) -> None:
     assert page["changes"][2]["data"]["reference"] == booking["reference"]
     # Paging: since the last seen, nothing more; with a limit, exactly that many.
     assert api.get("/v1/changes", params={"since": seqs[-1]}).json() == {
-        "changes": [], "last_seq": seqs[-1]}
+        "changes": [],
+        "last_seq": seqs[-1],
+    }
     assert len(api.get("/v1/changes", params={"since": start, "limit": 3}).json()["changes"]) == 3
 
 
@@ -76,8 +93,10 @@ def test_every_write_is_audited_with_agent_and_call(api) -> None:
     api.post(f"/v1/bookings/{booking['reference']}/cancel", json={"call_id": call["id"]})
     with api.database.read() as connection:
         rows = connection.execute(
-            select(audit_log.c.action, audit_log.c.entity, audit_log.c.call_id,
-                   audit_log.c.agent_id).where(audit_log.c.call_id == call["id"])
+            select(
+                audit_log.c.action, audit_log.c.entity, audit_log.c.call_id, audit_log.c.agent_id
+            )
+            .where(audit_log.c.call_id == call["id"])
             .order_by(audit_log.c.id)
         ).all()
     agent = api.world.agents["agent"]

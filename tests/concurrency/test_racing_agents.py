@@ -33,7 +33,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(database_url_param: str, tmp_path: Path) -> Iterator[tuple[str, Database, support.World, list[str]]]:
+def served(
+    database_url_param: str, tmp_path: Path
+) -> Iterator[tuple[str, Database, support.World, list[str]]]:
     """The central service under uvicorn in its own process, over a known world."""
     database = Database.open(database_url_param)
     world = support.build_world(database, days=1, slots_per_day=SLOTS)
@@ -46,9 +48,22 @@ def served(database_url_param: str, tmp_path: Path) -> Iterator[tuple[str, Datab
     env = {**os.environ, "AGENT_CONSOLE_DATABASE": database_url_param}
     log = (tmp_path / "uvicorn.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "console.server.asgi:app_from_config",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "console.server.asgi:app_from_config",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -75,8 +90,9 @@ def _race(url: str, tokens: list[str], request) -> list[httpx.Response]:  # type
     results: list[httpx.Response | None] = [None] * len(tokens)
 
     def run(index: int) -> None:
-        with httpx.Client(base_url=url, timeout=60,
-                          headers={"Authorization": f"Bearer {tokens[index]}"}) as client:
+        with httpx.Client(
+            base_url=url, timeout=60, headers={"Authorization": f"Bearer {tokens[index]}"}
+        ) as client:
             barrier.wait()
             results[index] = request(client, index)
 
@@ -96,8 +112,9 @@ def test_forty_agents_race_for_ten_slots(served) -> None:
     caller = world.callers["janez"]
 
     def book(client: httpx.Client, index: int) -> httpx.Response:
-        return client.post("/v1/bookings", json={"caller_id": caller,
-                                                 "slot_id": slot_ids[index % SLOTS]})
+        return client.post(
+            "/v1/bookings", json={"caller_id": caller, "slot_id": slot_ids[index % SLOTS]}
+        )
 
     results = _race(url, tokens, book)
     statuses = Counter(r.status_code for r in results)
@@ -110,7 +127,8 @@ def test_forty_agents_race_for_ten_slots(served) -> None:
     assert won == sorted(slot_ids)
     with database.read() as connection:
         per_slot = connection.execute(
-            select(bookings.c.slot_id, func.count()).where(bookings.c.status == "confirmed")
+            select(bookings.c.slot_id, func.count())
+            .where(bookings.c.status == "confirmed")
             .group_by(bookings.c.slot_id)
         ).all()
     assert sorted(slot for slot, _ in per_slot) == sorted(slot_ids)
@@ -126,8 +144,7 @@ def test_forty_agents_hold_then_book_the_same_ten_slots(served) -> None:
         hold = client.post("/v1/holds", json={"slot_id": slot_ids[index % SLOTS]})
         if hold.status_code != 201:
             return hold
-        return client.post("/v1/bookings", json={"caller_id": caller,
-                                                 "hold_id": hold.json()["id"]})
+        return client.post("/v1/bookings", json={"caller_id": caller, "hold_id": hold.json()["id"]})
 
     results = _race(url, tokens, hold_and_book)
     statuses = Counter(r.status_code for r in results)
@@ -144,8 +161,9 @@ def test_a_retried_booking_with_one_key_books_once_and_answers_the_same(served) 
     same_agent = [tokens[0]] * 8
 
     def retry(client: httpx.Client, index: int) -> httpx.Response:
-        return client.post("/v1/bookings", json=body,
-                           headers={"Idempotency-Key": "line-1-retry-0001"})
+        return client.post(
+            "/v1/bookings", json=body, headers={"Idempotency-Key": "line-1-retry-0001"}
+        )
 
     results = _race(url, same_agent, retry)
     assert {r.status_code for r in results} == {201}, [r.text for r in results]
@@ -154,6 +172,10 @@ def test_a_retried_booking_with_one_key_books_once_and_answers_the_same(served) 
         total = connection.execute(select(func.count()).select_from(bookings)).scalar_one()
     assert total == 1
     # A later retry, sequentially, gets the same answer too.
-    late = httpx.post(f"{url}/v1/bookings", json=body, timeout=30, headers={
-        "Authorization": f"Bearer {tokens[0]}", "Idempotency-Key": "line-1-retry-0001"})
+    late = httpx.post(
+        f"{url}/v1/bookings",
+        json=body,
+        timeout=30,
+        headers={"Authorization": f"Bearer {tokens[0]}", "Idempotency-Key": "line-1-retry-0001"},
+    )
     assert late.status_code == 201 and late.json() == results[0].json()

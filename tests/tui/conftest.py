@@ -26,10 +26,20 @@ TODAY = date(2030, 3, 4)  # a Monday
 SIZE = (120, 36)
 
 KNOWN_CALLERS = {
-    "janez": CallerIn(first_name="Janez", last_name="Kovač", emso="0101990500003",
-                      phones=["041 234 567"], zzzs_number="123456789"),
-    "spela": CallerIn(first_name="Špela", last_name="Česnik", phones=["+386 31 555 111"],
-                      flags=["interpreter"], notes="Prefers mornings."),
+    "janez": CallerIn(
+        first_name="Janez",
+        last_name="Kovač",
+        emso="0101990500003",
+        phones=["041 234 567"],
+        zzzs_number="123456789",
+    ),
+    "spela": CallerIn(
+        first_name="Špela",
+        last_name="Česnik",
+        phones=["+386 31 555 111"],
+        flags=["interpreter"],
+        notes="Prefers mornings.",
+    ),
     "marija": CallerIn(first_name="Marija", last_name="Novak", phones=["01 234 56 78"]),
 }
 

@@ -176,6 +176,7 @@ class CallerSearch(BaseModel):
     query: str
     kind: str = Field(description="how the query was read: name, phone, emso, zzzs, reference")
     callers: list[CallerSummary]
+    more: bool = Field(default=False, description="more callers match: type more to narrow")
 
 
 class HoldIn(_Model):

@@ -54,7 +54,13 @@ def query_kind(query: str) -> str:
     return "name"
 
 
-def search(connection: Connection, query: str, limit: int = 20) -> tuple[str, list[CallerSummary]]:
+def search(
+    connection: Connection, query: str, limit: int = 20
+) -> tuple[str, list[CallerSummary], bool]:
+    """Read ``query`` (see :func:`query_kind`) and find up to ``limit`` callers.
+
+    Returns how the query was read, the callers sorted by name, and whether there were more.
+    """
     kind = query_kind(query)
     if kind == "reference":
         try:
@@ -64,27 +70,29 @@ def search(connection: Connection, query: str, limit: int = 20) -> tuple[str, li
             kind = "name"
         else:
             ids = select(bookings.c.caller_id).where(bookings.c.reference == code)
-            return kind, _summaries(connection, ids, kind, limit)
+            return kind, _summaries(connection, ids, kind, limit), False
     if kind == "emso":
         ids = select(callers.c.id).where(callers.c.emso == digits_only(query))
-        return kind, _summaries(connection, ids, kind, limit)
+        return kind, _summaries(connection, ids, kind, limit), False
     if kind == "zzzs":
         ids = select(callers.c.id).where(callers.c.zzzs_number == digits_only(query))
         found = _summaries(connection, ids, kind, limit)
         if found:
-            return kind, found
+            return kind, found, False
         kind = "phone"  # nine digits may also be a phone number typed without the 0
     if kind == "phone":
         prefix = phone_query(query)
         if prefix is None:
-            return kind, []
+            return kind, [], False
         ids = (
             select(caller_phones.c.caller_id)
             .where(caller_phones.c.number >= prefix, caller_phones.c.number < _after(prefix))
-            .limit(limit * 4)
+            .limit(limit + 1)
         )
-        return kind, _summaries(connection, ids, kind, limit)
-    return "name", _search_names(connection, query, limit)
+        found = _summaries(connection, ids, kind, limit + 1)
+        return kind, found[:limit], len(found) > limit
+    ids = _search_names(connection, query, limit + 1)
+    return "name", _summaries(connection, ids[:limit], "name", limit), len(ids) > limit
 
 
 def _after(prefix: str) -> str:
@@ -92,27 +100,34 @@ def _after(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _search_names(connection: Connection, query: str, limit: int) -> list[CallerSummary]:
+def _search_names(connection: Connection, query: str, limit: int) -> list[int]:
+    """Ids of up to ``limit`` callers whose name words start with every word of ``query``.
+
+    Matches come in id order, which the index can deliver without looking at every match:
+    a bare ``novak`` matches tens of thousands of people, and ranking them all by name would
+    cost more than the agent gains (they type a given name next). The caller sorts the page.
+    """
     words = _WORD.findall(fold(query))
     if not words or sum(len(w) for w in words) < MIN_NAME_QUERY:
         return []
     words = words[:4]
     if connection.dialect.name == "sqlite":
         match = " ".join(f'"{word}"*' for word in words)
-        matches = (
-            text("SELECT rowid AS id FROM callers_fts WHERE callers_fts MATCH :match")
-            .bindparams(match=match)
-            .columns(column("id", Integer))
-            .subquery()
+        rows = connection.execute(
+            text(
+                "SELECT rowid FROM callers_fts WHERE callers_fts MATCH :match "
+                "ORDER BY rowid LIMIT :limit"
+            ),
+            {"match": match, "limit": limit},
         )
-        return _summaries(connection, select(matches.c.id), "name", limit)
+        return [row[0] for row in rows]
     spaced = literal(" ") + callers.c.name_folded
     conditions = []
     for word in words:
         conditions.append(callers.c.name_folded.like(f"%{word}%"))
         conditions.append(spaced.like(f"% {word}%"))
-    ids = select(callers.c.id).where(*conditions)
-    return _summaries(connection, ids, "name", limit)
+    query_ids = select(callers.c.id).where(*conditions).order_by(callers.c.id).limit(limit)
+    return list(connection.execute(query_ids).scalars())
 
 
 def _summaries(connection: Connection, ids, kind: str, limit: int) -> list[CallerSummary]:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from console.domain.models import Change
 from console.server import clock
@@ -77,6 +77,4 @@ def since(connection: Connection, seq: int, limit: int) -> list[Change]:
 
 
 def last_seq(connection: Connection) -> int:
-    from sqlalchemy import func
-
     return connection.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one()

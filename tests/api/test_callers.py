@@ -134,3 +134,14 @@ def test_patch_updates_sent_fields_only_and_keeps_search_in_step(api) -> None:
     assert _names(api.get("/v1/callers", params={"q": "cesnik"})) == []
     assert api.patch(f"/v1/callers/{caller}", json={}).status_code == 422
     assert api.patch(f"/v1/callers/{caller}", json={"emso": "1"}).status_code == 422
+
+
+def test_a_page_of_name_matches_says_when_there_are_more(api) -> None:
+    for first in ("Ana", "Andrej", "Alen"):
+        assert api.post("/v1/callers", json={"first_name": first, "last_name": "Kos"}).ok
+    page = api.get("/v1/callers", params={"q": "kos", "limit": 2}).json()
+    assert len(page["callers"]) == 2 and page["more"] is True
+    names = [c["first_name"] for c in page["callers"]]
+    assert names == sorted(names)
+    everything = api.get("/v1/callers", params={"q": "kos a"}).json()
+    assert len(everything["callers"]) == 3 and everything["more"] is False

@@ -32,8 +32,10 @@ def search(
     if len(query) < callers.MIN_NAME_QUERY:
         raise unprocessable("Type at least 2 characters to search.", "q", "query_too_short")
     with database.read() as connection:
-        kind, found = callers.search(connection, query, min(limit, settings.max_search_results))
-    return CallerSearch(query=query, kind=kind, callers=found)
+        kind, found, more = callers.search(
+            connection, query, min(limit, settings.max_search_results)
+        )
+    return CallerSearch(query=query, kind=kind, callers=found, more=more)
 
 
 @router.post("", response_model=Caller, status_code=201)

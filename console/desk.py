@@ -161,6 +161,7 @@ class Desk:
 
     async def open_caller(self, caller_id: int) -> CallerCard:
         """Load the caller card and make this the call's caller."""
+        await self.ensure_call()  # the card is read within the call, for the audit log
         caller, bookings, calls = await asyncio.gather(
             self.api.caller(caller_id),
             self.api.bookings(caller_id),
@@ -170,8 +171,12 @@ class Desk:
         return CallerCard(caller=caller, bookings=bookings, calls=calls)
 
     async def create_caller(self, new: CallerIn) -> Caller:
-        caller = await self.api.create_caller(new, idempotency_key=self._key("create_caller"))
-        self._done("create_caller")
+        """Create a caller and make them the call's caller. The idempotency key follows the
+        form's content: a retry of the same form is applied once, an edited form is new."""
+        action = "create_caller:" + new.model_dump_json()
+        caller = await self.api.create_caller(new, idempotency_key=self._key(action))
+        self._done(action)
+        await self.ensure_call()
         await self._attach(caller)
         return caller
 

@@ -53,12 +53,14 @@ class StatusBar(Static):
         config = getattr(self.app, "config", None)
         timers = config.ui.timers if config is not None else True
         if desk is not None:
-            seconds = desk.call_seconds(time.monotonic()) if timers else 0
-            if desk.call_started is None:
-                seconds = None
-            if seconds is not None:
-                label = _("After-call work") if desk.call_ended else _("Call")
-                line.append(f"   {label} {clock_text(seconds)}", style="bold")
+            now = time.monotonic()
+            if desk.call_started is not None and desk.call_ended is not None:
+                # The caller hung up: count the after-call work, not the frozen call length.
+                seconds = int(now - desk.call_ended) if timers else 0
+                line.append(f"   {_('After-call work')} {clock_text(seconds)}", style="bold")
+            elif desk.call_started is not None:
+                seconds = (desk.call_seconds(now) or 0) if timers else 0
+                line.append(f"   {_('Call')} {clock_text(seconds)}", style="bold")
             if desk.caller is not None:
                 line.append(f"   {desk.caller.first_name} {desk.caller.last_name}")
             left = desk.hold_seconds_left()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.app import ComposeResult
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
 
 from widgets.status_bar import StatusBar
 from widgets.translated import translate_bindings
@@ -14,6 +16,17 @@ from widgets.translated import translate_bindings
 if TYPE_CHECKING:
     from console.app import AgentConsole
     from console.desk import Desk
+
+
+def forward_worker_errors(screen: Screen, event: Worker.StateChanged) -> None:
+    """Hand a failed worker's error to the app's one error display.
+
+    ``Worker.StateChanged`` does not bubble, so the app never sees workers that screens
+    start; every screen forwards its own. A screen that shows an error inline handles the
+    event itself and calls ``event.prevent_default()``.
+    """
+    if event.state is WorkerState.ERROR and not event._no_default_action:
+        screen.app.show_error(event.worker.error)  # type: ignore[attr-defined]
 
 
 class DeskScreen(Screen):
@@ -42,3 +55,19 @@ class DeskScreen(Screen):
     def refresh_status(self) -> None:
         for bar in self.query(StatusBar):
             bar.refresh_status()
+
+    @on(Worker.StateChanged)
+    def _forward_worker_errors(self, event: Worker.StateChanged) -> None:
+        forward_worker_errors(self, event)
+
+
+class DeskModal(ModalScreen):
+    """A dialog over a desk screen: footer labels translated, worker errors shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
+
+    @on(Worker.StateChanged)
+    def _forward_worker_errors(self, event: Worker.StateChanged) -> None:
+        forward_worker_errors(self, event)

@@ -1,14 +1,482 @@
-"""Caller lookup (placeholder until the screen is built)."""
+"""Caller lookup (F2): one search box for a name, phone, EMŠO, ZZZS number or booking reference.
+
+Results appear as the agent types: each keystroke starts a search worker (``exclusive``, so a
+newer keystroke cancels the older request) that waits ``config.ui.search_delay_ms`` first, and an
+answer is shown only if its query is still what the box says (a stale answer is dropped).
+Enter in the box goes to the first result, or opens it when it is the only one; enter on a
+result opens the caller card (and attaches the caller to the call). Escape goes back to the box,
+and a second escape clears it. Ctrl+N adds a new caller (not for supervisors: read-only).
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Label
+import asyncio
+import re
+from dataclasses import dataclass, field
 
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.css.query import NoMatches
+from textual.widgets import DataTable, Input, Static
+from textual.worker import Worker, WorkerState
+
+from console.desk import CallerCard
+from console.domain.emso import is_emso_shaped
+from console.domain.models import Caller, CallerSearch
+from console.domain.phone import (
+    COUNTRY,
+    LANDLINE_AREAS,
+    MOBILE_PREFIXES,
+    format_phone,
+    phone_query,
+)
+from console.domain.reference import format_reference, is_reference_shaped
+from console.domain.text import digits_only
+from console.domain.zzzs import is_zzzs_shaped
 from console.i18n import _
+from console.messages import CallerChosen, DeskChanged
 from console.screens.base import DeskScreen
+from widgets.caller_card import CallerCardView
+from widgets.caller_results import CallerResults
+from widgets.translated import translate_bindings
+
+MIN_QUERY = 2
+NEW_CALLER_KEY = "ctrl+n"
+
+
+@dataclass
+class Draft:
+    """What the agent typed into the new-caller form, kept for the call it was typed in."""
+
+    call_id: int | None
+    values: dict = field(default_factory=dict)
+
+
+def prefill_for(query: str, kind: str | None = None) -> dict[str, str]:
+    """Which new-caller field the search text belongs in: a phone to the phone field, an EMŠO
+    or ZZZS number to theirs, a name split into first and last name."""
+    text = query.strip()
+    if not text:
+        return {}
+    if "@" in text and " " not in text:
+        return {"email": text}
+    digits = digits_only(text)
+    mostly_digits = len(digits) >= 6 and not re.search(r"[^\d\s()./+-]", text)
+    if mostly_digits:
+        if kind == "phone" or text.startswith(("+", "00")):
+            return {"phones": text}
+        if is_emso_shaped(text):
+            return {"emso": text}
+        if is_zzzs_shaped(text) and not (kind is None and digits.startswith("0")):
+            return {"zzzs_number": text}
+        return {"phones": text}
+    if kind == "reference" or (is_reference_shaped(text) and any(c.isdigit() for c in text)):
+        return {}
+    words = [w for w in re.split(r"\s+", text) if w]
+    if any(ch.isdigit() for ch in text) or not words:
+        return {}
+    words = [w[:1].upper() + w[1:] if w.islower() else w for w in words]
+    if len(words) == 1:
+        return {"first_name": words[0]}
+    return {"first_name": words[0], "last_name": " ".join(words[1:])}
+
+
+def group_partial(nsn: str) -> str:
+    """The start of a Slovenian number grouped as it will be: ``412345`` → ``41 234 5``."""
+    sizes = (
+        (1, 3, 2, 2) if nsn[:1] in LANDLINE_AREAS and nsn[:2] not in MOBILE_PREFIXES else (2, 3, 3)
+    )
+    groups, rest = [], nsn
+    for size in sizes:
+        if not rest:
+            break
+        groups.append(rest[:size])
+        rest = rest[size:]
+    if rest:
+        groups.append(rest)
+    return " ".join(groups)
+
+
+def describe_query(search: CallerSearch) -> str:
+    """How the box was read: ``Searched by phone: +386 41 234 567``."""
+    query = search.query
+    if search.kind == "phone":
+        prefix = phone_query(query)
+        shown = query
+        if prefix and prefix.startswith("+" + COUNTRY):
+            national = format_phone(prefix)
+            nsn = prefix[len(COUNTRY) + 1 :]
+            if national != prefix:  # a whole number
+                shown = f"+{COUNTRY} {national[1:]}"
+            else:  # the start of one, grouped as far as it goes
+                shown = f"+{COUNTRY} {group_partial(nsn)}…"
+        elif prefix:
+            shown = prefix
+        return _("Searched by phone: {value}").format(value=shown)
+    if search.kind == "emso":
+        return _("Searched by EMŠO: {value}").format(value=digits_only(query))
+    if search.kind == "zzzs":
+        return _("Searched by ZZZS number: {value}").format(value=digits_only(query))
+    if search.kind == "reference":
+        code = re.sub(r"[\s-]", "", query).upper()
+        shown = format_reference(code) if len(code) == 7 else code
+        return _("Searched by booking reference: {value}").format(value=shown)
+    return _("Searched by name: {value}").format(value=query)
+
+
+class SearchBox(Input):
+    """The search box: enter goes to the results (and opens a single hit)."""
+
+    BINDINGS = [
+        Binding(
+            "enter",
+            "submit",
+            "Open",
+            id="lookup.open",
+            tooltip="Go to the first caller found; open it if it is the only one",
+        ),
+    ]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        translate_bindings(self)
 
 
 class LookupScreen(DeskScreen):
+    """Find the caller, open the card, or add a new caller."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
+    BINDINGS = [
+        Binding(
+            NEW_CALLER_KEY,
+            "new_caller",
+            "New caller",
+            id="lookup.new_caller",
+            tooltip="Add a caller who is not in the register yet",
+        ),
+        Binding(NEW_CALLER_KEY, "new_caller_refused", show=False),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="lookup.back",
+            tooltip="Back to the search box",
+        ),
+        Binding(
+            "escape",
+            "clear",
+            "Clear",
+            id="lookup.clear",
+            tooltip="Clear the search box",
+        ),
+        Binding("down", "to_results", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last_search: CallerSearch | None = None
+        self.shown_query: str | None = None
+        self.enter_pending = False
+        self.draft: Draft | None = None
+        self._form_open = False
+
+    # -- layout -------------------------------------------------------------------------------
+
     def compose_body(self) -> ComposeResult:
-        yield Label(_("Caller lookup"))
+        yield SearchBox(
+            placeholder=_("Name and surname, phone, EMŠO, ZZZS or reference"),
+            id="lookup-search",
+            max_length=100,
+        )
+        yield Static(_("Type at least 2 characters"), id="lookup-info", markup=False)
+        with Horizontal(id="lookup-main"):
+            yield CallerResults(id="lookup-results")
+            keys = self.console.config.keys
+            yield CallerCardView(
+                id="lookup-card",
+                slots_key=keys.slots.upper(),
+                bookings_key=keys.bookings.upper(),
+            )
+
+    def on_mount(self) -> None:
+        self.search_box.focus()
+
+    @property
+    def search_box(self) -> Input:
+        return self.query_one("#lookup-search", Input)
+
+    @property
+    def results(self) -> CallerResults:
+        return self.query_one(CallerResults)
+
+    @property
+    def card(self) -> CallerCardView:
+        return self.query_one(CallerCardView)
+
+    @property
+    def query_text(self) -> str:
+        return self.search_box.value.strip()
+
+    def set_info(self, text: str) -> None:
+        self.query_one("#lookup-info", Static).update(text)
+
+    # -- searching as the agent types ---------------------------------------------------------
+
+    @on(Input.Changed, "#lookup-search")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self.enter_pending = False
+        self.refresh_bindings()
+        query = event.value.strip()
+        if len(query) < MIN_QUERY:
+            self.workers.cancel_group(self, "search")
+            self.shown_query = None
+            self.results.show([])
+            self.set_info(_("Type at least 2 characters"))
+            return
+        self.set_info(_("Searching…"))
+        self.search(query)
+
+    @work(exclusive=True, group="search", exit_on_error=False)
+    async def search(self, query: str, immediate: bool = False) -> None:
+        delay = self.console.config.ui.search_delay_ms
+        if delay and not immediate:
+            await asyncio.sleep(delay / 1000)  # a newer keystroke cancels this worker here
+        found = await self.desk.search(query)
+        self.show_search(query, found)
+
+    def show_search(self, query: str, found: CallerSearch) -> bool:
+        """Show an answer if its query is still the box's text; return False if it is stale."""
+        if query != self.query_text:
+            return False
+        self.last_search = found
+        self.shown_query = query
+        self.results.show(found.callers, query)
+        count = len(found.callers)
+        if count and getattr(found, "more", False):
+            line = (
+                describe_query(found)
+                + " · "
+                + _("First {count} callers shown: type more to narrow down").format(count=count)
+            )
+        elif count:
+            line = describe_query(found) + " · " + _("Callers found: {count}").format(count=count)
+        elif self.desk.read_only:
+            line = describe_query(found) + " · " + _("No caller found")
+        else:
+            line = (
+                describe_query(found)
+                + " · "
+                + _("No caller found — press {key} to add a new one").format(key=NEW_CALLER_KEY)
+            )
+        self.set_info(line)
+        self.refresh_bindings()
+        if self.enter_pending:
+            self.enter_pending = False
+            self._enter_results()
+        return True
+
+    @on(Worker.StateChanged)
+    def _search_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        if event.worker.group == "search":
+            self.enter_pending = False
+            self.set_info(_("The search failed; change the text to try again."))
+        elif event.worker.group == "caller":
+            self.card.clear()
+        # The app's handler shows the error itself (the event keeps bubbling).
+
+    @on(Input.Submitted, "#lookup-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        query = self.query_text
+        if len(query) < MIN_QUERY:
+            self.set_info(_("Type at least 2 characters"))
+            return
+        if self.shown_query == query:
+            self._enter_results()
+        else:  # the answer is not in yet: search now and act on it when it comes
+            self.enter_pending = True
+            self.set_info(_("Searching…"))
+            self.search(query, immediate=True)
+
+    def _enter_results(self) -> None:
+        results = self.results
+        if not results.callers:
+            self.app.bell()
+            return
+        results.move_cursor(row=0, animate=False)
+        results.focus()
+        if len(results.callers) == 1:
+            self.open_caller(results.callers[0].id)
+
+    # -- moving around ------------------------------------------------------------------------
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        desk = getattr(self.app, "desk", None)
+        read_only = desk is not None and desk.read_only
+        if action == "new_caller":
+            return not read_only
+        if action == "new_caller_refused":
+            return read_only
+        try:
+            box = self.search_box
+        except NoMatches:  # not composed yet
+            return True
+        if action in ("back", "clear"):
+            in_box = self.focused is box
+            if action == "back":
+                return not in_box
+            return in_box and bool(box.value)
+        return True
+
+    def action_back(self) -> None:
+        self.search_box.focus()
+
+    def action_clear(self) -> None:
+        self.search_box.value = ""
+        self.search_box.focus()
+
+    def action_to_results(self) -> None:
+        if self.focused is self.search_box and self.results.callers:
+            self.results.focus()
+
+    @on(CallerResults.TopReached)
+    def _top_reached(self) -> None:
+        self.search_box.focus()
+
+    @on(DataTable.RowSelected, "#lookup-results")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.open_caller(int(event.row_key.value))
+
+    def on_key(self, event: events.Key) -> None:
+        # Typing while the results have focus goes on in the search box.
+        if self.focused is self.results and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            box = self.search_box
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+
+    # -- the card -----------------------------------------------------------------------------
+
+    def open_caller(self, caller_id: int) -> None:
+        if self.card.caller_id != caller_id:
+            self.card.show_loading()
+        self.load_card(caller_id)
+
+    @work(exclusive=True, group="caller", exit_on_error=False)
+    async def load_card(self, caller_id: int) -> None:
+        await self.desk.ensure_call()
+        card = await self.desk.open_caller(caller_id)
+        self.show_card(card)
+        self.post_message(CallerChosen(caller_id))
+        self.post_message(DeskChanged())
+
+    def show_card(self, card: CallerCard) -> None:
+        desk = self.desk
+        self.card.show(
+            card,
+            today=desk.today(),
+            dispositions=desk.dispositions,
+            current_call_id=desk.call.id if desk.call else None,
+        )
+
+    @work(exclusive=True, group="caller", exit_on_error=False)
+    async def refresh_bookings(self) -> None:
+        bookings = await self.desk.bookings()
+        if self.desk.caller is not None and self.card.caller_id == self.desk.caller.id:
+            self.card.show_bookings(bookings)
+
+    def on_screen_resume(self) -> None:
+        desk = getattr(self.app, "desk", None)
+        if desk is None or not self.is_mounted:
+            return
+        returning_from_form, self._form_open = self._form_open, False
+        shown = self.card.caller_id
+        if desk.caller is None and shown is not None:
+            self.new_call()  # the last call was wrapped up: start clean
+        elif desk.caller is not None and shown != desk.caller.id:
+            self.open_caller(desk.caller.id)
+        elif desk.caller is not None and not returning_from_form:
+            self.refresh_bookings()  # a booking may have been made or cancelled meanwhile
+        if not returning_from_form:
+            self.search_box.focus()
+
+    def new_call(self) -> None:
+        """Forget the last call's caller, search and draft."""
+        self.card.clear()
+        self.search_box.value = ""
+        self.results.show([])
+        self.last_search = None
+        self.shown_query = None
+        self.draft = None
+
+    # -- a new caller -------------------------------------------------------------------------
+
+    def action_new_caller_refused(self) -> None:
+        self.notify(
+            _("Read-only: supervisors can look callers up but cannot add them."),
+            title=_("Not allowed"),
+            severity="warning",
+        )
+
+    def action_new_caller(self) -> None:
+        from console.screens.new_caller import NewCallerForm
+
+        if self.desk.read_only:
+            self.action_new_caller_refused()
+            return
+        call_id = self.desk.call.id if self.desk.call else None
+        if self.draft is not None and self.draft.call_id != call_id:
+            self.draft = None
+        kind = self.last_search.kind if self.last_search is not None else None
+        if self.last_search is not None and self.last_search.query != self.query_text:
+            kind = None
+        prefill = prefill_for(self.query_text, kind)
+        values = dict(self.draft.values) if self.draft else {}
+        for name, value in prefill.items():
+            if not str(values.get(name, "")).strip():
+                values[name] = value
+        self._form_open = True
+        self.app.push_screen(NewCallerForm(values), self._form_closed)
+
+    def _form_closed(self, outcome: object) -> None:
+        from console.screens.new_caller import FormOutcome
+
+        if not isinstance(outcome, FormOutcome):
+            return
+        call_id = self.desk.call.id if self.desk.call else None
+        if outcome.created is not None:
+            self.draft = None
+            self._caller_created(outcome.created)
+            return
+        self.draft = Draft(call_id, outcome.values) if any(outcome.values.values()) else None
+        if outcome.open_id is not None:
+            self.open_caller(outcome.open_id)
+            self.results.focus()
+        elif self.draft is not None:
+            self.notify(
+                _("The new caller's details are kept: {key} to go on.").format(key=NEW_CALLER_KEY),
+                timeout=4,
+            )
+
+    def _caller_created(self, caller: Caller) -> None:
+        self.show_card(CallerCard(caller=caller, bookings=[], calls=[]))
+        self.set_info(
+            _("New caller added: {name}").format(name=f"{caller.first_name} {caller.last_name}")
+        )
+        self.post_message(CallerChosen(caller.id))
+        self.post_message(DeskChanged())
+        self.search_box.focus()

@@ -19,7 +19,8 @@ class StartupScreen(Screen):
             yield ProgressBar(total=None, show_eta=False, id="startup-progress")
 
     def show_progress(self, label: str, done: int, total: int) -> None:
-        self.query_one("#startup-step", Label).update(_(label))
+        step = _("First start: preparing demo data — {step}").format(step=_(label))
+        self.query_one("#startup-step", Label).update(step)
         bar = self.query_one("#startup-progress", ProgressBar)
         bar.update(total=max(total, 1), progress=done)
 

@@ -1,14 +1,384 @@
-"""Wrap-up (placeholder until the screen is built)."""
+"""Wrap-up (F9): the call ends; disposition, notes and an optional call back are saved.
+
+Entering the screen ends the agent's call (after-call work starts and the status bar counts it).
+The form keeps what was typed while the agent looks elsewhere (each mode keeps its screen), and
+through any refusal or outage; only a successful save clears it, resets the desk and returns to
+the caller lookup for the next call. A booking made in this call preselects its disposition and
+puts its reference into the notes.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Label
+import dataclasses
+from datetime import datetime
+from typing import ClassVar
 
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Checkbox, Input, Label, Static, TextArea
+from textual.worker import Worker, WorkerState
+
+from console import i18n
+from console.client.api import ApiRefused
+from console.domain.calendar import TZ, format_date, format_time
+from console.domain.models import Booking, Call
 from console.i18n import _
+from console.messages import DeskChanged
 from console.screens.base import DeskScreen
+from widgets.disposition_list import DispositionList
+from widgets.follow_up_input import FollowUpInput
+from widgets.status_bar import clock_text
+
+SAVE_GROUP = Binding.Group("Save")
 
 
 class WrapUpScreen(DeskScreen):
+    """Disposition, notes and a call back for the call that just ended."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+s",
+            "save",
+            "Save",
+            id="wrapup.save",
+            priority=True,
+            group=SAVE_GROUP,
+            tooltip="Save the wrap-up and get ready for the next call",
+        ),
+        # Fallback for terminals that swallow ctrl+s (XON/XOFF flow control).
+        Binding(
+            "f10",
+            "save_fallback",
+            "Save",
+            id="wrapup.save-fallback",
+            priority=True,
+            group=SAVE_GROUP,
+            tooltip="Save the wrap-up and get ready for the next call",
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._translate_groups()
+        self._prefilled: str | None = None  # reference of the booking already put in the notes
+        self._saving = False
+
+    def _translate_groups(self) -> None:
+        bindings = self._bindings.key_to_bindings
+        for key, entries in bindings.items():
+            bindings[key] = [
+                dataclasses.replace(
+                    binding,
+                    group=Binding.Group(_(binding.group.description), binding.group.compact),
+                )
+                if binding.group is not None
+                else binding
+                for binding in entries
+            ]
+
+    # -- layout ---------------------------------------------------------------------------
+
     def compose_body(self) -> ComposeResult:
-        yield Label(_("Wrap-up"))
+        desk = self.console.desk
+        with Vertical(id="wrapup"):
+            yield Static(_("Wrap-up"), id="wrapup-title")
+            yield Static(id="wrapup-summary")
+            yield Static(id="wrapup-notice")
+            with Vertical(id="wrapup-form"):
+                with Horizontal(id="wrapup-main"):
+                    with Vertical(id="wrapup-disposition-box"):
+                        disposition = DispositionList(
+                            desk.dispositions if desk else (),
+                            language=i18n.language(),
+                            id="wrapup-disposition",
+                        )
+                        disposition.border_title = _("Disposition")
+                        yield disposition
+                        yield Static(id="wrapup-disposition-error", classes="wrapup-error")
+                    notes = TextArea(
+                        id="wrapup-notes",
+                        soft_wrap=True,
+                        tab_behavior="focus",
+                        placeholder=_(
+                            "What the caller needed and what was agreed. "
+                            "Enter starts a new line; ctrl+s or F10 saves."
+                        ),
+                    )
+                    notes.border_title = _("Notes")
+                    yield notes
+                with Horizontal(id="wrapup-follow-up-row"):
+                    yield Checkbox(_("Call back"), id="wrapup-follow-up")
+                    with Vertical(id="wrapup-follow-up-fields"):
+                        with Horizontal(classes="wrapup-field"):
+                            yield Label(_("When"), classes="wrapup-field-label")
+                            yield FollowUpInput(now=self._now, id="wrapup-follow-up-at")
+                        with Horizontal(classes="wrapup-field"):
+                            yield Label(_("About"), classes="wrapup-field-label")
+                            yield Input(
+                                placeholder=_("What to call back about"),
+                                max_length=1000,
+                                id="wrapup-follow-up-note",
+                            )
+                yield Static(id="wrapup-message", classes="wrapup-error")
+
+    @property
+    def dispositions(self) -> DispositionList:
+        return self.query_one("#wrapup-disposition", DispositionList)
+
+    @property
+    def notes(self) -> TextArea:
+        return self.query_one("#wrapup-notes", TextArea)
+
+    @property
+    def follow_up(self) -> Checkbox:
+        return self.query_one("#wrapup-follow-up", Checkbox)
+
+    @property
+    def follow_up_at(self) -> FollowUpInput:
+        return self.query_one("#wrapup-follow-up-at", FollowUpInput)
+
+    @property
+    def follow_up_note(self) -> Input:
+        return self.query_one("#wrapup-follow-up-note", Input)
+
+    # -- entering: the call ends ----------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.query_one("#wrapup-follow-up-fields").display = False
+
+    def on_screen_resume(self) -> None:
+        desk = self.desk
+        if desk is None:
+            return
+        if not self.dispositions.dispositions and desk.dispositions:
+            self.dispositions.set_dispositions(desk.dispositions)
+        if desk.call is not None and not desk.read_only:
+            desk.end_call()
+            self.post_message(DeskChanged())
+            self._prefill_from_booking(desk.last_booking)
+        self._show_state()
+        if self._can_save() and not isinstance(self.focused, (TextArea, Input, Checkbox)):
+            self.dispositions.focus()
+
+    def _can_save(self) -> bool:
+        desk = self.desk
+        return desk is not None and desk.call is not None and not desk.read_only
+
+    def _show_state(self) -> None:
+        desk = self.desk
+        notice = self.query_one("#wrapup-notice", Static)
+        form = self.query_one("#wrapup-form")
+        if desk is not None and desk.read_only:
+            notice.update(
+                _(
+                    "Supervisors see the floor read-only: they do not take calls, "
+                    "so there is no call to wrap up here."
+                )
+            )
+        elif desk is None or desk.call is None:
+            notice.update(_("No call in progress — F2 starts one."))
+        notice.display = not self._can_save()
+        form.display = self._can_save()
+        # Disabled, so that no hidden field takes the focus (and its keys and footer labels).
+        form.disabled = not self._can_save()
+        if form.disabled and self.focused is not None:
+            self.set_focus(None)
+        self.query_one("#wrapup-summary", Static).update(Content(self._summary()))
+        self.refresh_bindings()
+
+    def _summary(self) -> str:
+        desk = self.desk
+        if desk is None or desk.call is None:
+            return ""
+        if desk.caller is not None:
+            who = f"{desk.caller.first_name} {desk.caller.last_name}"
+        else:
+            who = _("not identified")
+        parts = [
+            _("Caller: {name}").format(name=who),
+            _("Call duration: {duration}").format(duration=clock_text(self._call_seconds())),
+        ]
+        if desk.last_booking is not None:
+            parts.append(
+                _("Booking: {reference}").format(reference=desk.last_booking.reference_display)
+            )
+        return "   ·   ".join(parts)
+
+    def _call_seconds(self) -> int:
+        timers = self.console.config.ui.timers
+        return (self.desk.call_seconds() or 0) if timers else 0
+
+    def _now(self) -> datetime:
+        """Now in Ljubljana, on the desk's day (a demo may pretend a date)."""
+        now = datetime.now(TZ)
+        desk = self.desk
+        if desk is not None and desk.fixed_today is not None:
+            now = datetime.combine(desk.today(), now.timetz())
+        return now
+
+    def _prefill_from_booking(self, booking: Booking | None) -> None:
+        """A booking made in this call: choose its disposition and note its reference."""
+        if booking is None or booking.reference == self._prefilled:
+            return
+        self._prefilled = booking.reference
+        code = "rescheduled" if booking.replaces else "booked"
+        if self.dispositions.chosen is None:
+            self.dispositions.choose(code)
+        line = self._booking_line(booking)
+        if booking.reference_display not in self.notes.text:
+            text = self.notes.text
+            self.notes.load_text(line + ("\n" + text if text else "\n"))
+            self.notes.move_cursor(self.notes.document.end)
+
+    def _booking_line(self, booking: Booking) -> str:
+        english = i18n.language() == "en"
+        values = {
+            "reference": booking.reference_display,
+            "old": booking.replaces or "",
+            "service": booking.service.name_en if english else booking.service.name,
+            "date": format_date(booking.slot.starts_at),
+            "time": format_time(booking.slot.starts_at),
+            "location": booking.location.name,
+        }
+        if booking.replaces:
+            return _(
+                "Rescheduled to {reference} (was {old}): {service}, {date} at {time}, {location}."
+            ).format(**values)
+        return _("Booked {reference}: {service}, {date} at {time}, {location}.").format(**values)
+
+    # -- the form -------------------------------------------------------------------------
+
+    @on(DispositionList.Chosen)
+    def _disposition_chosen(self, event: DispositionList.Chosen) -> None:
+        self.query_one("#wrapup-disposition-error", Static).update("")
+        self.query_one("#wrapup-message", Static).update("")  # fields keep their own marks
+        self.dispositions.remove_class("-invalid")
+        if event.disposition.code == "callback" and not self.follow_up.value:
+            self.follow_up.value = True
+
+    @on(DispositionList.OptionSelected)
+    def _disposition_confirmed(self) -> None:
+        self.notes.focus()
+
+    @on(Checkbox.Changed, "#wrapup-follow-up")
+    def _follow_up_toggled(self, event: Checkbox.Changed) -> None:
+        self.query_one("#wrapup-follow-up-fields").display = event.value
+        if event.value and event.checkbox.has_focus:
+            self.follow_up_at.focus_input()
+
+    @on(Input.Submitted, "#wrapup-follow-up-at Input")
+    def _follow_up_at_submitted(self) -> None:
+        self.follow_up_note.focus()
+
+    @on(Input.Submitted, "#wrapup-follow-up-note")
+    def _follow_up_note_submitted(self) -> None:
+        self.action_save()
+
+    # -- saving ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("save", "save_fallback"):
+            return self._can_save()
+        return True
+
+    def action_save_fallback(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        if not self._can_save() or self._saving:
+            return
+        message = self.query_one("#wrapup-message", Static)
+        message.update("")
+        disposition = self.dispositions.chosen
+        problems: list[object] = []
+        if disposition is None:
+            self.query_one("#wrapup-disposition-error", Static).update(
+                _("Choose a disposition: 1–9 or the arrow keys.")
+            )
+            self.dispositions.add_class("-invalid")
+            problems.append(self.dispositions)
+        follow_up_at: datetime | None = None
+        if self.follow_up.value:
+            follow_up_at = self.follow_up_at.check()
+            if follow_up_at is None:
+                problems.append(self.follow_up_at.input)
+        if problems:
+            message.update(_("Not saved: correct the marked fields."))
+            problems[0].focus()  # type: ignore[attr-defined]
+            return
+        assert disposition is not None
+        self._saving = True
+        self.save(
+            disposition.code,
+            self.notes.text.strip(),
+            follow_up_at,
+            self.follow_up_note.value.strip() if follow_up_at is not None else "",
+        )
+
+    @work(exclusive=True, group="wrapup", exit_on_error=False)
+    async def save(
+        self,
+        disposition: str,
+        notes: str,
+        follow_up_at: datetime | None,
+        follow_up_note: str,
+    ) -> None:
+        try:
+            call = await self.desk.wrap_up(disposition, notes, follow_up_at, follow_up_note)
+        except ApiRefused as refused:
+            if refused.status != 422:
+                raise
+            self._show_refusal(refused)
+            return
+        finally:
+            self._saving = False
+        self._saved(call)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """Worker.StateChanged does not bubble, so the app's one error handler never sees this
+        screen's workers: hand their failures to it (an outage marks the desk offline)."""
+        if event.state is WorkerState.ERROR:
+            event.prevent_default()  # once, even if the base screen learns to do this too
+            self.console.show_error(event.worker.error)
+
+    def _show_refusal(self, refused: ApiRefused) -> None:
+        text = _("Not saved: {reason}").format(reason=refused.message)
+        if refused.field == "disposition":
+            self.query_one("#wrapup-disposition-error", Static).update(Content(refused.message))
+            self.dispositions.add_class("-invalid")
+            self.dispositions.focus()
+        elif refused.field == "follow_up_at":
+            self.follow_up_at.show_error(refused.message)
+            self.follow_up_at.focus_input()
+        self.query_one("#wrapup-message", Static).update(Content(text))
+
+    def _saved(self, call: Call) -> None:
+        talk = 0
+        if call.ended_at is not None and self.console.config.ui.timers:
+            talk = max(0, int((call.ended_at - call.started_at).total_seconds()))
+        after = (call.after_call_work_seconds or 0) if self.console.config.ui.timers else 0
+        self.notify(
+            _("Call {duration}, after-call work {after}.").format(
+                duration=clock_text(talk), after=clock_text(after)
+            ),
+            title=_("Call saved"),
+        )
+        self.clear_form()
+        self.post_message(DeskChanged())
+        self.app.switch_mode("lookup")
+
+    def clear_form(self) -> None:
+        self.dispositions.choose(None)
+        self.notes.clear()
+        self.follow_up.value = False
+        self.follow_up_at.clear()
+        self.follow_up_note.value = ""
+        self._prefilled = None
+        for static in self.query(".wrapup-error").results(Static):
+            static.update("")
+        self.dispositions.remove_class("-invalid")
+        self._show_state()

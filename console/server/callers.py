@@ -9,8 +9,6 @@ from datetime import date
 
 from sqlalchemy import (
     Connection,
-    Integer,
-    column,
     delete,
     func,
     insert,
@@ -30,7 +28,7 @@ from console.domain.reference import is_reference_shaped, parse_reference
 from console.domain.text import digits_only, fold
 from console.domain.zzzs import is_zzzs_shaped, parse_zzzs
 from console.server import audit, changes, clock
-from console.server.errors import conflict, not_found, unprocessable
+from console.server.errors import ApiProblem, conflict, not_found, unprocessable
 from console.server.schema import bookings, caller_phones, callers
 
 MIN_NAME_QUERY = 2
@@ -286,8 +284,11 @@ def _duplicate(connection: Connection, values: dict, exclude_id: int | None = No
             query = query.where(callers.c.id != exclude_id)
         other = connection.execute(query).scalar()
         if other is not None:
-            raise conflict(
-                "caller_exists", f"Caller {other} already has this {label}; open that record."
+            raise ApiProblem(
+                409,
+                "caller_exists",
+                f"Caller {other} already has this {label}; open that record.",
+                field=name,
             )
 
 

@@ -73,7 +73,8 @@ def make_app(data_dir: Path) -> Callable[..., AgentConsole]:
         config = Config(
             data_dir=str(data_dir),
             demo=DemoSection(callers=300, days=10),
-            ui=UiSection(language=language, timers=False, today=TODAY, search_delay_ms=0, **ui),
+            ui=UiSection(**{"timers": False, "today": TODAY, "search_delay_ms": 0, **ui},
+                         language=language),
         )
         return AgentConsole(config, role=Role(role))
 

@@ -58,6 +58,7 @@ from console.domain.models import (
     SlotStatus,
 )
 from console.domain.phone import phone_query
+from console.domain.query import query_kind
 from console.domain.reference import PROVISIONAL_PREFIX, is_reference_shaped, parse_reference
 from console.domain.text import digits_only, fold
 
@@ -110,15 +111,6 @@ def _json(model: Any) -> str:
 
 def _after(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def query_kind(query: str) -> str:
-    """How a search box's text is read: the same rules as the central service's search."""
-    # Imported here: the rules live with the service's search (see the report on moving them
-    # to console.domain); the client needs only this pure function.
-    from console.server.callers import query_kind as central_query_kind
-
-    return central_query_kind(query)
 
 
 class LocalCache:

@@ -20,36 +20,20 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from console.domain.email import parse_email
-from console.domain.emso import emso_birth_date, is_emso_shaped, parse_emso
+from console.domain.emso import emso_birth_date, parse_emso
 from console.domain.errors import InvalidValue
 from console.domain.models import Agent, Caller, CallerIn, CallerPatch, CallerSummary, Phone
 from console.domain.phone import is_mobile, parse_phone, phone_query
-from console.domain.reference import is_reference_shaped, parse_reference
+from console.domain.query import query_kind
+from console.domain.reference import parse_reference
 from console.domain.text import digits_only, fold
-from console.domain.zzzs import is_zzzs_shaped, parse_zzzs
+from console.domain.zzzs import parse_zzzs
 from console.server import audit, changes, clock
 from console.server.errors import ApiProblem, conflict, not_found, unprocessable
 from console.server.schema import bookings, caller_phones, callers
 
 MIN_NAME_QUERY = 2
 _WORD = re.compile(r"[a-z0-9]+")
-
-
-def query_kind(query: str) -> str:
-    """How a search box's text is read: reference, emso, zzzs, phone or name."""
-    stripped = query.strip()
-    digits = digits_only(stripped)
-    if is_reference_shaped(stripped) and not stripped.isdigit():
-        return "reference"
-    if stripped and len(digits) >= 6 and len(digits) >= len(re.sub(r"[\s()./+-]", "", stripped)):
-        if stripped.startswith(("+", "00")):
-            return "phone"
-        if is_emso_shaped(stripped):
-            return "emso"
-        if is_zzzs_shaped(stripped):
-            return "zzzs"
-        return "phone"
-    return "name"
 
 
 def search(

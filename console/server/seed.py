@@ -13,20 +13,28 @@ gives the same data every time (only agent tokens and the time of the load diffe
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 import json
 import math
+import os
+import pickle
 import random
+import struct
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from faker.providers.person.sl_SI import Provider as SlovenianNames
 from sqlalchemy import Connection, exists, insert, select
 
+import console
 from console.domain.calendar import TZ, OfficeHours, working_days
 from console.domain.emso import emso_batch
 from console.domain.phone import COUNTRY, MOBILE_PREFIXES
@@ -37,12 +45,12 @@ from console.server.db import Database
 from console.server.migrate import upgrade
 from console.server.schema import (
     agents,
-    callers,
     locations,
     provider_services,
     providers,
     services,
 )
+from console.server.schema import callers as callers_table
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -78,11 +86,12 @@ CLEAR_ORDER = (
     "services",
     "locations",
 )
+# The tables loaded in bulk: their secondary indexes are built after the load.
+BULK_TABLES = ("slots", "callers", "caller_phones")
+# From this many callers on, they are generated in a second process (see _Producer).
+PARALLEL_MIN_CALLERS = 200_000
 # Tables whose ids the seed sets itself: PostgreSQL's sequences must be moved past them.
 EXPLICIT_ID_TABLES = ("locations", "services", "providers", "callers")
-
-# SQLAlchemy's storage format for DateTime on SQLite; PostgreSQL's COPY reads it too.
-_DT = "%Y-%m-%d %H:%M:%S.%f"
 
 
 class SeedError(ValueError):
@@ -132,43 +141,70 @@ def seed(
     first_day = start or (datetime.now(TZ).date() + timedelta(days=1))
     now = datetime.now(UTC).replace(tzinfo=None)
 
-    with database.engine.connect() as connection:
-        sqlite = connection.dialect.name == "sqlite"
-        driver = connection.connection.driver_connection
-        if sqlite:
-            _sqlite_bulk_mode(driver, on=True)
-        transaction = connection.begin()
-        try:
-            with _timed(phases, "prepare"):
-                _prepare(connection, replace)
-                search_index.suspend(connection)
-            with _timed(phases, "catalogue"):
-                catalogue = _Catalogue.build(random_seed, providers_target, now)
-                catalogue.write(connection)
-                tokens = _create_agents(connection)
-                report_progress("catalogue", 1, 1)
-            with _timed(phases, "slots"):
-                slot_count = _write_slots(
-                    connection, catalogue, working_days(first_day, days), report_progress
-                )
-            with _timed(phases, "callers"):
-                phone_count = _write_callers(connection, callers, random_seed, now, report_progress)
-            with _timed(phases, "search index"):
-                report_progress("search index", 0, 1)
-                if not sqlite:
-                    connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
-                    _move_sequences(connection)
-                search_index.rebuild(connection)
-                report_progress("search index", 1, 1)
-            with _timed(phases, "analyze"):
-                _analyze(connection)
-            with _timed(phases, "commit"):
-                transaction.commit()
-        finally:
-            if transaction.is_active:
-                transaction.rollback()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of tuples, no cycles: the collector would only slow the load
+    producer: _Producer | None = None
+    try:
+        with database.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            driver = connection.connection.driver_connection
             if sqlite:
-                _sqlite_bulk_mode(driver, on=False)
+                _sqlite_bulk_mode(driver, on=True)
+            transaction = connection.begin()
+            try:
+                with _timed(phases, "prepare"):
+                    existing = _has_data(connection)
+                    if existing and not replace:
+                        raise SeedError(
+                            "The database already has callers or locations; seed an empty "
+                            "database, or pass replace=True to delete the existing demo data "
+                            "(and all bookings, calls and history) first."
+                        )
+                    if callers >= PARALLEL_MIN_CALLERS:
+                        producer = _Producer(callers, random_seed, now, CHUNK, copy_text=not sqlite)
+                    search_index.suspend(connection)
+                    recreate = _drop_secondary_indexes(connection)
+                    if existing:
+                        _clear(connection)
+                with _timed(phases, "catalogue"):
+                    catalogue = _Catalogue.build(random_seed, providers_target, now)
+                    catalogue.write(connection)
+                    tokens = _create_agents(connection)
+                    report_progress("catalogue", 1, 1)
+                with _timed(phases, "slots"):
+                    slot_count = _write_slots(
+                        connection, catalogue, working_days(first_day, days), report_progress
+                    )
+                with _timed(phases, "callers"):
+                    phone_count = _write_callers(
+                        connection, callers, random_seed, now, report_progress, producer
+                    )
+                with _timed(phases, "indexes"):
+                    report_progress("indexes", 0, len(recreate) or 1)
+                    if not sqlite:
+                        connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+                        _move_sequences(connection)
+                    for done, statement in enumerate(recreate, 1):
+                        connection.exec_driver_sql(statement)
+                        report_progress("indexes", done, len(recreate))
+                with _timed(phases, "search index"):
+                    report_progress("search index", 0, 1)
+                    search_index.rebuild(connection)
+                    report_progress("search index", 1, 1)
+                with _timed(phases, "analyze"):
+                    _analyze(connection)
+                with _timed(phases, "commit"):
+                    transaction.commit()
+            finally:
+                if transaction.is_active:
+                    transaction.rollback()
+                if sqlite:
+                    _sqlite_bulk_mode(driver, on=False)
+    finally:
+        if producer is not None:
+            producer.close()
+        if gc_was_enabled:
+            gc.enable()
 
     return SeedReport(
         locations=len(catalogue.locations),
@@ -208,6 +244,7 @@ def _sqlite_bulk_mode(driver: Any, *, on: bool) -> None:
             "PRAGMA cache_size=-1000000",
             "PRAGMA temp_store=MEMORY",
             "PRAGMA foreign_keys=OFF",
+            "PRAGMA threads=2",  # helper threads for the sorts that build indexes
         )
     else:
         statements = (
@@ -215,31 +252,68 @@ def _sqlite_bulk_mode(driver: Any, *, on: bool) -> None:
             "PRAGMA cache_size=-2000",
             "PRAGMA temp_store=DEFAULT",
             "PRAGMA foreign_keys=ON",
+            "PRAGMA threads=0",
         )
     for statement in statements:
         cursor.execute(statement)
     cursor.close()
 
 
-def _prepare(connection: Connection, replace: bool) -> None:
-    has_data = connection.execute(
-        select(exists().select_from(callers) | exists().select_from(locations))
-    ).scalar()
-    if not has_data:
-        return
-    if not replace:
-        raise SeedError(
-            "The database already has callers or locations; seed an empty database, "
-            "or pass replace=True to delete the existing demo data (and all bookings, calls "
-            "and history) first."
-        )
-    search_index.suspend(connection)  # no row-by-row index upkeep while deleting
+def _has_data(connection: Connection) -> bool:
+    return bool(
+        connection.execute(
+            select(exists().select_from(callers_table) | exists().select_from(locations))
+        ).scalar()
+    )
+
+
+def _clear(connection: Connection) -> None:
+    """Empty the demo tables and everything that refers to them; drop the demo agents."""
     if connection.dialect.name == "sqlite":
         for table in CLEAR_ORDER:
             connection.exec_driver_sql(f"DELETE FROM {table}")
     else:
         connection.exec_driver_sql(f"TRUNCATE {', '.join(CLEAR_ORDER)}")
     connection.execute(agents.delete().where(agents.c.name.in_([n for n, _ in DEMO_AGENTS])))
+
+
+def _drop_secondary_indexes(connection: Connection) -> list[str]:
+    """Drop the bulk tables' secondary indexes; return the statements that recreate them.
+
+    Building an index once from the loaded rows (a sort) is far cheaper than updating it for
+    every row. On SQLite that covers the indexes made with CREATE INDEX (the UNIQUE
+    constraints of CREATE TABLE cannot be dropped); on PostgreSQL also the unique constraints.
+    Primary keys stay. All of it is inside the seed's transaction: a failed load restores them.
+    """
+    recreate: list[str] = []
+    tables = ", ".join(f"'{table}'" for table in BULK_TABLES)
+    if connection.dialect.name == "sqlite":
+        rows = connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({tables}) ORDER BY name"
+        ).all()
+        for name, sql in rows:
+            connection.exec_driver_sql(f'DROP INDEX "{name}"')
+            recreate.append(sql)
+        return recreate
+    constraints = connection.exec_driver_sql(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        f"WHERE contype = 'u' AND conrelid::regclass::text IN ({tables}) ORDER BY conname"
+    ).all()
+    for table, name, definition in constraints:
+        connection.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        recreate.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    indexes = connection.exec_driver_sql(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+        f"WHERE i.schemaname = current_schema() AND i.tablename IN ({tables}) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = "
+        "(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass) "
+        "ORDER BY i.indexname"
+    ).all()
+    for name, definition in indexes:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+        recreate.append(definition)
+    return recreate
 
 
 def _create_agents(connection: Connection) -> dict[str, str]:
@@ -262,7 +336,6 @@ def _move_sequences(connection: Connection) -> None:
 def _analyze(connection: Connection) -> None:
     """Fresh planner statistics for the tables that were just loaded."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("PRAGMA analysis_limit=1000")
         connection.exec_driver_sql("ANALYZE")
     else:
         for table in ("locations", "services", "providers", "provider_services", "slots",
@@ -523,9 +596,15 @@ def _run(start: datetime, end: datetime, minutes: int) -> list[tuple[str, str]]:
     step = timedelta(minutes=minutes)
     out = []
     while start + step <= end:
-        out.append((start.strftime(_DT), (start + step).strftime(_DT)))
+        out.append((_stored(start), _stored(start + step)))
         start += step
     return out
+
+
+def _stored(moment: datetime) -> str:
+    """A naive UTC time as SQLAlchemy stores DateTime on SQLite (``2026-12-22 07:00:00.000000``);
+    PostgreSQL's COPY reads it too."""
+    return moment.isoformat(sep=" ", timespec="microseconds")
 
 
 def _slot_rows(catalogue: _Catalogue, days: list[date]) -> Iterator[tuple]:
@@ -594,12 +673,6 @@ def _write_slots(
     return total
 
 
-def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
-    iterator = iter(rows)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
 # --- bulk writing -----------------------------------------------------------------------------
 
 
@@ -628,13 +701,20 @@ class _BulkWriter:
             self.copy_manager = self.cursor.copy(f"COPY {table} ({columns}) FROM STDIN")
             self.copy = self.copy_manager.__enter__()
 
-    def write(self, rows: list[tuple]) -> None:
+    def write(self, rows: Iterable[tuple] | bytes) -> int:
+        """Write ``rows`` (or ready COPY text); return how many rows there were."""
+        if isinstance(rows, bytes):
+            assert self.copy is not None, "COPY text is only for PostgreSQL"
+            self.copy.write(rows)
+            return rows.count(b"\n")
         if self.copy is None:
             self.cursor.executemany(self.sql, rows)
-        else:
-            write_row = self.copy.write_row
-            for row in rows:
-                write_row(row)
+            return self.cursor.rowcount
+        write_row = self.copy.write_row
+        count = 0
+        for count, row in enumerate(rows, 1):  # noqa: B007
+            write_row(row)
+        return count
 
     def close(self) -> None:
         if self.copy is not None:
@@ -656,7 +736,7 @@ def _email_local(first: str, last: str) -> str:
 
 
 def _caller_chunks(
-    count: int, random_seed: int, now: str
+    count: int, random_seed: int, now: str, chunk: int
 ) -> Iterator[tuple[list[tuple], list[tuple]]]:
     """Callers as (caller rows, phone rows) per chunk, ids 1..count."""
     rnd = random.Random(f"{random_seed}:callers")
@@ -664,13 +744,18 @@ def _caller_chunks(
     names = _NamePools()
     emsos = emso_batch(rnd, count, BIRTH_FIRST, BIRTH_LAST)
     with_zzzs = [random_() < ZZZS_SHARE for _ in range(count)]
-    zzzs_iter = iter(rnd.sample(range(1_000_000_000), sum(with_zzzs)))
+    # Insurance numbers rise with the caller id, as numbers issued over the years would; it
+    # also turns the unique index's inserts into appends, several seconds on a national load.
+    zzzs_iter = iter(sorted(rnd.sample(range(1_000_000_000), sum(with_zzzs))))
 
     def pool(values: list[str]) -> list[tuple[str, str, str]]:
         # (name, folded, e-mail part) for every name, computed once.
         return [(v, fold(v), _email_local(v, "").rstrip(".")) for v in values]
 
     males, females, lasts = pool(names.males), pool(names.females), pool(names.lasts)
+    for name, folded, mail in males + females + lasts:
+        if any(ch in text for text in (name, folded, mail) for ch in "\t\n\r\\"):
+            raise SeedError(f"the name {name!r} has a character the bulk load cannot take")
     male_cum = [c / names.male_cum[-1] for c in names.male_cum]
     female_cum = [c / names.female_cum[-1] for c in names.female_cum]
     last_cum = [c / names.last_cum[-1] for c in names.last_cum]
@@ -697,11 +782,12 @@ def _caller_chunks(
         return f"{mobiles[int(random_() * n_mobiles)]}{int(random_() * 1_000_000):06d}"
 
     def landline() -> str:
+        # The subscriber number starts with 2, 4, 5 or 6: never a mobile or VoIP prefix.
         area = landlines[bisect_(area_cum, random_())]
-        return f"{area}{2_000_000 + int(random_() * 6_000_000)}"
+        return f"{area}{'2456'[int(random_() * 4)]}{int(random_() * 1_000_000):06d}"
 
-    for lo in range(0, count, CHUNK):
-        hi = min(count, lo + CHUNK)
+    for lo in range(0, count, chunk):
+        hi = min(count, lo + chunk)
         rows: list[tuple] = []
         phones: list[tuple] = []
         add_row, add_phone = rows.append, phones.append
@@ -746,6 +832,7 @@ def _caller_chunks(
                     language,
                     flags[int(random_() * len(flags))] if random_() < FLAG_SHARE else "[]",
                     now,
+                    now,
                 )
             )
             if random_() < LANDLINE_FIRST_SHARE:
@@ -763,39 +850,156 @@ def _caller_chunks(
         yield rows, phones
 
 
+CALLER_COLUMNS = (
+    "id, first_name, last_name, name_folded, emso, zzzs_number, birth_date, email, language, "
+    "flags, created_at, updated_at"
+)
+PHONE_COLUMNS = "caller_id, number, label, position"
+
+
 def _write_callers(
     connection: Connection,
     count: int,
     random_seed: int,
     now: datetime,
     progress: ProgressCallback,
+    producer: _Producer | None,
 ) -> int:
     progress("callers", 0, max(count, 1))
-    stamp = now.strftime(_DT)
-    sqlite = connection.dialect.name == "sqlite"
-    columns = (
-        "id, first_name, last_name, name_folded, emso, zzzs_number, birth_date, email, "
-        "language, flags, created_at"
+    stamp = _stored(now)
+    chunks = (
+        producer.chunks()
+        if producer is not None
+        else (
+            (rows, phones, len(rows))
+            for rows, phones in _caller_chunks(count, random_seed, stamp, CHUNK)
+        )
     )
     phone_count = 0
     done = 0
-    for rows, phones in _caller_chunks(count, random_seed, stamp):
-        if sqlite:
-            # updated_at repeats created_at (?11); notes and the rest take literals.
-            writer = _BulkWriter(
-                connection, "callers", columns, 11, constants={"updated_at": "?11", "notes": "''"}
-            )
-        else:
-            writer = _BulkWriter(connection, "callers", columns + ", updated_at", 12)
-            rows = [(*row, stamp) for row in rows]
+    for rows, phones, size in chunks:
+        writer = _BulkWriter(connection, "callers", CALLER_COLUMNS, 12, {"notes": "''"})
         writer.write(rows)
         writer.close()
-        writer = _BulkWriter(connection, "caller_phones", "caller_id, number, label, position", 4)
-        writer.write(phones)
+        writer = _BulkWriter(connection, "caller_phones", PHONE_COLUMNS, 4)
+        phone_count += writer.write(phones)
         writer.close()
-        phone_count += len(phones)
-        done += len(rows)
+        done += size
         progress("callers", done, count)
     if count == 0:
         progress("callers", 1, 1)
+    if done != count:
+        raise SeedError(f"the caller generator stopped after {done} of {count} callers")
     return phone_count
+
+
+# --- generating callers in a second process ----------------------------------------------------
+
+
+class _Producer:
+    """Generates callers in a child process while this one writes them to the database.
+
+    Worth it from a few hundred thousand callers on: generating a row costs about a third as
+    much as writing it, and the two overlap on a machine with two cores. For SQLite, chunks
+    cross the pipe column by column (cheaper to pickle than row tuples); for PostgreSQL, as
+    ready-made ``COPY`` text, so this process only passes bytes on. Either way the rows are
+    the ones :func:`_caller_chunks` gives in-process.
+
+    The child is a plain ``python -c`` running :func:`_produce`, not a multiprocessing
+    process: spawning one re-imports the caller's ``__main__``, which reruns any script that
+    calls :func:`seed` without an ``if __name__ == "__main__"`` guard.
+    """
+
+    def __init__(
+        self, count: int, random_seed: int, now: datetime, chunk: int, copy_text: bool
+    ) -> None:
+        package_root = str(Path(console.__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+        arguments = [str(count), str(random_seed), _stored(now), str(chunk), str(int(copy_text))]
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, *arguments],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        assert self.process.stdout is not None
+        self.stream = self.process.stdout
+
+    def chunks(self) -> Iterator[tuple[Iterable[tuple] | bytes, Iterable[tuple] | bytes, int]]:
+        """(caller rows, phone rows, number of callers) per chunk."""
+        while True:
+            header = self.stream.read(_HEADER.size)
+            data = (
+                self.stream.read(_HEADER.unpack(header)[0]) if len(header) == _HEADER.size else b""
+            )
+            if not data:
+                code = self.process.wait()
+                raise SeedError(f"the caller generator process ended unexpectedly (exit {code})")
+            size, rows, phones = pickle.loads(data)
+            if size == 0:
+                return
+            if isinstance(rows, bytes):
+                yield rows, phones, size
+            else:
+                yield zip(*rows, strict=True), zip(*phones, strict=True), size
+
+    def close(self) -> None:
+        self.stream.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+_HEADER = struct.Struct("<Q")
+_CHILD = "import sys; from console.server.seed import _produce; _produce(sys.argv[1:])"
+
+
+def _produce(arguments: list[str]) -> None:
+    """The child process: write each chunk to stdout, length first, then an empty chunk."""
+    gc.disable()
+    count, random_seed, now, chunk, copy_text = arguments
+    out = sys.stdout.buffer
+
+    def send(message: tuple) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(_HEADER.pack(len(data)))
+        out.write(data)
+
+    try:
+        for rows, phones in _caller_chunks(int(count), int(random_seed), now, int(chunk)):
+            if copy_text == "1":
+                send((len(rows), _caller_copy_text(rows), _phone_copy_text(phones)))
+            else:
+                send(
+                    (
+                        len(rows),
+                        tuple(zip(*rows, strict=True)),
+                        tuple(zip(*phones, strict=True)),
+                    )
+                )
+        send((0, (), ()))
+        out.flush()
+    except BrokenPipeError:
+        pass  # the parent stopped reading: it failed or was interrupted
+
+
+_NULL = "\\N"
+
+
+def _caller_copy_text(rows: list[tuple]) -> bytes:
+    """Rows in COPY's text format. No value holds a tab, newline or backslash: the name pools
+    are checked for them once (see :func:`_caller_chunks`), the rest is digits and ASCII."""
+    return "".join(
+        [
+            f"{i}\t{first}\t{last}\t{folded}\t{emso}\t{zzzs or _NULL}\t{birth}\t"
+            f"{email or _NULL}\t{language}\t{flags}\t{stamps[0]}\t{stamps[1]}\n"
+            for i, first, last, folded, emso, zzzs, birth, email, language, flags, *stamps in rows
+        ]
+    ).encode()
+
+
+def _phone_copy_text(rows: list[tuple]) -> bytes:
+    return "".join(
+        [f"{caller}\t{number}\t{label}\t{position}\n" for caller, number, label, position in rows]
+    ).encode()

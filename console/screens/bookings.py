@@ -1,14 +1,182 @@
-"""Bookings (placeholder until the screen is built)."""
+"""The current caller's bookings (F4): look, cancel, reschedule.
+
+Upcoming bookings by default (``p`` adds past ones). Cancel asks first, with an optional
+reason; reschedule marks the booking on the desk and opens the slot search, whose next
+confirmation moves the booking atomically (the old one ends ``rescheduled``).
+"""
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Label
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
 
+from console.domain.models import Booking, BookingStatus
 from console.i18n import _
+from console.messages import DeskChanged, RescheduleRequested
 from console.screens.base import DeskScreen
+from console.screens.booking import BookedDialog, CancelDialog
+from widgets.bookings_table import BookingsTable
 
 
 class BookingsScreen(DeskScreen):
+    """The caller's bookings, soonest first."""
+
+    BINDINGS = [
+        Binding(
+            "c",
+            "cancel_booking",
+            "Cancel",
+            id="bookings.cancel",
+            tooltip="Cancel the booking (asks first)",
+        ),
+        Binding(
+            "r",
+            "reschedule",
+            "Reschedule",
+            id="bookings.reschedule",
+            tooltip="Move the booking to another slot",
+        ),
+        Binding(
+            "p",
+            "toggle_past",
+            "Past too",
+            id="bookings.past",
+            tooltip="Show past bookings too, or only upcoming ones",
+        ),
+        Binding(
+            "ctrl+r", "refresh", "Refresh", id="bookings.refresh", tooltip="Load again", show=False
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.include_past = False
+
     def compose_body(self) -> ComposeResult:
-        yield Label(_("Bookings"))
+        yield Static("", id="bookings-title")
+        yield BookingsTable(id="bookings-table")
+        yield Static("", id="bookings-hint")
+
+    @property
+    def table(self) -> BookingsTable:
+        return self.query_one(BookingsTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    # -- loading --------------------------------------------------------------------------
+
+    def _hint(self, text: str, style: str = "dim") -> None:
+        self.query_one("#bookings-hint", Static).update(Text(text, style=style))
+
+    @work(exclusive=True, group="bookings-load", exit_on_error=False)
+    async def load(self) -> None:
+        desk = self.desk
+        title = self.query_one("#bookings-title", Static)
+        caller = desk.caller
+        if caller is None:
+            title.update(Text(_("No caller yet — F2 to find one."), style="bold yellow"))
+            self.table.show([])
+            self.table.display = False
+            self._hint("")
+            return
+        self.table.display = True
+        bookings = await desk.bookings(include_past=self.include_past)
+        if desk.caller is None or desk.caller.id != caller.id:
+            return  # the caller changed meanwhile; the next load shows the new one
+        heading = (
+            _("Bookings of {name}, past ones too")
+            if self.include_past
+            else _("Upcoming bookings of {name}")
+        )
+        title.update(heading.format(name=f"{caller.first_name} {caller.last_name}"))
+        self.table.show(bookings)
+        if not bookings:
+            self._hint(
+                _("No bookings. F3 searches free slots.")
+                if self.include_past
+                else _("No upcoming bookings. p shows past ones too; F3 searches free slots.")
+            )
+        elif desk.read_only:
+            self._hint(_("Read-only: supervisors cannot book"), style="bold red")
+        else:
+            self._hint(_("Enter: details · c: cancel · r: reschedule · ctrl+r: refresh"))
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_toggle_past(self) -> None:
+        self.include_past = not self.include_past
+        self.load()
+
+    # -- acting on one booking ------------------------------------------------------------
+
+    def _chosen(self) -> Booking | None:
+        booking = self.table.highlighted_booking()
+        if booking is None:
+            self.notify(
+                _("No caller yet — F2 to find one.")
+                if self.desk.caller is None
+                else _("No booking to act on."),
+                severity="warning",
+            )
+        return booking
+
+    def _changeable(self, booking: Booking) -> bool:
+        if self.desk.read_only:
+            self.notify(_("Read-only: supervisors cannot book"), severity="warning")
+            return False
+        if booking.status is not BookingStatus.CONFIRMED:
+            self.notify(
+                _("Booking {reference} is no longer active; it cannot be changed.").format(
+                    reference=booking.reference_display
+                ),
+                severity="warning",
+            )
+            return False
+        return True
+
+    @on(DataTable.RowSelected, "#bookings-table")
+    def _details(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        booking = self.table.highlighted_booking()
+        if booking is not None:
+            self.app.push_screen(BookedDialog(booking, details=True))
+
+    def action_cancel_booking(self) -> None:
+        booking = self._chosen()
+        if booking is None or not self._changeable(booking):
+            return
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                self.cancel(booking, reason)
+
+        self.app.push_screen(CancelDialog(booking), answered)
+
+    @work(exclusive=True, group="bookings-cancel", exit_on_error=False)
+    async def cancel(self, booking: Booking, reason: str) -> None:
+        cancelled = await self.desk.cancel(booking, reason)
+        self.post_message(DeskChanged())
+        self.notify(
+            _("Booking {reference} is cancelled; the slot is free again.").format(
+                reference=cancelled.reference_display
+            ),
+            timeout=6,
+        )
+        self.load()
+
+    async def action_reschedule(self) -> None:
+        booking = self._chosen()
+        if booking is None or not self._changeable(booking):
+            return
+        self.desk.start_reschedule(booking)
+        self.post_message(RescheduleRequested(booking))
+        self.post_message(DeskChanged())
+        await self.app.switch_mode("slots")

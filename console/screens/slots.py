@@ -1,14 +1,861 @@
-"""Slot search (placeholder until the screen is built)."""
+"""Slot search (F3): the earliest free slots for a service across locations, a day-by-location
+overview, and holding and booking a slot for the caller (or moving a booking there).
+
+The form on top (service with type-ahead, region, location, from, to) searches as soon as a
+service is chosen and again whenever the form changes. While the screen is shown it follows
+the central change feed, so slots other agents hold or book meanwhile are struck through.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Label
+import asyncio
+import contextlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from console.i18n import _
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.suggester import Suggester
+from textual.widgets import ContentSwitcher, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from console.client.api import ApiError, ApiRefused
+from console.client.feed import ChangeFollower
+from console.domain.calendar import TZ, format_date, is_working_day
+from console.domain.models import Booking, Change, Location, Service, Slot
+from console.domain.text import fold
+from console.i18n import _, language
+from console.messages import BookingMade, DeskChanged
 from console.screens.base import DeskScreen
+from console.screens.booking import (
+    BookedDialog,
+    HoldDialog,
+    HoldOutcome,
+    refusal_text,
+    service_label,
+    taken_how,
+    when_text,
+)
+from widgets.slot_overview import Cell, SlotOverview
+from widgets.slot_table import SlotTable, format_day
+
+LIST_LIMIT = 200  # the list shows the earliest this many; the overview counts them all
+PAGE = 500  # the API's largest page of slots
+MAX_PAGES_PER_DAY = 10
+MAX_RANGE_DAYS = 120
+FEED_SECONDS = 2.0
+CATEGORY_KIND = {"administrative": "office", "health": "clinic"}
+
+_SLOVENIAN_DATE = re.compile(r"^(\d{1,2})\s*\.\s*(\d{1,2})\s*\.?\s*(?:(\d{4})\s*\.?)?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+# -- the form's pieces ------------------------------------------------------------------------
+
+
+class DateError(ValueError):
+    """A date field cannot be read; the message says how to write it."""
+
+
+def parse_day(text: str, today: date) -> date:
+    """A day as Slovenians write it: ``4. 3. 2030``, ``4.3.2030``, ``4. 3.`` (this year), or
+    ISO ``2030-03-04``."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise DateError(_("Write the date as 4. 3. 2030"))
+    if match := _ISO_DATE.match(cleaned):
+        year, month, day = (int(part) for part in match.groups())
+    elif match := _SLOVENIAN_DATE.match(cleaned):
+        day, month = int(match.group(1)), int(match.group(2))
+        year = int(match.group(3)) if match.group(3) else today.year
+    else:
+        raise DateError(_("Write the date as 4. 3. 2030"))
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise DateError(_("There is no such day: {text}").format(text=cleaned)) from None
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=TZ)
+
+
+def other_name(service: Service) -> str:
+    return service.name_en if language() == "sl" else service.name
+
+
+def match_services(services: list[Service], text: str) -> list[Service]:
+    """Services for what was typed, best first: the name's or code's beginning, the beginnings
+    of its words (``voz pod``), the same in the other language, then (from four letters) any
+    part of the name. Any case, diacritics optional."""
+    query = fold(text)
+    if not query:
+        return []
+    words = query.split()
+    ranked: list[tuple[int, str, Service]] = []
+    for service in services:
+        label = fold(service_label(service))
+        code = service.code.lower()
+        own_words = re.split(r"[\s,–-]+", label)
+        other_words = re.split(r"[\s,–-]+", fold(other_name(service)))
+        if label.startswith(query) or code.startswith(query):
+            rank = 0
+        elif all(any(part.startswith(word) for part in own_words) for word in words):
+            rank = 1
+        elif all(any(part.startswith(word) for part in other_words) for word in words):
+            rank = 2
+        elif len(query) >= 4 and query in label:  # inside a word: "zdravnik" in "zobozdravnik"
+            rank = 3
+        else:
+            continue
+        ranked.append((rank, label, service))
+    return [service for _rank, _label, service in sorted(ranked, key=lambda r: r[:2])]
+
+
+def exact_service(services: list[Service], text: str) -> Service | None:
+    """The service whose name (either language) or code is exactly what was typed."""
+    query = fold(text)
+    if not query:
+        return None
+    for service in services:
+        if query in (fold(service.name), fold(service.name_en), service.code.lower()):
+            return service
+    return None
+
+
+class ServiceSuggester(Suggester):
+    """Completes the service name in the UI language (or a code) inline, as it is typed."""
+
+    def __init__(self, services: list[Service]) -> None:
+        super().__init__(use_cache=False, case_sensitive=False)
+        self.names = [service_label(s) for s in services] + [s.code for s in services]
+
+    async def get_suggestion(self, value: str) -> str | None:
+        typed = fold(value)
+        if not typed:
+            return None
+        return next((name for name in self.names if fold(name).startswith(typed)), None)
+
+
+class ServiceInput(Input):
+    """The service field: down arrow moves into the list of matching services."""
+
+    BINDINGS = [Binding("down", "screen.service_list", show=False)]
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    service_id: int
+    first_day: date
+    last_day: date  # inclusive
+    region: str | None
+    location_id: int | None
+
+    @property
+    def start(self) -> datetime:
+        return local_midnight(self.first_day)
+
+    @property
+    def end(self) -> datetime:
+        return local_midnight(self.last_day + timedelta(days=1))
+
+    def days(self) -> list[date]:
+        """The working days of the range: the overview's columns."""
+        count = (self.last_day - self.first_day).days + 1
+        every = (self.first_day + timedelta(days=n) for n in range(count))
+        return [day for day in every if is_working_day(day)]
+
+
+# -- the screen -------------------------------------------------------------------------------
 
 
 class SlotsScreen(DeskScreen):
+    """Free slots for the caller: search, look over, hold, confirm."""
+
+    BINDINGS = [
+        Binding(
+            "ctrl+o",
+            "toggle_overview",
+            "Overview",
+            id="slots.overview",
+            tooltip="Free slots per day and location, or back to the list",
+        ),
+        Binding(
+            "ctrl+r",
+            "refresh",
+            "Refresh",
+            id="slots.refresh",
+            tooltip="Search again with the same form",
+        ),
+        Binding(
+            "ctrl+f",
+            "focus_service",
+            "Service",
+            id="slots.service",
+            tooltip="Type another service",
+            show=False,
+        ),
+        Binding(
+            "ctrl+x",
+            "stop_rescheduling",
+            "Stop rescheduling",
+            id="slots.stop_rescheduling",
+            tooltip="Keep the booking as it is and search normally",
+            show=False,  # the rescheduling banner shows it, when it applies
+        ),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.service: Service | None = None
+        self.slots: list[Slot] = []  # the unfiltered list, as the server answered
+        self.cell: Cell | None = None  # the overview cell the list is narrowed to
+        self.follower: ChangeFollower | None = None
+        self._last_query: SlotQuery | None = None
+        self._overview_query: SlotQuery | None = None
+        self._overview_slots: dict[int, Slot] = {}
+        # Notes typed in a hold dialog that did not end in a booking, and for which caller:
+        # offered again in the next hold dialog for the same caller, never for another one.
+        self._notes: tuple[int | None, str] = (None, "")
+        self._rescheduling: str | None = None  # the reference the banner was last set up for
+        self._feed_timer = None
+        self._holding: int | None = None
+        self._into_matches = False  # down was pressed in the service field: the list has focus
+
+    # -- layout ---------------------------------------------------------------------------
+
     def compose_body(self) -> ComposeResult:
-        yield Label(_("Slot search"))
+        desk = self.desk
+        today = desk.today()
+        with Horizontal(id="slot-form"):
+            with Vertical(id="service-field", classes="slot-field"):
+                yield Label(_("Service"), classes="field-label")
+                yield ServiceInput(
+                    placeholder=_("e.g. ID card, passport, family doctor"),
+                    suggester=ServiceSuggester(desk.services),
+                    id="service",
+                )
+                yield OptionList(id="service-matches")
+            with Vertical(id="region-field", classes="slot-field"):
+                yield Label(_("Region"), classes="field-label")
+                yield Select(
+                    [(region, region) for region in desk.regions],
+                    prompt=_("All regions"),
+                    id="region",
+                )
+            with Vertical(id="location-field", classes="slot-field"):
+                yield Label(_("Location"), classes="field-label")
+                yield Select(self._location_options(), prompt=_("All locations"), id="location")
+            with Vertical(classes="slot-field date-field"):
+                yield Label(_("From"), classes="field-label")
+                yield Input(format_date(today), id="from")
+            with Vertical(classes="slot-field date-field"):
+                yield Label(_("To"), classes="field-label")
+                last = today + timedelta(days=self.console.config.ui.slot_days)
+                yield Input(format_date(last), id="to")
+        yield Static("", id="reschedule-banner")
+        yield Static("", id="slot-summary")
+        with ContentSwitcher(initial="slot-table", id="slot-views"):
+            yield SlotTable(id="slot-table")
+            yield SlotOverview(id="slot-overview")
+
+    @property
+    def table(self) -> SlotTable:
+        return self.query_one(SlotTable)
+
+    @property
+    def overview(self) -> SlotOverview:
+        return self.query_one(SlotOverview)
+
+    @property
+    def overview_shown(self) -> bool:
+        return self.query_one(ContentSwitcher).current == "slot-overview"
+
+    def on_mount(self) -> None:
+        self._feed_timer = self.set_interval(FEED_SECONDS, self._feed_tick, pause=True)
+        self._hint(_("Type the service the caller needs; the search starts when you choose it."))
+        self.query_one("#service", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        if self._feed_timer is not None:
+            self._feed_timer.resume()
+        self._show_rescheduling()
+        self.refresh_bindings()
+        if self.follower is not None and self.follower.started:
+            self.poll_changes()
+
+    def on_screen_suspend(self) -> None:
+        if self._feed_timer is not None:
+            self._feed_timer.pause()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_rescheduling":
+            return self.desk.rescheduling is not None
+        return True
+
+    # -- messages on the summary line -----------------------------------------------------
+
+    def _summary(self, text: Text | str) -> None:
+        self.query_one("#slot-summary", Static).update(text)
+
+    def _hint(self, text: str) -> None:
+        self._summary(Text(text, style="dim"))
+
+    def _error(self, text: str) -> None:
+        self._summary(Text(text, style="bold red"))
+
+    def _show_results(self) -> None:
+        """Say what the list (or the overview) shows."""
+        service = self.service
+        if service is None:
+            return
+        name = service_label(service)
+        line = Text()
+        if self.overview_shown:
+            line.append(f"{name} — ", style="bold")
+            line.append(
+                _("free slots per day and location: {count} in all.").format(
+                    count=self.overview.total
+                )
+            )
+            line.append(" " + _("Enter lists a cell; ctrl+o goes back to the list."), style="dim")
+        elif self.cell is not None:
+            where = self._overview_location_name(self.cell.location_id)
+            day = format_day(self.cell.day) if self.cell.day else _("all days")
+            line.append(f"{name} — {where}, {day}: ", style="bold")
+            line.append(_("free slots: {count}.").format(count=self.table.row_count))
+            line.append(" " + _("Escape shows them all."), style="dim")
+        elif not self.slots:
+            line.append(
+                _("No free slots in this range — try a wider range or another region."),
+                style="bold yellow",
+            )
+        else:
+            first = when_text(self.slots[0])
+            line.append(f"{name} — ", style="bold")
+            if len(self.slots) >= LIST_LIMIT:
+                line.append(
+                    _("the first {count} free slots, from {when}.").format(
+                        count=len(self.slots), when=first
+                    )
+                )
+                line.append(" " + _("Ctrl+o counts them all."), style="dim")
+            else:
+                line.append(
+                    _("free slots: {count}, from {when}.").format(count=len(self.slots), when=first)
+                )
+        if self.desk.read_only:
+            line.append("  " + _("Read-only: supervisors cannot book"), style="bold red")
+        self._summary(line)
+
+    def _overview_location_name(self, location_id: int) -> str:
+        location = self.desk.location(location_id)
+        return location.name if location is not None else str(location_id)
+
+    # -- the form -------------------------------------------------------------------------
+
+    def _location_options(self, region: str | None = None) -> list[tuple[str, int]]:
+        kind = CATEGORY_KIND.get(self.service.category) if self.service else None
+        chosen: list[Location] = [
+            location
+            for location in self.desk.locations
+            if (region is None or location.region == region)
+            and (kind is None or location.kind == kind)
+        ]
+        return [
+            (location.name, location.id) for location in sorted(chosen, key=lambda loc: loc.name)
+        ]
+
+    def _refill_locations(self) -> None:
+        region = self._select_value("region")
+        select = self.query_one("#location", Select)
+        current = select.value
+        options = self._location_options(region)
+        select.set_options(options)
+        if any(value == current for _label, value in options):
+            select.value = current
+
+    def _select_value(self, select_id: str):  # type: ignore[no-untyped-def]
+        value = self.query_one(f"#{select_id}", Select).value
+        return None if value == Select.NULL else value
+
+    def _query(self) -> SlotQuery | None:
+        """The search the form asks for, or None (with the reason shown) if it cannot run."""
+        if self.service is None:
+            return None
+        today = self.desk.today()
+        days: list[date] = []
+        for field_id in ("from", "to"):
+            field = self.query_one(f"#{field_id}", Input)
+            try:
+                days.append(parse_day(field.value, today))
+                field.remove_class("-invalid")
+            except DateError as error:
+                field.add_class("-invalid")
+                self._error(str(error))
+                return None
+        first, last = days
+        if last < first:
+            self.query_one("#to", Input).add_class("-invalid")
+            self._error(_("The range ends before it starts."))
+            return None
+        if (last - first).days > MAX_RANGE_DAYS:
+            self.query_one("#to", Input).add_class("-invalid")
+            self._error(_("Choose at most {days} days.").format(days=MAX_RANGE_DAYS))
+            return None
+        return SlotQuery(
+            service_id=self.service.id,
+            first_day=first,
+            last_day=last,
+            region=self._select_value("region"),
+            location_id=self._select_value("location"),
+        )
+
+    def _search_if_changed(self, *, focus: bool = False) -> None:
+        query = self._query()
+        if query is not None and query != self._last_query:
+            self._start_search(query, focus=focus)
+
+    def _start_search(self, query: SlotQuery, *, quiet: bool = False, focus: bool = False) -> None:
+        if query != self._last_query:
+            self.cell = None
+        self._last_query = query
+        self.search(query, quiet=quiet, focus=focus)
+
+    # service: type-ahead, the list of matches, choosing
+
+    def _matches_list(self) -> OptionList:
+        return self.query_one("#service-matches", OptionList)
+
+    def _show_matches(self, services: list[Service]) -> None:
+        matches = self._matches_list()
+        matches.clear_options()
+        for service in services[:12]:
+            label = Text(service_label(service))
+            label.append(f"  {service.code}", style="dim")
+            matches.add_option(Option(label, id=str(service.id)))
+        matches.set_class(bool(services), "-visible")
+        self._into_matches = False
+        if services:
+            matches.highlighted = 0
+
+    def _hide_matches(self) -> None:
+        self._matches_list().remove_class("-visible")
+        self._into_matches = False
+
+    @on(Input.Changed, "#service")
+    def _service_typed(self, event: Input.Changed) -> None:
+        exact = exact_service(self.desk.services, event.value)
+        if exact is not None:
+            self._hide_matches()
+            if exact is not self.service:
+                self.choose_service(exact)
+            return
+        if event.input.has_focus:
+            self._show_matches(match_services(self.desk.services, event.value))
+
+    @on(Input.Submitted, "#service")
+    def _service_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        matches = self._matches_list()
+        if self._into_matches and matches.highlighted is not None:
+            # Down, then enter, typed faster than the focus moved: take the highlighted one.
+            option = matches.get_option_at_index(matches.highlighted)
+            service = self.desk.service(int(option.id or 0))
+            if service is not None:
+                self.choose_service(service, focus=True)
+                return
+        exact = exact_service(self.desk.services, event.value)
+        found = [exact] if exact else match_services(self.desk.services, event.value)
+        if not found:
+            self._error(_("No service matches “{text}”.").format(text=event.value.strip()))
+            return
+        self.choose_service(found[0], focus=True)
+
+    @on(OptionList.OptionSelected, "#service-matches")
+    def _service_picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        service = self.desk.service(int(event.option.id or 0))
+        if service is not None:
+            self.choose_service(service, focus=True)
+
+    def action_service_list(self) -> None:
+        """Down from the service field: into the list of matches (further downs move on, even
+        those that arrive before the focus has moved)."""
+        matches = self._matches_list()
+        if not (matches.has_class("-visible") and matches.option_count):
+            return
+        if self._into_matches:
+            matches.action_cursor_down()
+        self._into_matches = True
+        matches.focus()
+
+    def on_descendant_focus(self, event) -> None:  # type: ignore[no-untyped-def]
+        if getattr(event.widget, "id", None) not in ("service", "service-matches"):
+            self._hide_matches()
+
+    def choose_service(self, service: Service, *, focus: bool = False, force: bool = False) -> None:
+        """Search for ``service`` (the form's other fields stay as they are)."""
+        changed = service is not self.service
+        self.service = service
+        field = self.query_one("#service", Input)
+        if fold(field.value) != fold(service_label(service)):
+            field.value = service_label(service)
+        if focus:  # on to the results (before the list of matches hides, or it would refocus
+            # the field), with the start of the name in view
+            self._focus_results()
+            self.call_after_refresh(setattr, field, "cursor_position", 0)
+        self._hide_matches()
+        if changed:
+            self._refill_locations()
+            self._overview_query = None
+        query = self._query()
+        if query is None:
+            return
+        if changed or force or query != self._last_query:
+            self._start_search(query, focus=focus)
+        elif focus:
+            self._focus_results()
+
+    @on(Select.Changed, "#region")
+    def _region_changed(self) -> None:
+        self._refill_locations()
+        self._search_if_changed()
+
+    @on(Select.Changed, "#location")
+    def _location_changed(self) -> None:
+        self._search_if_changed()
+
+    @on(Input.Changed, "#from")
+    @on(Input.Changed, "#to")
+    def _dates_typed(self) -> None:
+        self._search_if_changed()
+
+    @on(Input.Submitted, "#from")
+    @on(Input.Submitted, "#to")
+    def _dates_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        query = self._query()
+        if query is None:
+            return
+        if query != self._last_query:
+            self._start_search(query, focus=True)
+        else:
+            self._focus_results()
+
+    def _focus_results(self) -> None:
+        (self.overview if self.overview_shown else self.table).focus()
+
+    # -- searching ------------------------------------------------------------------------
+
+    async def _ensure_follower(self) -> None:
+        """Start following the change feed before the first search, so nothing between the
+        search and the first poll is missed."""
+        if self.follower is None:
+            self.follower = ChangeFollower(self.desk.api)
+        if not self.follower.started:
+            with contextlib.suppress(ApiError):  # the search says what is wrong; retried next time
+                await self.follower.start()
+
+    @work(exclusive=True, group="slot-search", exit_on_error=False)
+    async def search(self, query: SlotQuery, *, quiet: bool = False, focus: bool = False) -> None:
+        if not quiet:
+            self._hint(_("Searching…"))
+        await self._ensure_follower()
+        try:
+            found = await self.desk.find_slots(
+                query.service_id,
+                start=query.start,
+                end=query.end,
+                region=query.region,
+                location_id=query.location_id,
+                limit=LIST_LIMIT,
+            )
+        except BaseException:
+            if not quiet:
+                self._hint("")
+            raise
+        self.slots = found
+        if self.overview_shown or self.cell is not None:
+            await self._load_overview(query, force=quiet)
+        if self.cell is not None:
+            self._show_cell(self.cell)
+        else:
+            self.table.show(found, keep_cursor=quiet)
+        self._show_results()
+        if focus:
+            self._focus_results()
+
+    async def _load_overview(self, query: SlotQuery, *, force: bool = False) -> None:
+        if not force and query == self._overview_query:
+            return
+        days = query.days()
+        found = await free_slots_by_day(self.desk, query, days)
+        self._overview_query = query
+        self._overview_slots = {slot.id: slot for slot in found}
+        self.overview.show(days, found)
+        for slot_id, how in self._taken_in_list().items():
+            if how:
+                self.overview.remove_slot(slot_id)
+
+    def _taken_in_list(self) -> dict[int, str | None]:
+        return {slot.id: self.table.taken(slot.id) for slot in self.table.slots}
+
+    @work(exclusive=True, group="slot-overview", exit_on_error=False)
+    async def load_overview(self) -> None:
+        query = self._last_query
+        if query is None:
+            return
+        if query != self._overview_query:
+            self._summary(Text(_("Counting the free slots of every day…"), style="dim"))
+        await self._load_overview(query)
+        self._show_results()
+
+    def action_toggle_overview(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        if self.overview_shown:
+            switcher.current = "slot-table"
+            self.table.focus()
+            self._show_results()
+            return
+        if self.service is None or self._last_query is None:
+            self._hint(_("Choose a service first."))
+            self.query_one("#service", Input).focus()
+            return
+        switcher.current = "slot-overview"
+        self.overview.focus()
+        self.load_overview()
+
+    @on(SlotOverview.CellChosen)
+    def _cell_chosen(self, event: SlotOverview.CellChosen) -> None:
+        self.cell = event.cell
+        self.query_one(ContentSwitcher).current = "slot-table"
+        self._show_cell(event.cell)
+        self.table.focus()
+        self._show_results()
+
+    def _show_cell(self, cell: Cell) -> None:
+        ids = self.overview.slot_ids(cell)
+        chosen = [self._overview_slots[i] for i in ids if i in self._overview_slots]
+        self.table.show(sorted(chosen, key=lambda slot: (slot.starts_at, slot.id)))
+
+    def action_refresh(self) -> None:
+        query = self._query()
+        if query is not None:
+            self._overview_query = None
+            self._start_search(query, focus=False)
+        elif self.service is None:
+            self.query_one("#service", Input).focus()
+
+    def action_focus_service(self) -> None:
+        field = self.query_one("#service", Input)
+        field.focus()
+        field.select_all()
+
+    def action_back(self) -> None:
+        focused = self.focused
+        if focused is self._matches_list():
+            self._hide_matches()
+            self.query_one("#service", Input).focus()
+        elif self.cell is not None:
+            self.cell = None
+            self.table.show(self.slots)
+            self._show_results()
+        elif self.overview_shown:
+            self.action_toggle_overview()
+        elif focused is not None and focused.id != "service":
+            self.action_focus_service()
+        else:
+            self._hide_matches()
+
+    # -- the change feed ------------------------------------------------------------------
+
+    def _feed_tick(self) -> None:
+        if self.follower is not None and self.follower.started and self.is_current:
+            self.poll_changes()
+
+    @work(exclusive=True, group="slot-feed", exit_on_error=False)
+    async def poll_changes(self) -> None:
+        """Read what happened since the last poll and strike through slots taken meanwhile."""
+        if self.follower is None:
+            return
+        try:
+            changes = await self.follower.poll()
+        except ApiError:
+            return  # the next tick tries again; errors of the feed are never worth a popup
+        self.apply_changes(changes)
+        if self.follower.fell_behind and self._last_query is not None:
+            self._start_search(self._last_query, quiet=True)
+
+    def apply_changes(self, changes: list[Change]) -> None:
+        mine = {self._holding, self.desk.hold.slot_id if self.desk.hold is not None else None}
+        search_again = False
+        for change in changes:
+            if change.entity != "slot":
+                continue
+            slot_id = change.entity_id
+            if change.op in ("held", "booked"):
+                if change.op == "held" and slot_id in mine:
+                    continue
+                self.mark_taken(slot_id, "held" if change.op == "held" else "booked")
+            elif change.op == "released" and self.table.taken(slot_id) == "held":
+                self.table.unmark(slot_id)
+            elif change.op == "freed" and self.service is not None:
+                search_again |= change.data.get("service_id") == self.service.id
+        if search_again and self._last_query is not None:
+            self._start_search(self._last_query, quiet=True)
+
+    def mark_taken(self, slot_id: int, how: str) -> None:
+        self.table.mark_taken(slot_id, how)
+        if self.overview.remove_slot(slot_id) and self.overview_shown:
+            self._show_results()
+
+    # -- holding and booking --------------------------------------------------------------
+
+    @on(SlotTable.Chosen)
+    def _slot_chosen(self, event: SlotTable.Chosen) -> None:
+        desk = self.desk
+        if desk.read_only:
+            self.notify(_("Read-only: supervisors cannot book"), severity="warning")
+            return
+        if event.taken:
+            self._error(_("This slot was taken meanwhile; pick another."))
+            return
+        if desk.caller is None and desk.rescheduling is None:
+            self.notify(_("Find the caller first (F2)"), severity="warning")
+            self._error(_("Find the caller first (F2)"))
+            return
+        self.hold_slot(event.slot)
+
+    @work(exclusive=True, group="slot-hold", exit_on_error=False)
+    async def hold_slot(self, slot: Slot) -> None:
+        self._holding = slot.id  # the feed's "held" for it is ours, even before the answer
+        try:
+            await self.desk.hold_slot(slot.id)
+        except ApiRefused as error:
+            if error.status != 409:
+                raise
+            self.mark_taken(slot.id, taken_how(error))
+            self._error(refusal_text(error))
+            return
+        finally:
+            self._holding = None
+        self.post_message(DeskChanged())
+        self.refresh_status()  # now: the app redraws only the current screen's, the dialog's
+        dialog = HoldDialog(
+            slot,
+            live=self.console.config.ui.timers,
+            notes=self._notes[1] if self._notes[0] == self._caller_id() else "",
+            on_taken=self.mark_taken,
+        )
+        await self.app.push_screen(dialog, self._hold_closed)
+
+    def _hold_closed(self, outcome: HoldOutcome | None) -> None:
+        if outcome is None or outcome.booking is None:
+            if outcome is not None:
+                self._notes = (self._caller_id(), outcome.notes)
+                if outcome.taken:
+                    self._error(outcome.taken)
+            self.release_hold()
+            return
+        self._booked(outcome.booking)
+
+    def _caller_id(self) -> int | None:
+        return self.desk.caller.id if self.desk.caller is not None else None
+
+    @work(group="slot-release", exit_on_error=False)
+    async def release_hold(self) -> None:
+        await self.desk.release_hold()
+        self.post_message(DeskChanged())
+        self.refresh_status()
+
+    def _booked(self, booking: Booking) -> None:
+        self._notes = (None, "")
+        self.mark_taken(booking.slot.id, "booked")
+        self._show_rescheduling()
+        self.refresh_bindings()
+        self.post_message(BookingMade(booking))
+        self.post_message(DeskChanged())
+        self.refresh_status()
+        self.app.push_screen(BookedDialog(booking))
+        self._summary(
+            Text(
+                _("Booked {reference}: {when}, {location}.").format(
+                    reference=booking.reference_display,
+                    when=when_text(booking.slot),
+                    location=booking.location.name,
+                ),
+                style="bold green",
+            )
+        )
+
+    # -- rescheduling ---------------------------------------------------------------------
+
+    def _show_rescheduling(self) -> None:
+        """The banner, and the booking's service preselected, when a reschedule begins."""
+        booking = self.desk.rescheduling
+        banner = self.query_one("#reschedule-banner", Static)
+        banner.set_class(booking is not None, "-visible")
+        reference = booking.reference if booking is not None else None
+        if booking is not None:
+            text = Text(
+                _("Rescheduling {reference} ({when}, {service}) — pick the new slot").format(
+                    reference=booking.reference_display,
+                    when=when_text(booking.slot),
+                    service=service_label(booking.service),
+                ),
+                style="bold",
+            )
+            text.append("   " + _("ctrl+x: stop rescheduling"), style="dim")
+            banner.update(text)
+        else:
+            banner.update("")
+        if reference != self._rescheduling:
+            self._rescheduling = reference
+            if booking is not None:
+                service = self.desk.service(booking.service.id) or booking.service
+                self.choose_service(service, focus=True, force=True)
+
+    def action_stop_rescheduling(self) -> None:
+        if self.desk.rescheduling is None:
+            return
+        self.desk.rescheduling = None
+        self._show_rescheduling()
+        self.refresh_bindings()
+        self.post_message(DeskChanged())
+        self._hint(_("Rescheduling stopped; the booking stays as it was."))
+
+
+async def free_slots_by_day(desk, query: SlotQuery, days: list[date]) -> list[Slot]:  # type: ignore[no-untyped-def]
+    """Every free slot of ``days`` (not just the earliest page): one request per day, a few
+    at a time, following on with further pages where a day has more than one page."""
+    gate = asyncio.Semaphore(4)
+
+    async def one_day(day: date) -> list[Slot]:
+        end = local_midnight(day + timedelta(days=1))
+        cursor = max(local_midnight(day), query.start)
+        found: dict[int, Slot] = {}
+        for _page in range(MAX_PAGES_PER_DAY):
+            async with gate:
+                page = await desk.find_slots(
+                    query.service_id,
+                    start=cursor,
+                    end=min(end, query.end),
+                    region=query.region,
+                    location_id=query.location_id,
+                    limit=PAGE,
+                )
+            new = [slot for slot in page if slot.id not in found]
+            found.update((slot.id, slot) for slot in new)
+            if len(page) < PAGE or not new:
+                break
+            cursor = page[-1].starts_at
+        return list(found.values())
+
+    per_day = await asyncio.gather(*(one_day(day) for day in days))
+    return sorted((slot for day in per_day for slot in day), key=lambda s: (s.starts_at, s.id))

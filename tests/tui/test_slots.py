@@ -1,0 +1,476 @@
+"""Slot search, holding and booking (F3), through the real console on the seeded demo data."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import update
+from textual.geometry import Region
+from textual.widgets import Input, Select
+
+from console.client.api import CentralApi
+from console.domain.models import BookingStatus, Role
+from console.screens import slots as slots_screen
+from console.screens.booking import BookedDialog, HoldDialog
+from console.screens.slots import DateError, SlotsScreen, match_services, parse_day
+from console.server.agents import create_agent
+from console.server.db import Database
+from console.server.schema import holds
+from widgets.hold_countdown import HoldCountdown
+from widgets.reference_code import ReferenceCode
+from widgets.slot_overview import SlotOverview
+from widgets.slot_table import SlotTable
+
+TODAY = date(2030, 3, 4)
+SIZE = (120, 36)
+
+
+@pytest.fixture(autouse=True)
+def _no_feed_timer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests poll the change feed themselves (``screen.poll_changes()``), when they mean to."""
+    monkeypatch.setattr(slots_screen, "FEED_SECONDS", 3600.0)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Let workers finish, and the messages, workers and screens they lead to: done when
+    three pauses in a row find no worker running."""
+    app = pilot.app
+    quiet = 0
+    for _ in range(200):
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.02)
+        quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
+        if quiet == 3:
+            return
+    raise AssertionError("the console did not settle")
+
+
+async def open_janez(app) -> int:  # type: ignore[no-untyped-def]
+    found = await app.desk.search("kova jan")
+    janez = next(c for c in found.callers if c.first_name == "Janez")
+    await app.desk.open_caller(janez.id)
+    return janez.id
+
+
+async def search(pilot, text: str) -> SlotsScreen:  # type: ignore[no-untyped-def]
+    await pilot.press("f3")
+    await pilot.pause()
+    await pilot.press(*text)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SlotsScreen)
+    return screen
+
+
+def text_of(widget) -> str:  # type: ignore[no-untyped-def]
+    """What a widget shows, as plain text."""
+    size = widget.size
+    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, *size)))
+
+
+def summary(screen: SlotsScreen) -> str:
+    return str(screen.query_one("#slot-summary").render())
+
+
+def notifications(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [n.message for n in app._notifications]
+
+
+@asynccontextmanager
+async def other_agent(app) -> AsyncIterator[CentralApi]:  # type: ignore[no-untyped-def]
+    """A second agent on the same central database, through the same ASGI app."""
+    database = Database.open(Path(app.config.data_dir) / "central.db")
+    with database.write() as connection:
+        _, token = create_agent(connection, "Other desk", Role.AGENT)
+    database.dispose()
+    asgi = app.desk.api._client._transport.app
+    api = CentralApi("http://embedded", token, transport=httpx.ASGITransport(app=asgi))
+    try:
+        yield api
+    finally:
+        await api.aclose()
+
+
+def expire_hold(app) -> None:  # type: ignore[no-untyped-def]
+    """Let the desk's hold run out now, on the server and on the desk."""
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    database = Database.open(Path(app.config.data_dir) / "central.db")
+    with database.write() as connection:
+        connection.execute(
+            update(holds)
+            .where(holds.c.id == app.desk.hold.id)
+            .values(
+                created_at=(past - timedelta(minutes=3)).replace(tzinfo=None),
+                expires_at=past.replace(tzinfo=None),
+            )
+        )
+    database.dispose()
+    app.desk.hold = app.desk.hold.model_copy(update={"expires_at": past})
+
+
+# -- the form, without the app ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["4. 3. 2030", "4.3.2030", "04. 03. 2030", "2030-03-04", "4. 3.", "4.3", " 4. 3. 2030. "],
+)
+def test_dates_are_read_as_slovenians_write_them(text: str) -> None:
+    assert parse_day(text, TODAY) == TODAY
+
+
+@pytest.mark.parametrize("text", ["", "3/4/2030", "31. 2. 2030", "4. 13. 2030", "jutri"])
+def test_unreadable_dates_say_how_to_write_them(text: str) -> None:
+    with pytest.raises(DateError):
+        parse_day(text, TODAY)
+
+
+def test_services_match_on_words_codes_and_without_diacritics() -> None:
+    from console import i18n
+    from console.domain.models import Service
+
+    i18n.set_language("sl")
+
+    def service(code: str, name: str, name_en: str) -> Service:
+        return Service(
+            id=len(code),
+            code=code,
+            name=name,
+            name_en=name_en,
+            category="health",
+            duration_minutes=20,
+        )
+
+    gp = service("health-gp", "Družinski zdravnik – prvi pregled", "Family doctor – first visit")
+    den = service("health-den", "Zobozdravnik za odrasle", "Dentist for adults")
+    services = [gp, den]
+    assert match_services(services, "druz") == [gp]
+    assert match_services(services, "zdrav") == [gp, den]  # a word's start before the middle
+    assert match_services(services, "zobo") == [den]
+    assert match_services(services, "dru prv") == [gp]
+    assert match_services(services, "health-d") == [den]
+    assert match_services(services, "family") == [gp]  # the other language still finds it
+    assert match_services(services, "xyz") == []
+
+
+# -- searching --------------------------------------------------------------------------------
+
+
+async def test_a_service_lists_the_earliest_free_slots_but_holding_needs_a_caller(
+    make_app, ready
+) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "passp")
+        table = screen.query_one(SlotTable)
+        assert screen.query_one("#service", Input).value == "Passport"
+        slots = table.slots
+        assert len(slots) == 200 and table.row_count == 200
+        assert [s.starts_at for s in slots] == sorted(s.starts_at for s in slots)
+        assert slots[0].starts_at.date() == TODAY
+        assert len({s.location_id for s in slots}) > 3
+        assert "Passport — the first 200 free slots, from Mon 4. 3. 2030 at" in summary(screen)
+        assert app.focused is table
+
+        await pilot.press("enter")  # no caller yet: nothing is held
+        await settle(pilot)
+        assert app.desk.hold is None and app.screen is screen
+        assert "Find the caller first (F2)" in notifications(app)
+
+
+async def test_type_ahead_completes_in_slovenian_and_a_code_searches_at_once(
+    make_app, ready
+) -> None:
+    app = make_app(language="sl")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press(*"druz")
+        await pilot.pause()
+        field = app.screen.query_one("#service", Input)
+        assert field._suggestion == "Družinski zdravnik – prvi pregled"
+        matches = app.screen.query_one("#service-matches")
+        assert matches.has_class("-visible") and matches.option_count == 1
+        await pilot.press("ctrl+a", "ctrl+k", *"ue-id-card")  # a code: chosen as typed
+        await settle(pilot)
+        assert field.value == "Osebna izkaznica"
+        assert app.screen.service.code == "ue-id-card"
+        assert app.screen.query_one(SlotTable).row_count > 0
+        assert not matches.has_class("-visible")
+
+
+async def test_region_location_and_dates_narrow_the_search(make_app, ready) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "family doctor")
+        region = screen.query_one("#region", Select)
+        region.value = "Podravska"
+        await settle(pilot)
+        table = screen.query_one(SlotTable)
+        assert table.row_count > 0 and {s.region for s in table.slots} == {"Podravska"}
+        location = screen.query_one("#location", Select)
+        options = [value for _label, value in location._options if value != Select.NULL]
+        podravska = {loc.id for loc in app.desk.locations if loc.region == "Podravska"}
+        assert set(options) <= podravska and options  # only clinics of that region
+        location.value = options[0]
+        await settle(pilot)
+        assert {s.location_id for s in table.slots} == {options[0]}
+
+        dates = screen.query_one("#from", Input)
+        dates.value = "6. 3. 2030"
+        await settle(pilot)
+        assert min(s.starts_at for s in table.slots).date() == date(2030, 3, 6)
+        dates.value = "6. 3."  # still a date: this year
+        await settle(pilot)
+        dates.value = "6. marec"
+        await settle(pilot)
+        assert "Write the date as 4. 3. 2030" in summary(screen)
+        assert dates.has_class("-invalid")
+        assert table.row_count > 0  # the last good results stay
+
+        dates.value = "20. 3. 2030"
+        screen.query_one("#to", Input).value = "10. 3. 2030"
+        await settle(pilot)
+        assert "The range ends before it starts." in summary(screen)
+
+        dates.value = "1. 6. 2030"  # after the seeded slots
+        screen.query_one("#to", Input).value = "3. 6. 2030"
+        await settle(pilot)
+        assert table.row_count == 0
+        assert "No free slots in this range — try a wider range or another region." in summary(
+            screen
+        )
+
+
+async def test_the_overview_counts_every_free_slot_and_a_cell_filters_the_list(
+    make_app, ready
+) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "ue-passport")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        overview = screen.query_one(SlotOverview)
+        assert screen.overview_shown and app.focused is overview
+        service = app.desk.service(screen.service.id)
+        every = await app.desk.find_slots(
+            service.id,
+            start=datetime(2030, 3, 4, tzinfo=UTC),
+            end=datetime(2030, 3, 19, tzinfo=UTC),
+            limit=500,
+        )
+        assert len(every) == 500  # one page is not enough: the overview reads them all
+        assert overview.total > 1000
+        assert overview.days[0] == TODAY and all(d.weekday() < 5 for d in overview.days)
+        first_location = overview.location_ids()[0]
+        expected = sum(
+            1 for s in every if s.location_id == first_location and s.starts_at.date() == TODAY
+        )
+        assert overview.count(first_location, TODAY) == expected > 0
+
+        await pilot.press("enter")  # the cursor starts on the first location, first day
+        await settle(pilot)
+        table = screen.query_one(SlotTable)
+        assert not screen.overview_shown and app.focused is table
+        assert table.row_count == expected
+        assert {(s.location_id, s.starts_at.date()) for s in table.slots} == {
+            (first_location, TODAY)
+        }
+        assert "Escape shows them all." in summary(screen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.row_count == 200 and screen.cell is None
+        await pilot.press("o")  # the short key works on the tables
+        await settle(pilot)
+        assert screen.overview_shown
+        await pilot.press("o")
+        assert not screen.overview_shown
+
+
+# -- holding and booking ----------------------------------------------------------------------
+
+
+async def test_hold_confirm_and_the_reference_read_aloud(make_app, ready) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        janez = await open_janez(app)
+        screen = await search(pilot, "passp")
+        slot = screen.query_one(SlotTable).highlighted_slot()
+        await pilot.press("enter")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, HoldDialog)
+        assert app.desk.hold is not None and app.desk.hold.slot_id == slot.id
+        countdown = dialog.query_one(HoldCountdown)
+        assert "Held for you: 03:00" in str(countdown.render())
+        facts = text_of(dialog.query_one("#hold-facts"))
+        assert "Janez Kovač" in facts and "Passport" in facts and "your current passport" in facts
+        await pilot.press(*"needs a ramp")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+        booked = app.screen
+        assert isinstance(booked, BookedDialog)
+        booking = booked.booking
+        assert booking.slot.id == slot.id and booking.caller_id == janez
+        assert booked.query_one(ReferenceCode).grouped == booking.reference_display
+        assert "Read the reference to the caller:" in str(booked.query_one("#booked-hint").render())
+        await pilot.press("c")
+        assert app.clipboard == booking.reference_display
+        assert app.desk.hold is None and app.desk.last_booking == booking
+
+        stored = await app.desk.api.booking(booking.reference)
+        assert stored.status is BookingStatus.CONFIRMED and stored.notes == "needs a ramp"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.query_one(SlotTable).taken(slot.id) == "booked"
+        assert f"Booked {booking.reference_display}" in summary(screen)
+
+
+async def test_escape_lets_the_slot_go_and_an_expired_hold_can_be_held_again(
+    make_app, ready
+) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_janez(app)
+        screen = await search(pilot, "passp")
+        slot = screen.query_one(SlotTable).highlighted_slot()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*"morning")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and app.desk.hold is None
+        free = await app.desk.find_slots(slot.service_id, start=slot.starts_at, limit=50)
+        assert slot.id in {s.id for s in free}
+
+        await pilot.press("enter")  # the same slot again: the notes typed are still there
+        await settle(pilot)
+        dialog = app.screen
+        assert dialog.query_one("#hold-notes", Input).value == "morning"
+        expire_hold(app)
+        dialog.query_one(HoldCountdown).tick()
+        await pilot.pause()
+        assert dialog.expired
+        assert "The hold has expired" in str(dialog.query_one("#hold-message").render())
+        await pilot.press("enter")  # in the notes field: hold again
+        await settle(pilot)
+        assert not dialog.expired and app.desk.hold_seconds_left() > 100
+        assert "Held again." in str(dialog.query_one("#hold-message").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, BookedDialog)
+        assert app.screen.booking.notes == "morning"
+
+
+async def test_slots_other_agents_take_are_marked_and_refused(make_app, ready) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        janez = await open_janez(app)
+        screen = await search(pilot, "passp")
+        table = screen.query_one(SlotTable)
+        first, second, third, fourth = table.slots[1:5]
+        async with other_agent(app) as other:
+            # Taken while we look: struck through after the next poll of the change feed.
+            await other.book(janez, slot_id=first.id)
+            held = await other.hold(second.id)
+            screen.poll_changes()
+            await settle(pilot)
+            assert table.taken(first.id) == "booked" and table.taken(second.id) == "held"
+            shown = text_of(table)
+            assert "✗ taken" in shown and "✗ held" in shown
+            table.move_cursor(row=table.get_row_index(str(first.id)))
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is screen and app.desk.hold is None
+            assert "This slot was taken meanwhile; pick another." in summary(screen)
+
+            # A hold let go comes back.
+            await other.release(held.id)
+            screen.poll_changes()
+            await settle(pilot)
+            assert table.taken(second.id) is None
+
+            # Taken before the poll: holding it is refused with the server's reason.
+            await other.book(janez, slot_id=third.id)
+            table.move_cursor(row=table.get_row_index(str(third.id)))
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is screen and app.desk.hold is None
+            assert "This slot was just booked by someone else; pick another." in summary(screen)
+            assert table.taken(third.id) == "booked"
+
+            # Taken while our hold ran out, with the dialog open: the confirm is refused.
+            table.move_cursor(row=table.get_row_index(str(fourth.id)))
+            await pilot.press("enter")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, HoldDialog)
+            expire_hold(app)
+            await other.book(janez, slot_id=fourth.id)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            message = str(dialog.query_one("#hold-message").render())
+            assert dialog.expired  # the booking consumed our lapsed hold: "released"
+            assert "This hold was released; hold the slot again." in message
+            assert "Press F5 or enter to hold it again." in message
+            await pilot.press("f5")
+            await settle(pilot)
+            message = str(dialog.query_one("#hold-message").render())
+            assert "This slot was just booked by someone else; pick another." in message
+            assert table.taken(fourth.id) == "booked"
+            await pilot.press("escape")
+            await settle(pilot)
+        assert app.screen is screen
+        assert screen.query_one("#service", Input).value == "Passport"  # the form is intact
+        assert all(b.created_by != app.desk.agent.id for b in await app.desk.bookings())
+
+
+async def test_a_slot_freed_elsewhere_comes_back_into_the_list(make_app, ready) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        janez = await open_janez(app)
+        async with other_agent(app) as other:
+            service = next(s for s in app.desk.services if s.code == "ue-foreigner-permit")
+            start = datetime(2030, 3, 4, tzinfo=UTC)
+            earliest = (await app.desk.find_slots(service.id, start=start, limit=1))[0]
+            booking = await other.book(janez, slot_id=earliest.id)
+            screen = await search(pilot, service.code)
+            table = screen.query_one(SlotTable)
+            assert earliest.id not in {s.id for s in table.slots}
+            await other.cancel(booking.reference, "")
+            screen.poll_changes()
+            await settle(pilot)
+            assert table.slots[0].id == earliest.id
+
+
+async def test_a_supervisor_searches_but_cannot_hold(make_app, ready) -> None:
+    app = make_app(language="en", role="supervisor")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_janez(app)
+        screen = await search(pilot, "passp")
+        assert screen.query_one(SlotTable).row_count > 0
+        assert "Read-only: supervisors cannot book" in summary(screen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen and app.desk.hold is None
+        assert "Read-only: supervisors cannot book" in notifications(app)

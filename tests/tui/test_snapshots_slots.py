@@ -1,0 +1,104 @@
+"""Screenshots of the slot search (F3): the list, the overview, the hold and booked dialogs.
+
+Each in Slovenian and English. Booking references come from a seeded generator and the desk's
+agent has a fixed name, so every run draws the same picture.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from console.domain.reference import new_reference
+from console.screens import slots as slots_screen
+from console.server import bookings as server_bookings
+
+SIZE = (120, 36)
+LANGUAGES = ["sl", "en"]
+SERVICE = {"sl": "potni", "en": "passp"}
+
+
+@pytest.fixture(autouse=True)
+def _steady(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same references, the same agent name, and no feed poll on its own."""
+    draw = random.Random(2030)
+    monkeypatch.setattr(server_bookings, "new_reference", lambda: new_reference(draw))
+    monkeypatch.setenv("USER", "mojca")
+    monkeypatch.setattr(slots_screen, "FEED_SECONDS", 3600.0)  # no poll in the middle
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Let workers finish, and the messages, workers and screens they lead to: done when
+    three pauses in a row find no worker running."""
+    app = pilot.app
+    quiet = 0
+    for _ in range(200):
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.02)
+        quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
+        if quiet == 3:
+            return
+    raise AssertionError("the console did not settle")
+
+
+async def slot_list(pilot, ready, language: str) -> None:  # type: ignore[no-untyped-def]
+    """The caller Janez Kovač, F3, the passport service: the earliest free slots."""
+    await ready(pilot)
+    app = pilot.app
+    found = await app.desk.search("kova jan")
+    janez = next(c for c in found.callers if c.first_name == "Janez")
+    await app.desk.open_caller(janez.id)
+    await pilot.press("f3")
+    await pilot.pause()
+    await pilot.press(*SERVICE[language], "enter")
+    await settle(pilot)
+
+
+class TestSlotSearch:
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_the_earliest_free_slots(self, snap_compare, make_app, ready, language: str) -> None:
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await slot_list(pilot, ready, language)
+            await pilot.press("down", "down")
+
+        assert snap_compare(make_app(language=language), run_before=run_before, terminal_size=SIZE)
+
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_the_day_by_location_overview(
+        self, snap_compare, make_app, ready, language: str
+    ) -> None:
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await slot_list(pilot, ready, language)
+            await pilot.press("ctrl+o")
+            await settle(pilot)
+            await pilot.press("down", "right")
+
+        assert snap_compare(make_app(language=language), run_before=run_before, terminal_size=SIZE)
+
+
+class TestBooking:
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_the_hold_dialog_with_its_countdown(
+        self, snap_compare, make_app, ready, language: str
+    ) -> None:
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await slot_list(pilot, ready, language)
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press(*"invalidski voziček")
+
+        assert snap_compare(make_app(language=language), run_before=run_before, terminal_size=SIZE)
+
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_the_booked_dialog_with_the_reference(
+        self, snap_compare, make_app, ready, language: str
+    ) -> None:
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await slot_list(pilot, ready, language)
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+
+        assert snap_compare(make_app(language=language), run_before=run_before, terminal_size=SIZE)

@@ -1,0 +1,96 @@
+"""A caller's bookings: reference, status, date and time, service, location."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from console.domain.calendar import format_time, to_local
+from console.domain.models import Booking, BookingStatus
+from console.domain.reference import format_reference
+from console.i18n import _, language
+from widgets.slot_table import format_day
+from widgets.translated import translate_bindings
+
+STATUS_STYLE = {
+    BookingStatus.CONFIRMED: "bold green",
+    BookingStatus.CANCELLED: "red",
+    BookingStatus.RESCHEDULED: "yellow",
+    BookingStatus.NO_SHOW: "magenta",
+}
+
+
+def status_label(status: BookingStatus) -> str:
+    labels = {
+        BookingStatus.CONFIRMED: _("confirmed"),
+        BookingStatus.CANCELLED: _("cancelled"),
+        BookingStatus.RESCHEDULED: _("rescheduled"),
+        BookingStatus.NO_SHOW: _("no-show"),
+    }
+    return labels[status]
+
+
+def service_name(booking: Booking) -> str:
+    return booking.service.name if language() == "sl" else booking.service.name_en
+
+
+class BookingsTable(DataTable):
+    """One row per booking; the row key is the booking's reference."""
+
+    DEFAULT_CSS = """
+    BookingsTable {
+        height: 1fr;
+    }
+    """
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Details", tooltip="Show the booking's details"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        translate_bindings(self)
+        self._bookings: dict[str, Booking] = {}
+
+    def on_mount(self) -> None:
+        self.add_column(_("Reference"), key="reference")
+        self.add_column(_("Status"), key="status")
+        self.add_column(_("Date and time"), key="when")
+        self.add_column(_("Service"), key="service")
+        self.add_column(_("Location"), key="location")
+
+    @property
+    def bookings(self) -> list[Booking]:
+        return list(self._bookings.values())
+
+    def show(self, bookings: list[Booking]) -> None:
+        """Replace the rows, staying on the same booking if it is still listed."""
+        current = self.highlighted_booking()
+        self.clear()
+        self._bookings = {b.reference: b for b in bookings}
+        for booking in bookings:
+            self.add_row(*self._cells(booking), key=booking.reference)
+        if current is not None and current.reference in self._bookings:
+            self.move_cursor(row=self.get_row_index(current.reference))
+
+    def _cells(self, booking: Booking) -> list[Text]:
+        active = booking.status is BookingStatus.CONFIRMED
+        dim = "" if active else "dim"
+        local = to_local(booking.slot.starts_at)
+        status = Text(status_label(booking.status), style=STATUS_STYLE[booking.status])
+        if booking.superseded_by:
+            status.append(f" → {format_reference(booking.superseded_by)}", style="dim")
+        return [
+            Text(booking.reference_display, style="bold" if active else "dim"),
+            status,
+            Text(f"{format_day(local.date())} {format_time(booking.slot.starts_at)}", style=dim),
+            Text(service_name(booking), style=dim),
+            Text(booking.location.name, style=dim),
+        ]
+
+    def highlighted_booking(self) -> Booking | None:
+        if not self._bookings or not 0 <= self.cursor_row < self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return self._bookings.get(key) if key is not None else None

@@ -181,14 +181,18 @@ class AgentConsole(App):
             self.connection_state = "offline"
         self.notify(_describe(error), title=_title(error), severity="error", timeout=8)
 
+    def refresh_status_bars(self) -> None:
+        """Redraw the status bar of every screen on the stack (a dialog may be on top)."""
+        for screen in self.screen_stack:
+            for bar in screen.query(StatusBar):
+                bar.refresh_status()
+
     def watch_connection_state(self) -> None:
-        for bar in self.screen.query(StatusBar):
-            bar.refresh_status()
+        self.refresh_status_bars()
 
     @on(DeskChanged)
     def _desk_changed(self) -> None:
-        for bar in self.screen.query(StatusBar):
-            bar.refresh_status()
+        self.refresh_status_bars()
 
     # -- screens --------------------------------------------------------------------------
 

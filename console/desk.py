@@ -270,6 +270,9 @@ class Desk:
     def start_reschedule(self, booking: Booking) -> None:
         self.rescheduling = booking
 
+    def stop_reschedule(self) -> None:
+        self.rescheduling = None
+
 
 def _seconds(value: float):  # type: ignore[no-untyped-def]
     from datetime import timedelta

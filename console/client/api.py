@@ -304,6 +304,10 @@ class CentralApi:
     async def changes(self, since: int, limit: int = 500) -> ChangePage:
         return await self._get(ChangePage, "/v1/changes", since=since, limit=limit)
 
+    async def latest_change(self) -> int:
+        """The sequence number of the newest change (0 for an empty feed)."""
+        return (await self._get(ChangePage, "/v1/changes/latest")).last_seq
+
 
 def _refusal(response: httpx.Response) -> ApiRefused:
     try:

@@ -21,35 +21,12 @@ MAX_PAGES = 20  # one poll reads at most 10,000 changes; a screen that fell furt
 class ChangeSource(Protocol):
     async def changes(self, since: int, limit: int = ...) -> ChangePage: ...
 
+    async def latest_change(self) -> int: ...
 
-async def feed_end(api: ChangeSource, page_size: int = PAGE_SIZE) -> int:
-    """The sequence number of the newest change (0 for an empty feed).
 
-    A short feed is read in one page. A long one is found by probing with one-change pages:
-    doubling steps past the first page, then halving the gap, so a feed of a million changes
-    costs about forty tiny requests instead of two thousand pages.
-    """
-    page = await api.changes(0, limit=page_size)
-    if len(page.changes) < page_size:
-        return page.last_seq
-    known = page.last_seq  # a change with this seq exists: the end is at or after it
-    step = page_size
-    while True:  # gallop until nothing follows the probe
-        probe = known + step
-        found = (await api.changes(probe, limit=1)).changes
-        if not found:
-            beyond = probe  # nothing after this: the end is at or before it
-            break
-        known = found[0].seq
-        step *= 2
-    while known < beyond:  # halve the gap between a seen change and an empty probe
-        middle = (known + beyond) // 2
-        found = (await api.changes(middle, limit=1)).changes
-        if found:
-            known = found[0].seq
-        else:
-            beyond = middle
-    return known
+async def feed_end(api: ChangeSource) -> int:
+    """The sequence number of the newest change (0 for an empty feed)."""
+    return await api.latest_change()
 
 
 class ChangeFollower:
@@ -70,7 +47,7 @@ class ChangeFollower:
     async def start(self) -> int:
         """Find the current end of the feed, if not known yet; return the position."""
         if self.since is None:
-            self.since = await feed_end(self.api, self.page_size)
+            self.since = await feed_end(self.api)
         return self.since
 
     async def poll(self) -> list[Change]:

@@ -1263,6 +1263,13 @@ class Store:
             self._went_offline(exc)
             raise
 
+    async def latest_change(self) -> int:
+        try:
+            return await self.api.latest_change()
+        except Unreachable as exc:
+            self._went_offline(exc)
+            raise
+
     # -- the sync loop --------------------------------------------------------------------
 
     async def run(self, interval: float = 2.0) -> None:
@@ -1375,26 +1382,8 @@ class Store:
         log.info("slot window: %d slots", sum(len(s) for _, s in results))
 
     async def _feed_head(self) -> int:
-        """The newest sequence number of the change feed, found in O(log n) small requests
-        (the feed has no "latest" call, and a long history is not worth downloading)."""
-        first = await self.api.changes(0, 1)
-        if not first.changes:
-            return 0
-        low, step = first.changes[0].seq, 1024
-        while True:  # gallop: find a bound with nothing after it
-            page = await self.api.changes(low + step, 1)
-            if not page.changes:
-                high = low + step
-                break
-            low, step = page.changes[0].seq, step * 2
-        while low < high:  # the newest seq is in [low, high]; low is a real one
-            middle = (low + high) // 2
-            page = await self.api.changes(middle, 1)
-            if page.changes:
-                low = page.changes[0].seq
-            else:
-                high = middle
-        return low
+        """The newest sequence number of the change feed."""
+        return await self.api.latest_change()
 
     async def _poll_feed(self) -> None:
         """Apply the change feed since the cursor; the cursor advances with what it applied, in

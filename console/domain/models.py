@@ -275,6 +275,7 @@ class Change(BaseModel):
     entity: str = Field(description="slot, booking, caller, call, hold")
     entity_id: int
     op: str = Field(description="created, updated, held, released, booked, freed, cancelled, ...")
+    agent_id: int | None = Field(default=None, description="the agent whose write it was")
     data: dict = Field(default_factory=dict)
 
 

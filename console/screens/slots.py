@@ -694,14 +694,15 @@ class SlotsScreen(DeskScreen):
 
     def apply_changes(self, changes: list[Change]) -> None:
         mine = {self._holding, self.desk.hold.slot_id if self.desk.hold is not None else None}
+        own_id = self.desk.agent.id if self.desk.agent is not None else None
         search_again = False
         for change in changes:
             if change.entity != "slot":
                 continue
             slot_id = change.entity_id
             if change.op in ("held", "booked"):
-                if change.op == "held" and slot_id in mine:
-                    continue
+                if change.op == "held" and (slot_id in mine or change.agent_id == own_id):
+                    continue  # our own hold, perhaps already let go: not taken by anyone
                 self.mark_taken(slot_id, "held" if change.op == "held" else "booked")
             elif change.op == "released" and self.table.taken(slot_id) == "held":
                 self.table.unmark(slot_id)
@@ -824,7 +825,7 @@ class SlotsScreen(DeskScreen):
     def action_stop_rescheduling(self) -> None:
         if self.desk.rescheduling is None:
             return
-        self.desk.rescheduling = None
+        self.desk.stop_reschedule()
         self._show_rescheduling()
         self.refresh_bindings()
         self.post_message(DeskChanged())

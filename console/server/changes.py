@@ -70,6 +70,7 @@ def since(connection: Connection, seq: int, limit: int) -> list[Change]:
             entity=row.entity,
             entity_id=row.entity_id,
             op=row.op,
+            agent_id=row.agent_id,
             data=json.loads(row.data),
         )
         for row in rows

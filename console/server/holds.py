@@ -111,7 +111,12 @@ def create(connection: Connection, agent: Agent, slot_id: int, minutes: float) -
     row = connection.execute(select(holds).where(holds.c.id == hold_id)).one()
     result = _to_model(connection, row)
     changes.record(
-        connection, "slot", slot_id, "held", agent.id, {"until": expires.isoformat() + "Z"}
+        connection,
+        "slot",
+        slot_id,
+        "held",
+        agent.id,
+        {"until": expires.isoformat() + "Z", "service_id": slot.service_id},
     )
     return result
 
@@ -131,7 +136,12 @@ def release(connection: Connection, agent: Agent, hold_id: int) -> None:
         return
     now = clock.now()
     connection.execute(update(holds).where(holds.c.id == hold_id).values(released_at=now))
-    changes.record(connection, "slot", row.slot_id, "released", agent.id)
+    service_id = connection.execute(
+        select(slots.c.service_id).where(slots.c.id == row.slot_id)
+    ).scalar_one()
+    changes.record(
+        connection, "slot", row.slot_id, "released", agent.id, {"service_id": service_id}
+    )
 
 
 def consume(connection: Connection, slot_id: int) -> None:

@@ -105,3 +105,14 @@ def test_every_write_is_audited_with_agent_and_call(api) -> None:
         ("create", "booking", call["id"], agent),
         ("cancel", "booking", call["id"], agent),
     ]
+
+
+def test_the_feed_says_where_it_ends_and_whose_each_change_was(api) -> None:
+    before = api.get("/v1/changes", params={"limit": 5000}).json()["last_seq"]
+    assert api.get("/v1/changes/latest").json() == {"changes": [], "last_seq": before}
+    api.hold(api.world.slots[0])
+    end = api.get("/v1/changes/latest").json()["last_seq"]
+    change = api.get("/v1/changes").json()["changes"][-1]
+    assert end == change["seq"]
+    assert change["agent_id"] == api.world.agents["agent"]
+    assert change["data"]["service_id"] == api.world.services["ue-id-card"]

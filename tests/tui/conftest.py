@@ -66,15 +66,18 @@ def data_dir(seeded_data_dir: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_app(data_dir: Path) -> Callable[..., AgentConsole]:
+def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AgentConsole]:
     """``make_app(language="sl", role="agent")``: a console on this test's copy of the data."""
+
+    monkeypatch.setenv("USER", "mojca")  # the demo desk's agent is named after $USER
 
     def make(language: str = "sl", role: str = "agent", **ui: object) -> AgentConsole:
         config = Config(
             data_dir=str(data_dir),
             demo=DemoSection(callers=300, days=10),
-            ui=UiSection(**{"timers": False, "today": TODAY, "search_delay_ms": 0, **ui},
-                         language=language),
+            ui=UiSection(
+                **{"timers": False, "today": TODAY, "search_delay_ms": 0, **ui}, language=language
+            ),
         )
         return AgentConsole(config, role=Role(role))
 

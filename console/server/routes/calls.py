@@ -85,6 +85,13 @@ def wrap_up(
     )[1]
 
 
+@router.get("/changes/latest", response_model=ChangePage)
+def change_feed_end(_agent: AgentDep, database: DatabaseDep) -> ChangePage:
+    """Where the feed ends now: start following from ``last_seq`` without reading history."""
+    with database.read() as connection:
+        return ChangePage(changes=[], last_seq=changes.last_seq(connection))
+
+
 @router.get("/changes", response_model=ChangePage)
 def change_feed(
     _agent: AgentDep,

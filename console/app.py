@@ -2,10 +2,18 @@
 
 Screens live in ``console/screens/``, one module each; the work of a call lives in
 ``console.desk.Desk``; this module only wires them together.
+
+The desk talks to a :class:`~console.client.store.Store` over the central API (networked or
+embedded alike): the Store's sync loop runs as long as the app does, and its state (online,
+offline, syncing, the outbox, sync issues) drives the status bars, the offline banner and the
+notifications when the desk is back online or the replay needs the agent.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Iterable
 
 from textual import on, work
@@ -13,12 +21,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from console import i18n
 from console.client.api import ApiError, ApiRefused, CentralApi, Unreachable
+from console.client.store import OFFLINE, ONLINE, SYNCING, Store
 from console.config import Config
-from console.desk import Desk
+from console.desk import Desk, SyncStatus
 from console.domain.models import Role
 from console.i18n import _
 from console.messages import DeskChanged
@@ -26,9 +36,18 @@ from console.screens.bookings import BookingsScreen
 from console.screens.lookup import LookupScreen
 from console.screens.slots import SlotsScreen
 from console.screens.startup import StartupScreen
+from console.screens.sync_issues import SyncIssuesScreen
 from console.screens.wrapup import WrapUpScreen
+from widgets.offline_banner import OfflineBanner
 from widgets.status_bar import StatusBar
 from widgets.translated import translate_bindings
+
+log = logging.getLogger(__name__)
+
+SYNC_INTERVAL = 2.0  # seconds between change-feed polls while online
+MAX_BACKOFF = 10.0  # offline: probe after 1, 2, 4, 8, then every 10 s
+STATUS_DELAY = 0.15  # the Store reports every replayed row: redraw at most this often
+SYNC_ISSUES_KEY = "f6"
 
 
 class AgentConsole(App):
@@ -41,12 +60,14 @@ class AgentConsole(App):
         "styles/slots.tcss",
         "styles/bookings.tcss",
         "styles/wrapup.tcss",
+        "styles/sync.tcss",
     ]
     MODES = {
         "lookup": LookupScreen,
         "slots": SlotsScreen,
         "bookings": BookingsScreen,
         "wrapup": WrapUpScreen,
+        "sync": SyncIssuesScreen,
     }
     BINDINGS = [
         Binding(
@@ -81,15 +102,27 @@ class AgentConsole(App):
             priority=True,
             tooltip="Disposition, notes, follow-up; ends the call",
         ),
+        # In the footer (last) only while sync issues are open; alt+6 and the command palette
+        # open the list at any time.
+        Binding(
+            SYNC_ISSUES_KEY,
+            "show_sync_issues",
+            "Sync issues",
+            id="sync_issues",
+            priority=True,
+            tooltip="Bookings and other writes the replay could not do: rebook or follow up",
+        ),
         # Fallbacks for terminals and multiplexers that swallow function keys.
         Binding("alt+1", "show_lookup", show=False, priority=True),
         Binding("alt+2", "show_slots", show=False, priority=True),
         Binding("alt+3", "show_bookings", show=False, priority=True),
         Binding("alt+9", "show_wrapup", show=False, priority=True),
+        Binding("alt+6", "open_sync_issues", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", id="quit", show=False, priority=True),
     ]
 
     connection_state: reactive[str] = reactive("connecting")
+    issues_key = SYNC_ISSUES_KEY.upper()
 
     def __init__(
         self,
@@ -106,29 +139,164 @@ class AgentConsole(App):
         self.theme = config.ui.theme
         self._given_api = api
         self.desk: Desk | None = None  # type: ignore[assignment]
+        self.store: Store | None = None
+        self.sync_status = SyncStatus()
+        self._sync_task: asyncio.Task | None = None
+        self._status_timer: Timer | None = None
+        self._seen_state = ONLINE
+        self._replay_total = 0
+        self._outage = False  # offline (or writes queued) since the desk was last caught up
+        self._known_issues: set[int] | None = None
+        self._closing = False  # unmounting: the Store is about to close
         self.set_keymap(
             {
                 "lookup": config.keys.lookup,
                 "slots": config.keys.slots,
                 "bookings": config.keys.bookings,
                 "wrapup": config.keys.wrapup,
+                "sync_issues": SYNC_ISSUES_KEY,  # keymapped keys go last in the footer
             }
         )
 
     # -- start ----------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        # A screen of another mode missed the redraws while it was away: catch up on showing it.
+        self.screen_change_signal.subscribe(self, lambda _screen: self.refresh_status_bars())
         self.push_screen(StartupScreen())
         self.connect()
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def connect(self) -> None:
         api = self._given_api or await self._open_api()
-        desk = Desk(api, fixed_today=self.config.ui.today)
-        await desk.connect()
+        store = Store.open(
+            api,
+            self.config.data_path,
+            hold_minutes=self.config.service.hold_minutes,
+            max_backoff=MAX_BACKOFF,
+            on_state_change=self._store_changed,
+        )
+        self.store = store
+        desk = Desk(store, fixed_today=self.config.ui.today)
+        await desk.connect()  # offline, from the cache, if the service does not answer
         self.desk = desk
-        self.connection_state = "online"
+        self._apply_sync_status()
+        self.start_sync()
         await self.switch_mode("lookup")
+
+    def start_sync(self) -> None:
+        """Run the Store's sync loop (feed polls online, probes with back-off offline, replay
+        on reconnect) for as long as the app runs.
+
+        A plain asyncio task rather than a Textual worker: it never ends, and a worker that
+        never ends would keep ``app.workers.wait_for_complete()`` from ever returning."""
+        if self.store is None or self._sync_task is not None:
+            return
+        self._sync_task = asyncio.create_task(
+            self.store.run(interval=SYNC_INTERVAL), name="agent-console sync"
+        )
+        self._sync_task.add_done_callback(self._sync_ended)
+
+    def _sync_ended(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:  # pragma: no cover - a bug
+            log.error("the sync loop stopped", exc_info=task.exception())
+            self.notify(
+                _("Syncing with the central system stopped: {error}").format(
+                    error=task.exception()
+                ),
+                title=_("Error"),
+                severity="error",
+                timeout=30,
+            )
+
+    async def stop_sync(self) -> None:
+        task, self._sync_task = self._sync_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    # -- the Store's state: status bars, banner, notifications ----------------------------
+
+    def _store_changed(self, state: str) -> None:
+        """The Store's callback: called after every change of state, outbox or issues (once
+        per replayed row), on this app's event loop. A change of state shows at once (going
+        offline must be visible); the counts that follow are redrawn at most every
+        ``STATUS_DELAY`` seconds."""
+        if self._closing or not self.is_running:
+            return
+        changed = state != self._seen_state
+        if changed and state == SYNCING and self.store is not None:
+            self._replay_total = self.store.outbox_size()
+        self._seen_state = state
+        if changed and self.desk is not None:
+            if self._status_timer is not None:
+                self._status_timer.stop()
+            self._apply_sync_status()
+        elif self._status_timer is None:
+            self._status_timer = self.set_timer(STATUS_DELAY, self._apply_sync_status)
+
+    def _apply_sync_status(self) -> None:
+        self._status_timer = None
+        if self.desk is None or self._closing:
+            return
+        previous = self.sync_status
+        status = self.desk.sync_status()
+        if status.state == SYNCING:
+            total = max(self._replay_total, status.queued)
+            status = SyncStatus(
+                state=status.state,
+                queued=status.queued,
+                issues=status.issues,
+                last_sync=status.last_sync,
+                done=total - status.queued,
+                total=total,
+            )
+        self.sync_status = status
+        self.connection_state = status.state
+        if status.state == OFFLINE or (status.queued and status.state != ONLINE):
+            self._outage = True
+        elif status.state == ONLINE and not status.queued and self._outage:
+            self._outage = False
+            self.notify(
+                _("The central system answers again; everything queued has been sent."),
+                title=_("Back online"),
+                timeout=8,
+            )
+        if previous.state == SYNCING and status.state != SYNCING:
+            self._after_replay()
+        self._announce_issues()
+        if previous.issues != status.issues:
+            self.refresh_bindings()
+            if isinstance(self.screen, SyncIssuesScreen):
+                self.screen.load()
+        self.refresh_status_bars()
+
+    def _announce_issues(self) -> None:
+        store = self.store
+        if store is None:
+            return
+        current = {issue.id for issue in store.conflicts()}
+        new = current - (self._known_issues or set())
+        self._known_issues = current
+        if new:
+            self.notify(
+                _(
+                    "{count} queued write(s) need you: a slot may have been taken while this desk "
+                    "was offline. Press {key} for the sync issues: rebook or call back."
+                ).format(count=len(new), key=self.issues_key),
+                title=_("Sync issues"),
+                severity="warning",
+                timeout=20,
+            )
+
+    def _after_replay(self) -> None:
+        """Provisional bookings on screen became real ones (or issues): show them afresh."""
+        screen = self.screen
+        if isinstance(screen, BookingsScreen):
+            screen.load()
+        elif isinstance(screen, LookupScreen) and self.desk is not None and self.desk.caller:
+            screen.refresh_bookings()
 
     async def _open_api(self) -> CentralApi:
         timeout = self.config.server.timeout_seconds
@@ -177,15 +345,20 @@ class AgentConsole(App):
         self.show_error(error)
 
     def show_error(self, error: BaseException | None) -> None:
-        if isinstance(error, Unreachable):
-            self.connection_state = "offline"
+        # The connection state comes from the Store (it fails over by itself); an Unreachable
+        # that reaches here is what the cache cannot answer offline.
+        if isinstance(error, Unreachable) and self.store is not None:
+            self.store.wake()
         self.notify(_describe(error), title=_title(error), severity="error", timeout=8)
 
     def refresh_status_bars(self) -> None:
-        """Redraw the status bar of every screen on the stack (a dialog may be on top)."""
+        """Redraw the status bar and the offline banner of every screen on the stack (a
+        dialog may be on top)."""
         for screen in self.screen_stack:
             for bar in screen.query(StatusBar):
                 bar.refresh_status()
+            for banner in screen.query(OfflineBanner):
+                banner.refresh_banner()
 
     def watch_connection_state(self) -> None:
         self.refresh_status_bars()
@@ -223,6 +396,24 @@ class AgentConsole(App):
         if self._desk_ready():
             await self.switch_mode("wrapup")
 
+    async def action_show_sync_issues(self) -> None:
+        if self._desk_ready():
+            await self.switch_mode("sync")
+
+    async def action_open_sync_issues(self) -> None:
+        await self.action_show_sync_issues()
+
+    def action_reconnect(self) -> None:
+        """Probe the central system now instead of waiting for the next back-off."""
+        if self.store is not None:
+            self.store.wake()
+            self.notify(_("Trying to reach the central system…"), timeout=3)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_sync_issues":  # in the footer: issues wait, and not shown yet
+            return self.sync_status.issues > 0 and not isinstance(self.screen, SyncIssuesScreen)
+        return True
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if not self._desk_ready():
@@ -237,11 +428,31 @@ class AgentConsole(App):
         yield SystemCommand(
             _("Wrap-up"), _("End the call with notes (F9)"), self.action_show_wrapup
         )
+        yield SystemCommand(
+            _("Sync issues"),
+            _("Writes the replay could not do: rebook or call back ({key})").format(
+                key=self.issues_key
+            ),
+            self.action_show_sync_issues,
+        )
+        if self.sync_status.state == OFFLINE:
+            yield SystemCommand(
+                _("Reconnect now"),
+                _("Try the central system now instead of waiting"),
+                self.action_reconnect,
+            )
 
     async def on_unmount(self) -> None:
+        self._closing = True
+        if self._status_timer is not None:
+            self._status_timer.stop()
+        await self.stop_sync()
         if self.desk is not None:
             await self.desk.release_hold()
-            await self.desk.api.aclose()
+        if self.store is not None:
+            await self.store.aclose()
+        elif self._given_api is not None:
+            await self._given_api.aclose()
 
 
 def _title(error: BaseException | None) -> str:
@@ -259,6 +470,16 @@ def _title(error: BaseException | None) -> str:
 
 
 def _describe(error: BaseException | None) -> str:
+    if isinstance(error, Unreachable) and "never been online" in error.message:
+        return _(
+            "The central system is unreachable, and this desk has never been connected to it: "
+            "it needs the central system once before it can work offline."
+        )
+    if isinstance(error, Unreachable) and "local cache" in error.message:
+        return _(
+            "The central system is unreachable, and this is not in this desk's local cache: "
+            "only callers, bookings and slots this desk has seen are."
+        )
     if isinstance(error, ApiError):
         return error.message
     return f"{type(error).__name__}: {error}"

@@ -5,6 +5,7 @@ agent-console serve                run the central service for a whole call cent
 agent-console seed                 fill a database with realistic Slovenian demo data
 agent-console token create         issue a bearer token for an agent, supervisor or admin
 agent-console migrate              bring a database's schema up to date
+agent-console sync [--status]      replay this desk's offline outbox now, or show what is queued
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ EXAMPLES = """examples:
   agent-console serve --db postgresql://ac:secret@db/agent_console --host 0.0.0.0
   agent-console seed --db central.db --callers 2100000
   agent-console token create --role agent --name "Maja Kranjc" --db central.db
+  agent-console --server http://central:8000 --token ac_... sync --status
 """
 
 
@@ -79,6 +81,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+
+    sync = commands.add_parser(
+        "sync",
+        help="replay this desk's offline outbox now, without the console",
+        description="Send the writes this desk queued while the central service was "
+        "unreachable (in order, each once), then bring the local cache up to date. Exit "
+        "status: 0 all sent; 1 the service is unreachable (nothing is lost, the writes stay "
+        "queued); 2 no token; 3 all sent, but some need the agent (sync issues).",
+    )
+    sync.add_argument(
+        "--status",
+        action="store_true",
+        help="only show the outbox, the last sync and open sync issues (no network)",
+    )
+    # Also accepted after the subcommand; SUPPRESS keeps a value given before it.
+    sync.add_argument("--server", default=argparse.SUPPRESS, help="URL of the central service")
+    sync.add_argument("--token", default=argparse.SUPPRESS, help="bearer token for --server")
     return parser
 
 
@@ -97,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed": _seed,
         "token": _token,
         "migrate": _migrate,
+        "sync": _sync,
     }
     try:
         return handlers[args.command](args, config)
@@ -218,6 +238,14 @@ def _migrate(args: argparse.Namespace, config: Config) -> int:
     upgrade(Database.open(_database(args, config)).engine)
     print("Database schema is up to date.")
     return 0
+
+
+def _sync(args: argparse.Namespace, config: Config) -> int:
+    from console.client.sync_cli import sync_now, sync_status
+
+    if args.status:
+        return sync_status(config, server=args.server)
+    return sync_now(config, server=args.server, token=args.token)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """The agent's desk: what one call needs, as use cases the screens call.
 
 ``Desk`` holds the state of the call in progress (the agent, the call, the caller, a held
-slot, a booking being rescheduled) and does the work through :class:`CentralApi`. It knows
-nothing of Textual: screens run its coroutines in workers and redraw from its state.
+slot, a booking being rescheduled) and does the work through :class:`CentralApi`, or through
+the :class:`~console.client.store.Store` that wraps it and keeps working offline (the console
+always uses a Store; tests and tools may pass a bare ``CentralApi``). It knows nothing of
+Textual: screens run its coroutines in workers and redraw from its state.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from console.client.api import CentralApi, new_idempotency_key
+from console.client.store import OFFLINE, ONLINE, Store
 from console.domain.calendar import TZ
 from console.domain.models import (
     Agent,
@@ -41,9 +44,21 @@ class CallerCard:
     calls: list[Call]
 
 
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar and the offline banner show of the desk's connection."""
+
+    state: str = ONLINE  # "online", "offline" or "syncing" (see console.client.store)
+    queued: int = 0  # writes waiting in the outbox
+    issues: int = 0  # open sync issues
+    last_sync: datetime | None = None  # when the cache last caught up with the service
+    done: int = 0  # while syncing: rows of this replay sent so far, of ``total``
+    total: int = 0
+
+
 @dataclass
 class Desk:
-    api: CentralApi
+    api: CentralApi | Store
     agent: Agent | None = None
     services: list[Service] = field(default_factory=list)
     locations: list[Location] = field(default_factory=list)
@@ -56,6 +71,7 @@ class Desk:
     rescheduling: Booking | None = None
     last_booking: Booking | None = None
     fixed_today: date | None = None  # config [ui] today: demos and tests pretend a date
+    slots_from_cache: bool = False  # the last slot search was served by the local cache
     _pending_keys: dict[str, str] = field(default_factory=dict)
 
     def today(self) -> date:
@@ -70,6 +86,28 @@ class Desk:
             self.api.me(), self.api.services(), self.api.locations(), self.api.dispositions()
         )
         return self.agent
+
+    @property
+    def store(self) -> Store | None:
+        """The offline-capable Store behind the desk, if there is one."""
+        return self.api if isinstance(self.api, Store) else None
+
+    @property
+    def offline(self) -> bool:
+        """Working from the local cache: writes queue, bookings are provisional."""
+        return self.store is not None and self.store.state == OFFLINE
+
+    def sync_status(self) -> SyncStatus:
+        """The connection as the status bar shows it (a bare CentralApi is always online)."""
+        store = self.store
+        if store is None:
+            return SyncStatus()
+        return SyncStatus(
+            state=store.state,
+            queued=store.outbox_size(),
+            issues=len(store.conflicts()),
+            last_sync=store.last_sync,
+        )
 
     @property
     def read_only(self) -> bool:
@@ -212,6 +250,7 @@ class Desk:
             location_id=location_id,
             limit=limit,
         )
+        self.slots_from_cache = bool(getattr(page, "from_cache", False))
         return page.slots
 
     async def hold_slot(self, slot_id: int) -> Hold:

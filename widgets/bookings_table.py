@@ -1,4 +1,8 @@
-"""A caller's bookings: reference, status, date and time, service, location."""
+"""A caller's bookings: reference, status, date and time, service, location.
+
+A booking made offline (``provisional``, reference ``P-…``) says so in its status, in yellow,
+until the replay confirms it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from textual.widgets import DataTable
 
 from console.domain.calendar import format_time, to_local
 from console.domain.models import Booking, BookingStatus
-from console.domain.reference import format_reference
+from console.domain.reference import PROVISIONAL_PREFIX, format_reference
 from console.i18n import _, language
 from widgets.slot_table import format_day
 from widgets.translated import translate_bindings
@@ -29,6 +33,14 @@ def status_label(status: BookingStatus) -> str:
         BookingStatus.NO_SHOW: _("no-show"),
     }
     return labels[status]
+
+
+def reference_text(code: str) -> str:
+    """A reference grouped for reading aloud: ``K7M 4PX R``, ``P-K7M 4PX R`` (provisional)."""
+    if code.upper().startswith(PROVISIONAL_PREFIX):
+        rest = code[len(PROVISIONAL_PREFIX) :]
+        return code if len(rest) != 7 else PROVISIONAL_PREFIX + format_reference(rest)
+    return format_reference(code)
 
 
 def service_name(booking: Booking) -> str:
@@ -79,10 +91,16 @@ class BookingsTable(DataTable):
         dim = "" if active else "dim"
         local = to_local(booking.slot.starts_at)
         status = Text(status_label(booking.status), style=STATUS_STYLE[booking.status])
+        provisional = getattr(booking, "provisional", False) and active
+        if provisional:
+            status = Text(_("provisional, to be confirmed"), style="bold yellow")
         if booking.superseded_by:
-            status.append(f" → {format_reference(booking.superseded_by)}", style="dim")
+            status.append(f" → {reference_text(booking.superseded_by)}", style="dim")
         return [
-            Text(booking.reference_display, style="bold" if active else "dim"),
+            Text(
+                booking.reference_display,
+                style=("bold yellow" if provisional else "bold") if active else "dim",
+            ),
             status,
             Text(f"{format_day(local.date())} {format_time(booking.slot.starts_at)}", style=dim),
             Text(service_name(booking), style=dim),

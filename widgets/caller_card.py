@@ -7,6 +7,8 @@ reference grouped for reading aloud) and the recent calls (date, agent, disposit
 line of the wrap-up notes). A last line reminds of the next keys (find a slot, bookings).
 
 Three states: empty (a hint how to open a caller), loading, and a :class:`console.desk.CallerCard`.
+A caller created offline and bookings made offline are marked provisional until the outbox is
+replayed.
 """
 
 from __future__ import annotations
@@ -103,6 +105,10 @@ class CallerCardView(VerticalScroll, can_focus=True):
             background: $warning;
             color: $background;
         }
+        & .card--provisional {
+            color: $text-warning;
+            text-style: bold;
+        }
         & .card--heading {
             text-style: bold;
             color: $accent;
@@ -189,6 +195,11 @@ class CallerCardView(VerticalScroll, can_focus=True):
             return
         caller = card.caller
         yield Label(f"{caller.first_name} {caller.last_name}", classes="card--name", markup=False)
+        if self._provisional_caller(caller.id):
+            yield Label(
+                _("New, entered offline: the central register gets it when the connection is back"),
+                classes="card--provisional",
+            )
         if caller.flags:
             with HorizontalGroup(classes="card--flags"):
                 for flag in caller.flags:
@@ -216,6 +227,14 @@ class CallerCardView(VerticalScroll, can_focus=True):
             ),
             classes="card--hint",
         )
+
+    def _provisional_caller(self, caller_id: int) -> bool:
+        """Created offline and not yet replayed (a negative id the Store has not mapped)."""
+        if caller_id >= 0:
+            return False
+        desk = getattr(self.app, "desk", None)
+        store = desk.store if desk is not None else None
+        return store is None or store.real_id("caller", caller_id) is None
 
     def _facts(self, card: CallerCard) -> Table:
         caller = card.caller
@@ -264,16 +283,20 @@ class CallerCardView(VerticalScroll, can_focus=True):
                     self._service_name(booking),
                 )
             )
-            items.append(
-                Padding(
-                    Text.assemble(
-                        (booking.location.name, "dim"),
-                        "  ",
-                        (format_reference(booking.reference), "bold"),
-                    ),
-                    (0, 0, 0, 2),
-                )
+            reference = Text.assemble(
+                (booking.location.name, "dim"),
+                "  ",
+                (format_reference(booking.reference), "bold"),
             )
+            if getattr(booking, "provisional", False):
+                reference = Text.assemble(
+                    (booking.location.name, "dim"),
+                    "  ",
+                    (booking.reference_display, "bold yellow"),
+                    "  ",
+                    (_("provisional, to be confirmed"), "yellow"),
+                )
+            items.append(Padding(reference, (0, 0, 0, 2)))
         return Group(*items)
 
     def _disposition(self, code: str | None) -> str:

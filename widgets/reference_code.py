@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from console.domain.reference import format_reference
+from console.domain.reference import PROVISIONAL_PREFIX, format_reference
 
 _FONT_ROWS = {
     "A": (".###.", "#...#", "#####", "#...#", "#...#"),
@@ -97,6 +97,9 @@ class ReferenceCode(Widget):
         width: 100%;
         text-align: center;
         color: $text-accent;
+        &.-provisional {
+            color: $text-warning;
+        }
     }
     """
 
@@ -106,11 +109,20 @@ class ReferenceCode(Widget):
         super().__init__(id=id)
         self.code = code
 
+    def watch_code(self, code: str) -> None:
+        self.set_class(code.strip().upper().startswith(PROVISIONAL_PREFIX), "-provisional")
+
     @property
     def grouped(self) -> str:
-        """The code as read aloud: ``K7M 4PX R`` (provisional and odd codes unchanged)."""
+        """The code as read aloud: ``K7M 4PX R``, a provisional one ``P-K7M 4PX R`` (odd codes
+        unchanged)."""
         code = self.code.strip()
-        return format_reference(code) if len(code) == 7 and " " not in code else code
+        prefix = ""
+        if code.upper().startswith(PROVISIONAL_PREFIX):
+            prefix, code = code[: len(PROVISIONAL_PREFIX)], code[len(PROVISIONAL_PREFIX) :]
+        if len(code) == 7 and " " not in code:
+            code = format_reference(code)
+        return prefix + code
 
     def render(self) -> Text:
         text = Text("\n".join(big_lines(self.grouped)), style="bold", no_wrap=True)

@@ -1,20 +1,82 @@
-"""The status bar at the top of every screen: who, connection, the call, read-only."""
+"""The status bar at the top of every screen: who, connection, the call, read-only.
+
+The connection part follows the desk's Store: ``● povezano``; offline with the writes queued
+and the age of the last sync (``● brez povezave · 3 v čakalni vrsti · zadnja sinhronizacija pred
+12 s``); ``● usklajevanje 5/12`` while the outbox is replayed; and a badge while sync issues
+wait for the agent. The bar also puts an :class:`~widgets.offline_banner.OfflineBanner` under
+itself on its screen, so every screen shows the outage the same way.
+"""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.widgets import Static
 
+from console.desk import SyncStatus
 from console.i18n import _
+from widgets.offline_banner import OfflineBanner
+
+STATE_STYLES = {"online": "green", "offline": "bold red", "syncing": "bold yellow"}
 
 
 def clock_text(seconds: int) -> str:
     minutes, seconds = divmod(max(0, seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def age_text(seconds: float) -> str:
+    """How long ago, short: ``12 s``, ``4 min``, ``2 h``, ``3 d``."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"
+
+
+def last_sync_text(last_sync: datetime | None, now: datetime | None = None) -> str:
+    if last_sync is None:
+        return _("never synced")
+    age = ((now or _now()) - last_sync).total_seconds()
+    return _("last sync {age} ago").format(age=age_text(age))
+
+
+def connection_text(state: str, status: SyncStatus | None, *, issues_key: str = "F6") -> Text:
+    """The connection part of the bar: state, queue, last sync, open issues."""
+    line = Text()
+    line.append("● ", style=STATE_STYLES.get(state, "dim"))
+    if state == "syncing" and status is not None and status.total:
+        line.append(
+            _("syncing {done}/{total}").format(done=status.done, total=status.total),
+            style="yellow",
+        )
+    else:
+        line.append(_(state), style="bold red" if state == "offline" else "")
+    if status is not None and state in ("online", "offline"):
+        if status.queued:
+            line.append(" · " + _("{count} queued").format(count=status.queued))
+        if state == "offline":
+            line.append(" · " + last_sync_text(status.last_sync))
+    if status is not None and status.issues:
+        line.append("  ")
+        line.append(
+            " " + _("⚠ sync issues: {count} ({key})").format(count=status.issues, key=issues_key),
+            style="bold black on yellow",
+        )
+        line.append(" ", style="bold black on yellow")
+    return line
 
 
 class StatusBar(Static):
@@ -33,8 +95,15 @@ class StatusBar(Static):
     connection: reactive[str] = reactive("connecting")
 
     def on_mount(self) -> None:
+        self._add_banner()
         self.refresh_status()
         self.set_interval(1.0, self.refresh_status)
+
+    def _add_banner(self) -> None:
+        """Put the offline banner right under the bar, once per screen."""
+        screen = self.parent
+        if isinstance(screen, Screen) and not screen.query_children(OfflineBanner):
+            screen.mount(OfflineBanner(), after=self)
 
     def watch_connection(self) -> None:
         self.refresh_status()
@@ -47,9 +116,10 @@ class StatusBar(Static):
             line.append(f" {agent.name} ", style="bold")
             line.append(f"({_(agent.role.value)})  ")
         state = getattr(self.app, "connection_state", self.connection)
-        styles = {"online": "green", "offline": "bold red", "syncing": "yellow"}
-        line.append("● ", style=styles.get(state, "dim"))
-        line.append(_(state))
+        status = getattr(self.app, "sync_status", None)
+        line.append_text(
+            connection_text(state, status, issues_key=getattr(self.app, "issues_key", "F6"))
+        )
         config = getattr(self.app, "config", None)
         timers = config.ui.timers if config is not None else True
         if desk is not None:

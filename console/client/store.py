@@ -49,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -65,7 +66,7 @@ from console.client.api import (
     _refusal,
     new_idempotency_key,
 )
-from console.client.cache import LocalCache, ProvisionalBooking, cache_path, utcnow
+from console.client.cache import LocalCache, ProvisionalBooking, cache_path, ts, utcnow
 from console.client.outbox import Outbox, OutboxEntry
 from console.domain.calendar import TZ
 from console.domain.email import parse_email
@@ -119,6 +120,7 @@ SYNCING = "syncing"
 DEFAULT_WINDOW_DAYS = 30
 DEFAULT_WINDOW_REFRESH = 3600.0  # seconds: the window rolls forward and catches new slots
 SLOT_PAGE = 500  # the service's largest page
+WINDOW_CHUNK = 500  # slots written per cache transaction; the event loop runs in between
 FEED_PAGE = 1000
 MAX_BACKOFF = 30.0
 SETTLE_SECONDS = 3.0  # a write made while syncing waits this long for the replay to finish
@@ -139,6 +141,8 @@ SLOT_ERRORS = frozenset(
     }
 )
 _API_FIELDS = {"zzzs": "zzzs_number", "phone": "phones"}
+# A provisional reference as the agent or the wrap-up form writes it: P-K7M4PXR, P-K7M 4PX R.
+_PROVISIONAL_IN_TEXT = re.compile(r"\bP-([0-9A-Z]{3}) ?([0-9A-Z]{3}) ?([0-9A-Z])\b")
 
 
 class CachedCallerSearch(CallerSearch):
@@ -1373,13 +1377,39 @@ class Store:
                     since = page.slots[-1].starts_at
 
         results = await asyncio.gather(*(fetch(s.id) for s in self.cache.services()))
+        for service_id, slots in results:
+            await self._write_window(service_id, slots, end)
         with self.cache.transaction():
-            for service_id, slots in results:
-                self.cache.replace_window(service_id, slots, end)
             self.cache.drop_past_slots()
             self.cache.drop_history(older_than=start - timedelta(days=HISTORY_DAYS))
         self._window_at = time.monotonic()
         log.info("slot window: %d slots", sum(len(s) for _, s in results))
+
+    async def _write_window(self, service_id: int, slots: list[Slot], end: datetime) -> None:
+        """Replace one service's window in the cache, a time range at a time: each range (up
+        to ``WINDOW_CHUNK`` slots) in its own short transaction, so that a window of tens of
+        thousands of slots never holds up the event loop the console's UI runs on. A reader
+        in between sees each range either as it was or as fetched, never half of it."""
+        ordered = sorted(slots, key=lambda s: (s.starts_at, s.id))
+        chunks: list[list[Slot]] = [[]]
+        for slot in ordered:
+            current = chunks[-1]
+            if len(current) >= WINDOW_CHUNK and slot.starts_at != current[-1].starts_at:
+                chunks.append([slot])
+            else:
+                current.append(slot)
+        low = "0"  # before any time the cache stores (its times are ISO text)
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            high = ts(end) if last else ts(chunks[index + 1][0].starts_at)
+            with self.cache.transaction():
+                self.cache.db.execute(
+                    "DELETE FROM slots WHERE service_id = ? AND starts_at >= ? AND starts_at < ?",
+                    (service_id, low, high),
+                )
+                self.cache.put_slots(chunk)
+            low = high
+            await asyncio.sleep(0)
 
     async def _feed_head(self) -> int:
         """The newest sequence number of the change feed."""
@@ -1670,8 +1700,11 @@ class Store:
         """A call started offline begins on the service only when replayed, so the times the
         desk saw would fall before its start (and be refused): they go into the notes, the end
         is left to the service, and a follow-up that would now fall before the call's start is
-        moved just after it (the time asked for kept in the note)."""
+        moved just after it (the time asked for kept in the note). Provisional references in
+        the notes (the wrap-up quotes the booking made in the call) become the confirmed ones."""
         body = dict(wrap_up)
+        if body.get("notes"):
+            body["notes"] = self._confirmed_references(body["notes"])
         starts = self.outbox.find("start_call", local_id=call_id) if call_id < 0 else []
         if not starts:
             return body
@@ -1689,6 +1722,16 @@ class Store:
                 note = body.get("follow_up_note") or ""
                 body["follow_up_note"] = f"[asked for {_local_time(wanted)}] {note}".strip()[:1000]
         return body
+
+    def _confirmed_references(self, text: str) -> str:
+        """``P-K7M 4PX R`` → ``A3C 9KM T (P-K7M 4PX R)`` for each provisional reference the
+        service has confirmed; the others stay as written."""
+
+        def confirmed(match: re.Match[str]) -> str:
+            real = self._real_ref(PROVISIONAL_PREFIX + "".join(match.groups()), strict=False)
+            return f"{format_reference(real)} ({match.group(0)})" if real else match.group(0)
+
+        return _PROVISIONAL_IN_TEXT.sub(confirmed, text)
 
     def _creator_of(self, kind: str, local: int | str) -> OutboxEntry | None:
         if kind == "reference":

@@ -26,10 +26,9 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from console.client.api import ApiRefused
 from console.domain.calendar import format_time, to_local
 from console.domain.models import Booking, BookingStatus, Location, Service, Slot
-from console.domain.reference import format_reference
 from console.i18n import _, language
 from console.messages import DeskChanged
-from widgets.bookings_table import status_label
+from widgets.bookings_table import reference_text, status_label
 from widgets.hold_countdown import HoldCountdown
 from widgets.reference_code import ReferenceCode
 from widgets.slot_table import format_day
@@ -183,6 +182,17 @@ class HoldDialog(ModalScreen[HoldOutcome]):
                 rows.append((_("Bring"), documents_text(service)))
             yield Static(facts(rows), id="hold-facts")
             yield HoldCountdown(self.desk.hold_seconds_left, live=self.live, id="hold-countdown")
+            if desk.offline:
+                yield Static(
+                    Text(
+                        _(
+                            "Offline: held on this desk only; the booking will be provisional "
+                            "until the central system confirms it."
+                        ),
+                        style="bold yellow",
+                    ),
+                    id="hold-offline",
+                )
             if rescheduling is None:
                 yield Label(_("Notes for the office (optional)"), classes="field-label")
                 yield Input(
@@ -316,7 +326,8 @@ class HoldDialog(ModalScreen[HoldOutcome]):
 class BookedDialog(ModalScreen[None]):
     """The reference, big, to read to the caller; with what, when, where and what to bring.
 
-    ``details=True`` shows an existing booking (from the bookings screen) the same way.
+    ``details=True`` shows an existing booking (from the bookings screen) the same way. A
+    booking made offline is provisional: the dialog says so first, in a warning colour.
     """
 
     BINDINGS = [
@@ -330,6 +341,10 @@ class BookedDialog(ModalScreen[None]):
         translate_bindings(self)
         self.booking = booking
         self.details = details
+        self.provisional = bool(getattr(booking, "provisional", False)) and (
+            booking.status is BookingStatus.CONFIRMED
+        )
+        self.set_class(self.provisional, "-provisional")
 
     def compose(self) -> ComposeResult:
         booking = self.booking
@@ -338,16 +353,36 @@ class BookedDialog(ModalScreen[None]):
                 title = _("Booking {reference}").format(reference=booking.reference_display)
             elif booking.replaces:
                 title = _("Rescheduled: {old} → {new}").format(
-                    old=format_reference(booking.replaces), new=booking.reference_display
+                    old=reference_text(booking.replaces), new=booking.reference_display
                 )
+            elif self.provisional:
+                title = _("Booked provisionally")
             else:
                 title = _("Booked")
             yield Label(title, classes="dialog-title")
+            if self.provisional:
+                yield Static(
+                    _("PROVISIONAL — tell the caller it will be confirmed"),
+                    id="booked-provisional",
+                )
             if booking.status is BookingStatus.CONFIRMED:
                 yield Label(_("Read the reference to the caller:"), id="booked-hint")
             yield ReferenceCode(booking.reference, id="booked-reference")
             rows: list[tuple[str, RenderableType | str]] = []
-            if self.details or booking.status is not BookingStatus.CONFIRMED:
+            if self.provisional:
+                rows.append(
+                    (
+                        _("Status"),
+                        Text(
+                            _(
+                                "provisional: made offline; the central system confirms it "
+                                "when the connection is back"
+                            ),
+                            style="bold yellow",
+                        ),
+                    )
+                )
+            elif self.details or booking.status is not BookingStatus.CONFIRMED:
                 rows.append((_("Status"), status_label(booking.status)))
             rows += [
                 (_("Service"), Text(service_label(booking.service), style="bold")),
@@ -360,9 +395,9 @@ class BookedDialog(ModalScreen[None]):
             if booking.notes:
                 rows.append((_("Notes"), booking.notes))
             if booking.replaces and self.details:
-                rows.append((_("Replaces"), format_reference(booking.replaces)))
+                rows.append((_("Replaces"), reference_text(booking.replaces)))
             if booking.superseded_by:
-                rows.append((_("Moved to"), format_reference(booking.superseded_by)))
+                rows.append((_("Moved to"), reference_text(booking.superseded_by)))
             yield Static(facts(rows), id="booked-facts")
         yield Footer()
 

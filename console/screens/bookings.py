@@ -164,12 +164,14 @@ class BookingsScreen(DeskScreen):
     async def cancel(self, booking: Booking, reason: str) -> None:
         cancelled = await self.desk.cancel(booking, reason)
         self.post_message(DeskChanged())
-        self.notify(
-            _("Booking {reference} is cancelled; the slot is free again.").format(
-                reference=cancelled.reference_display
-            ),
-            timeout=6,
-        )
+        if self.desk.offline:
+            message = _(
+                "Cancellation of {reference} is queued: the central system gets it when the "
+                "connection is back."
+            )
+        else:
+            message = _("Booking {reference} is cancelled; the slot is free again.")
+        self.notify(message.format(reference=cancelled.reference_display), timeout=6)
         self.load()
 
     async def action_reschedule(self) -> None:

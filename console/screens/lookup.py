@@ -228,7 +228,7 @@ class LookupScreen(DeskScreen):
     @on(Input.Changed, "#lookup-search")
     def _query_changed(self, event: Input.Changed) -> None:
         self.enter_pending = False
-        self.refresh_bindings()
+        self._refresh_keys()
         query = event.value.strip()
         if len(query) < MIN_QUERY:
             self.workers.cancel_group(self, "search")
@@ -271,8 +271,10 @@ class LookupScreen(DeskScreen):
                 + " · "
                 + _("No caller found — press {key} to add a new one").format(key=NEW_CALLER_KEY)
             )
+        if getattr(found, "from_cache", False):
+            line += " · " + _("from the local cache (offline)")
         self.set_info(line)
-        self.refresh_bindings()
+        self._refresh_keys()
         if self.enter_pending:
             self.enter_pending = False
             self._enter_results()
@@ -316,10 +318,23 @@ class LookupScreen(DeskScreen):
     # -- moving around ------------------------------------------------------------------------
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self.refresh_bindings()
+        self._refresh_keys()
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
-        self.refresh_bindings()
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """Redraw the footer's keys, but only when what :meth:`check_action` decides on has
+        changed: every redraw rebuilds the footer, which would cost each keystroke."""
+        try:
+            box = self.search_box
+        except NoMatches:
+            return
+        desk = getattr(self.app, "desk", None)
+        state = (self.focused is box, bool(box.value), desk is not None and desk.read_only)
+        if state != getattr(self, "_keys_state", None):
+            self._keys_state = state
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         desk = getattr(self.app, "desk", None)

@@ -226,6 +226,7 @@ class SlotsScreen(DeskScreen):
         self._feed_timer = None
         self._holding: int | None = None
         self._into_matches = False  # down was pressed in the service field: the list has focus
+        self._from_cache = False  # the list was served by the local cache (offline)
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -349,6 +350,12 @@ class SlotsScreen(DeskScreen):
                 line.append(
                     _("free slots: {count}, from {when}.").format(count=len(self.slots), when=first)
                 )
+        if self._from_cache:  # first, so a long line cannot cut it off
+            line = Text.assemble(
+                (" " + _("from the local cache (offline)") + " ", "bold black on yellow"),
+                " ",
+                line,
+            )
         if self.desk.read_only:
             line.append("  " + _("Read-only: supervisors cannot book"), style="bold red")
         self._summary(line)
@@ -581,6 +588,7 @@ class SlotsScreen(DeskScreen):
                 self._hint("")
             raise
         self.slots = found
+        self._from_cache = self.desk.slots_from_cache
         if self.overview_shown or self.cell is not None:
             await self._load_overview(query, force=quiet)
         if self.cell is not None:
@@ -784,14 +792,20 @@ class SlotsScreen(DeskScreen):
         self.post_message(DeskChanged())
         self.refresh_status()
         self.app.push_screen(BookedDialog(booking))
+        provisional = getattr(booking, "provisional", False)
+        done = (
+            _("Provisionally booked {reference} (to be confirmed): {when}, {location}.")
+            if provisional
+            else _("Booked {reference}: {when}, {location}.")
+        )
         self._summary(
             Text(
-                _("Booked {reference}: {when}, {location}.").format(
+                done.format(
                     reference=booking.reference_display,
                     when=when_text(booking.slot),
                     location=booking.location.name,
                 ),
-                style="bold green",
+                style="bold yellow" if provisional else "bold green",
             )
         )
 

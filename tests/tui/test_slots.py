@@ -92,7 +92,7 @@ async def other_agent(app) -> AsyncIterator[CentralApi]:  # type: ignore[no-unty
     with database.write() as connection:
         _, token = create_agent(connection, "Other desk", Role.AGENT)
     database.dispose()
-    asgi = app.desk.api._client._transport.app
+    asgi = app.store.api._client._transport.app  # the Store wraps the CentralApi
     api = CentralApi("http://embedded", token, transport=httpx.ASGITransport(app=asgi))
     try:
         yield api

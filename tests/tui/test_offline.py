@@ -1,0 +1,525 @@
+"""The console against a real central service over HTTP, stopped and started mid-test.
+
+The service runs under uvicorn on a loopback port, in a thread of the test process (as in
+``tests/client/test_store_offline.py``), so it can be stopped — its port then refuses
+connections, as a dead server's does — and started again in a tenth of a second. The console is
+the real app over it: failover shown in the status bar and the offline banner, lookup and slots
+from the local cache, a provisional booking marked as such, replay on reconnect (checked in the
+server's database), and the sync issues list (F6) with rebook-in-one-step and follow-up.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import support
+import uvicorn
+from sqlalchemy import select
+from textual.geometry import Region
+from textual.widgets import Input
+
+from console.app import AgentConsole
+from console.config import Config, ServerSection, UiSection
+from console.desk import SyncStatus
+from console.screens import slots as slots_screen
+from console.screens.booking import BookedDialog, HoldDialog
+from console.screens.bookings import BookingsScreen
+from console.screens.lookup import LookupScreen
+from console.screens.slots import SlotsScreen
+from console.screens.sync_issues import IssueNoteDialog, IssueTable, NearestTable, SyncIssuesScreen
+from console.server.app import create_app
+from console.server.db import Database
+from console.server.schema import bookings, calls
+from console.server.settings import ServerSettings
+from widgets.bookings_table import BookingsTable
+from widgets.caller_card import CallerCardView
+from widgets.offline_banner import OfflineBanner
+from widgets.reference_code import ReferenceCode
+from widgets.status_bar import StatusBar, connection_text
+
+SIZE = (120, 36)
+# A stopped service refuses connections at once, so failover does not wait for this; it only
+# has to be long enough that a busy test machine never times out a live request.
+TIMEOUT = 3.0
+
+
+# -- the central service in a thread ---------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Central:
+    """uvicorn on a loopback port in a thread: ``stop()`` closes the port, ``start()`` opens it."""
+
+    def __init__(self, database: Database, url: str) -> None:
+        self.app = create_app(ServerSettings(database=url), database, migrate=False)
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        if self.server is not None and self.thread is not None:
+            self.server.should_exit = True
+            self.thread.join(timeout=10)
+            self.server = self.thread = None
+
+
+@dataclass
+class Rig:
+    central: Central
+    database: Database
+    world: support.World
+    data_dir: Path
+
+    def console(self, language: str = "en") -> AgentConsole:
+        config = Config(
+            server=ServerSection(
+                url=self.central.url, token=support.TOKENS["agent"], timeout_seconds=TIMEOUT
+            ),
+            data_dir=str(self.data_dir),
+            ui=UiSection(timers=False, search_delay_ms=0, language=language),
+        )
+        return AgentConsole(config)
+
+    def other_agent(self) -> httpx.Client:
+        return httpx.Client(base_url=self.central.url, headers=self.world.headers("agent2"))
+
+    def rows(self, query) -> list:  # type: ignore[no-untyped-def]
+        with self.database.read() as connection:
+            return list(connection.execute(query))
+
+
+@pytest.fixture
+def rig(tmp_path: Path, _sqlite_template: Path) -> Iterator[Rig]:
+    path = tmp_path / "central.db"
+    shutil.copyfile(_sqlite_template, path)
+    database = Database.open(path)
+    world = support.build_world(database, days=3, slots_per_day=6)
+    central = Central(database, str(path))
+    central.start()
+    try:
+        yield Rig(central, database, world, tmp_path / "desk")
+    finally:
+        central.stop()
+        database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_feed_timer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The slot screen's own feed poll stays out of the way (the Store's loop keeps running)."""
+    monkeypatch.setattr(slots_screen, "FEED_SECONDS", 3600.0)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+async def until(pilot, predicate: Callable[[], bool], timeout: float = 30.0) -> float:  # type: ignore[no-untyped-def]
+    """Let the console run until ``predicate`` holds; returns how long it took."""
+    started = time.monotonic()
+    while not predicate():
+        if time.monotonic() - started > timeout:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(0.05)
+    return time.monotonic() - started
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Let the screens' workers finish (the Store's sync loop is not a worker)."""
+    app = pilot.app
+    quiet = 0
+    for _ in range(300):
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.02)
+        quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
+        if quiet == 3:
+            return
+    raise AssertionError("the console did not settle")
+
+
+async def ready_and_synced(pilot) -> AgentConsole:  # type: ignore[no-untyped-def]
+    """The lookup screen is up and the Store has filled its cache once."""
+    app = pilot.app
+    await until(pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen))
+    await until(pilot, lambda: app.store.last_sync is not None)
+    await settle(pilot)
+    return app
+
+
+def shown_text(widget) -> str:  # type: ignore[no-untyped-def]
+    """What a widget shows on screen, as plain text."""
+    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, *widget.size)))
+
+
+def status_text(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one(StatusBar).render())
+
+
+def banner(app) -> OfflineBanner:  # type: ignore[no-untyped-def]
+    return app.screen.query_one(OfflineBanner)
+
+
+def notifications(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [n.message for n in app._notifications]
+
+
+async def look_up(pilot, text: str) -> LookupScreen:  # type: ignore[no-untyped-def]
+    await pilot.press("f2")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, LookupScreen)
+    screen.search_box.focus()
+    screen.search_box.value = text
+    await settle(pilot)
+    return screen
+
+
+async def open_caller(pilot, text: str) -> LookupScreen:  # type: ignore[no-untyped-def]
+    """Search and open the one caller found."""
+    screen = await look_up(pilot, text)
+    assert len(screen.results.callers) == 1, screen.results.callers
+    await pilot.press("enter")
+    await settle(pilot)
+    return screen
+
+
+async def book_first_slot(pilot, service: str) -> tuple[str, BookedDialog]:  # type: ignore[no-untyped-def]
+    """F3, the service by its code, enter on the first slot, confirm: what the slot list
+    said, and the booked dialog."""
+    await pilot.press("f3")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SlotsScreen)
+    field = screen.query_one("#service", Input)
+    field.focus()
+    field.value = ""
+    await pilot.press(*service, "enter")
+    await settle(pilot)
+    said = str(screen.query_one("#slot-summary").render())
+    screen.table.focus()
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, HoldDialog)
+    if pilot.app.desk.offline:
+        assert pilot.app.screen.query("#hold-offline"), "the hold dialog says it is offline"
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, BookedDialog)
+    return said, dialog
+
+
+# -- the status bar's words -------------------------------------------------------------------
+
+
+def test_the_status_bar_says_online_offline_and_syncing() -> None:
+    from console import i18n
+
+    i18n.set_language("sl")
+    try:
+        assert connection_text("online", SyncStatus()).plain == "● povezano"
+        last = datetime.now(UTC) - timedelta(seconds=12)
+        offline = SyncStatus(state="offline", queued=3, last_sync=last)
+        assert connection_text("offline", offline).plain == (
+            "● brez povezave · 3 v čakalni vrsti · sinhronizirano pred 12 s"
+        )
+        syncing = SyncStatus(state="syncing", queued=7, done=5, total=12)
+        assert connection_text("syncing", syncing).plain == "● usklajevanje 5/12"
+        issues = SyncStatus(issues=2)
+        assert "⚠ neusklajeno: 2 (F6)" in connection_text("online", issues).plain
+    finally:
+        i18n.set_language("sl")
+
+
+# -- failover, offline work, replay -----------------------------------------------------------
+
+
+async def test_an_outage_is_shown_worked_through_and_replayed(rig: Rig) -> None:
+    app = rig.console()
+    janez = rig.world.callers["janez"]
+    async with app.run_test(size=SIZE) as pilot:
+        await ready_and_synced(pilot)
+        assert app.connection_state == "online" and not banner(app).display
+        assert status_text(app).startswith(" Test agent (agent)  ● online")
+        await open_caller(pilot, "kovač")  # online: Janez is now in the desk's cache
+        assert app.desk.caller.id == janez
+
+        rig.central.stop()
+        took = await until(pilot, lambda: app.connection_state == "offline")
+        assert took < 6  # the next feed poll of the sync loop (every 2 s) fails over
+        shown = banner(app)
+        assert shown.display and shown.region.y == 1  # right under the status bar
+        text = str(shown.render())
+        assert "central system is unreachable" in text and "local cache" in text
+        assert "provisional" in text and "Waiting to be sent: 0." in text
+        assert "● offline · last sync" in status_text(app)
+
+        # Typing goes on undisturbed, and lookup answers from the cache, saying so.
+        screen = await look_up(pilot, "kovac")
+        assert [c.id for c in screen.results.callers] == [janez]
+        info = str(screen.query_one("#lookup-info").render())
+        assert "from the local cache (offline)" in info
+
+        said, dialog = await book_first_slot(pilot, "ue-id-card")
+        assert said.startswith(" from the local cache (offline)  Identity card — free slots:")
+        booking = dialog.booking
+        assert booking.reference.startswith("P-") and getattr(booking, "provisional", False)
+        assert "PROVISIONAL — tell the caller it will be confirmed" in str(
+            dialog.query_one("#booked-provisional").render()
+        )
+        code = dialog.query_one(ReferenceCode)
+        assert code.has_class("-provisional") and code.grouped == booking.reference_display
+        slots = app.screen_stack[-2]
+        assert isinstance(slots, SlotsScreen)
+        assert str(slots.query_one("#slot-summary").render()).startswith(
+            f"Provisionally booked {booking.reference_display} (to be confirmed)"
+        )
+        await pilot.press("enter")
+        await pilot.press("f4")
+        await settle(pilot)
+        table = app.screen.query_one(BookingsTable)
+        assert isinstance(app.screen, BookingsScreen)
+        assert booking.reference in table._bookings
+        assert "provisional, to be confirmed" in str(table.get_row(booking.reference)[1])
+        await pilot.press("f2")
+        await settle(pilot)
+        card = app.screen.query_one(CallerCardView)
+        assert "provisional, to be confirmed" in shown_text(card.query_one(".card--bookings"))
+        assert app.sync_status.queued == 1
+        assert "1 queued" in status_text(app) and "Waiting to be sent: 1." in str(
+            banner(app).render()
+        )
+        assert rig.rows(select(bookings)) == []  # nothing reached the service
+
+        rig.central.start()
+        app.action_reconnect()  # as the command palette's "Reconnect now" does
+        took = await until(
+            pilot,
+            lambda: app.connection_state == "online" and app.sync_status.queued == 0,
+        )
+        assert took < 10
+        await settle(pilot)
+        assert not banner(app).display
+        assert status_text(app).startswith(" Test agent (agent)  ● online   Call")
+        assert any("everything queued has been sent" in m for m in notifications(app))
+        made = rig.rows(select(bookings))
+        assert len(made) == 1 and made[0].caller_id == janez and made[0].status == "confirmed"
+        assert made[0].reference == app.store.resolve_reference(booking.reference)
+        assert made[0].slot_id == booking.slot.id
+        # The caller card shows the confirmed booking now.
+        card = app.screen.query_one(CallerCardView)
+        await until(pilot, lambda: not card.card.bookings[0].reference.startswith("P-"))
+
+
+async def test_a_new_caller_a_booking_and_the_wrap_up_are_queued_offline(rig: Rig) -> None:
+    app = rig.console()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready_and_synced(pilot)
+        rig.central.stop()
+        screen = await look_up(pilot, "Nika Zupan")
+        await until(pilot, lambda: app.connection_state == "offline")
+        assert screen.results.callers == []
+        assert "from the local cache (offline)" in str(screen.query_one("#lookup-info").render())
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        form = app.screen
+        form.field("phones").input.value = "031 222 333"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        caller = app.desk.caller
+        assert caller.id < 0 and (caller.first_name, caller.last_name) == ("Nika", "Zupan")
+        card = screen.query_one(CallerCardView)
+        assert card.query(".card--provisional"), "the new caller is marked as entered offline"
+        _said, dialog = await book_first_slot(pilot, "health-gp")
+        booking = dialog.booking
+        await pilot.press("enter")
+
+        await pilot.press("f9")
+        await settle(pilot)
+        wrapup = app.screen
+        assert wrapup.dispositions.chosen.code == "booked"  # prefilled from the booking
+        assert booking.reference_display in wrapup.notes.text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.desk.call is None  # queued: the desk is free for the next call
+        # The call, the caller, the attach, the booking, the wrap-up.
+        assert app.sync_status.queued == 5
+
+        rig.central.start()
+        app.action_reconnect()
+        await until(pilot, lambda: app.connection_state == "online" and not app.sync_status.queued)
+        nika = app.store.real_id("caller", caller.id)
+        made = rig.rows(select(calls))
+        assert len(made) == 1 and made[0].disposition == "booked"
+        assert made[0].caller_id == nika
+        booked = rig.rows(select(bookings))
+        assert [(b.caller_id, b.slot_id, b.call_id) for b in booked] == [
+            (nika, booking.slot.id, made[0].id)
+        ]
+        # The wrap-up quoted the provisional reference: the service got the confirmed one.
+        confirmed = (
+            f"{booked[0].reference[:3]} {booked[0].reference[3:6]} {booked[0].reference[6:]}"
+        )
+        assert f"{confirmed} ({booking.reference_display})" in made[0].notes
+
+
+# -- sync issues ------------------------------------------------------------------------------
+
+
+async def test_slots_taken_meanwhile_become_sync_issues_the_agent_settles(rig: Rig) -> None:
+    app = rig.console()
+    spela = rig.world.callers["spela"]
+    async with app.run_test(size=SIZE) as pilot:
+        await ready_and_synced(pilot)
+        assert not app.check_action("show_sync_issues", ())  # F6 is not in the footer yet
+        await open_caller(pilot, "česnik")
+        rig.central.stop()
+        await until(pilot, lambda: app.connection_state == "offline")
+        desk = app.desk
+        taken = (await desk.find_slots(rig.world.services["ue-id-card"]))[:2]
+        for slot in taken:
+            await desk.hold_slot(slot.id)
+            await desk.confirm()
+        assert app.store.outbox_size() == 2
+
+        rig.central.start()
+        with rig.other_agent() as other:  # meanwhile another desk took both slots
+            for slot in taken:
+                answer = other.post(
+                    "/v1/bookings",
+                    json={"caller_id": rig.world.callers["marija"], "slot_id": slot.id},
+                )
+                assert answer.status_code == 201, answer.text
+        app.action_reconnect()
+        await until(pilot, lambda: app.sync_status.issues == 2 and not app.sync_status.queued)
+        await settle(pilot)
+        assert any("Press F6 for the sync issues" in m for m in notifications(app))
+        assert app.check_action("show_sync_issues", ())  # now in the footer
+        assert "sync issues: 2 (F6)" in status_text(app)
+
+        await pilot.press("f6")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SyncIssuesScreen)
+        table = screen.query_one(IssueTable)
+        assert table.row_count == 2
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[0] == "Špela Česnik" and row[1] == "031 555 111"
+        assert row[4].startswith("P-") and row[5] == "slot taken meanwhile"
+        nearest = screen.query_one(NearestTable)
+        offered = nearest.slots
+        assert offered and not {s.id for s in offered} & {s.id for s in taken}
+
+        await pilot.press("r")  # rebook in one step: the nearest free slot
+        await settle(pilot)
+        assert isinstance(app.screen, BookedDialog)
+        rebooked = app.screen.booking
+        assert rebooked.slot.id == offered[0].id and not rebooked.reference.startswith("P-")
+        made = rig.rows(
+            select(bookings).where(bookings.c.caller_id == spela, bookings.c.status == "confirmed")
+        )
+        assert [(b.slot_id, b.reference) for b in made] == [(offered[0].id, rebooked.reference)]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen and table.row_count == 1
+        said = str(screen.query_one("#sync-message").render())
+        assert said.startswith("Rebooked Špela Česnik:") and "031 555 111" in said
+
+        await pilot.press("f")  # the other one becomes a callback
+        await settle(pilot)
+        assert isinstance(app.screen, IssueNoteDialog)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        await until(pilot, lambda: app.sync_status.issues == 0)
+        assert app.store.conflicts() == []
+        assert "No open sync issues" in str(screen.query_one("#sync-title").render())
+        assert not app.check_action("show_sync_issues", ())
+        follow_ups = rig.rows(select(calls).where(calls.c.disposition == "callback"))
+        assert len(follow_ups) == 1 and follow_ups[0].caller_id == spela
+        assert follow_ups[0].follow_up_note == (
+            "Booking not confirmed after the outage: offer another time."
+        )
+        assert follow_ups[0].follow_up_at is not None
+
+
+# -- the UI never waits on the cache ----------------------------------------------------------
+
+
+async def test_the_slot_window_is_written_in_short_transactions(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window refresh writes a few slots per transaction (the console's event loop runs in
+    between), and the cache still ends up with exactly the service's free slots."""
+    from console.client import store as store_module
+    from console.client.api import CentralApi
+    from console.client.store import Store
+
+    monkeypatch.setattr(store_module, "WINDOW_CHUNK", 4)
+    store = Store.open(CentralApi(rig.central.url, support.TOKENS["agent"]), rig.data_dir)
+    try:
+        assert await store.sync_once()
+        assert store.cache.slot_count() == len(rig.world.slots)
+        stale = store.cache.slot(rig.world.slots[0]).model_copy(update={"id": 10**9})
+        store.cache.put_slots([stale])  # a slot the service no longer has
+        store._window_at = None  # due again
+        assert await store.sync_once()
+        assert store.cache.slot(10**9) is None
+        assert store.cache.slot_count() == len(rig.world.slots)
+    finally:
+        await store.aclose()
+
+
+async def test_a_console_started_during_an_outage_works_from_its_cache(rig: Rig) -> None:
+    first = rig.console()
+    async with first.run_test(size=SIZE) as pilot:
+        await ready_and_synced(pilot)
+        await open_caller(pilot, "kovač")
+    rig.central.stop()
+
+    app = rig.console(language="sl")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen))
+        assert app.connection_state == "offline"
+        assert banner(app).display
+        assert "Centralni sistem ni dosegljiv." in str(banner(app).render())
+        assert "● brez povezave · sinhronizirano pred" in status_text(app)
+        screen = await look_up(pilot, "kovac")
+        assert [c.id for c in screen.results.callers] == [rig.world.callers["janez"]]
+
+
+async def test_a_desk_that_was_never_online_says_why_it_cannot_start(rig: Rig) -> None:
+    rig.central.stop()
+    app = rig.console()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(
+            pilot,
+            lambda: "never been connected" in str(app.screen.query_one("#startup-step").render()),
+        )

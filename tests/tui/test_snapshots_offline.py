@@ -1,0 +1,221 @@
+"""Screenshots of offline work, in Slovenian and English: the offline banner and status bar over
+a lookup served from the local cache, and the sync issues list (F6) after a replay in which two
+provisional bookings lost their slots.
+
+The console talks to the seeded demo database (fixed date, known callers) served by uvicorn on
+a loopback port in a thread, stopped and started again mid-run.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from console.app import AgentConsole
+from console.client import store as store_module
+from console.config import Config, ServerSection, UiSection
+from console.domain.calendar import TZ
+from console.domain.models import Role
+from console.domain.reference import new_reference
+from console.screens import slots as slots_screen
+from console.screens.lookup import LookupScreen
+from console.server.agents import create_agent
+from console.server.app import create_app
+from console.server.db import Database
+from console.server.settings import ServerSettings
+from widgets import status_bar
+
+SIZE = (120, 36)
+# A stopped service refuses connections at once, so failover does not wait for this; it only
+# has to be long enough that a busy test machine never times out a live request.
+TIMEOUT = 3.0
+LANGUAGES = ["sl", "en"]
+TODAY = datetime(2030, 3, 4).date()
+AGENT_TOKEN = "tok-snapshot-agent"
+OTHER_TOKEN = "tok-snapshot-other"
+
+
+class Central:
+    """The central service under uvicorn on a loopback port, in a thread: stop and start it."""
+
+    def __init__(self, database: Database, url: str) -> None:
+        self.app = create_app(ServerSettings(database=url), database, migrate=False)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        if self.server is not None and self.thread is not None:
+            self.server.should_exit = True
+            self.thread.join(timeout=10)
+            self.server = self.thread = None
+
+
+@pytest.fixture
+def central(data_dir: Path, tmp_path: Path) -> Iterator[Central]:
+    """This test's copy of the seeded demo database, served; two desks' tokens in it."""
+    path = tmp_path / "served.db"
+    shutil.copyfile(data_dir / "central.db", path)
+    database = Database.open(path)
+    with database.write() as connection:
+        create_agent(connection, "Mojca Kranjc", Role.AGENT, token=AGENT_TOKEN)
+        create_agent(connection, "Other desk", Role.AGENT, token=OTHER_TOKEN)
+    served = Central(database, str(path))
+    served.start()
+    try:
+        yield served
+    finally:
+        served.stop()
+        database.dispose()
+
+
+@pytest.fixture
+def make_console(central: Central, tmp_path: Path) -> Callable[[str], AgentConsole]:
+    def make(language: str) -> AgentConsole:
+        config = Config(
+            server=ServerSection(url=central.url, token=AGENT_TOKEN, timeout_seconds=TIMEOUT),
+            data_dir=str(tmp_path / "console"),
+            ui=UiSection(timers=False, today=TODAY, search_delay_ms=0, language=language),
+        )
+        return AgentConsole(config)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _steady(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same provisional references every run, and no slot-screen feed poll of its own."""
+    draw = random.Random(2030)
+    monkeypatch.setattr(store_module, "new_reference", lambda: new_reference(draw))
+    monkeypatch.setattr(slots_screen, "FEED_SECONDS", 3600.0)
+
+
+async def until(pilot, predicate: Callable[[], bool], timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    while not predicate():
+        if time.monotonic() - started > timeout:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(0.05)
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    quiet = 0
+    for _ in range(300):
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.02)
+        quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
+        if quiet == 3:
+            return
+    raise AssertionError("the console did not settle")
+
+
+async def ready_and_synced(pilot) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await until(pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen))
+    await until(pilot, lambda: app.store.last_sync is not None)
+    await settle(pilot)
+
+
+async def open_caller(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    screen = pilot.app.screen
+    assert isinstance(screen, LookupScreen)
+    screen.search_box.focus()
+    screen.search_box.value = text
+    await settle(pilot)
+    assert len(screen.results.callers) == 1
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def last_sync_shown_as(app, seconds: int, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The status bar's clock, pinned: the last sync was ``seconds`` ago."""
+    last = app.store.last_sync
+    monkeypatch.setattr(status_bar, "_now", lambda: last + timedelta(seconds=seconds))
+
+
+class TestOffline:
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_the_banner_and_status_over_a_lookup_from_the_cache(
+        self, snap_compare, make_console, central, monkeypatch, language: str
+    ) -> None:
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            app = pilot.app
+            await ready_and_synced(pilot)
+            await open_caller(pilot, "0101990500003")  # Janez Kovač, online: now cached
+            await open_caller(pilot, "01 234 56 78")  # Marija Novak: the call is hers now
+            central.stop()
+            await until(pilot, lambda: app.connection_state == "offline")
+            last_sync_shown_as(app, 12, monkeypatch)
+            await open_caller(pilot, "0101990500003")  # from the cache; the attach is queued
+            await until(pilot, lambda: app.sync_status.queued == 1)
+            app.clear_notifications()
+            app.refresh_status_bars()
+            await pilot.pause()
+
+        assert snap_compare(make_console(language), run_before=run_before, terminal_size=SIZE)
+
+
+class TestSyncIssues:
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_two_bookings_whose_slots_were_taken(
+        self, snap_compare, make_console, central, language: str
+    ) -> None:
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            app = pilot.app
+            desk = app.desk
+            await ready_and_synced(pilot)
+            desk = app.desk
+            await open_caller(pilot, "031 555 111")  # Špela Česnik
+            service = next(s for s in desk.services if s.code == "ue-id-card")
+            start = datetime.combine(TODAY, datetime.min.time(), TZ)
+            wanted = await desk.find_slots(service.id, start=start, limit=2)  # now cached
+            central.stop()
+            for slot in wanted:  # offline: two provisional bookings
+                await desk.hold_slot(slot.id)
+                await desk.confirm()
+            assert app.connection_state == "offline"
+            central.start()
+            headers = {"Authorization": f"Bearer {OTHER_TOKEN}"}
+            with httpx.Client(base_url=central.url, headers=headers) as other:
+                marija = other.get("/v1/callers", params={"q": "01 234 56 78"}).json()
+                for slot in wanted:  # meanwhile another desk booked both slots
+                    answer = other.post(
+                        "/v1/bookings",
+                        json={"caller_id": marija["callers"][0]["id"], "slot_id": slot.id},
+                    )
+                    assert answer.status_code == 201, answer.text
+            app.action_reconnect()
+            await until(pilot, lambda: app.sync_status.issues == 2 and not app.sync_status.queued)
+            await pilot.press("f6")
+            await settle(pilot)
+            app.clear_notifications()
+            await pilot.pause()
+
+        assert snap_compare(make_console(language), run_before=run_before, terminal_size=SIZE)

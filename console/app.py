@@ -44,7 +44,6 @@ from widgets.translated import translate_bindings
 
 log = logging.getLogger(__name__)
 
-SYNC_INTERVAL = 2.0  # seconds between change-feed polls while online
 MAX_BACKOFF = 10.0  # offline: probe after 1, 2, 4, 8, then every 10 s
 STATUS_DELAY = 0.15  # the Store reports every replayed row: redraw at most this often
 SYNC_ISSUES_KEY = "f6"
@@ -173,6 +172,8 @@ class AgentConsole(App):
             api,
             self.config.data_path,
             hold_minutes=self.config.service.hold_minutes,
+            window_days=self.config.cache.window_days,
+            caller_limit=self.config.cache.caller_limit,
             max_backoff=MAX_BACKOFF,
             on_state_change=self._store_changed,
         )
@@ -193,7 +194,7 @@ class AgentConsole(App):
         if self.store is None or self._sync_task is not None:
             return
         self._sync_task = asyncio.create_task(
-            self.store.run(interval=SYNC_INTERVAL), name="agent-console sync"
+            self.store.run(interval=self.config.cache.sync_seconds), name="agent-console sync"
         )
         self._sync_task.add_done_callback(self._sync_ended)
 

@@ -58,6 +58,12 @@ class DemoSection(_Section):
     days: int = Field(default=30, ge=1, le=120)
 
 
+class CacheSection(_Section):
+    window_days: int = Field(default=30, ge=1, le=120)
+    caller_limit: int = Field(default=500, ge=10, le=100_000)
+    sync_seconds: float = Field(default=2.0, gt=0, le=300)
+
+
 class UiSection(_Section):
     language: Literal["sl", "en"] = "sl"
     theme: str = "textual-dark"
@@ -78,6 +84,7 @@ class Config(_Section):
     server: ServerSection = ServerSection()
     service: ServiceSection = ServiceSection()
     demo: DemoSection = DemoSection()
+    cache: CacheSection = CacheSection()
     ui: UiSection = UiSection()
     keys: KeysSection = KeysSection()
     dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS

@@ -66,7 +66,14 @@ from console.client.api import (
     _refusal,
     new_idempotency_key,
 )
-from console.client.cache import LocalCache, ProvisionalBooking, cache_path, ts, utcnow
+from console.client.cache import (
+    DEFAULT_CALLER_LIMIT,
+    LocalCache,
+    ProvisionalBooking,
+    cache_path,
+    ts,
+    utcnow,
+)
 from console.client.outbox import Outbox, OutboxEntry
 from console.domain.calendar import TZ
 from console.domain.email import parse_email
@@ -370,9 +377,17 @@ class Store:
         self.last_error: str | None = None
 
     @classmethod
-    def open(cls, api: CentralApi, data_path: Path | str, **options: Any) -> Store:
+    def open(
+        cls,
+        api: CentralApi,
+        data_path: Path | str,
+        *,
+        caller_limit: int = DEFAULT_CALLER_LIMIT,
+        **options: Any,
+    ) -> Store:
         """A Store over the cache file for ``api``'s service in ``data_path``."""
-        return cls(api, LocalCache(cache_path(data_path, api.base_url)), **options)
+        cache = LocalCache(cache_path(data_path, api.base_url), caller_limit=caller_limit)
+        return cls(api, cache, **options)
 
     async def aclose(self) -> None:
         self._replay_lock.release()

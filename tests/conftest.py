@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 from console.server.db import Database, database_url
 from console.server.migrate import upgrade
@@ -63,11 +65,23 @@ def _postgres_template() -> Iterator[tuple[str, str]]:
     upgrade(database.engine)
     database.dispose()
     yield server, name
-    _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop_database(server, name)
 
 
 def _with_database(server: str, name: str) -> str:
     return make_url(database_url(server)).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(server: str, name: str) -> None:
+    """Drop a test database; an autovacuum worker still in it (owned by the superuser, so
+    FORCE may not end it) gets a few moments to leave."""
+    for _attempt in range(10):
+        try:
+            _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except ProgrammingError:
+            time.sleep(0.5)
+    _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _admin(server: str, statement: str) -> None:
@@ -90,4 +104,4 @@ def database_url_param(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     name = f"ac_test_{uuid.uuid4().hex[:10]}"
     _admin(server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     yield _with_database(server, name)
-    _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop_database(server, name)

@@ -112,9 +112,20 @@ providers = Table(
     Column("accepts_verified_at", DateTime),
     Column("accepts_verified_by", String(120)),
     Column("active", Boolean, nullable=False, server_default=text("true")),
+    # The insurer's (ZZZS) published list, for doctors imported from it; the list's date is the
+    # source date of ``accepts_new_patients`` (``accepts_verified_at`` holds it as a time too).
+    Column("doctor_code", String(16)),
+    Column("activity_code", String(8)),
+    Column("list_date", Date),
+    Column("fte", Float),  # employment share: 0.2 = one day a week
+    Column("patients_per_team", Float),  # registered patients per full team (gp, ped)
+    Column("capitation_per_team", Float),  # capitation quotients per full team (gp, ped)
+    Column("load_percent", Float),  # % of the average load in the activity (gyn, dentists)
+    Column("resident", Boolean),  # a doctor in specialist training
     CheckConstraint("kind IN ('counter', 'doctor')", name="kind"),
 )
 Index("ix_providers_location_id", providers.c.location_id)
+Index("ix_providers_specialty", providers.c.specialty)
 
 provider_services = Table(
     "provider_services",
@@ -196,6 +207,7 @@ calls = Table(
     Column("follow_up_note", String(1000)),
     Column("after_call_work_seconds", Integer),
     Column("wrapped_at", DateTime),
+    Column("referred_provider_id", ForeignKey("providers.id")),  # the doctor the caller was sent to
     CheckConstraint("direction IN ('inbound', 'outbound')", name="direction"),
     CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="span"),
 )
@@ -302,3 +314,109 @@ meta_info = Table(
     Column("key", String(40), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# --- the doctor directory ---------------------------------------------------------------------
+# The insurer's list lives on ``providers`` (one row per doctor x activity x institution); every
+# other source keeps its own dated facts beside it, so nothing silently overwrites the insurer.
+
+FACT_SOURCES = "source IN ('sledilnik', 'sledilnik-override')"
+
+provider_facts = Table(
+    "provider_facts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("provider_id", ForeignKey("providers.id"), nullable=False),
+    Column("source", String(24), nullable=False),
+    Column("as_of", Date, nullable=False),  # the date the source gives for this fact
+    Column("accepts", Boolean),
+    Column("fte", Float),
+    Column("load", Float),
+    Column("note", String(1000)),
+    Column("phone", String(120)),
+    Column("website", String(500)),
+    Column("email", String(254)),
+    Column("orderform", String(500)),
+    Column("address", String(200)),
+    Column("post", String(120)),
+    Column("municipality", String(80)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("imported_at", DateTime, nullable=False),
+    UniqueConstraint("provider_id", "source", name="uq_provider_facts_provider_source"),
+    CheckConstraint(FACT_SOURCES, name="source"),
+)
+
+location_facts = Table(
+    "location_facts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("location_id", ForeignKey("locations.id"), nullable=False),
+    Column("source", String(24), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("name", String(200)),
+    Column("address", String(200)),
+    Column("post", String(120)),
+    Column("municipality", String(80)),
+    Column("phone", String(120)),
+    Column("website", String(500)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("imported_at", DateTime, nullable=False),
+    UniqueConstraint("location_id", "source", name="uq_location_facts_location_source"),
+    CheckConstraint("source IN ('sledilnik')", name="source"),
+)
+
+# Each load of a published list: which list (its title), its date, and what it changed.
+directory_imports = Table(
+    "directory_imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(24), nullable=False),  # zzzs, sledilnik
+    Column("list_name", String(120), nullable=False),  # e.g. "SPLOŠNA DEJAVNOST"
+    Column("file_name", String(300), nullable=False),
+    Column("list_date", Date, nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("added", Integer, nullable=False, server_default="0"),
+    Column("removed", Integer, nullable=False, server_default="0"),
+    Column("changed", Integer, nullable=False, server_default="0"),
+)
+Index("ix_directory_imports_list", directory_imports.c.source, directory_imports.c.list_name)
+
+# What changed for a provider between two lists: added, removed, back (re-listed), accepts,
+# fte, load. Values are stored as text ("DA"/"NE", "0.5").
+provider_history = Table(
+    "provider_history",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("provider_id", ForeignKey("providers.id"), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("source", String(24), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("change", String(16), nullable=False),
+    Column("old_value", String(80)),
+    Column("new_value", String(80)),
+    Column("import_id", ForeignKey("directory_imports.id")),
+)
+Index("ix_provider_history_provider", provider_history.c.provider_id, provider_history.c.id)
+
+# Agents' reports that the directory is wrong ("the office says they are full").
+provider_reports = Table(
+    "provider_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("provider_id", ForeignKey("providers.id"), nullable=False),
+    Column("agent_id", ForeignKey("agents.id"), nullable=False),
+    Column("call_id", ForeignKey("calls.id")),
+    Column("kind", String(16), nullable=False),
+    Column("note", String(500), nullable=False, server_default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("status", String(8), nullable=False, server_default="open"),
+    Column("closed_at", DateTime),
+    Column("closed_by", ForeignKey("agents.id")),
+    Column("resolution", String(500)),
+    CheckConstraint("kind IN ('full', 'accepts', 'contact', 'other')", name="kind"),
+    CheckConstraint("status IN ('open', 'closed')", name="status"),
+)
+Index("ix_provider_reports_provider", provider_reports.c.provider_id)
+Index("ix_provider_reports_status", provider_reports.c.status, provider_reports.c.created_at)

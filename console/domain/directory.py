@@ -1,0 +1,103 @@
+"""The doctor directory's rules: the insurer's activity codes, and what the evidence says.
+
+The insurer's flag is one dated fact; a Sledilnik correction and an agent's report are others.
+:func:`assess` puts them side by side and says which is freshest and whether they disagree, so
+the console can say it plainly instead of picking one silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from console.domain.models import DirectoryEntry, DoctorType, FactSource, ReportKind
+
+# The insurer's activity codes (Šifra ZZZS dejavnosti) -> the directory's doctor types.
+ACTIVITY_TYPES: dict[str, DoctorType] = {
+    "302001": DoctorType.GP,  # splošna ambulanta
+    "302068": DoctorType.GP,  # ambulanta specializanta družinske medicine
+    "302070": DoctorType.GP,  # splošna ambulanta – dodatno 0,5 DMS
+    "327009": DoctorType.PED,  # otroški in šolski dispanzer
+    "306007": DoctorType.GYN,  # dispanzer za ženske
+    "404101": DoctorType.DEN,  # zobozdravstvo odraslih
+    "404103": DoctorType.DEN_Y,  # zobozdravstvo mladine
+    "404105": DoctorType.DEN_S,  # zobozdravstvo študentov
+}
+
+# Which bookable service (seed/demo) a doctor type offers.
+TYPE_SERVICE: dict[DoctorType, str] = {
+    DoctorType.GP: "health-gp",
+    DoctorType.PED: "health-ped",
+    DoctorType.GYN: "health-gyn",
+    DoctorType.DEN: "health-den",
+    DoctorType.DEN_Y: "health-den-y",
+    DoctorType.DEN_S: "health-den-s",
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    source: FactSource
+    as_of: date
+    accepts: bool
+    who: str | None = None  # an agent's name, for reports
+    at: datetime | None = None  # when a report was made
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the freshest evidence says, and whether any source contradicts the insurer."""
+
+    accepts: bool | None
+    freshest: Evidence | None
+    disagreement: bool
+    contradicting: tuple[Evidence, ...]
+
+
+def report_says(kind: ReportKind) -> bool | None:
+    """What a report kind says about accepting new patients (None: nothing)."""
+    if kind is ReportKind.FULL:
+        return False
+    if kind is ReportKind.ACCEPTS:
+        return True
+    return None
+
+
+def evidence(entry: DirectoryEntry) -> list[Evidence]:
+    """Every dated statement about accepting new patients, newest first."""
+    found: list[Evidence] = []
+    if entry.accepts is not None and entry.list_date is not None:
+        found.append(Evidence(FactSource.ZZZS, entry.list_date, entry.accepts))
+    correction = entry.correction
+    if correction is not None and correction.accepts is not None:
+        found.append(Evidence(correction.source, correction.as_of, correction.accepts))
+    report = entry.report
+    if report is not None:
+        says = report_says(report.kind)
+        if says is not None:
+            found.append(
+                Evidence(
+                    FactSource.REPORT,
+                    report.created_at.date(),
+                    says,
+                    who=report.agent_name,
+                    at=report.created_at,
+                )
+            )
+    rank = {FactSource.REPORT: 2, FactSource.SLEDILNIK_OVERRIDE: 1}
+    found.sort(key=lambda e: (e.as_of, rank.get(e.source, 0)), reverse=True)
+    return found
+
+
+def assess(entry: DirectoryEntry) -> Verdict:
+    """The freshest statement wins the headline; any contradiction is flagged, never hidden."""
+    found = evidence(entry)
+    if not found:
+        return Verdict(None, None, False, ())
+    freshest = found[0]
+    contradicting = tuple(e for e in found if e.accepts != freshest.accepts)
+    return Verdict(freshest.accepts, freshest, bool(contradicting), contradicting)
+
+
+def days_old(as_of: date, today: date) -> int:
+    return max((today - as_of).days, 0)

@@ -122,6 +122,9 @@ providers = Table(
     Column("capitation_per_team", Float),  # capitation quotients per full team (gp, ped)
     Column("load_percent", Float),  # % of the average load in the activity (gyn, dentists)
     Column("resident", Boolean),  # a doctor in specialist training
+    # Folded (lower case, no diacritics) doctor name, institution, town and municipality: what the
+    # directory's search box matches word by word.
+    Column("search_folded", String(600)),
     CheckConstraint("kind IN ('counter', 'doctor')", name="kind"),
 )
 Index("ix_providers_location_id", providers.c.location_id)

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("capitation_per_team", sa.Float()),
         sa.Column("load_percent", sa.Float()),
         sa.Column("resident", sa.Boolean()),
+        sa.Column("search_folded", sa.String(600)),
     ):
         op.add_column("providers", column)
     op.create_index("ix_providers_specialty", "providers", ["specialty"])
@@ -183,5 +184,5 @@ def downgrade() -> None:
     op.drop_index("ix_providers_specialty", table_name="providers")
     with op.batch_alter_table("providers") as batch:
         for name in ("doctor_code", "activity_code", "list_date", "fte", "patients_per_team",
-                     "capitation_per_team", "load_percent", "resident"):  # fmt: skip
+                     "capitation_per_team", "load_percent", "resident", "search_folded"):  # fmt: skip
             batch.drop_column(name)

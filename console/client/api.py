@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import Enum
 from typing import Any, TypeVar
 
 import httpx
@@ -29,10 +30,16 @@ from console.domain.models import (
     CallerPatch,
     CallerSearch,
     ChangePage,
+    DirectoryAreas,
+    DirectoryDetail,
+    DirectoryPage,
     Disposition,
     Hold,
     Location,
     Provider,
+    ProviderReport,
+    ReportClose,
+    ReportIn,
     Service,
     SlotPage,
     WrapUpIn,
@@ -301,12 +308,80 @@ class CentralApi:
             list[Call], "/v1/calls", caller=caller_id, mine=mine or None, limit=limit
         )
 
+    # -- the doctor directory -------------------------------------------------------------
+
+    async def directory(self, **filters: Any) -> DirectoryPage:
+        """Search the doctor directory. Filters (all optional): ``q`` (words of the doctor's
+        or institution's name, town, municipality; diacritics ignored), ``type`` (a
+        :class:`~console.domain.models.DoctorType`), ``municipality``, ``region``,
+        ``accepting`` (True: the freshest evidence says they accept new patients),
+        ``include_inactive``, ``limit``, ``offset``."""
+        return await self._get(DirectoryPage, "/v1/directory", **directory_params(filters))
+
+    async def directory_areas(self) -> DirectoryAreas:
+        """The regions and municipalities the directory can be filtered by."""
+        return await self._get(DirectoryAreas, "/v1/directory/areas")
+
+    async def directory_entry(self, provider_id: int) -> DirectoryDetail:
+        """One doctor: contacts, every source's facts, the change history and all reports."""
+        return await self._get(DirectoryDetail, f"/v1/directory/{provider_id}")
+
+    async def report_provider(
+        self, provider_id: int, report: ReportIn, idempotency_key: str | None = None
+    ) -> ProviderReport:
+        """Report that the directory is wrong about a doctor (e.g. the office says full)."""
+        data = await self._request(
+            "POST",
+            f"/v1/directory/{provider_id}/reports",
+            json=report.model_dump(mode="json"),
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return ProviderReport.model_validate(data)
+
+    async def reports(self, status: str = "open", limit: int = 200) -> list[ProviderReport]:
+        """Agents' reports, newest first: ``status`` is ``open``, ``closed`` or ``all``."""
+        return await self._get(list[ProviderReport], "/v1/reports", status=status, limit=limit)
+
+    async def close_report(
+        self, report_id: int, close: ReportClose, idempotency_key: str | None = None
+    ) -> ProviderReport:
+        data = await self._request(
+            "POST",
+            f"/v1/reports/{report_id}/close",
+            json=close.model_dump(mode="json"),
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return ProviderReport.model_validate(data)
+
     async def changes(self, since: int, limit: int = 500) -> ChangePage:
         return await self._get(ChangePage, "/v1/changes", since=since, limit=limit)
 
     async def latest_change(self) -> int:
         """The sequence number of the newest change (0 for an empty feed)."""
         return (await self._get(ChangePage, "/v1/changes/latest")).last_seq
+
+
+DIRECTORY_FILTERS = frozenset(
+    {"q", "type", "municipality", "region", "accepting", "include_inactive", "limit", "offset"}
+)
+
+
+def directory_params(filters: dict[str, Any]) -> dict[str, Any]:
+    """Query parameters for ``GET /v1/directory``; an unknown filter is a programming error."""
+    unknown = set(filters) - DIRECTORY_FILTERS
+    if unknown:
+        raise TypeError(f"unknown directory filter(s): {', '.join(sorted(unknown))}")
+    params: dict[str, Any] = {}
+    for name, value in filters.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            params[name] = "true" if value else "false"
+        elif isinstance(value, Enum):
+            params[name] = value.value
+        else:
+            params[name] = value
+    return params
 
 
 def _refusal(response: httpx.Response) -> ApiRefused:

@@ -64,6 +64,7 @@ from console.client.api import (
     CentralApi,
     Unreachable,
     _refusal,
+    directory_params,
     new_idempotency_key,
 )
 from console.client.cache import (
@@ -74,6 +75,7 @@ from console.client.cache import (
     ts,
     utcnow,
 )
+from console.client.directory_cache import DirectoryCache
 from console.client.outbox import Outbox, OutboxEntry
 from console.domain.calendar import TZ
 from console.domain.email import parse_email
@@ -90,11 +92,17 @@ from console.domain.models import (
     CallerPatch,
     CallerSearch,
     ChangePage,
+    DirectoryAreas,
+    DirectoryDetail,
+    DirectoryPage,
     Disposition,
     Hold,
     Location,
     Phone,
     Provider,
+    ProviderReport,
+    ReportClose,
+    ReportIn,
     Service,
     Slot,
     SlotPage,
@@ -111,6 +119,7 @@ __all__ = [
     "ONLINE",
     "SYNCING",
     "CachedCallerSearch",
+    "CachedDirectoryPage",
     "CachedSlotPage",
     "ProvisionalBooking",
     "ReplayReport",
@@ -129,6 +138,7 @@ DEFAULT_WINDOW_REFRESH = 3600.0  # seconds: the window rolls forward and catches
 SLOT_PAGE = 500  # the service's largest page
 WINDOW_CHUNK = 500  # slots written per cache transaction; the event loop runs in between
 FEED_PAGE = 1000
+DIRECTORY_PAGE = 1000  # directory rows per request when the desk copies the whole directory
 MAX_BACKOFF = 30.0
 SETTLE_SECONDS = 3.0  # a write made while syncing waits this long for the replay to finish
 MAX_SERVER_FAULTS = 5  # 5xx answers to one queued write before it becomes an issue
@@ -160,6 +170,13 @@ class CachedCallerSearch(CallerSearch):
 
 class CachedSlotPage(SlotPage):
     """Free slots from the local window, minus those this desk holds or booked offline."""
+
+    from_cache: bool = True
+
+
+class CachedDirectoryPage(DirectoryPage):
+    """Directory rows from this desk's copy (the whole directory as of the last sync, and the
+    reports it has seen since): say so on the screen."""
 
     from_cache: bool = True
 
@@ -359,6 +376,7 @@ class Store:
         self.api = api
         self.cache = cache
         self.outbox = Outbox(cache.db)
+        self.directory_cache = DirectoryCache(cache)
         self.window_days = window_days
         self.window_refresh = window_refresh
         self.hold_minutes = hold_minutes
@@ -1166,6 +1184,10 @@ class Store:
         self._queued(entry)
         return call
 
+    def _doctor_name(self, provider_id: int | None) -> str | None:
+        entry = self.directory_cache.entry(provider_id) if provider_id is not None else None
+        return entry.name if entry else None
+
     def _cached_call(self, call_id: int) -> Call:
         real = self._real_int("call", call_id, strict=False)
         found = self.cache.call(real if real is not None else call_id)
@@ -1247,6 +1269,8 @@ class Store:
                 "follow_up_note": wrap_up.follow_up_note or None,
                 "after_call_work_seconds": wrap_up.after_call_work_seconds,
                 "wrapped_at": now,
+                "referred_provider_id": wrap_up.referred_provider_id,
+                "referred_provider_name": self._doctor_name(wrap_up.referred_provider_id),
             }
         )
         with self.cache.transaction(durable=True):
@@ -1288,6 +1312,233 @@ class Store:
         except Unreachable as exc:
             self._went_offline(exc)
             raise
+
+    # -- the doctor directory -------------------------------------------------------------
+
+    async def directory(self, **filters: Any) -> DirectoryPage:
+        """Search the doctor directory (filters as :meth:`CentralApi.directory`). Offline, the
+        same search runs over this desk's copy and answers a :class:`CachedDirectoryPage`."""
+        directory_params(filters)  # refuse an unknown filter online and offline alike
+        if self._may_read_online():
+            try:
+                page = await self.api.directory(**filters)
+            except Unreachable as exc:
+                self._went_offline(exc)
+            else:
+                self.directory_cache.put_entries(page.entries)
+                return page
+        if not self.directory_cache.count():
+            raise self._not_cached("the doctor directory")
+        limit = int(filters.pop("limit", None) or 50)
+        offset = int(filters.pop("offset", None) or 0)
+        entries, total = self.directory_cache.search(**filters, limit=limit, offset=offset)
+        return CachedDirectoryPage(entries=entries, total=total, more=offset + limit < total)
+
+    async def directory_areas(self) -> DirectoryAreas:
+        if self._may_read_online():
+            try:
+                areas = await self.api.directory_areas()
+            except Unreachable as exc:
+                self._went_offline(exc)
+            else:
+                self.directory_cache.put_areas(areas)
+                return areas
+        areas = self.directory_cache.areas()
+        if areas is None:
+            raise self._not_cached("the directory's list of regions and municipalities")
+        return areas
+
+    async def directory_entry(self, provider_id: int) -> DirectoryDetail:
+        if self._may_read_online():
+            try:
+                detail = await self.api.directory_entry(provider_id)
+            except Unreachable as exc:
+                self._went_offline(exc)
+            else:
+                self.directory_cache.put_detail(detail)
+                return detail
+        detail = self.directory_cache.detail(provider_id)
+        if detail is None:
+            raise self._not_cached("this doctor's details (phone, order form, history)")
+        return detail
+
+    async def report_provider(
+        self, provider_id: int, report: ReportIn, idempotency_key: str | None = None
+    ) -> ProviderReport:
+        """Report that the directory is wrong about a doctor. Offline, the report is queued
+        and answered with a provisional one (negative id) that the doctor's row shows at once;
+        the replay sends it under the same idempotency key."""
+        key = idempotency_key or new_idempotency_key()
+        earlier = self.outbox.by_key(key)
+        if earlier is not None:
+            return self._queued_report(earlier)
+        call_known, call_id = self._resolved("call", report.call_id or self._call_id)
+        if call_known and await self._may_write_online():
+            try:
+                made = await self.api.report_provider(
+                    provider_id,
+                    report.model_copy(update={"call_id": call_id}),
+                    idempotency_key=key,
+                )
+            except Unreachable as exc:
+                self._went_offline(exc)
+            else:
+                self.directory_cache.add_report(made)
+                return made
+        return self._queue_report(provider_id, report, call_id, key)
+
+    def _queue_report(
+        self, provider_id: int, report: ReportIn, call_id: int | None, key: str
+    ) -> ProviderReport:
+        me = self._me()
+        entry = self.directory_cache.entry(provider_id)
+        with self.cache.transaction(durable=True):
+            made = ProviderReport(
+                id=self.cache.next_local_id(),
+                provider_id=provider_id,
+                provider_name=entry.name if entry else "",
+                institution=entry.institution if entry else "",
+                type=entry.type if entry else None,
+                kind=report.kind,
+                note=report.note,
+                agent_id=me.id,
+                agent_name=me.name,
+                call_id=call_id,
+                created_at=utcnow(),
+                status="open",
+            )
+            self.directory_cache.add_report(made)
+            queued = self.outbox.append(
+                "report_provider",
+                {
+                    "local_id": made.id,
+                    "provider_id": provider_id,
+                    "report": report.model_dump(mode="json", exclude={"call_id"}),
+                    "call_id": call_id,
+                    "made": made.model_dump(mode="json"),
+                },
+                key,
+            )
+        self._queued(queued)
+        return made
+
+    def _queued_report(self, queued: OutboxEntry) -> ProviderReport:
+        """What a queued report (or close) was answered with; the real one once replayed."""
+        if queued.state == "done" and isinstance(queued.result, dict) and "report" in queued.result:
+            return ProviderReport.model_validate(queued.result["report"])
+        return ProviderReport.model_validate(queued.payload["made"])
+
+    async def reports(self, status: str = "open", limit: int = 200) -> list[ProviderReport]:
+        """Agents' reports, newest first (``open``, ``closed``, ``all``); offline, the list as
+        last fetched, with this desk's queued reports and closes applied."""
+        if self._may_read_online():
+            try:
+                found = await self.api.reports(status, limit)
+            except Unreachable as exc:
+                self._went_offline(exc)
+            else:
+                self.directory_cache.put_reports(status, found)
+                return found
+        cached = self.directory_cache.reports(status)
+        if cached is None:
+            raise self._not_cached("the list of reports")
+        return self._with_queued_reports(cached, status)[:limit]
+
+    def _with_queued_reports(
+        self, reports: list[ProviderReport], status: str
+    ) -> list[ProviderReport]:
+        made = [
+            ProviderReport.model_validate(e.payload["made"])
+            for e in self.outbox.entries(states=("pending",))
+            if e.kind == "report_provider"
+        ]
+        closed = {
+            e.payload["report_id"]: e.payload["made"]
+            for e in self.outbox.entries(states=("pending",))
+            if e.kind == "close_report"
+        }
+        merged = []
+        for report in [*sorted(made, key=lambda r: r.created_at, reverse=True), *reports]:
+            if report.id in closed:
+                report = ProviderReport.model_validate(closed[report.id])
+            if status == "all" or report.status == status:
+                merged.append(report)
+        return merged
+
+    async def close_report(
+        self, report_id: int, close: ReportClose, idempotency_key: str | None = None
+    ) -> ProviderReport:
+        """Close a report (the data was checked, or corrected at the source). Offline, the
+        close is queued like any other write."""
+        key = idempotency_key or new_idempotency_key()
+        earlier = self.outbox.by_key(key)
+        if earlier is not None:
+            return self._queued_report(earlier)
+        known, real = self._resolved("report", report_id)
+        if known and await self._may_write_online():
+            try:
+                closed = await self.api.close_report(real, close, idempotency_key=key)  # type: ignore[arg-type]
+            except Unreachable as exc:
+                self._went_offline(exc)
+            else:
+                self.directory_cache.close_report(closed.provider_id, closed.id)
+                return closed
+        current = self.directory_cache.report(real)  # type: ignore[arg-type]
+        if current is None:
+            current = next(
+                (r for r in self._with_queued_reports([], "open") if r.id == report_id), None
+            )
+        if current is None:
+            raise self._not_cached("this report")
+        if current.status != "open":
+            raise ApiRefused(409, "report_closed", "This report is already closed.")
+        me = self._me()
+        closed = current.model_copy(
+            update={
+                "status": "closed",
+                "closed_at": utcnow(),
+                "closed_by_name": me.name,
+                "resolution": close.resolution,
+            }
+        )
+        with self.cache.transaction(durable=True):
+            self.directory_cache.close_report(current.provider_id, current.id)
+            queued = self.outbox.append(
+                "close_report",
+                {
+                    "report_id": report_id,
+                    "close": close.model_dump(mode="json"),
+                    "made": closed.model_dump(mode="json"),
+                },
+                key,
+            )
+        self._queued(queued)
+        return closed
+
+    async def _refresh_directory(self) -> None:
+        """Copy the whole active directory and its filter lists to this desk (with the
+        reference data), so the health line can still find a doctor while offline. A service
+        without a directory is no reason to fail the sync."""
+        try:
+            areas = await self.api.directory_areas()
+            entries = []
+            offset = 0
+            while True:
+                page = await self.api.directory(limit=DIRECTORY_PAGE, offset=offset)
+                entries.extend(page.entries)
+                offset += len(page.entries)
+                if not page.more or not page.entries:
+                    break
+        except ApiRefused as exc:
+            log.warning("directory not copied: %s", exc.message)
+            return
+        self.directory_cache.put_areas(areas)
+        self.directory_cache.put_entries(entries, replace=True)
+        for queued in self.outbox.entries(states=("pending",)):
+            if queued.kind == "report_provider":  # still to send: keep showing it
+                self.directory_cache.add_report(
+                    ProviderReport.model_validate(queued.payload["made"])
+                )
 
     # -- the sync loop --------------------------------------------------------------------
 
@@ -1338,6 +1589,7 @@ class Store:
                     or time.monotonic() - self._window_at > self.window_refresh
                 ):
                     await self._refresh_reference()
+                    await self._refresh_directory()
                     await self._refresh_window()
                 await self._poll_feed()
             except Unreachable as exc:
@@ -1457,7 +1709,9 @@ class Store:
             window_end = utcnow() + timedelta(days=self.window_days)
             with self.cache.transaction():
                 for change in page.changes:
-                    self._apply_change(change.entity, change.entity_id, change.op, change.data)
+                    self._apply_change(
+                        change.entity, change.entity_id, change.op, change.data, change.agent_id
+                    )
                 self.cache.put_slots([s for s in fetched_slots if s.starts_at < window_end])
                 for booking in fetched_bookings:
                     self.cache.put_booking(booking)
@@ -1485,7 +1739,9 @@ class Store:
         found = await asyncio.gather(*(one(i) for i in sorted(slot_ids)))
         return [s for s in found if s is not None]
 
-    def _apply_change(self, entity: str, entity_id: int, op: str, data: dict) -> None:
+    def _apply_change(
+        self, entity: str, entity_id: int, op: str, data: dict, agent_id: int | None = None
+    ) -> None:
         if entity == "slot":
             if op == "booked":
                 self.cache.set_slot_status(entity_id, SlotStatus.BOOKED)
@@ -1495,6 +1751,12 @@ class Store:
                 self.cache.set_slot_status(entity_id, SlotStatus.HELD, held_until)
             elif op in ("released", "freed"):
                 self.cache.set_slot_status(entity_id, SlotStatus.FREE)
+        elif entity == "provider" and op == "reported":
+            report = self.directory_cache.report_from_change(entity_id, data, agent_id)
+            if report is not None:
+                self.directory_cache.add_report(report)
+        elif entity == "provider" and op == "report_closed" and "report_id" in data:
+            self.directory_cache.close_report(entity_id, int(data["report_id"]))
         elif entity == "caller" and op == "updated":
             # Re-reading the record would write an audit entry no agent caused: mark it stale;
             # the next open (online) reads it afresh.
@@ -1700,6 +1962,17 @@ class Store:
             call_id = self._real_int("call", p["call_id"], strict=True)
             body = self._wrap_up_body(p["wrap_up"], p["call_id"], call_id)  # type: ignore[arg-type]
             return {"method": "POST", "path": f"/v1/calls/{call_id}/wrapup", "body": body}
+        if entry.kind == "report_provider":
+            body = {**p["report"], "call_id": opt_call}
+            return {
+                "method": "POST",
+                "path": f"/v1/directory/{p['provider_id']}/reports",
+                "body": body,
+                "call_id": opt_call,
+            }
+        if entry.kind == "close_report":
+            report_id = self._real_int("report", p["report_id"], strict=True)
+            return {"method": "POST", "path": f"/v1/reports/{report_id}/close", "body": p["close"]}
         raise ValueError(f"unknown outbox kind {entry.kind!r}")
 
     def _reference_or_moot(self, reference: str) -> str:
@@ -1825,6 +2098,12 @@ class Store:
                 else:
                     self.cache.put_call(call)
                 result = {"call_id": call.id}
+            elif kind in ("report_provider", "close_report"):
+                report = ProviderReport.model_validate(data)
+                if kind == "report_provider":
+                    self.cache.map_id("report", p["local_id"], report.id)
+                    self.directory_cache.replace_report(report.provider_id, p["local_id"], report)
+                result = {"report_id": report.id, "report": report.model_dump(mode="json")}
             else:
                 booking = Booking.model_validate(data)
                 if kind in ("book", "reschedule"):
@@ -1949,7 +2228,12 @@ class Store:
             self.outbox.mark_failed(entry.seq, message)
 
     def _drop_provisional(self, entry: OutboxEntry) -> None:
-        """A booking that will not happen leaves the cache (its issue keeps the details)."""
+        """A booking or report that will not happen leaves the cache (its issue keeps the
+        details)."""
+        if entry.kind == "report_provider":
+            self.directory_cache.close_report(
+                entry.payload["provider_id"], entry.payload["local_id"]
+            )
         if entry.kind in ("book", "reschedule"):
             self.cache.remove_booking(entry.payload["local_id"])
             if entry.kind == "reschedule":
@@ -2089,4 +2373,11 @@ def describe_entry(entry: OutboxEntry) -> str:
         return f"cancel {p['reference']}"
     if entry.kind == "wrap_up":
         return f"wrap up call {p['call_id']}: {p['wrap_up']['disposition']}"
+    if entry.kind == "report_provider":
+        made = p["made"]
+        doctor = made.get("provider_name") or f"doctor {p['provider_id']}"
+        note = f": {made['note']}" if made.get("note") else ""
+        return f"report {doctor} {made['kind']}{note}"
+    if entry.kind == "close_report":
+        return f"close report {p['report_id']}"
     return entry.kind

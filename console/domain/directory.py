@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from console.domain.models import DirectoryEntry, DoctorType, FactSource, ReportKind
+from console.domain.models import (
+    DirectoryEntry,
+    DoctorType,
+    FactSource,
+    ProviderReport,
+    ReportKind,
+)
+from console.domain.text import collation_key
 
 # The insurer's activity codes (Šifra ZZZS dejavnosti) -> the directory's doctor types.
 ACTIVITY_TYPES: dict[str, DoctorType] = {
@@ -101,3 +108,42 @@ def assess(entry: DirectoryEntry) -> Verdict:
 
 def days_old(as_of: date, today: date) -> int:
     return max((today - as_of).days, 0)
+
+
+def accepting_now(entry: DirectoryEntry, verdict: Verdict | None = None) -> bool | None:
+    """Whether to send a caller there: what the freshest evidence says; a doctor no longer on
+    the insurer's list accepts no one (None: nothing is known)."""
+    if not entry.active:
+        return False
+    return (verdict or assess(entry)).accepts
+
+
+def listing_key(entry: DirectoryEntry, verdict: Verdict | None = None) -> tuple:
+    """The directory's order: accepting first, then unknown, then full, then doctors no longer
+    listed; within each, by name and institution in Slovenian alphabetical order."""
+    accepts = accepting_now(entry, verdict)
+    rank = 3 if not entry.active else 0 if accepts is True else 1 if accepts is None else 2
+    return (
+        rank,
+        collation_key(entry.name),
+        collation_key(entry.institution),
+        entry.provider_id,
+    )
+
+
+def states_accepts(kind: ReportKind) -> bool:
+    """True for the report kinds that say whether the doctor accepts (full, accepts)."""
+    return report_says(kind) is not None
+
+
+def headline_report(reports: list[ProviderReport]) -> ProviderReport | None:
+    """The open report a directory row shows: the newest that says whether the doctor accepts
+    new patients (full, accepts), else the newest open one (contact, other). A later report
+    about a wrong phone number does not hide an earlier one that says the doctor is full."""
+    open_reports = sorted(
+        (r for r in reports if r.status == "open"), key=lambda r: (r.created_at, r.id), reverse=True
+    )
+    for report in open_reports:
+        if states_accepts(report.kind):
+            return report
+    return open_reports[0] if open_reports else None

@@ -32,3 +32,16 @@ def fold(text: str) -> str:
 def digits_only(text: str) -> str:
     """Keep only the ASCII digits 0–9."""
     return "".join(ch for ch in text if ch in _DIGITS)
+
+
+# Slovenian alphabetical order: č after c, š after s, ž after z; other accented letters (ć, đ,
+# ö, …) sort with their base letter. ``\x7f`` sorts after every letter and digit.
+_SL_AFTER = {"č": "c\x7f", "š": "s\x7f", "ž": "z\x7f"}
+
+
+def collation_key(text: str) -> tuple[str, str, str]:
+    """A sort key that orders names the Slovenian way (Cankar, Celje, Čater, Dolenc; Šentjur
+    after Sveti Jurij), ignoring case, then breaking ties by accents and case."""
+    lowered = " ".join(text.casefold().split())
+    primary = "".join(_SL_AFTER.get(ch) or fold(ch) or ch for ch in lowered)
+    return primary, lowered, text

@@ -73,11 +73,18 @@ class UiSection(_Section):
     today: date | None = None
 
 
+class DirectorySection(_Section):
+    stale_after_days: int = Field(default=30, ge=1, le=3650)
+    page_size: int = Field(default=100, ge=10, le=500)
+
+
 class KeysSection(_Section):
     lookup: str = "f2"
     slots: str = "f3"
     bookings: str = "f4"
     wrapup: str = "f9"
+    directory: str = "f7"
+    reports: str = "f8"
 
 
 class Config(_Section):
@@ -86,6 +93,7 @@ class Config(_Section):
     demo: DemoSection = DemoSection()
     cache: CacheSection = CacheSection()
     ui: UiSection = UiSection()
+    directory: DirectorySection = DirectorySection()
     keys: KeysSection = KeysSection()
     dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
     data_dir: str = ""

@@ -8,10 +8,12 @@ from console.domain.models import Agent, Call, CallDirection, Role, WrapUpIn
 from console.server import audit, changes, clock
 from console.server.agents import agent_names
 from console.server.errors import conflict, forbidden, not_found, unprocessable
-from console.server.schema import calls
+from console.server.schema import calls, providers
 
 
-def to_model(row: Row, names: dict[int, str] | None = None) -> Call:
+def to_model(
+    row: Row, names: dict[int, str] | None = None, doctors: dict[int, str] | None = None
+) -> Call:
     return Call(
         id=row.id,
         agent_id=row.agent_id,
@@ -26,7 +28,27 @@ def to_model(row: Row, names: dict[int, str] | None = None) -> Call:
         follow_up_note=row.follow_up_note,
         after_call_work_seconds=row.after_call_work_seconds,
         wrapped_at=clock.from_db(row.wrapped_at),
+        referred_provider_id=row.referred_provider_id,
+        referred_provider_name=(doctors or {}).get(row.referred_provider_id),
     )
+
+
+def _is_doctor(connection: Connection, provider_id: int) -> bool:
+    found = connection.execute(
+        select(providers.c.id).where(providers.c.id == provider_id, providers.c.kind == "doctor")
+    ).first()
+    return found is not None
+
+
+def doctor_names(connection: Connection, provider_ids: set[int | None]) -> dict[int, str]:
+    """The names of the doctors calls referred callers to."""
+    wanted = {i for i in provider_ids if i is not None}
+    if not wanted:
+        return {}
+    rows = connection.execute(
+        select(providers.c.id, providers.c.name).where(providers.c.id.in_(wanted))
+    )
+    return {row.id: row.name for row in rows}
 
 
 def get_row(connection: Connection, call_id: int) -> Row:
@@ -38,7 +60,11 @@ def get_row(connection: Connection, call_id: int) -> Row:
 
 def get(connection: Connection, call_id: int) -> Call:
     row = get_row(connection, call_id)
-    return to_model(row, agent_names(connection, {row.agent_id}))
+    return to_model(
+        row,
+        agent_names(connection, {row.agent_id}),
+        doctor_names(connection, {row.referred_provider_id}),
+    )
 
 
 def start(
@@ -94,6 +120,13 @@ def wrap_up(
     follow_up = clock.to_db(payload.follow_up_at) if payload.follow_up_at else None
     if follow_up is not None and follow_up < row.started_at:
         raise unprocessable("A follow-up must be after the call.", "follow_up_at")
+    referred = payload.referred_provider_id
+    if referred is not None and not _is_doctor(connection, referred):
+        raise unprocessable(
+            f"No doctor {referred} in the directory to refer the caller to.",
+            "referred_provider_id",
+            "provider_not_found",
+        )
     connection.execute(
         update(calls)
         .where(calls.c.id == call_id)
@@ -105,6 +138,7 @@ def wrap_up(
             follow_up_note=payload.follow_up_note or None,
             after_call_work_seconds=payload.after_call_work_seconds,
             wrapped_at=now,
+            referred_provider_id=referred,
         )
     )
     audit.record(
@@ -123,7 +157,11 @@ def wrap_up(
         call_id,
         "wrapped",
         agent.id,
-        {"caller_id": row.caller_id, "disposition": payload.disposition},
+        {
+            "caller_id": row.caller_id,
+            "disposition": payload.disposition,
+            "referred_provider_id": referred,
+        },
     )
     return get(connection, call_id)
 
@@ -138,4 +176,5 @@ def recent(
         query = query.where(calls.c.agent_id == agent_id)
     rows = connection.execute(query).all()
     names = agent_names(connection, {row.agent_id for row in rows})
-    return [to_model(row, names) for row in rows]
+    doctors = doctor_names(connection, {row.referred_provider_id for row in rows})
+    return [to_model(row, names, doctors) for row in rows]

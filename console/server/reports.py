@@ -197,7 +197,7 @@ def create(
             "kind": report.kind.value,
             "note": report.note,
             "agent_name": report.agent_name,
-            "created_at": report.created_at.isoformat(),
+            "created_at": report.model_dump(mode="json")["created_at"],
         },
     )
     return report

@@ -5,6 +5,8 @@ agent-console serve                run the central service for a whole call cent
 agent-console seed                 fill a database with realistic Slovenian demo data
 agent-console token create         issue a bearer token for an agent, supervisor or admin
 agent-console migrate              bring a database's schema up to date
+agent-console import zzzs FILE…    load the insurer's published doctor lists (.xlsx)
+agent-console import sledilnik DIR load Sledilnik's doctors, institutions and corrections
 agent-console sync [--status]      replay this desk's offline outbox now, or show what is queued
 """
 
@@ -14,7 +16,9 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 from console.config import Config, ConfigError, load_config
 
@@ -23,6 +27,8 @@ EXAMPLES = """examples:
   agent-console serve --db postgresql://ac:secret@db/agent_console --host 0.0.0.0
   agent-console seed --db central.db --callers 2100000
   agent-console token create --role agent --name "Maja Kranjc" --db central.db
+  agent-console import zzzs ../shared/data/zzzs/*.xlsx --db central.db
+  agent-console import sledilnik ../shared/data/zdravniki --db central.db
   agent-console --server http://central:8000 --token ac_... sync --status
 """
 
@@ -82,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
 
+    _add_import(commands)
+
     sync = commands.add_parser(
         "sync",
         help="replay this desk's offline outbox now, without the console",
@@ -116,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed": _seed,
         "token": _token,
         "migrate": _migrate,
+        "import": _import,
         "sync": _sync,
     }
     try:
@@ -238,6 +247,92 @@ def _migrate(args: argparse.Namespace, config: Config) -> int:
     upgrade(Database.open(_database(args, config)).engine)
     print("Database schema is up to date.")
     return 0
+
+
+def _add_import(commands: argparse._SubParsersAction) -> None:
+    importer = commands.add_parser(
+        "import",
+        help="load the doctor directory: the insurer's lists, Sledilnik's data",
+        description="Load the doctor directory into a database, in one transaction: a "
+        "malformed file is reported with its row and column and nothing is written. Exit "
+        "status: 0 done (also when a list was already loaded or is older than the one loaded: "
+        "then nothing changes); 2 a file cannot be read.",
+    )
+    sources = importer.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    zzzs = sources.add_parser(
+        "zzzs",
+        help="the insurer's (ZZZS) published spreadsheets of doctors accepting patients",
+        description="Load the insurer's published lists (zdravniki, ginekologi, "
+        "zobozdravniki .xlsx) as they are published. A newer list of the same kind updates "
+        "the doctors in place and records what changed (accepts flipped, added, removed, "
+        "employment share, load) in their history and in the change feed.",
+    )
+    zzzs.add_argument("files", nargs="+", metavar="FILE.xlsx", help="the spreadsheets")
+    zzzs.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    sledilnik = sources.add_parser(
+        "sledilnik",
+        help="Sledilnik's doctors.csv, institutions.csv and overrides.csv",
+        description="Load Sledilnik's copy (coordinates, municipality, phone, order forms) "
+        "and its dated corrections as facts beside the insurer's, matched to the insurer's "
+        "doctors (import those first). Never overwrites the insurer's data.",
+    )
+    sledilnik.add_argument("directory", metavar="DIR", help="the folder with the CSV files")
+    sledilnik.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+
+
+def _import(args: argparse.Namespace, config: Config) -> int:
+    from rich.console import Console
+
+    from console.server.db import Database
+    from console.server.importers import ListFormatError, import_lists, import_sledilnik
+    from console.server.migrate import upgrade
+
+    console = Console(stderr=True)
+    database = Database.open(_database(args, config))
+    started = time.perf_counter()
+    try:
+        upgrade(database.engine)
+        with _progress_bar(console) as report:
+            try:
+                if args.source == "zzzs":
+                    results = import_lists(database, args.files, progress=report)
+                else:
+                    results = [import_sledilnik(database, args.directory, progress=report)]
+            except ListFormatError as exc:
+                console.print(
+                    f"[red]agent-console import: {exc}[/red]", highlight=False, soft_wrap=True
+                )
+                console.print("Nothing was imported.", highlight=False)
+                return 2
+    finally:
+        database.dispose()
+    for result in results:
+        print(result.message)
+    print(f"Imported in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+@contextmanager
+def _progress_bar(console: Any) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar with one task per label; yields the progress callback."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description:<34}"),
+        BarColumn(),
+        TextColumn("{task.completed:>10,}/{task.total:<10,}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        tasks: dict[str, Any] = {}
+
+        def report(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = progress.add_task(label, total=max(total, 1))
+            progress.update(tasks[label], completed=done, total=max(total, 1))
+
+        yield report
 
 
 def _sync(args: argparse.Namespace, config: Config) -> int:

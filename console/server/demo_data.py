@@ -320,6 +320,16 @@ HEALTH_SERVICES: tuple[ServiceSpec, ...] = (
         "den-y",
     ),
     ServiceSpec(
+        "health-den-s",
+        "Zobozdravnik za študente – prvi pregled",
+        "Dentist for students – first visit",
+        HEALTH,
+        30,
+        (_CARD, "potrdilo o vpisu (študentska izkaznica)", "rentgenske slike zob, če jih imate"),
+        (_CARD_EN, "proof of enrolment (student card)", "dental X-rays, if you have them"),
+        "den-s",
+    ),
+    ServiceSpec(
         "health-no-doctor",
         "Ambulanta za neopredeljene paciente",
         "Clinic for patients without a chosen doctor",

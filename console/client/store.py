@@ -1490,6 +1490,7 @@ class Store:
             )
         if current is None:
             raise self._not_cached("this report")
+        current = self._with_queued_reports([current], "all")[-1]  # a queued close applies
         if current.status != "open":
             raise ApiRefused(409, "report_closed", "This report is already closed.")
         me = self._me()

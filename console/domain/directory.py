@@ -113,22 +113,32 @@ def days_old(as_of: date, today: date) -> int:
 def accepting_now(entry: DirectoryEntry, verdict: Verdict | None = None) -> bool | None:
     """Whether to send a caller there: what the freshest evidence says; a doctor no longer on
     the insurer's list accepts no one (None: nothing is known)."""
-    if not entry.active:
-        return False
-    return (verdict or assess(entry)).accepts
+    return accepting_if_listed(entry.active, (verdict or assess(entry)).accepts)
+
+
+def accepting_if_listed(active: bool, accepts: bool | None) -> bool | None:
+    """What the evidence says, unless the doctor is no longer on the insurer's list."""
+    return accepts if active else False
 
 
 def listing_key(entry: DirectoryEntry, verdict: Verdict | None = None) -> tuple:
-    """The directory's order: accepting first, then unknown, then full, then doctors no longer
-    listed; within each, by name and institution in Slovenian alphabetical order."""
-    accepts = accepting_now(entry, verdict)
-    rank = 3 if not entry.active else 0 if accepts is True else 1 if accepts is None else 2
-    return (
-        rank,
-        collation_key(entry.name),
-        collation_key(entry.institution),
+    """The directory's order (see :func:`order_key`) for a row."""
+    return order_key(
+        accepting_now(entry, verdict),
+        entry.active,
+        entry.name,
+        entry.institution,
         entry.provider_id,
     )
+
+
+def order_key(
+    accepting: bool | None, active: bool, name: str, institution: str, provider_id: int
+) -> tuple:
+    """The directory's order: accepting first, then unknown, then full, then doctors no longer
+    listed; within each, by name and institution in Slovenian alphabetical order."""
+    rank = 3 if not active else 0 if accepting is True else 1 if accepting is None else 2
+    return (rank, collation_key(name), collation_key(institution), provider_id)
 
 
 def states_accepts(kind: ReportKind) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 # Letters that NFKD does not decompose into a base letter plus a combining mark.
 _EXTRA = str.maketrans(
@@ -35,13 +36,14 @@ def digits_only(text: str) -> str:
 
 
 # Slovenian alphabetical order: č after c, š after s, ž after z; other accented letters (ć, đ,
-# ö, …) sort with their base letter. ``\x7f`` sorts after every letter and digit.
-_SL_AFTER = {"č": "c\x7f", "š": "s\x7f", "ž": "z\x7f"}
+# ö, …) sort with their base letter. ``\x7f`` sorts after every letter and digit, and folding
+# keeps it.
+_SL_AFTER = str.maketrans({"č": "c\x7f", "š": "s\x7f", "ž": "z\x7f"})
 
 
+@lru_cache(maxsize=16384)  # names and institutions repeat from one search to the next
 def collation_key(text: str) -> tuple[str, str, str]:
     """A sort key that orders names the Slovenian way (Cankar, Celje, Čater, Dolenc; Šentjur
     after Sveti Jurij), ignoring case, then breaking ties by accents and case."""
-    lowered = " ".join(text.casefold().split())
-    primary = "".join(_SL_AFTER.get(ch) or fold(ch) or ch for ch in lowered)
-    return primary, lowered, text
+    lowered = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    return fold(lowered.translate(_SL_AFTER)), lowered, text

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Row, Select, func, select
 
-from console.domain.directory import accepting_now, assess, headline_report, listing_key
+from console.domain.directory import accepting_if_listed, assess, headline_report, order_key
 from console.domain.models import (
     DirectoryAreas,
     DirectoryDetail,
@@ -49,6 +49,20 @@ from console.server.schema import (
 
 DOCTOR_TYPES = tuple(t.value for t in DoctorType)
 CONTACTS = ("phone", "website", "email", "orderform")
+FACT_FIELDS = (
+    "accepts",
+    "fte",
+    "load",
+    "note",
+    "phone",
+    "website",
+    "email",
+    "orderform",
+    "address",
+    "municipality",
+    "lat",
+    "lon",
+)
 _SOURCE_RANK = {FactSource.SLEDILNIK_OVERRIDE.value: 1}  # a correction beats a copy of one date
 
 
@@ -62,22 +76,40 @@ class DirectoryFilters:
     include_inactive: bool = False
 
 
-def _doctors() -> Select:
-    """Doctors of the directory's types with their institution."""
-    return (
-        select(
-            providers,
-            locations.c.name.label("institution"),
-            locations.c.code.label("location_code"),
-            locations.c.address,
-            locations.c.postcode,
-            locations.c.town,
-            locations.c.municipality,
-            locations.c.region,
+def _doctors(*, detail: bool = False) -> Select:
+    """Doctors of the directory's types with their institution: what a row needs (``detail``:
+    every column)."""
+    own = (
+        [providers]
+        if detail
+        else [
+            providers.c.id,
+            providers.c.name,
+            providers.c.specialty,
+            providers.c.active,
+            providers.c.accepts_new_patients,
+            providers.c.list_date,
+            providers.c.fte,
+            providers.c.patients_per_team,
+            providers.c.load_percent,
+        ]
+    )
+    place = [
+        locations.c.name.label("institution"),
+        locations.c.address,
+        locations.c.postcode,
+        locations.c.town,
+        locations.c.municipality,
+        locations.c.region,
+    ]
+    if detail:
+        place += [
             locations.c.phone.label("location_phone"),
             locations.c.lat.label("location_lat"),
             locations.c.lon.label("location_lon"),
-        )
+        ]
+    return (
+        select(*own, *place)
         .select_from(providers.join(locations, providers.c.location_id == locations.c.id))
         .where(providers.c.kind == "doctor", providers.c.specialty.in_(DOCTOR_TYPES))
     )
@@ -107,18 +139,7 @@ def _fact(row: Row) -> DirectoryFact:
     return DirectoryFact(
         source=FactSource(row.source),
         as_of=row.as_of,
-        accepts=row.accepts,
-        fte=row.fte,
-        load=row.load,
-        note=row.note,
-        phone=row.phone,
-        website=row.website,
-        email=row.email,
-        orderform=row.orderform,
-        address=row.address,
-        municipality=row.municipality,
-        lat=row.lat,
-        lon=row.lon,
+        **{name: getattr(row, name) for name in FACT_FIELDS},
     )
 
 
@@ -136,27 +157,33 @@ def _corrections(connection: Connection, provider_ids: Select | list[int]) -> di
     return {row.provider_id: row for row in rows}  # the last (newest) per doctor wins
 
 
-def _entry(row: Row, correction: Row | None, open_reports: list[ProviderReport]) -> DirectoryEntry:
-    return DirectoryEntry(
-        provider_id=row.id,
-        name=row.name,
-        type=DoctorType(row.specialty),
-        institution=row.institution,
-        address=row.address,
-        postcode=row.postcode,
-        town=row.town,
-        municipality=row.municipality,
-        region=row.region,
-        accepts=row.accepts_new_patients,
-        list_date=row.list_date,
-        fte=row.fte,
-        patients_per_team=row.patients_per_team,
-        load_percent=row.load_percent,
-        active=row.active,
-        correction=_fact(correction) if correction is not None else None,
-        report=headline_report(open_reports),
-        open_reports=len(open_reports),
-    )
+def _entry(
+    row: Row,
+    correction: Row | None,
+    open_reports: list[ProviderReport],
+) -> DirectoryEntry:
+    values = {
+        "provider_id": row.id,
+        "name": row.name,
+        "type": DoctorType(row.specialty),
+        "institution": row.institution,
+        "address": row.address,
+        "postcode": row.postcode,
+        "town": row.town,
+        "municipality": row.municipality,
+        "region": row.region,
+        "unit": None,
+        "accepts": row.accepts_new_patients,
+        "list_date": row.list_date,
+        "fte": row.fte,
+        "patients_per_team": row.patients_per_team,
+        "load_percent": row.load_percent,
+        "active": row.active,
+        "correction": _fact(correction) if correction is not None else None,
+        "report": headline_report(open_reports),
+        "open_reports": len(open_reports),
+    }
+    return DirectoryEntry(**values)
 
 
 def search(
@@ -168,15 +195,24 @@ def search(
     rows = connection.execute(query).all()
     corrections = _corrections(connection, ids)
     open_reports = reports.for_providers(connection, ids, open_only=True)
-    ranked: list[tuple[tuple, DirectoryEntry]] = []
+    ranked: list[tuple[tuple, Row]] = []
     for row in rows:
-        entry = _entry(row, corrections.get(row.id), open_reports.get(row.id, []))
-        verdict = assess(entry)
-        if filters.accepting is not None and accepting_now(entry, verdict) is not filters.accepting:
+        correction, said = corrections.get(row.id), open_reports.get(row.id)
+        if correction is None and not said:
+            # Only the insurer's dated flag: that is what assess() would say.
+            accepts = row.accepts_new_patients if row.list_date is not None else None
+        else:
+            accepts = assess(_entry(row, correction, said or [])).accepts
+        accepts = accepting_if_listed(row.active, accepts)
+        if filters.accepting is not None and accepts is not filters.accepting:
             continue
-        ranked.append((listing_key(entry, verdict), entry))
+        key = order_key(accepts, row.active, row.name, row.institution, row.id)
+        ranked.append((key, row))
     ranked.sort(key=lambda pair: pair[0])
-    page = [entry for _, entry in ranked[offset : offset + limit]]
+    page = [
+        _entry(row, corrections.get(row.id), open_reports.get(row.id, []))
+        for _, row in ranked[offset : offset + limit]
+    ]
     return DirectoryPage(entries=page, total=len(ranked), more=offset + len(page) < len(ranked))
 
 
@@ -212,7 +248,7 @@ def _newest_first(rows: list[Row]) -> list[Row]:
 def detail(connection: Connection, provider_id: int) -> DirectoryDetail:
     """One doctor: the row, contacts and coordinates from the newest source that has them,
     every source's facts (newest first), the insurer's list changes, and all reports."""
-    row = connection.execute(_doctors().where(providers.c.id == provider_id)).first()
+    row = connection.execute(_doctors(detail=True).where(providers.c.id == provider_id)).first()
     if row is None:
         raise not_found("doctor", provider_id)
     facts = _newest_first(

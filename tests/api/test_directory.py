@@ -7,9 +7,12 @@ from datetime import date
 
 import directory_fixture
 import pytest
+from shared_data import shared_data_or_skip
 
 from console.domain.directory import assess
 from console.domain.models import DirectoryEntry, FactSource
+from console.domain.text import collation_key
+from console.server.importers import import_lists, import_sledilnik
 
 
 @pytest.fixture
@@ -243,3 +246,53 @@ def test_the_list_date_is_the_evidence_date(api, directory) -> None:  # type: ig
     verdict = assess(kolar)
     assert verdict.freshest is not None
     assert (verdict.freshest.source, verdict.freshest.as_of) == (FactSource.ZZZS, date(2026, 8, 21))
+
+
+def test_the_directory_over_the_real_lists(api) -> None:  # type: ignore[no-untyped-def]
+    """The insurer's three lists and Sledilnik's copy, imported by the real importers: a
+    family doctor accepting in a given municipality, the freshness and the disagreements."""
+    data = shared_data_or_skip()
+    import_lists(api.database, sorted((data / "zzzs").glob("*.xlsx")))
+    import_sledilnik(api.database, data / "zdravniki")
+
+    everything = api.get("/v1/directory", params={"limit": 1000}).json()
+    assert everything["total"] > 3000 and everything["more"]
+    kolar = entry(api, "kolar miran")
+    assert (kolar["name"], kolar["type"], kolar["municipality"]) == ("Kolar Miran", "gp", "Celje")
+    assert kolar["list_date"] == "2026-08-21" and kolar["accepts"] is False
+
+    areas = api.get("/v1/directory/areas").json()
+    municipalities = areas["municipalities"]
+    assert municipalities == sorted(municipalities, key=collation_key)
+    assert len(municipalities) > 150 and len(areas["regions"]) == 12
+    c, cr, d = (municipalities.index(m) for m in ("Cirkulane", "Črnomelj", "Destrnik"))
+    assert c < cr < d
+
+    accepting = api.get(
+        "/v1/directory",
+        params={"type": "gp", "municipality": "Ljubljana", "accepting": "true", "limit": 500},
+    ).json()["entries"]
+    assert accepting
+    for row in accepting:
+        assert (row["type"], row["municipality"]) == ("gp", "Ljubljana")
+        assert assess(DirectoryEntry.model_validate(row)).accepts is True
+    # Where Sledilnik's dated correction contradicts the insurer, the row says so.
+    rows = [DirectoryEntry.model_validate(e) for e in everything["entries"]]
+    rows += [
+        DirectoryEntry.model_validate(e)
+        for offset in range(1000, everything["total"], 1000)
+        for e in api.get("/v1/directory", params={"limit": 1000, "offset": offset}).json()[
+            "entries"
+        ]
+    ]
+    disagreeing = [r for r in rows if assess(r).disagreement]
+    assert disagreeing and all(r.correction is not None for r in disagreeing)
+    # Reported full, the first of them leaves the list of doctors to send callers to.
+    first = accepting[0]
+    made = api.post(f"/v1/directory/{first['provider_id']}/reports", json={"kind": "full"})
+    assert made.status_code == 201
+    again = api.get(
+        "/v1/directory",
+        params={"type": "gp", "municipality": "Ljubljana", "accepting": "true", "limit": 500},
+    ).json()["entries"]
+    assert [r["provider_id"] for r in again] == [r["provider_id"] for r in accepting[1:]]

@@ -8,8 +8,9 @@ the console can say it plainly instead of picking one silently.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
+from console.domain.calendar import TZ
 from console.domain.models import (
     DirectoryEntry,
     DoctorType,
@@ -61,6 +62,13 @@ class Verdict:
     contradicting: tuple[Evidence, ...]
 
 
+def local_date(moment: datetime) -> date:
+    """The date in Ljubljana of a moment (naive moments are UTC, as stored)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(TZ).date()
+
+
 def report_says(kind: ReportKind) -> bool | None:
     """What a report kind says about accepting new patients (None: nothing)."""
     if kind is ReportKind.FULL:
@@ -85,7 +93,7 @@ def evidence(entry: DirectoryEntry) -> list[Evidence]:
             found.append(
                 Evidence(
                     FactSource.REPORT,
-                    report.created_at.date(),
+                    local_date(report.created_at),
                     says,
                     who=report.agent_name,
                     at=report.created_at,

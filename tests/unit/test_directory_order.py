@@ -76,3 +76,25 @@ def test_the_row_shows_the_newest_report_that_says_whether_the_doctor_accepts() 
     assert headline_report([contact]) == contact
     assert headline_report([accepts]) is None
     assert headline_report([full, _report(4, ReportKind.ACCEPTS, 30)]).id == 4  # type: ignore[union-attr]
+
+
+def test_a_report_is_dated_by_the_day_in_ljubljana() -> None:
+    from console.domain.directory import evidence, local_date
+    from console.domain.models import DirectoryEntry, DoctorType, FactSource
+
+    late = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)  # 00:30 on 23 November in Ljubljana
+    assert local_date(late).isoformat() == "2026-11-23"
+    assert local_date(late.replace(tzinfo=None)).isoformat() == "2026-11-23"  # stored naive UTC
+    report = ProviderReport(
+        id=1, provider_id=1, provider_name="Kolar Miran", institution="ZD", kind=ReportKind.FULL,
+        note="", agent_id=1, agent_name="Mojca", created_at=late, status="open",
+    )  # fmt: skip
+    entry = DirectoryEntry(
+        provider_id=1, name="Kolar Miran", type=DoctorType.GP, institution="ZD", address="",
+        postcode="", town="", municipality="", region="", accepts=True,
+        list_date=datetime(2026, 11, 23).date(), report=report,
+    )  # fmt: skip
+    found = evidence(entry)
+    # the same day as the list: the report (later in the day, by a person) comes first
+    assert [e.source for e in found] == [FactSource.REPORT, FactSource.ZZZS]
+    assert found[0].as_of.isoformat() == "2026-11-23"

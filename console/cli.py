@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from console.config import Config, ConfigError, load_config
@@ -26,6 +27,7 @@ EXAMPLES = """examples:
   agent-console                                  the console on the embedded demo database
   agent-console serve --db postgresql://ac:secret@db/agent_console --host 0.0.0.0
   agent-console seed --db central.db --callers 2100000
+  agent-console seed --db central.db --directory-data ../shared/data
   agent-console token create --role agent --name "Maja Kranjc" --db central.db
   agent-console import zzzs ../shared/data/zzzs/*.xlsx --db central.db
   agent-console import sledilnik ../shared/data/zdravniki --db central.db
@@ -74,6 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--days", type=int, default=None, help="working days of slots (default 30)")
     seed.add_argument(
         "--providers", type=int, default=None, help="scale health providers up to about this many"
+    )
+    seed.add_argument(
+        "--directory-data",
+        metavar="DIR",
+        help="folder with the insurer's lists (zzzs/*.xlsx) and Sledilnik's zdravniki/: the "
+        "health providers are the real doctors (default: [demo] directory_data, when it exists)",
+    )
+    seed.add_argument(
+        "--generated-clinics",
+        action="store_true",
+        help="generated clinics and doctors instead of the real lists",
     )
     seed.add_argument("--replace", action="store_true", help="delete existing data first")
     seed.add_argument("--random-seed", type=int, default=2026, help="for reproducible data")
@@ -178,29 +191,19 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
 
 def _seed(args: argparse.Namespace, config: Config) -> int:
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from console.server.db import Database
     from console.server.seed import SeedError, seed
 
     console = Console(stderr=True)
+    try:
+        directory = _directory_data(args, config, console)
+    except ValueError as exc:
+        console.print(f"[red]agent-console seed: {exc}[/red]", highlight=False, soft_wrap=True)
+        return 1
     database = Database.open(_database(args, config))
     started = time.perf_counter()
-    with Progress(
-        TextColumn("{task.description:<28}"),
-        BarColumn(),
-        TextColumn("{task.completed:>10,}/{task.total:<10,}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        tasks: dict[str, int] = {}
-
-        def report(label: str, done: int, total: int) -> None:
-            if label not in tasks:
-                tasks[label] = progress.add_task(label, total=max(total, 1))
-            progress.update(tasks[label], completed=done, total=max(total, 1))
-
+    with _progress_bar(console) as report:
         try:
             result = seed(
                 database,
@@ -210,20 +213,47 @@ def _seed(args: argparse.Namespace, config: Config) -> int:
                 random_seed=args.random_seed,
                 replace=args.replace,
                 progress=report,
+                directory_data=directory,
             )
         except SeedError as exc:
-            progress.stop()
-            console.print(f"[red]agent-console seed: {exc}[/red]")
+            console.print(f"[red]agent-console seed: {exc}[/red]", highlight=False, soft_wrap=True)
             return 1
     elapsed = time.perf_counter() - started
     print(
         f"Seeded in {elapsed:.1f} s: {result.callers:,} callers, {result.locations} locations, "
         f"{result.services} services, {result.providers} providers, {result.slots:,} slots."
     )
+    if result.directory:
+        print("Health providers from the real lists:")
+        for imported in result.directory:
+            print(f"  {imported.message}")
     print("Demo tokens (shown once; only their hashes are stored):")
     for role, token in result.tokens.items():
         print(f"  {role:<11} {token}")
     return 0
+
+
+def _directory_data(args: argparse.Namespace, config: Config, console: Any) -> Path | None:
+    """The folder of real lists ``seed`` uses (None: generated clinics); ValueError when
+    ``--directory-data`` names a folder without them."""
+    if args.generated_clinics or args.providers is not None:
+        return None
+    if args.directory_data:
+        chosen = Path(args.directory_data).expanduser()
+        if not (chosen / "zzzs").is_dir():
+            raise ValueError(f"{chosen}: no zzzs/ folder with the insurer's lists")
+        return chosen
+    found = config.demo_lists()
+    if found is not None:
+        return found
+    configured = config.demo_directory_data
+    where = f" at {configured}" if configured is not None else ""
+    console.print(
+        f"No doctor lists{where} ([demo] directory_data): generated clinics instead.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return None
 
 
 def _token(args: argparse.Namespace, config: Config) -> int:

@@ -29,6 +29,8 @@ from console.domain.models import Disposition
 from console.server.settings import DEFAULT_DISPOSITIONS, ServerSettings
 
 APP_NAME = "agent-console"
+# Where relative paths in the configuration start when there is no configuration file.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class ConfigError(Exception):
@@ -56,6 +58,9 @@ class ServiceSection(_Section):
 class DemoSection(_Section):
     callers: int = Field(default=20_000, ge=0, le=3_000_000)
     days: int = Field(default=30, ge=1, le=120)
+    # The real doctor lists (zzzs/*.xlsx, zdravniki/) for the demo's health providers; a
+    # relative path is taken from the config file's folder (no file: the project's root).
+    directory_data: str = "../shared/data"
 
 
 class CacheSection(_Section):
@@ -105,6 +110,23 @@ class Config(_Section):
         if self.data_dir:
             return Path(self.data_dir).expanduser()
         return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+    @property
+    def demo_directory_data(self) -> Path | None:
+        """The folder of real doctor lists the demo seed uses (it may not exist); None: unset."""
+        if not self.demo.directory_data:
+            return None
+        path = Path(self.demo.directory_data).expanduser()
+        if not path.is_absolute():
+            base = Path(self.source).resolve().parent if self.source else PROJECT_ROOT
+            path = base / path
+        return path.resolve()
+
+    def demo_lists(self) -> Path | None:
+        """:attr:`demo_directory_data` if it holds the insurer's lists (``zzzs/``), else None:
+        the demo seed then generates its clinics."""
+        folder = self.demo_directory_data
+        return folder if folder is not None and (folder / "zzzs").is_dir() else None
 
     @property
     def embedded(self) -> bool:

@@ -57,7 +57,13 @@ def open_embedded(
     if needs_seeding(database):
         from console.server.seed import seed
 
-        seed(database, callers=config.demo.callers, days=config.demo.days, progress=progress)
+        seed(
+            database,
+            callers=config.demo.callers,
+            days=config.demo.days,
+            progress=progress,
+            directory_data=config.demo_lists(),  # the real doctor lists, when they are there
+        )
     token = _desk_token(config.data_path, database, role)
     app = create_app(config.server_settings(), database, migrate=False)
     return EmbeddedService(app=app, database=database, token=token)

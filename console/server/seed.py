@@ -32,16 +32,17 @@ from pathlib import Path
 from typing import Any
 
 from faker.providers.person.sl_SI import Provider as SlovenianNames
-from sqlalchemy import Connection, exists, insert, select
+from sqlalchemy import Connection, exists, func, insert, select
 
 import console
 from console.domain.calendar import TZ, OfficeHours, working_days
 from console.domain.emso import emso_batch
 from console.domain.phone import COUNTRY, MOBILE_PREFIXES
 from console.domain.text import fold
-from console.server import demo_data, search_index
+from console.server import demo_data, search_index, seed_directory
 from console.server.agents import create_agent
 from console.server.db import Database
+from console.server.importers.results import ImportResult
 from console.server.migrate import upgrade
 from console.server.schema import (
     agents,
@@ -51,6 +52,7 @@ from console.server.schema import (
     services,
 )
 from console.server.schema import callers as callers_table
+from console.server.seed_directory import DirectoryData, DirectoryDataError
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -72,6 +74,11 @@ FEMALE_DOCTOR_SHARE = 0.65
 
 # Every table the demo fills or that refers to what it fills, children before parents.
 CLEAR_ORDER = (
+    "provider_reports",
+    "provider_history",
+    "provider_facts",
+    "location_facts",
+    "directory_imports",
     "bookings",
     "holds",
     "calls",
@@ -109,6 +116,8 @@ class SeedReport:
     seconds: float
     phases: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     phones: int = 0
+    # The real lists loaded for the health providers (empty: generated clinics).
+    directory: list[ImportResult] = field(default_factory=list)
 
 
 def seed(
@@ -121,11 +130,16 @@ def seed(
     random_seed: int = 2026,
     progress: ProgressCallback | None = None,
     replace: bool = False,
+    directory_data: Path | None = None,
 ) -> SeedReport:
     """Migrate ``database`` to the newest schema and fill it with demo data.
 
     ``callers`` people, ``days`` working days of free slots from ``start`` (default: tomorrow in
     Ljubljana), about 200 providers or about ``providers_target`` (more clinics and doctors).
+    With ``directory_data`` (a folder with the insurer's ``zzzs/*.xlsx`` and Sledilnik's
+    ``zdravniki/``), the health providers are the real ones instead of generated clinics: the
+    lists are imported as ``agent-console import`` would, and the doctors who accept new
+    patients get slots (see :mod:`console.server.seed_directory`).
     Raises :class:`SeedError` if the database already has callers or locations, unless
     ``replace`` is true: then every demo table (and bookings, holds, calls, the change feed, the
     audit log and idempotency keys) is emptied first.
@@ -134,12 +148,22 @@ def seed(
         raise SeedError("callers and days must not be negative")
     if providers_target is not None and providers_target < 1:
         raise SeedError("providers_target must be at least 1")
+    if providers_target is not None and directory_data is not None:
+        raise SeedError("providers_target scales generated clinics; the real lists have their own")
     started = time.perf_counter()
     report_progress = progress or _no_progress
     phases: dict[str, float] = {}
     upgrade(database.engine)
     first_day = start or (datetime.now(TZ).date() + timedelta(days=1))
     now = datetime.now(UTC).replace(tzinfo=None)
+    real_lists: DirectoryData | None = None
+    directory: list[ImportResult] = []
+    if directory_data is not None:
+        with _timed(phases, "read lists"):
+            try:
+                real_lists = DirectoryData.read(Path(directory_data), report_progress)
+            except DirectoryDataError as exc:
+                raise SeedError(str(exc)) from exc
 
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of tuples, no cycles: the collector would only slow the load
@@ -167,9 +191,13 @@ def seed(
                     if existing:
                         _clear(connection)
                 with _timed(phases, "catalogue"):
-                    catalogue = _Catalogue.build(random_seed, providers_target, now)
+                    catalogue = _Catalogue.build(
+                        random_seed, providers_target, now, generated_clinics=real_lists is None
+                    )
                     catalogue.write(connection)
                     tokens = _create_agents(connection)
+                    if real_lists is not None:
+                        directory = catalogue.add_real_lists(connection, real_lists)
                     report_progress("catalogue", 1, 1)
                 with _timed(phases, "slots"):
                     slot_count = _write_slots(
@@ -207,15 +235,16 @@ def seed(
             gc.enable()
 
     return SeedReport(
-        locations=len(catalogue.locations),
+        locations=len(catalogue.locations) + catalogue.imported_locations,
         services=len(catalogue.services),
-        providers=len(catalogue.providers),
+        providers=len(catalogue.providers) + catalogue.listed_only,
         slots=slot_count,
         callers=callers,
         tokens=tokens,
         seconds=time.perf_counter() - started,
         phases={name: round(seconds, 3) for name, seconds in phases.items()},
         phones=phone_count,
+        directory=directory,
     )
 
 
@@ -339,7 +368,7 @@ def _analyze(connection: Connection) -> None:
         connection.exec_driver_sql("ANALYZE")
     else:
         for table in ("locations", "services", "providers", "provider_services", "slots",
-                      "callers", "caller_phones"):  # fmt: skip
+                      "callers", "caller_phones", "provider_facts", "location_facts"):  # fmt: skip
             connection.exec_driver_sql(f"ANALYZE {table}")
 
 
@@ -367,9 +396,19 @@ class _Catalogue:
     providers: list[_Provider]
     durations: dict[int, int]  # service id -> minutes
     hours: dict[int, OfficeHours]  # location id -> opening hours
+    imported_locations: int = 0  # clinics from the real lists (not in ``locations``)
+    listed_only: int = 0  # listed doctors without slots (not in ``providers``)
 
     @classmethod
-    def build(cls, random_seed: int, providers_target: int | None, now: datetime) -> _Catalogue:
+    def build(
+        cls,
+        random_seed: int,
+        providers_target: int | None,
+        now: datetime,
+        *,
+        generated_clinics: bool = True,
+    ) -> _Catalogue:
+        """Services, offices and counters; and, if ``generated_clinics``, clinics and doctors."""
         rnd = random.Random(f"{random_seed}:catalogue")
         service_rows: list[dict] = []
         service_ids: dict[str, int] = {}
@@ -433,6 +472,8 @@ class _Catalogue:
                     )
                 )
 
+        if not generated_clinics:
+            return cls(service_rows, location_rows, provider_list, durations, hours)
         clinics = [c for c in demo_data.CLINICS if c.core or providers_target is not None]
         counters = len(provider_list)
         doctors = (
@@ -471,6 +512,49 @@ class _Catalogue:
                     )
                 )
         return cls(service_rows, location_rows, provider_list, durations, hours)
+
+    def add_real_lists(self, connection: Connection, data: DirectoryData) -> list[ImportResult]:
+        """Load the real lists (after :meth:`write`); their accepting doctors and the clinics
+        for patients without a doctor join the providers that get slots."""
+        if connection.dialect.name != "sqlite":
+            _move_sequences(connection)  # the loader's rows take ids after the seed's own
+        results = seed_directory.load(connection, data)
+        shifts = [OfficeHours.parse(text) for text in demo_data.DOCTOR_SHIFTS]
+        position: dict[int, int] = {}
+        doctors = seed_directory.accepting_doctors(connection)
+        clinics = seed_directory.add_no_doctor_clinics(connection, data)
+        parsed: dict[str, OfficeHours] = {}
+        for bookable in doctors + clinics:
+            hours = parsed.setdefault(
+                bookable.opening_hours, OfficeHours.parse(bookable.opening_hours)
+            )
+            self.hours.setdefault(bookable.location_id, hours)
+            if bookable.specialty == seed_directory.NO_DOCTOR_SPECIALTY:
+                shift = hours  # open all day
+            else:
+                # Doctors of one clinic alternate between the morning and the afternoon shift.
+                number = position[bookable.location_id] = position.get(bookable.location_id, -1) + 1
+                shift = shifts[number % 2]
+            self.providers.append(
+                _Provider(
+                    id=bookable.id,
+                    code=bookable.code,
+                    name=bookable.name,
+                    kind="doctor",
+                    specialty=bookable.specialty,
+                    location_id=bookable.location_id,
+                    service_ids=[bookable.service_id],
+                    hours=shift,
+                )
+            )
+        listed = connection.execute(
+            select(func.count()).select_from(providers).where(providers.c.code.like("zzzs-%"))
+        ).scalar_one()
+        self.listed_only = listed - len(doctors)
+        self.imported_locations = connection.execute(
+            select(func.count()).select_from(locations).where(locations.c.code.like("zzzs-%"))
+        ).scalar_one()
+        return results
 
     def write(self, connection: Connection) -> None:
         connection.execute(insert(services), self.services)

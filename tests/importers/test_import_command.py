@@ -104,3 +104,37 @@ def test_import_sledilnik_reports_the_match(tmp_path: Path) -> None:
     broken = run("import", "sledilnik", str(folder), "--db", str(db))
     assert broken.returncode == 2
     assert "institutions.csv, row 1: the header has no column 'id_inst'" in broken.stderr
+
+
+# --- agent-console seed with the real lists ---------------------------------------------------
+
+
+def test_seed_uses_the_real_lists_when_asked(tmp_path: Path, real_data: Path) -> None:
+    db = tmp_path / "central.db"
+    result = run(
+        "seed", "--db", str(db), "--callers", "100", "--days", "1",
+        "--directory-data", str(real_data),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Health providers from the real lists:" in result.stdout
+    assert "2026-08-22_zdravniki.xlsx: SPLOŠNA DEJAVNOST of 21. 8. 2026: 1,453 doctors" in (
+        result.stdout
+    )
+    assert "zdravniki: Sledilnik of 22. 8. 2026: 3,126 doctor rows, 3,092 matched" in (
+        result.stdout
+    )
+    assert _count(db, "locations") == 14 + 793
+
+
+def test_seed_without_the_lists_says_it_generates_clinics(tmp_path: Path) -> None:
+    db = tmp_path / "central.db"
+    result = run("seed", "--db", str(db), "--callers", "50", "--days", "1")
+    assert result.returncode == 0, result.stderr
+    # The tests' configuration file is in a temporary folder: ../shared/data is not beside it.
+    assert "No doctor lists at " in result.stderr
+    assert "generated clinics instead." in result.stderr
+    assert "Health providers from the real lists" not in result.stdout
+
+    wrong = run("seed", "--db", str(tmp_path / "x.db"), "--directory-data", str(tmp_path))
+    assert wrong.returncode == 1
+    assert "no zzzs/ folder with the insurer's lists" in wrong.stderr

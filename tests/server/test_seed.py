@@ -26,7 +26,11 @@ from console.server.schema import (
     agents,
     caller_phones,
     callers,
+    directory_imports,
+    location_facts,
     locations,
+    provider_facts,
+    provider_history,
     provider_services,
     providers,
     services,
@@ -526,5 +530,149 @@ def test_seed_on_postgresql(seed_pg_url: str, monkeypatch) -> None:
         again = seed(database, callers=CALLERS, days=DAYS, start=START, replace=True)
         _assert_counts_match(database, again)
         assert _callers_digest(database) == digest
+    finally:
+        database.dispose()
+
+
+# --- health providers from the real lists -----------------------------------------------------
+
+
+def _real_data():  # type: ignore[no-untyped-def]
+    import shared_data
+
+    return shared_data.shared_data_or_skip()
+
+
+def _check_real_lists_seed(database: Database, report: SeedReport) -> None:
+    """What a seed with the real lists must hold, on either backend."""
+    _assert_counts_match(database, report)
+    assert [(r.source, r.list_name, r.rows) for r in report.directory] == [
+        ("zzzs", "SPLOŠNA DEJAVNOST", 1453),
+        ("zzzs", "GINEKOLOGIJA", 351),
+        ("zzzs", "ZOBOZDRAVSTVO", 1288),
+        ("sledilnik", "Sledilnik", 3126),
+    ]
+    with database.read() as connection:
+        codes = set(connection.execute(select(locations.c.code)).scalars())
+        assert codes == {o.code for o in demo_data.OFFICES} | {
+            code for code in codes if code.startswith("zzzs-")
+        }
+        assert len(codes) == len(demo_data.OFFICES) + 793  # no generated clinic left
+        doctors = connection.execute(select(providers).where(providers.c.kind == "doctor")).all()
+        with_slots = set(connection.execute(select(slots.c.provider_id).distinct()).scalars())
+        facts = connection.execute(select(func.count()).select_from(provider_facts)).scalar()
+        no_doctor = connection.execute(
+            select(locations.c.name, services.c.code)
+            .select_from(providers)
+            .join(locations, locations.c.id == providers.c.location_id)
+            .join(provider_services, provider_services.c.provider_id == providers.c.id)
+            .join(services, services.c.id == provider_services.c.service_id)
+            .where(providers.c.specialty == "nodoc")
+        ).all()
+        slot_services = set(
+            connection.execute(
+                select(services.c.code).join(slots, slots.c.service_id == services.c.id).distinct()
+            ).scalars()
+        )
+    listed = [row for row in doctors if row.code.startswith("zzzs-")]
+    assert len(listed) == 3092
+    accepting = {row.id for row in listed if row.accepts_new_patients}
+    assert len(accepting) == 168 + 174 + 736  # about a thousand bookable doctors
+    doctor_ids = {row.id for row in doctors}
+    clinics = {row.id for row in doctors if row.specialty == "nodoc"}
+    assert with_slots & doctor_ids == accepting | clinics
+    # The clinics for patients without a doctor are Sledilnik's, at health centres.
+    assert len(no_doctor) == 34
+    assert {service for _, service in no_doctor} == {"health-no-doctor"}
+    assert all("ZD" in name or "ZDRAVSTVENI DOM" in name for name, _ in no_doctor)
+    assert {"health-gp", "health-ped", "health-gyn", "health-den", "health-den-y",
+            "health-den-s", "health-no-doctor"} <= slot_services  # fmt: skip
+    assert facts == 3092 + report.directory[-1].overrides_matched
+
+
+def test_seed_with_the_real_lists(tmp_path) -> None:
+    data = _real_data()
+    database = Database.open(tmp_path / "real.db")
+    try:
+        report = seed(database, callers=200, days=2, start=START, directory_data=data)
+        _check_real_lists_seed(database, report)
+        assert {"read lists", "catalogue", "slots"} <= set(report.phases)
+        # Replacing empties the directory's tables too; then the generated clinics are back.
+        again = seed(database, callers=100, days=1, start=START, replace=True)
+        _assert_counts_match(database, again)
+        with database.read() as connection:
+            for table in (provider_facts, location_facts, directory_imports, provider_history):
+                assert connection.execute(select(func.count()).select_from(table)).scalar() == 0
+            assert not connection.execute(
+                select(func.count()).where(providers.c.code.like("zzzs-%"))
+            ).scalar()
+    finally:
+        database.dispose()
+
+
+def test_unusable_real_lists_are_refused_before_anything_is_written(tmp_path) -> None:
+    folder = tmp_path / "data"
+    (folder / "zzzs").mkdir(parents=True)
+    database = Database.open(tmp_path / "bad.db")
+    try:
+        with pytest.raises(SeedError, match=r"no insurer's lists \(zzzs/\*\.xlsx\)"):
+            seed(database, callers=10, days=1, start=START, directory_data=folder)
+        (folder / "zzzs" / "2026-08-22_zdravniki.xlsx").write_text("Območna enota;Šifra\n")
+        with pytest.raises(SeedError, match=r"2026-08-22_zdravniki\.xlsx: not an Excel workbook"):
+            seed(database, callers=10, days=1, start=START, directory_data=folder)
+        with pytest.raises(SeedError, match="providers_target"):
+            seed(database, providers_target=300, directory_data=folder)
+        assert not any(_counts(database).values())
+    finally:
+        database.dispose()
+
+
+def test_the_configured_directory_data_is_found_relative_to_the_config_file(tmp_path) -> None:
+    from console.config import PROJECT_ROOT, Config, load_config
+
+    config_file = tmp_path / "etc" / "config.toml"
+    config_file.parent.mkdir()
+    config_file.write_text('[demo]\ndirectory_data = "../lists"\n')
+    config = load_config(config_file)
+    assert config.demo_directory_data == (tmp_path / "lists").resolve()
+    assert config.demo_lists() is None  # not there: generated clinics
+    (tmp_path / "lists" / "zzzs").mkdir(parents=True)
+    assert config.demo_lists() == (tmp_path / "lists").resolve()
+
+    config_file.write_text('[demo]\ndirectory_data = ""\n')
+    assert load_config(config_file).demo_directory_data is None
+    # No configuration file: from the project's root, where ../shared/data sits beside it.
+    assert Config().demo_directory_data == (PROJECT_ROOT / ".." / "shared" / "data").resolve()
+
+
+@pytest.mark.postgres
+def test_seed_with_the_real_lists_on_postgresql(seed_pg_url: str) -> None:
+    data = _real_data()
+    database = Database.open(seed_pg_url)
+    try:
+        report = seed(database, callers=200, days=2, start=START, directory_data=data)
+        _check_real_lists_seed(database, report)
+        # Replacing truncates the directory's tables with the rest, and new rows get fresh ids.
+        again = seed(database, callers=200, days=2, start=START, directory_data=data, replace=True)
+        _check_real_lists_seed(database, again)
+        with database.write() as connection:
+            highest = connection.execute(select(func.max(locations.c.id))).scalar()
+            location_id = connection.execute(
+                insert(locations)
+                .values(
+                    code="test-clinic",
+                    name="Test",
+                    kind="clinic",
+                    address="Test 1",
+                    postcode="1000",
+                    town="Ljubljana",
+                    municipality="Ljubljana",
+                    municipality_folded="ljubljana",
+                    region="Osrednjeslovenska",
+                    opening_hours=demo_data.CLINIC_HOURS,
+                )
+                .returning(locations.c.id)
+            ).scalar_one()
+        assert location_id == highest + 1
     finally:
         database.dispose()

@@ -252,17 +252,14 @@ def _is_label(value: Any, label: str) -> bool:
 
 
 def _title(path: Path, above: list[tuple[int, tuple]], header_row: int) -> str:
+    """The first text above the header, unless the date rows come first."""
     for _number, values in above:
-        for value in values:
-            text = clean(value)
-            if not text:
-                continue
-            if _is_label(value, STATE_LABEL) or _is_label(value, PREPARED_LABEL):
-                break
-            return text
-        else:
+        first = next((value for value in values if clean(value)), None)
+        if first is None:
             continue
-        break
+        if _is_label(first, STATE_LABEL) or _is_label(first, PREPARED_LABEL):
+            break
+        return clean(first)
     raise ListFormatError(
         path,
         "no title row (the list's name, e.g. 'SPLOŠNA DEJAVNOST') above the header row",

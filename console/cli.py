@@ -31,6 +31,7 @@ EXAMPLES = """examples:
   agent-console token create --role agent --name "Maja Kranjc" --db central.db
   agent-console import zzzs ../shared/data/zzzs/*.xlsx --db central.db
   agent-console import sledilnik ../shared/data/zdravniki --db central.db
+  agent-console export reports --status open -o reports.csv --db central.db
   agent-console --server http://central:8000 --token ac_... sync --status
 """
 
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
 
     _add_import(commands)
+    _add_export(commands)
 
     sync = commands.add_parser(
         "sync",
@@ -138,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "token": _token,
         "migrate": _migrate,
         "import": _import,
+        "export": _export,
         "sync": _sync,
     }
     try:
@@ -339,6 +342,52 @@ def _import(args: argparse.Namespace, config: Config) -> int:
     for result in results:
         print(result.message)
     print(f"Imported in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+def _add_export(commands: argparse._SubParsersAction) -> None:
+    exporter = commands.add_parser(
+        "export",
+        help="write data out for its owners: agents' reports on the doctor directory",
+    )
+    what = exporter.add_subparsers(dest="what", metavar="WHAT", required=True)
+    reports = what.add_parser(
+        "reports",
+        help="agents' reports that the doctor directory is wrong, as CSV for the data owner",
+        description='Write the agents\' reports ("the office says they are full") as CSV: '
+        "when, who, what and the note, the doctor and institution with the insurer's codes, "
+        "and the insurer's flag and list date beside it. Times are in Europe/Ljubljana; the "
+        "file is UTF-8 with a byte-order mark so spreadsheet programs read č, š and ž.",
+    )
+    reports.add_argument(
+        "--status",
+        choices=["open", "closed", "all"],
+        default="open",
+        help="which reports (default: the open ones)",
+    )
+    reports.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
+    )
+    reports.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+
+
+def _export(args: argparse.Namespace, config: Config) -> int:
+    from console.server.db import Database
+    from console.server.migrate import upgrade
+    from console.server.reports import export_reports_csv
+
+    database = Database.open(_database(args, config))
+    try:
+        upgrade(database.engine)
+        if args.output:
+            with open(args.output, "w", encoding="utf-8-sig", newline="") as out:
+                count = export_reports_csv(database, out, args.status)
+        else:
+            count = export_reports_csv(database, sys.stdout, args.status)
+    finally:
+        database.dispose()
+    where = args.output or "standard output"
+    print(f"{count} {args.status} report(s) written to {where}.", file=sys.stderr)
     return 0
 
 

@@ -1,0 +1,294 @@
+"""One run of the suite: for each backend, build or reuse the dataset, measure every selected
+figure through the real service (one uvicorn process per backend, stopped and started again
+for the offline replay), then the console on the SQLite dataset, then growth. A figure that
+crashes becomes an ERROR row and the run goes on (the exit code says so at the end)."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from benchmarks import api_latency, contention, growth, replay
+from benchmarks import console as console_bench
+from benchmarks.dataset import (
+    GROWTH,
+    NATIONAL,
+    QUICK,
+    Dataset,
+    Place,
+    Spec,
+    ensure,
+    reset,
+    time_fresh_seed,
+)
+from benchmarks.report import Row, error_row, judge
+from benchmarks.server import ApiServer
+
+SEED_TARGET_SECONDS = 90.0
+SEARCH_FIGURES = ("name_search", "id_search", "slots")
+BOOKING_FIGURES = ("booking_rate", "booking_p99", "double_bookings")
+CONSOLE_FIGURES = ("cold_start", "keystroke", "keystroke_work", "memory")
+TYPING_FIGURES = ("keystroke", "keystroke_work", "memory")
+# What --only and --skip take: a group name, or one figure's name.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "seed": ("seed",),
+    "search": SEARCH_FIGURES,
+    "name_search": ("name_search",),
+    "id_search": ("id_search",),
+    "slots": ("slots",),
+    "contention": ("contention",),
+    "replay": ("replay",),
+    "console": CONSOLE_FIGURES,
+    "cold_start": ("cold_start",),
+    "keystroke": TYPING_FIGURES,
+    "memory": TYPING_FIGURES,
+    "growth": ("growth",),
+}
+EVERYTHING = ("seed", *SEARCH_FIGURES, "contention", "replay", *CONSOLE_FIGURES, "growth")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much each benchmark does: the full run or ``--quick``."""
+
+    spec: Spec
+    growth: tuple[Spec, ...]
+    requests: int  # per latency figure
+    growth_requests: int  # per latency figure and growth point
+    booking_seconds: float
+    floor_seconds: float
+    cold_starts: int
+    typed_default: int  # queries typed key by key with the product's debounce
+    typed: int  # ... and without it
+    searches: int
+    replay_writes: int
+
+
+FULL = Sizes(
+    spec=NATIONAL,
+    growth=GROWTH,
+    requests=300,
+    growth_requests=200,
+    booking_seconds=20.0,
+    floor_seconds=10.0,
+    cold_starts=5,
+    typed_default=25,
+    typed=60,
+    searches=1_000,
+    replay_writes=1_000,
+)
+QUICK_SIZES = Sizes(
+    spec=QUICK,
+    growth=(QUICK,),  # the main dataset's point only: a smaller one would cost a server start
+    requests=30,
+    growth_requests=20,
+    booking_seconds=1.0,
+    floor_seconds=0.5,
+    cold_starts=0,  # the typing runs' two starts are the cold starts
+    typed_default=2,
+    typed=2,
+    searches=30,
+    replay_writes=64,
+)
+
+
+def selected(only: Iterable[str] | None, skip: Iterable[str] | None) -> set[str]:
+    chosen = set(EVERYTHING)
+    if only:
+        chosen = {figure for name in only for figure in GROUPS[name]}
+    for name in skip or ():
+        chosen -= set(GROUPS[name])
+    return chosen
+
+
+@dataclass
+class Run:
+    sizes: Sizes
+    figures: set[str]
+    workers: int
+    log: Callable[[str], None]
+    rows: list[Row] = field(default_factory=list)
+    points: list[growth.Point] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # what crashed, for the summary
+    _latency: dict[str, api_latency.Samples] = field(default_factory=dict)  # by backend
+
+    def guarded(
+        self, figures: tuple[str, ...], backend: str, measure: Callable[[], list[Row]]
+    ) -> None:
+        """Measure; on a crash, one ERROR row per figure and the traceback in the log."""
+        try:
+            self.rows.extend(measure())
+        except Exception as exc:  # report it and go on with the other figures
+            self.failed.append(f"{backend}: {', '.join(figures)}")
+            self.log(f"{backend}: {', '.join(figures)} failed:\n{traceback.format_exc()}")
+            self.rows.extend(error_row(figure, backend, exc) for figure in figures)
+
+    def backend(self, place: Place) -> None:
+        """Every figure of one backend (and the console's, on SQLite)."""
+        wanted = self.figures - {"growth"}
+        if place.backend != "sqlite":
+            wanted -= set(CONSOLE_FIGURES)
+        if not wanted:
+            return
+        backend = place.backend
+        try:
+            dataset = ensure(place, self.sizes.spec, self.log)
+        except Exception as exc:
+            self.failed.append(f"{backend}: dataset")
+            self.log(f"{backend}: the dataset could not be built:\n{traceback.format_exc()}")
+            self.rows.append(error_row("seed", backend, exc))
+            return
+        if "seed" in wanted:
+            self.guarded(("seed",), backend, lambda: [self._seed(place, dataset)])
+        if wanted & {*SEARCH_FIGURES, "contention", "replay"}:
+            self._service(dataset, wanted)
+        if wanted & set(CONSOLE_FIGURES):
+            self._console(dataset, wanted)
+
+    def growth(self, places: list[Place]) -> None:
+        """Search and slot latency at each growth size (the main size's from this run)."""
+        if "growth" not in self.figures:
+            return
+        for place in places:
+            for spec in self.sizes.growth:
+                measured = self._latency.get(place.backend)
+                try:
+                    if spec == self.sizes.spec and measured is not None:
+                        dataset = ensure(place, spec, self.log)
+                        self.points.append(growth.point(dataset, measured))
+                    else:
+                        self.points.append(
+                            growth.measure(
+                                place,
+                                spec,
+                                requests=self.sizes.growth_requests,
+                                workers=self.workers,
+                                log=self.log,
+                            )
+                        )
+                except Exception:
+                    self.failed.append(f"{place.backend}: growth at {spec.callers:,} callers")
+                    self.log(
+                        f"{place.backend}: growth at {spec.callers:,} callers failed:\n"
+                        f"{traceback.format_exc()}"
+                    )
+
+    # -- each benchmark ------------------------------------------------------------------
+
+    def _seed(self, place: Place, dataset: Dataset) -> Row:
+        spec = self.sizes.spec
+        if dataset.built_now:
+            seconds, phases, how = dataset.seed_seconds, dataset.manifest["phases"], "its build"
+        else:
+            self.log(f"{place.backend}: timing a fresh seed of {spec.label} (scratch database)")
+            report = time_fresh_seed(place, spec, self.log)
+            seconds, phases, how = report.seconds, report.phases, "a scratch seed"
+        national = spec.callers == NATIONAL.callers
+        return Row(
+            figure="seed",
+            title=f"seed --callers {spec.callers}",
+            backend=place.backend,
+            value=seconds,
+            unit="s",
+            target=f"≤ {SEED_TARGET_SECONDS:g} s" if national else "(2.1M only)",
+            status=judge(seconds, at_most=SEED_TARGET_SECONDS if national else None),
+            notes=(
+                f"seed, {place.backend}: {spec.label}, console.server.seed.seed timed in this run "
+                f"({how}, into an empty database); phases: "
+                + ", ".join(f"{name} {value:.1f} s" for name, value in phases.items())
+            ),
+        )
+
+    def _service(self, dataset: Dataset, wanted: set[str]) -> None:
+        """Latency, contention and replay through one uvicorn process over ``dataset``."""
+        backend = dataset.backend
+        kinds = tuple(figure for figure in SEARCH_FIGURES if figure in wanted)
+        try:
+            with ApiServer(dataset.url, workers=self.workers) as server:
+                if kinds:
+                    self.guarded(kinds, backend, lambda: self._searches(dataset, server, kinds))
+                if "contention" in wanted:
+                    self.guarded(
+                        BOOKING_FIGURES, backend, lambda: self._contention(dataset, server)
+                    )
+                if "replay" in wanted:
+                    self.guarded(("replay",), backend, lambda: self._replay(dataset, server))
+        except Exception as exc:  # the server did not start (or stop)
+            self.failed.append(f"{backend}: the API server")
+            self.log(f"{backend}: the API server failed:\n{traceback.format_exc()}")
+            expected = [*kinds]
+            expected += list(BOOKING_FIGURES) if "contention" in wanted else []
+            expected += ["replay"] if "replay" in wanted else []
+            done = {row.figure for row in self.rows if row.backend == backend}
+            self.rows.extend(error_row(f, backend, exc) for f in expected if f not in done)
+
+    def _searches(self, dataset: Dataset, server: ApiServer, kinds: tuple[str, ...]) -> list[Row]:
+        names = {"name_search": "name", "id_search": "id", "slots": "slots"}
+        server.ensure_running()
+        reset(dataset)
+        try:
+            self.log(f"{dataset.backend}: search and slot latency ({self.sizes.requests} each)")
+            samples = api_latency.measure(
+                dataset, server.url, requests=self.sizes.requests, kinds={names[k] for k in kinds}
+            )
+        finally:
+            reset(dataset)
+        if len(kinds) == len(SEARCH_FIGURES):
+            self._latency[dataset.backend] = samples
+        return api_latency.rows(samples, dataset.backend)
+
+    def _contention(self, dataset: Dataset, server: ApiServer) -> list[Row]:
+        server.ensure_running()
+        reset(dataset)
+        try:
+            self.log(
+                f"{dataset.backend}: booking under contention ({contention.AGENTS} agents, "
+                f"{self.sizes.booking_seconds:g} s; INSERT floor {self.sizes.floor_seconds:g} s)"
+            )
+            result = contention.run(
+                dataset,
+                server,
+                seconds=self.sizes.booking_seconds,
+                floor_seconds=self.sizes.floor_seconds,
+            )
+        finally:
+            reset(dataset)
+        return contention.rows(result, dataset.backend)
+
+    def _replay(self, dataset: Dataset, server: ApiServer) -> list[Row]:
+        server.ensure_running()
+        reset(dataset)
+        try:
+            self.log(f"{dataset.backend}: offline replay of {self.sizes.replay_writes:,} writes")
+            result = replay.run(dataset, server, writes=self.sizes.replay_writes)
+        finally:
+            reset(dataset)
+        return replay.rows(result, dataset.backend)
+
+    def _console(self, dataset: Dataset, wanted: set[str]) -> None:
+        backend = "embedded"
+        figures = tuple(figure for figure in CONSOLE_FIGURES if figure in wanted)
+
+        def measure() -> list[Row]:
+            sizes = self.sizes
+            typing = bool(wanted & set(TYPING_FIGURES))
+            cold_starts = sizes.cold_starts if "cold_start" in wanted else 0
+            if "cold_start" in wanted and not typing:
+                cold_starts = max(cold_starts, 1)
+            result = console_bench.measure(
+                dataset,
+                cold_starts=cold_starts,
+                typing=typing,
+                typed_default=sizes.typed_default,
+                typed=sizes.typed,
+                searches=sizes.searches,
+                log=self.log,
+            )
+            return [row for row in console_bench.rows(result, backend) if row.figure in wanted]
+
+        reset(dataset)
+        try:
+            self.guarded(figures, backend, measure)
+        finally:
+            reset(dataset)

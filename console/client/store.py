@@ -134,6 +134,9 @@ OFFLINE = "offline"
 SYNCING = "syncing"
 
 DEFAULT_WINDOW_DAYS = 30
+# At most this many of a service's earliest free slots are kept: the national dataset has about
+# a million free slots in 60 days; an outage needs the earliest ones, not a mirror of them all.
+DEFAULT_WINDOW_SLOTS = 2000
 DEFAULT_WINDOW_REFRESH = 3600.0  # seconds: the window rolls forward and catches new slots
 SLOT_PAGE = 500  # the service's largest page
 WINDOW_CHUNK = 500  # slots written per cache transaction; the event loop runs in between
@@ -368,6 +371,7 @@ class Store:
         cache: LocalCache,
         *,
         window_days: int = DEFAULT_WINDOW_DAYS,
+        window_slots: int = DEFAULT_WINDOW_SLOTS,
         window_refresh: float = DEFAULT_WINDOW_REFRESH,
         hold_minutes: float = 3.0,
         max_backoff: float = MAX_BACKOFF,
@@ -378,6 +382,7 @@ class Store:
         self.outbox = Outbox(cache.db)
         self.directory_cache = DirectoryCache(cache)
         self.window_days = window_days
+        self.window_slots = window_slots
         self.window_refresh = window_refresh
         self.hold_minutes = hold_minutes
         self.max_backoff = max_backoff
@@ -1624,8 +1629,9 @@ class Store:
                 self.cache.put_call(call)
 
     async def _refresh_window(self) -> None:
-        """Fetch the free slots of every service for the window (paged, a few services at a
-        time). The feed cursor is taken first, so nothing that happens meanwhile is missed."""
+        """Fetch the earliest free slots of every service for the window (paged, a few
+        services at a time, at most ``window_slots`` a service). The feed cursor is taken first,
+        so nothing that happens meanwhile is missed."""
         if self.cache.last_seq is None:
             self.cache.last_seq = await self._feed_head()
         start = utcnow()
@@ -1637,10 +1643,11 @@ class Store:
                 found: dict[int, Slot] = {}
                 since = start
                 while True:
-                    page = await self.api.slots(service_id, start=since, end=end, limit=SLOT_PAGE)
+                    wanted = min(SLOT_PAGE, self.window_slots - len(found))
+                    page = await self.api.slots(service_id, start=since, end=end, limit=wanted)
                     fresh = [s for s in page.slots if s.id not in found]
                     found.update((s.id, s) for s in fresh)
-                    if len(page.slots) < SLOT_PAGE or not fresh:
+                    if len(page.slots) < wanted or not fresh or len(found) >= self.window_slots:
                         return service_id, list(found.values())
                     since = page.slots[-1].starts_at
 

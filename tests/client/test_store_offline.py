@@ -30,7 +30,7 @@ from console.domain.emso import generate_emso
 from console.domain.models import CallerIn, CallerPatch, WrapUpIn
 from console.server.app import create_app
 from console.server.db import Database
-from console.server.schema import bookings, callers, calls, changes
+from console.server.schema import bookings, callers, calls, changes, slots
 from console.server.settings import ServerSettings
 
 
@@ -465,3 +465,30 @@ async def test_reschedules_cancellations_and_refusals_replay_in_order(rig) -> No
     # The issues never went away silently, and the cache shows what really happened.
     shown = {x.slot.id: x.status.value for x in await store.bookings(janez)}
     assert shown == {a: "rescheduled", b: "confirmed", c: "confirmed"}
+
+
+async def test_the_slot_window_keeps_only_the_earliest_slots_of_each_service(rig) -> None:  # type: ignore[no-untyped-def]
+    """A national dataset has about a million free slots; the desk keeps the earliest few of
+    each service, not a mirror of them all."""
+    store = rig.store(window_slots=4)
+    assert await store.sync_once()
+    with rig.database.read() as connection:
+        per_service = dict(
+            connection.execute(
+                select(slots.c.service_id, func.count())
+                .where(slots.c.status == "free")
+                .group_by(slots.c.service_id)
+            ).all()
+        )
+    assert max(per_service.values()) > 4  # the rig has more than that to offer
+    for service_id, free in per_service.items():
+        kept = store.cache.free_slots(service_id, limit=1000)
+        assert len(kept) == min(free, 4)
+        with rig.database.read() as connection:
+            earliest = connection.execute(
+                select(slots.c.id)
+                .where(slots.c.service_id == service_id, slots.c.status == "free")
+                .order_by(slots.c.starts_at, slots.c.id)
+                .limit(4)
+            ).scalars()
+            assert {s.id for s in kept} == set(earliest)

@@ -33,7 +33,9 @@ from console.domain.models import Role
 from console.i18n import _
 from console.messages import DeskChanged
 from console.screens.bookings import BookingsScreen
+from console.screens.directory import DirectoryScreen
 from console.screens.lookup import LookupScreen
+from console.screens.reports import ReportsScreen
 from console.screens.slots import SlotsScreen
 from console.screens.startup import StartupScreen
 from console.screens.sync_issues import SyncIssuesScreen
@@ -47,6 +49,7 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = 10.0  # offline: probe after 1, 2, 4, 8, then every 10 s
 STATUS_DELAY = 0.15  # the Store reports every replayed row: redraw at most this often
 SYNC_ISSUES_KEY = "f6"
+REPORTS_KEY = "f8"
 
 
 class AgentConsole(App):
@@ -60,6 +63,7 @@ class AgentConsole(App):
         "styles/bookings.tcss",
         "styles/wrapup.tcss",
         "styles/sync.tcss",
+        "styles/directory.tcss",
     ]
     MODES = {
         "lookup": LookupScreen,
@@ -67,6 +71,8 @@ class AgentConsole(App):
         "bookings": BookingsScreen,
         "wrapup": WrapUpScreen,
         "sync": SyncIssuesScreen,
+        "directory": DirectoryScreen,
+        "reports": ReportsScreen,
     }
     BINDINGS = [
         Binding(
@@ -94,6 +100,25 @@ class AgentConsole(App):
             tooltip="The current caller's bookings: cancel, reschedule",
         ),
         Binding(
+            "f7",
+            "show_directory",
+            "Doctors",
+            id="directory",
+            priority=True,
+            tooltip="The doctor directory: who accepts new patients, and how fresh that is",
+        ),
+        # In the footer for supervisors (an agent's footer has no room left); the key, alt+8 and
+        # the command palette open the list from any screen, for everyone.
+        Binding(
+            REPORTS_KEY,
+            "show_reports",
+            "Reports",
+            id="reports",
+            priority=True,
+            tooltip="Agents' open reports about the doctor directory",
+        ),
+        Binding(REPORTS_KEY, "open_reports", show=False, priority=True, id="reports.any"),
+        Binding(
             "f9",
             "show_wrapup",
             "Wrap-up",
@@ -115,6 +140,8 @@ class AgentConsole(App):
         Binding("alt+1", "show_lookup", show=False, priority=True),
         Binding("alt+2", "show_slots", show=False, priority=True),
         Binding("alt+3", "show_bookings", show=False, priority=True),
+        Binding("alt+7", "show_directory", show=False, priority=True),
+        Binding("alt+8", "open_reports", show=False, priority=True),
         Binding("alt+9", "show_wrapup", show=False, priority=True),
         Binding("alt+6", "open_sync_issues", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", id="quit", show=False, priority=True),
@@ -152,6 +179,9 @@ class AgentConsole(App):
                 "lookup": config.keys.lookup,
                 "slots": config.keys.slots,
                 "bookings": config.keys.bookings,
+                "directory": config.keys.directory,
+                "reports": config.keys.reports,
+                "reports.any": config.keys.reports,
                 "wrapup": config.keys.wrapup,
                 "sync_issues": SYNC_ISSUES_KEY,  # keymapped keys go last in the footer
             }
@@ -393,6 +423,17 @@ class AgentConsole(App):
         if self._desk_ready():
             await self.switch_mode("bookings")
 
+    async def action_show_directory(self) -> None:
+        if self._desk_ready():
+            await self.switch_mode("directory")
+
+    async def action_show_reports(self) -> None:
+        if self._desk_ready():
+            await self.switch_mode("reports")
+
+    async def action_open_reports(self) -> None:
+        await self.action_show_reports()
+
     async def action_show_wrapup(self) -> None:
         if self._desk_ready():
             await self.switch_mode("wrapup")
@@ -413,6 +454,19 @@ class AgentConsole(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "show_sync_issues":  # in the footer: issues wait, and not shown yet
             return self.sync_status.issues > 0 and not isinstance(self.screen, SyncIssuesScreen)
+        # The footer has no room for the key of the screen already shown (F2 stays: on the
+        # lookup it starts the next call).
+        here = {
+            "show_slots": SlotsScreen,
+            "show_bookings": BookingsScreen,
+            "show_directory": DirectoryScreen,
+            "show_wrapup": WrapUpScreen,
+        }.get(action)
+        if here is not None:
+            return not isinstance(self.screen, here)
+        if action == "show_reports":
+            supervisor = self.desk is not None and self.desk.read_only
+            return supervisor and not isinstance(self.screen, ReportsScreen)
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -425,6 +479,21 @@ class AgentConsole(App):
         )
         yield SystemCommand(
             _("Bookings"), _("The caller's bookings (F4)"), self.action_show_bookings
+        )
+        keys = self.config.keys
+        yield SystemCommand(
+            _("Doctor directory"),
+            _("Who accepts new patients, and how fresh that is ({key})").format(
+                key=keys.directory.upper()
+            ),
+            self.action_show_directory,
+        )
+        yield SystemCommand(
+            _("Directory reports"),
+            _("Agents' open reports about the doctor directory ({key})").format(
+                key=keys.reports.upper()
+            ),
+            self.action_show_reports,
         )
         yield SystemCommand(
             _("Wrap-up"), _("End the call with notes (F9)"), self.action_show_wrapup

@@ -80,7 +80,7 @@ class UiSection(_Section):
 
 class DirectorySection(_Section):
     stale_after_days: int = Field(default=30, ge=1, le=3650)
-    page_size: int = Field(default=100, ge=10, le=500)
+    page_size: int = Field(default=50, ge=10, le=500)
 
 
 class KeysSection(_Section):

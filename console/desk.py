@@ -25,9 +25,18 @@ from console.domain.models import (
     Caller,
     CallerIn,
     CallerSearch,
+    DirectoryAreas,
+    DirectoryDetail,
+    DirectoryEntry,
+    DirectoryPage,
     Disposition,
+    DoctorType,
     Hold,
     Location,
+    ProviderReport,
+    ReportClose,
+    ReportIn,
+    ReportKind,
     Role,
     Service,
     Slot,
@@ -42,6 +51,18 @@ class CallerCard:
     caller: Caller
     bookings: list[Booking]
     calls: list[Call]
+
+
+@dataclass(frozen=True)
+class Referral:
+    """The doctor the current caller was referred to (from the directory), saved with the
+    wrap-up."""
+
+    provider_id: int
+    name: str
+    institution: str
+    town: str
+    type: DoctorType
 
 
 @dataclass(frozen=True)
@@ -72,6 +93,8 @@ class Desk:
     last_booking: Booking | None = None
     fixed_today: date | None = None  # config [ui] today: demos and tests pretend a date
     slots_from_cache: bool = False  # the last slot search was served by the local cache
+    referral: Referral | None = None  # where the current caller was referred (directory)
+    _areas: DirectoryAreas | None = None
     _pending_keys: dict[str, str] = field(default_factory=dict)
 
     def today(self) -> date:
@@ -174,6 +197,7 @@ class Desk:
             follow_up_note=follow_up_note,
             after_call_work_seconds=int(time.monotonic() - self.call_ended),
             ended_at=datetime.now(UTC) - _seconds(time.monotonic() - self.call_ended),
+            referred_provider_id=self.referral.provider_id if self.referral else None,
         )
         call = await self.api.wrap_up(self.call.id, payload, idempotency_key=self._key("wrap_up"))
         self._done("wrap_up")
@@ -189,6 +213,7 @@ class Desk:
         self.hold = None
         self.rescheduling = None
         self.last_booking = None
+        self.referral = None
         self.api.call_id = None
         self._pending_keys.clear()
 
@@ -311,6 +336,82 @@ class Desk:
 
     def stop_reschedule(self) -> None:
         self.rescheduling = None
+
+    # -- the doctor directory -------------------------------------------------------------
+
+    async def directory(
+        self,
+        *,
+        q: str = "",
+        type: DoctorType | None = None,
+        municipality: str | None = None,
+        region: str | None = None,
+        accepting: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> DirectoryPage:
+        """A page of the doctor directory, accepting doctors first."""
+        return await self.api.directory(
+            q=q.strip() or None,
+            type=type,
+            municipality=municipality,
+            region=region,
+            accepting=True if accepting else None,
+            limit=limit,
+            offset=offset,
+        )
+
+    async def directory_areas(self) -> DirectoryAreas:
+        """The regions and municipalities to filter by (fetched once per session)."""
+        if self._areas is None or not self._areas.municipalities:
+            self._areas = await self.api.directory_areas()
+        return self._areas
+
+    async def directory_entry(self, provider_id: int) -> DirectoryDetail:
+        return await self.api.directory_entry(provider_id)
+
+    async def report_provider(
+        self, provider_id: int, kind: ReportKind, note: str = ""
+    ) -> ProviderReport:
+        """Report that the directory is wrong about a doctor, within the current call if there
+        is one. One idempotency key per report as typed: a retry is applied once."""
+        report = ReportIn(kind=kind, note=note.strip(), call_id=self.call.id if self.call else None)
+        action = f"report:{provider_id}:" + report.model_dump_json()
+        saved = await self.api.report_provider(
+            provider_id, report, idempotency_key=self._key(action)
+        )
+        self._done(action)
+        return saved
+
+    async def reports(self, status: str = "open") -> list[ProviderReport]:
+        """Agents' reports, newest first."""
+        return await self.api.reports(status)
+
+    async def close_report(self, report_id: int, resolution: str) -> ProviderReport:
+        action = f"close_report:{report_id}"
+        closed = await self.api.close_report(
+            report_id,
+            ReportClose(resolution=resolution.strip()),
+            idempotency_key=self._key(action),
+        )
+        self._done(action)
+        return closed
+
+    def refer(self, entry: DirectoryEntry) -> Referral:
+        """Note that the current caller was referred to this doctor (saved with the wrap-up)."""
+        if self.call is None:
+            raise RuntimeError("There is no call to refer the caller in.")
+        self.referral = Referral(
+            provider_id=entry.provider_id,
+            name=entry.name,
+            institution=entry.institution,
+            town=entry.town,
+            type=entry.type,
+        )
+        return self.referral
+
+    def clear_referral(self) -> None:
+        self.referral = None
 
 
 def _seconds(value: float):  # type: ignore[no-untyped-def]

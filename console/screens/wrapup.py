@@ -4,7 +4,8 @@ Entering the screen ends the agent's call (after-call work starts and the status
 The form keeps what was typed while the agent looks elsewhere (each mode keeps its screen), and
 through any refusal or outage; only a successful save clears it, resets the desk and returns to
 the caller lookup for the next call. A booking made in this call preselects its disposition and
-puts its reference into the notes.
+puts its reference into the notes; a referral made in the doctor directory (``n``) is shown,
+put into the notes and saved with the wrap-up, and ctrl+r clears it.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from textual.worker import Worker, WorkerState
 
 from console import i18n
 from console.client.api import ApiRefused
+from console.desk import Referral
 from console.domain.calendar import TZ, format_date, format_time
 from console.domain.models import Booking, Call
 from console.i18n import _
 from console.messages import DeskChanged
 from console.screens.base import DeskScreen
+from widgets.directory_text import type_label
 from widgets.disposition_list import DispositionList
 from widgets.follow_up_input import FollowUpInput
 from widgets.status_bar import clock_text
@@ -58,12 +61,21 @@ class WrapUpScreen(DeskScreen):
             group=SAVE_GROUP,
             tooltip="Save the wrap-up and get ready for the next call",
         ),
+        Binding(
+            "ctrl+r",
+            "clear_referral",
+            "Clear referral",
+            id="wrapup.clear_referral",
+            priority=True,
+            tooltip="The caller was not referred to this doctor after all",
+        ),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self._translate_groups()
         self._prefilled: str | None = None  # reference of the booking already put in the notes
+        self._referral_line: str | None = None  # the referral's line put in the notes
         self._saving = False
 
     def _translate_groups(self) -> None:
@@ -86,6 +98,7 @@ class WrapUpScreen(DeskScreen):
         with Vertical(id="wrapup"):
             yield Static(_("Wrap-up"), id="wrapup-title")
             yield Static(id="wrapup-summary")
+            yield Static(id="wrapup-referral")
             yield Static(id="wrapup-notice")
             with Vertical(id="wrapup-form"):
                 with Horizontal(id="wrapup-main"):
@@ -159,6 +172,7 @@ class WrapUpScreen(DeskScreen):
             desk.end_call()
             self.post_message(DeskChanged())
             self._prefill_from_booking(desk.last_booking)
+            self._prefill_referral(desk.referral)
         self._show_state()
         if self._can_save() and not isinstance(self.focused, (TextArea, Input, Checkbox)):
             self.dispositions.focus()
@@ -187,6 +201,7 @@ class WrapUpScreen(DeskScreen):
         if form.disabled and self.focused is not None:
             self.set_focus(None)
         self.query_one("#wrapup-summary", Static).update(Content(self._summary()))
+        self._show_referral()
         self.refresh_bindings()
 
     def _summary(self) -> str:
@@ -232,6 +247,61 @@ class WrapUpScreen(DeskScreen):
             text = self.notes.text
             self.notes.load_text(line + ("\n" + text if text else "\n"))
             self.notes.move_cursor(self.notes.document.end)
+
+    # -- the referral (from the doctor directory) -----------------------------------------
+
+    def _show_referral(self) -> None:
+        desk = self.desk
+        field = self.query_one("#wrapup-referral", Static)
+        referral = desk.referral if desk is not None and self._can_save() else None
+        field.display = referral is not None
+        if referral is not None:
+            field.update(
+                Content.assemble(
+                    (_("Referred to:") + " ", "bold"),
+                    f"{referral.name} ({referral.institution}, {referral.town})",
+                    ("   " + _("ctrl+r: clear the referral"), "dim"),
+                )
+            )
+
+    def _referral_text(self, referral: Referral) -> str:
+        return _("Referred to {doctor}, {institution}, {town} ({type}).").format(
+            doctor=referral.name,
+            institution=referral.institution,
+            town=referral.town,
+            type=type_label(referral.type),
+        )
+
+    def _prefill_referral(self, referral: Referral | None) -> None:
+        """A referral made in this call: note it (once; a new one replaces the old line), and
+        choose the "referred" disposition if none is chosen and nothing was booked."""
+        line = self._referral_text(referral) if referral is not None else None
+        if line == self._referral_line:
+            return
+        self._drop_referral_line()
+        self._referral_line = line
+        if line is None:
+            return
+        if self.dispositions.chosen is None and self.desk.last_booking is None:
+            self.dispositions.choose("referred")
+        text = self.notes.text
+        if line not in text:
+            self.notes.load_text(text + ("\n" if text and not text.endswith("\n") else "") + line)
+            self.notes.move_cursor(self.notes.document.end)
+
+    def _drop_referral_line(self) -> None:
+        if self._referral_line and self._referral_line in self.notes.text:
+            kept = [row for row in self.notes.text.split("\n") if row != self._referral_line]
+            self.notes.load_text("\n".join(kept))
+        self._referral_line = None
+
+    def action_clear_referral(self) -> None:
+        if self.desk is None or self.desk.referral is None:
+            return
+        self.desk.clear_referral()
+        self._drop_referral_line()
+        self._show_state()
+        self.post_message(DeskChanged())
 
     def _booking_line(self, booking: Booking) -> str:
         english = i18n.language() == "en"
@@ -282,6 +352,8 @@ class WrapUpScreen(DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("save", "save_fallback"):
             return self._can_save()
+        if action == "clear_referral":
+            return self._can_save() and self.desk.referral is not None
         return True
 
     def action_save_fallback(self) -> None:
@@ -378,6 +450,7 @@ class WrapUpScreen(DeskScreen):
         self.follow_up_at.clear()
         self.follow_up_note.value = ""
         self._prefilled = None
+        self._referral_line = None
         for static in self.query(".wrapup-error").results(Static):
             static.update("")
         self.dispositions.remove_class("-invalid")

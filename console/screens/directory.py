@@ -1,0 +1,651 @@
+"""The doctor directory (F7): who accepts new patients, according to whom, as of when.
+
+A search box (doctor or institution name, any case, diacritics optional) and filters on top:
+type, municipality and region (type-ahead from the directory's own lists), and accepting only
+(ctrl+t). Results come as the agent types: each change starts a search worker (``exclusive``,
+so a newer keystroke cancels the older request) that waits ``[ui] search_delay_ms`` first for
+typed text, and an answer is shown only if the form still asks for it (a stale answer is
+dropped). Moving past the last row fetches the next page.
+
+Each row says whether the doctor accepts new patients, which source says so, as of when and how
+long ago (highlighted past ``[directory] stale_after_days``), and plainly where sources
+disagree. From a row: enter shows the details, ``p`` reports that the data is wrong (``p``,
+enter is a whole report), ``n`` notes that the caller was referred there. Supervisors read
+only. While the screen is shown it follows the central change feed, so a report another agent
+makes shows on its row within the sync interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, replace
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.suggester import Suggester
+from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
+from textual.worker import Worker, WorkerState
+
+from console.client.api import ApiError
+from console.client.feed import ChangeFollower
+from console.domain.models import (
+    Change,
+    DirectoryAreas,
+    DirectoryEntry,
+    DirectoryPage,
+    DoctorType,
+    ProviderReport,
+)
+from console.domain.text import fold
+from console.i18n import _
+from console.messages import DeskChanged
+from console.screens.base import DeskScreen
+from widgets.directory_table import DirectoryTable
+from widgets.directory_text import doctor_line, plural, type_label
+
+ACCEPTING_KEY = "ctrl+t"
+MIN_QUERY = 2  # one letter matches nearly everyone: search the box from the second
+REFRESH_OPS = frozenset({"added", "removed", "imported"})  # rows come or go: search again
+
+
+# -- the form's pieces ------------------------------------------------------------------------
+
+
+def match_area(names: list[str], text: str) -> str | None:
+    """The municipality or region meant by what was typed: the one it names exactly, else the
+    first that begins with it, else the first whose words begin with its words (``nova gor``).
+    Any case, diacritics optional."""
+    typed = fold(text)
+    if not typed:
+        return None
+    folded = [(fold(name), name) for name in names]
+    for key, name in folded:
+        if key == typed:
+            return name
+    for key, name in folded:
+        if key.startswith(typed):
+            return name
+    words = typed.split()
+    for key, name in folded:
+        parts = key.replace("-", " ").split()
+        if all(any(part.startswith(word) for part in parts) for word in words):
+            return name
+    return None
+
+
+class AreaSuggester(Suggester):
+    """Completes a municipality or region inline as it is typed (diacritics optional)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=False)
+        self.names: list[str] = []
+
+    async def get_suggestion(self, value: str) -> str | None:
+        typed = fold(value)
+        if not typed:
+            return None
+        return next((name for name in self.names if fold(name).startswith(typed)), None)
+
+
+class AreaInput(Input):
+    """A municipality or region field: leaving it completes the name typed."""
+
+    def __init__(self, *, placeholder: str, id: str) -> None:
+        self.suggester_names = AreaSuggester()
+        super().__init__(placeholder=placeholder, id=id, suggester=self.suggester_names)
+
+    def set_names(self, names: list[str]) -> None:
+        self.suggester_names.names = names
+
+    def complete(self) -> None:
+        """Write out the name the text stands for (``domž`` → ``Domžale``)."""
+        name = match_area(self.suggester_names.names, self.value)
+        if name is not None and name != self.value:
+            self.value = name
+
+    def on_blur(self) -> None:
+        self.complete()
+
+
+@dataclass(frozen=True)
+class DirectoryQuery:
+    """What the form asks for."""
+
+    q: str = ""
+    type: DoctorType | None = None
+    municipality: str | None = None
+    region: str | None = None
+    accepting: bool = False
+
+
+def count_line(page: DirectoryPage, accepting: int | None, shown: int) -> str:
+    """``42 zdravnikov, 7 sprejema`` (and how many are shown, when there are more)."""
+    parts = [plural(_("{count} doctor|{count} doctors"), page.total)]
+    if accepting is not None:
+        parts.append(plural(_("{count} accepts|{count} accept"), accepting))
+    line = ", ".join(parts)
+    if shown < page.total:
+        line += " · " + _("first {shown} shown: move past the last row for more").format(
+            shown=shown
+        )
+    return line
+
+
+# -- the screen -------------------------------------------------------------------------------
+
+
+class DirectoryScreen(DeskScreen):
+    """Find a doctor who accepts new patients; see how fresh that is; report what is wrong."""
+
+    BINDINGS = [
+        Binding(
+            ACCEPTING_KEY,
+            "toggle_accepting",
+            "Accepting",
+            id="directory.accepting",
+            tooltip="Show only doctors who accept new patients, or everyone again",
+        ),
+        Binding(
+            "ctrl+f",
+            "focus_search",
+            "Search",
+            id="directory.search",
+            tooltip="Back to the search box",
+            show=False,
+        ),
+        Binding("escape", "back", "Back", id="directory.back", show=False),
+        Binding("down", "to_results", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.areas = DirectoryAreas(regions=[], municipalities=[])
+        self.page: DirectoryPage | None = None
+        self.shown_query: DirectoryQuery | None = None
+        self.accepting_total: int | None = None
+        self.follower: ChangeFollower | None = None
+        self.from_cache = False
+        self._feed_timer = None
+        self._loading_more = False
+        self._keys_state: tuple | None = None
+        # How many accept new patients, per search without accepting only (a count costs a
+        # request; forgotten when the feed says reports or lists changed).
+        self._accepting_counts: dict[DirectoryQuery, int] = {}
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="directory-form"):
+            with Vertical(id="directory-q-field", classes="directory-field"):
+                yield Label(_("Doctor or institution"), classes="field-label")
+                yield Input(
+                    placeholder=_("e.g. novak, zd celje"),
+                    id="directory-q",
+                    max_length=100,
+                    select_on_focus=False,  # typing on the results goes on at the end
+                )
+            with Vertical(id="directory-type-field", classes="directory-field"):
+                yield Label(_("Type"), classes="field-label")
+                yield Select(
+                    [(type_label(kind), kind.value) for kind in DoctorType],
+                    prompt=_("All types"),
+                    id="directory-type",
+                )
+            with Vertical(id="directory-municipality-field", classes="directory-field"):
+                yield Label(_("Municipality"), classes="field-label")
+                yield AreaInput(placeholder=_("Any municipality"), id="directory-municipality")
+            with Vertical(id="directory-region-field", classes="directory-field"):
+                yield Label(_("Region"), classes="field-label")
+                yield AreaInput(placeholder=_("All regions"), id="directory-region")
+            with Vertical(id="directory-accepting-field", classes="directory-field"):
+                yield Label(" ", classes="field-label")
+                yield Checkbox(_("Accepting only"), id="directory-accepting")
+        with Horizontal(id="directory-info"):
+            yield Static("", id="directory-summary")
+            yield Static("", id="directory-referral")
+        yield DirectoryTable(id="directory-table")
+
+    @property
+    def table(self) -> DirectoryTable:
+        return self.query_one(DirectoryTable)
+
+    @property
+    def search_box(self) -> Input:
+        return self.query_one("#directory-q", Input)
+
+    def on_mount(self) -> None:
+        config = self.console.config
+        table = self.table
+        table.today = self.desk.today()
+        table.stale_after_days = config.directory.stale_after_days
+        table.read_only = self.desk.read_only
+        self._feed_timer = self.set_interval(config.cache.sync_seconds, self._feed_tick, pause=True)
+        self._hint(_("Searching…"))
+        self.search_box.focus()
+        self.load_areas()
+        self.search(self.form_query(), immediate=True)
+
+    def on_screen_resume(self) -> None:
+        if self._feed_timer is not None:
+            self._feed_timer.resume()
+        self._show_referral()
+        if self.follower is not None and self.follower.started:
+            self.poll_changes()  # catch up at once: a report may have been made meanwhile
+
+    def on_screen_suspend(self) -> None:
+        if self._feed_timer is not None:
+            self._feed_timer.pause()
+
+    # -- the summary line -----------------------------------------------------------------
+
+    def _summary(self, text: Text | str) -> None:
+        self.query_one("#directory-summary", Static).update(text)
+
+    def _hint(self, text: str) -> None:
+        self._summary(Text(text, style="dim"))
+
+    def _error(self, text: str) -> None:
+        self._summary(Text(text, style="bold red"))
+
+    def _show_count(self) -> None:
+        page = self.page
+        if page is None:
+            return
+        line = Text()
+        if self.from_cache:
+            line.append(" " + _("from the local cache (offline)") + " ", "bold black on yellow")
+            line.append(" ")
+        if not page.entries:
+            line.append(_("No doctor matches: widen the filters."), style="bold yellow")
+        else:
+            line.append(count_line(page, self.accepting_total, self.table.row_count), "bold")
+        if self.desk.read_only:
+            line.append("  " + _("Read-only: supervisors cannot report"), style="bold red")
+        self._summary(line)
+
+    def _show_referral(self) -> None:
+        referral = self.desk.referral
+        text = Text()
+        if referral is not None:
+            text.append(_("Referred to:") + " ", style="bold cyan")
+            text.append(f"{referral.name} ({referral.institution})")
+        with contextlib.suppress(NoMatches):
+            self.query_one("#directory-referral", Static).update(text)
+        table = self.table
+        referred = referral.provider_id if referral is not None else None
+        if table.referred != referred:
+            before, table.referred = table.referred, referred
+            for provider_id in (before, referred):
+                entry = table.entry(provider_id) if provider_id is not None else None
+                if entry is not None:
+                    table.update_entry(entry)
+
+    # -- the form -------------------------------------------------------------------------
+
+    @work(exclusive=True, group="directory-areas", exit_on_error=False)
+    async def load_areas(self) -> None:
+        self.areas = await self.desk.directory_areas()
+        self.query_one("#directory-municipality", AreaInput).set_names(self.areas.municipalities)
+        self.query_one("#directory-region", AreaInput).set_names(self.areas.regions)
+        typed = any(
+            self.query_one(f"#{field}", AreaInput).value.strip()
+            for field in ("directory-municipality", "directory-region")
+        )
+        if typed and self.shown_query != self.form_query():  # typed before the lists came
+            self.search(self.form_query(), immediate=True)
+
+    def form_query(self) -> DirectoryQuery:
+        """What the form asks for; a municipality or region that matches none is left out
+        (the field is marked)."""
+        kind = self.query_one("#directory-type", Select).value
+        text = self.search_box.value.strip()
+        return DirectoryQuery(
+            q=text if len(text) >= MIN_QUERY else "",
+            type=DoctorType(kind) if kind != Select.NULL else None,
+            municipality=self._area("directory-municipality", self.areas.municipalities),
+            region=self._area("directory-region", self.areas.regions),
+            accepting=self.query_one("#directory-accepting", Checkbox).value,
+        )
+
+    def _area(self, field_id: str, names: list[str]) -> str | None:
+        field = self.query_one(f"#{field_id}", AreaInput)
+        text = field.value.strip()
+        if not text or not names:
+            field.remove_class("-invalid")
+            return None
+        name = match_area(names, text)
+        field.set_class(name is None, "-invalid")
+        return name
+
+    @on(Input.Changed, "#directory-q")
+    @on(Input.Changed, "#directory-municipality")
+    @on(Input.Changed, "#directory-region")
+    def _typed(self, event: Input.Changed) -> None:
+        self._refresh_keys()
+        query = self.form_query()
+        if event.input.has_class("-invalid"):
+            what = _("municipality") if event.input.id == "directory-municipality" else _("region")
+            self._error(_("No {what} begins with “{text}”.").format(what=what, text=event.value))
+            return
+        if query != self.shown_query:
+            self.search(query)
+
+    @on(Select.Changed, "#directory-type")
+    @on(Checkbox.Changed, "#directory-accepting")
+    def _chosen(self) -> None:
+        query = self.form_query()
+        if query != self.shown_query:
+            self.search(query, immediate=True)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if isinstance(event.input, AreaInput):
+            event.input.complete()
+        self.action_to_results(force=True)
+
+    def action_toggle_accepting(self) -> None:
+        box = self.query_one("#directory-accepting", Checkbox)
+        box.value = not box.value
+
+    def action_focus_search(self) -> None:
+        self.search_box.focus()
+
+    def action_back(self) -> None:
+        if self.focused is self.table:
+            self.search_box.focus()
+        elif self.focused is self.search_box and self.search_box.value:
+            self.search_box.value = ""
+        else:
+            self.search_box.focus()
+
+    def action_to_results(self, force: bool = False) -> None:
+        focused = self.focused
+        if (force or isinstance(focused, Input)) and self.table.row_count:
+            self.table.focus()
+
+    # -- searching ------------------------------------------------------------------------
+
+    @work(exclusive=True, group="directory-search", exit_on_error=False)
+    async def search(self, query: DirectoryQuery, immediate: bool = False) -> None:
+        delay = self.console.config.ui.search_delay_ms
+        if delay and not immediate:
+            await asyncio.sleep(delay / 1000)  # a newer keystroke cancels this worker here
+        await self._ensure_follower()
+        page, accepting = await self._fetch(query)
+        self.show_page(query, page, accepting)
+
+    async def _fetch(
+        self, query: DirectoryQuery, offset: int = 0
+    ) -> tuple[DirectoryPage, int | None]:
+        """A page of rows, and how many of all the matches accept new patients: the page's
+        own total with accepting only; else counted at the same time (one row asked for) and
+        remembered for these filters, since accepting only on and off again is common."""
+        size = self.console.config.directory.page_size
+        filters = {
+            "q": query.q,
+            "type": query.type,
+            "municipality": query.municipality,
+            "region": query.region,
+        }
+        if query.accepting or offset:
+            page = await self.desk.directory(
+                **filters, accepting=query.accepting, limit=size, offset=offset
+            )
+            if query.accepting:
+                self._accepting_counts[replace(query, accepting=False)] = page.total
+                return page, page.total
+            return page, self.accepting_total
+        known = self._accepting_counts.get(query)
+        if known is not None:
+            return await self.desk.directory(**filters, limit=size), known
+        page, counted = await asyncio.gather(
+            self.desk.directory(**filters, limit=size),
+            self.desk.directory(**filters, accepting=True, limit=1),
+        )
+        self._accepting_counts[query] = counted.total
+        return page, counted.total
+
+    def show_page(self, query: DirectoryQuery, page: DirectoryPage, accepting: int | None) -> bool:
+        """Show an answer if the form still asks for it; False if it is stale."""
+        if query != self.form_query():
+            return False
+        keep = query == self.shown_query
+        self.shown_query = query
+        self.page = page
+        self.accepting_total = accepting
+        self.from_cache = bool(getattr(page, "from_cache", False))
+        self.table.today = self.desk.today()
+        self.table.show(page.entries, keep_cursor=keep)
+        self._show_count()
+        self._refresh_keys()
+        return True
+
+    @on(DirectoryTable.EndReached)
+    def _end_reached(self) -> None:
+        page, query = self.page, self.shown_query
+        if page is None or query is None or self._loading_more:
+            return
+        if self.table.row_count < page.total:
+            self._loading_more = True
+            self._hint(_("Fetching more…"))
+            self.load_more(query, self.table.row_count)
+
+    @work(exclusive=True, group="directory-more", exit_on_error=False)
+    async def load_more(self, query: DirectoryQuery, offset: int) -> None:
+        try:
+            page, _accepting = await self._fetch(query, offset)
+        finally:
+            self._loading_more = False
+        if query != self.shown_query or self.page is None:
+            return
+        self.table.show(page.entries, append=True)
+        self.page = DirectoryPage(
+            entries=self.page.entries + page.entries, total=page.total, more=page.more
+        )
+        self._show_count()
+
+    @on(Worker.StateChanged)
+    def _search_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.group == "directory-search":
+            self._error(_("The search failed; change the form to try again."))
+        # The base screen hands the error itself to the app's one error display.
+
+    # -- moving around --------------------------------------------------------------------
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """Redraw the footer only when what it depends on changed (every redraw rebuilds it)."""
+        state = (type(self.focused).__name__, bool(self.table.row_count))
+        if state != self._keys_state:
+            self._keys_state = state
+            self.refresh_bindings()
+
+    @on(DirectoryTable.TopReached)
+    def _top_reached(self) -> None:
+        self.search_box.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        # Typing while the results have focus goes on in the search box, except the table's
+        # own letter keys (p, n).
+        table = self.table
+        if (
+            self.focused is table
+            and event.is_printable
+            and event.character
+            and event.key not in table._bindings.key_to_bindings
+        ):
+            event.stop()
+            event.prevent_default()
+            box = self.search_box
+            box.focus()
+            box.cursor_position = len(box.value)
+            box.insert_text_at_cursor(event.character)
+
+    # -- a row: details, report, referral -------------------------------------------------
+
+    @on(DataTable.RowSelected, "#directory-table")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.open_details(int(event.row_key.value))
+
+    def open_details(self, provider_id: int) -> None:
+        from console.screens.directory_detail import DirectoryDetailScreen
+
+        self.app.push_screen(DirectoryDetailScreen(provider_id, self.table.entry(provider_id)))
+
+    @on(DirectoryTable.ReportRequested)
+    def _report_requested(self, event: DirectoryTable.ReportRequested) -> None:
+        open_report_dialog(self, event.entry, self.report_made)
+
+    def report_made(self, entry: DirectoryEntry, report: ProviderReport) -> None:
+        """Show a report on its row at once (other desks see it through the feed), then fetch
+        the list again quietly: the counts change, and so may the order."""
+        self._accepting_counts.clear()
+        self.table.update_entry(with_report(entry, report))
+        if self.shown_query is not None:
+            self.search(self.shown_query, immediate=True)
+        self.notify(
+            _("Reported: {doctor} — {kind}.").format(
+                doctor=entry.name, kind=report_kind_text(report)
+            ),
+            title=_("Report sent"),
+            timeout=4,
+        )
+
+    @on(DirectoryTable.ReferRequested)
+    def _refer_requested(self, event: DirectoryTable.ReferRequested) -> None:
+        refer(self, event.entry)
+        self._show_referral()
+
+    # -- the change feed ------------------------------------------------------------------
+
+    async def _ensure_follower(self) -> None:
+        """Start following the feed before the first search, so nothing between the search
+        and the first poll is missed."""
+        if self.follower is None:
+            self.follower = ChangeFollower(self.desk.api)
+        if not self.follower.started:
+            with contextlib.suppress(ApiError):  # the search says what is wrong
+                await self.follower.start()
+
+    def _feed_tick(self) -> None:
+        if self.follower is not None and self.follower.started and self.is_current:
+            self.poll_changes()
+
+    @work(exclusive=True, group="directory-feed", exit_on_error=False)
+    async def poll_changes(self) -> None:
+        """Fetch afresh the listed doctors the feed says changed (a report, an import)."""
+        if self.follower is None:
+            return
+        try:
+            changes = await self.follower.poll()
+        except ApiError:
+            return  # the next tick tries again; the feed's errors are never worth a popup
+        await self.apply_changes(changes, fell_behind=self.follower.fell_behind)
+
+    async def apply_changes(self, changes: list[Change], *, fell_behind: bool = False) -> None:
+        providers = [c for c in changes if c.entity == "provider"]
+        if not providers and not fell_behind:
+            return
+        self._accepting_counts.clear()
+        if fell_behind or any(c.op in REFRESH_OPS for c in providers):
+            if self.shown_query is not None:
+                self.search(self.shown_query, immediate=True)
+            return
+        listed = {c.entity_id for c in providers if self.table.entry(c.entity_id) is not None}
+        fresh = await asyncio.gather(
+            *(self.desk.directory_entry(provider_id) for provider_id in sorted(listed)),
+            return_exceptions=True,
+        )
+        for entry in fresh:
+            if isinstance(entry, DirectoryEntry):
+                self.table.update_entry(_as_entry(entry))
+
+
+# -- shared with the details screen and the reports list --------------------------------------
+
+
+def _as_entry(entry: DirectoryEntry) -> DirectoryEntry:
+    """A row's fields only (a detail carries more)."""
+    return DirectoryEntry.model_validate(entry.model_dump(include=set(DirectoryEntry.model_fields)))
+
+
+def with_report(entry: DirectoryEntry, report: ProviderReport) -> DirectoryEntry:
+    """The row as it reads after this desk's report: a report that says full or accepts
+    becomes the row's headline; one about a wrong phone does not hide an earlier one that
+    does."""
+    from console.domain.directory import report_says
+
+    current = entry.report
+    says = report_says(report.kind) is not None
+    keep = current is not None and not says and report_says(current.kind) is not None
+    return entry.model_copy(
+        update={"report": current if keep else report, "open_reports": entry.open_reports + 1}
+    )
+
+
+def report_kind_text(report: ProviderReport) -> str:
+    from widgets.directory_text import kind_label
+
+    return kind_label(report.kind)
+
+
+def open_report_dialog(screen: DeskScreen, entry: DirectoryEntry, done) -> None:  # type: ignore[no-untyped-def]
+    """``p``: the report dialog for this doctor (not for supervisors)."""
+    from console.screens.report_provider import ReportDialog
+
+    if screen.desk.read_only:
+        screen.notify(
+            _("Read-only: supervisors cannot report."), title=_("Not allowed"), severity="warning"
+        )
+        return
+
+    def closed(report: ProviderReport | None) -> None:
+        if report is not None:
+            done(entry, report)
+
+    screen.app.push_screen(ReportDialog(entry), closed)
+
+
+def refer(screen: DeskScreen, entry: DirectoryEntry) -> bool:
+    """``n``: the caller was referred to this doctor (again: not any more)."""
+    desk = screen.desk
+    if desk.read_only:
+        screen.notify(
+            _("Read-only: supervisors do not take calls."),
+            title=_("Not allowed"),
+            severity="warning",
+        )
+        return False
+    if desk.call is None:
+        screen.notify(
+            _("No call in progress — {key} starts one; then refer the caller.").format(
+                key=screen.console.config.keys.lookup.upper()
+            ),
+            title=_("No call"),
+            severity="warning",
+        )
+        return False
+    if desk.referral is not None and desk.referral.provider_id == entry.provider_id:
+        desk.clear_referral()
+        screen.notify(_("Referral cleared."), timeout=3)
+    else:
+        desk.refer(entry)
+        screen.notify(
+            _("The caller is referred to {doctor}; the wrap-up ({key}) saves it.").format(
+                doctor=doctor_line(entry), key=screen.console.config.keys.wrapup.upper()
+            ),
+            title=_("Referred"),
+            timeout=5,
+        )
+    screen.post_message(DeskChanged())
+    return True

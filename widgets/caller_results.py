@@ -14,12 +14,12 @@ from datetime import date
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable
 
 from console.domain.calendar import format_date
 from console.domain.models import CallerSummary
 from console.domain.phone import format_phone, phone_query
 from console.i18n import _
+from widgets.quick_table import QuickTable
 from widgets.translated import translate_bindings
 
 
@@ -58,7 +58,7 @@ def shown_phone(summary: CallerSummary, query: str = "") -> str:
     return f"{text} +{more}" if more else text
 
 
-class CallerResults(DataTable):
+class CallerResults(QuickTable):
     """Search hits, keyed by caller id."""
 
     BINDINGS = [

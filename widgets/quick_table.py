@@ -1,0 +1,95 @@
+"""A DataTable whose one-line body cells render straight to segments.
+
+Textual's DataTable renders every cell through Rich's layout machinery (``Padding`` inside
+``Styled``, measured and wrapped by ``Console.render_lines``). For the tables an agent types
+into, the table is refilled on every keystroke, so that cost lands between the key press and the
+results on screen: it was most of the ~20 ms a frame took on the lookup screen. Body cells that
+are one line of text (all of ours) are cropped, aligned and padded directly here, producing the
+same segments; headers, row labels, fixed cells, multi-line rows and non-text renderables still
+go through DataTable's own path. ``tests/tui`` snapshot tests guard that the output is unchanged.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets._data_table import CellCacheKey
+
+SegmentLines = list[list[Segment]]
+
+
+class QuickTable(DataTable):
+    """DataTable with a fast path for one-line text cells."""
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> SegmentLines:
+        if (
+            row_index < self.fixed_rows  # also the header (-1)
+            or column_index < self.fixed_columns  # also the row labels (-1)
+        ):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        row = self.rows.get(row_key) if row_key is not None else None
+        if row is None or row.height != 1:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        column_key = self._column_locations.get_key(column_index)
+        cache_key: CellCacheKey = (
+            row_key,
+            column_key,
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cache = self._cell_render_cache
+        if cache_key in cache:
+            return cache[cache_key]
+        _label, cells = self._get_row_renderables(row_index)
+        cell = cells[column_index]
+        if not isinstance(cell, Text) or "\n" in cell.plain:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index})
+        pre_style += component_style
+        padding = self.cell_padding
+        inner = max(width - 2 * padding, 0)
+        text = cell.copy()
+        text.end = ""
+        text.truncate(inner, overflow="crop")
+        space = max(inner - text.cell_len, 0)
+        left = {"right": space, "center": space // 2}.get(str(text.justify), 0)
+        segments = list(text.render(self.app.console))
+        if not text.spans and text.style:  # Text.render leaves the base style to its caller
+            base = self.app.console.get_style(text.style)
+            segments = [Segment(segment.text, base) for segment in segments]
+        line = [
+            Segment(" " * (padding + left)),
+            *segments,
+            Segment(" " * (padding + space - left)),
+        ]
+        line = list(Segment.apply_style(line, pre_style, post_style))
+        lines = [Segment.adjust_line_length(line, width, style=pre_style + post_style)]
+        cache[cache_key] = lines
+        return lines

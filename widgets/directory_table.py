@@ -10,15 +10,15 @@ type (dim)                town · municipality             ZZZS 21. 8. 2026 · p
 
 then the load and the employment share (FTE). The freshness line is highlighted when the
 freshest source is older than ``stale_after_days``. Enter posts ``DataTable.RowSelected``
-(the row key is the provider id); ``p`` posts :class:`DirectoryTable.ReportRequested`, ``n``
-:class:`DirectoryTable.ReferRequested`; up on the first row posts
+(the row key is the provider id); ``p`` and ``n`` run the screen's ``report`` and ``refer``
+actions at once (not through a message: keys typed right after ``p`` must reach the dialog it
+opens, not this table), and the screen decides who may use them; up on the first row posts
 :class:`DirectoryTable.TopReached`; reaching the last row posts
 :class:`DirectoryTable.EndReached` (the screen loads the next page, if any).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from rich.console import Group
@@ -86,28 +86,22 @@ class DirectoryTable(DataTable):
         ),
         Binding(
             "p",
-            "report",
+            "screen.report",
             "Report",
+            priority=True,  # at once, before the next key is handed on (p, 3, enter)
             id="directory.report",
             tooltip="Report that the data is wrong, e.g. the office says they are full",
         ),
         Binding(
             "n",
-            "refer",
+            "screen.refer",
             "Refer",
+            priority=True,  # at once, before the next key is handed on (p, 3, enter)
             id="directory.refer",
             tooltip="Note that the caller was referred to this doctor (saved with the wrap-up)",
         ),
-        Binding("n", "refer_without_call", show=False),  # the screen says why not
+        Binding("n", "screen.refer_without_call", show=False, priority=True),  # says why not
     ]
-
-    @dataclass
-    class ReportRequested(Message):
-        entry: DirectoryEntry
-
-    @dataclass
-    class ReferRequested(Message):
-        entry: DirectoryEntry
 
     class TopReached(Message):
         """Up was pressed on the first row."""
@@ -122,7 +116,6 @@ class DirectoryTable(DataTable):
         self.today: date = date.today()
         self.stale_after_days = 30
         self.referred: int | None = None  # provider id of the caller's referral
-        self.read_only = False
 
     def on_mount(self) -> None:
         for key, width in COLUMNS:
@@ -219,30 +212,6 @@ class DirectoryTable(DataTable):
         return self._entries.get(int(key)) if key is not None else None
 
     # -- keys -----------------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "report":
-            return not self.read_only and bool(self._entries)
-        if action in ("refer", "refer_without_call"):
-            # In the footer only within a call (it has no room for keys that cannot work).
-            desk = getattr(self.app, "desk", None)
-            in_call = desk is not None and desk.call is not None
-            wanted = in_call if action == "refer" else not in_call
-            return wanted and not self.read_only and bool(self._entries)
-        return True
-
-    def action_report(self) -> None:
-        entry = self.highlighted_entry()
-        if entry is not None:
-            self.post_message(self.ReportRequested(entry))
-
-    def action_refer(self) -> None:
-        entry = self.highlighted_entry()
-        if entry is not None:
-            self.post_message(self.ReferRequested(entry))
-
-    def action_refer_without_call(self) -> None:
-        self.action_refer()
 
     def action_cursor_up(self) -> None:
         if self.cursor_row <= 0:

@@ -123,13 +123,26 @@ class DirectoryQuery:
     accepting: bool = False
 
 
-def count_line(page: DirectoryPage, accepting: int | None, shown: int) -> str:
-    """``42 zdravnikov, 7 sprejema`` (and how many are shown, when there are more)."""
-    parts = [plural(_("{count} doctor|{count} doctors"), page.total)]
-    if accepting is not None:
-        parts.append(plural(_("{count} accepts|{count} accept"), accepting))
-    line = ", ".join(parts)
-    if shown < page.total:
+@dataclass(frozen=True)
+class Counts:
+    """How many doctors match the filters, and how many of them accept new patients."""
+
+    doctors: int
+    accepting: int
+
+
+def count_line(counts: Counts | None, listed: int, shown: int) -> str:
+    """``42 zdravnikov, 7 sprejema`` (and how many are shown, when the list has more)."""
+    if counts is None:
+        line = plural(_("{count} doctor|{count} doctors"), listed)
+    else:
+        line = ", ".join(
+            (
+                plural(_("{count} doctor|{count} doctors"), counts.doctors),
+                plural(_("{count} accepts|{count} accept"), counts.accepting),
+            )
+        )
+    if shown < listed:
         line += " · " + _("first {shown} shown: move past the last row for more").format(
             shown=shown
         )
@@ -167,15 +180,15 @@ class DirectoryScreen(DeskScreen):
         self.areas = DirectoryAreas(regions=[], municipalities=[])
         self.page: DirectoryPage | None = None
         self.shown_query: DirectoryQuery | None = None
-        self.accepting_total: int | None = None
+        self.counts: Counts | None = None
         self.follower: ChangeFollower | None = None
         self.from_cache = False
         self._feed_timer = None
         self._loading_more = False
         self._keys_state: tuple | None = None
-        # How many accept new patients, per search without accepting only (a count costs a
-        # request; forgotten when the feed says reports or lists changed).
-        self._accepting_counts: dict[DirectoryQuery, int] = {}
+        # The counts per search (accepting only or not: the same counts), since accepting only
+        # on and off again is common; forgotten when reports or lists change.
+        self._counts: dict[DirectoryQuery, Counts] = {}
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -184,7 +197,7 @@ class DirectoryScreen(DeskScreen):
             with Vertical(id="directory-q-field", classes="directory-field"):
                 yield Label(_("Doctor or institution"), classes="field-label")
                 yield Input(
-                    placeholder=_("e.g. novak, zd celje"),
+                    placeholder=_("e.g. novak"),
                     id="directory-q",
                     max_length=100,
                     select_on_focus=False,  # typing on the results goes on at the end
@@ -223,7 +236,6 @@ class DirectoryScreen(DeskScreen):
         table = self.table
         table.today = self.desk.today()
         table.stale_after_days = config.directory.stale_after_days
-        table.read_only = self.desk.read_only
         self._feed_timer = self.set_interval(config.cache.sync_seconds, self._feed_tick, pause=True)
         self._hint(_("Searching…"))
         self.search_box.focus()
@@ -234,7 +246,8 @@ class DirectoryScreen(DeskScreen):
         if self._feed_timer is not None:
             self._feed_timer.resume()
         self._show_referral()
-        if self.follower is not None and self.follower.started:
+        self.refresh_bindings()  # a call may have started or ended meanwhile (the n key)
+        if self.follower is not None and self.follower.started and not self._polling():
             self.poll_changes()  # catch up at once: a report may have been made meanwhile
 
     def on_screen_suspend(self) -> None:
@@ -260,10 +273,17 @@ class DirectoryScreen(DeskScreen):
         if self.from_cache:
             line.append(" " + _("from the local cache (offline)") + " ", "bold black on yellow")
             line.append(" ")
-        if not page.entries:
-            line.append(_("No doctor matches: widen the filters."), style="bold yellow")
+        counts = self.counts
+        if page.entries:
+            line.append(count_line(counts, page.total, self.table.row_count), "bold")
+        elif counts is not None and counts.doctors:  # accepting only, and nobody accepts
+            line.append(plural(_("{count} doctor|{count} doctors"), counts.doctors), "bold")
+            line.append(
+                ", " + _("none accepts new patients: widen the search, e.g. to the region."),
+                style="bold yellow",
+            )
         else:
-            line.append(count_line(page, self.accepting_total, self.table.row_count), "bold")
+            line.append(_("No doctor matches: widen the filters."), style="bold yellow")
         if self.desk.read_only:
             line.append("  " + _("Read-only: supervisors cannot report"), style="bold red")
         self._summary(line)
@@ -377,54 +397,68 @@ class DirectoryScreen(DeskScreen):
         if delay and not immediate:
             await asyncio.sleep(delay / 1000)  # a newer keystroke cancels this worker here
         await self._ensure_follower()
-        page, accepting = await self._fetch(query)
-        self.show_page(query, page, accepting)
+        page, counts = await asyncio.gather(self._page(query), self._counted(query))
+        self.show_page(query, page, counts)
 
-    async def _fetch(
-        self, query: DirectoryQuery, offset: int = 0
-    ) -> tuple[DirectoryPage, int | None]:
-        """A page of rows, and how many of all the matches accept new patients: the page's
-        own total with accepting only; else counted at the same time (one row asked for) and
-        remembered for these filters, since accepting only on and off again is common."""
-        size = self.console.config.directory.page_size
-        filters = {
+    @staticmethod
+    def _filters(query: DirectoryQuery) -> dict:
+        return {
             "q": query.q,
             "type": query.type,
             "municipality": query.municipality,
             "region": query.region,
         }
-        if query.accepting or offset:
-            page = await self.desk.directory(
-                **filters, accepting=query.accepting, limit=size, offset=offset
-            )
-            if query.accepting:
-                self._accepting_counts[replace(query, accepting=False)] = page.total
-                return page, page.total
-            return page, self.accepting_total
-        known = self._accepting_counts.get(query)
+
+    async def _page(self, query: DirectoryQuery, offset: int = 0) -> DirectoryPage:
+        return await self.desk.directory(
+            **self._filters(query),
+            accepting=query.accepting,
+            limit=self.console.config.directory.page_size,
+            offset=offset,
+        )
+
+    async def _counted(self, query: DirectoryQuery) -> Counts:
+        """How many match and how many accept: two one-row requests, at the same time as the
+        page, remembered for the filters."""
+        base = replace(query, accepting=False)
+        known = self._counts.get(base)
         if known is not None:
-            return await self.desk.directory(**filters, limit=size), known
-        page, counted = await asyncio.gather(
-            self.desk.directory(**filters, limit=size),
+            return known
+        filters = self._filters(query)
+        everyone, accepting = await asyncio.gather(
+            self.desk.directory(**filters, limit=1),
             self.desk.directory(**filters, accepting=True, limit=1),
         )
-        self._accepting_counts[query] = counted.total
-        return page, counted.total
+        counts = Counts(doctors=everyone.total, accepting=accepting.total)
+        self._counts[base] = counts
+        return counts
 
-    def show_page(self, query: DirectoryQuery, page: DirectoryPage, accepting: int | None) -> bool:
+    def show_page(self, query: DirectoryQuery, page: DirectoryPage, counts: Counts) -> bool:
         """Show an answer if the form still asks for it; False if it is stale."""
         if query != self.form_query():
             return False
         keep = query == self.shown_query
         self.shown_query = query
         self.page = page
-        self.accepting_total = accepting
+        self.counts = counts
         self.from_cache = bool(getattr(page, "from_cache", False))
         self.table.today = self.desk.today()
         self.table.show(page.entries, keep_cursor=keep)
         self._show_count()
         self._refresh_keys()
         return True
+
+    @work(exclusive=True, group="directory-counts", exit_on_error=False)
+    async def recount(self) -> None:
+        """Count again (a report or a list changed who accepts); the rows stay as they are."""
+        query = self.shown_query
+        self._counts.clear()
+        if query is None:
+            return
+        counts = await self._counted(query)
+        if query == self.shown_query:
+            self.counts = counts
+            self._show_count()
 
     @on(DirectoryTable.EndReached)
     def _end_reached(self) -> None:
@@ -439,7 +473,7 @@ class DirectoryScreen(DeskScreen):
     @work(exclusive=True, group="directory-more", exit_on_error=False)
     async def load_more(self, query: DirectoryQuery, offset: int) -> None:
         try:
-            page, _accepting = await self._fetch(query, offset)
+            page = await self._page(query, offset)
         finally:
             self._loading_more = False
         if query != self.shown_query or self.page is None:
@@ -473,6 +507,14 @@ class DirectoryScreen(DeskScreen):
         self.search_box.focus()
 
     def on_key(self, event: events.Key) -> None:
+        if not self.is_current:
+            # Keys typed right after p (3, enter) were queued for this screen before the
+            # report dialog opened: they are the dialog's, so hand them on to whatever is on
+            # top now, in order.
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character))
+            return
         # Typing while the results have focus goes on in the search box, except the table's
         # own letter keys (p, n).
         table = self.table
@@ -502,17 +544,34 @@ class DirectoryScreen(DeskScreen):
 
         self.app.push_screen(DirectoryDetailScreen(provider_id, self.table.entry(provider_id)))
 
-    @on(DirectoryTable.ReportRequested)
-    def _report_requested(self, event: DirectoryTable.ReportRequested) -> None:
-        open_report_dialog(self, event.entry, self.report_made)
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The row keys (the table's p and n): reports for agents; the referral within a call
+        (in the footer only then: it has no room for keys that cannot work)."""
+        desk = getattr(self.app, "desk", None)
+        if action not in ("report", "refer", "refer_without_call") or desk is None:
+            return True
+        try:
+            rows = bool(self.table.row_count)
+        except NoMatches:  # not composed yet
+            return False
+        if desk.read_only or not rows:
+            return False
+        if action == "report":
+            return True
+        in_call = desk.call is not None
+        return in_call if action == "refer" else not in_call
+
+    def action_report(self) -> None:
+        entry = self.table.highlighted_entry()
+        if entry is not None:
+            open_report_dialog(self, entry, self.report_made)
 
     def report_made(self, entry: DirectoryEntry, report: ProviderReport) -> None:
-        """Show a report on its row at once (other desks see it through the feed), then fetch
-        the list again quietly: the counts change, and so may the order."""
-        self._accepting_counts.clear()
+        """Show a report on its row at once (other desks see it through the feed). The row
+        stays where it is, even with accepting only, until the next search; the counts are
+        fetched again."""
         self.table.update_entry(with_report(entry, report))
-        if self.shown_query is not None:
-            self.search(self.shown_query, immediate=True)
+        self.recount()
         self.notify(
             _("Reported: {doctor} — {kind}.").format(
                 doctor=entry.name, kind=report_kind_text(report)
@@ -521,10 +580,14 @@ class DirectoryScreen(DeskScreen):
             timeout=4,
         )
 
-    @on(DirectoryTable.ReferRequested)
-    def _refer_requested(self, event: DirectoryTable.ReferRequested) -> None:
-        refer(self, event.entry)
-        self._show_referral()
+    def action_refer(self) -> None:
+        entry = self.table.highlighted_entry()
+        if entry is not None:
+            refer(self, entry)
+            self._show_referral()
+
+    def action_refer_without_call(self) -> None:
+        self.action_refer()
 
     # -- the change feed ------------------------------------------------------------------
 
@@ -538,10 +601,22 @@ class DirectoryScreen(DeskScreen):
                 await self.follower.start()
 
     def _feed_tick(self) -> None:
-        if self.follower is not None and self.follower.started and self.is_current:
+        # Not while a poll is still out: a slow answer must finish, not be cancelled by the
+        # next tick (and the next, and the next).
+        if (
+            self.follower is not None
+            and self.follower.started
+            and self.is_current
+            and not self._polling()
+        ):
             self.poll_changes()
 
-    @work(exclusive=True, group="directory-feed", exit_on_error=False)
+    def _polling(self) -> bool:
+        return any(
+            worker.group == "directory-feed" and not worker.is_finished for worker in self.workers
+        )
+
+    @work(group="directory-feed", exit_on_error=False)
     async def poll_changes(self) -> None:
         """Fetch afresh the listed doctors the feed says changed (a report, an import)."""
         if self.follower is None:
@@ -556,7 +631,7 @@ class DirectoryScreen(DeskScreen):
         providers = [c for c in changes if c.entity == "provider"]
         if not providers and not fell_behind:
             return
-        self._accepting_counts.clear()
+        self._counts.clear()
         if fell_behind or any(c.op in REFRESH_OPS for c in providers):
             if self.shown_query is not None:
                 self.search(self.shown_query, immediate=True)
@@ -569,6 +644,7 @@ class DirectoryScreen(DeskScreen):
         for entry in fresh:
             if isinstance(entry, DirectoryEntry):
                 self.table.update_entry(_as_entry(entry))
+        self.recount()
 
 
 # -- shared with the details screen and the reports list --------------------------------------

@@ -35,6 +35,7 @@ from widgets.directory_text import (
     place_text,
     type_label,
 )
+from widgets.translated import translate_bindings
 
 KINDS = (ReportKind.FULL, ReportKind.ACCEPTS, ReportKind.CONTACT, ReportKind.OTHER)
 
@@ -59,8 +60,14 @@ class KindList(OptionList, can_focus=False):
 
 
 class NoteInput(Input):
-    """The note: while it is empty, 1–4 choose the kind instead (bindings cannot: Textual keeps
-    printable keys for a focused input)."""
+    """The note: enter sends; while it is empty, 1–4 choose the kind instead (bindings cannot:
+    Textual keeps printable keys for a focused input)."""
+
+    BINDINGS = [Binding("enter", "submit", "Send", tooltip="Send the report")]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        translate_bindings(self)
 
     @dataclass
     class KindPicked(Message):
@@ -78,8 +85,10 @@ class NoteInput(Input):
 class ReportDialog(DeskModal):
     """The kind, an optional note, enter sends."""
 
+    AUTO_FOCUS = "#report-note"
+
     BINDINGS = [
-        Binding("enter", "send", "Send", tooltip="Send the report", priority=True),
+        Binding("enter", "send", "Send", tooltip="Send the report"),
         Binding(
             "up",
             "kind(-1)",
@@ -156,6 +165,13 @@ class ReportDialog(DeskModal):
     def action_kind(self, step: int) -> None:
         self.kind = KINDS[(KINDS.index(self.kind) + step) % len(KINDS)]
         self._show_kind()
+
+    def on_key(self, event: events.Key) -> None:
+        # A digit typed before the note has the focus (p, 3 in quick succession).
+        if event.character in ("1", "2", "3", "4") and not self.query_one(NoteInput).value:
+            event.stop()
+            self.kind = KINDS[int(event.character) - 1]
+            self._show_kind()
 
     @on(NoteInput.KindPicked)
     def _kind_picked(self, event: NoteInput.KindPicked) -> None:

@@ -162,10 +162,22 @@ class ReportsScreen(DeskScreen):
     # -- the change feed ------------------------------------------------------------------
 
     def _feed_tick(self) -> None:
-        if self.follower is not None and self.follower.started and self.is_current:
+        # Not while a poll is still out: a slow answer must finish, not be cancelled by the
+        # next tick (and the next, and the next).
+        if (
+            self.follower is not None
+            and self.follower.started
+            and self.is_current
+            and not self._polling()
+        ):
             self.poll_changes()
 
-    @work(exclusive=True, group="reports-feed", exit_on_error=False)
+    def _polling(self) -> bool:
+        return any(
+            worker.group == "reports-feed" and not worker.is_finished for worker in self.workers
+        )
+
+    @work(group="reports-feed", exit_on_error=False)
     async def poll_changes(self) -> None:
         if self.follower is None:
             return

@@ -91,8 +91,8 @@ class TestDirectory:
 
         async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
             await reported(pilot, ready, name)
-            await pilot.app.workers.wait_for_complete()
-            await pilot.pause(0.1)  # the "report sent" notice shows too
+            pilot.app.clear_notifications()  # "report sent" goes away in its own time
+            await settle(pilot)
 
         app = make_app(language=language, today=LIST_TODAY)
         assert snap_compare(app, run_before=run_before, terminal_size=SIZE)

@@ -101,6 +101,7 @@ class DirectoryTable(DataTable):
             tooltip="Note that the caller was referred to this doctor (saved with the wrap-up)",
         ),
         Binding("n", "screen.refer_without_call", show=False, priority=True),  # says why not
+        Binding("p", "screen.report_refused", show=False, priority=True),  # supervisors
     ]
 
     class TopReached(Message):
@@ -157,11 +158,16 @@ class DirectoryTable(DataTable):
         self._entries[entry.provider_id] = entry
         cells, height = self._row(entry, directory_text.now())
         key = RowKey(str(entry.provider_id))
-        if self.rows[key].height != height:  # a note appeared or went: lay the rows out again
-            self.show(list(self._entries.values()), keep_cursor=True)
-            return True
+        row = self.rows[key]
+        resized = row.height != height  # a note appeared or went
+        row.height = height
         for (column, _width), cell in zip(COLUMNS, cells, strict=True):
-            self.update_cell(key, column, cell)
+            self.update_cell(key, column, cell)  # (each update lays the rows out afresh)
+        if resized:
+            # The scrollable height follows the rows' heights only when DataTable measures
+            # its dimensions again (pinned Textual: the flag its own add_row sets).
+            self._require_update_dimensions = True
+            self.refresh(layout=True)
         return True
 
     def _row(self, entry: DirectoryEntry, now: datetime) -> tuple[list[object], int]:

@@ -87,10 +87,10 @@ class ReportsTable(DataTable):
         return [
             Text(ago(report.created_at, now)),
             doctor,
-            Text(report.institution),
+            Text(report.institution, overflow="ellipsis", no_wrap=True),
             Text(kind_label(report.kind), style="bold yellow"),
             Text(report.note or "—", style="" if report.note else "dim"),
-            Text(report.agent_name),
+            Text(report.agent_name, overflow="ellipsis", no_wrap=True),
         ]
 
     def highlighted_report(self) -> ProviderReport | None:

@@ -246,7 +246,7 @@ class DirectoryScreen(DeskScreen):
         if self._feed_timer is not None:
             self._feed_timer.resume()
         self._show_referral()
-        self.refresh_bindings()  # a call may have started or ended meanwhile (the n key)
+        self._refresh_keys()  # a call may have started or ended meanwhile (the n key)
         if self.follower is not None and self.follower.started and not self._polling():
             self.poll_changes()  # catch up at once: a report may have been made meanwhile
 
@@ -497,7 +497,9 @@ class DirectoryScreen(DeskScreen):
 
     def _refresh_keys(self) -> None:
         """Redraw the footer only when what it depends on changed (every redraw rebuilds it)."""
-        state = (type(self.focused).__name__, bool(self.table.row_count))
+        desk = getattr(self.app, "desk", None)
+        in_call = desk is not None and desk.call is not None
+        state = (type(self.focused).__name__, bool(self.table.row_count), in_call)
         if state != self._keys_state:
             self._keys_state = state
             self.refresh_bindings()
@@ -548,6 +550,8 @@ class DirectoryScreen(DeskScreen):
         """The row keys (the table's p and n): reports for agents; the referral within a call
         (in the footer only then: it has no room for keys that cannot work)."""
         desk = getattr(self.app, "desk", None)
+        if action == "report_refused":
+            return desk is not None and desk.read_only
         if action not in ("report", "refer", "refer_without_call") or desk is None:
             return True
         try:
@@ -578,6 +582,11 @@ class DirectoryScreen(DeskScreen):
             ),
             title=_("Report sent"),
             timeout=4,
+        )
+
+    def action_report_refused(self) -> None:
+        self.notify(
+            _("Read-only: supervisors cannot report."), title=_("Not allowed"), severity="warning"
         )
 
     def action_refer(self) -> None:
@@ -636,7 +645,13 @@ class DirectoryScreen(DeskScreen):
             if self.shown_query is not None:
                 self.search(self.shown_query, immediate=True)
             return
-        listed = {c.entity_id for c in providers if self.table.entry(c.entity_id) is not None}
+        own = self.desk.agent.id if self.desk.agent is not None else None
+        listed = {
+            c.entity_id
+            for c in providers
+            if self.table.entry(c.entity_id) is not None
+            and not (c.op == "reported" and c.agent_id == own)  # shown when it was made
+        }
         fresh = await asyncio.gather(
             *(self.desk.directory_entry(provider_id) for provider_id in sorted(listed)),
             return_exceptions=True,

@@ -252,12 +252,17 @@ async def test_a_supervisor_has_no_report_key_and_the_server_refuses_anyway(
     async with app.run_test(size=SIZE) as pilot:
         screen = await find_doctor(pilot, ready, name)
         assert screen.focused is screen.table
-        shown = {b.binding.key for b in screen.active_bindings.values() if b.enabled}
-        assert "p" not in shown and "n" not in shown
+        footer = {
+            b.binding.description
+            for b in screen.active_bindings.values()
+            if b.enabled and b.binding.show
+        }
+        assert "Prijavi" not in footer and "Napoti" not in footer
         await pilot.press("p")
         await settle(pilot)
-        assert app.screen is screen  # no dialog
+        assert app.screen is screen  # no dialog, but a word why
         assert "nadzorniki ne prijavljajo" in summary(screen)
+        assert any("nadzorniki ne prijavljajo" in n.message for n in app._notifications)
         with pytest.raises(ApiRefused) as refused:
             await app.desk.report_provider(provider_id, ReportKind.FULL, "")
         assert refused.value.status == 403

@@ -20,7 +20,13 @@ from rich.text import Text
 
 from console.domain.calendar import format_date
 from console.domain.directory import Evidence, Verdict, assess, days_old
-from console.domain.models import DirectoryEntry, DoctorType, FactSource, ReportKind
+from console.domain.models import (
+    DirectoryEntry,
+    DoctorType,
+    FactSource,
+    ProviderReport,
+    ReportKind,
+)
 from console.domain.text import fold
 from console.i18n import _, language
 
@@ -194,18 +200,20 @@ def freshness_text(
     return Text(line)
 
 
-def report_phrase(kind: ReportKind, agent: str, when: datetime, now: datetime | None = None) -> str:
-    """``prijavljeno: poln – Mojca, pred 2 h`` / ``reported full by Mojca 2 h ago``."""
-    return _("reported {kind} by {agent} {ago}").format(
-        kind=kind_label(kind), agent=agent, ago=ago(when, now)
+def report_phrase(report: ProviderReport, now: datetime | None = None) -> str:
+    """``prijavljeno: poln – Mojca, pred 2 h`` / ``reported full by Mojca 2 h ago``; a report
+    made offline (a provisional, negative id until the replay) says it waits to be sent."""
+    phrase = _("reported {kind} by {agent} {ago}").format(
+        kind=kind_label(report.kind), agent=report.agent_name, ago=ago(report.created_at, now)
     )
+    if report.id < 0:
+        phrase += " " + _("(queued: sent when the connection is back)")
+    return phrase
 
 
 def _item(evidence: Evidence, entry: DirectoryEntry, now: datetime | None, *, dated: bool) -> str:
     if evidence.source is FactSource.REPORT and entry.report is not None:
-        return report_phrase(
-            entry.report.kind, entry.report.agent_name, entry.report.created_at, now
-        )
+        return report_phrase(entry.report, now)
     says = f"{source_label(evidence.source)}: {says_label(evidence.accepts)}"
     return f"{says} ({format_date(evidence.as_of)})" if dated else says
 
@@ -238,7 +246,7 @@ def evidence_note(
         lines.append(Text("⚠ " + " · ".join(parts), style=WARNING_STYLE))
     report = entry.report
     if report is not None and not reported:
-        phrase = report_phrase(report.kind, report.agent_name, report.created_at, now)
+        phrase = report_phrase(report, now)
         lines.append(Text(phrase, style=WARNING_STYLE))
     if not lines:
         return None

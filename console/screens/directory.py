@@ -46,7 +46,7 @@ from console.i18n import _
 from console.messages import DeskChanged
 from console.screens.base import DeskScreen
 from widgets.directory_table import DirectoryTable
-from widgets.directory_text import doctor_line, plural, type_label
+from widgets.directory_text import doctor_line, kind_label, plural, type_label
 
 ACCEPTING_KEY = "ctrl+t"
 MIN_QUERY = 2  # one letter matches nearly everyone: search the box from the second
@@ -576,13 +576,7 @@ class DirectoryScreen(DeskScreen):
         fetched again."""
         self.table.update_entry(with_report(entry, report))
         self.recount()
-        self.notify(
-            _("Reported: {doctor} — {kind}.").format(
-                doctor=entry.name, kind=report_kind_text(report)
-            ),
-            title=_("Report sent"),
-            timeout=4,
-        )
+        report_sent(self, entry, report)
 
     def action_report_refused(self) -> None:
         self.notify(
@@ -684,10 +678,18 @@ def with_report(entry: DirectoryEntry, report: ProviderReport) -> DirectoryEntry
     )
 
 
-def report_kind_text(report: ProviderReport) -> str:
-    from widgets.directory_text import kind_label
-
-    return kind_label(report.kind)
+def report_sent(screen: DeskScreen, entry: DirectoryEntry, report: ProviderReport) -> None:
+    """Say that the report went (or waits in the outbox, offline)."""
+    what = _("Reported: {doctor} — {kind}.").format(doctor=entry.name, kind=kind_label(report.kind))
+    if report.id < 0:  # provisional: made offline, sent by the replay
+        screen.notify(
+            what + " " + _("It is sent when the central system answers again."),
+            title=_("Report queued"),
+            severity="warning",
+            timeout=6,
+        )
+    else:
+        screen.notify(what, title=_("Report sent"), timeout=4)
 
 
 def open_report_dialog(screen: DeskScreen, entry: DirectoryEntry, done) -> None:  # type: ignore[no-untyped-def]

@@ -32,7 +32,7 @@ from console.domain.models import (
 from console.i18n import _
 from console.screens.base import DeskScreen
 from console.screens.booking import facts
-from console.screens.directory import open_report_dialog, refer
+from console.screens.directory import open_report_dialog, refer, report_sent
 from widgets import directory_text
 from widgets.directory_text import (
     accepts_text,
@@ -309,13 +309,7 @@ class DirectoryDetailScreen(DeskScreen):
             open_report_dialog(self, self.entry, self._reported)
 
     def _reported(self, entry: DirectoryEntry, report: ProviderReport) -> None:
-        self.notify(
-            _("Reported: {doctor} — {kind}.").format(
-                doctor=entry.name, kind=kind_label(report.kind)
-            ),
-            title=_("Report sent"),
-            timeout=4,
-        )
+        report_sent(self, entry, report)
         self.load()
 
     def action_refer(self) -> None:

@@ -268,6 +268,42 @@ async def test_a_supervisor_has_no_report_key_and_the_server_refuses_anyway(
         assert refused.value.status == 403
 
 
+def networked(central: Central, token: str, desk: Path) -> AgentConsole:
+    """A console on the central service over HTTP (its own desk folder: cache, outbox)."""
+    return AgentConsole(
+        Config(
+            server=ServerSection(url=central.url, token=token, timeout_seconds=30),
+            data_dir=str(desk),
+            cache=CacheSection(sync_seconds=0.3),
+            ui=UiSection(timers=False, search_delay_ms=0, today=LIST_TODAY),
+        )
+    )
+
+
+async def networked_directory(pilot, name: str) -> DirectoryScreen:  # type: ignore[no-untyped-def]
+    """Wait for the console and its Store's first sync, then F7 and the doctor's name."""
+    app = pilot.app
+    await until(pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen))
+    # The Store's first sync (reference data, the slot window, its directory copy) is done: one
+    # process runs the service and the consoles, so let it finish first.
+    await until(pilot, lambda: app.store.last_sync is not None, timeout=60)
+    await pilot.press("f7")
+    await settle(pilot)
+    screen = app.screen
+    await type_into(pilot, screen, "directory-q", fold(name))
+    await pilot.press("down")
+    return screen
+
+
+def reports_of(database, provider_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+    with database.read() as connection:
+        return list(
+            connection.execute(
+                select(provider_reports.c.kind).where(provider_reports.c.provider_id == provider_id)
+            ).scalars()
+        )
+
+
 async def test_another_console_sees_the_report_on_its_row_after_the_feed_tick(
     data_dir: Path, tmp_path: Path
 ) -> None:
@@ -280,49 +316,20 @@ async def test_another_console_sees_the_report_on_its_row_after_the_feed_tick(
         _b, token_b = create_agent(connection, "Marko", Role.AGENT)
     central = Central(database, str(data_dir / "central.db"))
     central.start()
-
-    def console(token: str, desk: str) -> AgentConsole:
-        return AgentConsole(
-            Config(
-                server=ServerSection(url=central.url, token=token, timeout_seconds=30),
-                data_dir=str(tmp_path / desk),
-                cache=CacheSection(sync_seconds=0.3),
-                ui=UiSection(timers=False, search_delay_ms=0, today=LIST_TODAY),
-            )
-        )
-
-    async def directory(pilot) -> DirectoryScreen:  # type: ignore[no-untyped-def]
-        app = pilot.app
-        await until(pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen))
-        # The Store's first sync (reference data, the slot window, its directory copy) is done:
-        # one process runs the service and both consoles, so let it finish first.
-        await until(pilot, lambda: app.store.last_sync is not None, timeout=60)
-        await pilot.press("f7")
-        await settle(pilot)
-        screen = app.screen
-        await type_into(pilot, screen, "directory-q", fold(name))
-        await pilot.press("down")
-        return screen
-
     try:
-        reporter, watcher = console(token_a, "desk-a"), console(token_b, "desk-b")
+        reporter = networked(central, token_a, tmp_path / "desk-a")
+        watcher = networked(central, token_b, tmp_path / "desk-b")
         async with watcher.run_test(size=SIZE) as watching:
-            watched = await directory(watching)
+            watched = await networked_directory(watching, name)
             assert len(state_lines(watched, provider_id)) == 3  # the correction's note only
             async with reporter.run_test(size=SIZE) as reporting:
-                await directory(reporting)
+                await networked_directory(reporting, name)
                 await reporting.press("p")
                 await settle(reporting)
                 await reporting.press("enter")
                 await settle(reporting)
                 assert isinstance(reporting.app.screen, DirectoryScreen)  # the dialog is done
-            with database.read() as connection:
-                [kind] = connection.execute(
-                    select(provider_reports.c.kind).where(
-                        provider_reports.c.provider_id == provider_id
-                    )
-                ).scalars()
-            assert kind == "full"
+            assert reports_of(database, provider_id) == ["full"]
 
             def reported() -> bool:
                 note = state_lines(watched, provider_id)[2].plain
@@ -332,6 +339,36 @@ async def test_another_console_sees_the_report_on_its_row_after_the_feed_tick(
                 watching, reported, timeout=20, what=lambda: row_text(cells(watched, provider_id))
             )
             assert state_lines(watched, provider_id)[0].plain == "✖ ne sprejema"
+    finally:
+        central.stop()
+        database.dispose()
+
+
+async def test_a_report_made_offline_waits_on_its_row_and_is_sent_on_reconnect(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    provider_id, name = disagreeing_doctor(data_dir)
+    database = database_of(data_dir)
+    with database.write() as connection:
+        _agent, token = create_agent(connection, "Mojca", Role.AGENT)
+    central = Central(database, str(data_dir / "central.db"))
+    central.start()
+    try:
+        app = networked(central, token, tmp_path / "desk")
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await networked_directory(pilot, name)
+            central.stop()  # the central system goes away: connections are refused
+            await pilot.press("p", "enter")
+            await settle(pilot)
+            assert app.screen is screen
+            note = state_lines(screen, provider_id)[2].plain
+            assert "prijavljeno: poln – Mojca, pravkar (v čakalni vrsti" in note
+            assert any("Poslana bo" in n.message for n in app._notifications)
+            assert reports_of(database, provider_id) == []
+
+            central.start()
+            await until(pilot, lambda: app.store.outbox_size() == 0, timeout=60)
+        assert reports_of(database, provider_id) == ["full"]
     finally:
         central.stop()
         database.dispose()

@@ -50,7 +50,7 @@ from widgets.directory_text import doctor_line, kind_label, plural, type_label
 
 ACCEPTING_KEY = "ctrl+t"
 MIN_QUERY = 2  # one letter matches nearly everyone: search the box from the second
-REFRESH_OPS = frozenset({"added", "removed", "imported"})  # rows come or go: search again
+REFRESH_OPS = frozenset({"added", "removed"})  # a doctor comes or goes: search again
 
 
 # -- the form's pieces ------------------------------------------------------------------------
@@ -632,12 +632,13 @@ class DirectoryScreen(DeskScreen):
 
     async def apply_changes(self, changes: list[Change], *, fell_behind: bool = False) -> None:
         providers = [c for c in changes if c.entity == "provider"]
-        if not providers and not fell_behind:
+        imported = any(c.entity == "directory" and c.op == "imported" for c in changes)
+        if not providers and not imported and not fell_behind:
             return
         self._counts.clear()
-        if fell_behind or any(c.op in REFRESH_OPS for c in providers):
-            if self.shown_query is not None:
-                self.search(self.shown_query, immediate=True)
+        if fell_behind or imported or any(c.op in REFRESH_OPS for c in providers):
+            if self.shown_query is not None:  # what the form asks for now (typing goes on)
+                self.search(self.form_query(), immediate=True)
             return
         own = self.desk.agent.id if self.desk.agent is not None else None
         listed = {

@@ -5,60 +5,23 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import support
-import uvicorn
+from served import Central
 from sqlalchemy import select
 
 from console.client.api import CentralApi
 from console.client.store import Store
 from console.desk import Desk
-from console.server.app import create_app
 from console.server.db import Database
 from console.server.schema import bookings
-from console.server.settings import ServerSettings
 
 COMMAND = [sys.executable, "-m", "console.cli"]
-
-
-class Central:
-    """uvicorn on a loopback port, in a thread of the test process: stop and start it."""
-
-    def __init__(self, database: Database, url: str) -> None:
-        self.app = create_app(ServerSettings(database=url), database, migrate=False)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        if self.server is not None and self.thread is not None:
-            self.server.should_exit = True
-            self.thread.join(timeout=10)
-            self.server = self.thread = None
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import directory_fixture
 import httpx
 import pytest
 import support
+from served import Central
 from sqlalchemy import select
-from test_store_offline import Central
 
 from console.client.api import ApiRefused, CentralApi, Unreachable
 from console.client.cache import LocalCache
@@ -73,7 +73,7 @@ async def rig(tmp_path: Path, _sqlite_template: Path) -> AsyncIterator[Rig]:
     finally:
         for store in rig.stores:
             await store.aclose()
-        central.kill()
+        central.stop()
         database.dispose()
 
 
@@ -123,7 +123,7 @@ async def test_offline_the_desk_searches_its_copy_of_the_directory(rig: Rig, doc
     online = [names(await store.directory(**query)) for query in queries]
     detail = await store.directory_entry(doctors["kolar"])
 
-    rig.central.kill()
+    rig.central.stop()
     for query, expected in zip(queries, online, strict=True):
         page = await store.directory(**query)
         assert isinstance(page, CachedDirectoryPage) and page.from_cache
@@ -139,7 +139,7 @@ async def test_offline_the_desk_searches_its_copy_of_the_directory(rig: Rig, doc
 
 async def test_a_desk_that_never_saw_the_directory_says_so_offline(rig: Rig) -> None:
     store = rig.store()
-    rig.central.kill()
+    rig.central.stop()
     with pytest.raises(Unreachable, match="the doctor directory is not in this desk's local cache"):
         await store.directory(q="kolar")
     with pytest.raises(Unreachable, match="not in this desk's local cache"):
@@ -156,7 +156,7 @@ async def test_a_report_made_offline_shows_at_once_and_is_replayed_exactly_once(
     assert await store.sync_once()
     await store.reports()
     zupan = doctors["zupan"]
-    rig.central.kill()
+    rig.central.stop()
 
     call = await store.start_call()
     store.call_id = call.id
@@ -233,7 +233,7 @@ async def test_a_report_closed_offline_is_replayed(rig: Rig, doctors) -> None:  
     assert await store.sync_once()
     made = await store.report_provider(doctors["kolar"], ReportIn(kind=ReportKind.CONTACT))
     assert [r.id for r in await store.reports()] == [made.id]
-    rig.central.kill()
+    rig.central.stop()
     closed = await store.close_report(made.id, ReportClose(resolution="telefon popravljen"))
     assert closed.status == "closed" and store.outbox_size() == 1
     assert await store.reports() == []
@@ -247,7 +247,7 @@ async def test_a_report_closed_offline_is_replayed(rig: Rig, doctors) -> None:  
 async def test_an_offline_report_the_service_refuses_becomes_an_issue(rig: Rig, doctors) -> None:  # type: ignore[no-untyped-def]
     store = rig.store()
     assert await store.sync_once()
-    rig.central.kill()
+    rig.central.stop()
     counter = rig.world.providers["counter-1"]  # no doctor: the service will refuse it
     made = await store.report_provider(counter, ReportIn(kind=ReportKind.FULL))
     assert made.id < 0 and made.provider_name == ""
@@ -263,7 +263,7 @@ async def test_an_offline_wrap_up_keeps_the_referral(rig: Rig, doctors) -> None:
     store = rig.store()
     assert await store.sync_once()
     call = await store.start_call(rig.world.callers["janez"])
-    rig.central.kill()
+    rig.central.stop()
     novak = doctors["novak"]
     wrapped = await store.wrap_up(
         call.id, WrapUpIn(disposition="referred", referred_provider_id=novak)

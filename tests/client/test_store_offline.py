@@ -7,7 +7,6 @@ import asyncio
 import random
 import shutil
 import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import support
-import uvicorn
+from served import Central
 from sqlalchemy import func, select
 
 from console.client.api import CentralApi, Unreachable
@@ -28,50 +27,8 @@ from console.config import Config, ServerSection
 from console.desk import Desk
 from console.domain.emso import generate_emso
 from console.domain.models import CallerIn, CallerPatch, WrapUpIn
-from console.server.app import create_app
 from console.server.db import Database
 from console.server.schema import bookings, callers, calls, changes, slots
-from console.server.settings import ServerSettings
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Central:
-    """The central service under uvicorn on a loopback port, in a thread of the test process
-    so that stopping and starting it again takes a tenth of a second. Stopped, its port
-    refuses connections, as a dead server's does. (``test_kill.py`` kills a uvicorn process
-    with SIGKILL instead.)"""
-
-    def __init__(self, database: Database, url: str) -> None:
-        self.app = create_app(ServerSettings(database=url), database, migrate=False)
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-
-    def kill(self) -> None:
-        """Stop serving: the listening socket closes, new connections are refused."""
-        if self.server is not None and self.thread is not None:
-            self.server.should_exit = True
-            self.thread.join(timeout=10)
-            self.server = self.thread = None
 
 
 @dataclass
@@ -117,7 +74,7 @@ async def rig(central_db, tmp_path: Path) -> AsyncIterator[Rig]:  # type: ignore
     finally:
         for store in rig.stores:
             await store.aclose()
-        central.kill()
+        central.stop()
 
 
 async def until(predicate: Callable[[], bool], timeout: float = 15.0) -> float:
@@ -142,7 +99,7 @@ async def test_an_offline_call_is_served_from_the_cache_and_replayed_exactly_onc
     await desk.open_caller(janez)
     service = rig.world.services["ue-id-card"]
 
-    rig.central.kill()
+    rig.central.stop()
     started = time.monotonic()
     found = await desk.search("kovac")
     assert time.monotonic() - started < 3  # a refused connection fails over at once
@@ -187,7 +144,7 @@ async def test_a_provisional_caller_is_merged_by_emso_and_a_new_one_created(rig)
     assert await store.sync_once()
     desk = Desk(store)
     await desk.connect()
-    rig.central.kill()
+    rig.central.stop()
 
     call = await desk.ensure_call()
     assert call.id < 0 and store.state == "offline"
@@ -250,7 +207,7 @@ async def test_a_slot_taken_meanwhile_becomes_an_issue_the_agent_resolves(rig) -
     spela = rig.world.callers["spela"]
     await desk.open_caller(spela)
     service = rig.world.services["ue-id-card"]
-    rig.central.kill()
+    rig.central.stop()
 
     taken = (await desk.find_slots(service))[:2]
     for slot in taken:
@@ -318,7 +275,7 @@ async def test_the_sync_loop_fails_over_and_comes_back_by_itself(rig) -> None:  
             await until(lambda: (store.cache.last_seq or 0) >= seq)
             assert window[0] in [s.id for s in store.cache.free_slots(service, limit=100)]
 
-        rig.central.kill()
+        rig.central.stop()
         took = await until(lambda: store.state == "offline")
         assert took < 3
         rig.central.start()
@@ -339,7 +296,7 @@ async def test_a_restart_resumes_the_feed_and_keeps_the_cache(rig) -> None:  # t
     cursor = store.cache.last_seq
     await store.aclose()
     rig.stores.remove(store)
-    rig.central.kill()
+    rig.central.stop()
 
     again = rig.store()
     assert again.cache.last_seq == cursor
@@ -388,7 +345,7 @@ async def test_the_sync_command_shows_the_outbox_and_replays_it(rig, tmp_path, c
     desk = Desk(store)
     await desk.connect()
     await desk.open_caller(rig.world.callers["marija"])
-    rig.central.kill()
+    rig.central.stop()
     await desk.hold_slot((await desk.find_slots(rig.world.services["health-gp"]))[0].id)
     booking = await desk.confirm()
     capsys.readouterr()
@@ -420,7 +377,7 @@ async def test_reschedules_cancellations_and_refusals_replay_in_order(rig) -> No
     free = [s.id for s in page.slots]
     a, b, c, d, e, f = free[:6]
     online = await store.book(janez, slot_id=a)
-    rig.central.kill()
+    rig.central.stop()
 
     moved = await store.reschedule(online.reference, slot_id=b)
     assert moved.reference.startswith("P-") and moved.replaces == online.reference

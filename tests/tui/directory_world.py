@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -27,17 +25,14 @@ from pathlib import Path
 
 import pytest
 import shared_data
-import uvicorn
 from sqlalchemy import and_, select
 from textual.worker import WorkerCancelled
 
 from console.domain.models import DirectoryEntry
 from console.server import clock
-from console.server.app import create_app
 from console.server.db import Database
 from console.server.importers.load import import_lists, import_sledilnik
 from console.server.schema import locations, provider_facts, providers
-from console.server.settings import ServerSettings
 from widgets import directory_text
 
 LIST_TODAY = date(2026, 11, 22)
@@ -199,39 +194,3 @@ def shown_entries(app) -> list[DirectoryEntry]:  # type: ignore[no-untyped-def]
 
 
 # -- a central service on loopback, for two consoles ------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Central:
-    """The central service under uvicorn on a loopback port, in a thread."""
-
-    def __init__(self, database: Database, url: str) -> None:
-        self.app = create_app(ServerSettings(database=url), database, migrate=False)
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        if self.server is not None and self.thread is not None:
-            self.server.should_exit = True
-            self.thread.join(timeout=10)
-            self.server = self.thread = None

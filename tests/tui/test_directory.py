@@ -15,7 +15,6 @@ import directory_world
 import pytest
 from directory_world import (
     LIST_TODAY,
-    Central,
     database_of,
     disagreeing_doctor,
     municipality_with_accepting_gps,
@@ -27,6 +26,7 @@ from directory_world import (
 )
 from rich.console import Group
 from rich.text import Text
+from served import Central
 from sqlalchemy import select
 from textual.widgets import Input, Select
 

@@ -11,8 +11,6 @@ server's database), and the sync issues list (F6) with rebook-in-one-step and fo
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 import support
-import uvicorn
+from served import Central
 from sqlalchemy import select
 from textual.geometry import Region
 from textual.widgets import Input
@@ -36,10 +34,8 @@ from console.screens.bookings import BookingsScreen
 from console.screens.lookup import LookupScreen
 from console.screens.slots import SlotsScreen
 from console.screens.sync_issues import IssueNoteDialog, IssueTable, NearestTable, SyncIssuesScreen
-from console.server.app import create_app
 from console.server.db import Database
 from console.server.schema import bookings, calls
-from console.server.settings import ServerSettings
 from widgets.bookings_table import BookingsTable
 from widgets.caller_card import CallerCardView
 from widgets.offline_banner import OfflineBanner
@@ -53,42 +49,6 @@ TIMEOUT = 3.0
 
 
 # -- the central service in a thread ---------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Central:
-    """uvicorn on a loopback port in a thread: ``stop()`` closes the port, ``start()`` opens it."""
-
-    def __init__(self, database: Database, url: str) -> None:
-        self.app = create_app(ServerSettings(database=url), database, migrate=False)
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        if self.server is not None and self.thread is not None:
-            self.server.should_exit = True
-            self.thread.join(timeout=10)
-            self.server = self.thread = None
 
 
 @dataclass

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -19,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from served import Central
 
 from console.app import AgentConsole
 from console.client import store as store_module
@@ -30,9 +28,7 @@ from console.domain.reference import new_reference
 from console.screens import slots as slots_screen
 from console.screens.lookup import LookupScreen
 from console.server.agents import create_agent
-from console.server.app import create_app
 from console.server.db import Database
-from console.server.settings import ServerSettings
 from widgets import status_bar
 
 SIZE = (120, 36)
@@ -43,38 +39,6 @@ LANGUAGES = ["sl", "en"]
 TODAY = datetime(2030, 3, 4).date()
 AGENT_TOKEN = "tok-snapshot-agent"
 OTHER_TOKEN = "tok-snapshot-other"
-
-
-class Central:
-    """The central service under uvicorn on a loopback port, in a thread: stop and start it."""
-
-    def __init__(self, database: Database, url: str) -> None:
-        self.app = create_app(ServerSettings(database=url), database, migrate=False)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        if self.server is not None and self.thread is not None:
-            self.server.should_exit = True
-            self.thread.join(timeout=10)
-            self.server = self.thread = None
 
 
 @pytest.fixture

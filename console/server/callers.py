@@ -52,7 +52,15 @@ def search(
             kind = "name"
         else:
             ids = select(bookings.c.caller_id).where(bookings.c.reference == code)
-            return kind, _summaries(connection, ids, kind, limit), False
+            found = _summaries(connection, ids, kind, limit)
+            if found:
+                return kind, found, False
+            # No booking has it: a name can look like a reference too ("mac anja" is MACANJA,
+            # check character and all). Callers by that name, else still "no such booking".
+            ids = _search_names(connection, query, limit + 1)
+            if not ids:
+                return kind, [], False
+            return "name", _summaries(connection, ids[:limit], "name", limit), len(ids) > limit
     if kind == "emso":
         ids = select(callers.c.id).where(callers.c.emso == digits_only(query))
         return kind, _summaries(connection, ids, kind, limit), False

@@ -47,6 +47,22 @@ def test_search_by_booking_reference_in_any_case_and_grouping(api) -> None:
         assert response.json()["kind"] == "reference"
 
 
+def test_a_name_shaped_like_a_reference_finds_the_caller_when_no_booking_has_it(api) -> None:
+    # "mac anja" is also MACANJA: seven reference symbols with a valid check character.
+    created = api.post("/v1/callers", json={"first_name": "Anja", "last_name": "Macek"})
+    assert created.status_code == 201, created.text
+    response = api.get("/v1/callers", params={"q": "mac anja"})
+    assert _names(response) == ["Anja Macek"]
+    assert response.json()["kind"] == "name"
+    assert response.json()["callers"][0]["matched_on"] == "name"
+
+
+def test_a_reference_nobody_booked_and_no_name_matches_is_still_read_as_a_reference(api) -> None:
+    response = api.get("/v1/callers", params={"q": "MAC ANJ A"})
+    assert _names(response) == []
+    assert response.json()["kind"] == "reference"
+
+
 def test_search_finds_nothing_for_strangers_and_refuses_one_letter(api) -> None:
     assert _names(api.get("/v1/callers", params={"q": "zzyzx"})) == []
     assert _names(api.get("/v1/callers", params={"q": "070 999 999"})) == []

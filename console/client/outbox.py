@@ -166,6 +166,14 @@ class Outbox:
         )
         return self._entry(rows[0]) if rows else None
 
+    def pending_after(self, seq: int, limit: int = 500) -> list[OutboxEntry]:
+        """The writes still to send queued after ``seq``, oldest first (at most ``limit``)."""
+        rows = self.db.query(
+            "SELECT * FROM outbox WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (PENDING, seq, limit),
+        )
+        return [self._entry(row) for row in rows]
+
     def pending(self) -> list[OutboxEntry]:
         """Every write still to send, in the order they were made."""
         return self.entries(states=(PENDING,))

@@ -143,6 +143,10 @@ WINDOW_CHUNK = 500  # slots written per cache transaction; the event loop runs i
 FEED_PAGE = 1000
 DIRECTORY_PAGE = 1000  # directory rows per request when the desk copies the whole directory
 MAX_BACKOFF = 30.0
+# Queued writes in flight at once during a replay (independent ones only, see Store.replay);
+# the rows looked at ahead of the oldest unsent one to find them.
+REPLAY_CONCURRENCY = 8
+REPLAY_LOOKAHEAD = 256
 SETTLE_SECONDS = 3.0  # a write made while syncing waits this long for the replay to finish
 MAX_SERVER_FAULTS = 5  # 5xx answers to one queued write before it becomes an issue
 NEAREST = 5
@@ -357,6 +361,57 @@ def _phones(numbers: list[str]) -> list[Phone]:
     return [Phone(number=n, label="mobile" if is_mobile(n) else "landline") for n in numbers]
 
 
+def _replay_keys(entry: OutboxEntry) -> frozenset | None:
+    """What a queued write touches, for ordering the replay: two rows that share a key are
+    sent one after the other, in order. None: the row is a barrier (it waits for every
+    earlier row and every later row waits for it) — a cancellation or reschedule frees a slot
+    a later row may book, a caller edit may change what a later new caller is matched on, and
+    a kind not listed here is not known to be independent of anything."""
+    p = entry.payload
+    keys: set[tuple[str, Any]] = set()
+
+    def add(kind: str, value: Any) -> None:
+        if value is not None:
+            keys.add((kind, value))
+
+    if entry.kind == "create_caller":
+        caller = p.get("caller") or {}
+        add("caller", p.get("local_id"))
+        add("call", p.get("call_id"))
+        # Two new callers that may be one person are matched one after the other.
+        for name in ("emso", "zzzs_number"):
+            add(name, str(caller.get(name) or "").strip() or None)
+        for number in caller.get("phones") or []:
+            add("phone", str(number))
+        add("new caller", fold(f"{caller.get('first_name', '')} {caller.get('last_name', '')}"))
+    elif entry.kind == "start_call":
+        add("call", p.get("local_id"))
+        add("caller", p.get("caller_id"))
+    elif entry.kind == "attach_caller":
+        add("call", p.get("call_id"))
+        add("caller", p.get("caller_id"))
+    elif entry.kind == "book":
+        add("booking", p.get("local_id"))
+        add("reference", str(p.get("reference") or "").upper() or None)
+        add("caller", p.get("caller_id"))
+        add("call", p.get("call_id"))
+        add("slot", p.get("slot_id"))
+    elif entry.kind == "wrap_up":
+        add("call", p.get("call_id"))
+        # The notes may quote provisional references: sent with the confirmed ones.
+        for match in _PROVISIONAL_IN_TEXT.finditer(str((p.get("wrap_up") or {}).get("notes"))):
+            add("reference", PROVISIONAL_PREFIX + "".join(match.groups()))
+    elif entry.kind == "report_provider":
+        add("report", p.get("local_id"))
+        add("provider", p.get("provider_id"))
+        add("call", p.get("call_id"))
+    elif entry.kind == "close_report":
+        add("report", p.get("report_id"))
+    else:
+        return None
+    return frozenset(keys)
+
+
 def _local_time(value: datetime) -> str:
     return value.astimezone(TZ).strftime("%d. %m. %Y %H:%M")
 
@@ -376,8 +431,12 @@ class Store:
         hold_minutes: float = 3.0,
         max_backoff: float = MAX_BACKOFF,
         on_state_change: Callable[[str], None] | None = None,
+        replay_concurrency: int = REPLAY_CONCURRENCY,
     ) -> None:
+        if replay_concurrency < 1:
+            raise ValueError("replay_concurrency must be at least 1")
         self.api = api
+        self.replay_concurrency = replay_concurrency
         self.cache = cache
         self.outbox = Outbox(cache.db)
         self.directory_cache = DirectoryCache(cache)
@@ -1773,8 +1832,17 @@ class Store:
     # -- replay ---------------------------------------------------------------------------
 
     async def replay(self, progress: Callable[[int, int], None] | None = None) -> ReplayReport:
-        """Send the outbox in order, each write once. Stops (rows stay pending) when the service
-        becomes unreachable; ``progress(done, total)`` after each row."""
+        """Send the outbox, each write once, in order for every entity it touches. Stops (rows
+        stay pending) when the service becomes unreachable; ``progress(done, total)`` after
+        each row.
+
+        Up to ``replay_concurrency`` writes are in flight at once: a row is sent only when no
+        earlier unfinished row touches what it touches (the same caller, call, slot, booking,
+        report or doctor; see :func:`_replay_keys`), and cancellations, reschedules, caller
+        edits and kinds not known here wait for every earlier row and hold back every later
+        one. So a caller created offline is confirmed before the call that names it starts,
+        that call before its booking, the booking before the wrap-up that quotes it, and two
+        writes to one entity keep their order; independent calls overlap on the wire."""
         report = ReplayReport()
         started = time.perf_counter()
         if not self._replay_lock.acquire():
@@ -1785,41 +1853,7 @@ class Store:
         self._round_issues = []
         self._set_state(SYNCING)
         try:
-            while (entry := self.outbox.next_pending()) is not None:
-                report.sent += 1
-                try:
-                    outcome = await self._replay_entry(entry)
-                except Unreachable as exc:
-                    self.outbox.record_attempt(entry.seq, exc.message)
-                    report.unreachable = True
-                    self._went_offline(exc)
-                    break
-                except _ServiceFault as fault:
-                    # Not this write's fault (a 5xx, a revoked token): it stays pending, and
-                    # the desk waits as if offline. A write the service keeps failing on with
-                    # a 5xx becomes an issue after a few rounds, so it cannot block the rest.
-                    self.outbox.record_attempt(entry.seq, fault.error.message)
-                    if fault.error.status >= 500 and entry.attempts + 1 >= MAX_SERVER_FAULTS:
-                        self._refused(entry, fault.error)
-                        report.failed += 1
-                        continue
-                    report.unreachable = True
-                    self._went_offline(Unreachable(fault.error.message))
-                    break
-                except Exception as exc:  # a bug must not lose the row or spin on it silently
-                    log.exception("replaying outbox row %s failed", entry.seq)
-                    message = f"{type(exc).__name__}: {exc}"
-                    self.outbox.record_attempt(entry.seq, message)
-                    if entry.attempts + 1 >= MAX_SERVER_FAULTS:
-                        self._refused(entry, ApiRefused(0, "internal", message))
-                        report.failed += 1
-                        continue
-                    self.last_error = message
-                    break
-                setattr(report, outcome, getattr(report, outcome) + 1)
-                if progress is not None:
-                    progress(report.sent, max(total, report.sent))
-                self._notify()
+            await self._replay_round(report, total, progress)
             # Later writes of this round may have taken slots offered as the nearest: offer
             # what is free now.
             for issue_id in [] if report.unreachable else self._round_issues:
@@ -1834,6 +1868,115 @@ class Store:
         report.remaining = self.outbox.size()
         report.seconds = time.perf_counter() - started
         return report
+
+    async def _replay_round(
+        self,
+        report: ReplayReport,
+        total: int,
+        progress: Callable[[int, int], None] | None,
+    ) -> None:
+        """Send the pending rows (and rows queued meanwhile), at most ``replay_concurrency`` at
+        a time, each only after the earlier rows it depends on have finished."""
+        waiting: list[tuple[OutboxEntry, frozenset | None]] = []  # in seq order, not sent
+        running: dict[asyncio.Task, tuple[OutboxEntry, frozenset | None]] = {}
+        last_loaded = 0
+        settled = 0
+        stop = False
+
+        def load() -> None:
+            nonlocal last_loaded
+            for entry in self.outbox.pending_after(last_loaded):
+                last_loaded = entry.seq
+                waiting.append((entry, _replay_keys(entry)))
+
+        def startable() -> list[int]:
+            """Positions in ``waiting`` that may be sent now, in order."""
+            busy: set = set()
+            for _entry, keys in running.values():
+                if keys is None:
+                    return []  # a barrier is in flight: nothing else goes
+                busy |= keys
+            chosen: list[int] = []
+            room = self.replay_concurrency - len(running)
+            for position, (_entry, keys) in enumerate(waiting[:REPLAY_LOOKAHEAD]):
+                if len(chosen) >= room:
+                    break
+                if keys is None:  # a barrier: after everything before it, before the rest
+                    if position == 0 and not running:
+                        chosen.append(position)
+                    break
+                if keys.isdisjoint(busy):
+                    chosen.append(position)
+                busy |= keys  # later rows with these keys wait for this one
+            return chosen
+
+        load()
+        try:
+            while True:
+                if not stop:
+                    if not waiting:
+                        load()
+                    for position in reversed(startable()):
+                        entry, keys = waiting.pop(position)
+                        task = asyncio.ensure_future(self._replay_one(entry, report))
+                        running[task] = (entry, keys)
+                if not running:
+                    break
+                finished, _pending = await asyncio.wait(
+                    running, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in finished:
+                    running.pop(task)
+                    if not task.result():
+                        stop = True
+                        continue
+                    settled += 1
+                    if progress is not None:
+                        progress(settled, max(total, settled))
+                if not stop and len(waiting) < REPLAY_LOOKAHEAD:
+                    load()
+        finally:
+            if running:  # cancelled from outside: the rows in flight stay pending
+                for task in running:
+                    task.cancel()
+                await asyncio.gather(*running, return_exceptions=True)
+
+    async def _replay_one(self, entry: OutboxEntry, report: ReplayReport) -> bool:
+        """Send one row and record its outcome in ``report``; False: stop sending (the
+        service is unreachable or at fault, or a bug): the row stays pending."""
+        report.sent += 1
+        try:
+            outcome = await self._replay_entry(entry)
+        except Unreachable as exc:
+            self.outbox.record_attempt(entry.seq, exc.message)
+            report.unreachable = True
+            self._went_offline(exc)
+            return False
+        except _ServiceFault as fault:
+            # Not this write's fault (a 5xx, a revoked token): it stays pending, and the desk
+            # waits as if offline. A write the service keeps failing on with a 5xx becomes an
+            # issue after a few rounds, so it cannot block the rest.
+            self.outbox.record_attempt(entry.seq, fault.error.message)
+            if fault.error.status >= 500 and entry.attempts + 1 >= MAX_SERVER_FAULTS:
+                self._refused(entry, fault.error)
+                report.failed += 1
+                return True
+            report.unreachable = True
+            self._went_offline(Unreachable(fault.error.message))
+            return False
+        except Exception as exc:  # a bug must not lose the row or spin on it silently
+            log.exception("replaying outbox row %s failed", entry.seq)
+            message = f"{type(exc).__name__}: {exc}"
+            self.outbox.record_attempt(entry.seq, message)
+            if entry.attempts + 1 >= MAX_SERVER_FAULTS:
+                self._refused(entry, ApiRefused(0, "internal", message))
+                report.failed += 1
+                return True
+            self.last_error = message
+            return False
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        self._notify()
+        return True
 
     async def _send(
         self,

@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import textual._doc
+from snapshot_text import describe_mismatch, snapshot_path
 
 from console.app import AgentConsole
 from console.config import Config, DemoSection, UiSection
@@ -100,3 +102,28 @@ async def wait_ready(pilot) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def ready() -> Callable:
     return wait_ready
+
+
+@pytest.fixture
+def snap_compare(snap_compare, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The plugin's ``snap_compare``; on a mismatch it also prints how the screen's text differs,
+    so a CI log alone shows what changed (the HTML report stays on the machine that ran it)."""
+    taken: list[str] = []
+    take = textual._doc.take_svg_screenshot
+
+    def recording(*args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        taken.append(take(*args, **kwargs))
+        return taken[-1]
+
+    monkeypatch.setattr(textual._doc, "take_svg_screenshot", recording)
+
+    def compare(*args, **kwargs) -> bool:  # type: ignore[no-untyped-def]
+        matched = snap_compare(*args, **kwargs)
+        node = request.node
+        expected = snapshot_path(node.path, node.cls.__name__ if node.cls else None, node.name)
+        if not matched and taken and expected.is_file():
+            print(f"Snapshot mismatch, {expected.name}:")
+            print(describe_mismatch(expected.read_text(encoding="utf-8"), taken[-1]))
+        return matched
+
+    return compare

@@ -222,6 +222,11 @@ class LocalCache:
             db["bookings"].create_index(["reference"], unique=True, if_not_exists=True)
             db["bookings"].create_index(["caller_id"], if_not_exists=True)
             db["bookings"].create_index(["slot_id"], if_not_exists=True)
+            # rekey_call finds the bookings of a call made offline by this expression.
+            db.execute(
+                "CREATE INDEX IF NOT EXISTS idx_bookings_call_id "
+                "ON bookings (json_extract(json, '$.call_id'))"
+            )
             db["calls"].create(
                 {
                     "id": int,

@@ -75,6 +75,12 @@ class Outbox:
             )
             db["outbox"].create_index(["idempotency_key"], unique=True, if_not_exists=True)
             db["outbox"].create_index(["state", "seq"], if_not_exists=True)
+            # find(kind, local_id=...): the row that made a provisional caller, call or
+            # booking, looked up for each row that refers to it.
+            db.execute(
+                "CREATE INDEX IF NOT EXISTS idx_outbox_kind_local_id "
+                "ON outbox (kind, json_extract(payload, '$.local_id'))"
+            )
 
     # -- writing --------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from console.client.api import ApiRefused
 from console.domain.calendar import format_time, to_local
@@ -29,6 +29,7 @@ from console.domain.models import Booking, BookingStatus, Location, Service, Slo
 from console.i18n import _, language
 from console.messages import DeskChanged
 from widgets.bookings_table import reference_text, status_label
+from widgets.footer import KeysFooter
 from widgets.hold_countdown import HoldCountdown
 from widgets.reference_code import ReferenceCode
 from widgets.slot_table import format_day
@@ -205,7 +206,7 @@ class HoldDialog(ModalScreen[HoldOutcome]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Confirm"), variant="primary", id="hold-confirm", compact=True)
                 yield Button(_("Back"), id="hold-back", compact=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         notes = self.query("#hold-notes")
@@ -399,7 +400,7 @@ class BookedDialog(ModalScreen[None]):
             if booking.superseded_by:
                 rows.append((_("Moved to"), reference_text(booking.superseded_by)))
             yield Static(facts(rows), id="booked-facts")
-        yield Footer()
+        yield KeysFooter()
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.booking.reference_display)
@@ -456,7 +457,7 @@ class CancelDialog(ModalScreen[str | None]):
                     _("Cancel the booking"), variant="error", id="cancel-confirm", compact=True
                 )
                 yield Button(_("Keep it"), id="cancel-keep", compact=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#cancel-reason", Input).focus()

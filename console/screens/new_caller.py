@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from console.client.api import ApiRefused
@@ -33,6 +33,7 @@ from console.domain.phone import format_phone, parse_phone
 from console.domain.zzzs import parse_zzzs
 from console.i18n import _
 from widgets.caller_card import flag_label, language_name
+from widgets.footer import KeysFooter
 from widgets.translated import translate_bindings
 from widgets.validated_input import ValidatedInput, explain
 
@@ -259,7 +260,7 @@ class NewCallerForm(ModalScreen[FormOutcome]):
                 tab_behavior="focus",
                 show_line_numbers=False,
             )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         desk = getattr(self.app, "desk", None)

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -35,6 +35,7 @@ from widgets.directory_text import (
     place_text,
     type_label,
 )
+from widgets.footer import KeysFooter
 from widgets.translated import translate_bindings
 
 KINDS = (ReportKind.FULL, ReportKind.ACCEPTS, ReportKind.CONTACT, ReportKind.OTHER)
@@ -151,7 +152,7 @@ class ReportDialog(DeskModal):
                 Text(_("Enter sends; other agents see it on this doctor's row."), style="dim"),
                 id="report-message",
             )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._show_kind()

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from console.client.api import ApiError
 from console.client.feed import ChangeFollower
@@ -24,6 +24,7 @@ from console.i18n import _
 from console.screens.base import DeskModal, DeskScreen
 from console.screens.booking import facts
 from widgets.directory_text import ago, kind_label, plural, type_label
+from widgets.footer import KeysFooter
 from widgets.reports_table import ReportsTable
 
 REPORT_OPS = frozenset({"reported", "report_closed"})
@@ -63,7 +64,7 @@ class CloseReportDialog(DeskModal):
                 id="close-resolution",
             )
             yield Static(Text(_("Enter closes the report."), style="dim"), id="close-hint")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#close-resolution", Input).focus()

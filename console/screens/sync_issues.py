@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from console.client.api import ApiRefused, Unreachable
 from console.client.store import SyncIssue
@@ -26,6 +26,7 @@ from console.messages import DeskChanged
 from console.screens.base import DeskModal, DeskScreen
 from console.screens.booking import BookedDialog, facts, refusal_text, when_text
 from widgets.bookings_table import reference_text
+from widgets.footer import KeysFooter
 from widgets.slot_table import format_day
 from widgets.translated import translate_bindings
 
@@ -190,7 +191,7 @@ class IssueNoteDialog(DeskModal):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save"), variant="primary", id="issue-save", compact=True)
                 yield Button(_("Back"), id="issue-back", compact=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#issue-note", Input).focus()

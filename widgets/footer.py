@@ -1,0 +1,221 @@
+"""The footer with the keys: Textual's Footer without its leak and without needless rebuilds.
+
+Textual 8.2.8's ``Footer`` recomposes itself on every ``refresh_bindings()`` and binds each new
+``FooterKey``'s ``compact`` to its own with ``data_bind``. That binding is a watcher stored on
+the footer, and the footer prunes its watchers only when ``compact`` changes, which it never
+does: every FooterKey ever built stays reachable, with its styles, tooltip and message queue.
+The console refreshes its bindings whenever the focus moves or the lookup box becomes empty
+or not: thousands of dead keys (hundreds of MB) after a working day.
+
+:class:`KeysFooter` draws the same keys, in the same order and with the same classes, but:
+
+- it gives each key the footer's ``compact`` value directly (and passes a change on to the
+  keys it shows), so no watcher outlives a key;
+- the refreshes that arrive together (a focus move publishes two or three) become one update;
+- an update that shows the same keys does nothing, and one where keys only became enabled or
+  disabled restyles them in place; only a different set of keys rebuilds the footer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+COMMAND_PALETTE = "-command-palette"
+
+
+@dataclass(frozen=True)
+class _Key:
+    """One key as the footer shows it."""
+
+    key: str
+    key_display: str
+    description: str
+    action: str
+    disabled: bool
+    tooltip: str
+    classes: str = ""
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Keys of one binding group, shown together before the group's label."""
+
+    compact: bool
+    keys: tuple[_Key, ...]
+    label: str
+
+
+_Item = _Key | _Group
+
+
+def _keys(plan: tuple[_Item, ...]) -> list[_Key]:
+    found: list[_Key] = []
+    for item in plan:
+        found.extend(item.keys if isinstance(item, _Group) else (item,))
+    return found
+
+
+def _shape(plan: tuple[_Item, ...]) -> tuple[_Item, ...]:
+    """The plan with every key enabled: two plans of one shape differ only in which keys are
+    disabled, which can be restyled without a rebuild."""
+    shaped: list[_Item] = []
+    for item in plan:
+        if isinstance(item, _Group):
+            keys = tuple(replace(key, disabled=False) for key in item.keys)
+            shaped.append(replace(item, keys=keys))
+        else:
+            shaped.append(replace(item, disabled=False))
+    return tuple(shaped)
+
+
+class KeysFooter(Footer):
+    """Textual's Footer (same keys, same look), without the leak; see the module docstring."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._shown: tuple[_Item, ...] | None = None  # what compose drew last
+        self._update_pending = False
+        self.rebuilds = 0  # how many times the keys were composed (tests look at it)
+
+    # -- what to show ---------------------------------------------------------------------
+
+    def _plan(self) -> tuple[_Item, ...]:
+        """The keys to show, as Textual's ``Footer.compose`` chooses them."""
+        app = self.app
+        active_bindings = self.screen.active_bindings
+        bindings = [
+            (binding, enabled, tooltip)
+            for (_, binding, enabled, tooltip) in active_bindings.values()
+            if binding.show
+        ]
+        action_to_bindings: defaultdict[str, list[tuple[Binding, bool, str]]]
+        action_to_bindings = defaultdict(list)
+        for binding, enabled, tooltip in bindings:
+            action_to_bindings[binding.action].append((binding, enabled, tooltip))
+
+        plan: list[_Item] = []
+        for group, grouped in groupby(action_to_bindings.values(), lambda multi: multi[0][0].group):
+            multi_bindings = list(grouped)
+            if group is not None and len(multi_bindings) > 1:
+                keys = []
+                for multi in multi_bindings:
+                    binding, enabled, tooltip = multi[0]
+                    keys.append(
+                        _Key(
+                            binding.key,
+                            app.get_key_display(binding),
+                            "",
+                            binding.action,
+                            not enabled,
+                            tooltip or binding.description,
+                            "-grouped",
+                        )
+                    )
+                plan.append(_Group(group.compact, tuple(keys), group.description))
+            else:
+                for multi in multi_bindings:
+                    binding, enabled, tooltip = multi[0]
+                    plan.append(
+                        _Key(
+                            binding.key,
+                            app.get_key_display(binding),
+                            binding.description,
+                            binding.action,
+                            not enabled,
+                            tooltip,
+                        )
+                    )
+        if self.show_command_palette and app.ENABLE_COMMAND_PALETTE:
+            try:
+                _node, binding, enabled, tooltip = active_bindings[app.COMMAND_PALETTE_BINDING]
+            except KeyError:
+                pass
+            else:
+                plan.append(
+                    _Key(
+                        binding.key,
+                        app.get_key_display(binding),
+                        binding.description,
+                        binding.action,
+                        not enabled,
+                        binding.tooltip or binding.description,
+                        COMMAND_PALETTE,
+                    )
+                )
+        return tuple(plan)
+
+    def _key(self, key: _Key) -> FooterKey:
+        widget = FooterKey(
+            key.key,
+            key.key_display,
+            key.description,
+            key.action,
+            disabled=key.disabled,
+            tooltip=key.tooltip,
+            classes=key.classes,
+        )
+        if key.classes != COMMAND_PALETTE:  # as Textual's: that one keeps its own default
+            widget.set_reactive(FooterKey.compact, self.compact)
+            widget.set_class(self.compact, "-compact")  # what its watcher would do
+        return widget
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        plan = self._plan()
+        self._shown = plan
+        self.rebuilds += 1
+        actions = {key.action for key in _keys(plan) if key.classes != COMMAND_PALETTE}
+        self.styles.grid_size_columns = len(actions)
+        for item in plan:
+            if isinstance(item, _Group):
+                with KeyGroup(classes="-compact" if item.compact else ""):
+                    for key in item.keys:
+                        yield self._key(key)
+                yield FooterLabel(item.label)
+            else:
+                yield self._key(item)
+
+    def watch_compact(self, compact: bool) -> None:
+        for key in self.query(FooterKey):
+            if not key.has_class(COMMAND_PALETTE):
+                key.compact = compact
+
+    # -- when the bindings change ---------------------------------------------------------
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._update_pending:
+            self._update_pending = True
+            self.call_after_refresh(self._update_keys)
+
+    async def _update_keys(self) -> None:
+        self._update_pending = False
+        if not self.is_attached or not self.is_mounted:
+            return
+        plan = self._plan()
+        if plan == self._shown:
+            return
+        if self._shown is not None and _shape(plan) == _shape(self._shown):
+            shown = list(self.query(FooterKey))
+            wanted = _keys(plan)
+            if len(shown) == len(wanted):
+                for widget, key in zip(shown, wanted, strict=True):
+                    widget._disabled = key.disabled
+                    widget.set_class(key.disabled, "-disabled")
+                self._shown = plan
+                return
+        await self.recompose()

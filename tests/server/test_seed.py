@@ -482,7 +482,7 @@ def test_seed_on_postgresql(seed_pg_url: str, monkeypatch) -> None:
                 ).scalars()
             )
         assert {
-            "ix_callers_name_trgm",
+            "ix_callers_name_words",
             "ix_callers_name_folded",
             "uq_callers_emso",
             "uq_callers_zzzs_number",

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import (
     Connection,
     TextClause,
+    bindparam,
     delete,
     func,
     insert,
@@ -30,7 +31,7 @@ from console.domain.text import digits_only, fold
 from console.domain.zzzs import parse_zzzs
 from console.server import audit, changes, clock, search_index
 from console.server.errors import ApiProblem, conflict, not_found, unprocessable
-from console.server.schema import bookings, caller_phones, callers
+from console.server.schema import caller_phones, callers
 
 MIN_NAME_QUERY = 2
 _WORD = re.compile(r"[a-z0-9]+")
@@ -51,8 +52,7 @@ def search(
             # Shaped like a reference but the check character fails: maybe it is a name.
             kind = "name"
         else:
-            ids = select(bookings.c.caller_id).where(bookings.c.reference == code)
-            found = _summaries(connection, ids, kind, limit)
+            found = _page(connection, "reference", {"value": code}, limit)
             if found:
                 return kind, found, False
             # No booking has it: a name can look like a reference too ("mac anja" is MACANJA,
@@ -60,13 +60,11 @@ def search(
             ids = _search_names(connection, query, limit + 1)
             if not ids:
                 return kind, [], False
-            return "name", _summaries(connection, ids[:limit], "name", limit), len(ids) > limit
+            return "name", _name_page(connection, ids, limit), len(ids) > limit
     if kind == "emso":
-        ids = select(callers.c.id).where(callers.c.emso == digits_only(query))
-        return kind, _summaries(connection, ids, kind, limit), False
+        return kind, _page(connection, kind, {"value": digits_only(query)}, limit), False
     if kind == "zzzs":
-        ids = select(callers.c.id).where(callers.c.zzzs_number == digits_only(query))
-        found = _summaries(connection, ids, kind, limit)
+        found = _page(connection, kind, {"value": digits_only(query)}, limit)
         if found:
             return kind, found, False
         kind = "phone"  # nine digits may also be a phone number typed without the 0
@@ -74,15 +72,70 @@ def search(
         prefix = phone_query(query)
         if prefix is None:
             return kind, [], False
-        ids = (
-            select(caller_phones.c.caller_id)
-            .where(caller_phones.c.number >= prefix, caller_phones.c.number < _after(prefix))
-            .limit(limit + 1)
+        found = _page(
+            connection, kind, {"low": prefix, "high": _after(prefix), "hits": limit + 1}, limit + 1
         )
-        found = _summaries(connection, ids, kind, limit + 1)
         return kind, found[:limit], len(found) > limit
     ids = _search_names(connection, query, limit + 1)
-    return "name", _summaries(connection, ids[:limit], "name", limit), len(ids) > limit
+    return "name", _name_page(connection, ids, limit), len(ids) > limit
+
+
+# The callers each kind of query finds (at most one for an EMŠO, a ZZZS number or a reference).
+_HITS = {
+    "reference": "SELECT caller_id FROM bookings WHERE reference = :value",
+    "emso": "SELECT id FROM callers WHERE emso = :value",
+    "zzzs": "SELECT id FROM callers WHERE zzzs_number = :value",
+    "phone": "SELECT caller_id FROM caller_phones WHERE number >= :low AND number < :high "
+    "LIMIT :hits",
+}
+# A page of callers sorted by name with their phones, in one statement.
+_PAGE = (
+    "SELECT c.id, c.first_name, c.last_name, c.birth_date, c.emso, c.zzzs_number, p.number "
+    "FROM (SELECT id, first_name, last_name, birth_date, emso, zzzs_number, name_folded "
+    "FROM callers WHERE id IN ({hits}) ORDER BY name_folded, id LIMIT :limit) c "
+    "LEFT JOIN caller_phones p ON p.caller_id = c.id "
+    "ORDER BY c.name_folded, c.id, p.position"
+)
+_PAGES = {kind: text(_PAGE.format(hits=hits)) for kind, hits in _HITS.items()}
+_PAGES["name"] = text(_PAGE.replace("IN ({hits})", "IN :ids")).bindparams(
+    bindparam("ids", expanding=True)
+)
+
+
+def _name_page(connection: Connection, ids: list[int], limit: int) -> list[CallerSummary]:
+    """The first ``limit`` of ``ids`` (the name index's matches in id order), sorted by name."""
+    if not ids:
+        return []
+    return _page(connection, "name", {"ids": ids[:limit]}, limit)
+
+
+def _page(connection: Connection, kind: str, params: dict, limit: int) -> list[CallerSummary]:
+    """Up to ``limit`` callers that a ``kind`` query finds, sorted by name, phones in order.
+
+    Built without validation (``model_construct``): every value comes from the database's own
+    checked columns, and the answer is serialised straight from these objects.
+    """
+    found: list[CallerSummary] = []
+    last_id = None
+    for row in connection.execute(_PAGES[kind], {**params, "limit": limit}):
+        if row.id != last_id:
+            last_id = row.id
+            phones: list[str] = []
+            found.append(
+                CallerSummary.model_construct(
+                    id=row.id,
+                    first_name=row.first_name,
+                    last_name=row.last_name,
+                    birth_date=_iso(row.birth_date),
+                    phones=phones,
+                    emso=row.emso,
+                    zzzs_number=row.zzzs_number,
+                    matched_on=kind,
+                )
+            )
+        if row.number is not None:
+            phones.append(row.number)
+    return found
 
 
 def _after(prefix: str) -> str:
@@ -166,36 +219,6 @@ def _pg_statement(sql: str) -> TextClause:
     if statement is None:
         statement = _PG_STATEMENTS[sql] = text(sql)
     return statement
-
-
-def _summaries(connection: Connection, ids, kind: str, limit: int) -> list[CallerSummary]:  # type: ignore[no-untyped-def]
-    rows = connection.execute(
-        select(
-            callers.c.id,
-            callers.c.first_name,
-            callers.c.last_name,
-            callers.c.birth_date,
-            callers.c.emso,
-            callers.c.zzzs_number,
-        )
-        .where(callers.c.id.in_(ids))
-        .order_by(callers.c.name_folded, callers.c.id)
-        .limit(limit)
-    ).all()
-    phones = _phones_of(connection, [row.id for row in rows])
-    return [
-        CallerSummary(
-            id=row.id,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            birth_date=_iso(row.birth_date),
-            phones=[p.number for p in phones.get(row.id, [])],
-            emso=row.emso,
-            zzzs_number=row.zzzs_number,
-            matched_on=kind,
-        )
-        for row in rows
-    ]
 
 
 def _iso(value: date | str | None) -> str | None:

@@ -15,6 +15,7 @@ from console.server.deps import (
     WriterDep,
 )
 from console.server.errors import unprocessable
+from console.server.responses import json_response
 
 router = APIRouter(prefix="/v1/callers", tags=["callers"])
 
@@ -27,7 +28,7 @@ def search(
     call_id: CallIdDep,
     q: str = Query(..., max_length=100, description="name, phone, EMŠO, ZZZS or reference"),
     limit: int = Query(20, ge=1),
-) -> CallerSearch:
+) -> Response:
     query = q.strip()
     if len(query) < callers.MIN_NAME_QUERY:
         raise unprocessable("Type at least 2 characters to search.", "q", "query_too_short")
@@ -35,7 +36,9 @@ def search(
         kind, found, more = callers.search(
             connection, query, min(limit, settings.max_search_results)
         )
-    return CallerSearch(query=query, kind=kind, callers=found, more=more)
+    return json_response(
+        CallerSearch.model_construct(query=query, kind=kind, callers=found, more=more)
+    )
 
 
 @router.post("", response_model=Caller, status_code=201)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from console.domain.models import Agent, Disposition, Location, Provider, Service
 from console.server import catalogue
 from console.server.deps import AgentDep, DatabaseDep, SettingsDep
+from console.server.responses import json_response
 
 router = APIRouter(prefix="/v1", tags=["reference"])
 
 
 @router.get("/me", response_model=Agent)
-def me(agent: AgentDep) -> Agent:
-    return agent
+async def me(agent: AgentDep) -> Response:
+    return json_response(agent)
 
 
 @router.get("/services", response_model=list[Service])

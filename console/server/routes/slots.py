@@ -10,6 +10,7 @@ from console.domain.models import Hold, HoldIn, Slot, SlotPage
 from console.server import clock, holds
 from console.server.deps import AgentDep, DatabaseDep, SettingsDep, WriterDep
 from console.server.errors import not_found, unprocessable
+from console.server.responses import json_response
 from console.server.slots import free_slots, get_slot
 
 router = APIRouter(prefix="/v1", tags=["slots"])
@@ -28,7 +29,7 @@ def slots(
     from_: datetime | None = Query(None, alias="from", description="ISO time; default now"),
     to: datetime | None = Query(None, description=f"default from + {DEFAULT_WINDOW_DAYS} days"),
     limit: int = Query(20, ge=1, le=500),
-) -> SlotPage:
+) -> Response:
     start = from_ or clock.from_db(clock.now())
     end = to or start + timedelta(days=DEFAULT_WINDOW_DAYS)
     if end <= start:
@@ -44,7 +45,7 @@ def slots(
             provider_id=provider,
             limit=limit,
         )
-    return SlotPage(slots=found)
+    return json_response(SlotPage.model_construct(slots=found))
 
 
 @router.get("/slots/{slot_id}", response_model=Slot)

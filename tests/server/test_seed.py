@@ -22,6 +22,7 @@ from console.server import seed as seed_module
 from console.server.agents import agent_for_token
 from console.server.callers import name_folded
 from console.server.db import Database
+from console.server.migrate import upgrade
 from console.server.schema import (
     agents,
     caller_phones,
@@ -85,6 +86,15 @@ def _callers_digest(database: Database) -> str:
         for row in rows:
             digest.update(repr(tuple(row)).encode())
         for row in connection.execute(select(caller_phones).order_by(*caller_phones.c)):
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def _slots_digest(database: Database) -> str:
+    """A fingerprint of every slot, its id included."""
+    digest = hashlib.sha256()
+    with database.read() as connection:
+        for row in connection.execute(select(slots).order_by(slots.c.id)):
             digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
 
@@ -278,6 +288,8 @@ def test_the_connection_is_back_to_normal_after_the_load(
     with database.read() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        # Loaded with a rollback journal (an empty file), then back to the WAL.
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         indexes = set(
             connection.exec_driver_sql(
                 "SELECT name FROM sqlite_master WHERE type = 'index'"
@@ -344,23 +356,65 @@ def test_seeding_twice_is_refused_unless_replacing(tmp_path) -> None:
         database.dispose()
 
 
-def test_the_same_seed_gives_the_same_callers_in_either_process(tmp_path, monkeypatch) -> None:
+def test_the_same_seed_gives_the_same_callers_and_slots_in_either_process(
+    tmp_path, monkeypatch
+) -> None:
     first = Database.open(tmp_path / "a.db")
     second = Database.open(tmp_path / "b.db")
     third = Database.open(tmp_path / "c.db")
     try:
-        seed(first, callers=700, days=1, start=START)
-        # Past the threshold the callers come from a child process: same rows.
+        here = seed(first, callers=700, days=2, start=START)
+        # Past the threshold the slots and callers come from a child process: same rows,
+        # same ids (several chunks of each).
         monkeypatch.setattr(seed_module, "PARALLEL_MIN_CALLERS", 1)
         monkeypatch.setattr(seed_module, "CHUNK", 256)
-        report = seed(second, callers=700, days=1, start=START)
-        seed(third, callers=700, days=1, start=START, random_seed=1)
+        report = seed(second, callers=700, days=2, start=START)
+        seed(third, callers=700, days=2, start=START, random_seed=1)
         assert report.callers == 700
+        assert report.slots == here.slots > 3 * 256
+        _assert_counts_match(second, report)
         assert _callers_digest(first) == _callers_digest(second)
+        assert _slots_digest(first) == _slots_digest(second)
         assert _callers_digest(first) != _callers_digest(third)
     finally:
         for database in (first, second, third):
             database.dispose()
+
+
+def test_an_empty_file_is_loaded_with_a_rollback_journal_unless_another_connection_has_it(
+    tmp_path, monkeypatch
+) -> None:
+    """The rollback journal (each page written once) is only for a file the seed has to
+    itself: with a reader connected, the load goes through the WAL, as before, and the reader
+    is not locked out. Either way the file is in WAL mode afterwards."""
+    during: list[str] = []
+    switch = seed_module._sqlite_rollback_journal
+
+    def recorded(cursor) -> None:  # type: ignore[no-untyped-def]
+        switch(cursor)
+        during.append(cursor.execute("PRAGMA journal_mode").fetchone()[0])
+
+    monkeypatch.setattr(seed_module, "_sqlite_rollback_journal", recorded)
+    alone = Database.open(tmp_path / "alone.db")
+    path = tmp_path / "shared.db"
+    database = Database.open(path)
+    reader = Database.open(path)
+    try:
+        seed(alone, callers=100, days=1, start=START)
+        upgrade(database.engine)
+        with reader.read() as connection:  # read, and kept open in the pool
+            assert connection.execute(select(func.count()).select_from(callers)).scalar() == 0
+        report = seed(database, callers=300, days=1, start=START)
+        _assert_counts_match(database, report)
+        assert during == ["delete", "wal"]
+        with reader.read() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.execute(select(func.count()).select_from(callers)).scalar() == 300
+        with alone.read() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        for opened in (reader, database, alone):
+            opened.dispose()
 
 
 def test_a_failed_load_leaves_the_database_as_it_was(tmp_path, monkeypatch) -> None:

@@ -8,6 +8,8 @@ from console.domain.models import Agent
 from console.server import clock
 from console.server.schema import audit_log
 
+_INSERT = insert(audit_log)
+
 
 def record(
     connection: Connection,
@@ -21,14 +23,15 @@ def record(
     detail: str = "",
 ) -> None:
     connection.execute(
-        insert(audit_log).values(
-            at=clock.now(),
-            agent_id=agent.id,
-            call_id=call_id,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            caller_id=caller_id,
-            detail=detail[:500],
-        )
+        _INSERT,
+        {
+            "at": clock.now(),
+            "agent_id": agent.id,
+            "call_id": call_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "caller_id": caller_id,
+            "detail": detail[:500],
+        },
     )

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Row, insert, select, update
-from sqlalchemy.exc import IntegrityError
+import json
+
+from sqlalchemy import Connection, Row, Select, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from console.domain.errors import InvalidValue
-from console.domain.models import Agent, Booking, BookingIn, BookingStatus, Role
+from console.domain.models import (
+    Agent,
+    Booking,
+    BookingIn,
+    BookingStatus,
+    Location,
+    Role,
+    Service,
+    Slot,
+    SlotStatus,
+)
 from console.domain.reference import format_reference, new_reference, parse_reference
 from console.server import audit, changes, clock, holds
 from console.server.catalogue import get_location, get_service
 from console.server.errors import conflict, forbidden, not_found, unprocessable
-from console.server.schema import bookings, callers, slots
+from console.server.schema import bookings, callers, locations, providers, services, slots
+from console.server.schema import holds as holds_table
 from console.server.slots import get_slot
 
 ACTIVE = ("confirmed", "no_show")
@@ -71,30 +84,149 @@ def for_caller(connection: Connection, caller_id: int, include_past: bool) -> li
     return sorted(found, key=lambda b: b.slot.starts_at)
 
 
+def _claimed_columns() -> Select:
+    """The slot with all a booking's answer needs (provider, location, service) and whether
+    the caller (bound as ``caller``) exists: one statement, built once."""
+    caller_found = select(callers.c.id).where(callers.c.id == bindparam("caller")).scalar_subquery()
+    return (
+        select(
+            slots.c.id,
+            slots.c.starts_at,
+            slots.c.ends_at,
+            slots.c.status,
+            slots.c.service_id,
+            slots.c.provider_id,
+            providers.c.name.label("provider_name"),
+            slots.c.location_id,
+            locations.c.code.label("location_code"),
+            locations.c.name.label("location_name"),
+            locations.c.kind.label("location_kind"),
+            locations.c.address,
+            locations.c.postcode,
+            locations.c.town,
+            locations.c.municipality,
+            locations.c.region,
+            locations.c.phone,
+            locations.c.opening_hours,
+            services.c.code.label("service_code"),
+            services.c.name.label("service_name"),
+            services.c.name_en.label("service_name_en"),
+            services.c.category,
+            services.c.duration_minutes,
+            services.c.documents,
+            services.c.documents_en,
+            caller_found.label("caller_found"),
+        )
+        .select_from(
+            slots.join(providers, providers.c.id == slots.c.provider_id)
+            .join(locations, locations.c.id == slots.c.location_id)
+            .join(services, services.c.id == slots.c.service_id)
+        )
+        .where(slots.c.id == bindparam("slot"))
+    )
+
+
+_CLAIM = _claimed_columns()
+_CLAIM_LOCKED = _CLAIM.with_for_update(of=slots)
+
+
+def _lock_claimed(connection: Connection, slot_id: int, caller_id: int | None) -> Row | None:
+    """Read and lock the slot to book (PostgreSQL row lock; SQLite's writers hold the database
+    lock already), with everything the answer needs."""
+    query = _CLAIM_LOCKED if connection.dialect.name == "postgresql" else _CLAIM
+    return connection.execute(query, {"slot": slot_id, "caller": caller_id}).first()
+
+
+def _no_caller(caller_id: int) -> Exception:
+    return unprocessable(f"No caller {caller_id}.", "caller_id", "caller_not_found")
+
+
+def _caller_exists(connection: Connection, caller_id: int) -> bool:
+    return (
+        connection.execute(select(callers.c.id).where(callers.c.id == caller_id)).first()
+        is not None
+    )
+
+
+_CONSUME_HOLDS = (
+    update(holds_table)
+    .where(
+        holds_table.c.slot_id == bindparam("slot"),
+        holds_table.c.released_at.is_(None),
+    )
+    .values(released_at=bindparam("now"))
+    .returning(holds_table.c.agent_id, holds_table.c.expires_at)
+)
+
+
 def _claim_slot(
-    connection: Connection, agent: Agent, hold_id: int | None, slot_id: int | None
+    connection: Connection,
+    agent: Agent,
+    hold_id: int | None,
+    slot_id: int | None,
+    caller_id: int | None = None,
 ) -> Row:
-    """Resolve what to book (a hold of this agent's, or a free slot) and lock that slot."""
+    """Resolve what to book (a hold of this agent's, or a free slot), lock that slot, check the
+    caller (when given) and close the slot's holds; refuse, with the reason, what cannot be
+    booked. The answer has the slot with its provider, location and service."""
     if (hold_id is None) == (slot_id is None):
+        if caller_id is not None and not _caller_exists(connection, caller_id):
+            raise _no_caller(caller_id)
         raise unprocessable("Send either hold_id or slot_id.", "hold_id")
+    hold = None
     if hold_id is not None:
-        hold = holds.get(connection, hold_id)
+        hold = connection.execute(select(holds_table).where(holds_table.c.id == hold_id)).first()
+        if hold is None:
+            if caller_id is not None and not _caller_exists(connection, caller_id):
+                raise _no_caller(caller_id)
+            raise not_found("hold", hold_id)
+        slot_id = hold.slot_id
+    assert slot_id is not None
+    slot = _lock_claimed(connection, slot_id, caller_id)
+    if caller_id is not None and (
+        slot.caller_found is None if slot is not None else not _caller_exists(connection, caller_id)
+    ):
+        raise _no_caller(caller_id)
+    now = clock.now()
+    if hold is not None:
         if hold.agent_id != agent.id:
             raise conflict("hold_not_yours", "This hold belongs to another agent.")
         if hold.released_at is not None:
             raise conflict("hold_released", "This hold was released; hold the slot again.")
-        if hold.expires_at <= clock.now():
+        if hold.expires_at <= now:
             raise conflict(
                 "hold_expired", "The hold expired and the slot may be taken; hold it again."
             )
-        slot_id = hold.slot_id
-    assert slot_id is not None
-    slot = holds.lock_slot(connection, slot_id)
+    if slot is None:
+        raise not_found("slot", slot_id)
     holds.check_bookable(slot)
-    other = holds.open_hold(connection, slot_id)
-    if other is not None and other.agent_id != agent.id:
-        raise holds.held_by_other(other)
+    # Close the slot's holds (the booking consumes them); refuse if another agent's is open.
+    # This reads the holds after the slot's lock, so it sees a hold committed meanwhile; on a
+    # refusal the transaction rolls back and the holds stay as they were.
+    for other in connection.execute(_CONSUME_HOLDS, {"slot": slot.id, "now": now}):
+        if other.agent_id != agent.id and other.expires_at > now:
+            raise holds.held_by_other(other)
     return slot
+
+
+def _insert_statement(dialect: str):  # type: ignore[no-untyped-def]
+    """INSERT … RETURNING id that does nothing (and returns no row) when the drawn reference is
+    taken: a collision is drawn again without a savepoint. Other conflicts (the slot's active
+    booking, the idempotency key) still raise."""
+    construct = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        construct(bookings)
+        .on_conflict_do_nothing(index_elements=[bookings.c.reference])
+        .returning(bookings.c.id)
+    )
+
+
+_INSERTS = {dialect: _insert_statement(dialect) for dialect in ("postgresql", "sqlite")}
+_BOOK_SLOT = (
+    update(slots)
+    .where(slots.c.id == bindparam("slot"), slots.c.status == "free")
+    .values(status="booked")
+)
 
 
 def _insert(
@@ -106,7 +238,8 @@ def _insert(
     notes: str,
     idempotency_key: str | None,
     replaces: int | None = None,
-) -> int:
+) -> tuple[int, dict]:
+    """Insert the booking and mark its slot booked: (id, the values stored)."""
     values = dict(
         slot_id=slot.id,
         caller_id=caller_id,
@@ -119,39 +252,78 @@ def _insert(
         replaces=replaces,
         idempotency_key=idempotency_key,
     )
+    statement = _INSERTS[connection.dialect.name]
     for _attempt in range(5):
-        try:
-            with connection.begin_nested():
-                booking_id = connection.execute(
-                    insert(bookings)
-                    .values(reference=new_reference(), **values)
-                    .returning(bookings.c.id)
-                ).scalar_one()
+        values["reference"] = new_reference()
+        booking_id = connection.execute(statement, values).scalar()
+        if booking_id is not None:
             break
-        except IntegrityError as exc:
-            if "reference" not in str(exc.orig).lower():
-                raise  # the slot or the idempotency key: the caller decides what it means
     else:  # pragma: no cover - 5 collisions in 148 million codes
         raise conflict("reference_exhausted", "Could not draw a free booking reference.")
-    updated = connection.execute(
-        update(slots).where(slots.c.id == slot.id, slots.c.status == "free").values(status="booked")
-    )
-    if updated.rowcount != 1:
+    updated = connection.execute(_BOOK_SLOT, {"slot": slot.id})
+    if updated.rowcount != 1:  # pragma: no cover - the slot is locked and was free
         raise conflict("slot_booked", "This slot was just booked by someone else; pick another.")
-    holds.consume(connection, slot.id)
-    return booking_id
+    values["id"] = booking_id
+    return booking_id, values
+
+
+def _booked(slot: Row, values: dict, replaces: str | None = None) -> Booking:
+    """The answer for a booking just made, from what was stored and the claimed slot's row."""
+    return Booking(
+        id=values["id"],
+        reference=values["reference"],
+        reference_display=format_reference(values["reference"]),
+        status=BookingStatus.CONFIRMED,
+        caller_id=values["caller_id"],
+        slot=Slot(
+            id=slot.id,
+            starts_at=clock.from_db(slot.starts_at),
+            ends_at=clock.from_db(slot.ends_at),
+            status=SlotStatus.BOOKED,
+            service_id=slot.service_id,
+            provider_id=slot.provider_id,
+            provider_name=slot.provider_name,
+            location_id=slot.location_id,
+            location_name=slot.location_name,
+            region=slot.region,
+        ),
+        service=Service(
+            id=slot.service_id,
+            code=slot.service_code,
+            name=slot.service_name,
+            name_en=slot.service_name_en,
+            category=slot.category,
+            duration_minutes=slot.duration_minutes,
+            documents=json.loads(slot.documents),
+            documents_en=json.loads(slot.documents_en),
+        ),
+        location=Location(
+            id=slot.location_id,
+            code=slot.location_code,
+            name=slot.location_name,
+            kind=slot.location_kind,
+            address=slot.address,
+            postcode=slot.postcode,
+            town=slot.town,
+            municipality=slot.municipality,
+            region=slot.region,
+            phone=slot.phone,
+            opening_hours=slot.opening_hours,
+        ),
+        created_at=clock.from_db(values["created_at"]),
+        created_by=values["created_by"],
+        call_id=values["call_id"],
+        notes=values["notes"],
+        superseded_by=None,
+        replaces=replaces,
+    )
 
 
 def create(
     connection: Connection, agent: Agent, payload: BookingIn, idempotency_key: str | None
 ) -> Booking:
-    if (
-        connection.execute(select(callers.c.id).where(callers.c.id == payload.caller_id)).first()
-        is None
-    ):
-        raise unprocessable(f"No caller {payload.caller_id}.", "caller_id", "caller_not_found")
-    slot = _claim_slot(connection, agent, payload.hold_id, payload.slot_id)
-    booking_id = _insert(
+    slot = _claim_slot(connection, agent, payload.hold_id, payload.slot_id, payload.caller_id)
+    booking_id, values = _insert(
         connection,
         agent,
         slot,
@@ -160,7 +332,6 @@ def create(
         payload.notes,
         idempotency_key,
     )
-    row = connection.execute(select(bookings).where(bookings.c.id == booking_id)).one()
     audit.record(
         connection,
         agent,
@@ -169,26 +340,26 @@ def create(
         booking_id,
         caller_id=payload.caller_id,
         call_id=payload.call_id,
-        detail=row.reference,
+        detail=values["reference"],
     )
-    booking = to_model(connection, row)
     changes.record_many(
         connection,
         [
-            ("booking", booking_id, "created", _feed(row)),
+            ("booking", booking_id, "created", _feed(values)),
             ("slot", slot.id, "booked", {"service_id": slot.service_id}),
         ],
         agent.id,
     )
-    return booking
+    return _booked(slot, values)
 
 
-def _feed(row: Row) -> dict:
+def _feed(row: Row | dict) -> dict:
+    get = row.get if isinstance(row, dict) else row._mapping.get
     return {
-        "reference": row.reference,
-        "caller_id": row.caller_id,
-        "slot_id": row.slot_id,
-        "status": row.status,
+        "reference": get("reference"),
+        "caller_id": get("caller_id"),
+        "slot_id": get("slot_id"),
+        "status": get("status"),
     }
 
 
@@ -268,7 +439,7 @@ def reschedule(
     if target == old.slot_id:
         raise unprocessable("That is the slot already booked; pick a different one.", "slot_id")
     new_slot = _claim_slot(connection, agent, hold_id, slot_id)
-    new_id = _insert(
+    new_id, _ = _insert(
         connection,
         agent,
         new_slot,

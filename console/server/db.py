@@ -1,15 +1,64 @@
-"""Engines for the central database: SQLite (one file, WAL) or PostgreSQL, same code above."""
+"""Engines for the central database: SQLite (one file, WAL) or PostgreSQL, same code above.
+
+On SQLite one transaction writes at a time. Writers of one process queue for a Python lock
+(see ``Database.write``) before they take the database's write lock, so they wait their turn in
+order instead of busy-sleeping in SQLite's busy handler, and they hold no pooled connection while
+they wait. A database still too busy after ``SQLITE_BUSY_TIMEOUT_MS`` (another process holding
+the write lock, or a very long queue) raises ``DatabaseBusy``: the API answers 503 with
+``Retry-After``, never 500.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
+
+from console.server import changes
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+RETRY_AFTER_SECONDS = 1
+# Connections for SQLite: one per request thread (anyio's pool has 40) and some to spare, so a
+# request never waits for a connection. Opened on demand; the most recently used is reused.
+SQLITE_POOL_SIZE = 40
+SQLITE_POOL_OVERFLOW = 24
+
+
+class DatabaseBusy(HTTPException):
+    """The database could not take this transaction in time: 503, try again shortly."""
+
+    def __init__(self, detail: str = "The database is busy; try again in a moment.") -> None:
+        super().__init__(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    """SQLite's "database is locked" / "database is busy" (its busy timeout ran out)."""
+    if not isinstance(exc.orig, sqlite3.OperationalError):
+        return False
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text
+
+
+_writer_locks: dict[str, threading.Lock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.Lock | None:
+    """The process-wide lock of one SQLite file's writers (None on PostgreSQL)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    path = engine.url.database or ""
+    key = str(Path(path).resolve()) if path and path != ":memory:" else f"memory:{id(engine)}"
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.Lock())
 
 
 def database_url(target: str | Path) -> str:
@@ -47,8 +96,9 @@ def _sqlite_engine(url: str) -> Engine:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        pool_size=8,
-        max_overflow=16,
+        pool_size=SQLITE_POOL_SIZE,
+        max_overflow=SQLITE_POOL_OVERFLOW,
+        pool_use_lifo=True,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
     )
 
@@ -82,6 +132,7 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._writer_lock = _writer_lock(engine)
 
     @classmethod
     def open(cls, target: str | Path) -> Database:
@@ -90,16 +141,45 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A transaction that only reads: on SQLite it never waits for the write lock."""
-        with self.engine.connect() as connection:
-            connection = connection.execution_options(readonly=True)
-            with connection.begin():
-                yield connection
+        try:
+            with self.engine.connect() as connection:
+                connection = connection.execution_options(readonly=True)
+                with connection.begin():
+                    yield connection
+        except OperationalError as exc:
+            if _is_busy(exc):
+                raise DatabaseBusy() from exc
+            raise
+        except PoolTimeout as exc:
+            raise DatabaseBusy() from exc
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A transaction that writes: committed when the block ends, rolled back on error."""
-        with self.engine.begin() as connection:
-            yield connection
+        """A transaction that writes: committed when the block ends, rolled back on error.
+
+        The change feed's rows recorded in the block (``changes.record``) are appended as its
+        last statement, just before the commit (see ``console.server.changes``).
+        """
+        lock = self._writer_lock
+        if lock is not None and not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise DatabaseBusy()
+        try:
+            with self.engine.begin() as connection:
+                changes.defer(connection)
+                try:
+                    yield connection
+                    changes.flush(connection)
+                finally:
+                    changes.forget(connection)
+        except OperationalError as exc:
+            if _is_busy(exc):
+                raise DatabaseBusy() from exc
+            raise
+        except PoolTimeout as exc:
+            raise DatabaseBusy() from exc
+        finally:
+            if lock is not None:
+                lock.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -17,6 +17,7 @@ from console.server.errors import ApiProblem, unprocessable
 from console.server.schema import idempotency_keys
 
 MAX_KEY_LENGTH = 80
+_STORE = insert(idempotency_keys)
 
 
 def request_hash(endpoint: str, body: Any) -> str:
@@ -48,9 +49,13 @@ def run(
     """Run ``effect`` in a write transaction, at most once per ``key``.
 
     The key is stored in the same transaction as the effect, so either both happen or neither.
-    Two requests racing with one key: the database lets one commit; the other's insert fails,
-    and it answers with what the first one stored. Failures (4xx) are not stored: a retry of a
-    refused request is tried again.
+    A retry of a request that committed runs the effect again, and fails: on the key's insert,
+    or earlier because the first one changed what it needs (the slot is booked: 409). Either
+    way its transaction rolls back and it answers with what the first one stored. (Looking the
+    key up first would cost every first attempt a statement to spare the rare retry one.) Two
+    requests racing with one key: the database lets one commit; the other's insert fails, and
+    it answers the same way. Failures (4xx) are not stored: a retry of a refused request is
+    tried again.
     """
     if key is not None and not 8 <= len(key) <= MAX_KEY_LENGTH:
         raise unprocessable("Idempotency-Key must be 8 to 80 characters.", "Idempotency-Key")
@@ -58,22 +63,19 @@ def run(
     for attempt in range(2):
         try:
             with database.write() as connection:
-                if key is not None:
-                    stored = _stored(connection, key, agent, digest)
-                    if stored is not None:
-                        return stored
                 status, response = effect(connection)
                 if key is not None:
                     connection.execute(
-                        insert(idempotency_keys).values(
-                            key=key,
-                            agent_id=agent.id,
-                            endpoint=endpoint,
-                            request_hash=digest,
-                            status_code=status,
-                            response=json.dumps(response, default=str),
-                            created_at=clock.now(),
-                        )
+                        _STORE,
+                        {
+                            "key": key,
+                            "agent_id": agent.id,
+                            "endpoint": endpoint,
+                            "request_hash": digest,
+                            "status_code": status,
+                            "response": json.dumps(response, default=str),
+                            "created_at": clock.now(),
+                        },
                     )
                 return status, response
         except (IntegrityError, ApiProblem) as exc:

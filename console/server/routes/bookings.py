@@ -1,8 +1,14 @@
-"""Bookings: confirm, list, cancel, reschedule."""
+"""Bookings: confirm, list, cancel, reschedule.
+
+The writes answer with the JSON of the ``Booking`` the effect built and validated (the same that
+is stored for a retry under the idempotency key), as a ready response: FastAPI does not validate
+and serialise it a second time. ``response_model`` still documents it.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from console.domain.models import Booking, BookingIn, CancelIn, RescheduleIn
 from console.server import bookings, callers, idempotency
@@ -17,9 +23,8 @@ def create(
     payload: BookingIn,
     agent: WriterDep,
     database: DatabaseDep,
-    response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> dict:
+) -> JSONResponse:
     def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
         booking = bookings.create(connection, agent, payload, idempotency_key)
         return 201, booking.model_dump(mode="json")
@@ -27,8 +32,7 @@ def create(
     status, body = idempotency.run(
         database, agent, idempotency_key, "POST /v1/bookings", payload.model_dump(), effect
     )
-    response.status_code = status
-    return body
+    return JSONResponse(body, status_code=status)
 
 
 @router.get("", response_model=list[Booking])
@@ -58,7 +62,7 @@ def cancel(
     call_id: CallIdDep,
     payload: CancelIn | None = None,
     idempotency_key: IdempotencyKey = None,
-) -> dict:
+) -> JSONResponse:
     payload = payload or CancelIn()
 
     def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
@@ -67,14 +71,15 @@ def cancel(
         )
         return 200, booking.model_dump(mode="json")
 
-    return idempotency.run(
+    status, body = idempotency.run(
         database,
         agent,
         idempotency_key,
         f"POST /v1/bookings/{reference}/cancel",
         payload.model_dump(),
         effect,
-    )[1]
+    )
+    return JSONResponse(body, status_code=status)
 
 
 @router.post("/{reference}/reschedule", response_model=Booking, status_code=201)
@@ -85,7 +90,7 @@ def reschedule(
     database: DatabaseDep,
     call_id: CallIdDep,
     idempotency_key: IdempotencyKey = None,
-) -> dict:
+) -> JSONResponse:
     def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
         booking = bookings.reschedule(
             connection,
@@ -98,11 +103,12 @@ def reschedule(
         )
         return 201, booking.model_dump(mode="json")
 
-    return idempotency.run(
+    status, body = idempotency.run(
         database,
         agent,
         idempotency_key,
         f"POST /v1/bookings/{reference}/reschedule",
         payload.model_dump(),
         effect,
-    )[1]
+    )
+    return JSONResponse(body, status_code=status)

@@ -155,21 +155,33 @@ def seed(
     started = time.perf_counter()
     report_progress = progress or _no_progress
     phases: dict[str, float] = {}
-    upgrade(database.engine)
-    first_day = start or (datetime.now(TZ).date() + timedelta(days=1))
     now = datetime.now(UTC).replace(tzinfo=None)
-    real_lists: DirectoryData | None = None
-    directory: list[ImportResult] = []
-    if directory_data is not None:
-        with _timed(phases, "read lists"):
-            try:
-                real_lists = DirectoryData.read(Path(directory_data), report_progress)
-            except DirectoryDataError as exc:
-                raise SeedError(str(exc)) from exc
+    # The producer process starts first: its imports (seconds) overlap the migrations.
+    producer = (
+        _Producer(
+            callers, random_seed, now, CHUNK, copy_text=database.engine.dialect.name != "sqlite"
+        )
+        if callers >= PARALLEL_MIN_CALLERS
+        else None
+    )
+    try:
+        upgrade(database.engine)
+        first_day = start or (datetime.now(TZ).date() + timedelta(days=1))
+        real_lists: DirectoryData | None = None
+        directory: list[ImportResult] = []
+        if directory_data is not None:
+            with _timed(phases, "read lists"):
+                try:
+                    real_lists = DirectoryData.read(Path(directory_data), report_progress)
+                except DirectoryDataError as exc:
+                    raise SeedError(str(exc)) from exc
+    except BaseException:
+        if producer is not None:
+            producer.close()
+        raise
 
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of tuples, no cycles: the collector would only slow the load
-    producer: _Producer | None = None
     try:
         with database.engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
@@ -186,8 +198,6 @@ def seed(
                             "database, or pass replace=True to delete the existing demo data "
                             "(and all bookings, calls and history) first."
                         )
-                    if callers >= PARALLEL_MIN_CALLERS:
-                        producer = _Producer(callers, random_seed, now, CHUNK, copy_text=not sqlite)
                     search_index.suspend(connection)
                     recreate = _drop_secondary_indexes(connection)
                     if existing:

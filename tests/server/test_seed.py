@@ -417,6 +417,32 @@ def test_an_empty_file_is_loaded_with_a_rollback_journal_unless_another_connecti
             opened.dispose()
 
 
+def test_a_refused_seed_leaves_no_producer_process_behind(tmp_path, monkeypatch) -> None:
+    """The producer starts before the migrations; a seed refused at any point stops it."""
+    monkeypatch.setattr(seed_module, "PARALLEL_MIN_CALLERS", 1)
+    started: list[seed_module._Producer] = []
+
+    class Recorded(seed_module._Producer):
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(seed_module, "_Producer", Recorded)
+    database = Database.open(tmp_path / "refused.db")
+    try:
+        report = seed(database, callers=50, days=1, start=START)
+        _assert_counts_match(database, report)
+        with pytest.raises(SeedError, match="already has callers"):
+            seed(database, callers=50, days=1, start=START)
+        with pytest.raises(SeedError):
+            seed(database, callers=50, days=1, start=START, directory_data=tmp_path / "none")
+        assert len(started) == 3
+        assert all(producer.process.poll() is not None for producer in started)
+        _assert_counts_match(database, report)
+    finally:
+        database.dispose()
+
+
 def test_a_failed_load_leaves_the_database_as_it_was(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(seed_module, "PARALLEL_MIN_CALLERS", 1)
     monkeypatch.setattr(seed_module, "_CHILD", "import sys; sys.exit(3)")
@@ -536,7 +562,7 @@ def test_seed_on_postgresql(seed_pg_url: str, monkeypatch) -> None:
                 ).scalars()
             )
         assert {
-            "ix_callers_name_words",
+            "ix_callers_name_trgm",
             "ix_callers_name_folded",
             "uq_callers_emso",
             "uq_callers_zzzs_number",

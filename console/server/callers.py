@@ -29,7 +29,7 @@ from console.domain.query import query_kind
 from console.domain.reference import parse_reference
 from console.domain.text import digits_only, fold
 from console.domain.zzzs import parse_zzzs
-from console.server import audit, changes, clock, search_index
+from console.server import audit, changes, clock
 from console.server.errors import ApiProblem, conflict, not_found, unprocessable
 from console.server.schema import caller_phones, callers
 
@@ -169,45 +169,73 @@ def _search_names(connection: Connection, query: str, limit: int) -> list[int]:
 
 # How many callers, in id order, the PostgreSQL name search reads before it turns to the index.
 PG_SCAN_FIRST = 20_000
+# pg_trgm finds words of three letters or more; shorter ones only the test on each name finds.
+TRIGRAM = 3
+
+
+# The callers in id order, walked along the primary key: "OFFSET 0" keeps the planner from
+# merging the word tests into this query and choosing an index that gives no order.
+_IN_ID_ORDER = "SELECT id, name_folded FROM callers"
+_FENCE = "ORDER BY id OFFSET 0"
 
 
 def _search_names_pg(connection: Connection, words: list[str], limit: int) -> list[int]:
     """The first ``limit`` matches by id on PostgreSQL, in two steps.
 
-    GIN cannot give its matches in id order: it reads every caller with a word starting ``ja``
-    (a tenth of the register) before the first answer. So first read the callers in id order,
-    up to :data:`PG_SCAN_FIRST` of them, keeping those with every word (a substring test, then
-    the word-start test on the few that pass): common names fill the page here. Only if they do
-    not does the word index (``search_index.POSTGRES_WORDS``) find the rest, which are then few.
+    A GIN index cannot give its matches in id order: for a common word it reads tens of
+    thousands of callers before the first answer, and it knows nothing of words shorter than
+    three letters. So first read the callers in id order, up to :data:`PG_SCAN_FIRST` of them,
+    keeping those with every word (a substring test, then the word-start test on the few that
+    pass): common names fill the page here, in a few milliseconds. Only if they do not does
+    the trigram index (``search_index``) find the rest, which are then few; when every word is
+    shorter than three letters, the scan in id order goes on instead.
     """
-    params: dict[str, object] = {"limit": limit, "scan": PG_SCAN_FIRST}
+    bound = connection.execute(_pg_statement("SELECT min(id) FROM callers")).scalar()
+    if bound is None:
+        return []
+    params: dict[str, object] = {"limit": limit, "bound": bound + PG_SCAN_FIRST}
     tests = []
     for number, word in enumerate(words):  # words are [a-z0-9]+: nothing to escape
         params[f"inner{number}"] = f"%{word}%"
         params[f"start{number}"] = f"(^|[^a-z0-9]){word}"
         tests.append(f"name_folded LIKE :inner{number} AND name_folded ~ :start{number}")
+    test = " AND ".join(tests)
     first = connection.execute(
         _pg_statement(
-            "SELECT id FROM callers WHERE id < (SELECT min(id) FROM callers) + :scan "
-            f"AND {' AND '.join(tests)} ORDER BY id LIMIT :limit"
+            f"SELECT id FROM ({_IN_ID_ORDER} WHERE id < :bound {_FENCE}) c "
+            f"WHERE {test} ORDER BY id LIMIT :limit"
         ),
         params,
     )
     ids = [row[0] for row in first]
     if len(ids) >= limit:
         return ids
-    params["words"] = " & ".join(f"'{word}':*" for word in words)
     params["limit"] = limit - len(ids)
-    rest = connection.execute(
-        _pg_statement(
-            # "id + 0": sort the index's matches; never walk the primary key hoping for matches.
-            "SELECT id FROM callers WHERE id >= (SELECT min(id) FROM callers) + :scan "
-            f"AND {search_index.POSTGRES_WORDS} @@ CAST(:words AS tsquery) "
-            "ORDER BY id + 0 LIMIT :limit"
-        ),
-        params,
-    )
-    return ids + [row[0] for row in rest]
+    if max(len(word) for word in words) < TRIGRAM:
+        rest = connection.execute(
+            _pg_statement(
+                f"SELECT id FROM ({_IN_ID_ORDER} WHERE id >= :bound {_FENCE}) c "
+                f"WHERE {test} ORDER BY id LIMIT :limit"
+            ),
+            params,
+        )
+        return ids + [row[0] for row in rest]
+    # The trigram index, whatever the planner estimates for a short common word: a sequential
+    # scan, or the primary key walked in order, would read every caller after the bound.
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    connection.exec_driver_sql("SET LOCAL enable_indexscan = off")
+    try:
+        rest = connection.execute(
+            _pg_statement(
+                f"SELECT id FROM callers WHERE id + 0 >= :bound AND {test} "
+                "ORDER BY id + 0 LIMIT :limit"
+            ),
+            params,
+        )
+        return ids + [row[0] for row in rest]
+    finally:
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = on")
+        connection.exec_driver_sql("SET LOCAL enable_indexscan = on")
 
 
 _PG_STATEMENTS: dict[str, TextClause] = {}

@@ -1,12 +1,12 @@
-"""The caller name index: FTS5 on SQLite, a GIN index of name words on PostgreSQL.
+"""The caller name index: FTS5 on SQLite, trigram GIN on PostgreSQL.
 
-Both match every word of the query as a prefix of a word of ``callers.name_folded`` (surname
-and given names, lower-case, without diacritics), in any order: ``kova jan`` finds Janez Kovač.
-A word is a run of letters and digits: ``Novak-Kos`` and ``O'Brien`` are two words each.
-
-On PostgreSQL the words of a name are a ``tsvector`` (:data:`POSTGRES_WORDS`), matched with
-prefix queries (``'kova':* & 'jan':*``). ``console.server.callers`` asks it only when the
-callers scanned in id order do not already give a page (see ``_search_names_pg``).
+Both serve the same search: every word of the query is a prefix of a word of
+``callers.name_folded`` (surname and given names, lower-case, without diacritics), in any
+order: ``kova jan`` finds Janez Kovač. A word is a run of letters and digits: ``Novak-Kos`` and
+``O'Brien`` are two words each. On PostgreSQL the trigram index finds the names that contain
+each word of three letters or more, and a word-start test keeps those where it starts a word
+(see ``console.server.callers._search_names_pg``, which reads the first callers in id order
+before it asks the index).
 """
 
 from __future__ import annotations
@@ -34,18 +34,16 @@ SQLITE_DROP_TRIGGERS = [
     "DROP TRIGGER IF EXISTS callers_fts_delete",
     "DROP TRIGGER IF EXISTS callers_fts_update",
 ]
-# The words of callers.name_folded: a query must spell this expression exactly to use the index.
-POSTGRES_WORDS = (
-    "array_to_tsvector(array_remove(regexp_split_to_array(name_folded, '[^a-z0-9]+'), ''))"
-)
 POSTGRES_INDEX = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     # A GIN build is much faster with more memory than the default 64 MB (transaction only).
     "SET LOCAL maintenance_work_mem = '256MB'",
-    f"CREATE INDEX IF NOT EXISTS ix_callers_name_words ON callers USING gin (({POSTGRES_WORDS}))",
+    "CREATE INDEX IF NOT EXISTS ix_callers_name_trgm ON callers "
+    "USING gin (name_folded gin_trgm_ops)",
 ]
 POSTGRES_DROP_INDEX = [
-    "DROP INDEX IF EXISTS ix_callers_name_words",
-    "DROP INDEX IF EXISTS ix_callers_name_trgm",  # the trigram index before revision 0004
+    "DROP INDEX IF EXISTS ix_callers_name_trgm",
+    "DROP INDEX IF EXISTS ix_callers_name_words",  # a word index tried in revision 0004
 ]
 
 

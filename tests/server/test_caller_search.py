@@ -122,11 +122,12 @@ def test_a_renamed_caller_is_found_by_the_new_name_only(world_db) -> None:
 
 
 @pytest.mark.parametrize("scan_first", [0, 1, 3])
-def test_the_postgresql_word_index_finds_what_the_scan_in_id_order_finds(
+def test_the_postgresql_index_finds_what_the_scan_in_id_order_finds(
     world_db, monkeypatch, scan_first
 ) -> None:
-    """PostgreSQL reads the first callers in id order, then asks the word index for the rest:
-    wherever that boundary falls, the page is the same (SQLite ignores the setting)."""
+    """PostgreSQL reads the first callers in id order, then asks the trigram index for the rest
+    (or scans on, for words all shorter than three letters): wherever that boundary falls, the
+    page is the same (SQLite ignores the setting)."""
     database, world = world_db
     _add(
         database,

@@ -179,3 +179,39 @@ def test_a_retried_booking_with_one_key_books_once_and_answers_the_same(served) 
         headers={"Authorization": f"Bearer {tokens[0]}", "Idempotency-Key": "line-1-retry-0001"},
     )
     assert late.status_code == 201 and late.json() == results[0].json()
+
+
+def test_forty_agents_booking_at_once_queue_and_never_get_a_500(served) -> None:
+    """Each agent books ten slots one after another, starting at its own place: every slot is
+    wanted by many agents at once, and writers queue for the database (on SQLite, one at a
+    time). Every answer is 201 or 409, never a 500 or a 503; each slot is booked once."""
+    url, database, world, tokens = served
+    caller = world.callers["janez"]
+    per_agent = 10
+
+    def book_ten(client: httpx.Client, index: int) -> list[httpx.Response]:
+        return [
+            client.post(
+                "/v1/bookings",
+                json={
+                    "caller_id": caller,
+                    "slot_id": world.slots[(index + step) % len(world.slots)],
+                },
+                headers={"Idempotency-Key": f"agent-{index:02d}-booking-{step:02d}"},
+            )
+            for step in range(per_agent)
+        ]
+
+    answers = [r for rs in _race(url, tokens, book_ten) for r in rs]
+    statuses = Counter(r.status_code for r in answers)
+    assert set(statuses) <= {201, 409}, [r.text for r in answers if r.status_code not in (201, 409)]
+    assert statuses[201] == len(world.slots)
+    with database.read() as connection:
+        per_slot = dict(
+            connection.execute(
+                select(bookings.c.slot_id, func.count())
+                .where(bookings.c.status == "confirmed")
+                .group_by(bookings.c.slot_id)
+            ).all()
+        )
+    assert per_slot == {slot: 1 for slot in world.slots}

@@ -1,5 +1,6 @@
 """Read latency through the API (uvicorn on loopback, a keep-alive httpx client) beside its
-floors: the same query in raw SQL on the same database, and an empty API request.
+floors: the same query without the API on the same database (raw SQL; for names, the
+service's own index statements then the page in raw SQL), and an empty API request.
 
 Every query is sent once to warm up; then, query by query, the API request, its raw SQL and an
 empty request (``GET /v1/me``: authentication, routing, JSON; no query of its own) are timed
@@ -8,11 +9,9 @@ one after another, so the floors are measured under the same conditions as the f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 import httpx
 from sqlalchemy import Connection, bindparam, text
@@ -29,7 +28,7 @@ from benchmarks.workload import (
     utcnow,
 )
 from console.domain.reference import format_reference
-from console.domain.text import fold
+from console.server.callers import _search_names
 from console.server.db import Database
 
 NAME_TARGET_MS = 15.0
@@ -39,7 +38,6 @@ SLOTS_TARGET_MS = 15.0
 PAGE = 20  # the console asks for 20 callers and 20 slots
 SLOT_WINDOW_DAYS = 30  # the API's default window
 REFERENCES = 60  # bookings made to have references to search for
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass
@@ -64,38 +62,26 @@ class Samples:
 # --- the raw SQL floors -------------------------------------------------------------------
 
 
+NAME_PAGE_SQL = text(
+    "SELECT page.id, page.first_name, page.last_name, page.birth_date, page.emso, "
+    "page.zzzs_number, p.number FROM ("
+    "SELECT id, first_name, last_name, birth_date, emso, zzzs_number, name_folded "
+    "FROM callers WHERE id IN :ids ORDER BY name_folded, id LIMIT :page) page "
+    "LEFT JOIN caller_phones p ON p.caller_id = page.id "
+    "ORDER BY page.name_folded, page.id, p.position"
+).bindparams(bindparam("ids", expanding=True))
+
+
 def name_sql(connection: Connection, query: str, limit: int = PAGE) -> list[int]:
-    """The service's name search as one raw statement: the index query (FTS5 or trigram,
-    exactly as ``console.server.callers._search_names`` asks it), the page of callers sorted by
-    name, and their phones."""
-    words = _WORD.findall(fold(query))[:4]
-    params: dict[str, Any] = {"limit": limit + 1, "page": limit}
-    if connection.dialect.name == "sqlite":
-        hits = (
-            "SELECT rowid AS id FROM callers_fts WHERE callers_fts MATCH :match "
-            "ORDER BY rowid LIMIT :limit"
-        )
-        params["match"] = " ".join(f'"{word}"*' for word in words)
-    else:
-        conditions = []
-        for number, word in enumerate(words):
-            conditions.append(f"name_folded LIKE :inner{number}")
-            conditions.append(f"(' ' || name_folded) LIKE :start{number}")
-            params[f"inner{number}"] = f"%{word}%"
-            params[f"start{number}"] = f"% {word}%"
-        hits = f"SELECT id FROM callers WHERE {' AND '.join(conditions)} ORDER BY id LIMIT :limit"
-    statement = (
-        f"WITH hits AS ({hits}), page AS ("
-        "SELECT c.id, c.first_name, c.last_name, c.birth_date, c.emso, c.zzzs_number, "
-        "c.name_folded FROM callers c "
-        "WHERE c.id IN (SELECT id FROM hits ORDER BY id LIMIT :page) "
-        "ORDER BY c.name_folded, c.id LIMIT :page) "
-        "SELECT page.id, page.first_name, page.last_name, page.birth_date, page.emso, "
-        "page.zzzs_number, p.number FROM page "
-        "LEFT JOIN caller_phones p ON p.caller_id = page.id "
-        "ORDER BY page.name_folded, page.id, p.position"
-    )
-    rows = connection.execute(text(statement), params).all()
+    """The service's name search without the API: the very index statements the service sends
+    (``console.server.callers._search_names``: FTS5 on SQLite; on PostgreSQL whatever its
+    search runs now), then the page of callers sorted by name with their phones in one raw
+    statement. Calling the service's own index step keeps this floor the same query as the
+    figure's, whichever way the search is built."""
+    ids = _search_names(connection, query, limit + 1)
+    if not ids:
+        return []
+    rows = connection.execute(NAME_PAGE_SQL, {"ids": ids[:limit], "page": limit}).all()
     return list(dict.fromkeys(row.id for row in rows))
 
 

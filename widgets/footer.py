@@ -12,8 +12,12 @@ or not: thousands of dead keys (hundreds of MB) after a working day.
 - it gives each key the footer's ``compact`` value directly (and passes a change on to the
   keys it shows), so no watcher outlives a key;
 - the refreshes that arrive together (a focus move publishes two or three) become one update;
-- an update that shows the same keys does nothing, and one where keys only became enabled or
-  disabled restyles them in place; only a different set of keys rebuilds the footer.
+- an update that shows the same keys does nothing; one where keys only became enabled or
+  disabled restyles them in place; and one that hides keys, or shows again keys it hid, only
+  toggles their ``display`` (a footer without binding groups keeps the keys it hid, in their
+  place): the lookup screen hides and shows escape's key as the box empties and fills, and a
+  rebuild there cost the next key press a few milliseconds. Only a key never shown before
+  rebuilds the footer.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
 COMMAND_PALETTE = "-command-palette"
+MAX_HIDDEN = 8  # hidden keys a footer keeps at most (more: a rebuild keeps none)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,33 @@ def _keys(plan: tuple[_Item, ...]) -> list[_Key]:
     return found
 
 
+def _merge(old: list[_Key], new: list[_Key]) -> list[_Key]:
+    """A shortest sequence holding both ``old`` and ``new`` in their orders (through their
+    longest common subsequence): the keys a footer keeps when it hides some of them."""
+    rows, cols = len(old), len(new)
+    lengths = [[0] * (cols + 1) for _ in range(rows + 1)]
+    for i in range(rows - 1, -1, -1):
+        for j in range(cols - 1, -1, -1):
+            lengths[i][j] = (
+                lengths[i + 1][j + 1] + 1
+                if old[i] == new[j]
+                else max(lengths[i + 1][j], lengths[i][j + 1])
+            )
+    merged: list[_Key] = []
+    i = j = 0
+    while i < rows and j < cols:
+        if old[i] == new[j]:
+            merged.append(old[i])
+            i, j = i + 1, j + 1
+        elif lengths[i + 1][j] >= lengths[i][j + 1]:
+            merged.append(old[i])
+            i += 1
+        else:
+            merged.append(new[j])
+            j += 1
+    return merged + old[i:] + new[j:]
+
+
 def _shape(plan: tuple[_Item, ...]) -> tuple[_Item, ...]:
     """The plan with every key enabled: two plans of one shape differ only in which keys are
     disabled, which can be restyled without a rebuild."""
@@ -86,6 +118,8 @@ class KeysFooter(Footer):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._shown: tuple[_Item, ...] | None = None  # what compose drew last
         self._update_pending = False
+        # Without binding groups: every key widget, shown or hidden, in order, by its shape.
+        self._slots: list[tuple[_Key, FooterKey]] | None = None
         self.rebuilds = 0  # how many times the keys were composed (tests look at it)
 
     # -- what to show ---------------------------------------------------------------------
@@ -178,6 +212,23 @@ class KeysFooter(Footer):
         self.rebuilds += 1
         actions = {key.action for key in _keys(plan) if key.classes != COMMAND_PALETTE}
         self.styles.grid_size_columns = len(actions)
+        kept = self._slots
+        self._slots = None
+        if all(isinstance(item, _Key) for item in plan):
+            # Keep the keys hidden before too (hidden still), so that showing them again is
+            # only a change of display.
+            wanted = {replace(key, disabled=False): key for key in _keys(plan)}
+            old = [shape for shape, _widget in kept or []]
+            merged = _merge(old, list(wanted))
+            if len(merged) > len(wanted) + MAX_HIDDEN:
+                merged = list(wanted)
+            self._slots = []
+            for shape in merged:
+                widget = self._key(wanted.get(shape, shape))
+                widget.display = shape in wanted
+                self._slots.append((shape, widget))
+                yield widget
+            return
         for item in plan:
             if isinstance(item, _Group):
                 with KeyGroup(classes="-compact" if item.compact else ""):
@@ -209,13 +260,33 @@ class KeysFooter(Footer):
         plan = self._plan()
         if plan == self._shown:
             return
-        if self._shown is not None and _shape(plan) == _shape(self._shown):
-            shown = list(self.query(FooterKey))
-            wanted = _keys(plan)
-            if len(shown) == len(wanted):
-                for widget, key in zip(shown, wanted, strict=True):
-                    widget._disabled = key.disabled
-                    widget.set_class(key.disabled, "-disabled")
-                self._shown = plan
-                return
+        if self._place(plan):
+            self._shown = plan
+            return
         await self.recompose()
+
+    def _place(self, plan: tuple[_Item, ...]) -> bool:
+        """Show ``plan`` with the key widgets there are (display and disabled changed only);
+        False if it needs a key there is no widget for (or binding groups)."""
+        slots = self._slots
+        if slots is None or not all(isinstance(item, _Key) for item in plan):
+            return False
+        chosen: list[tuple[FooterKey, _Key]] = []
+        index = 0
+        for key in _keys(plan):
+            shape = replace(key, disabled=False)
+            while index < len(slots) and slots[index][0] != shape:
+                index += 1
+            if index == len(slots):
+                return False
+            chosen.append((slots[index][1], key))
+            index += 1
+        if any(not widget.is_attached for widget, _key in chosen):
+            return False
+        shown = {id(widget) for widget, _key in chosen}
+        for _shape, widget in slots:
+            widget.display = id(widget) in shown
+        for widget, key in chosen:
+            widget._disabled = key.disabled
+            widget.set_class(key.disabled, "-disabled")
+        return True

@@ -5,13 +5,14 @@ rebuilding itself when the keys shown did not change."""
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input
 from textual.widgets._footer import FooterKey
 
-from widgets.footer import KeysFooter
+from widgets.footer import MAX_HIDDEN, KeysFooter
 
 SIZE = (100, 10)
 
@@ -37,6 +38,15 @@ class KeysApp(App[None]):
         return self.clear_state if action == "clear" else True
 
     @property
+    def new_label(self) -> str:
+        return self._bindings.key_to_bindings["ctrl+n"][0].description
+
+    @new_label.setter
+    def new_label(self, label: str) -> None:
+        bindings = self._bindings.key_to_bindings
+        bindings["ctrl+n"] = [replace(bindings["ctrl+n"][0], description=label)]
+
+    @property
     def footer(self) -> Footer:
         return self.query_one(Footer)
 
@@ -47,7 +57,9 @@ def alive_footer_keys() -> int:
 
 
 def shown(app: KeysApp) -> list[tuple[str, bool]]:
-    return [(key.description, key.has_class("-disabled")) for key in app.query(FooterKey)]
+    return [
+        (key.description, key.has_class("-disabled")) for key in app.query(FooterKey) if key.display
+    ]
 
 
 async def test_many_binding_refreshes_free_the_old_keys() -> None:
@@ -56,12 +68,13 @@ async def test_many_binding_refreshes_free_the_old_keys() -> None:
         await pilot.pause()
         before = alive_footer_keys()
         for turn in range(200):
-            app.clear_state = bool(turn % 2)  # the key hides and shows: a rebuild each time
+            app.new_label = f"New {turn}"  # a key never shown before: a rebuild each time
             app.refresh_bindings()
             await pilot.pause()
         assert isinstance(app.footer, KeysFooter)
         assert app.footer.rebuilds >= 200  # it did rebuild every time...
         live = len(app.query(FooterKey))
+        assert live <= 4 + MAX_HIDDEN  # the keys shown, and a few hidden ones kept
         assert alive_footer_keys() <= before + live  # ...and no key of the old ones is kept
 
 
@@ -87,13 +100,13 @@ async def test_refreshes_together_rebuild_once() -> None:
         footer = app.footer
         assert isinstance(footer, KeysFooter)
         rebuilds = footer.rebuilds
-        app.clear_state = False
+        app.new_label = "Add"
         for _ in range(5):
             app.refresh_bindings()
         await pilot.pause()
         await pilot.pause()
         assert footer.rebuilds == rebuilds + 1
-        assert [text for text, _ in shown(app)] == ["New", "Slots", "palette"]
+        assert [text for text, _ in shown(app)] == ["Add", "Clear", "Slots", "palette"]
 
 
 async def test_a_key_disabled_is_restyled_in_place() -> None:
@@ -121,6 +134,52 @@ async def test_a_key_disabled_is_restyled_in_place() -> None:
         assert footer.rebuilds == rebuilds
 
 
+async def test_a_key_hidden_and_shown_again_is_not_rebuilt() -> None:
+    app = KeysApp()
+    async with app.run_test(headless=True, size=SIZE) as pilot:
+        await pilot.pause()
+        footer = app.footer
+        assert isinstance(footer, KeysFooter)
+        rebuilds = footer.rebuilds
+        keys = list(app.query(FooterKey))
+        for _ in range(10):
+            app.clear_state = False  # hidden
+            app.refresh_bindings()
+            await pilot.pause()
+            assert [text for text, _ in shown(app)] == ["New", "Slots", "palette"]
+            app.clear_state = True  # shown again, in its place
+            app.refresh_bindings()
+            await pilot.pause()
+            assert [text for text, _ in shown(app)] == ["New", "Clear", "Slots", "palette"]
+        assert footer.rebuilds == rebuilds
+        assert list(app.query(FooterKey)) == keys
+
+
+async def test_a_key_first_hidden_then_shown_is_kept_after_one_rebuild() -> None:
+    app = KeysApp()
+    app.clear_state = False
+    async with app.run_test(headless=True, size=SIZE) as pilot:
+        await pilot.pause()
+        footer = app.footer
+        assert isinstance(footer, KeysFooter)
+        assert [text for text, _ in shown(app)] == ["New", "Slots", "palette"]
+        rebuilds = footer.rebuilds
+        app.clear_state = True  # never shown yet: one rebuild
+        app.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert [text for text, _ in shown(app)] == ["New", "Clear", "Slots", "palette"]
+        assert footer.rebuilds == rebuilds + 1
+        app.clear_state = False
+        app.refresh_bindings()
+        await pilot.pause()
+        app.clear_state = None
+        app.refresh_bindings()
+        await pilot.pause()
+        assert shown(app) == [("New", False), ("Clear", True), ("Slots", False), ("palette", False)]
+        assert footer.rebuilds == rebuilds + 1
+
+
 async def test_it_looks_like_textuals_footer() -> None:
     for compact in (True, False):
         for state in (True, None, False):
@@ -138,6 +197,7 @@ async def test_it_looks_like_textuals_footer() -> None:
                             [
                                 (key.description, sorted(key.classes), key.compact)
                                 for key in app.query(FooterKey)
+                                if key.display
                             ],
                             app.export_screenshot(simplify=True).replace("KeysFooter", "Footer"),
                         )

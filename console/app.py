@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -32,14 +34,8 @@ from console.desk import Desk, SyncStatus
 from console.domain.models import Role
 from console.i18n import _
 from console.messages import DeskChanged
-from console.screens.bookings import BookingsScreen
-from console.screens.directory import DirectoryScreen
 from console.screens.lookup import LookupScreen
-from console.screens.reports import ReportsScreen
-from console.screens.slots import SlotsScreen
 from console.screens.startup import StartupScreen
-from console.screens.sync_issues import SyncIssuesScreen
-from console.screens.wrapup import WrapUpScreen
 from widgets.offline_banner import OfflineBanner
 from widgets.status_bar import StatusBar
 from widgets.translated import translate_bindings
@@ -50,6 +46,34 @@ MAX_BACKOFF = 10.0  # offline: probe after 1, 2, 4, 8, then every 10 s
 STATUS_DELAY = 0.15  # the Store reports every replayed row: redraw at most this often
 SYNC_ISSUES_KEY = "f6"
 REPORTS_KEY = "f8"
+
+# The screens other than the lookup, imported when first shown: the console starts on the
+# lookup, and importing them all (and their widgets) would hold up every start.
+SCREENS = {
+    "slots": ("console.screens.slots", "SlotsScreen"),
+    "bookings": ("console.screens.bookings", "BookingsScreen"),
+    "wrapup": ("console.screens.wrapup", "WrapUpScreen"),
+    "sync": ("console.screens.sync_issues", "SyncIssuesScreen"),
+    "directory": ("console.screens.directory", "DirectoryScreen"),
+    "reports": ("console.screens.reports", "ReportsScreen"),
+}
+
+
+def screen_class(mode: str) -> type[Screen]:
+    """The screen class of a mode, imported now if it was not yet."""
+    module, name = SCREENS[mode]
+    return getattr(importlib.import_module(module), name)
+
+
+def _new_screen(mode: str) -> Callable[[], Screen]:
+    return lambda: screen_class(mode)()
+
+
+def showing(screen: Screen, mode: str) -> bool:
+    """Whether ``screen`` is the screen of ``mode`` (never, while its module is not loaded)."""
+    module, name = SCREENS[mode]
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(screen, getattr(loaded, name))
 
 
 class AgentConsole(App):
@@ -65,15 +89,7 @@ class AgentConsole(App):
         "styles/sync.tcss",
         "styles/directory.tcss",
     ]
-    MODES = {
-        "lookup": LookupScreen,
-        "slots": SlotsScreen,
-        "bookings": BookingsScreen,
-        "wrapup": WrapUpScreen,
-        "sync": SyncIssuesScreen,
-        "directory": DirectoryScreen,
-        "reports": ReportsScreen,
-    }
+    MODES = {"lookup": LookupScreen, **{mode: _new_screen(mode) for mode in SCREENS}}
     BINDINGS = [
         Binding(
             "f2",
@@ -299,7 +315,7 @@ class AgentConsole(App):
         self._announce_issues()
         if previous.issues != status.issues:
             self.refresh_bindings()
-            if isinstance(self.screen, SyncIssuesScreen):
+            if showing(self.screen, "sync"):
                 self.screen.load()
         self.refresh_status_bars()
 
@@ -324,7 +340,7 @@ class AgentConsole(App):
     def _after_replay(self) -> None:
         """Provisional bookings on screen became real ones (or issues): show them afresh."""
         screen = self.screen
-        if isinstance(screen, BookingsScreen):
+        if showing(screen, "bookings"):
             screen.load()
         elif isinstance(screen, LookupScreen) and self.desk is not None and self.desk.caller:
             screen.refresh_bookings()
@@ -453,20 +469,20 @@ class AgentConsole(App):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "show_sync_issues":  # in the footer: issues wait, and not shown yet
-            return self.sync_status.issues > 0 and not isinstance(self.screen, SyncIssuesScreen)
+            return self.sync_status.issues > 0 and not showing(self.screen, "sync")
         # The footer has no room for the key of the screen already shown (F2 stays: on the
         # lookup it starts the next call).
         here = {
-            "show_slots": SlotsScreen,
-            "show_bookings": BookingsScreen,
-            "show_directory": DirectoryScreen,
-            "show_wrapup": WrapUpScreen,
+            "show_slots": "slots",
+            "show_bookings": "bookings",
+            "show_directory": "directory",
+            "show_wrapup": "wrapup",
         }.get(action)
         if here is not None:
-            return not isinstance(self.screen, here)
+            return not showing(self.screen, here)
         if action == "show_reports":
             supervisor = self.desk is not None and self.desk.read_only
-            return supervisor and not isinstance(self.screen, ReportsScreen)
+            return supervisor and not showing(self.screen, "reports")
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -221,7 +221,9 @@ class LookupScreen(DeskScreen):
         return self.search_box.value.strip()
 
     def set_info(self, text: str) -> None:
-        self.query_one("#lookup-info", Static).update(text)
+        # One line of fixed height across the screen (lookup.tcss): a new text never changes
+        # its size, so no layout pass (it would be one on every keystroke).
+        self.query_one("#lookup-info", Static).update(text, layout=False)
 
     # -- searching as the agent types ---------------------------------------------------------
 

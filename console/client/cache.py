@@ -66,6 +66,15 @@ DEFAULT_CALLER_LIMIT = 500
 BUSY_TIMEOUT_SECONDS = 10.0
 FILE_MODE = 0o600
 _WORD = re.compile(r"[a-z0-9]+")
+
+
+def _name_words(last_name: str, first_name: str) -> str:
+    """A caller's name as the cache searches it: its words folded, each after a space, so a
+    word after a hyphen or an apostrophe (Novak-Kos, D'Amico) starts a word, as on the central
+    service."""
+    return "".join(f" {word}" for word in _WORD.findall(fold(f"{last_name} {first_name}")))
+
+
 _FILE_SLUG = re.compile(r"[^a-z0-9]+")
 MIN_QUERY = 2
 
@@ -137,6 +146,7 @@ class LocalCache:
             connection.execute("PRAGMA synchronous=FULL")  # an outbox row survives power loss
             connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             self._create_tables()
+            self._respell_names()
         finally:
             os.umask(previous)
         self._tighten_permissions()
@@ -620,6 +630,20 @@ class LocalCache:
 
     # -- callers --------------------------------------------------------------------------
 
+    def _respell_names(self) -> None:
+        """Callers cached before names were kept as words (``Novak-Kos`` as `` novak-kos``):
+        spelled as :func:`_name_words` spells them, so a word after a hyphen is found."""
+        rows = self.db.execute(
+            "SELECT id, name_folded FROM callers WHERE name_folded GLOB '*[^ a-z0-9]*'"
+        ).fetchall()
+        if rows:
+            with self.transaction():
+                for caller_id, folded in rows:
+                    words = "".join(f" {word}" for word in _WORD.findall(folded))
+                    self.db.execute(
+                        "UPDATE callers SET name_folded = ? WHERE id = ?", [words, caller_id]
+                    )
+
     def put_caller(self, caller: Caller, *, provisional: bool = False) -> None:
         """Remember a caller this desk opened or created; the oldest beyond the limit go."""
         with self.transaction():
@@ -628,7 +652,7 @@ class LocalCache:
                 [
                     {
                         "id": caller.id,
-                        "name_folded": " " + fold(f"{caller.last_name} {caller.first_name}"),
+                        "name_folded": _name_words(caller.last_name, caller.first_name),
                         "emso": caller.emso,
                         "zzzs_number": caller.zzzs_number,
                         "provisional": int(provisional),
@@ -731,7 +755,13 @@ class LocalCache:
                 kind = "name"
             else:
                 ids = self._ids("SELECT caller_id FROM bookings WHERE reference = ?", (code,))
-                return kind, self._summaries(ids, kind, limit), False
+                if ids:
+                    return kind, self._summaries(ids, kind, limit), False
+                # No booking has it: a name can look like a reference too ("mac anja" is
+                # MACANJA, check character and all). Callers by that name, else still "no such
+                # booking", as the central service answers.
+                found, more = self._search_names(text, limit)
+                return ("name", found, more) if found else (kind, [], False)
         if kind == "emso":
             ids = self._ids("SELECT id FROM callers WHERE emso = ?", (digits_only(text),))
             return kind, self._summaries(ids, kind, limit), False
@@ -750,16 +780,23 @@ class LocalCache:
             )
             found = self._summaries(ids, kind, limit + 1)
             return kind, found[:limit], len(found) > limit
+        found, more = self._search_names(text, limit)
+        return "name", found, more
+
+    def _search_names(self, text: str, limit: int) -> tuple[list[CallerSummary], bool]:
+        """Cached callers with a name word starting with every word of ``text``, sorted by name,
+        and whether there were more than ``limit``."""
         words = _WORD.findall(fold(text))[:4]
         if not words or sum(len(w) for w in words) < MIN_QUERY:
-            return "name", [], False
-        # Every word of the query starts a word of the name (words are [a-z0-9]: no escaping).
+            return [], False
+        # Every word of the query starts a word of the name (words are [a-z0-9]: no escaping;
+        # name_folded is its words, each after a space: see _name_words).
         conditions = " AND ".join("name_folded LIKE ?" for _ in words)
         ids = self._ids(
             f"SELECT id FROM callers WHERE {conditions}", tuple(f"% {w}%" for w in words)
         )
         found = self._summaries(ids, "name", limit + 1)
-        return "name", found[:limit], len(found) > limit
+        return found[:limit], len(found) > limit
 
     def _ids(self, sql: str, params: tuple) -> list[int]:
         return [next(iter(row.values())) for row in self._rows(sql, params)]

@@ -235,3 +235,26 @@ def test_issues_are_kept_until_resolved(cache) -> None:  # type: ignore[no-untyp
     assert [i["outbox_seq"] for i in cache.issues()] == [4]
     resolved = cache.issue(first)
     assert resolved["resolution"] == "rebooked as K7M4PXY" and resolved["resolved_at"]
+
+
+def test_a_name_shaped_like_a_reference_falls_back_to_the_name(cache) -> None:  # type: ignore[no-untyped-def]
+    from console.domain.query import query_kind
+
+    assert query_kind("mac anja") == "reference"  # MACANJA: the check character holds
+    cache.put_caller(caller(7, "Anja", "Macarol"))
+    assert cache.search_callers("mac anja")[:2] == ("name", cache.search_callers("macar anj")[1])
+    assert [c.id for c in cache.search_callers("mac anja")[1]] == [7]
+    # With no caller by that name either, it is still a reference no booking has.
+    assert cache.search_callers("MACANJA")[0] == "reference"
+
+
+def test_a_word_after_a_hyphen_starts_a_word(tmp_path: Path) -> None:
+    cache = LocalCache(tmp_path / "desk.db")
+    cache.put_caller(caller(8, "Maja", "Novak-Kos"))
+    assert [c.id for c in cache.search_callers("kos maj")[1]] == [8]
+    # A cache written before names were kept as words is respelled when it is opened.
+    cache.db.execute("UPDATE callers SET name_folded = ' novak-kos maja' WHERE id = 8")
+    cache.close()
+    reopened = LocalCache(tmp_path / "desk.db")
+    assert [c.id for c in reopened.search_callers("kos maj")[1]] == [8]
+    reopened.close()

@@ -18,6 +18,7 @@ import functools
 import hashlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -313,7 +314,7 @@ def ensure(place: Place, spec: Spec, log: Callable[[str], None]) -> Dataset:
         return dataset
     log(f"{place.backend}: building dataset {name} ({spec.label}): {reason}")
     _drop_other_revisions(place, spec, name)
-    report, first_day = build(place, spec, name, log)
+    report, first_day, cpu = build(place, spec, name, log)
     manifest = {
         "name": name,
         "spec": asdict(spec),
@@ -323,6 +324,7 @@ def ensure(place: Place, spec: Spec, log: Callable[[str], None]) -> Dataset:
         "built_at": datetime.now(TZ).isoformat(timespec="seconds"),
         "first_day": first_day.isoformat(),
         "seed_seconds": round(report.seconds, 2),
+        "seed_cpu": cpu,
         "phases": report.phases,
         "callers": report.callers,
         "phones": report.phones,
@@ -378,14 +380,37 @@ def _drop_other_revisions(place: Place, spec: Spec, keep: str) -> None:
             place.manifest_path(other).unlink(missing_ok=True)
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by this process and by its ended children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def cpu_note(cpu: dict[str, float] | None, backend: str) -> str:
+    """How much CPU a seed took and how busy the machine was: its wall time alone mostly
+    measures the load on a shared machine."""
+    if not cpu:
+        return ""
+    server = "" if backend == "sqlite" else " (the PostgreSQL server's own CPU not counted)"
+    return (
+        f"; CPU {cpu['main']:.1f} s in the seeding process + {cpu['producer']:.1f} s in its "
+        f"producer{server}; load average {cpu['load_before']:.1f} before, "
+        f"{cpu['load_after']:.1f} after"
+    )
+
+
 def build(
     place: Place, spec: Spec, name: str, log: Callable[[str], None]
-) -> tuple[SeedReport, date]:
-    """Seed ``spec`` into ``name`` (built under a temporary name, renamed when complete)."""
+) -> tuple[SeedReport, date, dict[str, float]]:
+    """Seed ``spec`` into ``name`` (built under a temporary name, renamed when complete).
+    Also returns the CPU seconds the seed took (see :func:`cpu_note`)."""
     building = f"{name}_building"
     place.create_empty(building)
     first_day = datetime.now(TZ).date() + timedelta(days=1)
     database = Database.open(place.url_for(building))
+    load_before = os.getloadavg()[0]
+    main_before, children_before = _cpu_seconds()
     try:
         report = seed(
             database,
@@ -398,23 +423,33 @@ def build(
         )
     finally:
         database.dispose()
+    main_after, children_after = _cpu_seconds()
+    cpu = {
+        "main": round(main_after - main_before, 2),
+        "producer": round(children_after - children_before, 2),
+        "load_before": load_before,
+        "load_after": os.getloadavg()[0],
+    }
     place.rename(building, name)
     log(
         f"{place.backend}: seeded {report.callers:,} callers and {report.slots:,} slots "
-        f"in {report.seconds:.1f} s ({_phases(report.phases)})"
+        f"in {report.seconds:.1f} s ({_phases(report.phases)}){cpu_note(cpu, place.backend)}"
     )
-    return report, first_day
+    return report, first_day, cpu
 
 
-def time_fresh_seed(place: Place, spec: Spec, log: Callable[[str], None]) -> SeedReport:
-    """Seed ``spec`` into a scratch database and drop it: the seed's time in this run."""
+def time_fresh_seed(
+    place: Place, spec: Spec, log: Callable[[str], None]
+) -> tuple[SeedReport, dict[str, float]]:
+    """Seed ``spec`` into a scratch database and drop it: the seed's time in this run, and its
+    CPU seconds."""
     scratch = f"scratch_seed_{os.getpid()}"
     try:
-        report, _ = build(place, spec, scratch, log)
+        report, _, cpu = build(place, spec, scratch, log)
     finally:
         place.drop(scratch)
         place.drop(f"{scratch}_building")
-    return report
+    return report, cpu
 
 
 def _phases(phases: dict[str, float]) -> str:

@@ -18,6 +18,7 @@ from benchmarks.dataset import (
     Dataset,
     Place,
     Spec,
+    cpu_note,
     ensure,
     reset,
     time_fresh_seed,
@@ -180,9 +181,10 @@ class Run:
         spec = self.sizes.spec
         if dataset.built_now:
             seconds, phases, how = dataset.seed_seconds, dataset.manifest["phases"], "its build"
+            cpu = dataset.manifest.get("seed_cpu")
         else:
             self.log(f"{place.backend}: timing a fresh seed of {spec.label} (scratch database)")
-            report = time_fresh_seed(place, spec, self.log)
+            report, cpu = time_fresh_seed(place, spec, self.log)
             seconds, phases, how = report.seconds, report.phases, "a scratch seed"
         national = spec.callers == NATIONAL.callers
         return Row(
@@ -197,6 +199,7 @@ class Run:
                 f"seed, {place.backend}: {spec.label}, console.server.seed.seed timed in this run "
                 f"({how}, into an empty database); phases: "
                 + ", ".join(f"{name} {value:.1f} s" for name, value in phases.items())
+                + cpu_note(cpu, place.backend)
             ),
         )
 

@@ -77,6 +77,7 @@ def test_a_writer_queued_too_long_gets_503_with_retry_after_and_its_retry_books(
         assert busy.status_code == 503, busy.text
         assert busy.headers["Retry-After"] == "1"
         assert busy.json()["message"] == "The database is busy; try again in a moment."
+        assert busy.json()["error"] == "busy"
     finally:
         release.set()
         writer.join()

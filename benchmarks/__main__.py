@@ -78,8 +78,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="uvicorn worker processes for the API (default 1, as `agent-console serve`)",
+        help="uvicorn worker processes for the API (default: as `agent-console serve` picks "
+        "them, 1 on SQLite and one per CPU core on PostgreSQL)",
     )
     return parser.parse_args(argv)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 
-def describe(postgres_version: str | None, workers: int) -> dict[str, Any]:
+def describe(postgres_version: str | None, workers: int | None) -> dict[str, Any]:
     from importlib.metadata import version
 
     return {
@@ -64,7 +64,17 @@ def format_machine(machine: dict[str, Any]) -> str:
         f"{machine['os']}, load average {machine['load_average']}",
         f"software    Python {machine['python']}, SQLite {machine['sqlite']}, "
         f"PostgreSQL {machine['postgresql'] or '(not measured)'}, Textual {machine['textual']}, "
-        f"uvicorn {machine['uvicorn']} ({machine['api_workers']} API worker process"
-        f"{'es' if machine['api_workers'] != 1 else ''})",
+        f"uvicorn {machine['uvicorn']} ({_workers(machine['api_workers'])})",
     ]
     return "\n".join(lines)
+
+
+def _workers(workers: int | None) -> str:
+    if workers is None:
+        from console.server.db import default_workers
+
+        postgres = default_workers("postgresql://localhost/x")
+        return (
+            f"API workers as agent-console serve picks them: 1 on SQLite, {postgres} on PostgreSQL"
+        )
+    return f"{workers} API worker process{'es' if workers != 1 else ''}"

@@ -25,6 +25,7 @@ from benchmarks.dataset import (
 )
 from benchmarks.report import Row, error_row, judge
 from benchmarks.server import ApiServer
+from console.server.db import default_workers
 
 SEED_TARGET_SECONDS = 90.0
 SEARCH_FIGURES = ("name_search", "id_search", "slots")
@@ -107,7 +108,7 @@ def selected(only: Iterable[str] | None, skip: Iterable[str] | None) -> set[str]
 class Run:
     sizes: Sizes
     figures: set[str]
-    workers: int
+    workers: int | None  # None: as `agent-console serve` picks them (db.default_workers)
     log: Callable[[str], None]
     rows: list[Row] = field(default_factory=list)
     points: list[growth.Point] = field(default_factory=list)
@@ -164,7 +165,7 @@ class Run:
                                 place,
                                 spec,
                                 requests=self.sizes.growth_requests,
-                                workers=self.workers,
+                                workers=self.workers_for(place.url_for("x")),
                                 log=self.log,
                             )
                         )
@@ -174,6 +175,10 @@ class Run:
                         f"{place.backend}: growth at {spec.callers:,} callers failed:\n"
                         f"{traceback.format_exc()}"
                     )
+
+    def workers_for(self, url: str) -> int:
+        """The API's worker processes on the database at ``url``."""
+        return self.workers or default_workers(url)
 
     # -- each benchmark ------------------------------------------------------------------
 
@@ -208,7 +213,7 @@ class Run:
         backend = dataset.backend
         kinds = tuple(figure for figure in SEARCH_FIGURES if figure in wanted)
         try:
-            with ApiServer(dataset.url, workers=self.workers) as server:
+            with ApiServer(dataset.url, workers=self.workers_for(dataset.url)) as server:
                 if kinds:
                     self.guarded(kinds, backend, lambda: self._searches(dataset, server, kinds))
                 if "contention" in wanted:

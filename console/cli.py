@@ -64,7 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8000)")
-    serve.add_argument("--workers", type=int, help="uvicorn worker processes (default 1)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="uvicorn worker processes (default [service] workers; 0 there: 1 on SQLite, "
+        "one per CPU core on PostgreSQL)",
+    )
 
     seed = commands.add_parser(
         "seed",
@@ -165,12 +170,12 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     import uvicorn
 
     from console.server.app import create_app
-    from console.server.db import database_url
+    from console.server.db import database_url, default_workers
 
     database = _database(args, config)
     host = args.host or config.service.host
     port = args.port or config.service.port
-    workers = args.workers or config.service.workers
+    workers = args.workers or config.service.workers or default_workers(database)
     shown = database_url(database).split("@")[-1]
     print(f"agent-console central service on http://{host}:{port}  (database: {shown})")
     print(f"API description: http://{host}:{port}/docs  ·  stop with ctrl+c")

@@ -52,7 +52,7 @@ class ServiceSection(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     hold_minutes: float = Field(default=3.0, gt=0, le=60)
-    workers: int = Field(default=1, ge=1, le=64)
+    workers: int = Field(default=0, ge=0, le=64)  # 0: see console.server.db.default_workers
 
 
 class DemoSection(_Section):

@@ -10,6 +10,7 @@ the write lock, or a very long queue) raises ``DatabaseBusy``: the API answers 5
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -84,6 +85,18 @@ def make_engine(target: str | Path, *, pool_size: int = 20) -> Engine:
         pool_pre_ping=True,
         pool_timeout=30,
     )
+
+
+def default_workers(target: str | Path) -> int:
+    """How many uvicorn worker processes the central service runs when none are configured.
+
+    One on SQLite: its writers queue on a lock inside one process (see :class:`Database`);
+    processes would fight in SQLite's busy handler instead. One per CPU core (at most 8) on
+    PostgreSQL: a request is mostly Python, and the database takes the writers in parallel.
+    """
+    if database_url(target).startswith("sqlite"):
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 def is_sqlite(engine: Engine) -> bool:

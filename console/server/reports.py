@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from sqlalchemy import Connection, Row, Select, and_, insert, select, update
-from sqlalchemy.orm import aliased
 
 from console.domain.calendar import TZ
 from console.domain.models import (
@@ -33,7 +32,7 @@ from console.server.schema import agents, calls, locations, provider_reports, pr
 STATUSES = ("open", "closed", "all")
 INSURER_PREFIX = "zzzs-"  # location codes of the insurer's institutions: zzzs-<provider code>
 
-_closer = aliased(agents, name="closer")
+_closer = agents.alias("closer")
 
 CSV_COLUMNS = (
     "report_id",

@@ -22,3 +22,13 @@ def test_every_mode_has_its_screen() -> None:
         screen = screen_class(mode)
         assert screen.__module__ == module and screen.__name__ == name
         assert not showing(object(), mode)  # type: ignore[arg-type]
+
+
+def test_the_console_and_its_embedded_service_load_no_orm() -> None:
+    """SQLAlchemy Core only: the ORM is a large import the console would pay at every start."""
+    code = (
+        "import sys, console.app, console.server.app, console.client.embedded; "
+        "print(any(m.startswith('sqlalchemy.orm') for m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

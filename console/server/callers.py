@@ -167,10 +167,15 @@ def _search_names(connection: Connection, query: str, limit: int) -> list[int]:
     return _search_names_pg(connection, words, limit)
 
 
-# How many callers, in id order, the PostgreSQL name search reads before it turns to the index.
-PG_SCAN_FIRST = 20_000
-# pg_trgm finds words of three letters or more; shorter ones only the test on each name finds.
-TRIGRAM = 3
+# How many callers, in id order, the PostgreSQL name search tests one by one before it asks
+# the word index (``search_index``) for the rest; none by default: the index gives its matches
+# in id order, like FTS5. The two give the same page (see the tests).
+PG_SCAN_FIRST = 0
+# A query word that starts more distinct words than this is tested on each candidate's name
+# instead of merging that many lists; if every word does, the callers are read in id order.
+PG_MAX_EXPANSION = 64
+# How many query words are looked up in the word lists (the rest are tested on each name).
+PG_LISTED_WORDS = 2
 
 
 # The callers in id order, walked along the primary key: "OFFSET 0" keeps the planner from
@@ -180,62 +185,120 @@ _FENCE = "ORDER BY id OFFSET 0"
 
 
 def _search_names_pg(connection: Connection, words: list[str], limit: int) -> list[int]:
-    """The first ``limit`` matches by id on PostgreSQL, in two steps.
+    """The first ``limit`` matches by id on PostgreSQL, as FTS5 finds them on SQLite.
 
-    A GIN index cannot give its matches in id order: for a common word it reads tens of
-    thousands of callers before the first answer, and it knows nothing of words shorter than
-    three letters. So first read the callers in id order, up to :data:`PG_SCAN_FIRST` of them,
-    keeping those with every word (a substring test, then the word-start test on the few that
-    pass): common names fill the page here, in a few milliseconds. Only if they do not does
-    the trigram index (``search_index``) find the rest, which are then few; when every word is
-    shorter than three letters, the scan in id order goes on instead.
+    Each query word stands for the distinct name words it starts (``caller_word_list``, a
+    range of its primary key); each of those words has its callers in id order
+    (``caller_words``). The lists of the query words that start the fewest words are read
+    for a first range of ids only (:data:`PG_FIRST_SPAN`) and intersected there, the other
+    query words tested on those callers' names; the next, longer range only if the page is
+    not full. So ``novak`` or ``kova jan`` read a few thousand list entries, not every Novak;
+    a query word that starts no word at all ends the search at once. (The planner would not
+    merge the lists in id order itself: it reads and sorts them whole.)
     """
-    bound = connection.execute(_pg_statement("SELECT min(id) FROM callers")).scalar()
-    if bound is None:
-        return []
-    params: dict[str, object] = {"limit": limit, "bound": bound + PG_SCAN_FIRST}
+    params: dict[str, object] = {"limit": limit, "bound": 0}
     tests = []
     for number, word in enumerate(words):  # words are [a-z0-9]+: nothing to escape
         params[f"inner{number}"] = f"%{word}%"
         params[f"start{number}"] = f"(^|[^a-z0-9]){word}"
         tests.append(f"name_folded LIKE :inner{number} AND name_folded ~ :start{number}")
-    test = " AND ".join(tests)
-    first = connection.execute(
+    ids: list[int] = []
+    if PG_SCAN_FIRST > 0:
+        bound = connection.execute(_pg_statement("SELECT min(id) FROM callers")).scalar()
+        if bound is None:
+            return []
+        params["bound"] = bound + PG_SCAN_FIRST
+        ids = _scan_in_id_order(connection, " AND ".join(tests), params, "id < :bound")
+        if len(ids) >= limit:
+            return ids
+        params["limit"] = limit - len(ids)
+    expansions = _expand(connection, words)
+    if any(not found for found in expansions):
+        return ids
+    # The lists of the (at most two) query words that start the fewest distinct words are
+    # intersected; the other query words are tested on the names of the callers in both.
+    merged = sorted(
+        (n for n, found in enumerate(expansions) if len(found) <= PG_MAX_EXPANSION),
+        key=lambda n: len(expansions[n]),
+    )[:PG_LISTED_WORDS]
+    if not merged:
+        rest = _scan_in_id_order(connection, " AND ".join(tests), params, "id >= :bound")
+        return ids + rest
+    others = " AND ".join(tests[n] for n in range(len(words)) if n not in merged)
+    last = connection.execute(_pg_statement("SELECT max(id) FROM callers")).scalar()
+    if last is None:
+        return ids
+    listed = {
+        "words": [word for n in merged for word in expansions[n]],
+        "numbers": [n for n in merged for _ in expansions[n]],
+        "count": len(merged),
+    }
+    low, span = int(params["bound"]) - 1, PG_FIRST_SPAN
+    while len(ids) < limit and low < last:
+        # The callers with an id in (low, low + span] on every query word's lists.
+        high = low + span
+        matches = [
+            row[0]
+            for row in connection.execute(
+                _PG_IN_EVERY_LIST,
+                {**listed, "low": low, "high": high, "limit": None if others else limit - len(ids)},
+            )
+        ]
+        if matches and others:
+            matches = [
+                row[0]
+                for row in connection.execute(
+                    _pg_statement(
+                        f"SELECT id FROM callers WHERE id = ANY(:ids) AND {others} ORDER BY id"
+                    ),
+                    {**params, "ids": matches},
+                )
+            ]
+        ids += matches[: limit - len(ids)]
+        low, span = high, span * 8
+    return ids
+
+
+# The callers in a range of ids found in the lists of every query word: each list is read
+# along the primary key (word, caller_id) for that range only.
+_PG_IN_EVERY_LIST = text(
+    "SELECT c.caller_id FROM unnest(CAST(:words AS text[]), CAST(:numbers AS int[])) "
+    "AS w(word, number) JOIN caller_words c ON c.word = w.word "
+    "AND c.caller_id > :low AND c.caller_id <= :high "
+    "GROUP BY c.caller_id HAVING count(DISTINCT w.number) = :count "
+    "ORDER BY c.caller_id LIMIT :limit"
+)
+# The first range of ids read (a few per cent of the register); each next range is 8 times
+# longer, so a rare combination of common words costs a few statements, not hundreds.
+PG_FIRST_SPAN = 50_000
+
+
+def _expand(connection: Connection, words: list[str]) -> list[list[str]]:
+    """For each query word, the distinct name words it starts (up to one over the limit)."""
+    params: dict[str, object] = {"most": PG_MAX_EXPANSION + 1}
+    parts = []
+    for number, word in enumerate(words):
+        params[f"low{number}"] = word
+        params[f"high{number}"] = _after(word)
+        parts.append(
+            f"(SELECT {number}, word FROM caller_word_list "
+            f"WHERE word >= :low{number} AND word < :high{number} ORDER BY word LIMIT :most)"
+        )
+    found: list[list[str]] = [[] for _ in words]
+    for number, word in connection.execute(_pg_statement(" UNION ALL ".join(parts)), params):
+        found[number].append(word)
+    return found
+
+
+def _scan_in_id_order(connection: Connection, test: str, params: dict, where: str) -> list[int]:
+    rows = connection.execute(
         _pg_statement(
-            f"SELECT id FROM ({_IN_ID_ORDER} WHERE id < :bound {_FENCE}) c "
+            f"SELECT id FROM ({_IN_ID_ORDER} WHERE {where} {_FENCE}) c "
             f"WHERE {test} ORDER BY id LIMIT :limit"
         ),
         params,
     )
-    ids = [row[0] for row in first]
-    if len(ids) >= limit:
-        return ids
-    params["limit"] = limit - len(ids)
-    if max(len(word) for word in words) < TRIGRAM:
-        rest = connection.execute(
-            _pg_statement(
-                f"SELECT id FROM ({_IN_ID_ORDER} WHERE id >= :bound {_FENCE}) c "
-                f"WHERE {test} ORDER BY id LIMIT :limit"
-            ),
-            params,
-        )
-        return ids + [row[0] for row in rest]
-    # The trigram index, whatever the planner estimates for a short common word: a sequential
-    # scan, or the primary key walked in order, would read every caller after the bound.
-    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    connection.exec_driver_sql("SET LOCAL enable_indexscan = off")
-    try:
-        rest = connection.execute(
-            _pg_statement(
-                f"SELECT id FROM callers WHERE id + 0 >= :bound AND {test} "
-                "ORDER BY id + 0 LIMIT :limit"
-            ),
-            params,
-        )
-        return ids + [row[0] for row in rest]
-    finally:
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = on")
-        connection.exec_driver_sql("SET LOCAL enable_indexscan = on")
+    return [row[0] for row in rows]
 
 
 _PG_STATEMENTS: dict[str, TextClause] = {}

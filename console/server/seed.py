@@ -244,6 +244,9 @@ def seed(
                     transaction.rollback()
                 if sqlite:
                     _sqlite_bulk_mode(driver, on=False)
+        if not sqlite:
+            with _timed(phases, "vacuum"):
+                search_index.settle(database.engine)
     finally:
         if producer is not None:
             producer.close()

@@ -558,11 +558,12 @@ def test_seed_on_postgresql(seed_pg_url: str, monkeypatch) -> None:
             indexes = set(
                 connection.exec_driver_sql(
                     "SELECT indexname FROM pg_indexes WHERE tablename IN "
-                    "('callers', 'caller_phones', 'slots')"
+                    "('callers', 'caller_phones', 'slots', 'caller_words', 'caller_word_list')"
                 ).scalars()
             )
         assert {
-            "ix_callers_name_trgm",
+            "caller_words_pkey",  # the name search's word lists (search_index)
+            "caller_word_list_pkey",
             "ix_callers_name_folded",
             "uq_callers_emso",
             "uq_callers_zzzs_number",
@@ -570,6 +571,7 @@ def test_seed_on_postgresql(seed_pg_url: str, monkeypatch) -> None:
             "uq_slots_provider_start",
             "ix_slots_free_service_start",
         } <= indexes
+        assert "ix_callers_name_trgm" not in indexes  # unused since the word lists (0005)
         # The sequences were moved past the ids the seed set: new rows get fresh ids.
         with database.write() as connection:
             new_id = connection.execute(

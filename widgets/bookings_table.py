@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
 
 from console.domain.calendar import format_time, to_local
 from console.domain.models import Booking, BookingStatus
 from console.domain.reference import PROVISIONAL_PREFIX, format_reference
 from console.i18n import _, language
+from widgets.sized_table import SizedTable
 from widgets.slot_table import format_day
 from widgets.translated import translate_bindings
 
@@ -47,7 +47,7 @@ def service_name(booking: Booking) -> str:
     return booking.service.name if language() == "sl" else booking.service.name_en
 
 
-class BookingsTable(DataTable):
+class BookingsTable(SizedTable):
     """One row per booking; the row key is the booking's reference."""
 
     DEFAULT_CSS = """

@@ -25,7 +25,6 @@ from rich.console import Group
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
 from console.domain.directory import assess
@@ -41,6 +40,7 @@ from widgets.directory_text import (
     place_text,
     type_label,
 )
+from widgets.sized_table import SizedTable
 from widgets.translated import translate_bindings
 
 ACCEPTS_WIDTH = 34
@@ -67,7 +67,7 @@ def column_header(key: str) -> str:
 REFERRED_MARK = "➜ "
 
 
-class DirectoryTable(DataTable):
+class DirectoryTable(SizedTable):
     """The directory's rows; the screen decides what the keys do (and who may use them)."""
 
     DEFAULT_CSS = """

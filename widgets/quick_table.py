@@ -14,13 +14,14 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.widgets import DataTable
 from textual.widgets._data_table import CellCacheKey
+
+from widgets.sized_table import SizedTable
 
 SegmentLines = list[list[Segment]]
 
 
-class QuickTable(DataTable):
+class QuickTable(SizedTable):
     """DataTable with a fast path for one-line text cells."""
 
     def _render_cell(

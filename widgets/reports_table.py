@@ -8,12 +8,12 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
 
 from console.domain.models import ProviderReport
 from console.i18n import _
 from widgets import directory_text
 from widgets.directory_text import ago, kind_label, type_label
+from widgets.sized_table import SizedTable
 from widgets.translated import translate_bindings
 
 COLUMNS = (
@@ -38,7 +38,7 @@ def column_header(key: str) -> str:
     return headers[key]
 
 
-class ReportsTable(DataTable):
+class ReportsTable(SizedTable):
     DEFAULT_CSS = """
     ReportsTable {
         height: 1fr;

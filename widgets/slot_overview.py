@@ -14,6 +14,7 @@ from textual.widgets import DataTable
 from console.domain.calendar import to_local
 from console.domain.models import Slot
 from console.i18n import _
+from widgets.sized_table import SizedTable
 from widgets.slot_table import weekday
 from widgets.translated import translate_bindings
 
@@ -39,7 +40,7 @@ class Cell:
     day: date | None  # None: every day of the range
 
 
-class SlotOverview(DataTable):
+class SlotOverview(SizedTable):
     """Rows are locations, columns are days, cells count the free slots."""
 
     DEFAULT_CSS = """

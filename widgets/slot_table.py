@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 from console.domain.calendar import format_date, format_time, to_local
 from console.domain.models import Slot
 from console.i18n import _
+from widgets.sized_table import SizedTable
 from widgets.translated import translate_bindings
 
 TAKEN_STYLE = "strike dim"
@@ -34,7 +35,7 @@ def taken_label(how: str) -> str:
     return _("held") if how == "held" else _("taken")
 
 
-class SlotTable(DataTable):
+class SlotTable(SizedTable):
     """One row per free slot: day, time (Ljubljana), location, provider or counter, region."""
 
     DEFAULT_CSS = """

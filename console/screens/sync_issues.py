@@ -27,6 +27,7 @@ from console.screens.base import DeskModal, DeskScreen
 from console.screens.booking import BookedDialog, facts, refusal_text, when_text
 from widgets.bookings_table import reference_text
 from widgets.footer import KeysFooter
+from widgets.sized_table import SizedTable
 from widgets.slot_table import format_day
 from widgets.translated import translate_bindings
 
@@ -68,7 +69,7 @@ def phone_text(issue: SyncIssue) -> str:
     return format_phone(issue.caller_phone) if issue.caller_phone else "—"
 
 
-class IssueTable(DataTable):
+class IssueTable(SizedTable):
     """One row per open issue; the row key is the issue's id."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -111,7 +112,7 @@ class IssueTable(DataTable):
         return self._issues.get(int(key)) if key is not None else None
 
 
-class NearestTable(DataTable):
+class NearestTable(SizedTable):
     """The free slots nearest to the one the caller wanted; enter rebooks there."""
 
     BINDINGS = [

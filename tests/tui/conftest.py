@@ -7,6 +7,7 @@ callers are added with known details for tests to look up.
 
 from __future__ import annotations
 
+import inspect
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 import textual._doc
 from snapshot_text import describe_mismatch, snapshot_path
+from textual.widgets import DataTable
 
 from console.app import AgentConsole
 from console.config import Config, DemoSection, UiSection
@@ -106,8 +108,13 @@ def ready() -> Callable:
 
 @pytest.fixture
 def snap_compare(snap_compare, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """The plugin's ``snap_compare``; on a mismatch it also prints how the screen's text differs,
-    so a CI log alone shows what changed (the HTML report stays on the machine that ran it)."""
+    """The plugin's ``snap_compare``, with two additions:
+
+    - before the screenshot, it waits until every table on the screen has sized its columns
+      (DataTable does that when its message queue is idle, which on a loaded machine can come
+      after the plugin's own short pause: a screenshot of a table still at its first widths);
+    - on a mismatch it prints how the screen's text differs, so a CI log alone shows what
+      changed (the HTML report stays on the machine that ran it)."""
     taken: list[str] = []
     take = textual._doc.take_svg_screenshot
 
@@ -117,8 +124,15 @@ def snap_compare(snap_compare, request: pytest.FixtureRequest, monkeypatch: pyte
 
     monkeypatch.setattr(textual._doc, "take_svg_screenshot", recording)
 
-    def compare(*args, **kwargs) -> bool:  # type: ignore[no-untyped-def]
-        matched = snap_compare(*args, **kwargs)
+    def compare(*args, run_before=None, **kwargs) -> bool:  # type: ignore[no-untyped-def]
+        async def then_tables_sized(pilot) -> None:  # type: ignore[no-untyped-def]
+            if run_before is not None:
+                result = run_before(pilot)
+                if inspect.isawaitable(result):
+                    await result
+            await tables_sized(pilot)
+
+        matched = snap_compare(*args, run_before=then_tables_sized, **kwargs)
         node = request.node
         expected = snapshot_path(node.path, node.cls.__name__ if node.cls else None, node.name)
         if not matched and taken and expected.is_file():
@@ -127,3 +141,17 @@ def snap_compare(snap_compare, request: pytest.FixtureRequest, monkeypatch: pyte
         return matched
 
     return compare
+
+
+async def tables_sized(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait until no DataTable on the screen has rows or cells waiting to be measured."""
+    for _ in range(250):
+        pending = [
+            table
+            for table in pilot.app.screen.query(DataTable)
+            if table._require_update_dimensions or table._updated_cells
+        ]
+        if not pending:
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"tables never sized their columns: {pending!r}")

@@ -1,0 +1,52 @@
+"""SizedTable: rows drawn before their columns were measured are drawn again at the new widths
+(Textual 8.2.8's DataTable kept them at the old widths until the cursor passed over them)."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+from widgets.sized_table import SizedTable
+
+DAY, PLACE = "Monday 4. 3. 2030", "UE Ljubljana, Izpostava Center"
+
+
+class TableApp(App):
+    def __init__(self, table_class: type[DataTable]) -> None:
+        super().__init__()
+        self.table_class = table_class
+
+    def compose(self) -> ComposeResult:
+        yield self.table_class(cursor_type="row")
+
+
+async def drawn_before_and_after_measuring(table_class: type[DataTable]) -> tuple[str, str]:
+    app = TableApp(table_class)
+    async with app.run_test(size=(100, 10)) as pilot:
+        table = app.query_one(DataTable)
+        table.add_columns("Day", "Location")
+        table.add_row("Tue", "UE Kranj")
+        table.add_row("Wed", "UE Celje")
+        await pilot.pause()
+        # The second row is drawn before the table is idle: its columns are still narrow.
+        table.add_row(DAY, PLACE)
+        table.move_cursor(row=0)
+        early = "".join(segment.text for segment in table.render_line(3))
+        # The table measures its columns when idle; the Resize that would also refresh it is
+        # a message of its own, which a frame drawn in between does not wait for.
+        await table._on_idle(events.Idle())
+        late = "".join(segment.text for segment in table.render_line(3))
+        return early, late
+
+
+async def test_rows_drawn_at_the_old_widths_are_drawn_again_once_measured() -> None:
+    early, late = await drawn_before_and_after_measuring(SizedTable)
+    assert DAY not in early  # drawn while the columns were as wide as "Tue" and "UE Kranj"
+    assert DAY in late and PLACE in late
+
+
+async def test_textuals_own_table_draws_them_at_the_old_widths() -> None:
+    """Why SizedTable exists: if this starts failing, Textual fixed it and SizedTable can go."""
+    _early, late = await drawn_before_and_after_measuring(DataTable)
+    assert DAY not in late

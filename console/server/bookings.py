@@ -23,9 +23,9 @@ from console.domain.reference import format_reference, new_reference, parse_refe
 from console.server import audit, changes, clock, holds
 from console.server.catalogue import get_location, get_service
 from console.server.errors import conflict, forbidden, not_found, unprocessable
-from console.server.schema import bookings, callers, locations, providers, services, slots
+from console.server.schema import bookings, callers, locations, services, slots
 from console.server.schema import holds as holds_table
-from console.server.slots import get_slot
+from console.server.slots import SLOT_COLUMNS, SLOT_TABLES, get_slot
 
 ACTIVE = ("confirmed", "no_show")
 
@@ -90,22 +90,13 @@ def _claimed_columns() -> Select:
     caller_found = select(callers.c.id).where(callers.c.id == bindparam("caller")).scalar_subquery()
     return (
         select(
-            slots.c.id,
-            slots.c.starts_at,
-            slots.c.ends_at,
-            slots.c.status,
-            slots.c.service_id,
-            slots.c.provider_id,
-            providers.c.name.label("provider_name"),
-            slots.c.location_id,
+            *SLOT_COLUMNS,
             locations.c.code.label("location_code"),
-            locations.c.name.label("location_name"),
             locations.c.kind.label("location_kind"),
             locations.c.address,
             locations.c.postcode,
             locations.c.town,
             locations.c.municipality,
-            locations.c.region,
             locations.c.phone,
             locations.c.opening_hours,
             services.c.code.label("service_code"),
@@ -117,11 +108,7 @@ def _claimed_columns() -> Select:
             services.c.documents_en,
             caller_found.label("caller_found"),
         )
-        .select_from(
-            slots.join(providers, providers.c.id == slots.c.provider_id)
-            .join(locations, locations.c.id == slots.c.location_id)
-            .join(services, services.c.id == slots.c.service_id)
-        )
+        .select_from(SLOT_TABLES.join(services, services.c.id == slots.c.service_id))
         .where(slots.c.id == bindparam("slot"))
     )
 

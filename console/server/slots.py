@@ -20,25 +20,27 @@ def _open_hold(now: datetime):  # type: ignore[no-untyped-def]
     )
 
 
+# The columns a Slot is read from (see slot_from_row, with ``held_until``) and their tables.
+SLOT_COLUMNS = (
+    slots.c.id,
+    slots.c.starts_at,
+    slots.c.ends_at,
+    slots.c.status,
+    slots.c.service_id,
+    slots.c.provider_id,
+    providers.c.name.label("provider_name"),
+    slots.c.location_id,
+    locations.c.name.label("location_name"),
+    locations.c.region,
+)
+SLOT_TABLES = slots.join(providers, providers.c.id == slots.c.provider_id).join(
+    locations, locations.c.id == slots.c.location_id
+)
+
+
 def _slot_columns(now: datetime) -> Select:
     held_until = select(holds.c.expires_at).where(_open_hold(now)).limit(1).scalar_subquery()
-    return select(
-        slots.c.id,
-        slots.c.starts_at,
-        slots.c.ends_at,
-        slots.c.status,
-        slots.c.service_id,
-        slots.c.provider_id,
-        providers.c.name.label("provider_name"),
-        slots.c.location_id,
-        locations.c.name.label("location_name"),
-        locations.c.region,
-        held_until.label("held_until"),
-    ).select_from(
-        slots.join(providers, providers.c.id == slots.c.provider_id).join(
-            locations, locations.c.id == slots.c.location_id
-        )
-    )
+    return select(*SLOT_COLUMNS, held_until.label("held_until")).select_from(SLOT_TABLES)
 
 
 def slot_from_row(row) -> Slot:  # type: ignore[no-untyped-def]

@@ -8,60 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import shutil
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import pytest
-import support
-from served import Central
 from sqlalchemy import func, select
+from store_rig import Rig
 
-from console.client.api import CentralApi
-from console.client.cache import LocalCache
 from console.client.outbox import OutboxEntry
 from console.client.store import Store, _replay_keys
 from console.domain.models import CallerIn, WrapUpIn
-from console.server.db import Database
 from console.server.schema import bookings, callers, calls
-
-
-@dataclass
-class Rig:
-    central: Central
-    database: Database
-    world: support.World
-    cache_file: Path
-    stores: list[Store] = field(default_factory=list)
-
-    def store(self, **options) -> Store:  # type: ignore[no-untyped-def]
-        api = CentralApi(self.central.url, support.TOKENS["agent"], timeout=5.0)
-        store = Store(api, LocalCache(self.cache_file), **options)
-        self.stores.append(store)
-        return store
-
-    def count(self, query) -> int:  # type: ignore[no-untyped-def]
-        with self.database.read() as connection:
-            return connection.execute(query).scalar_one()
-
-
-@pytest.fixture
-async def rig(tmp_path: Path, _sqlite_template: Path) -> AsyncIterator[Rig]:
-    path = tmp_path / "central.db"
-    shutil.copyfile(_sqlite_template, path)
-    database = Database.open(path)
-    world = support.build_world(database, days=3, slots_per_day=6)
-    central = Central(database, str(path))
-    central.start()
-    rig = Rig(central, database, world, tmp_path / "desk" / "desk.db")
-    try:
-        yield rig
-    finally:
-        for store in rig.stores:
-            await store.aclose()
-        central.stop()
-        database.dispose()
 
 
 class Recorder:
@@ -96,7 +50,7 @@ class Recorder:
 
 
 async def test_independent_writes_overlap_and_dependent_ones_keep_their_order(rig: Rig) -> None:
-    store = rig.store(replay_concurrency=3)
+    store = rig.store(timeout=5.0, replay_concurrency=3)
     assert await store.sync_once()
     janez, marija = rig.world.callers["janez"], rig.world.callers["marija"]
     for caller_id in (janez, marija):

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-import shutil
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-import httpx
 import pytest
 import support
-from served import Central
 from sqlalchemy import func, select
 
 from console.client.api import CentralApi, Unreachable
@@ -27,54 +22,7 @@ from console.config import Config, ServerSection
 from console.desk import Desk
 from console.domain.emso import generate_emso
 from console.domain.models import CallerIn, CallerPatch, WrapUpIn
-from console.server.db import Database
 from console.server.schema import bookings, callers, calls, changes, slots
-
-
-@dataclass
-class Rig:
-    central: Central
-    database: Database
-    world: support.World
-    cache_file: Path
-    stores: list[Store] = field(default_factory=list)
-
-    def store(self, who: str = "agent", **options) -> Store:  # type: ignore[no-untyped-def]
-        api = CentralApi(self.central.url, support.TOKENS[who], timeout=2.0)
-        store = Store(api, LocalCache(self.cache_file), **options)
-        self.stores.append(store)
-        return store
-
-    def other_agent(self) -> httpx.Client:
-        return httpx.Client(base_url=self.central.url, headers=self.world.headers("agent2"))
-
-    def count(self, query) -> int:  # type: ignore[no-untyped-def]
-        with self.database.read() as connection:
-            return connection.execute(query).scalar_one()
-
-
-@pytest.fixture
-def central_db(tmp_path: Path, _sqlite_template: Path) -> Iterator[tuple[str, Database]]:
-    path = tmp_path / "central.db"
-    shutil.copyfile(_sqlite_template, path)
-    database = Database.open(path)
-    yield str(path), database
-    database.dispose()
-
-
-@pytest.fixture
-async def rig(central_db, tmp_path: Path) -> AsyncIterator[Rig]:  # type: ignore[no-untyped-def]
-    url, database = central_db
-    world = support.build_world(database, days=3, slots_per_day=6)
-    central = Central(database, url)
-    central.start()
-    rig = Rig(central, database, world, tmp_path / "desk" / "desk.db")
-    try:
-        yield rig
-    finally:
-        for store in rig.stores:
-            await store.aclose()
-        central.stop()
 
 
 async def until(predicate: Callable[[], bool], timeout: float = 15.0) -> float:

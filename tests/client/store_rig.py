@@ -1,0 +1,38 @@
+"""The central service under uvicorn and the desks' Stores against it, for the Store tests:
+``rig`` (see ``conftest.py``) gives each test its own copy of the seeded database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import support
+from served import Central
+
+from console.client.api import CentralApi
+from console.client.cache import LocalCache
+from console.client.store import Store
+from console.server.db import Database
+
+
+@dataclass
+class Rig:
+    central: Central
+    database: Database
+    world: support.World
+    cache_file: Path
+    stores: list[Store] = field(default_factory=list)
+
+    def store(self, who: str = "agent", *, timeout: float = 2.0, **options) -> Store:  # type: ignore[no-untyped-def]
+        api = CentralApi(self.central.url, support.TOKENS[who], timeout=timeout)
+        store = Store(api, LocalCache(self.cache_file), **options)
+        self.stores.append(store)
+        return store
+
+    def other_agent(self) -> httpx.Client:
+        return httpx.Client(base_url=self.central.url, headers=self.world.headers("agent2"))
+
+    def count(self, query) -> int:  # type: ignore[no-untyped-def]
+        with self.database.read() as connection:
+            return connection.execute(query).scalar_one()

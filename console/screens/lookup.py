@@ -4,7 +4,9 @@ Results appear as the agent types: each keystroke starts a search worker (``excl
 newer keystroke cancels the older request) that waits ``config.ui.search_delay_ms`` first, and an
 answer is shown only if its query is still what the box says (a stale answer is dropped).
 Enter in the box goes to the first result, or opens it when it is the only one; enter on a
-result opens the caller card (and attaches the caller to the call). Escape goes back to the box,
+result opens the caller card (and attaches the caller to the call). Down goes to the results;
+keys typed faster than the focus moves (down, enter) still mean the results, and a down before
+the answer is in takes the focus there once it arrives. Escape goes back to the box,
 and a second escape clears it. Ctrl+N adds a new caller (not for supervisors: read-only).
 """
 
@@ -180,6 +182,9 @@ class LookupScreen(DeskScreen):
         self.last_search: CallerSearch | None = None
         self.shown_query: str | None = None
         self.enter_pending = False
+        # Down was pressed in the box (to the results) and the focus has not moved yet: keys
+        # typed faster than that still act on the results.
+        self.into_results = False
         self.draft: Draft | None = None
         self._form_open = False
 
@@ -230,6 +235,7 @@ class LookupScreen(DeskScreen):
     @on(Input.Changed, "#lookup-search")
     def _query_changed(self, event: Input.Changed) -> None:
         self.enter_pending = False
+        self.into_results = False
         self._refresh_keys()
         query = event.value.strip()
         if len(query) < MIN_QUERY:
@@ -279,7 +285,9 @@ class LookupScreen(DeskScreen):
         self._refresh_keys()
         if self.enter_pending:
             self.enter_pending = False
-            self._enter_results()
+            self._enter_results(open_highlighted=self.into_results)
+        elif self.into_results and self.focused is self.search_box:
+            self.results.focus()  # down came before the answer: it goes to the results now
         return True
 
     @on(Worker.StateChanged)
@@ -301,25 +309,35 @@ class LookupScreen(DeskScreen):
             self.set_info(_("Type at least 2 characters"))
             return
         if self.shown_query == query:
-            self._enter_results()
+            self._enter_results(open_highlighted=self.into_results)
         else:  # the answer is not in yet: search now and act on it when it comes
             self.enter_pending = True
             self.set_info(_("Searching…"))
             self.search(query, immediate=True)
 
-    def _enter_results(self) -> None:
+    def _enter_results(self, *, open_highlighted: bool = False) -> None:
+        """Enter in the box: to the first result, opened if it is the only one. After a down
+        that the focus has not caught up with yet, enter was meant for the results: open the
+        caller under the cursor."""
         results = self.results
+        self.into_results = False
         if not results.callers:
             self.app.bell()
             return
-        results.move_cursor(row=0, animate=False)
+        chosen = results.highlighted_id if open_highlighted else None
+        if chosen is None:
+            results.move_cursor(row=0, animate=False)
+            if len(results.callers) == 1:
+                chosen = results.callers[0].id
         results.focus()
-        if len(results.callers) == 1:
-            self.open_caller(results.callers[0].id)
+        if chosen is not None:
+            self.open_caller(chosen)
 
     # -- moving around ------------------------------------------------------------------------
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is not self.search_box:
+            self.into_results = False  # the focus has caught up
         self._refresh_keys()
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
@@ -364,7 +382,18 @@ class LookupScreen(DeskScreen):
         self.search_box.focus()
 
     def action_to_results(self) -> None:
-        if self.focused is self.search_box and self.results.callers:
+        """Down in the box: to the results. A second down before the focus has moved moves
+        the cursor; a down before the answer is in takes the focus there once it is."""
+        if self.focused is not self.search_box:
+            return
+        if self.into_results and self.shown_query == self.query_text:
+            self.results.action_cursor_down()
+            return
+        answered = self.shown_query == self.query_text and bool(self.results.callers)
+        searching = len(self.query_text) >= MIN_QUERY and self.shown_query != self.query_text
+        if answered or searching:
+            self.into_results = True
+        if answered:
             self.results.focus()
 
     @on(CallerResults.TopReached)

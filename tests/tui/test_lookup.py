@@ -576,3 +576,99 @@ async def test_a_field_the_central_service_refuses_is_marked_in_the_ui_language(
         assert zzzs.message == "Številka ZZZS ima 9 števk, vpisanih je 8"
         assert form.focused is zzzs.input
         assert form.field("first_name").value == "Ana", "nothing typed is lost"
+
+
+def type_at_once(app, *keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Queue key presses back to back, as a fast typist or a paste sends them: unlike
+    ``pilot.press`` nothing waits for the app to go idle between them, so a focus change
+    asked for by one key has not happened yet when the next arrives."""
+    from textual import events
+
+    characters = {"enter": "\r"}
+    for key in keys:
+        event = events.Key(key, characters.get(key, key if len(key) == 1 else None))
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def add_the_zlatorogs(app) -> None:  # type: ignore[no-untyped-def]
+    for first in ("Urška", "Urša", "Uroš"):
+        await app.desk.api.create_caller(CallerIn(first_name=first, last_name="Zlatorog"))
+
+
+async def test_down_and_enter_typed_at_once_open_the_first_result(make_app, ready) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await add_the_zlatorogs(app)
+        screen = await search(pilot, "zlatorog")
+        assert len(screen.results.callers) == 3
+        type_at_once(app, "down", "enter")
+        await settle(pilot)
+        assert app.desk.caller is not None, "enter after down opens the caller under the cursor"
+        assert app.desk.caller.id == screen.results.callers[0].id
+        assert screen.focused is screen.results
+
+
+async def test_two_downs_and_enter_typed_at_once_open_the_second_result(
+    make_app, ready
+) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await add_the_zlatorogs(app)
+        screen = await search(pilot, "zlatorog")
+        type_at_once(app, "down", "down", "enter")
+        await settle(pilot)
+        assert app.desk.caller is not None
+        assert app.desk.caller.id == screen.results.callers[1].id
+
+
+async def test_down_and_enter_before_the_answer_open_the_first_result(make_app, ready) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await add_the_zlatorogs(app)
+        screen = app.screen
+        screen.search_box.focus()
+        await pilot.pause()
+        type_at_once(app, *"zlatorog", "down", "enter")
+        await settle(pilot)
+        assert screen.shown_query == "zlatorog"
+        assert app.desk.caller is not None, "the answer came after enter and was opened"
+        assert app.desk.caller.id == screen.results.callers[0].id
+        assert screen.focused is screen.results
+
+
+async def test_down_before_the_answer_takes_the_focus_to_it(make_app, ready) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await add_the_zlatorogs(app)
+        screen = app.screen
+        screen.search_box.focus()
+        await pilot.pause()
+        type_at_once(app, *"zlatorog", "down")
+        await settle(pilot)
+        assert screen.focused is screen.results, "the answer arrived and down took effect"
+        assert app.desk.caller is None, "nothing is opened without enter"
+        assert screen.results.cursor_row == 0
+
+
+async def test_typing_on_after_a_down_before_the_answer_keeps_the_box(make_app, ready) -> None:
+    app = make_app(language="en", search_delay_ms=300)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await add_the_zlatorogs(app)
+        screen = app.screen
+        box = screen.search_box
+        box.focus()
+        box.value = "zlato"
+        await pilot.pause()
+        screen.action_to_results()  # down while "zlato" is still being searched
+        assert screen.into_results
+        box.insert_text_at_cursor("rog")  # ... and the agent types on
+        await settle(pilot)
+        assert screen.shown_query == "zlatorog"
+        assert screen.into_results is False
+        assert screen.focused is box, "typing after the down took it back"

@@ -610,9 +610,7 @@ async def test_down_and_enter_typed_at_once_open_the_first_result(make_app, read
         assert screen.focused is screen.results
 
 
-async def test_two_downs_and_enter_typed_at_once_open_the_second_result(
-    make_app, ready
-) -> None:
+async def test_two_downs_and_enter_typed_at_once_open_the_second_result(make_app, ready) -> None:
     app = make_app(language="en")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)

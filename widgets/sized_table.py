@@ -5,7 +5,9 @@ table is drawn before that (on a busy desk, another widget's refresh can come fi
 are drawn at the old column widths, and they stay cached that way: the row cache is keyed on
 an update count that measuring does not change. The rows stayed truncated (the slot list at
 its headers' widths: "pon 08: UE Ljubl") until the cursor or the mouse passed over them.
-Every table of the console derives from this one.
+Every table of the console derives from this one. Rows are drawn again only when measuring
+changed a width: tables with fixed column widths (the caller results, refilled on every
+keystroke) are not drawn twice for nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +22,24 @@ class SizedTable(DataTable):
     """DataTable whose rows are redrawn after their columns are measured."""
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        if not any(column.auto_width for column in self.columns.values()):
+            # Every column has a fixed width: measuring the cells changes nothing (it took ~3
+            # ms for each answer on the lookup screen). Rows with a label or an automatic
+            # height are still measured: their label column and height depend on them.
+            new_rows = [key for key in new_rows if self._needs_measuring(key)]
+        before = self._render_widths()
         super()._update_dimensions(new_rows)
-        self._update_count += 1  # what was drawn at the old widths is no longer reused
-        self.refresh()
+        if self._render_widths() != before:
+            self._update_count += 1  # what was drawn at the old widths is no longer reused
+            self.refresh()
+
+    def _needs_measuring(self, row_key: RowKey) -> bool:
+        row = self.rows.get(row_key)
+        return row is not None and (row.label is not None or row.auto_height)
+
+    def _render_widths(self) -> tuple[int, ...]:
+        """The widths the rows are drawn at: the row labels' and each column's."""
+        return (
+            self._row_label_column_width,
+            *(column.get_render_width(self) for column in self.ordered_columns),
+        )

@@ -85,6 +85,7 @@ class StatusBar(Static):
     DEFAULT_CSS = """
     StatusBar {
         dock: top;
+        width: 100%;
         height: 1;
         background: $panel;
         color: $text;
@@ -144,4 +145,6 @@ class StatusBar(Static):
             if desk.read_only:
                 line.append("   ")
                 line.append(f" {_('READ-ONLY')} ", style="bold white on dark_red")
-        self.update(line)
+        # One line across the screen whatever it says: redrawing it needs no layout pass (it
+        # would cost the frame after every tick of the call timer).
+        self.update(line, layout=False)

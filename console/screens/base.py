@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
+from console.screens.frames import PromptFrames
 from widgets.footer import KeysFooter
 from widgets.status_bar import StatusBar
 from widgets.translated import translate_bindings
@@ -29,7 +30,7 @@ def forward_worker_errors(screen: Screen, event: Worker.StateChanged) -> None:
         screen.app.show_error(event.worker.error)  # type: ignore[attr-defined]
 
 
-class DeskScreen(Screen):
+class DeskScreen(PromptFrames, Screen):
     """A full screen of the console. Subclasses implement :meth:`compose_body`."""
 
     def __init__(self) -> None:
@@ -61,7 +62,7 @@ class DeskScreen(Screen):
         forward_worker_errors(self, event)
 
 
-class DeskModal(ModalScreen):
+class DeskModal(PromptFrames, ModalScreen):
     """A dialog over a desk screen: footer labels translated, worker errors shown."""
 
     def __init__(self) -> None:

@@ -47,6 +47,7 @@ from console.messages import DeskChanged
 from console.screens.base import DeskScreen
 from widgets.directory_table import DirectoryTable
 from widgets.directory_text import doctor_line, kind_label, plural, type_label
+from widgets.steady_input import SteadyInput
 
 ACCEPTING_KEY = "ctrl+t"
 MIN_QUERY = 2  # one letter matches nearly everyone: search the box from the second
@@ -92,7 +93,7 @@ class AreaSuggester(Suggester):
         return next((name for name in self.names if fold(name).startswith(typed)), None)
 
 
-class AreaInput(Input):
+class AreaInput(SteadyInput):
     """A municipality or region field: leaving it completes the name typed."""
 
     def __init__(self, *, placeholder: str, id: str) -> None:
@@ -196,7 +197,7 @@ class DirectoryScreen(DeskScreen):
         with Horizontal(id="directory-form"):
             with Vertical(id="directory-q-field", classes="directory-field"):
                 yield Label(_("Doctor or institution"), classes="field-label")
-                yield Input(
+                yield SteadyInput(
                     placeholder=_("e.g. novak"),
                     id="directory-q",
                     max_length=100,

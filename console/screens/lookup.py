@@ -3,6 +3,7 @@
 Results appear as the agent types: each keystroke starts a search worker (``exclusive``, so a
 newer keystroke cancels the older request) that waits ``config.ui.search_delay_ms`` first, and an
 answer is shown only if its query is still what the box says (a stale answer is dropped).
+"Searching…" is said only when an answer takes longer than ``SEARCHING_NOTICE_AFTER``.
 Enter in the box goes to the first result, or opens it when it is the only one; enter on a
 result opens the caller card (and attaches the caller to the call). Down goes to the results;
 keys typed faster than the focus moves (down, enter) still mean the results, and a down before
@@ -21,6 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
@@ -42,9 +44,14 @@ from console.messages import CallerChosen, DeskChanged
 from console.screens.base import DeskScreen
 from widgets.caller_card import CallerCardView
 from widgets.caller_results import CallerResults
+from widgets.steady_input import SteadyInput
 from widgets.translated import translate_bindings
 
 MIN_QUERY = 2
+# "Searching…" appears only when an answer takes longer than this (seconds): most arrive within
+# a frame or two, and saying so for each keystroke would flicker and cost a frame of its own,
+# pushing the answer's frame back by one.
+SEARCHING_NOTICE_AFTER = 0.15
 NEW_CALLER_KEY = "ctrl+n"
 
 
@@ -128,7 +135,7 @@ def describe_query(search: CallerSearch) -> str:
     return _("Searched by name: {value}").format(value=query)
 
 
-class SearchBox(Input):
+class SearchBox(SteadyInput):
     """The search box: enter goes to the results (and opens a single hit)."""
 
     BINDINGS = [
@@ -187,6 +194,7 @@ class LookupScreen(DeskScreen):
         self.into_results = False
         self.draft: Draft | None = None
         self._form_open = False
+        self._searching_notice: Timer | None = None
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -240,12 +248,23 @@ class LookupScreen(DeskScreen):
         query = event.value.strip()
         if len(query) < MIN_QUERY:
             self.workers.cancel_group(self, "search")
+            self._searching(False)
             self.shown_query = None
             self.results.show([])
             self.set_info(_("Type at least 2 characters"))
             return
-        self.set_info(_("Searching…"))
+        self._searching(True)
         self.search(query)
+
+    def _searching(self, on: bool) -> None:
+        """Say "Searching…" if the answer is not in soon (``on``), or no longer (``off``)."""
+        if self._searching_notice is not None:
+            self._searching_notice.stop()
+            self._searching_notice = None
+        if on:
+            self._searching_notice = self.set_timer(
+                SEARCHING_NOTICE_AFTER, lambda: self.set_info(_("Searching…"))
+            )
 
     @work(exclusive=True, group="search", exit_on_error=False)
     async def search(self, query: str, immediate: bool = False) -> None:
@@ -259,6 +278,7 @@ class LookupScreen(DeskScreen):
         """Show an answer if its query is still the box's text; return False if it is stale."""
         if query != self.query_text:
             return False
+        self._searching(False)
         self.last_search = found
         self.shown_query = query
         self.results.show(found.callers, query)
@@ -296,6 +316,7 @@ class LookupScreen(DeskScreen):
             return
         if event.worker.group == "search":
             self.enter_pending = False
+            self._searching(False)
             self.set_info(_("The search failed; change the text to try again."))
         elif event.worker.group == "caller":
             self.card.clear()
@@ -312,7 +333,7 @@ class LookupScreen(DeskScreen):
             self._enter_results(open_highlighted=self.into_results)
         else:  # the answer is not in yet: search now and act on it when it comes
             self.enter_pending = True
-            self.set_info(_("Searching…"))
+            self._searching(True)
             self.search(query, immediate=True)
 
     def _enter_results(self, *, open_highlighted: bool = False) -> None:

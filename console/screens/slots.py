@@ -42,6 +42,7 @@ from console.screens.booking import (
 )
 from widgets.slot_overview import Cell, SlotOverview
 from widgets.slot_table import SlotTable, format_day
+from widgets.steady_input import SteadyInput
 
 LIST_LIMIT = 200  # the list shows the earliest this many; the overview counts them all
 PAGE = 500  # the API's largest page of slots
@@ -141,7 +142,7 @@ class ServiceSuggester(Suggester):
         return next((name for name in self.names if fold(name).startswith(typed)), None)
 
 
-class ServiceInput(Input):
+class ServiceInput(SteadyInput):
     """The service field: down arrow moves into the list of matching services."""
 
     BINDINGS = [Binding("down", "screen.service_list", show=False)]

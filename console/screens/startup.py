@@ -18,6 +18,11 @@ class StartupScreen(Screen):
             yield Label(_("Connecting to the central service…"), id="startup-step")
             yield ProgressBar(total=None, show_eta=False, id="startup-progress")
 
+    def on_screen_suspend(self) -> None:
+        # The console has moved on to its screens and never comes back here: remove the bar,
+        # whose animation would otherwise redraw 15 times a second behind them all day.
+        self.query(ProgressBar).remove()
+
     def show_progress(self, label: str, done: int, total: int) -> None:
         step = _("First start: preparing demo data — {step}").format(step=_(label))
         self.query_one("#startup-step", Label).update(step)

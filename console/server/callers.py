@@ -155,16 +155,44 @@ def _search_names(connection: Connection, query: str, limit: int) -> list[int]:
         return []
     words = words[:4]
     if connection.dialect.name == "sqlite":
-        match = " ".join(f'"{word}"*' for word in words)
-        rows = connection.execute(
-            text(
-                "SELECT rowid FROM callers_fts WHERE callers_fts MATCH :match "
-                "ORDER BY rowid LIMIT :limit"
-            ),
-            {"match": match, "limit": limit},
-        )
-        return [row[0] for row in rows]
+        return _search_names_sqlite(connection, words, limit)
     return _search_names_pg(connection, words, limit)
+
+
+def _search_names_sqlite(connection: Connection, words: list[str], limit: int) -> list[int]:
+    """FTS5 finds the callers whose name words start with the query's words, in id order.
+
+    A one-letter word (``novak m``, typed on the way to ``novak marija``) has no prefix index
+    (``search_index.SQLITE_FTS``: 2 to 4 letters), so FTS5 would merge the lists of every
+    word starting with that letter: 20-40 ms on 2.1M callers. When the query has longer words,
+    FTS5 looks those up and the one-letter words are tested on each match's name instead, in
+    id order until the page is full: ~1 ms, the same callers.
+    """
+    indexed = [word for word in words if len(word) > 1]
+    tested = [word for word in words if len(word) == 1] if indexed else []
+    if not tested:
+        indexed = words
+    params: dict[str, object] = {
+        "match": " ".join(f'"{word}"*' for word in indexed),
+        "limit": limit,
+    }
+    conditions = ""
+    for number, letter in enumerate(tested):  # a word start: after a separator or the start
+        params[f"start{number}"] = f"*[^a-z0-9]{letter}*"
+        conditions += f" AND (' ' || c.name_folded) GLOB :start{number}"
+    rows = connection.execute(
+        text(
+            "SELECT f.rowid FROM callers_fts f JOIN callers c ON c.id = f.rowid "
+            f"WHERE callers_fts MATCH :match{conditions} ORDER BY f.rowid LIMIT :limit"
+        )
+        if tested
+        else text(
+            "SELECT rowid FROM callers_fts WHERE callers_fts MATCH :match "
+            "ORDER BY rowid LIMIT :limit"
+        ),
+        params,
+    )
+    return [row[0] for row in rows]
 
 
 # How many callers, in id order, the PostgreSQL name search tests one by one before it asks

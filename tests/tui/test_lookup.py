@@ -670,3 +670,33 @@ async def test_typing_on_after_a_down_before_the_answer_keeps_the_box(make_app, 
         assert screen.shown_query == "zlatorog"
         assert screen.into_results is False
         assert screen.focused is box, "typing after the down took it back"
+
+
+async def test_a_slow_answer_says_searching_and_a_quick_one_does_not(
+    make_app, ready, monkeypatch
+) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        said: list[str] = []
+        set_info = screen.set_info
+        monkeypatch.setattr(screen, "set_info", lambda text: (said.append(text), set_info(text)))
+        await search(pilot, "kovač")
+        assert "Searching…" not in said, "an answer in well under 150 ms is shown without it"
+        assert info(screen).startswith("Searched by name: kovač")
+
+        quick = app.desk.search
+
+        async def slow(query: str):  # type: ignore[no-untyped-def]
+            await asyncio.sleep(0.5)
+            return await quick(query)
+
+        monkeypatch.setattr(app.desk, "search", slow)
+        said.clear()
+        screen.search_box.value = "novak"
+        await asyncio.sleep(0.3)
+        await pilot.pause()
+        assert info(screen) == "Searching…"
+        await settle(pilot)
+        assert info(screen).startswith("Searched by name: novak")

@@ -50,3 +50,30 @@ async def test_textuals_own_table_draws_them_at_the_old_widths() -> None:
     """Why SizedTable exists: if this starts failing, Textual fixed it and SizedTable can go."""
     _early, late = await drawn_before_and_after_measuring(DataTable)
     assert DAY not in late
+
+
+async def test_a_table_of_fixed_widths_is_not_drawn_twice() -> None:
+    """Measuring cannot change fixed widths, so rows drawn before it are kept, not redrawn
+    (the caller results are refilled on every keystroke)."""
+    app = TableApp(SizedTable)
+    async with app.run_test(size=(100, 10)):
+        table = app.query_one(DataTable)
+        table.add_column("Day", width=20)
+        table.add_column("Location", width=34)
+        table.add_row(DAY, PLACE)
+        first = table.render_line(1)
+        await table._on_idle(events.Idle())
+        again = table.render_line(1)
+        assert DAY in first.text and PLACE in first.text
+        assert again is first, "the line drawn before measuring is reused"
+
+
+async def test_a_table_of_fixed_widths_still_measures_row_labels() -> None:
+    app = TableApp(SizedTable)
+    async with app.run_test(size=(100, 10)):
+        table = app.query_one(DataTable)
+        table.add_column("Day", width=20)
+        table.add_row(DAY, label="12:30")
+        await table._on_idle(events.Idle())
+        assert "12:30" in table.render_line(1).text
+        assert DAY in table.render_line(1).text

@@ -28,3 +28,24 @@ async def test_a_supervisor_starts_no_call_and_sees_read_only(make_app, ready) -
         assert app.desk.call is None
         bar = app.screen.query_one("StatusBar")
         assert "READ-ONLY" in str(bar.render()) or "SAMO BRANJE" in str(bar.render())
+
+
+async def test_the_startup_bar_stops_once_the_console_is_up(make_app, ready) -> None:
+    """The startup screen stays behind the console's screens: its animated bar must not go on
+    redrawing there (15 times a second, for the whole shift)."""
+    from textual.widgets import ProgressBar
+
+    from console.screens.startup import StartupScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await pilot.pause()
+        startups = [
+            screen
+            for stack in app._screen_stacks.values()
+            for screen in stack
+            if isinstance(screen, StartupScreen)
+        ]
+        assert startups, "the startup screen is still on its stack"
+        assert not startups[0].query(ProgressBar), "its bar is gone"

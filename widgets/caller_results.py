@@ -116,11 +116,11 @@ class CallerResults(QuickTable):
         self.callers = list(callers)
         self.clear()
         for summary in callers:
-            self.add_row(
+            self.add_row(  # Text, not str: a str cell is parsed as markup each time it is drawn
                 Text(f"{summary.first_name} {summary.last_name}", style="bold"),
-                birth_date_text(summary.birth_date),
-                shown_phone(summary, query),
-                kind_label(summary.matched_on),
+                Text(birth_date_text(summary.birth_date)),
+                Text(shown_phone(summary, query)),
+                Text(kind_label(summary.matched_on)),
                 key=str(summary.id),
             )
         if callers:

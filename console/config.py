@@ -72,8 +72,8 @@ class CacheSection(_Section):
 class UiSection(_Section):
     language: Literal["sl", "en"] = "sl"
     theme: str = "textual-dark"
-    # The lookup's debounce (see config.toml): an agent feels more than ~50 ms.
-    search_delay_ms: int = Field(default=30, ge=0, le=2000)
+    # The lookup's debounce (see config.toml): none by default, every keystroke searches.
+    search_delay_ms: int = Field(default=0, ge=0, le=2000)
     slot_days: int = Field(default=14, ge=1, le=120)
     timers: bool = True
     today: date | None = None

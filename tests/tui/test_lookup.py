@@ -596,33 +596,30 @@ async def add_the_zlatorogs(app) -> None:  # type: ignore[no-untyped-def]
         await app.desk.api.create_caller(CallerIn(first_name=first, last_name="Zlatorog"))
 
 
-async def test_down_and_enter_typed_at_once_open_the_first_result(make_app, ready) -> None:
+@pytest.mark.parametrize(
+    ("keys", "opened"),
+    [(("down", "enter"), 0), (("down", "down", "enter"), 1)],
+    ids=["down-enter", "down-down-enter"],
+)
+async def test_downs_and_enter_typed_at_once_open_the_caller_under_the_cursor(
+    make_app, ready, keys, opened
+) -> None:
     app = make_app(language="en")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await add_the_zlatorogs(app)
         screen = await search(pilot, "zlatorog")
         assert len(screen.results.callers) == 3
-        type_at_once(app, "down", "enter")
+        type_at_once(app, *keys)
         await settle(pilot)
         assert app.desk.caller is not None, "enter after down opens the caller under the cursor"
-        assert app.desk.caller.id == screen.results.callers[0].id
+        assert app.desk.caller.id == screen.results.callers[opened].id
         assert screen.focused is screen.results
 
 
-async def test_two_downs_and_enter_typed_at_once_open_the_second_result(make_app, ready) -> None:
-    app = make_app(language="en")
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await add_the_zlatorogs(app)
-        screen = await search(pilot, "zlatorog")
-        type_at_once(app, "down", "down", "enter")
-        await settle(pilot)
-        assert app.desk.caller is not None
-        assert app.desk.caller.id == screen.results.callers[1].id
-
-
-async def test_down_and_enter_before_the_answer_open_the_first_result(make_app, ready) -> None:
+@pytest.mark.parametrize("enter", [True, False], ids=["down-enter", "down"])
+async def test_down_before_the_answer_takes_effect_when_it_arrives(make_app, ready, enter) -> None:
+    """Typed faster than the search answers: down (and enter) before the results are in."""
     app = make_app(language="en")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -630,27 +627,16 @@ async def test_down_and_enter_before_the_answer_open_the_first_result(make_app, 
         screen = app.screen
         screen.search_box.focus()
         await pilot.pause()
-        type_at_once(app, *"zlatorog", "down", "enter")
+        type_at_once(app, *"zlatorog", "down", *(["enter"] if enter else []))
         await settle(pilot)
         assert screen.shown_query == "zlatorog"
-        assert app.desk.caller is not None, "the answer came after enter and was opened"
-        assert app.desk.caller.id == screen.results.callers[0].id
-        assert screen.focused is screen.results
-
-
-async def test_down_before_the_answer_takes_the_focus_to_it(make_app, ready) -> None:
-    app = make_app(language="en")
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await add_the_zlatorogs(app)
-        screen = app.screen
-        screen.search_box.focus()
-        await pilot.pause()
-        type_at_once(app, *"zlatorog", "down")
-        await settle(pilot)
         assert screen.focused is screen.results, "the answer arrived and down took effect"
-        assert app.desk.caller is None, "nothing is opened without enter"
         assert screen.results.cursor_row == 0
+        if enter:
+            assert app.desk.caller is not None, "the answer came after enter and was opened"
+            assert app.desk.caller.id == screen.results.callers[0].id
+        else:
+            assert app.desk.caller is None, "nothing is opened without enter"
 
 
 async def test_typing_on_after_a_down_before_the_answer_keeps_the_box(make_app, ready) -> None:

@@ -228,8 +228,11 @@ class AgentConsole(App):
         await desk.connect()  # offline, from the cache, if the service does not answer
         self.desk = desk
         self._apply_sync_status()
-        self.start_sync()
         await self.switch_mode("lookup")
+        # The sync loop starts once the lookup screen is drawn: its first round (the slot
+        # window, the agent's calls) would otherwise share the loop with drawing it, and the
+        # agent waits for the search box, not for the cache.
+        self.call_after_refresh(self.start_sync)
 
     def start_sync(self) -> None:
         """Run the Store's sync loop (feed polls online, probes with back-off offline, replay

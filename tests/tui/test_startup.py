@@ -49,3 +49,19 @@ async def test_the_startup_bar_stops_once_the_console_is_up(make_app, ready) -> 
         ]
         assert startups, "the startup screen is still on its stack"
         assert not startups[0].query(ProgressBar), "its bar is gone"
+
+
+async def test_the_sync_loop_starts_once_the_lookup_screen_is_drawn(make_app, ready) -> None:
+    from console.screens.lookup import LookupScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        await pilot.pause()
+        assert app._sync_task is not None and not app._sync_task.done()
+        for _ in range(100):  # its first round fills the desk's cache
+            if app.store.last_sync is not None:
+                break
+            await pilot.pause(0.05)
+        assert app.store.last_sync is not None

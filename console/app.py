@@ -253,8 +253,8 @@ class AgentConsole(App):
 
         A plain asyncio task rather than a Textual worker: it never ends, and a worker that
         never ends would keep ``app.workers.wait_for_complete()`` from ever returning."""
-        if self.store is None or self._sync_task is not None:
-            return
+        if self.store is None or self._sync_task is not None or self._closing:
+            return  # (closing: the app quit before the lookup screen was first drawn)
         freeze_long_lived()  # the console is up: modules, screens, the desk's reference data
         self._sync_task = asyncio.create_task(self._sync_loop(), name="agent-console sync")
         self._sync_task.add_done_callback(self._sync_ended)

@@ -82,3 +82,16 @@ async def test_long_lived_objects_are_frozen_while_the_console_runs(make_app, re
         await pilot.pause()
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
+
+
+async def test_no_sync_loop_starts_once_the_console_is_closing(make_app, ready) -> None:
+    """The loop starts after the first frame of the lookup screen; if the console quit before
+    that, nothing may start behind its back."""
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await app.stop_sync()
+        app._closing = True
+        app.start_sync()
+        assert app._sync_task is None
+        app._closing = False

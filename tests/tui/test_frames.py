@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 
 from textual.app import App, ComposeResult
 from textual.screen import UPDATE_PERIOD, Screen
@@ -40,28 +39,29 @@ class FramesApp(App):
 
 
 async def test_frames_follow_changes_at_most_once_a_period() -> None:
+    """The frames the timer starts (not when they reach the terminal: drawing one takes its
+    own time) are at least a period apart, however often the screen changes."""
     app = FramesApp()
     async with app.run_test(size=(40, 5)) as pilot:
         await pilot.pause()
         screen = app.screen
-        assert isinstance(screen._update_timer, FrameTimer)
-        drawn: list[float] = []
-        display = app._display
+        timer = screen._update_timer
+        assert isinstance(timer, FrameTimer)
+        started: list[float] = []
+        tick = timer._tick
 
-        def recording(screen, renderable) -> None:  # type: ignore[no-untyped-def]
-            drawn.append(time.monotonic())
-            display(screen, renderable)
+        async def recording(*, next_timer: float, count: int) -> None:
+            started.append(next_timer)  # FrameTimer passes when it started the frame
+            await tick(next_timer=next_timer, count=count)
 
-        app._display = recording
+        timer._tick = recording  # type: ignore[method-assign]
         label = screen.query_one("#count", Static)
-        began = time.monotonic()
         for number in range(60):  # a change every ~2 ms for ~120 ms
             label.update(str(number))
             await asyncio.sleep(0.002)
-        spent = time.monotonic() - began
         await pilot.pause(0.1)
-        assert str(label.render()) == "59"
-        assert drawn, "the changes were drawn"
-        assert len(drawn) <= spent / UPDATE_PERIOD + 3, "no more than one frame a period"
-        gaps = [later - earlier for earlier, later in itertools.pairwise(drawn)]
-        assert all(gap >= UPDATE_PERIOD - 0.001 for gap in gaps)
+        assert str(label.render()) == "59", "the last change was drawn"
+        assert len(started) >= 2, "the changes were drawn as they came"
+        gaps = [later - earlier for earlier, later in itertools.pairwise(started)]
+        # Textual's sleep ends up to 0.5 ms early by design (it compensates asyncio's lateness)
+        assert all(gap >= UPDATE_PERIOD - 0.0006 for gap in gaps), gaps

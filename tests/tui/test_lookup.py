@@ -640,7 +640,7 @@ async def test_down_before_the_answer_takes_effect_when_it_arrives(make_app, rea
 
 
 async def test_typing_on_after_a_down_before_the_answer_keeps_the_box(make_app, ready) -> None:
-    app = make_app(language="en", search_delay_ms=300)
+    app = make_app(language="en", search_delay_ms=2000)  # the search waits: down comes first
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await add_the_zlatorogs(app)

@@ -256,16 +256,14 @@ class AgentConsole(App):
         if self.store is None or self._sync_task is not None or self._closing:
             return  # (closing: the app quit before the lookup screen was first drawn)
         freeze_long_lived()  # the console is up: modules, screens, the desk's reference data
-        self._sync_task = asyncio.create_task(self._sync_loop(), name="agent-console sync")
+        self._sync_task = asyncio.create_task(
+            self.store.run(
+                interval=self.config.cache.sync_seconds,
+                after_first_round=freeze_long_lived,  # ... and what the first sync keeps
+            ),
+            name="agent-console sync",
+        )
         self._sync_task.add_done_callback(self._sync_ended)
-
-    async def _sync_loop(self) -> None:
-        store = self.store
-        assert store is not None
-        with contextlib.suppress(Exception):  # the loop below tries again, and logs it
-            await store.sync_once()
-        freeze_long_lived()  # ... and what the desk's first sync keeps
-        await store.run(interval=self.config.cache.sync_seconds)
 
     def _sync_ended(self, task: asyncio.Task) -> None:
         if not task.cancelled() and task.exception() is not None:  # pragma: no cover - a bug

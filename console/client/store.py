@@ -1607,11 +1607,14 @@ class Store:
 
     # -- the sync loop --------------------------------------------------------------------
 
-    async def run(self, interval: float = 2.0) -> None:
+    async def run(
+        self, interval: float = 2.0, after_first_round: Callable[[], object] | None = None
+    ) -> None:
         """Keep the cache fresh and the outbox empty, for as long as the console runs.
 
         Online: every ``interval`` seconds, poll the change feed. Offline: probe the service
         after 1, 2, 4, … up to ``max_backoff`` seconds; when it answers, replay the outbox.
+        ``after_first_round`` is called once the first round has ended, whatever its outcome.
         """
         while True:
             try:
@@ -1620,6 +1623,9 @@ class Store:
                 raise
             except Exception:  # keep the loop alive; the next tick tries again
                 log.exception("sync failed")
+            if after_first_round is not None:
+                after_first_round()
+                after_first_round = None
             if self._state == OFFLINE:
                 delay = self._backoff
                 self._backoff = min(self._backoff * 2, self.max_backoff)

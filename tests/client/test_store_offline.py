@@ -235,6 +235,25 @@ async def test_the_sync_loop_fails_over_and_comes_back_by_itself(rig) -> None:  
             await loop
 
 
+async def test_the_sync_loop_calls_back_once_after_its_first_round(rig) -> None:  # type: ignore[no-untyped-def]
+    store = rig.store()
+    synced_then: list[bool] = []
+    loop = asyncio.create_task(
+        store.run(
+            interval=0.05, after_first_round=lambda: synced_then.append(store.last_sync is not None)
+        )
+    )
+    try:
+        await until(lambda: bool(synced_then))
+        first_sync = store.last_sync
+        await until(lambda: store.last_sync != first_sync)  # more rounds ...
+        assert synced_then == [True]  # ... one call, after the first had synced
+    finally:
+        loop.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await loop
+
+
 async def test_a_restart_resumes_the_feed_and_keeps_the_cache(rig) -> None:  # type: ignore[no-untyped-def]
     store = rig.store()
     assert await store.sync_once()

@@ -168,31 +168,27 @@ def _search_names_sqlite(connection: Connection, words: list[str], limit: int) -
     FTS5 looks those up and the one-letter words are tested on each match's name instead, in
     id order until the page is full: ~1 ms, the same callers.
     """
-    indexed = [word for word in words if len(word) > 1]
-    tested = [word for word in words if len(word) == 1] if indexed else []
-    if not tested:
-        indexed = words
+    longer = [word for word in words if len(word) > 1]
+    letters = [word for word in words if len(word) == 1]
     params: dict[str, object] = {
-        "match": " ".join(f'"{word}"*' for word in indexed),
+        "match": " ".join(f'"{word}"*' for word in longer or words),
         "limit": limit,
     }
-    conditions = ""
-    for number, letter in enumerate(tested):  # a word start: after a separator or the start
-        params[f"start{number}"] = f"*[^a-z0-9]{letter}*"
-        conditions += f" AND (' ' || c.name_folded) GLOB :start{number}"
-    rows = connection.execute(
-        text(
+    if not (longer and letters):  # FTS5 alone
+        statement = (
+            "SELECT rowid FROM callers_fts WHERE callers_fts MATCH :match "
+            "ORDER BY rowid LIMIT :limit"
+        )
+    else:
+        conditions = ""
+        for number, letter in enumerate(letters):  # a word start: after a separator or the start
+            params[f"start{number}"] = f"*[^a-z0-9]{letter}*"
+            conditions += f" AND (' ' || c.name_folded) GLOB :start{number}"
+        statement = (
             "SELECT f.rowid FROM callers_fts f JOIN callers c ON c.id = f.rowid "
             f"WHERE callers_fts MATCH :match{conditions} ORDER BY f.rowid LIMIT :limit"
         )
-        if tested
-        else text(
-            "SELECT rowid FROM callers_fts WHERE callers_fts MATCH :match "
-            "ORDER BY rowid LIMIT :limit"
-        ),
-        params,
-    )
-    return [row[0] for row in rows]
+    return [row[0] for row in connection.execute(text(statement), params)]
 
 
 # How many callers, in id order, the PostgreSQL name search tests one by one before it asks

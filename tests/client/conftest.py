@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 import support
-from served import Central
-from store_rig import Rig
+from store_rig import Rig, serving
 
 from console.server.db import Database
 
@@ -28,12 +27,5 @@ def central_db(tmp_path: Path, _sqlite_template: Path) -> Iterator[tuple[str, Da
 async def rig(central_db, tmp_path: Path) -> AsyncIterator[Rig]:  # type: ignore[no-untyped-def]
     url, database = central_db
     world = support.build_world(database, days=3, slots_per_day=6)
-    central = Central(database, url)
-    central.start()
-    rig = Rig(central, database, world, tmp_path / "desk" / "desk.db")
-    try:
+    async with serving(database, url, world, tmp_path / "desk" / "desk.db") as rig:
         yield rig
-    finally:
-        for store in rig.stores:
-            await store.aclose()
-        central.stop()

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import directory_fixture
 import httpx
 import support
 from served import Central
@@ -23,6 +26,7 @@ class Rig:
     world: support.World
     cache_file: Path
     stores: list[Store] = field(default_factory=list)
+    directory: directory_fixture.Directory | None = None  # the doctors, when a test made them
 
     def store(self, who: str = "agent", *, timeout: float = 2.0, **options) -> Store:  # type: ignore[no-untyped-def]
         api = CentralApi(self.central.url, support.TOKENS[who], timeout=timeout)
@@ -36,3 +40,24 @@ class Rig:
     def count(self, query) -> int:  # type: ignore[no-untyped-def]
         with self.database.read() as connection:
             return connection.execute(query).scalar_one()
+
+
+@asynccontextmanager
+async def serving(
+    database: Database,
+    url: str,
+    world: support.World,
+    cache_file: Path,
+    directory: directory_fixture.Directory | None = None,
+) -> AsyncIterator[Rig]:
+    """The central service under uvicorn over ``database`` for one test; the desks' Stores
+    made meanwhile are closed and the service stopped afterwards."""
+    central = Central(database, url)
+    central.start()
+    rig = Rig(central, database, world, cache_file, directory=directory)
+    try:
+        yield rig
+    finally:
+        for store in rig.stores:
+            await store.aclose()
+        central.stop()

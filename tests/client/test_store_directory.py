@@ -4,21 +4,17 @@ offline queued and replayed exactly once, other desks' reports arriving by the c
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import directory_fixture
-import httpx
 import pytest
 import support
-from served import Central
 from sqlalchemy import select
+from store_rig import Rig, serving
 
-from console.client.api import ApiRefused, CentralApi, Unreachable
-from console.client.cache import LocalCache
-from console.client.store import CachedDirectoryPage, Store, describe_entry
+from console.client.api import ApiRefused, Unreachable
+from console.client.store import CachedDirectoryPage, describe_entry
 from console.domain.directory import assess
 from console.domain.models import (
     DirectoryDetail,
@@ -29,56 +25,26 @@ from console.domain.models import (
     ReportKind,
     WrapUpIn,
 )
-from console.server.db import Database
 from console.server.schema import calls, idempotency_keys, provider_reports
 
 
-@dataclass
-class Rig:
-    central: Central
-    database: Database
-    world: support.World
-    directory: directory_fixture.Directory
-    cache_file: Path
-    stores: list[Store] = field(default_factory=list)
-
-    def store(self, who: str = "agent") -> Store:
-        api = CentralApi(self.central.url, support.TOKENS[who], timeout=2.0)
-        store = Store(api, LocalCache(self.cache_file))
-        self.stores.append(store)
-        return store
-
-    def other_agent(self) -> httpx.Client:
-        return httpx.Client(base_url=self.central.url, headers=self.world.headers("agent2"))
-
-    def reports(self) -> list:  # type: ignore[type-arg]
-        with self.database.read() as connection:
-            return connection.execute(
-                select(provider_reports).order_by(provider_reports.c.id)
-            ).all()
+def stored_reports(rig: Rig) -> list:  # type: ignore[type-arg]
+    with rig.database.read() as connection:
+        return connection.execute(select(provider_reports).order_by(provider_reports.c.id)).all()
 
 
 @pytest.fixture
-async def rig(tmp_path: Path, _sqlite_template: Path) -> AsyncIterator[Rig]:
-    path = tmp_path / "central.db"
-    shutil.copyfile(_sqlite_template, path)
-    database = Database.open(path)
+async def rig(central_db, tmp_path: Path) -> AsyncIterator[Rig]:  # type: ignore[no-untyped-def]
+    url, database = central_db
     world = support.build_world(database, days=1, slots_per_day=2)
     directory = directory_fixture.build_directory(database)
-    central = Central(database, str(path))
-    central.start()
-    rig = Rig(central, database, world, directory, tmp_path / "desk" / "desk.db")
-    try:
+    async with serving(database, url, world, tmp_path / "desk" / "desk.db", directory) as rig:
         yield rig
-    finally:
-        for store in rig.stores:
-            await store.aclose()
-        central.stop()
-        database.dispose()
 
 
 @pytest.fixture
 def doctors(rig: Rig) -> Iterator[dict[str, int]]:
+    assert rig.directory is not None
     yield rig.directory.doctors
 
 
@@ -176,12 +142,12 @@ async def test_a_report_made_offline_shows_at_once_and_is_replayed_exactly_once(
     assert verdict.freshest.source is FactSource.REPORT
     assert "Zupan Črt" not in names(await store.directory(accepting=True))
     assert [r.id for r in await store.reports()] == [made.id]
-    assert rig.reports() == []
+    assert stored_reports(rig) == []
 
     rig.central.start()
     assert await store.sync_once()
     assert store.outbox_size() == 0
-    stored = rig.reports()
+    stored = stored_reports(rig)
     assert [(r.provider_id, r.kind, r.note) for r in stored] == [
         (zupan, "full", "sestra: ne sprejemajo")
     ]
@@ -201,7 +167,7 @@ async def test_a_report_made_offline_shows_at_once_and_is_replayed_exactly_once(
     again = await store.report_provider(
         zupan, ReportIn(kind=ReportKind.FULL), idempotency_key=queued.idempotency_key
     )
-    assert again.id == stored[0].id and len(rig.reports()) == 1
+    assert again.id == stored[0].id and len(stored_reports(rig)) == 1
 
 
 async def test_another_desks_report_reaches_this_desks_copy_by_the_feed(rig: Rig, doctors) -> None:  # type: ignore[no-untyped-def]
@@ -241,7 +207,8 @@ async def test_a_report_closed_offline_is_replayed(rig: Rig, doctors) -> None:  
         await store.close_report(made.id, ReportClose())
     rig.central.start()
     assert await store.sync_once()
-    assert [(r.status, r.resolution) for r in rig.reports()] == [("closed", "telefon popravljen")]
+    in_database = [(r.status, r.resolution) for r in stored_reports(rig)]
+    assert in_database == [("closed", "telefon popravljen")]
 
 
 async def test_an_offline_report_the_service_refuses_becomes_an_issue(rig: Rig, doctors) -> None:  # type: ignore[no-untyped-def]
@@ -256,7 +223,7 @@ async def test_an_offline_report_the_service_refuses_becomes_an_issue(rig: Rig, 
     issues = store.conflicts()
     assert [(i.kind, i.action) for i in issues] == [("refused", "report_provider")]
     assert "No doctor" in issues[0].message
-    assert rig.reports() == []
+    assert stored_reports(rig) == []
 
 
 async def test_an_offline_wrap_up_keeps_the_referral(rig: Rig, doctors) -> None:  # type: ignore[no-untyped-def]

@@ -295,8 +295,7 @@ async def test_enter_with_several_results_moves_to_them_and_escape_comes_back(
     app = make_app(language="sl")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        for first in ("Urška", "Urša"):
-            await app.desk.api.create_caller(CallerIn(first_name=first, last_name="Zlatorog"))
+        await add_the_zlatorogs(app, "Urška", "Urša")
         screen = await search(pilot, "zlatorog")
         assert names(screen) == ["Urša Zlatorog", "Urška Zlatorog"]
         await pilot.press("enter")
@@ -591,8 +590,8 @@ def type_at_once(app, *keys: str) -> None:  # type: ignore[no-untyped-def]
         app._driver.send_message(event)
 
 
-async def add_the_zlatorogs(app) -> None:  # type: ignore[no-untyped-def]
-    for first in ("Urška", "Urša", "Uroš"):
+async def add_the_zlatorogs(app, *firsts: str) -> None:  # type: ignore[no-untyped-def]
+    for first in firsts or ("Urška", "Urša", "Uroš"):
         await app.desk.api.create_caller(CallerIn(first_name=first, last_name="Zlatorog"))
 
 

@@ -51,6 +51,16 @@ async def test_the_startup_bar_stops_once_the_console_is_up(make_app, ready) -> 
         assert not startups[0].query(ProgressBar), "its bar is gone"
 
 
+async def until_synced(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait (up to 5 s) for the desk's first sync to end; fail if it does not."""
+    store = pilot.app.store
+    for _ in range(100):
+        if store.last_sync is not None:
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the desk's first sync did not end")
+
+
 async def test_the_sync_loop_starts_once_the_lookup_screen_is_drawn(make_app, ready) -> None:
     from console.screens.lookup import LookupScreen
 
@@ -60,11 +70,7 @@ async def test_the_sync_loop_starts_once_the_lookup_screen_is_drawn(make_app, re
         assert isinstance(app.screen, LookupScreen)
         await pilot.pause()
         assert app._sync_task is not None and not app._sync_task.done()
-        for _ in range(100):  # its first round fills the desk's cache
-            if app.store.last_sync is not None:
-                break
-            await pilot.pause(0.05)
-        assert app.store.last_sync is not None
+        await until_synced(pilot)  # its first round fills the desk's cache
 
 
 async def test_long_lived_objects_are_frozen_while_the_console_runs(make_app, ready) -> None:
@@ -75,10 +81,7 @@ async def test_long_lived_objects_are_frozen_while_the_console_runs(make_app, re
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(pilot)
-        for _ in range(100):
-            if app.store.last_sync is not None:
-                break
-            await pilot.pause(0.05)
+        await until_synced(pilot)
         await pilot.pause()
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0

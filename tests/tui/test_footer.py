@@ -62,6 +62,14 @@ def shown(app: KeysApp) -> list[tuple[str, bool]]:
     ]
 
 
+async def started(pilot) -> tuple[KeysFooter, int, list[FooterKey]]:  # type: ignore[no-untyped-def]
+    """Once the app is up: its footer, how often the footer has rebuilt, and its keys."""
+    await pilot.pause()
+    footer = pilot.app.footer
+    assert isinstance(footer, KeysFooter)
+    return footer, footer.rebuilds, list(pilot.app.query(FooterKey))
+
+
 async def test_many_binding_refreshes_free_the_old_keys() -> None:
     app = KeysApp()
     async with app.run_test(headless=True, size=SIZE) as pilot:
@@ -81,11 +89,7 @@ async def test_many_binding_refreshes_free_the_old_keys() -> None:
 async def test_refreshes_that_change_nothing_do_not_rebuild() -> None:
     app = KeysApp()
     async with app.run_test(headless=True, size=SIZE) as pilot:
-        await pilot.pause()
-        footer = app.footer
-        assert isinstance(footer, KeysFooter)
-        rebuilds = footer.rebuilds
-        keys = list(app.query(FooterKey))
+        footer, rebuilds, keys = await started(pilot)
         for _ in range(20):
             app.refresh_bindings()
             await pilot.pause()
@@ -96,10 +100,7 @@ async def test_refreshes_that_change_nothing_do_not_rebuild() -> None:
 async def test_refreshes_together_rebuild_once() -> None:
     app = KeysApp()
     async with app.run_test(headless=True, size=SIZE) as pilot:
-        await pilot.pause()
-        footer = app.footer
-        assert isinstance(footer, KeysFooter)
-        rebuilds = footer.rebuilds
+        footer, rebuilds, _keys = await started(pilot)
         app.new_label = "Add"
         for _ in range(5):
             app.refresh_bindings()
@@ -112,11 +113,7 @@ async def test_refreshes_together_rebuild_once() -> None:
 async def test_a_key_disabled_is_restyled_in_place() -> None:
     app = KeysApp()
     async with app.run_test(headless=True, size=SIZE) as pilot:
-        await pilot.pause()
-        footer = app.footer
-        assert isinstance(footer, KeysFooter)
-        rebuilds = footer.rebuilds
-        keys = list(app.query(FooterKey))
+        footer, rebuilds, keys = await started(pilot)
         assert ("Clear", False) in shown(app)
         app.clear_state = None  # shown, greyed out
         app.refresh_bindings()
@@ -137,11 +134,7 @@ async def test_a_key_disabled_is_restyled_in_place() -> None:
 async def test_a_key_hidden_and_shown_again_is_not_rebuilt() -> None:
     app = KeysApp()
     async with app.run_test(headless=True, size=SIZE) as pilot:
-        await pilot.pause()
-        footer = app.footer
-        assert isinstance(footer, KeysFooter)
-        rebuilds = footer.rebuilds
-        keys = list(app.query(FooterKey))
+        footer, rebuilds, keys = await started(pilot)
         for _ in range(10):
             app.clear_state = False  # hidden
             app.refresh_bindings()

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -29,12 +30,13 @@ from textual.worker import Worker, WorkerState
 
 from console import i18n
 from console.client.api import ApiError, ApiRefused, CentralApi, Unreachable
-from console.client.store import OFFLINE, ONLINE, SYNCING, Store
+from console.client.connection import OFFLINE, ONLINE, SYNCING
+from console.client.store import Store
 from console.config import Config
 from console.desk import Desk, SyncStatus
 from console.domain.models import Role
 from console.i18n import _
-from console.messages import DeskChanged
+from console.messages import ChangesArrived, DeskChanged, SyncChanged
 from console.screens.lookup import LookupScreen
 from console.screens.startup import StartupScreen
 from widgets.offline_banner import OfflineBanner
@@ -198,7 +200,8 @@ class AgentConsole(App):
         self.sync_status = SyncStatus()
         self._sync_task: asyncio.Task | None = None
         self._status_timer: Timer | None = None
-        self._seen_state = ONLINE
+        self._seen_state = ONLINE  # the state the status last showed
+        self._posted_state = ONLINE  # the state last posted (SyncChanged)
         self._replay_total = 0
         self._outage = False  # offline (or writes queued) since the desk was last caught up
         self._known_issues: set[int] | None = None
@@ -288,15 +291,26 @@ class AgentConsole(App):
 
     def _store_changed(self, state: str) -> None:
         """The Store's callback: called after every change of state, outbox or issues (once
-        per replayed row), on this app's event loop. A change of state shows at once (going
-        offline must be visible); the counts that follow are redrawn at most every
-        ``STATUS_DELAY`` seconds."""
+        per replayed row), on this app's event loop: the new state at once, and
+        :class:`SyncChanged` to the app for the rest. (How many writes a replay starts with is
+        counted here, before it sends any.)"""
         if self._closing or not self.is_running:
             return
-        changed = state != self._seen_state
-        if changed and state == SYNCING and self.store is not None:
-            self._replay_total = self.store.outbox_size()
-        self._seen_state = state
+        if state != self._posted_state:
+            if state == SYNCING and self.store is not None:
+                self._replay_total = self.store.outbox_size()
+            self._posted_state = state
+            self.connection_state = state  # at once: going offline must be visible
+        self.post_message(SyncChanged(state))
+
+    @on(SyncChanged)
+    def _sync_changed(self, message: SyncChanged) -> None:
+        """A change of state shows at once (going offline must be visible); the counts that
+        follow are redrawn at most every ``STATUS_DELAY`` seconds."""
+        if self._closing:
+            return
+        changed = message.state != self._seen_state
+        self._seen_state = message.state
         if changed and self.desk is not None:
             if self._status_timer is not None:
                 self._status_timer.stop()
@@ -341,10 +355,9 @@ class AgentConsole(App):
         self.refresh_status_bars()
 
     def _announce_issues(self) -> None:
-        store = self.store
-        if store is None:
+        if self.desk is None:
             return
-        current = {issue.id for issue in store.conflicts()}
+        current = {issue.id for issue in self.desk.sync_issues()}
         new = current - (self._known_issues or set())
         self._known_issues = current
         if new:
@@ -420,13 +433,20 @@ class AgentConsole(App):
         self.notify(_describe(error), title=_title(error), severity="error", timeout=8)
 
     def refresh_status_bars(self) -> None:
-        """Redraw the status bar and the offline banner of every screen on the stack (a
-        dialog may be on top)."""
+        """Give the status bar and the offline banner of every screen on the stack (a dialog
+        may be on top) the desk's sync status: they redraw."""
         for screen in self.screen_stack:
             for bar in screen.query(StatusBar):
-                bar.refresh_status()
+                bar.status = self.sync_status
             for banner in screen.query(OfflineBanner):
-                banner.refresh_banner()
+                banner.status = self.sync_status
+
+    def follow_changes(self, target: MessagePump) -> Callable[[], None]:
+        """Post what the desk's one change-feed poller reads to ``target`` (a screen), as
+        :class:`ChangesArrived` messages; returns the function that stops it."""
+        if self.desk is None:
+            return lambda: None
+        return self.desk.subscribe_changes(lambda batch: target.post_message(ChangesArrived(batch)))
 
     def watch_connection_state(self) -> None:
         self.refresh_status_bars()

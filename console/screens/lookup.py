@@ -458,13 +458,17 @@ class LookupScreen(DeskScreen):
             today=desk.today(),
             dispositions=desk.dispositions,
             current_call_id=desk.call.id if desk.call else None,
+            provisional=desk.is_provisional_caller(card.caller.id),
         )
 
     @work(exclusive=True, group="caller", exit_on_error=False)
     async def refresh_bookings(self) -> None:
         bookings = await self.desk.bookings()
-        if self.desk.caller is not None and self.card.caller_id == self.desk.caller.id:
-            self.card.show_bookings(bookings)
+        caller = self.desk.caller
+        if caller is not None and self.card.caller_id == caller.id:
+            self.card.show_bookings(
+                bookings, provisional=self.desk.is_provisional_caller(caller.id)
+            )
 
     def on_screen_resume(self) -> None:
         desk = getattr(self.app, "desk", None)

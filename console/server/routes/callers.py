@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from console.domain.models import Caller, CallerIn, CallerPatch, CallerSearch
+from console.domain.query import QUERY_TOO_SHORT, is_too_short
 from console.server import audit, callers, idempotency
 from console.server.deps import (
     AgentDep,
@@ -30,8 +31,8 @@ def search(
     limit: int = Query(20, ge=1),
 ) -> Response:
     query = q.strip()
-    if len(query) < callers.MIN_NAME_QUERY:
-        raise unprocessable("Type at least 2 characters to search.", "q", "query_too_short")
+    if is_too_short(query):
+        raise unprocessable(QUERY_TOO_SHORT, "q", "query_too_short")
     with database.read() as connection:
         kind, found, more = callers.search(
             connection, query, min(limit, settings.max_search_results)

@@ -16,7 +16,7 @@ survive a killed console, and can be fetched again). It holds
 - ``meta``: the change-feed cursor (``last_seq``), the last successful sync (``last_sync_at``),
   the counter for provisional ids;
 - ``idmap``: provisional ids and references (made offline) mapped to the real ones;
-- ``issues``: what the replay could not do by itself (see ``console.client.store.SyncIssue``);
+- ``issues``: what the replay could not do by itself (see ``console.client.issues.SyncIssue``);
 - the outbox (``console.client.outbox``) lives in the same file, so a provisional booking and
   its queued write are committed in one transaction: both or neither.
 

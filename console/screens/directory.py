@@ -40,6 +40,7 @@ from console.domain.models import (
     DoctorType,
     ProviderReport,
 )
+from console.domain.query import MIN_QUERY_LENGTH
 from console.domain.text import fold
 from console.i18n import _
 from console.messages import DeskChanged
@@ -49,7 +50,6 @@ from widgets.directory_text import doctor_line, kind_label, plural, type_label
 from widgets.steady_input import SteadyInput
 
 ACCEPTING_KEY = "ctrl+t"
-MIN_QUERY = 2  # one letter matches nearly everyone: search the box from the second
 REFRESH_OPS = frozenset({"added", "removed"})  # a doctor comes or goes: search again
 
 
@@ -318,7 +318,7 @@ class DirectoryScreen(DeskScreen):
         kind = self.query_one("#directory-type", Select).value
         text = self.search_box.value.strip()
         return DirectoryQuery(
-            q=text if len(text) >= MIN_QUERY else "",
+            q=text if len(text) >= MIN_QUERY_LENGTH else "",
             type=DoctorType(kind) if kind != Select.NULL else None,
             municipality=self._area("directory-municipality", self.areas.municipalities),
             region=self._area("directory-region", self.areas.regions),

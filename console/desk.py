@@ -3,8 +3,10 @@
 ``Desk`` holds the state of the call in progress (the agent, the call, the caller, a held
 slot, a booking being rescheduled) and does the work through :class:`CentralApi`, or through
 the :class:`~console.client.store.Store` that wraps it and keeps working offline (the console
-always uses a Store; tests and tools may pass a bare ``CentralApi``). It knows nothing of
-Textual: screens run its coroutines in workers and redraw from its state.
+always uses a Store; tests and tools may pass a bare ``CentralApi``). Screens talk to the desk
+only: the sync issues an outage left (rebook, follow up, dismiss) and the subscription to the
+change feed are here too. It knows nothing of Textual: screens run its coroutines in workers
+and redraw from its state.
 """
 
 from __future__ import annotations

@@ -200,8 +200,7 @@ class AgentConsole(App):
         self.sync_status = SyncStatus()
         self._sync_task: asyncio.Task | None = None
         self._status_timer: Timer | None = None
-        self._seen_state = ONLINE  # the state the status last showed
-        self._posted_state = ONLINE  # the state last posted (SyncChanged)
+        self._seen_state = ONLINE
         self._replay_total = 0
         self._outage = False  # offline (or writes queued) since the desk was last caught up
         self._known_issues: set[int] | None = None
@@ -291,31 +290,25 @@ class AgentConsole(App):
 
     def _store_changed(self, state: str) -> None:
         """The Store's callback: called after every change of state, outbox or issues (once
-        per replayed row), on this app's event loop: the new state at once, and
-        :class:`SyncChanged` to the app for the rest. (How many writes a replay starts with is
-        counted here, before it sends any.)"""
+        per replayed row), on this app's event loop. A change of state shows at once (going
+        offline must be visible); the rest arrives as :class:`SyncChanged` messages (a run of
+        them is one), redrawn at most every ``STATUS_DELAY`` seconds."""
         if self._closing or not self.is_running:
             return
-        if state != self._posted_state:
-            if state == SYNCING and self.store is not None:
-                self._replay_total = self.store.outbox_size()
-            self._posted_state = state
-            self.connection_state = state  # at once: going offline must be visible
-        self.post_message(SyncChanged(state))
-
-    @on(SyncChanged)
-    def _sync_changed(self, message: SyncChanged) -> None:
-        """A change of state shows at once (going offline must be visible); the counts that
-        follow are redrawn at most every ``STATUS_DELAY`` seconds."""
-        if self._closing:
-            return
-        changed = message.state != self._seen_state
-        self._seen_state = message.state
+        changed = state != self._seen_state
+        if changed and state == SYNCING and self.store is not None:
+            self._replay_total = self.store.outbox_size()
+        self._seen_state = state
         if changed and self.desk is not None:
             if self._status_timer is not None:
                 self._status_timer.stop()
             self._apply_sync_status()
-        elif self._status_timer is None:
+        else:
+            self.post_message(SyncChanged(state))
+
+    @on(SyncChanged)
+    def _sync_changed(self) -> None:
+        if self._status_timer is None and not self._closing:
             self._status_timer = self.set_timer(STATUS_DELAY, self._apply_sync_status)
 
     def _apply_sync_status(self) -> None:

@@ -36,9 +36,10 @@ class RescheduleRequested(Message):
 
 @dataclass
 class SyncChanged(Message, bubble=False):
-    """The desk's connection, outbox, last sync or sync issues changed (the Store's
-    ``on_state_change``, posted to the app): status bars and the banner redraw. A run of them
-    with the same state is one redraw (``can_replace``); a change of state is never lost."""
+    """The desk's outbox, last sync or sync issues changed (the Store's ``on_state_change``,
+    posted to the app; a change of state the app shows at once): status bars and the banner
+    redraw. A run of them with the same state is one (``can_replace``): a replay reports every
+    row it sends."""
 
     state: str
 

@@ -155,9 +155,13 @@ class _Booking(Write):
 
     conflicts = SLOT_ERRORS
 
+    @property
+    def made(self) -> str:
+        """The provisional reference the caller was given (``P-…``)."""
+        return self.payload.reference
+
     def result(self, ctx: Context) -> Booking:
-        p = self.payload
-        reference = getattr(p, "new_reference", None) or p.reference
+        reference = self.made
         found = ctx.cache.booking(ctx.ids.real_ref(reference) or reference)
         if found is None:
             raise not_cached("this booking")
@@ -172,11 +176,10 @@ class _Booking(Write):
         location = ctx.cache.location(slot.location_id)
         if service is None or location is None:
             raise not_cached("this slot's service or location")
-        reference = getattr(p, "new_reference", None) or p.reference
         booking = ProvisionalBooking(
             id=p.local_id,
-            reference=reference,
-            reference_display=PROVISIONAL_PREFIX + format_reference(reference[2:]),
+            reference=self.made,
+            reference_display=PROVISIONAL_PREFIX + format_reference(self.made[2:]),
             status=BookingStatus.CONFIRMED,
             caller_id=caller_id,
             slot=slot.model_copy(update={"status": SlotStatus.BOOKED, "held_until": None}),
@@ -196,9 +199,7 @@ class _Booking(Write):
         p = self.payload
         booking = Booking.model_validate(answer)
         ctx.ids.map("booking", p.local_id, booking.id)
-        ctx.ids.map(
-            "reference", getattr(p, "new_reference", None) or p.reference, booking.reference
-        )
+        ctx.ids.map("reference", self.made, booking.reference)
         ctx.cache.remove_booking(p.local_id)
         ctx.cache.set_slot_status(booking.slot.id, SlotStatus.BOOKED)
         self._replaced(ctx, BookingStatus.RESCHEDULED, booking.reference)
@@ -233,15 +234,13 @@ class _Booking(Write):
     def _original(self, ctx: Context) -> str | None:
         return None
 
-    def describe(self) -> str:
+    def _describe(self, verb: str) -> str:
         p = self.payload
         who = p.caller.name or f"caller {p.caller_id}"
         phone = f" {format_phone(p.caller.phone)}" if p.caller.phone else ""
-        verb = "book" if self.kind == "book" else f"move {p.reference} to"
-        reference = getattr(p, "new_reference", None) or p.reference
         return (
             f"{verb} {local_time(p.slot.starts_at)} {p.slot.location_name} for {who}{phone} "
-            f"({reference})"
+            f"({self.made})"
         )
 
 
@@ -340,6 +339,9 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
             "notes": p.notes,
         }
         return Request("POST", "/v1/bookings", body, call_id=call_id)
+
+    def describe(self) -> str:
+        return self._describe("book")
 
 
 # -- a reschedule --------------------------------------------------------------------------------
@@ -447,6 +449,13 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
 
     def _original(self, ctx: Context) -> str | None:
         return ctx.ids.real_ref(self.payload.reference)
+
+    @property
+    def made(self) -> str:
+        return self.payload.new_reference
+
+    def describe(self) -> str:
+        return self._describe(f"move {self.payload.reference} to")
 
 
 # -- a cancellation ------------------------------------------------------------------------------

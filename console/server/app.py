@@ -38,7 +38,7 @@ class HealthProbe:
     balancer asks.
     """
 
-    def __init__(self, database: Database, timeout: float = HEALTH_TIMEOUT_SECONDS) -> None:
+    def __init__(self, database: Database, timeout: float) -> None:
         self.database = database
         self.timeout = timeout
         self._running: asyncio.Future | None = None
@@ -105,7 +105,7 @@ def create_app(
     if serving:
         app.add_middleware(RequestLog)
 
-    probe = HealthProbe(database)
+    probe = HealthProbe(database, HEALTH_TIMEOUT_SECONDS)
     unhealthy = {
         503: {
             "model": ApiError,
@@ -124,7 +124,7 @@ def create_app(
     @app.get("/healthz", tags=["operations"], response_model=Health, responses=unhealthy)
     async def healthz() -> JSONResponse:
         """For systemd, containers and load balancers; needs no token. 200 when the database
-        answers a query within 3 s, 503 when it does not."""
+        answers a query in time (3 s), 503 when it does not."""
         return await health_answer()
 
     @app.get("/health", tags=["operations"], response_model=Health, responses=unhealthy)

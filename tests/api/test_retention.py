@@ -5,13 +5,16 @@ PostgreSQL; the service's clock (``console.server.clock.now``) is moved, not wai
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from console import cli
 from console.server import changes, clock, retention
+from console.server.app import create_app
 from console.server.retention import DailyPrune, prune, prune_lock
 from console.server.schema import (
     audit_log,
@@ -22,7 +25,7 @@ from console.server.schema import (
     idempotency_keys,
 )
 from console.server.schema import changes as changes_table
-from console.server.settings import RetentionSettings
+from console.server.settings import RetentionSettings, ServerSettings
 
 DEFAULTS = RetentionSettings()
 
@@ -319,3 +322,35 @@ def test_of_many_workers_one_prunes_once_a_day(api, monkeypatch) -> None:
 def test_the_daily_time_follows_the_date_and_summer_time(now: str, due: str) -> None:
     at = DEFAULTS.daily_at
     assert retention.latest_due(datetime.fromisoformat(now), at) == datetime.fromisoformat(due)
+
+
+def test_serve_prunes_by_itself_and_stops_with_the_service(api, database_url_param) -> None:
+    """The app as `serve` runs it starts its daily prune with the service and stops it with
+    the service; the loop prunes when due without being asked."""
+    settings = ServerSettings(database=database_url_param)
+    app = create_app(settings, api.database, migrate=False, serving=True)
+    with TestClient(app):
+        daily = app.state.daily_prune
+        assert daily is not None and daily._thread is not None and daily._thread.is_alive()
+    assert daily._thread is None  # stopped with the service
+    off = RetentionSettings(daily=False)
+    quiet = create_app(
+        ServerSettings(database=database_url_param, retention=off),
+        api.database,
+        migrate=False,
+        serving=True,
+    )
+    with TestClient(quiet):
+        assert quiet.state.daily_prune._thread is None
+
+    a_day_of_calls(api, 2)
+    assert retention.last_prune(api.database) is None
+    loop = DailyPrune(api.database, DEFAULTS, check_seconds=0.05, first_check_seconds=0)
+    loop.start()
+    try:
+        deadline = time.monotonic() + 30
+        while retention.last_prune(api.database) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        loop.stop()
+    assert retention.last_prune(api.database) is not None  # never pruned before: due at once

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -52,7 +53,7 @@ from sqlalchemy import (
 
 from console.domain.calendar import TZ
 from console.server import changes, clock
-from console.server.db import Database
+from console.server.db import Database, DatabaseBusy
 from console.server.schema import audit_log, holds, idempotency_keys, meta_info
 from console.server.settings import RetentionSettings
 
@@ -333,9 +334,13 @@ def reclaim_space(database: Database) -> int | None:
             free = raw.execute("PRAGMA freelist_count").fetchone()[0]
             if not free:
                 break
-            with database.writer_turn():
-                # executescript steps the pragma to its end (execute frees a single page).
-                raw.executescript(f"PRAGMA incremental_vacuum({VACUUM_PAGES})")
+            try:
+                with database.writer_turn():
+                    # executescript steps the pragma to its end (execute frees a single page).
+                    raw.executescript(f"PRAGMA incremental_vacuum({VACUUM_PAGES})")
+            except (sqlite3.OperationalError, DatabaseBusy):
+                log.warning("the database stayed busy: the rest of its free pages go next time")
+                break
             freed += min(free, VACUUM_PAGES) * page_size
             time.sleep(PAUSE_SECONDS)
         raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()

@@ -190,7 +190,9 @@ def _delete_batches(
     """Delete what ``rule`` selects, ``batch_size`` rows a transaction; (removed, stopped)."""
     removed = 0
     chosen = select(rule.key).where(rule.condition).order_by(rule.order).limit(batch_size)
-    statement = delete(rule.table).where(rule.key.in_(chosen.scalar_subquery()))
+    # The condition again on the outer statement: were the key not unique (idempotency keys
+    # scoped per agent), no newer row that shares it goes.
+    statement = delete(rule.table).where(rule.condition, rule.key.in_(chosen.scalar_subquery()))
     while True:
         if stop():
             return removed, True

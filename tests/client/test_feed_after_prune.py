@@ -15,7 +15,7 @@ import support
 
 from console.client.api import ApiRefused, CentralApi
 from console.client.cache import LocalCache
-from console.client.feed import ChangeFollower
+from console.client.feed import ChangeBatch
 from console.client.store import Store
 from console.domain.models import CallerIn
 from console.server import clock
@@ -61,14 +61,19 @@ async def history_then_prune(desks: Desks) -> int:
     return head
 
 
-async def test_a_follower_started_after_a_prune_starts_at_the_head(desks) -> None:
+async def test_a_desk_started_after_a_prune_follows_from_the_head(desks, tmp_path: Path) -> None:
     await history_then_prune(desks)
-    follower = ChangeFollower(desks.api)
-    assert await follower.poll() == []  # finds the head
-    assert await follower.poll() == []
-    made = await desks.other.create_caller(CallerIn(first_name="Eva", last_name="Zupan"))
-    seen = await follower.poll()
-    assert [(c.entity, c.entity_id) for c in seen] == [("caller", made.id)]
+    store = Store(desks.api, LocalCache(tmp_path / "desk.db"))
+    seen: list[ChangeBatch] = []
+    store.feed.subscribe(seen.append)
+    try:
+        assert await store.sync_once(), store.last_error
+        assert [c for batch in seen for c in batch.changes] == []  # started at the head
+        made = await desks.other.create_caller(CallerIn(first_name="Eva", last_name="Zupan"))
+        assert await store.sync_once(), store.last_error
+        assert [(c.entity, c.entity_id) for b in seen for c in b.changes] == [("caller", made.id)]
+    finally:
+        await store.aclose()
 
 
 async def test_a_desk_started_after_a_prune_syncs_without_a_410(desks, tmp_path: Path) -> None:
@@ -85,9 +90,8 @@ async def test_a_desk_started_after_a_prune_syncs_without_a_410(desks, tmp_path:
 
 
 async def test_a_cursor_from_before_the_prune_is_told_to_resync(desks) -> None:
-    stale = ChangeFollower(desks.api, since=1)
     await history_then_prune(desks)
     with pytest.raises(ApiRefused) as refused:
-        await stale.poll()
+        await desks.api.changes(1)
     assert refused.value.status == 410
     assert refused.value.error == "resync" and refused.value.field == "since"

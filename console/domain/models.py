@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +18,7 @@ class Role(StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    TELEPHONY = "telephony"  # the telephone system: posts call events, nothing else
 
 
 class BookingStatus(StrEnum):
@@ -247,6 +249,14 @@ class WrapUpIn(_Model):
     ended_at: datetime | None = None
     referred_provider_id: int | None = Field(
         default=None, description="the doctor (directory provider) the caller was referred to"
+    )
+    follow_up_number: str | None = Field(
+        default=None,
+        max_length=40,
+        description="the number the follow-up calls back (default: the caller's first phone)",
+    )
+    follow_up_assign: Literal["me", "pool"] = Field(
+        default="me", description="the follow-up's callback is kept for this agent, or for anyone"
     )
 
 

@@ -6,13 +6,23 @@ from fastapi import FastAPI
 
 from console.server import errors
 from console.server.db import Database
+from console.server.feed_wait import FeedWatcher, feed_end
 from console.server.migrate import upgrade
-from console.server.routes import bookings, callers, calls, directory, reference, slots
+from console.server.routes import (
+    bookings,
+    callbacks,
+    callers,
+    calls,
+    directory,
+    reference,
+    slots,
+)
 from console.server.settings import ServerSettings
 
 API_DESCRIPTION = """The central booking service of agent-console: callers, slots, holds,
 bookings, calls and their wrap-ups, and a change feed. Every request carries
-`Authorization: Bearer <token>`; supervisors' tokens read everything and write nothing (403).
+`Authorization: Bearer <token>`; supervisors' tokens read everything and write nothing (403);
+the telephone system's token (role `telephony`) posts call events and nothing else.
 Errors are JSON: `{"error": code, "message": text, "field": name-or-null}`."""
 
 
@@ -31,8 +41,9 @@ def create_app(
     app.state.database = database
     app.state.settings = settings
     app.state.token_cache = {}
+    app.state.feed_watcher = FeedWatcher(lambda: feed_end(database))
     errors.install(app)
-    for module in (reference, callers, slots, bookings, calls, directory):
+    for module in (reference, callers, slots, bookings, calls, directory, callbacks):
         app.include_router(module.router)
 
     @app.get("/health", tags=["reference"])

@@ -85,22 +85,28 @@ def caller_number(text: str | None, field: str = "number") -> str | None:
 # --- events -------------------------------------------------------------------------------------
 
 
-def _event_time(at: datetime | None, now: datetime, settings: CallbackSettings) -> datetime:
+def _event_time(
+    event: str, at: datetime | None, now: datetime, settings: CallbackSettings
+) -> datetime:
     if at is None:
         return now
-    moment = clock.to_db(at)
+    field = f"{event}.at"  # fields are named as the validation of the body names them
+    try:
+        moment = clock.to_db(at)
+    except (OverflowError, ValueError):
+        raise unprocessable("This time is out of range.", field) from None
     if moment > now + EVENT_FUTURE_SLACK:
-        raise unprocessable("An event cannot be in the future.", "at")
+        raise unprocessable("An event cannot be in the future.", field)
     if moment < now - timedelta(days=settings.keep_days):
-        raise unprocessable(f"Events older than {settings.keep_days} days are not kept.", "at")
+        raise unprocessable(f"Events older than {settings.keep_days} days are not kept.", field)
     return moment
 
 
-def _number(text: str | None) -> str | None:
+def _number(event: str, text: str | None) -> str | None:
     try:
         return caller_number(text)
     except InvalidValue as exc:
-        raise unprocessable(exc.message, "number") from None
+        raise unprocessable(exc.message, f"{event}.number") from None
 
 
 def _call_row(connection: Connection, call_id: str) -> Row | None:
@@ -128,7 +134,7 @@ def record_event(
     now: datetime,
 ) -> TelephonyEventResult:
     """Apply one event; a repeat (or older news than what is known) changes nothing."""
-    at = _event_time(event.at, now, settings)
+    at = _event_time(event.event, event.at, now, settings)
     for _attempt in range(2):
         row = _call_row(connection, event.call_id)
         if isinstance(event, RingingEvent):
@@ -185,7 +191,7 @@ def record_event(
 def _ringing(
     connection: Connection, row: Row | None, event: RingingEvent, at: datetime, now: datetime
 ) -> tuple[bool, Row | None]:
-    number = _number(event.number)
+    number = _number(event.event, event.number)
     if row is None:
         inserted = _insert_call(
             connection,
@@ -235,7 +241,7 @@ def _answered(
 def _missed(
     connection: Connection, row: Row | None, event: MissedEvent, at: datetime, now: datetime
 ) -> tuple[bool, Row | None]:
-    number = _number(event.number)
+    number = _number(event.event, event.number)
     waited = event.waited_seconds
     if row is None:
         started = at - timedelta(seconds=waited or 0)

@@ -6,7 +6,7 @@ model, never taken from real calls; the model's figures are the ones the project
 UE Ljubljana's booking line:
 
 - about 16,000 calls a month over about 21 working days, while the lines are open
-  (``--hours``, by default Mon-Fri 08:00-16:00);
+  (``--hours``, by default Mon-Fri 08:00-16:00; closed on public holidays);
 - more calls in the morning: the hour's share of the day follows :data:`MORNING_PEAK`, a shape
   made up to put the peak in the first hours (not a measured distribution);
 - about 4 minutes of handling per answered call (a gamma distribution with that mean);
@@ -37,7 +37,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from console.domain.calendar import TZ, OfficeHours
+from console.domain.calendar import TZ, OfficeHours, is_holiday
 from console.domain.phone import parse_phone, random_mobile
 
 CALLS_PER_MONTH = 16_000
@@ -193,7 +193,7 @@ def _rate_at(moment: datetime, opening: OfficeHours, model: Model) -> tuple[floa
     """(calls per hour, the hour's weight relative to the peak, when this rate ends)."""
     local = moment.astimezone(TZ)
     day = local.date()
-    intervals = opening.days.get(day.weekday(), [])
+    intervals = [] if is_holiday(day) else opening.days.get(day.weekday(), [])
     if not intervals:
         following = datetime.combine(day + timedelta(days=1), datetime.min.time(), TZ)
         return 0.0, 0.0, following

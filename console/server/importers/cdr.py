@@ -15,9 +15,9 @@ or in UTC with ``usegmtime=yes`` (``--utc``). ``disposition`` is ``ANSWERED``, `
 ``BUSY``, ``FAILED`` or ``CONGESTION``; all but ``ANSWERED`` mean the caller did not get through.
 
 Which lines are inbound: with ``--context`` given, those whose ``dcontext`` is one of the named
-contexts; otherwise those whose ``src`` is an outside number and whose ``dst`` is not (an
-extension, a queue, ``s``). Where trunks deliver the dialled number (DID) as ``dst``, name the
-inbound contexts. A call's id is its ``uniqueid``; without one, the channel and start time.
+contexts; otherwise those whose ``src`` is an outside number (or withheld) and whose ``dst`` is
+not (an extension, a queue, ``s``). Where trunks deliver the dialled number (DID) as ``dst``,
+name the inbound contexts. A call's id is its ``uniqueid``; without one, the channel and start time.
 Several lines of one call (forked CDRs): it got through if any line was answered. Note that a
 call answered by a queue (or an IVR) is ``ANSWERED`` in the CDR even when the caller then gave
 up waiting: where queues are used, the queue_log tells more.
@@ -162,7 +162,8 @@ def read(
                     continue
                 number = number_of(src, path, first, "src")
             else:
-                if not _outside(src) or _outside(dst):
+                withheld = src.strip().strip('"').strip().lower() in telephony.WITHHELD
+                if not (withheld or _outside(src)) or _outside(dst):
                     continue
                 number = number_of(src, path, first, "src")
             uniqueid = fields.get("uniqueid", "").strip()

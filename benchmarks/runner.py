@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from benchmarks import api_latency, contention, growth, replay
+from benchmarks import callbacks as callbacks_bench
 from benchmarks import console as console_bench
 from benchmarks.dataset import (
     GROWTH,
@@ -33,6 +34,7 @@ SEARCH_FIGURES = ("name_search", "id_search", "slots")
 BOOKING_FIGURES = ("booking_rate", "booking_p99", "double_bookings")
 CONSOLE_FIGURES = ("cold_start", "keystroke", "keystroke_work", "memory")
 TYPING_FIGURES = ("keystroke", "keystroke_work", "memory")
+CALLBACK_FIGURES = ("callback_claims", "callback_double_claims", "queue_log_import")
 # What --only and --skip take: a group name, or one figure's name.
 GROUPS: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
@@ -42,13 +44,23 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "slots": ("slots",),
     "contention": ("contention",),
     "replay": ("replay",),
+    "callbacks": CALLBACK_FIGURES,
+    "queue_log": ("queue_log_import",),
     "console": CONSOLE_FIGURES,
     "cold_start": ("cold_start",),
     "keystroke": TYPING_FIGURES,
     "memory": TYPING_FIGURES,
     "growth": ("growth",),
 }
-EVERYTHING = ("seed", *SEARCH_FIGURES, "contention", "replay", *CONSOLE_FIGURES, "growth")
+EVERYTHING = (
+    "seed",
+    *SEARCH_FIGURES,
+    "contention",
+    "replay",
+    *CALLBACK_FIGURES,
+    *CONSOLE_FIGURES,
+    "growth",
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,8 @@ class Sizes:
     typed: int  # ... and without it
     searches: int
     replay_writes: int
+    callbacks: int  # due callbacks the 40 agents claim
+    log_calls: int  # calls a month in the imported queue_log
 
 
 FULL = Sizes(
@@ -80,6 +94,8 @@ FULL = Sizes(
     typed=60,
     searches=1_000,
     replay_writes=1_000,
+    callbacks=1_000,
+    log_calls=16_000,
 )
 QUICK_SIZES = Sizes(
     spec=QUICK,
@@ -93,6 +109,8 @@ QUICK_SIZES = Sizes(
     typed=2,
     searches=30,
     replay_writes=64,
+    callbacks=200,
+    log_calls=2_000,
 )
 
 
@@ -132,6 +150,9 @@ class Run:
         wanted = self.figures - {"growth"}
         if place.backend != "sqlite":
             wanted -= set(CONSOLE_FIGURES)
+        if wanted & set(CALLBACK_FIGURES):  # on scratch databases: no dataset needed
+            self._callbacks(place, wanted)
+            wanted -= set(CALLBACK_FIGURES)
         if not wanted:
             return
         backend = place.backend
@@ -283,6 +304,27 @@ class Run:
         finally:
             reset(dataset)
         return replay.rows(result, dataset.backend)
+
+    def _callbacks(self, place: Place, wanted: set[str]) -> None:
+        backend = place.backend
+        workers = self.workers_for(place.url_for("x"))
+        claims = ("callback_claims", "callback_double_claims")
+        if wanted & set(claims):
+
+            def measure_claims() -> list[Row]:
+                result = callbacks_bench.run_claims(
+                    place, count=self.sizes.callbacks, workers=workers, log=self.log
+                )
+                return callbacks_bench.claim_rows(result, backend, workers)
+
+            self.guarded(claims, backend, measure_claims)
+        if "queue_log_import" in wanted:
+
+            def measure_import() -> list[Row]:
+                result = callbacks_bench.run_import(place, calls=self.sizes.log_calls, log=self.log)
+                return callbacks_bench.import_rows(result, backend, self.sizes.log_calls)
+
+            self.guarded(("queue_log_import",), backend, measure_import)
 
     def _console(self, dataset: Dataset, wanted: set[str]) -> None:
         backend = "embedded"

@@ -90,6 +90,7 @@ class CallbacksSection(_Section):
     """The callback queue of the central service (see console.server.callbacks)."""
 
     hours: str = "Mon-Fri 08:00-16:00"
+    exclude_holidays: bool = True
     lease_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
     max_attempts: int = Field(default=3, ge=1, le=20)
     retry_minutes: tuple[float, ...] = Field(default=(30.0, 120.0), min_length=1, max_length=20)

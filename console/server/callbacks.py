@@ -19,7 +19,9 @@ The rules:
   holidays excluded).
 - A claim is a lease: ``lease_minutes`` long, decided by one UPDATE (``FOR UPDATE SKIP LOCKED``
   on PostgreSQL, where writers run in parallel; SQLite's writers are serialised, and its UPDATE
-  re-checks the status). A lapsed lease puts the callback back in the queue on the next claim.
+  re-checks the status). A lapsed lease makes the callback claimable again (it is listed as
+  ``open``); the agent whose lease lapsed may still record the attempt while nobody else has
+  claimed it (a desk replaying what it did offline).
 - Outcomes: ``reached`` and ``declined`` close it as ``done`` at once (the call goes on as any
   other call, and the callback does not wait for its wrap-up: a desk that dies in the middle
   of the call neither leaves it claimed nor sends it back to the queue); ``wrong_number`` fails
@@ -42,8 +44,11 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    DateTime,
+    Integer,
     Row,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -51,6 +56,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -115,22 +121,23 @@ def _aware(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
-def in_window(hours: OfficeHours, at: datetime) -> bool:
-    """True when ``at`` (naive UTC or aware) falls inside the callback hours, not on a holiday."""
+def in_window(hours: OfficeHours, at: datetime, *, holidays: bool = True) -> bool:
+    """True when ``at`` (naive UTC or aware) falls inside the callback hours, and (unless
+    ``holidays`` is False) not on a public holiday."""
     moment = _aware(at)
     day = to_local(moment).date()
-    if is_holiday(day):
+    if holidays and is_holiday(day):
         return False
     return any(start <= moment < end for start, end in hours.intervals(day))
 
 
-def next_open(hours: OfficeHours, at: datetime) -> datetime | None:
+def next_open(hours: OfficeHours, at: datetime, *, holidays: bool = True) -> datetime | None:
     """The first moment at or after ``at`` inside the callback hours (naive UTC); None when
     there is none within a year (the hours are 'closed')."""
     moment = _aware(at)
     day = to_local(moment).date()
     for _ in range(WINDOW_SEARCH_DAYS):
-        if not is_holiday(day):
+        if not (holidays and is_holiday(day)):
             for start, end in hours.intervals(day):
                 if moment < end:
                     return clock.to_db(max(start, moment))
@@ -139,10 +146,11 @@ def next_open(hours: OfficeHours, at: datetime) -> datetime | None:
 
 
 def window(settings: CallbackSettings, now: datetime) -> CallbackWindow:
-    opens = next_open(settings.office_hours, now)
+    holidays = settings.exclude_holidays
+    opens = next_open(settings.office_hours, now, holidays=holidays)
     return CallbackWindow(
         hours=settings.office_hours.describe(),
-        open_now=in_window(settings.office_hours, now),
+        open_now=in_window(settings.office_hours, now, holidays=holidays),
         next_open_at=clock.from_db(opens),
     )
 
@@ -155,17 +163,19 @@ def rank_at(waiting_since: datetime, tries: int, settings: CallbackSettings) -> 
 # --- reading ------------------------------------------------------------------------------------
 
 
+_MATCHED = (
+    select(caller_phones.c.number, caller_phones.c.caller_id)
+    .where(caller_phones.c.number.in_(bindparam("numbers", expanding=True)))
+    .order_by(caller_phones.c.number, caller_phones.c.caller_id)
+)
+
+
 def matched_callers(connection: Connection, numbers: Iterable[str]) -> dict[str, list[int]]:
     """The callers who have each number among their phones, by id."""
     wanted = sorted(set(numbers))
     found: dict[str, list[int]] = defaultdict(list)
     for chunk in _chunks(wanted):
-        rows = connection.execute(
-            select(caller_phones.c.number, caller_phones.c.caller_id)
-            .where(caller_phones.c.number.in_(chunk))
-            .order_by(caller_phones.c.number, caller_phones.c.caller_id)
-        )
-        for number, caller_id in rows:
+        for number, caller_id in connection.execute(_MATCHED, {"numbers": chunk}):
             found[number].append(int(caller_id))
     return dict(found)
 
@@ -175,7 +185,7 @@ def _models(
 ) -> list[Callback]:
     if not rows:
         return []
-    ids = [row.id for row in rows]
+    ids = [row.id for row in rows if row.attempt_count]
     attempts: dict[int, list[Row]] = defaultdict(list)
     for chunk in _chunks(ids):
         for attempt in connection.execute(
@@ -190,12 +200,14 @@ def _models(
     out = []
     for row in rows:
         active = row.status in ACTIVE
+        leased = row.status == "claimed" and row.lease_expires_at > now
+        status = CallbackStatus.OPEN if active and not leased else CallbackStatus(row.status)
         out.append(
             Callback(
                 id=row.id,
                 number=row.number,
                 source=CallbackSource(row.source),
-                status=CallbackStatus(row.status),
+                status=status,
                 result=CallbackResult(row.result) if row.result else None,
                 note=row.note,
                 caller_ids=matched.get(row.number, []),
@@ -206,7 +218,9 @@ def _models(
                 tries=row.tries,
                 last_tried_at=clock.from_db(row.last_tried_at),
                 due_at=clock.from_db(row.due_at),
-                callable_from=clock.from_db(next_open(hours, max(row.due_at, now)))
+                callable_from=clock.from_db(
+                    next_open(hours, max(row.due_at, now), holidays=settings.exclude_holidays)
+                )
                 if active
                 else None,
                 attempt_count=row.attempt_count,
@@ -214,9 +228,7 @@ def _models(
                 assigned_to=row.assigned_to,
                 claimed_by=row.claimed_by,
                 claimed_at=clock.from_db(row.claimed_at),
-                lease_expires_at=clock.from_db(row.lease_expires_at)
-                if row.status == CallbackStatus.CLAIMED
-                else None,
+                lease_expires_at=clock.from_db(row.lease_expires_at) if leased else None,
                 closed_at=clock.from_db(row.closed_at),
                 attempts=[
                     CallbackAttempt(
@@ -674,34 +686,72 @@ def caller_reached_us(
 # --- claims -------------------------------------------------------------------------------------
 
 
-def sweep_lapsed(connection: Connection, now: datetime) -> int:
-    """Leases that ran out: back in the queue (feed op ``lapsed``)."""
-    lapsed = select(callbacks.c.id).where(
-        callbacks.c.status == "claimed", callbacks.c.lease_expires_at <= now
-    )
-    if connection.dialect.name == "postgresql":
-        lapsed = lapsed.with_for_update(skip_locked=True)
-    rows = connection.execute(
-        update(callbacks)
-        .where(callbacks.c.id.in_(lapsed.scalar_subquery()), callbacks.c.status == "claimed")
-        .values(status="open", lease_expires_at=None)
-        .returning(callbacks)
-    ).all()
-    _record(connection, rows, "lapsed", None)
-    return len(rows)
+# Open callbacks, and claimed ones whose lease ran out (the desk went away): a lapsed lease is
+# not swept back separately, the next claim takes it. The first term is the predicate of the
+# partial index ``ix_callbacks_queue`` as it is written there (SQLite uses a partial index
+# only for queries that repeat its terms).
+_ACTIVE_SQL = "status IN ('open', 'claimed')"
+_NOW = bindparam("now", type_=DateTime())
+_AGENT = bindparam("agent", type_=Integer())
 
 
-def _claimable(agent: Agent, settings: CallbackSettings, now: datetime) -> Any:
-    pool_after = now - timedelta(minutes=settings.assigned_minutes)
+def _available() -> Any:
     return and_(
-        callbacks.c.status == "open",
-        callbacks.c.due_at <= now,
+        text(_ACTIVE_SQL),
+        or_(callbacks.c.status == "open", callbacks.c.lease_expires_at <= _NOW),
+    )
+
+
+def _claimable() -> Any:
+    return and_(
+        _available(),
+        callbacks.c.due_at <= _NOW,
         or_(
             callbacks.c.assigned_to.is_(None),
-            callbacks.c.assigned_to == agent.id,
-            callbacks.c.due_at <= pool_after,
+            callbacks.c.assigned_to == _AGENT,
+            callbacks.c.due_at <= bindparam("pool_after", type_=DateTime()),
         ),
     )
+
+
+def _claim_statement(postgres: bool, named: bool) -> Any:
+    """The claim as one UPDATE (built once: claims are the hot path). The next one: chosen by a
+    subquery, which on PostgreSQL locks it and skips rows other claims hold; SQLite runs one
+    writer at a time, and the UPDATE checks again that the row is still available."""
+    if named:
+        target = and_(callbacks.c.id == bindparam("callback_id"), _claimable())
+    else:
+        chosen = (
+            select(callbacks.c.id)
+            .where(_claimable())
+            .order_by(
+                case((callbacks.c.assigned_to == _AGENT, 0), else_=1),
+                callbacks.c.rank_at,
+                callbacks.c.id,
+            )
+            .limit(1)
+        )
+        if postgres:
+            chosen = chosen.with_for_update(skip_locked=True)
+        target = callbacks.c.id == chosen.scalar_subquery()
+    return (
+        update(callbacks)
+        .where(target, _available())
+        .values(
+            status="claimed",
+            claimed_by=_AGENT,
+            claimed_at=_NOW,
+            lease_expires_at=bindparam("lease", type_=DateTime()),
+        )
+        .returning(callbacks)
+    )
+
+
+_CLAIMS = {
+    (postgres, named): _claim_statement(postgres, named)
+    for postgres in (False, True)
+    for named in (False, True)
+}
 
 
 def claim(
@@ -713,38 +763,25 @@ def claim(
 ) -> Callback | None:
     """Lease the next due callback (or ``callback_id``) to ``agent``; None when none is due."""
     hours = settings.office_hours
-    if not in_window(hours, now):
+    holidays = settings.exclude_holidays
+    if not in_window(hours, now, holidays=holidays):
         if callback_id is None:
             return None
-        opens = next_open(hours, now)
+        opens = next_open(hours, now, holidays=holidays)
         when = f"; they open again {to_local(opens):%d. %m. %Y %H:%M}" if opens else ""
-        raise conflict(
-            "outside_hours", f"Callbacks are made {hours.describe()}, not on holidays{when}."
-        )
-    sweep_lapsed(connection, now)
+        days = ", not on holidays" if holidays else ""
+        raise conflict("outside_hours", f"Callbacks are made {hours.describe()}{days}{when}.")
     lease = now + timedelta(minutes=settings.lease_minutes)
-    if callback_id is None:
-        chosen = (
-            select(callbacks.c.id)
-            .where(_claimable(agent, settings, now))
-            .order_by(
-                case((callbacks.c.assigned_to == agent.id, 0), else_=1),
-                callbacks.c.rank_at,
-                callbacks.c.id,
-            )
-            .limit(1)
-        )
-        if connection.dialect.name == "postgresql":
-            chosen = chosen.with_for_update(skip_locked=True)
-        target = callbacks.c.id == chosen.scalar_subquery()
-    else:
-        target = and_(callbacks.c.id == callback_id, _claimable(agent, settings, now))
-    row = connection.execute(
-        update(callbacks)
-        .where(target, callbacks.c.status == "open")
-        .values(status="claimed", claimed_by=agent.id, claimed_at=now, lease_expires_at=lease)
-        .returning(callbacks)
-    ).first()
+    values = {
+        "now": now,
+        "agent": agent.id,
+        "lease": lease,
+        "pool_after": now - timedelta(minutes=settings.assigned_minutes),
+    }
+    if callback_id is not None:
+        values["callback_id"] = callback_id
+    statement = _CLAIMS[(connection.dialect.name == "postgresql", callback_id is not None)]
+    row = connection.execute(statement, values).first()
     if row is None:
         if callback_id is None:
             return None
@@ -951,8 +988,7 @@ def floor_figures(
 ) -> CallbackFloor:
     """The callback figures of the supervisor's floor, by SQL aggregates (each over an index):
     the queue, its oldest wait, today's share reached, and today's missed calls by local hour."""
-    hours = settings.office_hours
-    may_call = in_window(hours, now)
+    may_call = in_window(settings.office_hours, now, holidays=settings.exclude_holidays)
     lapsed = and_(callbacks.c.status == "claimed", callbacks.c.lease_expires_at <= now)
     queue = connection.execute(
         select(

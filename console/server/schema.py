@@ -486,14 +486,8 @@ Index(
 Index(
     "ix_callbacks_queue",
     callbacks.c.rank_at,
-    sqlite_where=text("status = 'open'"),
-    postgresql_where=text("status = 'open'"),
-)
-Index(
-    "ix_callbacks_lease",
-    callbacks.c.lease_expires_at,
-    sqlite_where=text("status = 'claimed'"),
-    postgresql_where=text("status = 'claimed'"),
+    sqlite_where=text(ACTIVE_CALLBACK),
+    postgresql_where=text(ACTIVE_CALLBACK),
 )
 Index("ix_callbacks_number", callbacks.c.number, callbacks.c.closed_at)
 Index("ix_callbacks_closed_at", callbacks.c.closed_at)

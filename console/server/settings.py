@@ -24,7 +24,8 @@ DEFAULT_DISPOSITIONS: tuple[Disposition, ...] = (
 class CallbackSettings:
     """The callback queue; ``config.toml``'s ``[callbacks]`` table fills them."""
 
-    hours: str = "Mon-Fri 08:00-16:00"  # when callbacks may be made; holidays excluded
+    hours: str = "Mon-Fri 08:00-16:00"  # when callbacks may be made
+    exclude_holidays: bool = True  # no callbacks on Slovenian public holidays
     lease_minutes: float = 10.0  # a claim lapses back to the queue after this long
     max_attempts: int = 3  # unanswered (no answer, busy) attempts before a callback fails
     retry_minutes: tuple[float, ...] = (30.0, 120.0)  # wait after the 1st, 2nd, ... unanswered

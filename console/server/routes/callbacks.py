@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi.responses import JSONResponse
 
 from console.domain.callbacks import (
     AttemptIn,
@@ -87,7 +88,6 @@ def create(
     agent: WriterDep,
     database: DatabaseDep,
     settings: SettingsDep,
-    response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """An agent's callback (a follow-up, or a sync issue that needs the caller): 201 a new
@@ -101,10 +101,10 @@ def create(
         return (201 if created else 200), callback.model_dump(mode="json")
 
     status, body = idempotency.run(
-        database, agent, idempotency_key, "POST /v1/callbacks", payload.model_dump(), effect
-    )
-    response.status_code = status
-    return body
+        database, agent, idempotency_key, "POST /v1/callbacks", payload.model_dump(mode="json"),
+        effect,
+    )  # fmt: skip
+    return JSONResponse(body, status_code=status)
 
 
 @router.post(
@@ -139,7 +139,7 @@ def claim(
     )
     if status == 204:
         return Response(status_code=204)
-    return body
+    return JSONResponse(body)
 
 
 @router.post(
@@ -166,14 +166,16 @@ def attempt(
         )
         return 200, found.model_dump(mode="json")
 
-    return idempotency.run(
-        database,
-        agent,
-        idempotency_key,
-        f"POST /v1/callbacks/{callback_id}/attempts",
-        payload.model_dump(mode="json"),
-        effect,
-    )[1]
+    return JSONResponse(
+        idempotency.run(
+            database,
+            agent,
+            idempotency_key,
+            f"POST /v1/callbacks/{callback_id}/attempts",
+            payload.model_dump(mode="json"),
+            effect,
+        )[1]
+    )
 
 
 @router.post(
@@ -194,9 +196,12 @@ def release(
         found = callbacks.release(connection, agent, callback_id, settings.callbacks, clock.now())
         return 200, found.model_dump(mode="json")
 
-    return idempotency.run(
-        database, agent, idempotency_key, f"POST /v1/callbacks/{callback_id}/release", {}, effect
-    )[1]
+    return JSONResponse(
+        idempotency.run(
+            database, agent, idempotency_key, f"POST /v1/callbacks/{callback_id}/release", {},
+            effect,
+        )[1]
+    )  # fmt: skip
 
 
 @router.post(
@@ -221,14 +226,16 @@ def cancel(
         )
         return 200, found.model_dump(mode="json")
 
-    return idempotency.run(
-        database,
-        agent,
-        idempotency_key,
-        f"POST /v1/callbacks/{callback_id}/cancel",
-        {"reason": reason},
-        effect,
-    )[1]
+    return JSONResponse(
+        idempotency.run(
+            database,
+            agent,
+            idempotency_key,
+            f"POST /v1/callbacks/{callback_id}/cancel",
+            {"reason": reason},
+            effect,
+        )[1]
+    )
 
 
 # --- the telephone system -----------------------------------------------------------------------

@@ -124,15 +124,8 @@ def upgrade() -> None:
         "ix_callbacks_queue",
         "callbacks",
         ["rank_at"],
-        sqlite_where=sa.text("status = 'open'"),
-        postgresql_where=sa.text("status = 'open'"),
-    )
-    op.create_index(
-        "ix_callbacks_lease",
-        "callbacks",
-        ["lease_expires_at"],
-        sqlite_where=sa.text("status = 'claimed'"),
-        postgresql_where=sa.text("status = 'claimed'"),
+        sqlite_where=sa.text(ACTIVE),
+        postgresql_where=sa.text(ACTIVE),
     )
     op.create_index("ix_callbacks_number", "callbacks", ["number", "closed_at"])
     op.create_index("ix_callbacks_closed_at", "callbacks", ["closed_at"])

@@ -43,11 +43,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Connection,
     DateTime,
     Integer,
     Row,
     and_,
+    any_,
     bindparam,
     case,
     delete,
@@ -95,7 +97,10 @@ from console.server.settings import CallbackSettings
 
 ENTITY = "callback"
 ACTIVE = [status.value for status in ACTIVE_STATUSES]
-CHUNK = 500
+# Values per statement: PostgreSQL takes them as one array; SQLite as variables, of which
+# builds before 3.32 allow 999.
+CHUNK = 900
+PG_CHUNK = 5000
 WINDOW_SEARCH_DAYS = 370
 NOTE_LENGTH = 1000
 # A replayed attempt may carry the time it was made: not in the future (clocks drift a little)
@@ -332,6 +337,18 @@ def _record(connection: Connection, rows: Iterable[Any], op: str, agent_id: int 
 # --- opening and merging ------------------------------------------------------------------------
 
 
+def one_of(connection: Connection, column: Any, values: list[Any]) -> Any:
+    """``column IN (values)``: on PostgreSQL as ``= ANY(array)``, one parameter, so that a
+    statement over hundreds of values is neither rendered nor parsed at that length."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
+
+
+def chunk_size(connection: Connection) -> int:
+    return PG_CHUNK if connection.dialect.name == "postgresql" else CHUNK
+
+
 def _chunks(values: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -519,7 +536,7 @@ def reconcile(
     """
     outcome = Reconciled()
     wanted = sorted({n for n in numbers if n})
-    for chunk in _chunks(wanted):
+    for chunk in _chunks(wanted, chunk_size(connection)):
         for _attempt in range(2):
             try:
                 with connection.begin_nested():
@@ -541,32 +558,35 @@ def _reconcile_chunk(
     outcome: Reconciled,
 ) -> None:
     open_query = select(callbacks).where(
-        callbacks.c.number.in_(chunk), callbacks.c.status.in_(ACTIVE)
+        one_of(connection, callbacks.c.number, chunk), text(_ACTIVE_SQL)
     )
     if connection.dialect.name == "postgresql":
         open_query = open_query.with_for_update()
     open_rows = {row.number: row for row in connection.execute(open_query)}
-    answered = dict(
-        connection.execute(
-            select(telephony_calls.c.number, func.max(telephony_calls.c.started_at))
-            .where(telephony_calls.c.number.in_(chunk), telephony_calls.c.state == "answered")
-            .group_by(telephony_calls.c.number)
-        ).all()
-    )
     closed = dict(
         connection.execute(
             select(callbacks.c.number, func.max(callbacks.c.closed_at))
-            .where(callbacks.c.number.in_(chunk), callbacks.c.closed_at.is_not(None))
+            .where(
+                one_of(connection, callbacks.c.number, chunk), callbacks.c.closed_at.is_not(None)
+            )
             .group_by(callbacks.c.number)
         ).all()
     )
+    answered: dict[str, datetime] = {}
     missed: dict[str, list[datetime]] = defaultdict(list)
-    for number, started in connection.execute(
-        select(telephony_calls.c.number, telephony_calls.c.started_at).where(
-            telephony_calls.c.number.in_(chunk), telephony_calls.c.state == "missed"
+    for number, state, started in connection.execute(
+        select(
+            telephony_calls.c.number, telephony_calls.c.state, telephony_calls.c.started_at
+        ).where(
+            one_of(connection, telephony_calls.c.number, chunk),
+            telephony_calls.c.state.in_(("answered", "missed")),
         )
     ):
-        missed[number].append(clock.to_db(started))
+        started = clock.to_db(started)
+        if state == "missed":
+            missed[number].append(started)
+        elif number not in answered or started > answered[number]:
+            answered[number] = started
     closing: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
     opening: list[dict[str, Any]] = []
@@ -644,7 +664,15 @@ def _reconcile_chunk(
         _record(connection, [row], "updated", None)
         outcome.updated += 1
     if opening:
-        rows = connection.execute(insert(callbacks).returning(callbacks), opening).all()
+        # Inserted without RETURNING (psycopg sends the rows in a pipeline; RETURNING would
+        # make one long statement per batch for it to parse), then read back for the feed.
+        connection.execute(insert(callbacks), opening)
+        rows = connection.execute(
+            select(callbacks).where(
+                one_of(connection, callbacks.c.number, [row["number"] for row in opening]),
+                text(_ACTIVE_SQL),
+            )
+        ).all()
         _record(connection, rows, "created", None)
         outcome.opened += len(rows)
 

@@ -51,7 +51,6 @@ WITHHELD = frozenset(
 # Up to this many digits without a leading 0 or +: an internal extension, not a caller to call.
 INTERNAL_DIGITS = 6
 EVENT_FUTURE_SLACK = timedelta(minutes=5)
-CHUNK = 500
 # A desk's declared extension counts as signed in this long after it was declared (a shift).
 EXTENSION_HOURS = 12.0
 # How often the events route prunes old calls and closed callbacks (seconds, per process).
@@ -342,13 +341,16 @@ def record_calls(
     touched: set[str] = set()
     total = len(kept)
     label = "Recording calls"
-    for start in range(0, total, CHUNK):
-        chunk = kept[start : start + CHUNK]
+    size = callbacks.chunk_size(connection)
+    for start in range(0, total, size):
+        chunk = kept[start : start + size]
         known = {
             row.call_id: row
             for row in connection.execute(
                 select(telephony_calls).where(
-                    telephony_calls.c.call_id.in_([r.call_id for r in chunk])
+                    callbacks.one_of(
+                        connection, telephony_calls.c.call_id, [r.call_id for r in chunk]
+                    )
                 )
             )
         }
@@ -404,18 +406,18 @@ def record_calls(
             )
             outcome.updated += len(moved)
         if progress:
-            progress(label, min(start + CHUNK, total), total)
+            progress(label, min(start + size, total), total)
     if progress and not total:
         progress(label, 0, 0)
     numbers = sorted(n for n in touched if n)
     label = "Updating callbacks"
-    for start in range(0, len(numbers), CHUNK):
-        done = callbacks.reconcile(connection, numbers[start : start + CHUNK], settings, now)
+    for start in range(0, len(numbers), size):
+        done = callbacks.reconcile(connection, numbers[start : start + size], settings, now)
         outcome.callbacks.opened += done.opened
         outcome.callbacks.updated += done.updated
         outcome.callbacks.closed += done.closed
         if progress:
-            progress(label, min(start + CHUNK, len(numbers)), len(numbers))
+            progress(label, min(start + size, len(numbers)), len(numbers))
     callbacks.prune(connection, settings, now)
     return outcome
 

@@ -148,7 +148,7 @@ class AttemptIn(_In):
     )
 
 
-class CancelIn(_In):
+class CallbackCancelIn(_In):
     reason: Plain = Field(default="", max_length=500)
 
 

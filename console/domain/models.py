@@ -287,7 +287,11 @@ class Disposition(BaseModel):
 class Change(BaseModel):
     seq: int
     at: datetime
-    entity: str = Field(description="slot, booking, caller, call, hold")
+    entity: str = Field(
+        description="slot, booking, caller, call, hold, callback (the callback queue), ringing "
+        "(the telephone system's calls: data call_id, line, extension, number, caller_ids, "
+        "agent_id)"
+    )
     entity_id: int
     op: str = Field(description="created, updated, held, released, booked, freed, cancelled, ...")
     agent_id: int | None = Field(default=None, description="the agent whose write it was")

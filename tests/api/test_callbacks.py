@@ -614,3 +614,30 @@ def test_callback_changes_go_into_the_feed(api, pbx, now) -> None:
     last = found[-1]["data"]
     assert last["number"] == JANEZ and last["status"] == "done" and last["result"] == "reached"
     assert found[1]["data"]["tries"] == 2
+
+
+def test_the_openapi_document_describes_callbacks_and_telephony(api) -> None:
+    doc = api.client.get("/openapi.json").json()
+    paths = doc["paths"]
+    claim_answers = paths["/v1/callbacks/claim"]["post"]["responses"]
+    assert {"200", "204", "403", "409", "422"} <= set(claim_answers)
+    assert claim_answers["409"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "ApiError"
+    )
+    for path, method, codes in [
+        ("/v1/callbacks", "post", {"201", "200", "403", "422"}),
+        ("/v1/callbacks", "get", {"200", "403", "422"}),
+        ("/v1/callbacks/{callback_id}/attempts", "post", {"200", "403", "404", "409", "422"}),
+        ("/v1/callbacks/{callback_id}/release", "post", {"200", "403", "404", "409"}),
+        ("/v1/telephony/events", "post", {"200", "403", "422"}),
+    ]:
+        assert codes <= set(paths[path][method]["responses"]), (path, method)
+    event = paths["/v1/telephony/events"]["post"]["requestBody"]["content"]["application/json"]
+    assert {"RingingEvent", "AnsweredEvent", "MissedEvent"} <= {
+        ref["$ref"].rsplit("/", 1)[-1] for ref in event["schema"]["oneOf"]
+    }
+    assert "wait" in {p["name"] for p in paths["/v1/changes"]["get"]["parameters"]}
+    schemas = doc["components"]["schemas"]
+    assert {"Callback", "CallbackPage", "AttemptIn", "TelephonyEventResult"} <= set(schemas)
+    assert "telephony" in schemas["Role"]["enum"]
+    assert "ringing" in schemas["Change"]["properties"]["entity"]["description"]

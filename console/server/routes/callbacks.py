@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse
 from console.domain.callbacks import (
     AttemptIn,
     Callback,
+    CallbackCancelIn,
     CallbackIn,
     CallbackPage,
-    CancelIn,
     ClaimIn,
     DeskExtension,
     ExtensionIn,
@@ -47,7 +47,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 STATUSES = "active (open and claimed, the default), open, claimed, done, failed, cancelled, closed"
 
 
-@router.get("/callbacks", response_model=CallbackPage)
+@router.get("/callbacks", response_model=CallbackPage, responses=_errors(403, 422))
 def queue(
     _agent: AgentDep,
     database: DatabaseDep,
@@ -68,7 +68,7 @@ def queue(
         )
 
 
-@router.get("/callbacks/{callback_id}", response_model=Callback, responses=_errors(404))
+@router.get("/callbacks/{callback_id}", response_model=Callback, responses=_errors(403, 404))
 def read(callback_id: int, _agent: AgentDep, database: DatabaseDep, settings: SettingsDep) -> Any:
     with database.read() as connection:
         return callbacks.get(connection, callback_id, settings.callbacks, clock.now())
@@ -214,7 +214,7 @@ def cancel(
     agent: WriterDep,
     database: DatabaseDep,
     settings: SettingsDep,
-    payload: Annotated[CancelIn | None, Body()] = None,
+    payload: Annotated[CallbackCancelIn | None, Body()] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Cancel an open callback (not one another agent is working on)."""

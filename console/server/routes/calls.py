@@ -119,6 +119,12 @@ async def change_feed(
         "made, or after this many seconds with none (keep it below your client's timeout)",
     ),
 ) -> ChangePage:
+    """Every write after ``since``, in order. Besides slots, bookings, callers, calls and holds:
+    ``callback`` (the queue: ops created, updated, claimed, attempted, released, closed) and
+    ``ringing`` (the telephone system's calls: op ringing with call_id, line, extension,
+    number, the ``caller_ids`` matched by the number and the ``agent_id`` whose desk declared
+    the extension; then op answered or missed). With ``wait`` the answer comes as soon as a
+    change exists: a desk learns of a call ringing on its extension within a second."""
     page = min(limit, settings.max_changes_page)
     found = await run_in_threadpool(_changes_since, database, since, page)
     if not found and wait > 0:

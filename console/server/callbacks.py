@@ -538,15 +538,20 @@ def reconcile(
     wanted = sorted({n for n in numbers if n})
     for chunk in _chunks(wanted, chunk_size(connection)):
         for _attempt in range(2):
+            done = Reconciled()
             try:
                 with connection.begin_nested():
-                    _reconcile_chunk(connection, chunk, settings, now, outcome)
-                break
+                    _reconcile_chunk(connection, chunk, settings, now, done)
             except IntegrityError:
                 # Another writer opened one of these numbers' callbacks at the same moment
                 # (PostgreSQL): read again, and merge into it.
                 if _attempt == 1:
                     raise
+                continue
+            outcome.opened += done.opened
+            outcome.updated += done.updated
+            outcome.closed += done.closed
+            break
     return outcome
 
 

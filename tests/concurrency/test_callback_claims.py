@@ -100,3 +100,38 @@ def test_forty_agents_claiming_at_once_never_get_the_same_callback(served) -> No
     assert sum(count for _, count in rows) == CALLBACKS
     by_agent = {agent: count for agent, count in rows}
     assert sorted(by_agent.values()) == sorted(len(mine) for mine in claimed if mine)
+
+
+def test_the_same_number_missing_from_many_lines_at_once_is_one_callback(served) -> None:  # type: ignore[no-untyped-def]
+    url, database, _tokens = served
+    with database.write() as connection:
+        _, token = create_agent(connection, "Asterisk", Role.TELEPHONY)
+    threads_count = 20
+    barrier = threading.Barrier(threads_count)
+    answers: list[dict] = []
+
+    def post(index: int) -> None:
+        with httpx.Client(
+            base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}
+        ) as client:
+            barrier.wait()
+            for call_id in (f"race.{index}", "race.same"):  # its own call, then one call for all
+                response = client.post(
+                    "/v1/telephony/events",
+                    json={"event": "missed", "call_id": call_id, "number": "040 777 888"},
+                )
+                assert response.status_code == 200, response.text
+                answers.append(response.json())
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    same = [a for a in answers if a["call_id"] == "race.same"]
+    assert sum(a["applied"] for a in same) == 1
+    with database.read() as connection:
+        rows = connection.execute(
+            select(callbacks.c.tries).where(callbacks.c.number == "+38640777888")
+        ).all()
+    assert [tuple(row) for row in rows] == [(threads_count + 1,)]

@@ -14,9 +14,10 @@ The rules:
   ``uq_callbacks_open_number``. Repeated calls that did not get through add to its ``tries``.
 - The queue is ordered by ``rank_at``: when the number first waited (``waiting_since``), moved
   ahead by ``tries_boost_minutes`` for every further try. An agent's own callbacks (assigned
-  to them) come first for that agent; they go to the pool ``assigned_minutes`` after they are
-  due. Nothing is claimed outside the callback hours (``[callbacks] hours``; Slovenian public
-  holidays excluded).
+  to them) come first for that agent (earliest due first); they go to the pool
+  ``assigned_minutes`` after they are due, and then come first for everyone. Nothing is
+  claimed outside the callback hours (``[callbacks] hours``; Slovenian public holidays
+  excluded).
 - A claim is a lease: ``lease_minutes`` long, decided by one UPDATE (``FOR UPDATE SKIP LOCKED``
   on PostgreSQL, where writers run in parallel; SQLite's writers are serialised, and its UPDATE
   re-checks the status). A lapsed lease makes the callback claimable again (it is listed as
@@ -160,9 +161,39 @@ def window(settings: CallbackSettings, now: datetime) -> CallbackWindow:
     )
 
 
-def rank_at(waiting_since: datetime, tries: int, settings: CallbackSettings) -> datetime:
-    """The queue's order: the oldest first, each try after the first moving it ahead."""
+# A callback kept for an agent comes before the whole pool (among such, the earliest due
+# first): first in its agent's queue, and, once it goes to the pool overdue, in everyone's.
+ASSIGNED_AHEAD = timedelta(days=3650)
+
+
+def rank_at(
+    waiting_since: datetime,
+    tries: int,
+    settings: CallbackSettings,
+    *,
+    due_at: datetime | None = None,
+    assigned_to: int | None = None,
+) -> datetime:
+    """The queue's order: the oldest first, each try after the first moving it ahead; a
+    callback kept for an agent before all of those. One column, so the claim reads the queue in
+    its index's order instead of sorting it."""
+    if assigned_to is not None and due_at is not None:
+        return due_at - ASSIGNED_AHEAD
     return waiting_since - timedelta(minutes=settings.tries_boost_minutes * max(tries - 1, 0))
+
+
+def _rank_of(row: Any, settings: CallbackSettings, **changed: Any) -> datetime:
+    """``row``'s rank with ``changed`` columns applied."""
+    value = {name: changed.get(name, getattr(row, name)) for name in (
+        "waiting_since", "tries", "due_at", "assigned_to"
+    )}  # fmt: skip
+    return rank_at(
+        value["waiting_since"],
+        value["tries"],
+        settings,
+        due_at=value["due_at"],
+        assigned_to=value["assigned_to"],
+    )
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -417,7 +448,13 @@ def open_for(
                             waiting_since=now,
                             tries=0,
                             due_at=request.due_at,
-                            rank_at=rank_at(now, 0, settings),
+                            rank_at=rank_at(
+                                now,
+                                0,
+                                settings,
+                                due_at=request.due_at,
+                                assigned_to=request.assigned_to,
+                            ),
                             assigned_to=request.assigned_to,
                         )
                         .returning(callbacks)
@@ -429,6 +466,7 @@ def open_for(
         values: dict[str, Any] = {"note": _merge_note(existing.note, request.note)}
         if existing.status == "open":
             values |= {"due_at": request.due_at, "assigned_to": request.assigned_to}
+            values["rank_at"] = _rank_of(existing, settings, **values)
         if request.caller_id is not None and existing.caller_id is None:
             values["caller_id"] = request.caller_id
         row = connection.execute(
@@ -642,7 +680,9 @@ def _reconcile_chunk(
                     "waiting_since": since,
                     "last_tried_at": newest,
                     "due_at": due,
-                    "rank_at": rank_at(since, count, settings),
+                    "rank_at": _rank_of(
+                        row, settings, waiting_since=since, tries=count, due_at=due
+                    ),
                 }
             )
     for values in closing:
@@ -757,11 +797,7 @@ def _claim_statement(postgres: bool, named: bool) -> Any:
         chosen = (
             select(callbacks.c.id)
             .where(_claimable())
-            .order_by(
-                case((callbacks.c.assigned_to == _AGENT, 0), else_=1),
-                callbacks.c.rank_at,
-                callbacks.c.id,
-            )
+            .order_by(callbacks.c.rank_at, callbacks.c.id)
             .limit(1)
         )
         if postgres:
@@ -924,8 +960,12 @@ def attempt(
             result = CallbackResult(outcome.value)
             values |= _closed(result, at)
         else:
-            retry = at + timedelta(minutes=settings.retry_after(unanswered))
-            values |= {"status": "open", "due_at": max(row.due_at, retry)}
+            retry = max(row.due_at, at + timedelta(minutes=settings.retry_after(unanswered)))
+            values |= {
+                "status": "open",
+                "due_at": retry,
+                "rank_at": _rank_of(row, settings, due_at=retry),
+            }
     else:
         result = {
             AttemptOutcome.REACHED: CallbackResult.REACHED,

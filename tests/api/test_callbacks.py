@@ -528,12 +528,18 @@ def test_a_wrap_up_follow_up_becomes_a_callback_for_that_agent(api, pbx, now) ->
     assert claim(api).json()["id"] == callback["id"]
 
 
-def test_an_assigned_callback_goes_to_the_pool_after_a_while(api, pbx, now) -> None:
+def test_an_assigned_callback_goes_first_and_to_the_pool_after_a_while(api, pbx, now) -> None:
+    waiting = missed(api, pbx, "aa.1", JANEZ)["callback_id"]  # the pool's, waiting longer
+    now.advance(minutes=5)
     created = api.post("/v1/callbacks", json={"number": "031 555 111", "note": "papers ready"})
     assert created.status_code == 201, created.text
-    assert claim(api, "agent2").status_code == 204
-    now.advance(minutes=121)
-    assert claim(api, "agent2").json()["id"] == created.json()["id"]
+    mine = created.json()["id"]
+    assert claim(api, "agent2").json()["id"] == waiting  # not theirs
+    api.post(f"/v1/callbacks/{waiting}/release", "agent2")
+    assert claim(api).json()["id"] == mine  # its agent's own first
+    api.post(f"/v1/callbacks/{mine}/release")
+    now.advance(minutes=121)  # overdue for its agent: anyone's, and first
+    assert claim(api, "agent2").json()["id"] == mine
 
 
 def test_a_follow_up_for_the_pool_or_another_number(api, pbx, now) -> None:

@@ -99,3 +99,15 @@ def test_a_caller_id_that_is_no_number_is_refused(text: str) -> None:
     with pytest.raises(InvalidValue) as refused:
         caller_number(text, "callerid")
     assert refused.value.field == "callerid"
+
+
+def test_a_callback_kept_for_an_agent_comes_before_the_pool() -> None:
+    settings = CallbackSettings()
+    oldest = rank_at(local(2026, 1, 5, 8, 0), 9, settings)  # waiting for weeks, tried 9 times
+    kept = rank_at(
+        local(2026, 11, 25, 9, 0), 0, settings, due_at=local(2026, 11, 26, 10, 0), assigned_to=7
+    )
+    sooner = rank_at(
+        local(2026, 11, 25, 9, 0), 0, settings, due_at=local(2026, 11, 26, 9, 0), assigned_to=7
+    )
+    assert sooner < kept < oldest

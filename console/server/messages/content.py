@@ -21,6 +21,7 @@ from email.message import Message
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import formataddr, formatdate
 from functools import cache
 from typing import Any
@@ -38,6 +39,8 @@ PRODID = "-//agent-console//messages//EN"
 # Text parts in UTF-8, quoted-printable: readable in the raw message, safe for any server.
 _UTF8 = Charset("utf-8")
 _UTF8.body_encoding = QP
+# On the wire every line ends in CRLF (smtplib sends bytes as they are).
+_WIRE = compat32.clone(linesep="\r\n")
 # Europe/Ljubljana as calendars expect it: the EU's rules since 1996 (last Sunday of March,
 # 02:00 to CEST; last Sunday of October, 03:00 back to CET), compact and without an end date.
 _VTIMEZONE = """BEGIN:VTIMEZONE
@@ -310,6 +313,11 @@ def email(a: Appointment, settings: MessageSettings, to: str) -> Message:
     attachment.add_header("Content-Disposition", "attachment", filename=name)
     root.attach(attachment)
     return root
+
+
+def wire(message: Message) -> bytes:
+    """The message as an SMTP server takes it: CRLF line ends."""
+    return message.as_bytes(policy=_WIRE)
 
 
 def sms(a: Appointment, settings: MessageSettings) -> tuple[str, Segments]:

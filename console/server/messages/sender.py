@@ -416,7 +416,7 @@ class Sender:
         segments = None
         try:
             if channel == "email":
-                data = content.email(appointment, self.settings, address).as_bytes()
+                data = content.wire(content.email(appointment, self.settings, address))
                 self.smtp.send(self.settings.from_email, address, data)
             else:
                 body, counted = content.sms(appointment, self.settings)
@@ -499,3 +499,31 @@ class Sender:
             total += len(ids)
             if len(ids) < PRUNE_BATCH:
                 return total
+
+
+class SenderThread:
+    """The sender beside a running service (``agent-console serve``): ``start()``, ``stop()``.
+    It opens its own engine on the service's database."""
+
+    def __init__(self, target: str, settings: MessageSettings) -> None:
+        self.target = target
+        self.settings = settings
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        def run() -> None:
+            database = Database.open(self.target)
+            try:
+                Sender(database, self.settings).run(self._stop)
+            finally:
+                database.dispose()
+
+        self._thread = threading.Thread(target=run, name="message-sender", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None

@@ -115,7 +115,7 @@ class SmsSection(_Section):
     url: str = "http://127.0.0.1:8026/sms"
     user: str = ""
     password: str = ""  # $AGENT_CONSOLE_SMS_PASSWORD wins when set
-    sender: str = Field(default="KlicniCenter", max_length=11)
+    sender: str = Field(default="Narocanje", max_length=11)
     content_type: str = "application/json"
     body: str = DEFAULT_SMS_BODY
     transliterate: bool = True

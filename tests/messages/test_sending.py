@@ -209,7 +209,7 @@ def test_an_sms_through_the_gateway(rig: Rig, sms_gateway) -> None:
     assert report is not None and report.sent == 1
     [post] = recorder.posts
     assert post["to"] == "+38631555111"
-    assert post["from"] == "KlicniCenter"
+    assert post["from"] == "Narocanje"
     assert post["reference"] == booking["messages"][0]["message_id"]
     text = post["text"]
     assert booking["reference_display"] in text

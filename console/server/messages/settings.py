@@ -39,7 +39,7 @@ class SmsSettings:
     url: str = "http://127.0.0.1:8026/sms"
     user: str = ""
     password: str = ""
-    sender: str = "KlicniCenter"
+    sender: str = "Narocanje"
     content_type: str = "application/json"
     body: str = DEFAULT_SMS_BODY
     transliterate: bool = True

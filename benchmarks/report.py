@@ -27,6 +27,8 @@ FIGURES: dict[str, str] = {
     "keystroke": "key press to results rendered, p95",
     "keystroke_work": "  … with search_delay_ms = 0, p95",
     "memory": "console RSS after N searches",
+    "messages_send": "N queued messages sent (SMTP)",
+    "messages_booking": "booking p50 with the outbox write",
 }
 
 

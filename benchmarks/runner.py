@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from benchmarks import api_latency, contention, growth, replay
 from benchmarks import console as console_bench
+from benchmarks import messages as messages_bench
 from benchmarks.dataset import (
     GROWTH,
     NATIONAL,
@@ -33,6 +34,7 @@ SEARCH_FIGURES = ("name_search", "id_search", "slots")
 BOOKING_FIGURES = ("booking_rate", "booking_p99", "double_bookings")
 CONSOLE_FIGURES = ("cold_start", "keystroke", "keystroke_work", "memory")
 TYPING_FIGURES = ("keystroke", "keystroke_work", "memory")
+MESSAGE_FIGURES = ("messages_send", "messages_booking")
 # What --only and --skip take: a group name, or one figure's name.
 GROUPS: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
@@ -47,8 +49,17 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "keystroke": TYPING_FIGURES,
     "memory": TYPING_FIGURES,
     "growth": ("growth",),
+    "messages": MESSAGE_FIGURES,
 }
-EVERYTHING = ("seed", *SEARCH_FIGURES, "contention", "replay", *CONSOLE_FIGURES, "growth")
+EVERYTHING = (
+    "seed",
+    *SEARCH_FIGURES,
+    "contention",
+    "replay",
+    *MESSAGE_FIGURES,
+    *CONSOLE_FIGURES,
+    "growth",
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,8 @@ class Sizes:
     typed: int  # ... and without it
     searches: int
     replay_writes: int
+    message_bookings: int  # bookings timed with messages on and off (half each)
+    queued_messages: int  # messages the sender sends in one run
 
 
 FULL = Sizes(
@@ -80,6 +93,8 @@ FULL = Sizes(
     typed=60,
     searches=1_000,
     replay_writes=1_000,
+    message_bookings=600,
+    queued_messages=10_000,
 )
 QUICK_SIZES = Sizes(
     spec=QUICK,
@@ -93,6 +108,8 @@ QUICK_SIZES = Sizes(
     typed=2,
     searches=30,
     replay_writes=64,
+    message_bookings=40,
+    queued_messages=300,
 )
 
 
@@ -149,6 +166,8 @@ class Run:
         first = len(self.rows)
         if wanted & {*SEARCH_FIGURES, "contention", "replay"}:
             self._service(dataset, wanted)
+        if wanted & set(MESSAGE_FIGURES):
+            self.guarded(MESSAGE_FIGURES, backend, lambda: self._messages(dataset))
         if wanted & set(CONSOLE_FIGURES):
             self._console(dataset, wanted)
         if "seed" in wanted:
@@ -283,6 +302,23 @@ class Run:
         finally:
             reset(dataset)
         return replay.rows(result, dataset.backend)
+
+    def _messages(self, dataset: Dataset) -> list[Row]:
+        reset(dataset)
+        try:
+            self.log(
+                f"{dataset.backend}: messages: {self.sizes.message_bookings} bookings with the "
+                f"outbox on and off, then {self.sizes.queued_messages:,} queued messages sent"
+            )
+            result = messages_bench.run(
+                dataset,
+                bookings=self.sizes.message_bookings,
+                queued=self.sizes.queued_messages,
+                workers=self.workers_for(dataset.url),
+            )
+        finally:
+            reset(dataset)
+        return messages_bench.rows(result, dataset.backend)
 
     def _console(self, dataset: Dataset, wanted: set[str]) -> None:
         backend = "embedded"

@@ -26,7 +26,7 @@ def free_port() -> int:
 class ApiServer:
     """``with ApiServer(url) as server: server.url``; ``stop()`` and ``start()`` again."""
 
-    def __init__(self, database_url: str, *, workers: int = 1) -> None:
+    def __init__(self, database_url: str, *, workers: int = 1, config: Path | None = None) -> None:
         self.database_url = database_url
         self.workers = workers
         self.port = free_port()
@@ -34,8 +34,9 @@ class ApiServer:
         self.process: subprocess.Popen[bytes] | None = None
         self._scratch = tempfile.TemporaryDirectory(prefix="bench-server-")
         self.log_path = Path(self._scratch.name) / "uvicorn.log"
-        config = Path(self._scratch.name) / "config.toml"
-        config.write_text("# benchmarks: every default\n")
+        if config is None:  # every default
+            config = Path(self._scratch.name) / "config.toml"
+            config.write_text("# benchmarks: every default\n")
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("AGENT_CONSOLE_")},
             "AGENT_CONSOLE_DATABASE": database_url,

@@ -152,6 +152,7 @@ class MessagesSection(_Section):
     sender: bool = True
     poll_seconds: float = Field(default=1.0, gt=0, le=300)
     batch: int = Field(default=50, ge=1, le=1000)
+    connections: int = Field(default=4, ge=1, le=32)
     lease_seconds: float = Field(default=30.0, ge=2, le=3600)
     claim_seconds: float = Field(default=120.0, ge=10, le=86400)
     max_attempts: int = Field(default=8, ge=1, le=100)

@@ -68,15 +68,20 @@ class Received:
 
 class SmtpRecorder:
     """An aiosmtpd handler: records every message it accepts; ``refuse`` lists replies for the
-    next messages (e.g. ``"451 4.3.0 Try later"``), consumed one per message."""
+    next messages (e.g. ``"451 4.3.0 Try later"``), consumed one per message; ``refuse_to``
+    the same for the messages to one address (the sender sends several at once)."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.refuse: list[str] = []
+        self.refuse_to: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self._lock:
+            for recipient in envelope.rcpt_tos:
+                if self.refuse_to.get(recipient):
+                    return self.refuse_to[recipient].pop(0)
             if self.refuse:
                 return self.refuse.pop(0)
             self.received.append(

@@ -105,11 +105,13 @@ def test_a_sender_killed_mid_send_loses_nothing_and_resends_under_the_same_id(
         server.release.set()
 
         rows = _rows(rig)
-        states = Counter(row.status for row in rows)
-        assert states["sent"] == HELD - 1, states
-        held = rows[HELD - 1]
+        by_id = {row.message_id: row for row in rows}
+        held = by_id[server.ids[HELD - 1]]
         assert held.status == "sending" and held.claimed_by  # the server has it; we never knew
-        assert server.ids == queued[:HELD]
+        in_flight = {row.message_id for row in rows if row.status == "sending"}
+        sent = {row.message_id for row in rows if row.status == "sent"}
+        assert len(sent) >= HELD - 1
+        assert sent <= set(server.ids) <= set(queued)
 
         # The next sender: on PostgreSQL at once (the dead session's lock is gone), on SQLite
         # once the dead sender's lease has lapsed (--once says so with exit status 1).
@@ -128,7 +130,9 @@ def test_a_sender_killed_mid_send_loses_nothing_and_resends_under_the_same_id(
         received = Counter(server.ids)
         assert set(received) == set(queued)  # none lost, none under a new Message-ID
         assert received[held.message_id] == 2  # the one in flight, again under its own ID
-        assert all(received[ident] == 1 for ident in queued if ident != held.message_id)
+        twice = {ident for ident, times in received.items() if times > 1}
+        assert twice <= in_flight  # only a message on its way at the kill can come twice
+        assert max(received.values()) == 2
         assert [row.message_id for row in rows] == queued
     finally:
         server.release.set()

@@ -139,7 +139,10 @@ def test_a_4xx_refusal_is_retried_and_a_5xx_fails_with_the_servers_reason(rig: R
     rig.consent("spela", email="spela@example.org")
     rig.book("janez", slot=rig.slot(day=1, index=0))
     rig.book("spela", slot=rig.slot(day=1, index=1))
-    recorder.refuse = ["451 4.3.0 Mailbox busy, try later", "550 5.1.1 No such user here"]
+    recorder.refuse_to = {
+        "janez@example.org": ["451 4.3.0 Mailbox busy, try later"],
+        "spela@example.org": ["550 5.1.1 No such user here"],
+    }
     report = rig.sender().run_once()
     assert report is not None and (report.retried, report.failed, report.sent) == (1, 1, 0)
     assert _booked(rig, "janez") == ("queued", "451 4.3.0 Mailbox busy, try later")

@@ -34,6 +34,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -134,6 +135,7 @@ class AdvisoryLock:
         self.name = name
         self._connection: Connection | None = None
         self._checked = 0.0
+        self._guard = threading.Lock()  # the sending threads ask held() at once
 
     def acquire(self) -> bool:
         if self._connection is not None:
@@ -153,6 +155,10 @@ class AdvisoryLock:
         return True
 
     def held(self) -> bool:
+        with self._guard:
+            return self._held()
+
+    def _held(self) -> bool:
         if self._connection is None:
             return False
         if time.monotonic() - self._checked < self.CHECK_SECONDS:
@@ -197,6 +203,7 @@ class LeaseLock:
         self.seconds = seconds
         self.now = now
         self._renewed: float | None = None
+        self._guard = threading.Lock()  # the sending threads ask held() at once
 
     def _expiry(self) -> datetime:
         return self.now() + timedelta(seconds=self.seconds)
@@ -225,6 +232,10 @@ class LeaseLock:
         return True
 
     def held(self) -> bool:
+        with self._guard:
+            return self._held()
+
+    def _held(self) -> bool:
         if self._renewed is None:
             return False
         if time.monotonic() - self._renewed < self.seconds / 3:
@@ -273,8 +284,11 @@ class Sender:
         self.settings = settings
         self.name = name or sender_name()
         self.now = now
-        self.smtp = SmtpTransport(settings.smtp)
-        self.sms = SmsGateway(settings.sms)
+        # Each sending thread has its own SMTP connection and HTTP client.
+        self._local = threading.local()
+        self._transports: list[SmtpTransport | SmsGateway] = []
+        self._transports_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
         if database.dialect == "postgresql":
             self.lock: AdvisoryLock | LeaseLock = AdvisoryLock(database, self.name)
         else:
@@ -331,8 +345,32 @@ class Sender:
                 self._release_claims()
         finally:
             self.lock.release()
-            self.smtp.close()
-            self.sms.close()
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
+            with self._transports_lock:
+                transports, self._transports = self._transports, []
+                self._local = threading.local()
+            for transport in transports:
+                transport.close()
+
+    @property
+    def smtp(self) -> SmtpTransport:
+        """This thread's SMTP connection."""
+        if getattr(self._local, "smtp", None) is None:
+            self._local.smtp = SmtpTransport(self.settings.smtp)
+            with self._transports_lock:
+                self._transports.append(self._local.smtp)
+        return self._local.smtp
+
+    @property
+    def sms(self) -> SmsGateway:
+        """This thread's SMS gateway client."""
+        if getattr(self._local, "sms", None) is None:
+            self._local.sms = SmsGateway(self.settings.sms)
+            with self._transports_lock:
+                self._transports.append(self._local.sms)
+        return self._local.sms
 
     # -- claims ----------------------------------------------------------------------------
 
@@ -386,19 +424,34 @@ class Sender:
 
     def send_due(self, stop: threading.Event | None = None) -> Report:
         """Claim and send batches of due messages until none is due (or stop, or the lock
-        is lost). The claimed-but-untried of an interrupted batch are given back."""
+        is lost), ``connections`` at a time. A batch's messages not tried when it was
+        interrupted are given back once every message on its way has been recorded."""
+
+        def go_on() -> bool:
+            return (stop is None or not stop.is_set()) and self.lock.held()
+
+        def one(row: Any) -> Report:
+            return self._send_one(row) if go_on() else Report()
+
         report = Report()
-        while stop is None or not stop.is_set():
+        while go_on():
             claimed = self._claim()
             if not claimed:
                 break
             with self.database.read() as connection:
                 rows = connection.execute(_DETAILS, {"ids": claimed}).all()
-            for row in rows:
-                if (stop is not None and stop.is_set()) or not self.lock.held():
-                    self._release_claims()
-                    return report
-                report.add(self._send_one(row))
+            if self.settings.connections > 1 and len(rows) > 1:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        self.settings.connections, thread_name_prefix="message-sender"
+                    )
+                results = list(self._pool.map(one, rows))
+            else:
+                results = [one(row) for row in rows]
+            for result in results:
+                report.add(result)
+        if not go_on() and self.lock.held():
+            self._release_claims()
         return report
 
     def _send_one(self, row: Any) -> Report:
@@ -416,7 +469,7 @@ class Sender:
         segments = None
         try:
             if channel == "email":
-                data = content.wire(content.email(appointment, self.settings, address))
+                data = content.email(appointment, self.settings, address)
                 self.smtp.send(self.settings.from_email, address, data)
             else:
                 body, counted = content.sms(appointment, self.settings)

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import time
 from email.utils import parseaddr
+from functools import cached_property
 
 SMTP_PASSWORD_ENV = "AGENT_CONSOLE_SMTP_PASSWORD"
 SMS_PASSWORD_ENV = "AGENT_CONSOLE_SMS_PASSWORD"
@@ -64,6 +65,7 @@ class MessageSettings:
     sender: bool = True  # `agent-console serve` runs the sender
     poll_seconds: float = 1.0
     batch: int = 50
+    connections: int = 4  # messages on their way at once, each over its own connection
     lease_seconds: float = 30.0  # SQLite: the sender's lease row; a dead sender's lapses
     claim_seconds: float = 120.0  # how long a message may stay claimed by a sender
     max_attempts: int = 8
@@ -73,15 +75,15 @@ class MessageSettings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
 
-    @property
+    @cached_property
     def from_email(self) -> str:
         return parseaddr(self.from_address)[1] or "noreply@localhost"
 
-    @property
+    @cached_property
     def from_name(self) -> str:
         return parseaddr(self.from_address)[0]
 
-    @property
+    @cached_property
     def id_domain(self) -> str:
         return self.domain or self.from_email.rpartition("@")[2] or "localhost"
 

@@ -272,28 +272,6 @@ class CancelIn(_Model):
     )
 
 
-class Booking(BaseModel):
-    id: int
-    reference: str = Field(description="the code read to the caller, e.g. K7M4PXR")
-    reference_display: str = Field(description="the same, grouped for reading aloud")
-    status: BookingStatus
-    caller_id: int
-    slot: Slot
-    service: Service
-    location: Location
-    created_at: datetime
-    created_by: int
-    call_id: int | None = None
-    notes: str = ""
-    superseded_by: str | None = Field(default=None, description="reference of the new booking")
-    replaces: str | None = Field(default=None, description="reference of the booking it replaced")
-    messages: list[CallerMessage] = Field(
-        default_factory=list,
-        description="messages to the caller about this booking, oldest first; a write's answer "
-        "lists the ones it queued (what will be sent where)",
-    )
-
-
 class CallerMessage(BaseModel):
     """A confirmation, change, cancellation or reminder to a caller, and how it went."""
 
@@ -326,6 +304,28 @@ class MessageCounts(BaseModel):
     sent: int = 0
     failed: int = 0
     cancelled: int = 0
+
+
+class Booking(BaseModel):
+    id: int
+    reference: str = Field(description="the code read to the caller, e.g. K7M4PXR")
+    reference_display: str = Field(description="the same, grouped for reading aloud")
+    status: BookingStatus
+    caller_id: int
+    slot: Slot
+    service: Service
+    location: Location
+    created_at: datetime
+    created_by: int
+    call_id: int | None = None
+    notes: str = ""
+    superseded_by: str | None = Field(default=None, description="reference of the new booking")
+    replaces: str | None = Field(default=None, description="reference of the booking it replaced")
+    messages: list[CallerMessage] = Field(
+        default_factory=list,
+        description="messages to the caller about this booking, oldest first; a write's answer "
+        "lists the ones it queued (what will be sent where)",
+    )
 
 
 class CallIn(_Model):

@@ -287,3 +287,19 @@ def test_run_stops_when_asked(rig: Rig, smtp) -> None:
     assert not thread.is_alive()
     assert len(recorder.received) == 1
     assert rig.sender().run_once() is not None  # the lock was given back
+
+
+def test_international_addresses(rig: Rig, smtp) -> None:
+    recorder, _port = smtp
+    rig.consent("janez", email="janez@šola.si")
+    rig.consent("spela", email="špela@example.org")
+    rig.book("janez", slot=rig.slot(day=1, index=0))
+    rig.book("spela", slot=rig.slot(day=1, index=1))
+    report = rig.sender().run_once()
+    assert report is not None and (report.sent, report.failed) == (1, 1)
+    [mail] = recorder.received
+    assert mail.recipients == ["janez@xn--ola-zza.si"]  # the domain in its IDNA form
+    assert _booked(rig, "spela") == (
+        "failed",
+        "The address has letters outside ASCII before the @ (needs SMTPUTF8).",
+    )

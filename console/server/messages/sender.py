@@ -268,6 +268,24 @@ class LeaseLock:
 # --- the sender ---------------------------------------------------------------------------
 
 
+def ascii_address(address: str) -> str:
+    """The address as SMTP without extensions takes it: an international domain in its
+    ASCII (IDNA) form. A local part outside ASCII needs SMTPUTF8, which this sender does not
+    use: such an address fails with that reason."""
+    local, _, domain = address.rpartition("@")
+    if not local.isascii():
+        raise SendError(
+            "The address has letters outside ASCII before the @ (needs SMTPUTF8).",
+            permanent=True,
+        )
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise SendError(f"The address's domain is not valid: {exc}", permanent=True) from None
+    return f"{local}@{domain}"
+
+
 class Sender:
     """Sends the messages that are due. :meth:`run` until stopped (``serve``, ``send-messages``),
     or :meth:`run_once` for what is due now."""
@@ -465,12 +483,13 @@ class Sender:
         if not address:
             what = "e-mail address" if channel == "email" else "mobile number"
             return self._fail(row.id, f"The caller's card has no {what}.", channel, None)
-        appointment = content.appointment(row, message_language(row.language))
         segments = None
         try:
+            appointment = content.appointment(row, message_language(row.language))
             if channel == "email":
-                data = content.email(appointment, self.settings, address)
-                self.smtp.send(self.settings.from_email, address, data)
+                to = ascii_address(address)
+                data = content.email(appointment, self.settings, to)
+                self.smtp.send(self.settings.from_email, to, data)
             else:
                 body, counted = content.sms(appointment, self.settings)
                 segments = counted.count
@@ -480,6 +499,9 @@ class Sender:
                 log.warning("message %s to %s failed: %s", row.id, address, exc.reason)
                 return self._fail(row.id, exc.reason, channel, address)
             return self._retry(row.id, row.attempts, exc.reason, channel, address)
+        except Exception as exc:  # a message that cannot be written: fail it, not the sender
+            log.exception("message %s to %s could not be sent", row.id, address)
+            return self._fail(row.id, f"{type(exc).__name__}: {exc}", channel, address)
         self._mark(
             row.id,
             status="sent",

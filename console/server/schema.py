@@ -473,7 +473,7 @@ Index(
     sqlite_where=text(PENDING_MESSAGE),
     postgresql_where=text(PENDING_MESSAGE),
 )
-Index("ix_messages_caller_id", messages.c.caller_id, messages.c.id)
+# A caller's messages are found through their bookings (ix_bookings_caller_id, then this).
 Index("ix_messages_booking_id", messages.c.booking_id)
 Index("ix_messages_send_after", messages.c.send_after)
 

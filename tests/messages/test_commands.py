@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import Rig, free_port
+from message_rig import Rig, free_port
 
 from console.config import Config, ConfigError, load_config
 from console.server.messages.settings import SMTP_PASSWORD_ENV

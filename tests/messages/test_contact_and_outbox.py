@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from conftest import Rig
+from message_rig import Rig
 from sqlalchemy import func, select, update
 
 from console.domain.calendar import TZ

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import Rig, free_port
+from message_rig import Rig, free_port
 from sqlalchemy import select
 
 from console.server.schema import messages

@@ -8,7 +8,7 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 
-from conftest import Rig
+from message_rig import Rig
 from sqlalchemy import select
 
 from console.domain.calendar import TZ

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from conftest import Rig
+from message_rig import Rig
 from sqlalchemy import insert
 
 from console.domain.calendar import TZ, is_working_day

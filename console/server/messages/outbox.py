@@ -263,9 +263,11 @@ def _model(row: Any, reference: str) -> CallerMessage:
 
 
 def for_caller(connection: Connection, caller_id: int, limit: int = 100) -> list[CallerMessage]:
-    """A caller's newest messages, newest first."""
+    """A caller's newest messages, newest first (found through the caller's bookings)."""
     rows = connection.execute(
-        _LISTED.where(messages.c.caller_id == caller_id).order_by(messages.c.id.desc()).limit(limit)
+        _LISTED.where(bookings.c.caller_id == caller_id, messages.c.caller_id == caller_id)
+        .order_by(messages.c.id.desc())
+        .limit(limit)
     )
     return [_model(row, row.reference) for row in rows]
 

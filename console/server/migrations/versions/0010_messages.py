@@ -87,7 +87,6 @@ def upgrade() -> None:
         sqlite_where=sa.text(PENDING),
         postgresql_where=sa.text(PENDING),
     )
-    op.create_index("ix_messages_caller_id", "messages", ["caller_id", "id"])
     op.create_index("ix_messages_booking_id", "messages", ["booking_id"])
     op.create_index("ix_messages_send_after", "messages", ["send_after"])
     op.create_table(

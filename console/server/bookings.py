@@ -23,6 +23,8 @@ from console.domain.reference import format_reference, new_reference, parse_refe
 from console.server import audit, changes, clock, holds
 from console.server.catalogue import get_location, get_service
 from console.server.errors import conflict, forbidden, not_found, unprocessable
+from console.server.messages import outbox
+from console.server.messages.settings import MessageSettings
 from console.server.schema import bookings, callers, locations, services, slots
 from console.server.schema import holds as holds_table
 from console.server.slots import SLOT_COLUMNS, SLOT_TABLES, get_slot
@@ -307,7 +309,11 @@ def _booked(slot: Row, values: dict, replaces: str | None = None) -> Booking:
 
 
 def create(
-    connection: Connection, agent: Agent, payload: BookingIn, idempotency_key: str | None
+    connection: Connection,
+    agent: Agent,
+    payload: BookingIn,
+    idempotency_key: str | None,
+    message_settings: MessageSettings | None = None,
 ) -> Booking:
     slot = _claim_slot(connection, agent, payload.hold_id, payload.slot_id, payload.caller_id)
     booking_id, values = _insert(
@@ -337,7 +343,10 @@ def create(
         ],
         agent.id,
     )
-    return _booked(slot, values)
+    booking = _booked(slot, values)
+    # The confirmation and reminder, in this transaction (none when not wanted).
+    booking.messages = outbox.booked(connection, message_settings, booking, notify=payload.notify)
+    return booking
 
 
 def _feed(row: Row | dict) -> dict:
@@ -374,7 +383,13 @@ def _free_slot(connection: Connection, slot_id: int) -> bool:
 
 
 def cancel(
-    connection: Connection, agent: Agent, reference: str, reason: str, call_id: int | None
+    connection: Connection,
+    agent: Agent,
+    reference: str,
+    reason: str,
+    call_id: int | None,
+    message_settings: MessageSettings | None = None,
+    notify: bool = True,
 ) -> Booking:
     row = get_row(connection, reference)
     holds.lock_slot(connection, row.slot_id)
@@ -404,6 +419,9 @@ def cancel(
     if freed:
         items.append(("slot", row.slot_id, "freed", {"service_id": row.service_id}))
     changes.record_many(connection, items, agent.id)
+    booking.messages = outbox.cancelled(
+        connection, message_settings, booking, replaces=row.replaces, notify=notify
+    )
     return booking
 
 
@@ -415,6 +433,8 @@ def reschedule(
     slot_id: int | None,
     call_id: int | None,
     idempotency_key: str | None,
+    message_settings: MessageSettings | None = None,
+    notify: bool = True,
 ) -> Booking:
     """Book the new slot and retire the old booking in one transaction: the old one ends as
     ``rescheduled`` pointing at its successor and can never become active again."""
@@ -465,4 +485,7 @@ def reschedule(
     if freed:
         items.append(("slot", old.slot_id, "freed", {"service_id": old.service_id}))
     changes.record_many(connection, items, agent.id)
+    booking.messages = outbox.rescheduled(
+        connection, message_settings, old.id, booking, notify=notify
+    )
     return booking

@@ -12,8 +12,16 @@ from fastapi.responses import JSONResponse
 
 from console.domain.models import Booking, BookingIn, CancelIn, RescheduleIn
 from console.server import bookings, callers, idempotency
-from console.server.deps import AgentDep, CallIdDep, DatabaseDep, IdempotencyKey, WriterDep
+from console.server.deps import (
+    AgentDep,
+    CallIdDep,
+    DatabaseDep,
+    IdempotencyKey,
+    SettingsDep,
+    WriterDep,
+)
 from console.server.errors import not_found
+from console.server.messages import outbox
 
 router = APIRouter(prefix="/v1/bookings", tags=["bookings"])
 
@@ -23,10 +31,11 @@ def create(
     payload: BookingIn,
     agent: WriterDep,
     database: DatabaseDep,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
-        booking = bookings.create(connection, agent, payload, idempotency_key)
+        booking = bookings.create(connection, agent, payload, idempotency_key, settings.messages)
         return 201, booking.model_dump(mode="json")
 
     status, body = idempotency.run(
@@ -45,13 +54,14 @@ def list_for_caller(
     with database.read() as connection:
         if not callers.exists(connection, caller):
             raise not_found("caller", caller)
-        return bookings.for_caller(connection, caller, include_past)
+        return outbox.attach(connection, bookings.for_caller(connection, caller, include_past))
 
 
 @router.get("/{reference}", response_model=Booking)
 def read(reference: str, _agent: AgentDep, database: DatabaseDep) -> Booking:
     with database.read() as connection:
-        return bookings.to_model(connection, bookings.get_row(connection, reference))
+        booking = bookings.to_model(connection, bookings.get_row(connection, reference))
+        return outbox.attach(connection, [booking])[0]
 
 
 @router.post("/{reference}/cancel", response_model=Booking)
@@ -60,6 +70,7 @@ def cancel(
     agent: WriterDep,
     database: DatabaseDep,
     call_id: CallIdDep,
+    settings: SettingsDep,
     payload: CancelIn | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
@@ -67,7 +78,13 @@ def cancel(
 
     def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
         booking = bookings.cancel(
-            connection, agent, reference, payload.reason, payload.call_id or call_id
+            connection,
+            agent,
+            reference,
+            payload.reason,
+            payload.call_id or call_id,
+            settings.messages,
+            payload.notify,
         )
         return 200, booking.model_dump(mode="json")
 
@@ -89,6 +106,7 @@ def reschedule(
     agent: WriterDep,
     database: DatabaseDep,
     call_id: CallIdDep,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
@@ -100,6 +118,8 @@ def reschedule(
             payload.slot_id,
             payload.call_id or call_id,
             idempotency_key,
+            settings.messages,
+            payload.notify,
         )
         return 201, booking.model_dump(mode="json")
 

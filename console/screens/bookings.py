@@ -17,7 +17,7 @@ from console.domain.models import Booking, BookingStatus
 from console.i18n import _
 from console.messages import DeskChanged, RescheduleRequested
 from console.screens.base import DeskScreen
-from console.screens.booking import BookedDialog, CancelDialog
+from console.screens.booking_dialogs import BookedDialog, CancelDialog
 from widgets.bookings_table import BookingsTable
 
 

@@ -26,7 +26,7 @@ from console.domain.directory import assess
 from console.domain.models import DirectoryEntry, ProviderReport, ReportKind
 from console.i18n import _
 from console.screens.base import DeskModal
-from console.screens.booking import facts
+from console.screens.wording import fact_grid
 from widgets.directory_text import (
     accepts_text,
     evidence_note,
@@ -126,7 +126,7 @@ class ReportDialog(DeskModal):
             rows.append(("", note))
         with Vertical(classes="dialog"):
             yield Label(_("Report wrong data"), classes="dialog-title")
-            yield Static(facts(rows), id="report-facts")
+            yield Static(fact_grid(rows), id="report-facts")
             yield Label(_("What the office says (1–4)"), classes="field-label")
             yield KindList(
                 *(

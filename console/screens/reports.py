@@ -22,7 +22,7 @@ from console.client.feed import ChangeFollower
 from console.domain.models import ProviderReport
 from console.i18n import _
 from console.screens.base import DeskModal, DeskScreen
-from console.screens.booking import facts
+from console.screens.wording import fact_grid
 from widgets.directory_text import ago, kind_label, plural, type_label
 from widgets.footer import KeysFooter
 from widgets.reports_table import ReportsTable
@@ -46,7 +46,7 @@ class CloseReportDialog(DeskModal):
         with Vertical(classes="dialog"):
             yield Label(_("Close the report"), classes="dialog-title")
             yield Static(
-                facts(
+                fact_grid(
                     [
                         (_("Doctor"), Text(report.provider_name, style="bold")),
                         (_("Institution"), report.institution),

@@ -31,15 +31,8 @@ from console.domain.text import fold
 from console.i18n import _, language
 from console.messages import BookingMade, DeskChanged
 from console.screens.base import DeskScreen
-from console.screens.booking import (
-    BookedDialog,
-    HoldDialog,
-    HoldOutcome,
-    refusal_text,
-    service_label,
-    taken_how,
-    when_text,
-)
+from console.screens.booking_dialogs import BookedDialog, HoldDialog, HoldOutcome
+from console.screens.wording import refusal_text, service_label, taken_mark, when_text
 from widgets.slot_overview import Cell, SlotOverview
 from widgets.slot_table import SlotTable, format_day
 from widgets.steady_input import SteadyInput
@@ -750,7 +743,7 @@ class SlotsScreen(DeskScreen):
         except ApiRefused as error:
             if error.status != 409:
                 raise
-            self.mark_taken(slot.id, taken_how(error))
+            self.mark_taken(slot.id, taken_mark(error))
             self._error(refusal_text(error))
             return
         finally:

@@ -15,7 +15,7 @@ from textual.widgets import Input
 from console.client.api import CentralApi
 from console.domain.models import Booking, BookingStatus, Role
 from console.screens import slots as slots_screen
-from console.screens.booking import BookedDialog, CancelDialog, HoldDialog
+from console.screens.booking_dialogs import BookedDialog, CancelDialog, HoldDialog
 from console.screens.bookings import BookingsScreen
 from console.screens.slots import SlotsScreen
 from console.server.agents import create_agent

@@ -29,7 +29,7 @@ from console.app import AgentConsole
 from console.config import Config, ServerSection, UiSection
 from console.desk import SyncStatus
 from console.screens import slots as slots_screen
-from console.screens.booking import BookedDialog, HoldDialog
+from console.screens.booking_dialogs import BookedDialog, HoldDialog
 from console.screens.bookings import BookingsScreen
 from console.screens.lookup import LookupScreen
 from console.screens.slots import SlotsScreen

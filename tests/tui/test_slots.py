@@ -16,7 +16,7 @@ from textual.widgets import Input, Select
 from console.client.api import CentralApi
 from console.domain.models import BookingStatus, Role
 from console.screens import slots as slots_screen
-from console.screens.booking import BookedDialog, HoldDialog
+from console.screens.booking_dialogs import BookedDialog, HoldDialog
 from console.screens.slots import DateError, SlotsScreen, match_services, parse_day
 from console.server.agents import create_agent
 from console.server.db import Database

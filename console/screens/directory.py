@@ -43,10 +43,10 @@ from console.domain.models import (
 )
 from console.domain.text import fold
 from console.i18n import _
-from console.messages import DeskChanged
 from console.screens.base import DeskScreen
+from console.screens.directory_actions import open_report_dialog, refer, report_sent
 from widgets.directory_table import DirectoryTable
-from widgets.directory_text import doctor_line, kind_label, plural, type_label
+from widgets.directory_text import plural, type_label
 from widgets.steady_input import SteadyInput
 
 ACCEPTING_KEY = "ctrl+t"
@@ -658,7 +658,7 @@ class DirectoryScreen(DeskScreen):
         self.recount()
 
 
-# -- shared with the details screen and the reports list --------------------------------------
+# -- the rows after a change --------------------------------------------------------------------
 
 
 def _as_entry(entry: DirectoryEntry) -> DirectoryEntry:
@@ -678,69 +678,3 @@ def with_report(entry: DirectoryEntry, report: ProviderReport) -> DirectoryEntry
     return entry.model_copy(
         update={"report": current if keep else report, "open_reports": entry.open_reports + 1}
     )
-
-
-def report_sent(screen: DeskScreen, entry: DirectoryEntry, report: ProviderReport) -> None:
-    """Say that the report went (or waits in the outbox, offline)."""
-    what = _("Reported: {doctor} — {kind}.").format(doctor=entry.name, kind=kind_label(report.kind))
-    if report.id < 0:  # provisional: made offline, sent by the replay
-        screen.notify(
-            what + " " + _("It is sent when the central system answers again."),
-            title=_("Report queued"),
-            severity="warning",
-            timeout=6,
-        )
-    else:
-        screen.notify(what, title=_("Report sent"), timeout=4)
-
-
-def open_report_dialog(screen: DeskScreen, entry: DirectoryEntry, done) -> None:  # type: ignore[no-untyped-def]
-    """``p``: the report dialog for this doctor (not for supervisors)."""
-    from console.screens.report_provider import ReportDialog
-
-    if screen.desk.read_only:
-        screen.notify(
-            _("Read-only: supervisors cannot report."), title=_("Not allowed"), severity="warning"
-        )
-        return
-
-    def closed(report: ProviderReport | None) -> None:
-        if report is not None:
-            done(entry, report)
-
-    screen.app.push_screen(ReportDialog(entry), closed)
-
-
-def refer(screen: DeskScreen, entry: DirectoryEntry) -> bool:
-    """``n``: the caller was referred to this doctor (again: not any more)."""
-    desk = screen.desk
-    if desk.read_only:
-        screen.notify(
-            _("Read-only: supervisors do not take calls."),
-            title=_("Not allowed"),
-            severity="warning",
-        )
-        return False
-    if desk.call is None:
-        screen.notify(
-            _("No call in progress — {key} starts one; then refer the caller.").format(
-                key=screen.console.config.keys.lookup.upper()
-            ),
-            title=_("No call"),
-            severity="warning",
-        )
-        return False
-    if desk.referral is not None and desk.referral.provider_id == entry.provider_id:
-        desk.clear_referral()
-        screen.notify(_("Referral cleared."), timeout=3)
-    else:
-        desk.refer(entry)
-        screen.notify(
-            _("The caller is referred to {doctor}; the wrap-up ({key}) saves it.").format(
-                doctor=doctor_line(entry), key=screen.console.config.keys.wrapup.upper()
-            ),
-            title=_("Referred"),
-            timeout=5,
-        )
-    screen.post_message(DeskChanged())
-    return True

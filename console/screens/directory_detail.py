@@ -31,7 +31,7 @@ from console.domain.models import (
 )
 from console.i18n import _
 from console.screens.base import DeskScreen
-from console.screens.directory import open_report_dialog, refer, report_sent
+from console.screens.directory_actions import open_report_dialog, refer, report_sent
 from console.screens.wording import fact_grid
 from widgets import directory_text
 from widgets.directory_text import (

@@ -202,7 +202,7 @@ class AgentConsole(App):
         self._replay_total = 0
         self._outage = False  # offline (or writes queued) since the desk was last caught up
         self._known_issues: set[int] | None = None
-        self._closing = False  # unmounting: the Store is about to close
+        self._unmounting = False  # unmounting: the Store is about to close
         self.set_keymap(
             {
                 "lookup": config.keys.lookup,
@@ -253,7 +253,7 @@ class AgentConsole(App):
 
         A plain asyncio task rather than a Textual worker: it never ends, and a worker that
         never ends would keep ``app.workers.wait_for_complete()`` from ever returning."""
-        if self.store is None or self._sync_task is not None or self._closing:
+        if self.store is None or self._sync_task is not None or self._unmounting:
             return  # (closing: the app quit before the lookup screen was first drawn)
         freeze_long_lived()  # the console is up: modules, screens, the desk's reference data
         self._sync_task = asyncio.create_task(
@@ -291,7 +291,7 @@ class AgentConsole(App):
         per replayed row), on this app's event loop. A change of state shows at once (going
         offline must be visible); the counts that follow are redrawn at most every
         ``STATUS_DELAY`` seconds."""
-        if self._closing or not self.is_running:
+        if self._unmounting or not self.is_running:
             return
         changed = state != self._seen_state
         if changed and state == SYNCING and self.store is not None:
@@ -306,7 +306,7 @@ class AgentConsole(App):
 
     def _apply_sync_status(self) -> None:
         self._status_timer = None
-        if self.desk is None or self._closing:
+        if self.desk is None or self._unmounting:
             return
         previous = self.sync_status
         status = self.desk.sync_status()
@@ -550,7 +550,7 @@ class AgentConsole(App):
             )
 
     async def on_unmount(self) -> None:
-        self._closing = True
+        self._unmounting = True
         if self._status_timer is not None:
             self._status_timer.stop()
         await self.stop_sync()

@@ -20,9 +20,9 @@ from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
-from textual.widgets._data_table import CellCacheKey
 
 from widgets.sized_table import SizedTable
+from widgets.textual_internals import CellCacheKey
 
 SegmentLines = list[list[Segment]]
 

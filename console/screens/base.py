@@ -12,6 +12,7 @@ from textual.worker import Worker, WorkerState
 from console.screens.frames import PromptFrames
 from widgets.footer import KeysFooter
 from widgets.status_bar import StatusBar
+from widgets.textual_internals import default_prevented
 from widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def forward_worker_errors(screen: Screen, event: Worker.StateChanged) -> None:
     start; every screen forwards its own. A screen that shows an error inline handles the
     event itself and calls ``event.prevent_default()``.
     """
-    if event.state is WorkerState.ERROR and not event._no_default_action:
+    if event.state is WorkerState.ERROR and not default_prevented(event):
         screen.app.show_error(event.worker.error)  # type: ignore[attr-defined]
 
 

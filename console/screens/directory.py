@@ -519,14 +519,12 @@ class DirectoryScreen(DeskScreen):
             self.app.post_message(events.Key(event.key, event.character))
             return
         # Typing while the results have focus goes on in the search box, except the table's
-        # own letter keys (p, n).
+        # own letter keys (p, n, or what the keymap made them).
         table = self.table
-        if (
-            self.focused is table
-            and event.is_printable
-            and event.character
-            and event.key not in table._bindings.key_to_bindings
-        ):
+        if self.focused is table and event.is_printable and event.character:
+            bound = self.active_bindings.get(event.key)
+            if bound is not None and bound.node is table:
+                return
             event.stop()
             event.prevent_default()
             box = self.search_box

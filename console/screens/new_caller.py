@@ -10,7 +10,6 @@ back to the lookup screen and comes back when the form is opened again during th
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,20 +153,9 @@ class NewCallerForm(ModalScreen[FormOutcome]):
     def __init__(self, values: dict[str, Any] | None = None) -> None:
         super().__init__()
         translate_bindings(self)
-        self._translate_groups()
         self.initial = dict(values or {})
         self.existing_id: int | None = None
         self.saving = False
-
-    def _translate_groups(self) -> None:
-        bindings = self._bindings.key_to_bindings
-        for key, entries in bindings.items():
-            bindings[key] = [
-                b
-                if b.group is None
-                else dataclasses.replace(b, group=Binding.Group(_(b.group.description)))
-                for b in entries
-            ]
 
     # -- layout -------------------------------------------------------------------------------
 

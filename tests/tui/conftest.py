@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import textual._doc
 from snapshot_text import describe_mismatch, snapshot_path
 from textual.widgets import DataTable
 
@@ -25,6 +24,7 @@ from console.server import callers
 from console.server.db import Database
 from console.server.migrate import upgrade
 from console.server.seed import seed
+from widgets.textual_internals import screenshot_module
 
 TODAY = date(2030, 3, 4)  # a Monday
 SIZE = (120, 36)
@@ -116,13 +116,14 @@ def snap_compare(snap_compare, request: pytest.FixtureRequest, monkeypatch: pyte
     - on a mismatch it prints how the screen's text differs, so a CI log alone shows what
       changed (the HTML report stays on the machine that ran it)."""
     taken: list[str] = []
-    take = textual._doc.take_svg_screenshot
+    screenshots = screenshot_module()
+    take = screenshots.take_svg_screenshot
 
     def recording(*args, **kwargs) -> str:  # type: ignore[no-untyped-def]
         taken.append(take(*args, **kwargs))
         return taken[-1]
 
-    monkeypatch.setattr(textual._doc, "take_svg_screenshot", recording)
+    monkeypatch.setattr(screenshots, "take_svg_screenshot", recording)
 
     def compare(*args, run_before=None, **kwargs) -> bool:  # type: ignore[no-untyped-def]
         async def then_tables_sized(pilot) -> None:  # type: ignore[no-untyped-def]

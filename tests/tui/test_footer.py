@@ -10,9 +10,9 @@ from dataclasses import replace
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input
-from textual.widgets._footer import FooterKey
 
 from widgets.footer import MAX_HIDDEN, KeysFooter
+from widgets.textual_internals import FooterKey
 
 SIZE = (100, 10)
 

@@ -34,6 +34,7 @@ from console.config import Config
 from console.desk import Desk, SyncStatus
 from console.domain.models import Role
 from console.i18n import _
+from console.keymap import key_label, keymap_for
 from console.messages import DeskChanged
 from console.screens.lookup import LookupScreen
 from console.screens.startup import StartupScreen
@@ -45,8 +46,6 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 10.0  # offline: probe after 1, 2, 4, 8, then every 10 s
 STATUS_DELAY = 0.15  # the Store reports every replayed row: redraw at most this often
-SYNC_ISSUES_KEY = "f6"
-REPORTS_KEY = "f8"
 
 # The screens other than the lookup, imported when first shown: the console starts on the
 # lookup, and importing them all (and their widgets) would hold up every start.
@@ -139,14 +138,14 @@ class AgentConsole(App):
         # In the footer for supervisors (an agent's footer has no room left); the key, alt+8 and
         # the command palette open the list from any screen, for everyone.
         Binding(
-            REPORTS_KEY,
+            "f8",
             "show_reports",
             "Reports",
             id="reports",
             priority=True,
             tooltip="Agents' open reports about the doctor directory",
         ),
-        Binding(REPORTS_KEY, "open_reports", show=False, priority=True, id="reports.any"),
+        Binding("f8", "open_reports", show=False, priority=True, id="reports"),
         Binding(
             "f9",
             "show_wrapup",
@@ -158,7 +157,7 @@ class AgentConsole(App):
         # In the footer (last) only while sync issues are open; alt+6 and the command palette
         # open the list at any time.
         Binding(
-            SYNC_ISSUES_KEY,
+            "f6",
             "show_sync_issues",
             "Sync issues",
             id="sync_issues",
@@ -166,18 +165,17 @@ class AgentConsole(App):
             tooltip="Bookings and other writes the replay could not do: rebook or follow up",
         ),
         # Fallbacks for terminals and multiplexers that swallow function keys.
-        Binding("alt+1", "show_lookup", show=False, priority=True),
-        Binding("alt+2", "show_slots", show=False, priority=True),
-        Binding("alt+3", "show_bookings", show=False, priority=True),
-        Binding("alt+7", "show_directory", show=False, priority=True),
-        Binding("alt+8", "open_reports", show=False, priority=True),
-        Binding("alt+9", "show_wrapup", show=False, priority=True),
-        Binding("alt+6", "open_sync_issues", show=False, priority=True),
+        Binding("alt+1", "show_lookup", show=False, priority=True, id="alt.lookup"),
+        Binding("alt+2", "show_slots", show=False, priority=True, id="alt.slots"),
+        Binding("alt+3", "show_bookings", show=False, priority=True, id="alt.bookings"),
+        Binding("alt+7", "show_directory", show=False, priority=True, id="alt.directory"),
+        Binding("alt+8", "open_reports", show=False, priority=True, id="alt.reports"),
+        Binding("alt+9", "show_wrapup", show=False, priority=True, id="alt.wrapup"),
+        Binding("alt+6", "open_sync_issues", show=False, priority=True, id="alt.sync_issues"),
         Binding("ctrl+q", "quit", "Quit", id="quit", show=False, priority=True),
     ]
 
     connection_state: reactive[str] = reactive("connecting")
-    issues_key = SYNC_ISSUES_KEY.upper()
 
     def __init__(
         self,
@@ -203,18 +201,16 @@ class AgentConsole(App):
         self._outage = False  # offline (or writes queued) since the desk was last caught up
         self._known_issues: set[int] | None = None
         self._unmounting = False  # unmounting: the Store is about to close
-        self.set_keymap(
-            {
-                "lookup": config.keys.lookup,
-                "slots": config.keys.slots,
-                "bookings": config.keys.bookings,
-                "directory": config.keys.directory,
-                "reports": config.keys.reports,
-                "reports.any": config.keys.reports,
-                "wrapup": config.keys.wrapup,
-                "sync_issues": SYNC_ISSUES_KEY,  # keymapped keys go last in the footer
-            }
-        )
+        self.set_keymap(keymap_for(config.keys))
+
+    def key_label(self, binding_id: str) -> str:
+        """The key a binding is on now (``[keys]`` in config.toml, else its default), as the
+        console's messages name it: ``F6``, ``ctrl+o``."""
+        return key_label(self.config.key_of(binding_id))
+
+    @property
+    def issues_key(self) -> str:
+        return self.key_label("sync_issues")
 
     # -- start ----------------------------------------------------------------------------
 
@@ -510,30 +506,38 @@ class AgentConsole(App):
         yield from super().get_system_commands(screen)
         if not self._desk_ready():
             return
-        yield SystemCommand(_("Caller lookup"), _("Find the caller (F2)"), self.action_show_lookup)
+        key = self.key_label
         yield SystemCommand(
-            _("Slot search"), _("Free slots for the caller (F3)"), self.action_show_slots
+            _("Caller lookup"),
+            _("Find the caller ({key})").format(key=key("lookup")),
+            self.action_show_lookup,
         )
         yield SystemCommand(
-            _("Bookings"), _("The caller's bookings (F4)"), self.action_show_bookings
+            _("Slot search"),
+            _("Free slots for the caller ({key})").format(key=key("slots")),
+            self.action_show_slots,
         )
-        keys = self.config.keys
+        yield SystemCommand(
+            _("Bookings"),
+            _("The caller's bookings ({key})").format(key=key("bookings")),
+            self.action_show_bookings,
+        )
         yield SystemCommand(
             _("Doctor directory"),
             _("Who accepts new patients, and how fresh that is ({key})").format(
-                key=keys.directory.upper()
+                key=key("directory")
             ),
             self.action_show_directory,
         )
         yield SystemCommand(
             _("Directory reports"),
-            _("Agents' open reports about the doctor directory ({key})").format(
-                key=keys.reports.upper()
-            ),
+            _("Agents' open reports about the doctor directory ({key})").format(key=key("reports")),
             self.action_show_reports,
         )
         yield SystemCommand(
-            _("Wrap-up"), _("End the call with notes (F9)"), self.action_show_wrapup
+            _("Wrap-up"),
+            _("End the call with notes ({key})").format(key=key("wrapup")),
+            self.action_show_wrapup,
         )
         yield SystemCommand(
             _("Sync issues"),

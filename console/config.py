@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from console.domain.models import Disposition
+from console.keymap import keymap_problems, keys_of, split_keys
 from console.server.settings import DEFAULT_DISPOSITIONS, ServerSettings
 
 APP_NAME = "agent-console"
@@ -84,15 +86,6 @@ class DirectorySection(_Section):
     page_size: int = Field(default=50, ge=10, le=500)
 
 
-class KeysSection(_Section):
-    lookup: str = "f2"
-    slots: str = "f3"
-    bookings: str = "f4"
-    wrapup: str = "f9"
-    directory: str = "f7"
-    reports: str = "f8"
-
-
 class Config(_Section):
     server: ServerSection = ServerSection()
     service: ServiceSection = ServiceSection()
@@ -100,10 +93,27 @@ class Config(_Section):
     cache: CacheSection = CacheSection()
     ui: UiSection = UiSection()
     directory: DirectorySection = DirectorySection()
-    keys: KeysSection = KeysSection()
+    # [keys]: binding id -> its keys; see console/keymap.py and config.toml for the ids.
+    keys: dict[str, str] = Field(default_factory=dict)
     dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
     data_dir: str = ""
     source: str = Field(default="", exclude=True)
+
+    @field_validator("keys")
+    @classmethod
+    def _known_bindings(cls, keys: dict[str, str]) -> dict[str, str]:
+        problems = keymap_problems(keys)
+        if problems:
+            raise PydanticCustomError(
+                "keymap",
+                "; ".join(f"{binding_id}: {reason}" for binding_id, reason, _guess in problems),
+                {"problems": problems},
+            )
+        return keys
+
+    def key_of(self, binding_id: str) -> str:
+        """The (first) key a binding is on, configured or by default: ``f2``."""
+        return split_keys(keys_of(binding_id, self.keys))[0]
 
     @property
     def data_path(self) -> Path:
@@ -210,7 +220,14 @@ def _explain(file: Path | None, exc: ValidationError) -> str:
     for error in exc.errors():
         location = error["loc"]
         key = ".".join(str(part) for part in location)
-        if error["type"] == "extra_forbidden":
+        if error["type"] == "keymap":
+            for binding_id, reason, guess in error["ctx"]["problems"]:
+                if guess is not None:  # an unknown id, said as an unknown key is
+                    hint = f"; did you mean {guess!r}?" if guess else "; see config.toml"
+                    lines.append(f"{where}: unknown key 'keys.{binding_id}'{hint}")
+                else:
+                    lines.append(f"{where}: keys.{binding_id}: {reason}")
+        elif error["type"] == "extra_forbidden":
             known = _known_keys(Config, location)
             guess = difflib.get_close_matches(str(location[-1]), known, n=1)
             hint = f"; did you mean {guess[0]!r}?" if guess else f"; known keys: {', '.join(known)}"

@@ -34,8 +34,11 @@ class DispositionList(OptionList):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "choose(1)", "Choose", key_display="1–9"),
-        *(Binding(str(n), f"choose({n})", show=False) for n in range(2, MAX_NUMBERED + 1)),
+        Binding("1", "choose(1)", "Choose", key_display="1–9", id="wrapup.disposition_1"),
+        *(
+            Binding(str(n), f"choose({n})", show=False, id=f"wrapup.disposition_{n}")
+            for n in range(2, MAX_NUMBERED + 1)
+        ),
     ]
 
     @dataclass

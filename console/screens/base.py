@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -29,6 +29,11 @@ def forward_worker_errors(screen: Screen, event: Worker.StateChanged) -> None:
     """
     if event.state is WorkerState.ERROR and not default_prevented(event):
         screen.app.show_error(event.worker.error)  # type: ignore[attr-defined]
+
+
+def key_label(screen: Screen, binding_id: str) -> str:
+    """The key of a binding as messages name it (it follows ``[keys]`` in config.toml)."""
+    return cast("AgentConsole", screen.app).key_label(binding_id)
 
 
 class DeskScreen(PromptFrames, Screen):

@@ -25,6 +25,7 @@ from console.client.api import ApiRefused
 from console.domain.models import Booking, BookingStatus, Slot
 from console.i18n import _
 from console.messages import DeskChanged
+from console.screens.base import key_label
 from console.screens.wording import (
     address_of,
     documents_text,
@@ -63,10 +64,20 @@ class HoldDialog(ModalScreen[HoldOutcome]):
     """The slot is held for this agent: confirm it for the caller before the hold runs out."""
 
     BINDINGS = [
-        Binding("ctrl+s", "confirm", "Confirm", tooltip="Book the held slot for the caller"),
-        Binding("f10", "confirm", show=False),
-        Binding("f5", "hold_again", "Hold again", tooltip="Hold the same slot again"),
-        Binding("escape", "back", "Back", tooltip="Let the slot go and pick another"),
+        Binding(
+            "ctrl+s",
+            "confirm",
+            "Confirm",
+            id="hold.confirm",
+            tooltip="Book the held slot for the caller",
+        ),
+        Binding("f10", "confirm", show=False, id="hold.confirm_fallback"),
+        Binding(
+            "f5", "hold_again", "Hold again", id="hold.again", tooltip="Hold the same slot again"
+        ),
+        Binding(
+            "escape", "back", "Back", id="hold.back", tooltip="Let the slot go and pick another"
+        ),
     ]
 
     def __init__(
@@ -259,7 +270,10 @@ class HoldDialog(ModalScreen[HoldOutcome]):
     def _expire(self, message: str) -> None:
         self.expired = True
         self.query_one("#hold-confirm", Button).label = _("Hold again")
-        self._say(message + " " + _("Press F5 or enter to hold it again."))
+        again = _("Press {key} or enter to hold it again.").format(
+            key=key_label(self, "hold.again")
+        )
+        self._say(message + " " + again)
         self.refresh_bindings()
 
 
@@ -274,9 +288,15 @@ class BookedDialog(ModalScreen[None]):
     """
 
     BINDINGS = [
-        Binding("c", "copy", "Copy reference", tooltip="Copy the reference to the clipboard"),
-        Binding("enter", "close", "Close"),
-        Binding("escape", "close", "Close", show=False),
+        Binding(
+            "c",
+            "copy",
+            "Copy reference",
+            id="booked.copy",
+            tooltip="Copy the reference to the clipboard",
+        ),
+        Binding("enter", "close", "Close", id="booked.close"),
+        Binding("escape", "close", "Close", show=False, id="booked.back"),
     ]
 
     def __init__(self, booking: Booking, *, details: bool = False) -> None:
@@ -362,9 +382,15 @@ class CancelDialog(ModalScreen[str | None]):
     """Cancel a booking? Answers the reason typed (maybe empty), or None to keep it."""
 
     BINDINGS = [
-        Binding("ctrl+s", "cancel_booking", "Cancel booking", tooltip="Cancel the booking"),
-        Binding("f10", "cancel_booking", show=False),
-        Binding("escape", "keep", "Keep it", tooltip="Keep the booking as it is"),
+        Binding(
+            "ctrl+s",
+            "cancel_booking",
+            "Cancel booking",
+            id="cancel.confirm",
+            tooltip="Cancel the booking",
+        ),
+        Binding("f10", "cancel_booking", show=False, id="cancel.confirm_fallback"),
+        Binding("escape", "keep", "Keep it", id="cancel.keep", tooltip="Keep the booking as it is"),
     ]
 
     def __init__(self, booking: Booking) -> None:

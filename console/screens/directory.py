@@ -173,7 +173,7 @@ class DirectoryScreen(DeskScreen):
             show=False,
         ),
         Binding("escape", "back", "Back", id="directory.back", show=False),
-        Binding("down", "to_results", show=False),
+        Binding("down", "to_results", show=False, id="directory.to_results"),
     ]
 
     def __init__(self) -> None:

@@ -62,7 +62,7 @@ def refer(screen: DeskScreen, entry: DirectoryEntry) -> bool:
     if desk.call is None:
         screen.notify(
             _("No call in progress — {key} starts one; then refer the caller.").format(
-                key=screen.console.config.keys.lookup.upper()
+                key=screen.console.key_label("lookup")
             ),
             title=_("No call"),
             severity="warning",
@@ -75,7 +75,7 @@ def refer(screen: DeskScreen, entry: DirectoryEntry) -> bool:
         desk.refer(entry)
         screen.notify(
             _("The caller is referred to {doctor}; the wrap-up ({key}) saves it.").format(
-                doctor=doctor_line(entry), key=screen.console.config.keys.wrapup.upper()
+                doctor=doctor_line(entry), key=screen.console.key_label("wrapup")
             ),
             title=_("Referred"),
             timeout=5,

@@ -224,7 +224,7 @@ class DirectoryDetailScreen(DeskScreen):
             id="directory.detail.refer",
             tooltip="Note that the caller was referred to this doctor (saved with the wrap-up)",
         ),
-        Binding("n", "refer_without_call", show=False),  # says why not
+        Binding("n", "refer_without_call", show=False, id="directory.detail.refer"),  # says why not
     ]
 
     def __init__(self, provider_id: int, entry: DirectoryEntry | None = None) -> None:

@@ -31,6 +31,7 @@ from console.domain.models import Caller, CallerIn
 from console.domain.phone import format_phone, parse_phone
 from console.domain.zzzs import parse_zzzs
 from console.i18n import _
+from console.screens.base import key_label
 from widgets.caller_card import flag_label, language_name
 from widgets.footer import KeysFooter
 from widgets.translated import translate_bindings
@@ -402,6 +403,11 @@ class NewCallerForm(ModalScreen[FormOutcome]):
             return _("A caller with this ZZZS number is already registered.")
         self.existing_id = match.id
         who = f"{match.first_name} {match.last_name}"
+        key = key_label(self, "new_caller.open_existing")
         if name == "emso":
-            return _("{name} already has this EMŠO: ctrl+o opens that caller.").format(name=who)
-        return _("{name} already has this ZZZS number: ctrl+o opens that caller.").format(name=who)
+            return _("{name} already has this EMŠO: {key} opens that caller.").format(
+                name=who, key=key
+            )
+        return _("{name} already has this ZZZS number: {key} opens that caller.").format(
+            name=who, key=key
+        )

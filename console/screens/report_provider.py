@@ -64,7 +64,7 @@ class NoteInput(Input):
     """The note: enter sends; while it is empty, 1–4 choose the kind instead (bindings cannot:
     Textual keeps printable keys for a focused input)."""
 
-    BINDINGS = [Binding("enter", "submit", "Send", tooltip="Send the report")]
+    BINDINGS = [Binding("enter", "submit", "Send", id="report.send", tooltip="Send the report")]
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -89,16 +89,17 @@ class ReportDialog(DeskModal):
     AUTO_FOCUS = "#report-note"
 
     BINDINGS = [
-        Binding("enter", "send", "Send", tooltip="Send the report"),
+        Binding("enter", "send", "Send", id="report.send", tooltip="Send the report"),
         Binding(
             "up",
             "kind(-1)",
             "Kind",
+            id="report.kind_up",
             tooltip="Choose the kind of report (or 1–4)",
             priority=True,
         ),
-        Binding("down", "kind(1)", show=False, priority=True),
-        Binding("escape", "back", "Back", tooltip="Do not report"),
+        Binding("down", "kind(1)", show=False, priority=True, id="report.kind_down"),
+        Binding("escape", "back", "Back", id="report.back", tooltip="Do not report"),
     ]
 
     def __init__(self, entry: DirectoryEntry) -> None:

@@ -34,7 +34,7 @@ class CloseReportDialog(DeskModal):
     """Close a report: what was done about it. Answers the resolution, or None."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back", tooltip="Leave the report open"),
+        Binding("escape", "back", "Back", id="close_report.back", tooltip="Leave the report open"),
     ]
 
     def __init__(self, report: ProviderReport) -> None:

@@ -138,7 +138,7 @@ class ServiceSuggester(Suggester):
 class ServiceInput(SteadyInput):
     """The service field: down arrow moves into the list of matching services."""
 
-    BINDINGS = [Binding("down", "screen.service_list", show=False)]
+    BINDINGS = [Binding("down", "screen.service_list", show=False, id="slots.service_list")]
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ class SlotsScreen(DeskScreen):
             tooltip="Keep the booking as it is and search normally",
             show=False,  # the rescheduling banner shows it, when it applies
         ),
-        Binding("escape", "back", "Back", show=False),
+        Binding("escape", "back", "Back", show=False, id="slots.back"),
     ]
 
     def __init__(self) -> None:
@@ -318,7 +318,10 @@ class SlotsScreen(DeskScreen):
                     count=self.overview.total
                 )
             )
-            line.append(" " + _("Enter lists a cell; ctrl+o goes back to the list."), style="dim")
+            back = _("Enter lists a cell; {key} goes back to the list.")
+            line.append(
+                " " + back.format(key=self.console.key_label("slots.overview")), style="dim"
+            )
         elif self.cell is not None:
             where = self._overview_location_name(self.cell.location_id)
             day = format_day(self.cell.day) if self.cell.day else _("all days")
@@ -730,8 +733,11 @@ class SlotsScreen(DeskScreen):
             self._error(_("This slot was taken meanwhile; pick another."))
             return
         if desk.caller is None and desk.rescheduling is None:
-            self.notify(_("Find the caller first (F2)"), severity="warning")
-            self._error(_("Find the caller first (F2)"))
+            message = _("Find the caller first ({key})").format(
+                key=self.console.key_label("lookup")
+            )
+            self.notify(message, severity="warning")
+            self._error(message)
             return
         self.hold_slot(event.slot)
 

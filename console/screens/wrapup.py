@@ -55,7 +55,7 @@ class WrapUpScreen(DeskScreen):
             "f10",
             "save_fallback",
             "Save",
-            id="wrapup.save-fallback",
+            id="wrapup.save_fallback",
             priority=True,
             group=SAVE_GROUP,
             tooltip="Save the wrap-up and get ready for the next call",

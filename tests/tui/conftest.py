@@ -71,17 +71,24 @@ def data_dir(seeded_data_dir: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AgentConsole]:
-    """``make_app(language="sl", role="agent")``: a console on this test's copy of the data."""
+    """``make_app(language="sl", role="agent", keys={...})``: a console on this test's copy of
+    the data (``keys`` as ``[keys]`` in config.toml)."""
 
     monkeypatch.setenv("USER", "mojca")  # the demo desk's agent is named after $USER
 
-    def make(language: str = "sl", role: str = "agent", **ui: object) -> AgentConsole:
+    def make(
+        language: str = "sl",
+        role: str = "agent",
+        keys: dict[str, str] | None = None,
+        **ui: object,
+    ) -> AgentConsole:
         config = Config(
             data_dir=str(data_dir),
             demo=DemoSection(callers=300, days=10),
             ui=UiSection(
                 **{"timers": False, "today": TODAY, "search_delay_ms": 0, **ui}, language=language
             ),
+            keys=keys or {},
         )
         return AgentConsole(config, role=Role(role))
 

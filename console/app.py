@@ -18,6 +18,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol, cast
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -42,6 +43,9 @@ from widgets.offline_banner import OfflineBanner
 from widgets.status_bar import StatusBar
 from widgets.translated import translate_bindings
 
+if TYPE_CHECKING:
+    from console.client.embedded import EmbeddedService
+
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 10.0  # offline: probe after 1, 2, 4, 8, then every 10 s
@@ -57,6 +61,12 @@ SCREENS = {
     "directory": ("console.screens.directory", "DirectoryScreen"),
     "reports": ("console.screens.reports", "ReportsScreen"),
 }
+
+
+class _Loads(Protocol):
+    """A screen that loads its data afresh (the bookings and the sync issues)."""
+
+    def load(self) -> object: ...
 
 
 def screen_class(mode: str) -> type[Screen]:
@@ -191,7 +201,7 @@ class AgentConsole(App):
         self.role = role
         self.theme = config.ui.theme
         self._given_api = api
-        self.desk: Desk | None = None  # type: ignore[assignment]
+        self.desk: Desk | None = None
         self.store: Store | None = None
         self.sync_status = SyncStatus()
         self._sync_task: asyncio.Task | None = None
@@ -333,7 +343,7 @@ class AgentConsole(App):
         if previous.issues != status.issues:
             self.refresh_bindings()
             if showing(self.screen, "sync"):
-                self.screen.load()
+                cast(_Loads, self.screen).load()
         self.refresh_status_bars()
 
     def _announce_issues(self) -> None:
@@ -358,14 +368,14 @@ class AgentConsole(App):
         """Provisional bookings on screen became real ones (or issues): show them afresh."""
         screen = self.screen
         if showing(screen, "bookings"):
-            screen.load()
+            cast(_Loads, screen).load()
         elif isinstance(screen, LookupScreen) and self.desk is not None and self.desk.caller:
             screen.refresh_bookings()
 
     async def _open_api(self) -> CentralApi:
         timeout = self.config.server.timeout_seconds
         if self.config.embedded:
-            service = await self._open_embedded().wait()
+            service = cast("EmbeddedService", await self._open_embedded().wait())
             return CentralApi(
                 "http://embedded",
                 service.token,
@@ -384,7 +394,7 @@ class AgentConsole(App):
         return CentralApi(self.config.server.url, self.config.server.token, timeout=timeout)
 
     @work(thread=True, exit_on_error=False)
-    def _open_embedded(self):  # type: ignore[no-untyped-def]
+    def _open_embedded(self) -> EmbeddedService:
         from console.client.embedded import open_embedded
 
         def progress(label: str, done: int, total: int) -> None:
@@ -444,8 +454,9 @@ class AgentConsole(App):
 
     @work(exclusive=True, group="call", exit_on_error=False)
     async def start_call(self) -> None:
-        if self.desk.call is None and not self.desk.read_only:
-            await self.desk.ensure_call()
+        desk = self.desk
+        if desk is not None and desk.call is None and not desk.read_only:
+            await desk.ensure_call()
             self.post_message(DeskChanged())
 
     async def action_show_slots(self) -> None:

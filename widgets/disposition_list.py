@@ -114,7 +114,9 @@ class DispositionList(OptionList):
         if 1 <= number <= len(self._dispositions):
             self.highlighted = number - 1
 
-    def watch_highlighted(self, old: int | None, new: int | None) -> None:
+    # Textual hands a watcher that takes two arguments the old and the new value; this one
+    # replaces OptionList's (which only scrolls to the highlight: the list is never scrolled).
+    def watch_highlighted(self, old: int | None, new: int | None) -> None:  # type: ignore[override]
         for index in {old, new} - {None}:
             if index is not None and index < len(self._dispositions):
                 self.replace_option_prompt_at_index(index, self._prompt(index, chosen=index == new))

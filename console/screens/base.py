@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,8 +16,20 @@ from widgets.textual_internals import default_prevented
 from widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
-    from console.app import AgentConsole
+    from console.config import Config
     from console.desk import Desk
+
+
+class ConsoleApp(Protocol):
+    """What the screens use of the app (``console.app.AgentConsole``), so that they need not
+    import it: the app imports the screens."""
+
+    config: Config
+    desk: Desk  # set before the first desk screen is shown
+
+    def key_label(self, binding_id: str) -> str: ...
+
+    def show_error(self, error: BaseException | None) -> None: ...
 
 
 def forward_worker_errors(screen: Screen, event: Worker.StateChanged) -> None:
@@ -28,12 +40,12 @@ def forward_worker_errors(screen: Screen, event: Worker.StateChanged) -> None:
     event itself and calls ``event.prevent_default()``.
     """
     if event.state is WorkerState.ERROR and not default_prevented(event):
-        screen.app.show_error(event.worker.error)  # type: ignore[attr-defined]
+        cast(ConsoleApp, screen.app).show_error(event.worker.error)
 
 
 def key_label(screen: Screen, binding_id: str) -> str:
     """The key of a binding as messages name it (it follows ``[keys]`` in config.toml)."""
-    return cast("AgentConsole", screen.app).key_label(binding_id)
+    return cast(ConsoleApp, screen.app).key_label(binding_id)
 
 
 class DeskScreen(PromptFrames, Screen):
@@ -44,8 +56,8 @@ class DeskScreen(PromptFrames, Screen):
         translate_bindings(self)
 
     @property
-    def console(self) -> AgentConsole:
-        return self.app  # type: ignore[return-value]
+    def console(self) -> ConsoleApp:
+        return cast(ConsoleApp, self.app)
 
     @property
     def desk(self) -> Desk:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -25,7 +25,7 @@ from console.client.api import ApiRefused
 from console.domain.models import Booking, BookingStatus, Slot
 from console.i18n import _
 from console.messages import DeskChanged
-from console.screens.base import key_label
+from console.screens.base import ConsoleApp, key_label
 from console.screens.wording import (
     address_of,
     documents_text,
@@ -100,7 +100,7 @@ class HoldDialog(ModalScreen[HoldOutcome]):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return cast(ConsoleApp, self.app).desk
 
     def compose(self) -> ComposeResult:
         desk = self.desk

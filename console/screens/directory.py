@@ -327,7 +327,7 @@ class DirectoryScreen(DeskScreen):
         text = self.search_box.value.strip()
         return DirectoryQuery(
             q=text if len(text) >= MIN_QUERY else "",
-            type=DoctorType(kind) if kind != Select.NULL else None,
+            type=DoctorType(kind) if isinstance(kind, str) else None,  # not Select.NULL
             municipality=self._area("directory-municipality", self.areas.municipalities),
             region=self._area("directory-region", self.areas.regions),
             accepting=self.query_one("#directory-accepting", Checkbox).value,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from textual.screen import UPDATE_PERIOD
+from textual.screen import UPDATE_PERIOD, Screen
 from textual.timer import EventTargetGone, Timer
 
 from widgets.textual_internals import timer_clock, timer_sleep
@@ -48,8 +48,9 @@ class FrameTimer(Timer):
                 break
 
 
-class PromptFrames:
-    """Mixin for a :class:`textual.screen.Screen`: its frames come from a :class:`FrameTimer`."""
+class PromptFrames(Screen):
+    """A screen whose frames come from a :class:`FrameTimer` (mixed in before ``Screen`` or
+    ``ModalScreen``)."""
 
     _frame_timer: FrameTimer | None = None
 
@@ -58,13 +59,13 @@ class PromptFrames:
         timer = self._frame_timer
         if timer is None:
             timer = FrameTimer(
-                self,  # type: ignore[arg-type]
+                self,
                 UPDATE_PERIOD,
                 name="screen_update",
-                callback=self._on_timer_update,  # type: ignore[attr-defined]
+                callback=self._on_timer_update,
                 pause=True,
             )
             timer._start()
-            self._timers.add(timer)  # type: ignore[attr-defined]  # stopped with the screen
+            self._timers.add(timer)  # stopped with the screen
             self._frame_timer = timer
         return timer

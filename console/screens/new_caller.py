@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,7 +31,7 @@ from console.domain.models import Caller, CallerIn
 from console.domain.phone import format_phone, parse_phone
 from console.domain.zzzs import parse_zzzs
 from console.i18n import _
-from console.screens.base import key_label
+from console.screens.base import ConsoleApp, key_label
 from widgets.caller_card import flag_label, language_name
 from widgets.footer import KeysFooter
 from widgets.translated import translate_bindings
@@ -348,7 +348,7 @@ class NewCallerForm(ModalScreen[FormOutcome]):
 
     @work(exclusive=True, group="save", exit_on_error=False)
     async def save(self, payload: CallerIn) -> None:
-        desk = self.app.desk  # type: ignore[attr-defined]
+        desk = cast(ConsoleApp, self.app).desk
         try:
             await desk.ensure_call()
             caller = await desk.create_caller(payload)
@@ -388,7 +388,7 @@ class NewCallerForm(ModalScreen[FormOutcome]):
         self.refresh_bindings()
 
     async def _already_registered(self, name: str, value: str) -> str:
-        desk = self.app.desk  # type: ignore[attr-defined]
+        desk = cast(ConsoleApp, self.app).desk
         self.existing_id = None
         try:
             found = await desk.search(value)

@@ -10,6 +10,7 @@ answers the saved :class:`ProviderReport`, or None if the agent went back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from rich.text import Text
 from textual import events, on, work
@@ -25,7 +26,7 @@ from console.client.api import ApiRefused
 from console.domain.directory import assess
 from console.domain.models import DirectoryEntry, ProviderReport, ReportKind
 from console.i18n import _
-from console.screens.base import DeskModal
+from console.screens.base import ConsoleApp, DeskModal
 from console.screens.wording import fact_grid
 from widgets.directory_text import (
     accepts_text,
@@ -110,9 +111,9 @@ class ReportDialog(DeskModal):
 
     def compose(self) -> ComposeResult:
         entry = self.entry
-        console = self.app
-        desk = console.desk  # type: ignore[attr-defined]
-        stale_after = console.config.directory.stale_after_days  # type: ignore[attr-defined]
+        console = cast(ConsoleApp, self.app)
+        desk = console.desk
+        stale_after = console.config.directory.stale_after_days
         verdict = assess(entry)
         now_says = Text.assemble(
             accepts_text(verdict.accepts), "  ", freshness_text(verdict, desk.today(), stale_after)
@@ -182,6 +183,8 @@ class ReportDialog(DeskModal):
 
     @on(OptionList.OptionSelected, "#report-kind")
     def _kind_clicked(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is None:  # every kind's option has its kind as id
+            return
         self.kind = ReportKind(event.option.id)
         self._show_kind()
         self.query_one("#report-note", Input).focus()
@@ -203,7 +206,7 @@ class ReportDialog(DeskModal):
     @work(exclusive=True, group="report", exit_on_error=False)
     async def send(self, kind: ReportKind, note: str) -> None:
         try:
-            report: ProviderReport = await self.app.desk.report_provider(  # type: ignore[attr-defined]
+            report: ProviderReport = await cast(ConsoleApp, self.app).desk.report_provider(
                 self.entry.provider_id, kind, note
             )
         finally:

@@ -13,9 +13,10 @@ import contextlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -36,6 +37,9 @@ from console.screens.wording import refusal_text, service_label, taken_mark, whe
 from widgets.slot_overview import Cell, SlotOverview
 from widgets.slot_table import SlotTable, format_day
 from widgets.steady_input import SteadyInput
+
+if TYPE_CHECKING:
+    from console.desk import Desk
 
 LIST_LIMIT = 200  # the list shows the earliest this many; the overview counts them all
 PAGE = 500  # the API's largest page of slots
@@ -384,7 +388,7 @@ class SlotsScreen(DeskScreen):
         if any(value == current for _label, value in options):
             select.value = current
 
-    def _select_value(self, select_id: str):  # type: ignore[no-untyped-def]
+    def _select_value(self, select_id: str) -> Any:
         value = self.query_one(f"#{select_id}", Select).value
         return None if value == Select.NULL else value
 
@@ -499,7 +503,7 @@ class SlotsScreen(DeskScreen):
         self._into_matches = True
         matches.focus()
 
-    def on_descendant_focus(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if getattr(event.widget, "id", None) not in ("service", "service-matches"):
             self._hide_matches()
 
@@ -846,7 +850,7 @@ class SlotsScreen(DeskScreen):
         self._hint(_("Rescheduling stopped; the booking stays as it was."))
 
 
-async def free_slots_by_day(desk, query: SlotQuery, days: list[date]) -> list[Slot]:  # type: ignore[no-untyped-def]
+async def free_slots_by_day(desk: Desk, query: SlotQuery, days: list[date]) -> list[Slot]:
     """Every free slot of ``days`` (not just the earliest page): one request per day, a few
     at a time, following on with further pages where a day has more than one page."""
     gate = asyncio.Semaphore(4)

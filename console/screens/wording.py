@@ -7,6 +7,7 @@ slot, bookings, sync-issue, directory and report screens.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from rich.console import RenderableType
 from rich.table import Table
@@ -62,7 +63,7 @@ def when_text(slot: Slot) -> str:
     )
 
 
-def fact_grid(rows: list[tuple[str, RenderableType | str]]) -> Table:
+def fact_grid(rows: Sequence[tuple[str, RenderableType | str]]) -> Table:
     """Label and value, one pair a line."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)

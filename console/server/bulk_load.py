@@ -51,6 +51,7 @@ class BulkLoadError(RuntimeError):
 def sqlite_bulk_mode(driver: Any, *, on: bool) -> None:
     """Pragmas for one big load on this connection (outside a transaction), and back."""
     cursor = driver.cursor()
+    statements: tuple[str, ...]
     if on:
         # No fsync (a crash mid-load loses only the load), a cache big enough for the indexes,
         # and no foreign-key lookups for rows that are consistent by construction.
@@ -249,6 +250,7 @@ class BulkWriter:
     ) -> None:
         self.sqlite = connection.dialect.name == "sqlite"
         driver = connection.connection.driver_connection
+        assert driver is not None, "a connection that is open has its driver's connection"
         self.cursor = driver.cursor()
         constants = constants or {}
         if self.sqlite:

@@ -51,8 +51,8 @@ def stored(moment: datetime) -> str:
 def slot_rows(catalogue: Catalogue, days: list[date]) -> Iterator[tuple]:
     """(provider_id, location_id, service_id, starts_at, ends_at) for every slot."""
     opening: dict[tuple[int, date], list[tuple[datetime, datetime]]] = {}
-    runs: dict[tuple, list[tuple[str, str]]] = {}
-    shift_cache: dict[tuple[int, date], list[tuple[datetime, datetime]]] = {}
+    runs: dict[tuple[object, ...], list[tuple[str, str]]] = {}
+    shift_cache: dict[tuple[int, int, date], list[tuple[datetime, datetime]]] = {}
     for day_number, day in enumerate(days):
         for p in catalogue.providers:
             key = (p.location_id, day)
@@ -66,7 +66,7 @@ def slot_rows(catalogue: Catalogue, days: list[date]) -> Iterator[tuple]:
                 if shift_key not in shift_cache:
                     shift_cache[shift_key] = _intersect(intervals, _naive(p.hours.intervals(day)))
                 service_id = p.service_ids[0]
-                run_key = (shift_key, service_id)
+                run_key: tuple[object, ...] = (shift_key, service_id)
                 if run_key not in runs:
                     minutes = catalogue.durations[service_id]
                     runs[run_key] = [

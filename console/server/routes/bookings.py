@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from sqlalchemy import Connection
 
 from console.domain.models import Booking, BookingIn, CancelIn, RescheduleIn
 from console.server import bookings, callers, idempotency
@@ -25,7 +26,7 @@ def create(
     database: DatabaseDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         booking = bookings.create(connection, agent, payload, idempotency_key)
         return 201, booking.model_dump(mode="json")
 
@@ -65,7 +66,7 @@ def cancel(
 ) -> JSONResponse:
     payload = payload or CancelIn()
 
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         booking = bookings.cancel(
             connection, agent, reference, payload.reason, payload.call_id or call_id
         )
@@ -91,7 +92,7 @@ def reschedule(
     call_id: CallIdDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         booking = bookings.reschedule(
             connection,
             agent,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy import Connection
 
 from console.domain.models import Call, CallIn, CallPatch, ChangePage, WrapUpIn
 from console.server import calls, changes, idempotency
@@ -25,7 +26,7 @@ def start(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         call = calls.start(connection, agent, payload.caller_id, payload.direction)
         return 201, call.model_dump(mode="json")
 
@@ -71,7 +72,7 @@ def wrap_up(
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         call = calls.wrap_up(connection, agent, call_id, payload, settings.disposition_codes())
         return 200, call.model_dump(mode="json")
 

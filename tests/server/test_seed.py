@@ -391,7 +391,7 @@ def test_an_empty_file_is_loaded_with_a_rollback_journal_unless_another_connecti
     during: list[str] = []
     switch = bulk_load._sqlite_rollback_journal
 
-    def recorded(cursor) -> None:  # type: ignore[no-untyped-def]
+    def recorded(cursor) -> None:
         switch(cursor)
         during.append(cursor.execute("PRAGMA journal_mode").fetchone()[0])
 
@@ -424,7 +424,7 @@ def test_a_refused_seed_leaves_no_producer_process_behind(tmp_path, monkeypatch)
     started: list[bulk_load.Producer] = []
 
     class Recorded(bulk_load.Producer):
-        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             started.append(self)
 
@@ -620,7 +620,7 @@ def test_seed_on_postgresql(seed_pg_url: str, monkeypatch) -> None:
 # --- health providers from the real lists -----------------------------------------------------
 
 
-def _real_data():  # type: ignore[no-untyped-def]
+def _real_data():
     import shared_data
 
     return shared_data.shared_data_or_skip()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from snapshot_text import describe_mismatch, snapshot_path
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from console.app import AgentConsole
@@ -95,7 +96,7 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
     return make
 
 
-async def wait_ready(pilot) -> None:  # type: ignore[no-untyped-def]
+async def wait_ready(pilot: Pilot) -> None:
     """Wait until the console has connected and shows the lookup screen."""
     from console.screens.lookup import LookupScreen
 
@@ -114,7 +115,7 @@ def ready() -> Callable:
 
 
 @pytest.fixture
-def snap_compare(snap_compare, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def snap_compare(snap_compare, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     """The plugin's ``snap_compare``, with two additions:
 
     - before the screenshot, it waits until every table on the screen has sized its columns
@@ -126,14 +127,14 @@ def snap_compare(snap_compare, request: pytest.FixtureRequest, monkeypatch: pyte
     screenshots = screenshot_module()
     take = screenshots.take_svg_screenshot
 
-    def recording(*args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    def recording(*args, **kwargs) -> str:
         taken.append(take(*args, **kwargs))
         return taken[-1]
 
     monkeypatch.setattr(screenshots, "take_svg_screenshot", recording)
 
-    def compare(*args, run_before=None, **kwargs) -> bool:  # type: ignore[no-untyped-def]
-        async def then_tables_sized(pilot) -> None:  # type: ignore[no-untyped-def]
+    def compare(*args, run_before=None, **kwargs) -> bool:
+        async def then_tables_sized(pilot: Pilot) -> None:
             if run_before is not None:
                 result = run_before(pilot)
                 if inspect.isawaitable(result):
@@ -151,7 +152,7 @@ def snap_compare(snap_compare, request: pytest.FixtureRequest, monkeypatch: pyte
     return compare
 
 
-async def tables_sized(pilot) -> None:  # type: ignore[no-untyped-def]
+async def tables_sized(pilot: Pilot) -> None:
     """Wait until no DataTable on the screen has rows or cells waiting to be measured."""
     for _ in range(250):
         pending = [

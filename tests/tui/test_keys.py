@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.pilot import Pilot
+from harness import settle
 
 from console.screens.lookup import LookupScreen
 from console.screens.slots import SlotsScreen
@@ -10,12 +10,7 @@ from console.screens.slots import SlotsScreen
 SIZE = (120, 36)
 
 
-async def settled(pilot: Pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def test_an_app_key_and_a_screen_key_remapped_by_id(make_app, ready) -> None:  # type: ignore[no-untyped-def]
+async def test_an_app_key_and_a_screen_key_remapped_by_id(make_app, ready) -> None:
     app = make_app(language="en", keys={"slots": "f12", "lookup.new_caller": "ctrl+y"})
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -26,7 +21,7 @@ async def test_an_app_key_and_a_screen_key_remapped_by_id(make_app, ready) -> No
         assert "ctrl+n" not in bound
         assert bound["f12"].binding.action == "show_slots" and "f3" not in bound
         await pilot.press(*"qwxzyq")
-        await settled(pilot)
+        await settle(pilot)
         info = str(screen.query_one("#lookup-info").render())
         assert info.endswith("No caller found — press ctrl+y to add a new one")
         await pilot.press("f3")
@@ -37,7 +32,7 @@ async def test_an_app_key_and_a_screen_key_remapped_by_id(make_app, ready) -> No
         assert isinstance(app.screen, SlotsScreen)
 
 
-async def test_a_key_moved_away_leaves_the_other_bindings_on_its_old_key(make_app, ready) -> None:  # type: ignore[no-untyped-def]
+async def test_a_key_moved_away_leaves_the_other_bindings_on_its_old_key(make_app, ready) -> None:
     """Escape is the lookup's back and its clear: moving back to ctrl+b keeps clear on escape."""
     app = make_app(language="en", keys={"lookup.back": "ctrl+b"})
     async with app.run_test(size=SIZE) as pilot:
@@ -45,12 +40,12 @@ async def test_a_key_moved_away_leaves_the_other_bindings_on_its_old_key(make_ap
         screen = app.screen
         assert isinstance(screen, LookupScreen)
         await pilot.press(*"kova")
-        await settled(pilot)
+        await settle(pilot)
         await pilot.press("escape")
-        await settled(pilot)
+        await settle(pilot)
         assert screen.search_box.value == ""
         await pilot.press(*"kova")
-        await settled(pilot)
+        await settle(pilot)
         await pilot.press("down")
         await pilot.pause()
         assert screen.focused is screen.results

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
+
 from console.domain.models import Role
 
 
@@ -51,7 +53,7 @@ async def test_the_startup_bar_stops_once_the_console_is_up(make_app, ready) -> 
         assert not startups[0].query(ProgressBar), "its bar is gone"
 
 
-async def until_synced(pilot) -> None:  # type: ignore[no-untyped-def]
+async def until_synced(pilot: Pilot) -> None:
     """Wait (up to 5 s) for the desk's first sync to end; fail if it does not."""
     store = pilot.app.store
     for _ in range(100):

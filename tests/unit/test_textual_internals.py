@@ -16,6 +16,7 @@ import textwrap
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import pytest
 import textual
@@ -195,7 +196,7 @@ async def test_an_input_takes_its_keys_through_on_key() -> None:
     kept: list[str] = []
 
     class Picking(Input):
-        async def _on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        async def _on_key(self, event) -> None:
             if event.character == "1":
                 event.stop()
                 event.prevent_default()
@@ -219,7 +220,7 @@ async def test_a_table_measures_new_rows_through_update_dimensions() -> None:
     measured: list[list[RowKey]] = []
 
     class Measuring(DataTable):
-        def _update_dimensions(self, new_rows) -> None:  # type: ignore[no-untyped-def]
+        def _update_dimensions(self, new_rows) -> None:
             measured.append(list(new_rows))
             super()._update_dimensions(new_rows)
 
@@ -243,7 +244,7 @@ async def test_a_table_draws_its_body_cells_through_render_cell() -> None:
     cells: list[tuple[int, int]] = []
 
     class Drawing(DataTable):
-        def _render_cell(  # type: ignore[no-untyped-def]
+        def _render_cell(
             self, row_index, column_index, base_style, width, cursor=False, hover=False
         ):
             cells.append((row_index, column_index))
@@ -289,7 +290,7 @@ async def test_a_footer_waits_for_its_bindings_and_a_disabled_key_only_rings() -
 
     async with WithKeys().run_test() as pilot:
         await pilot.pause()
-        app = pilot.app
+        app = cast(WithKeys, pilot.app)
         assert app.query_one(Footer)._bindings_ready
         assert Footer()._bindings_ready is False
         key = app.query_one(FooterKey)
@@ -373,7 +374,7 @@ def test_private_textual_modules_are_imported_by_the_internals_module_only() -> 
                 modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
             for module in modules:
                 if module.split(".")[0] == "textual" and _private(module):
-                    found.append(f"{relative}:{node.lineno} imports {module}")
+                    found.append(f"{relative}:{getattr(node, 'lineno', 0)} imports {module}")
     assert found == [], f"import these through {INTERNALS}: {found}"
 
 

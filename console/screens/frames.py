@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from textual.screen import UPDATE_PERIOD, Screen
+from textual.screen import UPDATE_PERIOD
 from textual.timer import EventTargetGone, Timer
 
 from widgets.textual_internals import timer_clock, timer_sleep
@@ -48,9 +48,10 @@ class FrameTimer(Timer):
                 break
 
 
-class PromptFrames(Screen):
-    """A screen whose frames come from a :class:`FrameTimer` (mixed in before ``Screen`` or
-    ``ModalScreen``)."""
+class PromptFrames:
+    """Mixin for a :class:`textual.screen.Screen` or ``ModalScreen``: its frames come from a
+    :class:`FrameTimer`. (A mixin, not a Screen subclass: as one, Screen's default CSS would
+    come after ModalScreen's and make a dialog's backdrop opaque.)"""
 
     _frame_timer: FrameTimer | None = None
 
@@ -59,13 +60,13 @@ class PromptFrames(Screen):
         timer = self._frame_timer
         if timer is None:
             timer = FrameTimer(
-                self,
+                self,  # type: ignore[arg-type]
                 UPDATE_PERIOD,
                 name="screen_update",
-                callback=self._on_timer_update,
+                callback=self._on_timer_update,  # type: ignore[attr-defined]
                 pause=True,
             )
             timer._start()
-            self._timers.add(timer)  # stopped with the screen
+            self._timers.add(timer)  # type: ignore[attr-defined]  # stopped with the screen
             self._frame_timer = timer
         return timer

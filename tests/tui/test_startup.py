@@ -96,7 +96,7 @@ async def test_no_sync_loop_starts_once_the_console_is_closing(make_app, ready) 
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(pilot)
         await app.stop_sync()
-        app._closing = True
+        app._unmounting = True
         app.start_sync()
         assert app._sync_task is None
-        app._closing = False
+        app._unmounting = False

@@ -49,7 +49,15 @@ DEFAULT_DATA = (
 PG_ENV = "AGENT_CONSOLE_TEST_PG_URL"
 FORMAT = 2  # bump when what a dataset holds changes without a schema or seed change
 # The code that decides what a dataset holds: a change to any of these builds a new one.
-SEED_SOURCES = ("seed.py", "demo_data.py", "search_index.py")
+SEED_SOURCES = (
+    "seed.py",
+    "seed_catalogue.py",
+    "seed_calendar.py",
+    "seed_people.py",
+    "bulk_load.py",
+    "demo_data.py",
+    "search_index.py",
+)
 STALE_AFTER_DAYS = 14  # slots start the day after the build; after this (or half the
 # dataset's working days), too many of them are past: rebuild
 BENCH_AGENT_PREFIX = "bench "

@@ -24,10 +24,12 @@ from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from console.domain.calendar import OfficeHours
 from console.domain.errors import InvalidValue
 from console.domain.models import Disposition
+from console.keymap import keymap_problems, keys_of, split_keys
 from console.server.logs import LogSettings
 from console.server.messages.settings import (
     DEFAULT_SMS_BODY,
@@ -173,15 +175,6 @@ class CallbacksSection(_Section):
         return CallbackSettings(**self.model_dump())
 
 
-class KeysSection(_Section):
-    lookup: str = "f2"
-    slots: str = "f3"
-    bookings: str = "f4"
-    wrapup: str = "f9"
-    directory: str = "f7"
-    reports: str = "f8"
-
-
 class SmtpSection(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8025, ge=1, le=65535)
@@ -265,11 +258,28 @@ class Config(_Section):
     ui: UiSection = UiSection()
     directory: DirectorySection = DirectorySection()
     callbacks: CallbacksSection = CallbacksSection()
-    keys: KeysSection = KeysSection()
+    # [keys]: binding id -> its keys; see console/keymap.py and config.toml for the ids.
+    keys: dict[str, str] = Field(default_factory=dict)
     messages: MessagesSection = MessagesSection()
     dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
     data_dir: str = ""
     source: str = Field(default="", exclude=True)
+
+    @field_validator("keys")
+    @classmethod
+    def _known_bindings(cls, keys: dict[str, str]) -> dict[str, str]:
+        problems = keymap_problems(keys)
+        if problems:
+            raise PydanticCustomError(
+                "keymap",
+                "; ".join(f"{binding_id}: {reason}" for binding_id, reason, _guess in problems),
+                {"problems": problems},
+            )
+        return keys
+
+    def key_of(self, binding_id: str) -> str:
+        """The (first) key a binding is on, configured or by default: ``f2``."""
+        return split_keys(keys_of(binding_id, self.keys))[0]
 
     @property
     def data_path(self) -> Path:
@@ -379,7 +389,14 @@ def _explain(file: Path | None, exc: ValidationError) -> str:
     for error in exc.errors():
         location = error["loc"]
         key = ".".join(str(part) for part in location)
-        if error["type"] == "extra_forbidden":
+        if error["type"] == "keymap":
+            for binding_id, reason, guess in error["ctx"]["problems"]:
+                if guess is not None:  # an unknown id, said as an unknown key is
+                    hint = f"; did you mean {guess!r}?" if guess else "; see config.toml"
+                    lines.append(f"{where}: unknown key 'keys.{binding_id}'{hint}")
+                else:
+                    lines.append(f"{where}: keys.{binding_id}: {reason}")
+        elif error["type"] == "extra_forbidden":
             known = _known_keys(Config, location)
             guess = difflib.get_close_matches(str(location[-1]), known, n=1)
             hint = f"; did you mean {guess[0]!r}?" if guess else f"; known keys: {', '.join(known)}"

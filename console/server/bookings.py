@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
 
 from console.domain.errors import InvalidValue
 from console.domain.models import (
@@ -198,7 +200,7 @@ def _claim_slot(
     return slot
 
 
-def _insert_statement(dialect: str):  # type: ignore[no-untyped-def]
+def _insert_statement(dialect: str) -> ReturningInsert[Any]:
     """INSERT … RETURNING id that does nothing (and returns no row) when the drawn reference is
     taken: a collision is drawn again without a savepoint. Other conflicts (the slot's active
     booking, the idempotency key) still raise."""

@@ -6,6 +6,7 @@ import json
 import re
 from collections import defaultdict
 from datetime import date
+from typing import cast
 
 from sqlalchemy import (
     Connection,
@@ -229,7 +230,7 @@ def _search_names_pg(connection: Connection, words: list[str], limit: int) -> li
         return ids
     listed = {f"words{n}": expansions[m] for n, m in enumerate(merged)}
     in_every_list = _PG_IN_EVERY_LIST[len(merged)]
-    low, span = int(params["bound"]) - 1, PG_FIRST_SPAN
+    low, span = cast(int, params["bound"]) - 1, PG_FIRST_SPAN
     while len(ids) < limit and low < last:
         # The callers with an id in (low, low + span] on every query word's lists.
         high = low + span

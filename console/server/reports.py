@@ -242,7 +242,7 @@ def close(
 
 
 def _csv_row(row: Row) -> list[str]:
-    created = clock.from_db(row.created_at).astimezone(TZ)  # type: ignore[union-attr]
+    created = clock.from_db(row.created_at).astimezone(TZ)
     code = row.institution_code or ""
     flag = {True: "DA", False: "NE"}.get(row.accepts_new_patients, "")
     return [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from sqlalchemy import Connection
 
 from console.domain.models import Booking, BookingIn, CancelIn, RescheduleIn
 from console.server import bookings, callers, idempotency
@@ -34,7 +35,7 @@ def create(
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         booking = bookings.create(connection, agent, payload, idempotency_key, settings.messages)
         return 201, booking.model_dump(mode="json")
 
@@ -76,7 +77,7 @@ def cancel(
 ) -> JSONResponse:
     payload = payload or CancelIn()
 
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         booking = bookings.cancel(
             connection,
             agent,
@@ -109,7 +110,7 @@ def reschedule(
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         booking = bookings.reschedule(
             connection,
             agent,

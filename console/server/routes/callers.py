@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy import Connection
 
 from console.domain.models import Caller, CallerIn, CallerPatch, CallerSearch
 from console.domain.query import QUERY_TOO_SHORT, is_too_short
@@ -51,7 +52,7 @@ def create(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         caller_id = callers.create(connection, agent, payload, call_id)
         return 201, callers.get(connection, caller_id).model_dump(mode="json")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from console.domain.models import ApiError, Call, CallIn, CallPatch, Change, ChangePage, WrapUpIn
@@ -29,7 +30,7 @@ def start(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         call = calls.start(connection, agent, payload.caller_id, payload.direction)
         return 201, call.model_dump(mode="json")
 
@@ -75,7 +76,7 @@ def wrap_up(
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         call = calls.wrap_up(
             connection,
             agent,

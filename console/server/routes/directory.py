@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy import Connection
 
 from console.domain.models import (
     DirectoryAreas,
@@ -77,7 +78,7 @@ def report(
 ) -> dict:
     """Report that the directory is wrong about a doctor; every desk sees it at once."""
 
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         made = reports.create(connection, agent, provider_id, payload, call_id)
         return 201, made.model_dump(mode="json")
 
@@ -116,7 +117,7 @@ def close(
 ) -> dict:
     """Close a report (checked, or corrected at the source), with a resolution."""
 
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         closed = reports.close(connection, agent, report_id, payload, call_id)
         return 200, closed.model_dump(mode="json")
 

@@ -1,0 +1,440 @@
+"""The booking dialogs: hold and confirm (with the countdown), booked (the big reference),
+and cancel (with an optional reason).
+
+Each is a ``ModalScreen`` over the slot or bookings screen. The hold dialog does its own API
+calls, so a refusal (the slot taken meanwhile, the hold expired) is shown right there and the
+notes typed so far stay in the field. How they word things is in :mod:`console.screens.wording`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from console.client.api import ApiRefused
+from console.domain.models import Booking, BookingStatus, Slot
+from console.i18n import _
+from console.messages import DeskChanged
+from console.screens.base import ConsoleApp, key_label
+from console.screens.wording import (
+    address_of,
+    documents_text,
+    fact_grid,
+    refusal_text,
+    service_label,
+    taken_mark,
+    when_text,
+)
+from widgets.bookings_table import reference_text, status_label
+from widgets.footer import KeysFooter
+from widgets.hold_countdown import HoldCountdown
+from widgets.reference_code import ReferenceCode
+from widgets.translated import translate_bindings
+
+if TYPE_CHECKING:
+    from console.desk import Desk
+
+SLOT_GONE = ("slot_booked", "slot_held", "slot_blocked", "slot_past")
+HOLD_GONE = ("hold_expired", "hold_released", "hold_not_yours")
+
+
+# -- hold and confirm -------------------------------------------------------------------------
+
+
+@dataclass
+class HoldOutcome:
+    """How the hold dialog ended: booked, refused (``taken`` says why), or let go."""
+
+    booking: Booking | None = None
+    taken: str | None = None
+    notes: str = ""
+
+
+class HoldDialog(ModalScreen[HoldOutcome]):
+    """The slot is held for this agent: confirm it for the caller before the hold runs out."""
+
+    BINDINGS = [
+        Binding(
+            "ctrl+s",
+            "confirm",
+            "Confirm",
+            id="hold.confirm",
+            tooltip="Book the held slot for the caller",
+        ),
+        Binding("f10", "confirm", show=False, id="hold.confirm_fallback"),
+        Binding(
+            "f5", "hold_again", "Hold again", id="hold.again", tooltip="Hold the same slot again"
+        ),
+        Binding(
+            "escape", "back", "Back", id="hold.back", tooltip="Let the slot go and pick another"
+        ),
+    ]
+
+    def __init__(
+        self,
+        slot: Slot,
+        *,
+        live: bool = True,
+        notes: str = "",
+        on_taken: Callable[[int, str], None] | None = None,
+    ) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.slot = slot
+        self.live = live
+        self.notes = notes
+        self.on_taken = on_taken
+        self.expired = False
+        self.taken: str | None = None
+        self.busy = False
+
+    @property
+    def desk(self) -> Desk:
+        return cast(ConsoleApp, self.app).desk
+
+    def compose(self) -> ComposeResult:
+        desk = self.desk
+        service = desk.service(self.slot.service_id)
+        location = desk.location(self.slot.location_id)
+        rescheduling = desk.rescheduling
+        with Vertical(id="hold-dialog", classes="dialog"):
+            if rescheduling is not None:
+                title = _("Move booking {reference} to this slot?").format(
+                    reference=rescheduling.reference_display
+                )
+            else:
+                title = _("Book this slot?")
+            yield Label(title, classes="dialog-title")
+            rows: list[tuple[str, RenderableType | str]] = []
+            if desk.caller is not None:
+                rows.append((_("Caller"), f"{desk.caller.first_name} {desk.caller.last_name}"))
+            if rescheduling is not None:
+                rows.append(
+                    (
+                        _("Now booked"),
+                        f"{rescheduling.reference_display}, {when_text(rescheduling.slot)}",
+                    )
+                )
+            if service is not None:
+                rows.append((_("Service"), Text(service_label(service), style="bold")))
+            rows.append((_("When"), Text(when_text(self.slot), style="bold")))
+            rows.append((_("Location"), self.slot.location_name))
+            if location is not None:
+                rows.append((_("Address"), address_of(location)))
+            rows.append((_("Provider"), self.slot.provider_name))
+            if service is not None:
+                rows.append((_("Bring"), documents_text(service)))
+            yield Static(fact_grid(rows), id="hold-facts")
+            yield HoldCountdown(self.desk.hold_seconds_left, live=self.live, id="hold-countdown")
+            if desk.offline:
+                yield Static(
+                    Text(
+                        _(
+                            "Offline: held on this desk only; the booking will be provisional "
+                            "until the central system confirms it."
+                        ),
+                        style="bold yellow",
+                    ),
+                    id="hold-offline",
+                )
+            if rescheduling is None:
+                yield Label(_("Notes for the office (optional)"), classes="field-label")
+                yield Input(
+                    self.notes,
+                    placeholder=_("e.g. comes with an interpreter"),
+                    max_length=2000,
+                    id="hold-notes",
+                )
+            yield Static("", id="hold-message")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Confirm"), variant="primary", id="hold-confirm", compact=True)
+                yield Button(_("Back"), id="hold-back", compact=True)
+        yield KeysFooter()
+
+    def on_mount(self) -> None:
+        notes = self.query("#hold-notes")
+        (notes.first() if notes else self.query_one("#hold-confirm")).focus()
+
+    def _typed_notes(self) -> str:
+        notes = self.query("#hold-notes")
+        return notes.first(Input).value if notes else ""
+
+    def _say(self, message: str, style: str = "bold red") -> None:
+        self.query_one("#hold-message", Static).update(Text(message, style=style))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hold_again":
+            return self.expired and not self.taken
+        if action == "confirm":
+            return None if self.taken else True
+        return True
+
+    # -- keys -----------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#hold-notes")
+    def _notes_submitted(self) -> None:
+        self.action_confirm()
+
+    @on(Button.Pressed, "#hold-confirm")
+    def _confirm_pressed(self) -> None:
+        self.action_confirm()
+
+    @on(Button.Pressed, "#hold-back")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    def action_confirm(self) -> None:
+        if self.busy or self.taken:
+            return
+        if self.expired:
+            self.action_hold_again()
+            return
+        self.confirm()
+
+    def action_hold_again(self) -> None:
+        if self.busy or self.taken:
+            return
+        self.hold_again()
+
+    def action_back(self) -> None:
+        if self.busy:
+            return  # the confirmation is on its way: wait for its answer
+        self.dismiss(HoldOutcome(taken=self.taken, notes=self._typed_notes()))
+
+    # -- the work -------------------------------------------------------------------------
+
+    @work(exclusive=True, group="booking-confirm", exit_on_error=False)
+    async def confirm(self) -> None:
+        self.busy = True
+        self._say(_("Booking…"), style="bold")
+        try:
+            booking = await self.desk.confirm(self._typed_notes())
+        except ApiRefused as error:
+            self.busy = False
+            self._refused(error)
+            return
+        except BaseException:
+            self.busy = False
+            self._say("")
+            raise
+        self.busy = False
+        self.dismiss(HoldOutcome(booking=booking))
+
+    @work(exclusive=True, group="booking-confirm", exit_on_error=False)
+    async def hold_again(self) -> None:
+        self.busy = True
+        try:
+            await self.desk.hold_slot(self.slot.id)
+        except ApiRefused as error:
+            self.busy = False
+            self._refused(error)
+            return
+        finally:
+            self.busy = False
+        self.expired = False
+        self.query_one(HoldCountdown).restart()
+        self.query_one("#hold-confirm", Button).label = _("Confirm")
+        self._say(_("Held again."), style="bold green")
+        self.refresh_bindings()
+        self.post_message(DeskChanged())
+
+    def _refused(self, error: ApiRefused) -> None:
+        message = refusal_text(error)
+        if error.status == 409 and error.error in SLOT_GONE:
+            self.taken = message
+            self.query_one("#hold-confirm", Button).disabled = True
+            self._say(message + "\n" + _("Press escape to pick another slot."))
+            if self.on_taken is not None:
+                self.on_taken(self.slot.id, taken_mark(error))
+        elif error.status == 409 and error.error in HOLD_GONE:
+            self._expire(message)
+        else:
+            self._say(message)
+        self.refresh_bindings()
+
+    @on(HoldCountdown.Expired)
+    def _hold_ran_out(self) -> None:
+        if not self.taken:
+            self._expire(_("The hold has expired: the slot is no longer reserved."))
+
+    def _expire(self, message: str) -> None:
+        self.expired = True
+        self.query_one("#hold-confirm", Button).label = _("Hold again")
+        again = _("Press {key} or enter to hold it again.").format(
+            key=key_label(self, "hold.again")
+        )
+        self._say(message + " " + again)
+        self.refresh_bindings()
+
+
+# -- booked (and booking details) -------------------------------------------------------------
+
+
+class BookedDialog(ModalScreen[None]):
+    """The reference, big, to read to the caller; with what, when, where and what to bring.
+
+    ``details=True`` shows an existing booking (from the bookings screen) the same way. A
+    booking made offline is provisional: the dialog says so first, in a warning colour.
+    """
+
+    BINDINGS = [
+        Binding(
+            "c",
+            "copy",
+            "Copy reference",
+            id="booked.copy",
+            tooltip="Copy the reference to the clipboard",
+        ),
+        Binding("enter", "close", "Close", id="booked.close"),
+        Binding("escape", "close", "Close", show=False, id="booked.back"),
+    ]
+
+    def __init__(self, booking: Booking, *, details: bool = False) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.booking = booking
+        self.details = details
+        self.provisional = bool(getattr(booking, "provisional", False)) and (
+            booking.status is BookingStatus.CONFIRMED
+        )
+        self.set_class(self.provisional, "-provisional")
+
+    def compose(self) -> ComposeResult:
+        booking = self.booking
+        with Vertical(id="booked-dialog", classes="dialog"):
+            if self.details:
+                title = _("Booking {reference}").format(reference=booking.reference_display)
+            elif booking.replaces:
+                title = _("Rescheduled: {old} → {new}").format(
+                    old=reference_text(booking.replaces), new=booking.reference_display
+                )
+            elif self.provisional:
+                title = _("Booked provisionally")
+            else:
+                title = _("Booked")
+            yield Label(title, classes="dialog-title")
+            if self.provisional:
+                yield Static(
+                    _("PROVISIONAL — tell the caller it will be confirmed"),
+                    id="booked-provisional",
+                )
+            if booking.status is BookingStatus.CONFIRMED:
+                yield Label(_("Read the reference to the caller:"), id="booked-hint")
+            yield ReferenceCode(booking.reference, id="booked-reference")
+            rows: list[tuple[str, RenderableType | str]] = []
+            if self.provisional:
+                rows.append(
+                    (
+                        _("Status"),
+                        Text(
+                            _(
+                                "provisional: made offline; the central system confirms it "
+                                "when the connection is back"
+                            ),
+                            style="bold yellow",
+                        ),
+                    )
+                )
+            elif self.details or booking.status is not BookingStatus.CONFIRMED:
+                rows.append((_("Status"), status_label(booking.status)))
+            rows += [
+                (_("Service"), Text(service_label(booking.service), style="bold")),
+                (_("When"), Text(when_text(booking.slot), style="bold")),
+                (_("Location"), booking.location.name),
+                (_("Address"), address_of(booking.location)),
+                (_("Provider"), booking.slot.provider_name),
+                (_("Bring"), documents_text(booking.service)),
+            ]
+            if booking.notes:
+                rows.append((_("Notes"), booking.notes))
+            if booking.replaces and self.details:
+                rows.append((_("Replaces"), reference_text(booking.replaces)))
+            if booking.superseded_by:
+                rows.append((_("Moved to"), reference_text(booking.superseded_by)))
+            yield Static(fact_grid(rows), id="booked-facts")
+        yield KeysFooter()
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.booking.reference_display)
+        self.notify(
+            _("Reference {reference} copied.").format(reference=self.booking.reference_display),
+            timeout=3,
+        )
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+# -- cancel -----------------------------------------------------------------------------------
+
+
+class CancelDialog(ModalScreen[str | None]):
+    """Cancel a booking? Answers the reason typed (maybe empty), or None to keep it."""
+
+    BINDINGS = [
+        Binding(
+            "ctrl+s",
+            "cancel_booking",
+            "Cancel booking",
+            id="cancel.confirm",
+            tooltip="Cancel the booking",
+        ),
+        Binding("f10", "cancel_booking", show=False, id="cancel.confirm_fallback"),
+        Binding("escape", "keep", "Keep it", id="cancel.keep", tooltip="Keep the booking as it is"),
+    ]
+
+    def __init__(self, booking: Booking) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.booking = booking
+
+    def compose(self) -> ComposeResult:
+        booking = self.booking
+        with Vertical(id="cancel-dialog", classes="dialog"):
+            yield Label(
+                _("Cancel booking {reference}?").format(reference=booking.reference_display),
+                classes="dialog-title",
+            )
+            yield Static(
+                fact_grid(
+                    [
+                        (_("Service"), service_label(booking.service)),
+                        (_("When"), when_text(booking.slot)),
+                        (_("Location"), booking.location.name),
+                    ]
+                ),
+                id="cancel-facts",
+            )
+            yield Label(_("Reason (optional)"), classes="field-label")
+            yield Input(
+                placeholder=_("e.g. the caller cannot come"), max_length=500, id="cancel-reason"
+            )
+            yield Static(_("The slot becomes free for other callers."), id="cancel-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(
+                    _("Cancel the booking"), variant="error", id="cancel-confirm", compact=True
+                )
+                yield Button(_("Keep it"), id="cancel-keep", compact=True)
+        yield KeysFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel-reason", Input).focus()
+
+    @on(Input.Submitted, "#cancel-reason")
+    @on(Button.Pressed, "#cancel-confirm")
+    def action_cancel_booking(self) -> None:
+        self.dismiss(self.query_one("#cancel-reason", Input).value.strip())
+
+    @on(Button.Pressed, "#cancel-keep")
+    def action_keep(self) -> None:
+        self.dismiss(None)

@@ -1,5 +1,5 @@
 """The central service under uvicorn on loopback, in a subprocess, as ``agent-console serve``
-would run it (``uvicorn --factory console.server.asgi:app_from_config``)."""
+would run it (``uvicorn --factory console.asgi:app_from_config``)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ class ApiServer:
             "-m",
             "uvicorn",
             "--factory",
-            "console.server.asgi:app_from_config",
+            "console.asgi:app_from_config",
             "--host",
             "127.0.0.1",
             "--port",

@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState
 from console import i18n
 from console.client.api import ApiError, ApiRefused, CentralApi, Unreachable
 from console.client.connection import OFFLINE, ONLINE, SYNCING
+from console.client.feed import ChangeBatch
 from console.client.store import Store
 from console.config import Config
 from console.desk import Desk, SyncStatus
@@ -314,7 +315,7 @@ class AgentConsole(App):
 
     @on(SyncChanged)
     def _sync_changed(self) -> None:
-        if self._status_timer is None and not self._closing:
+        if self._status_timer is None and not self._unmounting:
             self._status_timer = self.set_timer(STATUS_DELAY, self._apply_sync_status)
 
     def _apply_sync_status(self) -> None:
@@ -445,7 +446,11 @@ class AgentConsole(App):
         :class:`ChangesArrived` messages; returns the function that stops it."""
         if self.desk is None:
             return lambda: None
-        return self.desk.subscribe_changes(lambda batch: target.post_message(ChangesArrived(batch)))
+
+        def post(batch: ChangeBatch) -> None:
+            target.post_message(ChangesArrived(batch))
+
+        return self.desk.subscribe_changes(post)
 
     def watch_connection_state(self) -> None:
         self.refresh_status_bars()

@@ -283,7 +283,7 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
             if args.config:
                 os.environ["AGENT_CONSOLE_CONFIG"] = args.config
             uvicorn.run(
-                "console.server.asgi:app_from_config",
+                "console.asgi:app_from_config",
                 factory=True,
                 host=host,
                 port=port,

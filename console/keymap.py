@@ -117,6 +117,13 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("sync.follow_up", "f", "turn into a follow-up"),
         ("sync.dismiss", "d", "dismiss the issue"),
         ("sync.refresh", "ctrl+r", "look up the nearest free slots again"),
+        ("sync.rebook_here", "enter", "book the nearest slot under the cursor for the caller"),
+    ),
+    *_place(
+        "sync_note",
+        ("sync_note.save", "ctrl+s", "save the issue's note"),
+        ("sync_note.save_fallback", "f10", "save the issue's note (fallback key)"),
+        ("sync_note.back", "escape", "back; the issue stays open"),
     ),
     *_place(
         "directory",

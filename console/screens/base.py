@@ -20,8 +20,11 @@ from widgets.textual_internals import default_prevented
 from widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
+
     from console.config import Config
     from console.desk import Desk
+    from console.desk_views import SyncStatus
 
 
 def merged(earlier: ChangeBatch | None, later: ChangeBatch) -> ChangeBatch:
@@ -45,6 +48,14 @@ class ConsoleApp(Protocol):
     def key_label(self, binding_id: str) -> str: ...
 
     def show_error(self, error: BaseException | None) -> None: ...
+
+    @property
+    def sync_status(self) -> SyncStatus: ...
+
+    @property
+    def issues_key(self) -> str: ...
+
+    def follow_changes(self, target: MessagePump) -> Callable[[], None]: ...
 
 
 def forward_worker_errors(screen: Screen, event: Worker.StateChanged) -> None:

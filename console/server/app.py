@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -127,7 +128,7 @@ def create_app(
         app.add_middleware(RequestLog)
 
     probe = HealthProbe(database, HEALTH_TIMEOUT_SECONDS)
-    unhealthy = {
+    unhealthy: dict[int | str, dict[str, Any]] = {
         503: {
             "model": ApiError,
             "description": "`unavailable`: the database did not answer (or not in time)",

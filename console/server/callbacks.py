@@ -38,7 +38,7 @@ Every change goes into the change feed as entity ``callback``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -217,7 +217,7 @@ def matched_callers(connection: Connection, numbers: Iterable[str]) -> dict[str,
 
 
 def _models(
-    connection: Connection, rows: list[Row], settings: CallbackSettings, now: datetime
+    connection: Connection, rows: Sequence[Row], settings: CallbackSettings, now: datetime
 ) -> list[Callback]:
     if not rows:
         return []

@@ -31,7 +31,9 @@ MAX_WAIT_SECONDS = 25.0
 
 def feed_end(database: Database) -> int:
     with database.read() as connection:
-        return int(connection.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar())
+        return int(
+            connection.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar() or 0
+        )
 
 
 class FeedWatcher:

@@ -53,7 +53,7 @@ def served(
             "-m",
             "uvicorn",
             "--factory",
-            "console.server.asgi:app_from_config",
+            "console.asgi:app_from_config",
             "--host",
             "127.0.0.1",
             "--port",

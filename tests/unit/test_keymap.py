@@ -23,10 +23,6 @@ from console.keymap import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-# TODO(lead): sync_issues.py is rewritten on the client-split branch; give its four bindings
-# without an id (NearestTable's enter, IssueNoteDialog's ctrl+s, f10, escape) ids from
-# console/keymap.py after it merges, and drop this exemption.
-WITHOUT_IDS_FOR_NOW = {"console.screens.sync_issues"}
 
 
 def _declared() -> list[tuple[str, str, Binding]]:
@@ -57,8 +53,7 @@ def test_every_binding_has_an_id_from_the_keymap_with_its_default_key() -> None:
     for module, cls, binding in _declared():
         where = f"{module}.{cls} {binding.key} -> {binding.action}"
         if binding.id is None:
-            if module not in WITHOUT_IDS_FOR_NOW:
-                wrong.append(f"{where}: no id")
+            wrong.append(f"{where}: no id")
         elif binding.id not in BY_ID:
             wrong.append(f"{where}: id {binding.id!r} is not in console/keymap.py")
         elif binding.key != BY_ID[binding.id].keys:

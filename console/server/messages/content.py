@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from email.header import Header
 from email.utils import formataddr, formatdate
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
@@ -234,7 +234,7 @@ def html_text(a: Appointment, settings: MessageSettings) -> str:
 
 @cache
 def _timezone() -> Timezone:
-    return Timezone.from_ical(_VTIMEZONE)
+    return cast(Timezone, Timezone.from_ical(_VTIMEZONE))
 
 
 def calendar(

@@ -39,7 +39,8 @@ def describe_email(data: bytes) -> str:
     for part in message.iter_attachments():
         lines.append("")
         lines.append(f"[attachment {part.get_filename()} {part.get_content_type()}]")
-        if part.get_filename() and part.get_filename().endswith(".ics"):
+        filename = part.get_filename()
+        if filename and filename.endswith(".ics"):
             lines.extend(f"  {line}" for line in _calendar_summary(part.get_content()))
     return "\n".join(lines)
 

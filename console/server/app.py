@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from console.server import errors
 from console.server.db import Database
 from console.server.migrate import upgrade
-from console.server.routes import bookings, callers, calls, directory, reference, slots
+from console.server.routes import bookings, callers, calls, directory, floor, reference, slots
 from console.server.settings import ServerSettings
 
 API_DESCRIPTION = """The central booking service of agent-console: callers, slots, holds,
@@ -32,7 +32,7 @@ def create_app(
     app.state.settings = settings
     app.state.token_cache = {}
     errors.install(app)
-    for module in (reference, callers, slots, bookings, calls, directory):
+    for module in (reference, callers, slots, bookings, calls, directory, floor):
         app.include_router(module.router)
 
     @app.get("/health", tags=["reference"])

@@ -81,6 +81,8 @@ CLEAR_ORDER = (
     "provider_facts",
     "location_facts",
     "directory_imports",
+    "agent_presence",
+    "agent_states",
     "bookings",
     "holds",
     "calls",

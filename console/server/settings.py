@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from console.domain.models import Disposition
+from console.server.floor_settings import FloorSettings
 
 DEFAULT_DISPOSITIONS: tuple[Disposition, ...] = (
     Disposition(code="booked", label="Termin rezerviran", label_en="Appointment booked"),
@@ -27,6 +28,7 @@ class ServerSettings:
     dispositions: tuple[Disposition, ...] = field(default=DEFAULT_DISPOSITIONS)
     max_changes_page: int = 5000
     max_search_results: int = 100
+    floor: FloorSettings = field(default_factory=FloorSettings)
 
     def disposition_codes(self) -> set[str]:
         return {d.code for d in self.dispositions}

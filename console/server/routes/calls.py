@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from console.domain.models import Call, CallIn, CallPatch, ChangePage, WrapUpIn
-from console.server import calls, changes, idempotency
+from console.server import agent_states, calls, changes, clock, idempotency
 from console.server.deps import (
     AgentDep,
     DatabaseDep,
@@ -22,11 +22,14 @@ def start(
     payload: CallIn,
     agent: WriterDep,
     database: DatabaseDep,
+    settings: SettingsDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
     def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
         call = calls.start(connection, agent, payload.caller_id, payload.direction)
+        started = clock.to_db(call.started_at)
+        agent_states.call_started(connection, call.agent_id, call.id, started, settings.floor)
         return 201, call.model_dump(mode="json")
 
     status, body = idempotency.run(
@@ -73,6 +76,8 @@ def wrap_up(
 ) -> dict:
     def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
         call = calls.wrap_up(connection, agent, call_id, payload, settings.disposition_codes())
+        ended, wrapped = clock.to_db(call.ended_at or call.started_at), clock.to_db(call.wrapped_at)
+        agent_states.call_wrapped(connection, call.agent_id, call.id, ended, wrapped)
         return 200, call.model_dump(mode="json")
 
     return idempotency.run(

@@ -1,0 +1,134 @@
+"""Agents' states, reported by their desks, and the supervisor's floor."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from console.domain.floor import MAX_ID, AgentDay, DeskState, DeskStateIn, Floor
+from console.domain.models import Agent, ApiError, Role
+from console.server import agent_states, clock, floor
+from console.server.agent_day import agent_day
+from console.server.deps import AgentDep, CallIdDep, DatabaseDep, SettingsDep, WriterDep
+from console.server.errors import forbidden, unprocessable
+from console.server.responses import json_response
+
+router = APIRouter(prefix="/v1", tags=["floor"])
+
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ApiError, "description": description}
+
+
+UNAUTHORIZED = {401: _error("no valid bearer token")}
+INVALID = {422: _error("bad input; `field` names it")}
+
+
+async def supervisor(agent: AgentDep) -> Agent:
+    """Supervisors and admins: agents see only their own state."""
+    if agent.role is Role.AGENT:
+        raise forbidden("The floor is for supervisors and admins.")
+    return agent
+
+
+SupervisorDep = Annotated[Agent, Depends(supervisor)]
+NOT_SUPERVISOR = {403: _error("an agent's token: the floor is for supervisors and admins")}
+
+
+@router.put(
+    "/desk/state",
+    response_model=DeskState,
+    responses={
+        **UNAUTHORIZED,
+        403: _error("a supervisor's token: supervisors take no calls"),
+        **INVALID,
+    },
+)
+def report_state(
+    payload: DeskStateIn, agent: WriterDep, database: DatabaseDep, settings: SettingsDep
+) -> Response:
+    """Report this desk's agent's state: on every change (ready, on_call, after_call_work,
+    away with a reason from `away_reasons`, signed_out on quit) and, unchanged, as the
+    heartbeat every `heartbeat_seconds` (10 by default). A desk silent for
+    `unreachable_after_seconds` shows as unreachable on the floor. The answer is the state as
+    kept, with `changed` true when the report changed something (it then went into the change
+    feed as entity `agent_state`). Starting a call and wrapping it up move the state on the
+    service by themselves (on_call, then after-call work and ready)."""
+    with database.write() as connection:
+        state = agent_states.report(connection, agent, payload, settings.floor)
+    return json_response(state)
+
+
+@router.get("/desk/state", response_model=DeskState, responses={**UNAUTHORIZED, **INVALID})
+def read_state(agent: AgentDep, database: DatabaseDep, settings: SettingsDep) -> Response:
+    """This agent's state as the service keeps it, the away reasons and the heartbeat interval
+    (a console reads it when it starts)."""
+    with database.read() as connection:
+        state = agent_states.current(connection, agent.id, settings.floor)
+    return json_response(state)
+
+
+def _totals(request: Request) -> floor.SlotTotals:
+    totals = getattr(request.app.state, "floor_slot_totals", None)
+    if totals is None:
+        totals = request.app.state.floor_slot_totals = floor.SlotTotals()
+    return totals
+
+
+@router.get("/floor", response_model=Floor, responses={**UNAUTHORIZED, **NOT_SUPERVISOR, **INVALID})
+def read_floor(
+    request: Request, _reader: SupervisorDep, database: DatabaseDep, settings: SettingsDep
+) -> Response:
+    """The floor now: every agent's state (unreachable when its desk stopped reporting) and
+    day, each service's bookings today and free slots in the next working days, today's
+    figures by hour and disposition, and alerts past the thresholds of `[floor]`. No caller
+    identity. Follow the change feed (entity `agent_state`, `call`, `booking`) to know when to
+    read it again."""
+    with database.read() as connection:
+        found = floor.compute(connection, settings.floor, _totals(request))
+    return json_response(found)
+
+
+@router.get(
+    "/floor/agents/{agent_id}/calls",
+    response_model=AgentDay,
+    responses={**UNAUTHORIZED, **NOT_SUPERVISOR, 404: _error("no such agent"), **INVALID},
+)
+def read_agent_day(
+    reader: SupervisorDep,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    call_id: CallIdDep,
+    agent_id: int = Path(ge=1, le=MAX_ID),
+    day: date | None = Query(
+        None, alias="date", description="YYYY-MM-DD; default: today in Europe/Ljubljana"
+    ),
+    include_caller: bool = Query(
+        False, description="include who called: each caller shown is an audited read"
+    ),
+) -> Response:
+    """One agent's calls of a day: times, talk and after-call work, disposition, service and
+    what each call did to bookings; the day's averages and the time spent in each state."""
+    if day is None:
+        day = floor.Day.around(clock.now()).date
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise unprocessable(f"date must be between {FIRST_DAY} and {LAST_DAY}.", "date")
+    if include_caller:
+        with database.write() as connection:
+            found = agent_day(
+                connection,
+                agent_id,
+                day,
+                settings.floor,
+                reader=reader,
+                reader_call_id=call_id,
+            )
+    else:
+        with database.read() as connection:
+            found = agent_day(connection, agent_id, day, settings.floor)
+    return json_response(found)

@@ -206,11 +206,12 @@ def _locked(connection: Connection, agent_id: int, now: datetime) -> tuple[Row, 
             last_seen_at=now,
         )
         .on_conflict_do_nothing(index_elements=["agent_id"])
-    ).rowcount
+        .returning(P.agent_id)
+    ).first()
     row = connection.execute(
         select(agent_presence).where(P.agent_id == agent_id).with_for_update()
     ).one()
-    return row, created == 1
+    return row, created is not None
 
 
 def _was_unreachable(row: Row, now: datetime, settings: FloorSettings) -> bool:

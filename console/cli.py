@@ -7,6 +7,7 @@ agent-console token create         issue a bearer token for an agent, supervisor
 agent-console migrate              bring a database's schema up to date
 agent-console import zzzs FILE…    load the insurer's published doctor lists (.xlsx)
 agent-console import sledilnik DIR load Sledilnik's doctors, institutions and corrections
+agent-console export reports|calls agents' reports on the directory; a day's calls (CSV, xlsx)
 agent-console sync [--status]      replay this desk's offline outbox now, or show what is queued
 """
 
@@ -18,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ EXAMPLES = """examples:
   agent-console import zzzs ../shared/data/zzzs/*.xlsx --db central.db
   agent-console import sledilnik ../shared/data/zdravniki --db central.db
   agent-console export reports --status open -o reports.csv --db central.db
+  agent-console export calls --date 2026-11-22 --format xlsx -o calls.xlsx --db central.db
   agent-console --server http://central:8000 --token ac_... sync --status
 """
 
@@ -353,7 +356,7 @@ def _import(args: argparse.Namespace, config: Config) -> int:
 def _add_export(commands: argparse._SubParsersAction) -> None:
     exporter = commands.add_parser(
         "export",
-        help="write data out for its owners: agents' reports on the doctor directory",
+        help="write data out: agents' reports on the doctor directory, a day's calls",
     )
     what = exporter.add_subparsers(dest="what", metavar="WHAT", required=True)
     reports = what.add_parser(
@@ -374,9 +377,35 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
         "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
     )
     reports.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    calls = what.add_parser(
+        "calls",
+        help="every call of a day, for the supervisor: CSV or an Excel workbook",
+        description="Write every call of a day (started that day in Europe/Ljubljana) with its "
+        "agent, start, end and wrap-up times, talk, after-call work and handle time in seconds, "
+        "disposition, and the bookings it made, rescheduled or cancelled (references and "
+        "services). No caller identity. Times are Europe/Ljubljana's; CSV is UTF-8 with a "
+        "byte-order mark, the workbook has a header row, column widths and real date cells.",
+    )
+    calls.add_argument(
+        "--date",
+        metavar="D",
+        help="the day: 2026-11-22 or 22. 11. 2026 (default: today in Europe/Ljubljana)",
+    )
+    calls.add_argument(
+        "--format", choices=["csv", "xlsx"], default="csv", help="csv (default) or xlsx"
+    )
+    calls.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (default: CSV to standard output, xlsx to calls-DATE.xlsx)",
+    )
+    calls.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
 
 
 def _export(args: argparse.Namespace, config: Config) -> int:
+    if args.what == "calls":
+        return _export_calls(args, config)
     from console.server.db import Database
     from console.server.migrate import upgrade
     from console.server.reports import export_reports_csv
@@ -394,6 +423,55 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     where = args.output or "standard output"
     print(f"{count} {args.status} report(s) written to {where}.", file=sys.stderr)
     return 0
+
+
+def _export_calls(args: argparse.Namespace, config: Config) -> int:
+    from console.server.db import Database
+    from console.server.export_calls import write_csv, write_xlsx
+    from console.server.migrate import upgrade
+
+    try:
+        day = _parse_day(args.date)
+    except ValueError as exc:
+        print(f"agent-console export calls: {exc}", file=sys.stderr)
+        return 2
+    database = Database.open(_database(args, config))
+    try:
+        upgrade(database.engine)
+        where = args.output
+        if args.format == "xlsx":
+            where = where or f"calls-{day.isoformat()}.xlsx"
+            count = write_xlsx(database, day, where)
+        elif where:
+            with open(where, "w", encoding="utf-8-sig", newline="") as out:
+                count = write_csv(database, day, out)
+        else:
+            count = write_csv(database, day, sys.stdout)
+    finally:
+        database.dispose()
+    print(f"{count} call(s) of {day.isoformat()} written to {where or 'standard output'}.",
+          file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _parse_day(text: str | None) -> date:
+    """``2026-11-22`` or ``22. 11. 2026``; None: today in Europe/Ljubljana."""
+    from console.domain.calendar import TZ
+
+    if not text:
+        return datetime.now(TZ).date()
+    cleaned = text.strip()
+    try:
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        pass
+    parts = [part.strip() for part in cleaned.rstrip(".").split(".")]
+    if len(parts) == 3 and all(part.isdigit() for part in parts):
+        try:
+            return date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            pass
+    raise ValueError(f"--date {text!r} is not a date: write 2026-11-22 or 22. 11. 2026")
 
 
 @contextmanager

@@ -483,6 +483,8 @@ class _Progress:
 # --- back to the seed's state ---------------------------------------------------------------
 
 RESET_STATEMENTS = (
+    "DELETE FROM agent_presence",
+    "DELETE FROM agent_states",
     "DELETE FROM bookings",
     "DELETE FROM holds",
     "DELETE FROM idempotency_keys",
@@ -497,8 +499,9 @@ RESET_STATEMENTS = (
 
 
 def reset(dataset: Dataset) -> None:
-    """Undo what benchmarks wrote: bookings, holds, calls, the feed, the audit log, callers
-    added after the seed, the benchmark's agents. The seed's data stays as it was."""
+    """Undo what benchmarks wrote: agents' states, bookings, holds, calls, the feed, the audit
+    log, callers added after the seed, the benchmark's agents. The seed's data stays as it
+    was."""
     database = dataset.open()
     try:
         with database.write() as connection:

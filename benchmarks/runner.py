@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from benchmarks import api_latency, contention, growth, replay
 from benchmarks import console as console_bench
+from benchmarks import floor as floor_bench
 from benchmarks.dataset import (
     GROWTH,
     NATIONAL,
@@ -33,6 +34,7 @@ SEARCH_FIGURES = ("name_search", "id_search", "slots")
 BOOKING_FIGURES = ("booking_rate", "booking_p99", "double_bookings")
 CONSOLE_FIGURES = ("cold_start", "keystroke", "keystroke_work", "memory")
 TYPING_FIGURES = ("keystroke", "keystroke_work", "memory")
+FLOOR_FIGURES = ("floor", "heartbeat")
 # What --only and --skip take: a group name, or one figure's name.
 GROUPS: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
@@ -47,8 +49,18 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "keystroke": TYPING_FIGURES,
     "memory": TYPING_FIGURES,
     "growth": ("growth",),
+    "floor": FLOOR_FIGURES,
+    "heartbeat": ("heartbeat",),
 }
-EVERYTHING = ("seed", *SEARCH_FIGURES, "contention", "replay", *CONSOLE_FIGURES, "growth")
+EVERYTHING = (
+    "seed",
+    *SEARCH_FIGURES,
+    "contention",
+    "replay",
+    *FLOOR_FIGURES,
+    *CONSOLE_FIGURES,
+    "growth",
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,9 @@ class Sizes:
     typed: int  # ... and without it
     searches: int
     replay_writes: int
+    floor_day: floor_bench.Day = field(default_factory=floor_bench.Day)  # agents, calls, bookings
+    floor_requests: int = 300
+    heartbeats: int = 2_000
 
 
 FULL = Sizes(
@@ -93,6 +108,9 @@ QUICK_SIZES = Sizes(
     typed=2,
     searches=30,
     replay_writes=64,
+    floor_day=floor_bench.Day(calls=2_000, bookings=800),
+    floor_requests=30,
+    heartbeats=200,
 )
 
 
@@ -149,6 +167,9 @@ class Run:
         first = len(self.rows)
         if wanted & {*SEARCH_FIGURES, "contention", "replay"}:
             self._service(dataset, wanted)
+        if wanted & set(FLOOR_FIGURES):
+            figures = tuple(figure for figure in FLOOR_FIGURES if figure in wanted)
+            self.guarded(figures, backend, lambda: self._floor(dataset, figures))
         if wanted & set(CONSOLE_FIGURES):
             self._console(dataset, wanted)
         if "seed" in wanted:
@@ -283,6 +304,28 @@ class Run:
         finally:
             reset(dataset)
         return replay.rows(result, dataset.backend)
+
+    def _floor(self, dataset: Dataset, figures: tuple[str, ...]) -> list[Row]:
+        """The floor and the heartbeats, through a service of their own over a busy day."""
+        sizes = self.sizes
+        reset(dataset)
+        try:
+            self.log(
+                f"{dataset.backend}: the floor over {sizes.floor_day.agents} agents, "
+                f"{sizes.floor_day.calls:,} calls, {sizes.floor_day.bookings:,} bookings; "
+                f"{sizes.heartbeats:,} heartbeats"
+            )
+            with ApiServer(dataset.url, workers=self.workers_for(dataset.url)) as server:
+                result = floor_bench.run(
+                    dataset,
+                    server,
+                    day=sizes.floor_day,
+                    requests=sizes.floor_requests,
+                    heartbeats=sizes.heartbeats,
+                )
+        finally:
+            reset(dataset)
+        return [row for row in floor_bench.rows(result, dataset.backend) if row.figure in figures]
 
     def _console(self, dataset: Dataset, wanted: set[str]) -> None:
         backend = "embedded"

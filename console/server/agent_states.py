@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, case, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, case, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import DateTime
 
 from console.domain.floor import CALL_STATES, AgentState, DeskState, DeskStateIn, FloorState
 from console.domain.models import Agent
@@ -163,30 +164,68 @@ def report(
     return current(connection, agent.id, settings, changed=changed)
 
 
+_PRESENCE_COLUMNS = ", ".join(column.name for column in agent_presence.c)
+# The heartbeat's statement for each shape of report (which fields it carries), written once:
+# a heartbeat is the most frequent request there is, and building the statement anew each time
+# cost more than running it.
+_HEARTBEATS: dict[tuple[bool, ...], Any] = {}
+
+
+def _heartbeat_statement(shape: tuple[bool, ...]) -> Any:
+    statement = _HEARTBEATS.get(shape)
+    if statement is not None:
+        return statement
+    has_reason, has_call, has_service, has_queued, has_issues, may_go_silent = shape
+    conditions = [
+        "agent_id = :agent",
+        "state = :state",
+        "reason = :reason" if has_reason else "reason IS NULL",
+    ]
+    conditions += ["call_id = :call"] if has_call else []
+    conditions += ["service_id = :service"] if has_service else []
+    conditions += ["queued_writes = :queued"] if has_queued else []
+    conditions += ["sync_issues = :issues"] if has_issues else []
+    conditions += ["last_seen_at >= :cutoff"] if may_go_silent else []
+    typed = [bindparam("now", type_=DateTime)]
+    typed += [bindparam("cutoff", type_=DateTime)] if may_go_silent else []
+    statement = (
+        text(
+            f"UPDATE agent_presence SET last_seen_at = :now WHERE {' AND '.join(conditions)} "
+            f"RETURNING {_PRESENCE_COLUMNS}"
+        )
+        .bindparams(*typed)
+        .columns(*agent_presence.c)
+    )
+    _HEARTBEATS[shape] = statement
+    return statement
+
+
 def _heartbeat(
     connection: Connection, agent_id: int, body: DeskStateIn, now: datetime, settings: FloorSettings
 ) -> Row | None:
     """The unchanged report: one UPDATE of last_seen_at, matched on everything the report
     says; the presence row, or None when something differs (or there is no row yet)."""
-    conditions = [P.agent_id == agent_id, P.state == body.state.value]
-    conditions.append(P.reason == body.reason if body.reason is not None else P.reason.is_(None))
-    if body.state in CALL_STATES:
-        if body.call_id is not None:
-            conditions.append(P.call_id == body.call_id)
-        if body.service_id is not None:
-            conditions.append(P.service_id == body.service_id)
-    if body.queued_writes is not None:
-        conditions.append(P.queued_writes == body.queued_writes)
-    if body.sync_issues is not None:
-        conditions.append(P.sync_issues == body.sync_issues)
-    if body.state is not AgentState.SIGNED_OUT:
-        conditions.append(P.last_seen_at >= now - _silence(settings))
-    return connection.execute(
-        update(agent_presence)
-        .where(and_(*conditions))
-        .values(last_seen_at=now)
-        .returning(*agent_presence.c)
-    ).first()
+    on_call = body.state in CALL_STATES
+    shape = (
+        body.reason is not None,
+        on_call and body.call_id is not None,
+        on_call and body.service_id is not None,
+        body.queued_writes is not None,
+        body.sync_issues is not None,
+        body.state is not AgentState.SIGNED_OUT,
+    )
+    params = {
+        "agent": agent_id,
+        "state": body.state.value,
+        "reason": body.reason,
+        "call": body.call_id,
+        "service": body.service_id,
+        "queued": body.queued_writes,
+        "issues": body.sync_issues,
+        "now": now,
+        "cutoff": now - _silence(settings),
+    }
+    return connection.execute(_heartbeat_statement(shape), params).first()
 
 
 def _insert_presence(connection: Connection):  # type: ignore[no-untyped-def]

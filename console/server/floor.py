@@ -131,9 +131,9 @@ class Figures:
 
     calls: int = 0
     wrapped: int = 0
-    handle: float = 0.0
-    acw: float = 0.0
-    acw_n: int = 0
+    talk: float = 0.0  # seconds, over wrapped calls
+    acw: float = 0.0  # seconds of after-call work, over wrapped calls
+    acw_n: int = 0  # wrapped calls that say how long their after-call work took
     booked: int = 0
     rescheduled: int = 0
     cancelled: int = 0
@@ -141,13 +141,15 @@ class Figures:
     def add_calls(self, row: Row) -> None:
         self.calls += row.calls
         self.wrapped += row.wrapped
-        self.handle += float(row.handle or 0)
+        talk = row.talk
+        self.talk += talk.total_seconds() if isinstance(talk, timedelta) else float(talk or 0)
         self.acw += float(row.acw or 0)
         self.acw_n += row.acw_n
 
     @property
     def avg_handle(self) -> float | None:
-        return round(self.handle / self.wrapped, 1) if self.wrapped else None
+        """Talk plus after-call work (none said: none), per wrapped call."""
+        return round((self.talk + self.acw) / self.wrapped, 1) if self.wrapped else None
 
     @property
     def avg_acw(self) -> float | None:
@@ -167,27 +169,33 @@ class DayFigures:
 
 
 def _call_sql(connection: Connection) -> str:
-    talk = _seconds(connection, "ended_at", "started_at")
-    aggregates = (
-        "count(*) AS calls, count(wrapped_at) AS wrapped, "
-        f"sum(CASE WHEN wrapped_at IS NOT NULL THEN {talk} + "
-        "coalesce(after_call_work_seconds, 0) END) AS handle, "
-        "sum(CASE WHEN wrapped_at IS NOT NULL THEN after_call_work_seconds END) AS acw, "
-        "count(CASE WHEN wrapped_at IS NOT NULL THEN after_call_work_seconds END) AS acw_n"
+    """Today's calls by agent (counts and sums), by hour and by disposition (counts).
+
+    PostgreSQL sums the talk as intervals (one conversion per group, not per call)."""
+    wrapped = "FILTER (WHERE wrapped_at IS NOT NULL)"
+    if connection.dialect.name == "postgresql":
+        talk = f"sum(ended_at - started_at) {wrapped}"
+    else:
+        talk = f"sum((julianday(ended_at) - julianday(started_at)) * 86400.0) {wrapped}"
+    sums = (
+        f"{talk} AS talk, sum(after_call_work_seconds) {wrapped} AS acw, "
+        f"count(after_call_work_seconds) {wrapped} AS acw_n"
     )
+    counts = "count(*) AS calls, count(wrapped_at) AS wrapped"
     where = "FROM calls WHERE started_at >= :start AND started_at < :end"
     hour = _hour(connection, "started_at")
     if connection.dialect.name == "postgresql":
         return (
             f"SELECT GROUPING(agent_id) AS ga, GROUPING({hour}) AS gh, agent_id, "
-            f"{hour} AS hour, disposition, {aggregates} {where} "
+            f"{hour} AS hour, disposition, {counts}, {sums} {where} "
             f"GROUP BY GROUPING SETS ((agent_id), ({hour}), (disposition))"
         )
+    none = "NULL AS talk, NULL AS acw, 0 AS acw_n"
     return (
-        f"SELECT 0 AS ga, 1 AS gh, agent_id, NULL AS hour, NULL AS disposition, {aggregates} "
-        f"{where} GROUP BY agent_id UNION ALL "
-        f"SELECT 1, 0, NULL, {hour}, NULL, {aggregates} {where} GROUP BY {hour} UNION ALL "
-        f"SELECT 1, 1, NULL, NULL, disposition, {aggregates} {where} GROUP BY disposition"
+        f"SELECT 0 AS ga, 1 AS gh, agent_id, NULL AS hour, NULL AS disposition, {counts}, "
+        f"{sums} {where} GROUP BY agent_id UNION ALL "
+        f"SELECT 1, 0, NULL, {hour}, NULL, {counts}, {none} {where} GROUP BY {hour} UNION ALL "
+        f"SELECT 1, 1, NULL, NULL, disposition, {counts}, {none} {where} GROUP BY disposition"
     )
 
 

@@ -26,6 +26,8 @@ SERVICE_FIGURES = [
     "booking_p99",
     "double_bookings",
     "replay",
+    "floor",
+    "heartbeat",
 ]
 CONSOLE_FIGURES = ["cold_start", "keystroke", "keystroke_work", "memory"]
 # The figures whose target is relative, or that the issue measures beside a floor.
@@ -37,6 +39,8 @@ WITH_FLOOR = {
     "booking_p99",
     "cold_start",
     "memory",
+    "floor",
+    "heartbeat",
 }
 
 

@@ -277,7 +277,11 @@ class Disposition(BaseModel):
 class Change(BaseModel):
     seq: int
     at: datetime
-    entity: str = Field(description="slot, booking, caller, call, hold")
+    entity: str = Field(
+        description="slot, booking, caller, call, hold, provider, agent_state (entity_id: the "
+        "agent; op changed, updated or replayed; data: state, previous, reason, call_id, "
+        "service_id, since, queued_writes, sync_issues, replayed, source)"
+    )
     entity_id: int
     op: str = Field(description="created, updated, held, released, booked, freed, cancelled, ...")
     agent_id: int | None = Field(default=None, description="the agent whose write it was")

@@ -327,7 +327,7 @@ def _feed(
         "reason": values.get("reason"),
         "call_id": values.get("call_id"),
         "service_id": values.get("service_id"),
-        "since": values.get("since", row.since),
+        "since": clock.from_db(values.get("since", row.since)).isoformat(),
         "queued_writes": values.get("queued_writes", row.queued_writes),
         "sync_issues": values.get("sync_issues", row.sync_issues),
         "replayed": values.get("replayed", 0),

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from sqlalchemy import Connection, select
 
@@ -140,9 +140,10 @@ def write_csv(database: Database, day: date, out: TextIO) -> int:
     return count
 
 
-def write_xlsx(database: Database, day: date, path: str | Path) -> int:
-    """Write the day's calls as an Excel workbook at ``path``: a bold header row that stays in
-    view, column widths, real date cells, a filter on every column; return how many."""
+def write_xlsx(database: Database, day: date, path: str | Path | BinaryIO) -> int:
+    """Write the day's calls as an Excel workbook at ``path`` (or into a binary file): a bold
+    header row that stays in view, column widths, real date cells, a filter on every column;
+    return how many."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -175,5 +176,5 @@ def write_xlsx(database: Database, day: date, path: str | Path) -> int:
             sheet.append(cells)
             count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
-    workbook.save(str(path))
+    workbook.save(path if hasattr(path, "write") else str(path))
     return count

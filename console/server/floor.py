@@ -98,13 +98,6 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), TZ).astimezone(UTC).replace(tzinfo=None)
 
 
-def _seconds(connection: Connection, later: str, earlier: str) -> str:
-    """SQL for the seconds from ``earlier`` to ``later`` (two stored times)."""
-    if connection.dialect.name == "postgresql":
-        return f"date_part('epoch', {later} - {earlier})"
-    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
-
-
 def _hour(connection: Connection, column: str) -> str:
     """SQL for the stored (UTC) hour a time falls in."""
     if connection.dialect.name == "postgresql":

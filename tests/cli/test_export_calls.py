@@ -190,3 +190,34 @@ def test_the_default_workbook_name_and_a_bad_date(day_of_calls, tmp_path: Path) 
     empty = day - timedelta(days=400)
     result = run("export", "calls", "--date", empty.isoformat(), "--db", str(db))
     assert result.returncode == 0 and result.stdout.strip() == ",".join(HEADER)
+
+
+def test_the_floor_offers_the_same_export_over_http(day_of_calls, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db, day, expected = day_of_calls
+    database = Database.open(str(db))
+    app = create_app(ServerSettings(database=str(db)), database, migrate=False)
+    try:
+        with TestClient(app) as client:
+            supervisor = {"Authorization": f"Bearer {support.TOKENS['supervisor']}"}
+            agent = {"Authorization": f"Bearer {support.TOKENS['agent']}"}
+            url = "/v1/floor/calls/export"
+            answer = client.get(url, params={"date": day.isoformat()}, headers=supervisor)
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["content-type"].startswith("text/csv")
+            assert f"calls-{day.isoformat()}.csv" in answer.headers["content-disposition"]
+            assert answer.content.startswith(b"\xef\xbb\xbf")
+            rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+            assert rows == [list(HEADER), *(as_text(row) for row in expected)]
+            book = client.get(
+                url, params={"date": day.isoformat(), "format": "xlsx"}, headers=supervisor
+            )
+            assert book.status_code == 200
+            out = tmp_path / "over-http.xlsx"
+            out.write_bytes(book.content)
+            sheet = openpyxl.load_workbook(out).active
+            assert [list(r) for r in sheet.iter_rows(values_only=True)][1:] == expected
+            assert client.get(url, headers=agent).status_code == 403
+            refused = client.get(url, params={"format": "pdf"}, headers=supervisor)
+            assert refused.status_code == 422 and refused.json()["field"] == "format"
+    finally:
+        database.dispose()

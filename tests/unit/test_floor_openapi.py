@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from console.server.app import create_app
+from console.server.routes.floor import XLSX
 from console.server.settings import ServerSettings
 
 
@@ -29,6 +30,9 @@ def test_the_floors_paths_models_and_errors_are_documented(tmp_path: Path) -> No
     ):
         for status in statuses:
             assert schema(path, method, status) == "ApiError", (path, status)
+    export = paths["/v1/floor/calls/export"]["get"]["responses"]
+    assert {"text/csv; charset=utf-8", XLSX} <= set(export["200"]["content"])
+    assert all(schema("/v1/floor/calls/export", "get", s) == "ApiError" for s in ("403", "422"))
     parameters = {
         p["name"] for p in paths["/v1/floor/agents/{agent_id}/calls"]["get"]["parameters"]
     }

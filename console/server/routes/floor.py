@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from console.domain.floor import MAX_ID, AgentDay, DeskState, DeskStateIn, Floor
 from console.domain.models import Agent, ApiError, Role
-from console.server import agent_states, clock, floor
+from console.server import agent_states, clock, export_calls, floor
 from console.server.agent_day import agent_day
 from console.server.deps import AgentDep, CallIdDep, DatabaseDep, SettingsDep, WriterDep
 from console.server.errors import forbidden, unprocessable
@@ -94,6 +95,56 @@ def read_floor(
     return json_response(found)
 
 
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/floor/calls/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the day's calls: CSV (UTF-8 with a byte-order mark) or a workbook",
+            "content": {
+                CSV: {"schema": {"type": "string"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **UNAUTHORIZED,
+        **NOT_SUPERVISOR,
+        **INVALID,
+    },
+)
+def export_day(
+    _reader: SupervisorDep,
+    database: DatabaseDep,
+    day: date | None = Query(
+        None, alias="date", description="YYYY-MM-DD; default: today in Europe/Ljubljana"
+    ),
+    format_: Literal["csv", "xlsx"] = Query("csv", alias="format"),
+) -> Response:
+    """Every call of a day with its agent, times, talk, after-call work, handle time,
+    disposition and bookings; no caller identity (as `agent-console export calls`)."""
+    day = _day(day)
+    name = f"calls-{day.isoformat()}.{format_}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format_ == "xlsx":
+        data = io.BytesIO()
+        export_calls.write_xlsx(database, day, data)
+        return Response(data.getvalue(), media_type=XLSX, headers=headers)
+    text = io.StringIO()
+    export_calls.write_csv(database, day, text)
+    return Response(("\ufeff" + text.getvalue()).encode(), media_type=CSV, headers=headers)
+
+
+def _day(day: date | None) -> date:
+    if day is None:
+        return floor.Day.around(clock.now()).date
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise unprocessable(f"date must be between {FIRST_DAY} and {LAST_DAY}.", "date")
+    return day
+
+
 @router.get(
     "/floor/agents/{agent_id}/calls",
     response_model=AgentDay,
@@ -114,10 +165,7 @@ def read_agent_day(
 ) -> Response:
     """One agent's calls of a day: times, talk and after-call work, disposition, service and
     what each call did to bookings; the day's averages and the time spent in each state."""
-    if day is None:
-        day = floor.Day.around(clock.now()).date
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise unprocessable(f"date must be between {FIRST_DAY} and {LAST_DAY}.", "date")
+    day = _day(day)
     if include_caller:
         with database.write() as connection:
             found = agent_day(

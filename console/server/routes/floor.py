@@ -31,8 +31,8 @@ INVALID = {422: _error("bad input; `field` names it")}
 
 
 async def supervisor(agent: AgentDep) -> Agent:
-    """Supervisors and admins: agents see only their own state."""
-    if agent.role is Role.AGENT:
+    """Supervisors and admins only (agents see only their own state)."""
+    if agent.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise forbidden("The floor is for supervisors and admins.")
     return agent
 

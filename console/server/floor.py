@@ -12,6 +12,13 @@ computed once); its hours are whole UTC hours too (Ljubljana's offset is whole h
 hour is ``date_trunc('hour', …)`` of the stored UTC time, and the day has 23 or 25 of them when
 the clocks change.
 
+A wrapped-up call, a booking made and a cancellation never change again. So each process keeps
+today's *settled* figures (calls wrapped up, bookings made and cancellations until ``SETTLE``
+ago: :class:`DayCache`) and each read counts only what settled since its last read and what is
+recent (calls still open or wrapped up since, bookings and cancellations since), over indexes on
+``wrapped_at``, open calls, ``created_at`` and ``cancelled_at``: the cost of a read follows the
+last minutes, not the length of the day. The first read of a day counts the whole day.
+
 How full the next working days are: the number of slots a service has in a window changes only
 when slots are made, so that total is counted (free and taken slots over the partial indexes)
 at most every ``slot_totals_seconds`` and whenever a newer slot exists (``max(slots.id)``);
@@ -33,6 +40,7 @@ from sqlalchemy.types import DateTime
 
 from console.domain.calendar import TZ, working_days
 from console.domain.floor import (
+    CALL_STATES,
     AgentState,
     AlertKind,
     DispositionCount,
@@ -115,6 +123,19 @@ def _range(*names: str):  # type: ignore[no-untyped-def]
     return [bindparam(name, type_=DateTime) for name in names]
 
 
+_STATEMENTS: dict[tuple, Any] = {}
+
+
+def _statement(connection: Connection, name: str, build: Any, *params: str) -> Any:
+    """The text statement ``build(connection)`` with typed time ``params``, written once per
+    database dialect (the floor is read every few seconds by every supervisor)."""
+    key = (connection.dialect.name, name, params)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = text(build(connection)).bindparams(*_range(*params))
+    return statement
+
+
 # --- the day's calls and bookings -----------------------------------------------------------
 
 
@@ -160,8 +181,48 @@ class DayFigures:
     def agent(self, agent_id: int) -> Figures:
         return self.agents.setdefault(agent_id, Figures())
 
+    def plus(self, other: DayFigures) -> DayFigures:
+        """A new sum of both (neither is changed)."""
+        out = DayFigures()
+        for mine, theirs, into in (
+            (self.agents, other.agents, out.agents),
+            (self.hours, other.hours, out.hours),
+            (self.dispositions, other.dispositions, out.dispositions),
+            (self.services, other.services, out.services),
+        ):
+            for key in mine.keys() | theirs.keys():
+                into[key] = _sum(mine.get(key), theirs.get(key))  # type: ignore[index]
+        out.total = _sum(self.total, other.total)
+        return out
 
-def _call_sql(connection: Connection) -> str:
+
+def _sum(a: Figures | None, b: Figures | None) -> Figures:
+    out = Figures()
+    for part in (a, b):
+        if part is not None:
+            out.calls += part.calls
+            out.wrapped += part.wrapped
+            out.talk += part.talk
+            out.acw += part.acw
+            out.acw_n += part.acw_n
+            out.booked += part.booked
+            out.rescheduled += part.rescheduled
+            out.cancelled += part.cancelled
+    return out
+
+
+# Which of today's calls a statement counts: every one ("day"); those wrapped up in [:lo, :hi)
+# ("settled"); or those still open or wrapped up at or after :lo ("recent").
+_CALL_ROWS = {
+    "day": "calls WHERE {day}",
+    "settled": "calls WHERE {day} AND wrapped_at >= :lo AND wrapped_at < :hi",
+    "recent": "(SELECT * FROM calls WHERE {day} AND wrapped_at IS NULL UNION ALL "
+    "SELECT * FROM calls WHERE {day} AND wrapped_at >= :lo) c",
+}
+_DAY = "started_at >= :start AND started_at < :end"
+
+
+def _call_sql(connection: Connection, rows: str = "day") -> str:
     """Today's calls by agent (counts and sums), by hour and by disposition (counts).
 
     PostgreSQL sums the talk as intervals (one conversion per group, not per call)."""
@@ -175,7 +236,7 @@ def _call_sql(connection: Connection) -> str:
         f"count(after_call_work_seconds) {wrapped} AS acw_n"
     )
     counts = "count(*) AS calls, count(wrapped_at) AS wrapped"
-    where = "FROM calls WHERE started_at >= :start AND started_at < :end"
+    where = "FROM " + _CALL_ROWS[rows].format(day=_DAY)
     hour = _hour(connection, "started_at")
     if connection.dialect.name == "postgresql":
         return (
@@ -193,15 +254,17 @@ def _call_sql(connection: Connection) -> str:
 
 
 def _booking_sql(connection: Connection) -> str:
+    """Bookings made in [:lo, :hi) by who made them, by hour and by service (new ones and
+    reschedules), and cancellations in [:lo, :hi) by who cancelled."""
     aggregates = (
         "sum(CASE WHEN replaces IS NULL THEN 1 ELSE 0 END) AS booked, "
         "sum(CASE WHEN replaces IS NOT NULL THEN 1 ELSE 0 END) AS rescheduled"
     )
-    where = "FROM bookings WHERE created_at >= :start AND created_at < :end"
+    where = "FROM bookings WHERE created_at >= :lo AND created_at < :hi"
     cancelled = (
         "SELECT 2 AS ga, 2 AS gh, cancelled_by AS who, NULL AS hour, NULL AS service_id, "
-        "count(*) AS booked, 0 AS rescheduled FROM bookings WHERE cancelled_at >= :start "
-        "AND cancelled_at < :end AND status = 'cancelled' GROUP BY cancelled_by"
+        "count(*) AS booked, 0 AS rescheduled FROM bookings WHERE cancelled_at >= :lo "
+        "AND cancelled_at < :hi AND status = 'cancelled' GROUP BY cancelled_by"
     )
     hour = _hour(connection, "created_at")
     if connection.dialect.name == "postgresql":
@@ -220,12 +283,26 @@ def _booking_sql(connection: Connection) -> str:
     return f"{made} UNION ALL {cancelled}"
 
 
-def day_figures(connection: Connection, day: Day) -> DayFigures:
-    """Today's calls and bookings by agent, by hour, by disposition and by service."""
+def _call_params(rows: str) -> tuple[str, ...]:
+    return {"day": ("start", "end"), "settled": ("start", "end", "lo", "hi")}.get(
+        rows, ("start", "end", "lo")
+    )
+
+
+def day_figures(
+    connection: Connection,
+    day: Day,
+    rows: str = "day",
+    lo: datetime | None = None,
+    hi: datetime | None = None,
+) -> DayFigures:
+    """Today's calls and bookings by agent, by hour, by disposition and by service: all of
+    them (``rows="day"``), those settled in [lo, hi), or those recent from ``lo`` on."""
     found = DayFigures()
-    bounds = {"start": day.start, "end": day.end}
-    statement = text(_call_sql(connection)).bindparams(*_range("start", "end"))
-    for row in connection.execute(statement, bounds):
+    bounds = {"start": day.start, "end": day.end, "lo": lo, "hi": hi}
+    names = _call_params(rows)
+    statement = _statement(connection, f"calls-{rows}", lambda c: _call_sql(c, rows), *names)
+    for row in connection.execute(statement, {name: bounds[name] for name in names}):
         if row.ga == 0:
             found.agent(row.agent_id).add_calls(row)
             found.total.add_calls(row)
@@ -233,8 +310,13 @@ def day_figures(connection: Connection, day: Day) -> DayFigures:
             found.hours.setdefault(_as_hour(row.hour), Figures()).add_calls(row)
         else:
             found.dispositions.setdefault(row.disposition, Figures()).add_calls(row)
-    statement = text(_booking_sql(connection)).bindparams(*_range("start", "end"))
-    for row in connection.execute(statement, bounds):
+    made = {
+        "day": (day.start, day.end),
+        "settled": (lo, hi),
+        "recent": (lo, day.end),
+    }[rows]
+    statement = _statement(connection, "bookings", _booking_sql, "lo", "hi")
+    for row in connection.execute(statement, {"lo": made[0], "hi": made[1]}):
         if row.ga == 2:  # cancellations, by who cancelled
             if row.who is not None:
                 found.agent(row.who).cancelled += row.booked
@@ -254,6 +336,37 @@ def day_figures(connection: Connection, day: Day) -> DayFigures:
             figures.booked += row.booked
             figures.rescheduled += row.rescheduled
     return found
+
+
+# A wrapped-up call, a booking and a cancellation never change again, so what was settled
+# this long ago is kept (per process) and only what came since is counted on each read. The
+# margin is for transactions still open when the settled part was counted; the service's
+# transactions last milliseconds.
+SETTLE = timedelta(minutes=2)
+
+
+class DayCache:
+    """Today's settled figures: calls wrapped up, bookings made and cancellations before a
+    moment ``SETTLE`` ago, counted once, with what settled since added on each read."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._day: date | None = None
+        self._upto: datetime | None = None
+        self._settled = DayFigures()
+
+    def figures(self, connection: Connection, day: Day, now: datetime) -> DayFigures:
+        upto = min(max(day.start, now - SETTLE), day.end)
+        with self._lock:
+            known, since, settled = self._day, self._upto, self._settled
+        if known != day.date or since is None or since > upto:  # a new day, or clocks moved
+            since, settled = day.start, DayFigures()
+        if upto > since:
+            settled = settled.plus(day_figures(connection, day, "settled", since, upto))
+            with self._lock:
+                if self._day != day.date or self._upto is None or self._upto < upto:
+                    self._day, self._upto, self._settled = day.date, upto, settled
+        return settled.plus(day_figures(connection, day, "recent", upto))
 
 
 # --- slots of the next working days ---------------------------------------------------------
@@ -307,6 +420,7 @@ def _free_sql(windows: Windows) -> str:
 
 
 Counts = dict[int, list[int]]  # service id -> a count per window
+_NEWEST_SLOT = select(func.max(slots.c.id))
 
 
 class SlotTotals:
@@ -322,12 +436,12 @@ class SlotTotals:
     def get(
         self, connection: Connection, windows: Windows, taken: dict[str, Counts], max_age: float
     ) -> Counts:
-        newest = connection.execute(select(func.max(slots.c.id))).scalar()
+        newest = connection.execute(_NEWEST_SLOT).scalar()
         key = (windows, newest)
         with self._lock:
             if key == self._key and monotonic_time.monotonic() - self._at < max_age:
                 return self._totals
-        statement = text(_free_sql(windows)).bindparams(*_range(*windows.names()))
+        statement = _statement(connection, "free", lambda _c: _free_sql(windows), *windows.names())
         totals: Counts = {}
         size = len(windows.ends)
         for row in connection.execute(statement, windows.params()):
@@ -344,7 +458,7 @@ class SlotTotals:
 def slot_windows(
     connection: Connection, windows: Windows, cache: SlotTotals | None, max_age: float
 ) -> dict[int, list[SlotWindow]]:
-    statement = text(_taken_sql(windows)).bindparams(*_range(*windows.names()))
+    statement = _statement(connection, "taken", lambda _c: _taken_sql(windows), *windows.names())
     taken: dict[str, Counts] = {"booked": {}, "blocked": {}}
     for row in connection.execute(statement, windows.params()):
         counts = [int(row._mapping[f"w{i}"] or 0) for i in range(len(windows.ends))]
@@ -374,7 +488,7 @@ def slot_windows(
 # --- agents ---------------------------------------------------------------------------------
 
 
-def _agent_rows(connection: Connection) -> list[Row]:
+def _agent_query() -> Any:
     first_booking_service = (
         select(bookings.c.service_id)
         .where(bookings.c.call_id == P.call_id)
@@ -407,7 +521,14 @@ def _agent_rows(connection: Connection) -> list[Row]:
         .where(agents.c.active.is_(True), or_(agents.c.role == "agent", P.agent_id.is_not(None)))
         .order_by(agents.c.name, agents.c.id)
     )
-    return list(connection.execute(query))
+    return query
+
+
+_AGENTS = _agent_query()
+
+
+def _agent_rows(connection: Connection) -> list[Row]:
+    return list(connection.execute(_AGENTS))
 
 
 def _floor_agent(
@@ -417,11 +538,13 @@ def _floor_agent(
     names: dict[int, Row],
     settings: FloorSettings,
 ) -> FloorAgent:
-    state = agent_states.effective_state(row.state, row.last_seen_at, now, settings)
+    """One agent's line of the floor."""
+    reported = AgentState(row.state) if row.state else None
+    state = agent_states.effective_state(reported, row.last_seen_at, now, settings)
     since = row.last_seen_at if state is FloorState.UNREACHABLE else row.since
     call = None
-    if row.call_id is not None and row.state in (AgentState.ON_CALL, AgentState.AFTER_CALL_WORK):
-        talk_end = now if row.state == AgentState.ON_CALL else row.since
+    if row.call_id is not None and reported in CALL_STATES:
+        talk_end = now if reported is AgentState.ON_CALL else row.since
         service = names.get(row.call_service_id) if row.call_service_id else None
         call = FloorCall(
             id=row.call_id,
@@ -436,8 +559,8 @@ def _floor_agent(
         name=row.name,
         role=Role(row.role),
         state=state,
-        reported_state=AgentState(row.state) if row.state else None,
-        reason=row.reason if row.state == AgentState.AWAY else None,
+        reported_state=reported,
+        reason=row.reason if reported is AgentState.AWAY else None,
         since=clock.from_db(since),
         seconds_in_state=max(int((now - since).total_seconds()), 0) if since else None,
         last_seen_at=clock.from_db(row.last_seen_at),
@@ -523,22 +646,24 @@ def _agent_alerts(agent: FloorAgent, now: datetime, settings: FloorSettings) -> 
     return found
 
 
+_R = provider_reports.c
+_OPEN_REPORTS = select(func.count(), func.min(_R.created_at)).where(_R.status == "open")
+_OLD_REPORTS = (
+    select(_R.id, _R.provider_id, _R.created_at, providers.c.name)
+    .select_from(provider_reports.join(providers, providers.c.id == _R.provider_id))
+    .where(_R.status == "open", _R.created_at < bindparam("cutoff", type_=DateTime))
+    .order_by(_R.created_at, _R.id)
+    .limit(MAX_REPORT_ALERTS)
+)
+
+
 def _reports(
     connection: Connection, now: datetime, settings: FloorSettings
 ) -> tuple[int, datetime | None, list[FloorAlert]]:
     """Open directory reports: how many, the oldest, and alerts for those open too long."""
-    column = provider_reports.c
-    count, oldest = connection.execute(
-        select(func.count(), func.min(column.created_at)).where(column.status == "open")
-    ).one()
+    count, oldest = connection.execute(_OPEN_REPORTS).one()
     limit = settings.report_open_hours * 3600
-    rows = connection.execute(
-        select(column.id, column.provider_id, column.created_at, providers.c.name)
-        .select_from(provider_reports.join(providers, providers.c.id == column.provider_id))
-        .where(column.status == "open", column.created_at < now - timedelta(seconds=limit))
-        .order_by(column.created_at, column.id)
-        .limit(MAX_REPORT_ALERTS)
-    )
+    rows = connection.execute(_OLD_REPORTS, {"cutoff": now - timedelta(seconds=limit)})
     alerts = [
         FloorAlert(
             kind=AlertKind.OLD_REPORT,
@@ -572,19 +697,28 @@ def thresholds(settings: FloorSettings) -> FloorThresholds:
     )
 
 
+_SERVICES = select(
+    services.c.id, services.c.code, services.c.name, services.c.name_en, services.c.category
+).order_by(services.c.category, services.c.name, services.c.id)
+
+
+@dataclass
+class FloorCache:
+    """What one process keeps between reads of the floor (see the module docstring)."""
+
+    day: DayCache = field(default_factory=DayCache)
+    slots: SlotTotals = field(default_factory=SlotTotals)
+
+
 def compute(
-    connection: Connection, settings: FloorSettings, totals: SlotTotals | None = None
+    connection: Connection, settings: FloorSettings, cache: FloorCache | None = None
 ) -> Floor:
-    """The floor as of the service's clock now."""
+    """The floor as of the service's clock now; without ``cache``, everything counted now."""
     now = clock.now()
     day = Day.around(now)
-    figures = day_figures(connection, day)
-    service_rows = connection.execute(
-        select(
-            services.c.id, services.c.code, services.c.name, services.c.name_en,
-            services.c.category,
-        ).order_by(services.c.category, services.c.name, services.c.id)
-    ).all()  # fmt: skip
+    figures = cache.day.figures(connection, day, now) if cache else day_figures(connection, day)
+    totals = cache.slots if cache else None
+    service_rows = connection.execute(_SERVICES).all()
     names = {row.id: row for row in service_rows}
     agents_out = [
         _floor_agent(row, now, figures.agents.get(row.id, Figures()), names, settings)

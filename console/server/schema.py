@@ -225,6 +225,14 @@ calls = Table(
 Index("ix_calls_caller_id", calls.c.caller_id)
 Index("ix_calls_agent_started", calls.c.agent_id, calls.c.started_at)
 Index("ix_calls_started_at", calls.c.started_at)  # the day's calls, every agent's
+# The floor counts what settled since its last read: calls wrapped up since, and open ones.
+Index("ix_calls_wrapped_at", calls.c.wrapped_at)
+Index(
+    "ix_calls_open_started",
+    calls.c.started_at,
+    sqlite_where=text("wrapped_at IS NULL"),
+    postgresql_where=text("wrapped_at IS NULL"),
+)
 
 holds = Table(
     "holds",

@@ -50,7 +50,7 @@ def test_newer_slots_are_counted_at_once(api) -> None:  # type: ignore[no-untype
 
 
 def test_the_totals_are_kept_between_reads_for_their_age(api) -> None:  # type: ignore[no-untyped-def]
-    totals = floor.SlotTotals()
+    totals = floor.FloorCache()
     settings = FloorSettings()
     with api.database.read() as connection:
         first = floor.compute(connection, settings, totals)
@@ -58,7 +58,7 @@ def test_the_totals_are_kept_between_reads_for_their_age(api) -> None:  # type: 
         connection.execute(update(slots).values(service_id=api.world.services["health-gp"]))
     with api.database.read() as connection:
         kept = floor.compute(connection, settings, totals)
-        fresh = floor.compute(connection, settings, floor.SlotTotals())
+        fresh = floor.compute(connection, settings, floor.FloorCache())
     assert [s.windows for s in kept.services] == [s.windows for s in first.services]
     assert [s.windows for s in fresh.services] != [s.windows for s in first.services]
     aged = FloorSettings(slot_totals_seconds=0)

@@ -74,11 +74,11 @@ def read_state(agent: AgentDep, database: DatabaseDep, settings: SettingsDep) ->
     return json_response(state)
 
 
-def _totals(request: Request) -> floor.SlotTotals:
-    totals = getattr(request.app.state, "floor_slot_totals", None)
-    if totals is None:
-        totals = request.app.state.floor_slot_totals = floor.SlotTotals()
-    return totals
+def _cache(request: Request) -> floor.FloorCache:
+    cache = getattr(request.app.state, "floor_cache", None)
+    if cache is None:
+        cache = request.app.state.floor_cache = floor.FloorCache()
+    return cache
 
 
 @router.get("/floor", response_model=Floor, responses={**UNAUTHORIZED, **NOT_SUPERVISOR, **INVALID})
@@ -91,7 +91,7 @@ def read_floor(
     identity. Follow the change feed (entity `agent_state`, `call`, `booking`) to know when to
     read it again."""
     with database.read() as connection:
-        found = floor.compute(connection, settings.floor, _totals(request))
+        found = floor.compute(connection, settings.floor, _cache(request))
     return json_response(found)
 
 

@@ -3,8 +3,8 @@
 ``agent_states`` keeps each agent's states as intervals (the open one is the current state);
 ``agent_presence`` one row per agent with the current state, the last heartbeat and the desk's
 outbox counts. Bookings record who cancelled (or rescheduled) them and during which call.
-Indexes for the day's figures: calls and bookings by time, bookings by call, and booked or
-blocked slots by time.
+Indexes for the day's figures: calls by start, by wrap-up and open ones, bookings by time and
+by call, and booked or blocked slots by time.
 
 Revision ID: 0008
 Revises: 0005
@@ -51,6 +51,14 @@ def upgrade() -> None:
         postgresql_where=sa.text("cancel_call_id IS NOT NULL"),
     )
     op.create_index("ix_calls_started_at", "calls", ["started_at"])
+    op.create_index("ix_calls_wrapped_at", "calls", ["wrapped_at"])
+    op.create_index(
+        "ix_calls_open_started",
+        "calls",
+        ["started_at"],
+        sqlite_where=sa.text("wrapped_at IS NULL"),
+        postgresql_where=sa.text("wrapped_at IS NULL"),
+    )
     op.create_index(
         "ix_slots_taken_start",
         "slots",
@@ -124,6 +132,8 @@ def downgrade() -> None:
     op.drop_index("ix_agent_states_agent_started", table_name="agent_states")
     op.drop_table("agent_states")
     op.drop_index("ix_slots_taken_start", table_name="slots")
+    op.drop_index("ix_calls_open_started", table_name="calls")
+    op.drop_index("ix_calls_wrapped_at", table_name="calls")
     op.drop_index("ix_calls_started_at", table_name="calls")
     op.drop_index("ix_bookings_cancel_call_id", table_name="bookings")
     op.drop_index("ix_bookings_call_id", table_name="bookings")

@@ -63,6 +63,8 @@ class Result:
     day_ms: float = math.nan
     heartbeats: int = 0
     heartbeat_cpu: float = math.nan  # CPU seconds of the service per heartbeat
+    floor_service_cpu: float = math.nan  # CPU seconds per read of the floor: the service's
+    floor_database_cpu: float = math.nan  # ... and the database server's (PostgreSQL)
     empty_cpu: float = math.nan  # ... per empty request
     agents_shown: int = 0
     calls_shown: int = 0
@@ -348,6 +350,36 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def _backends(database: Database) -> list[int]:
+    """The PostgreSQL server processes serving this database's other connections (the API's)."""
+    if database.dialect != "postgresql":
+        return []
+    with database.read() as connection:
+        return list(
+            connection.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+        )
+
+
+def _floor_cpu(server: ApiServer, database: Database, client: httpx.Client, count: int):  # type: ignore[no-untyped-def]
+    """CPU seconds per read of the floor: the service's processes and the database server's
+    processes serving it (time a read takes on an idle machine, whatever the load now)."""
+    assert server.pid is not None
+    backends = _backends(database)
+    time.sleep(0.5)
+    service_before = tree_cpu_seconds(server.pid)
+    database_before = sum(tree_cpu_seconds(pid) for pid in backends)
+    for _ in range(count):
+        client.get("/v1/floor").raise_for_status()
+    service = tree_cpu_seconds(server.pid) - service_before
+    database_cpu = sum(tree_cpu_seconds(pid) for pid in backends) - database_before
+    return service / count, database_cpu / count
+
+
 def _cpu_per_request(server: ApiServer, send, count: int) -> float:  # type: ignore[no-untyped-def]
     assert server.pid is not None
     time.sleep(0.5)  # let the server settle after the warm-up
@@ -387,6 +419,9 @@ def run(dataset: Dataset, server: ApiServer, *, day: Day, requests: int, heartbe
                 result.empty.append(timed_ms(lambda: client.get("/v1/me").raise_for_status())[0])
             result.totals_ms = totals_recount_ms(database, settings)
             result.day_ms = whole_day_ms(database)
+            result.floor_service_cpu, result.floor_database_cpu = _floor_cpu(
+                server, database, client, requests
+            )
             result.empty_cpu = _cpu_per_request(
                 server, lambda _i: client.get("/v1/me").raise_for_status(), heartbeats
             )
@@ -437,9 +472,18 @@ def rows(result: Result, backend: str) -> list[Row]:
             notes=(
                 f"floor, {backend}: {result.agents_shown} agents, {result.calls_shown:,} calls and "
                 f"{result.bookings_shown:,} bookings today ({day.calls:,} calls yesterday too); "
-                f"floor = its SQL statements raw p95 {raw:.2f} ms + empty request p95 "
-                f"{empty:.2f} ms; API p50 {percentile(result.floor_api, 0.5):.2f} ms; "
-                f"{len(result.floor_api)} requests. Kept between reads (per worker), counted "
+                f"floor = the statements of a read, raw, p95 {raw:.2f} ms (p50 "
+                f"{percentile(result.floor_raw, 0.5):.2f}) + empty request p95 {empty:.2f} ms "
+                f"(p50 {percentile(result.empty, 0.5):.2f}); API p50 "
+                f"{percentile(result.floor_api, 0.5):.2f} ms; {len(result.floor_api)} requests. "
+                f"CPU per read (what a read takes on an idle machine): the service "
+                f"{result.floor_service_cpu * 1000:.1f} ms"
+                + (
+                    f" + the database server {result.floor_database_cpu * 1000:.1f} ms"
+                    if backend == "postgres"
+                    else ""
+                )
+                + ". Kept between reads (per worker), counted "
                 f"in the warm-up: the day's settled calls and bookings (counting the whole day "
                 f"{result.day_ms:.1f} ms, raw, on the day's first read) and the slot totals "
                 f"(recounted at most every {FloorSettings().slot_totals_seconds:g} s, "
@@ -451,6 +495,10 @@ def rows(result: Result, backend: str) -> list[Row]:
                 "empty_p95": empty,
                 "totals_recount_ms": result.totals_ms,
                 "whole_day_ms": result.day_ms,
+                "raw_p50": percentile(result.floor_raw, 0.5),
+                "empty_p50": percentile(result.empty, 0.5),
+                "service_cpu_ms": result.floor_service_cpu * 1000,
+                "database_cpu_ms": result.floor_database_cpu * 1000,
             },
         ),
         Row(

@@ -13,6 +13,7 @@ agent-console import sledilnik DIR load Sledilnik's doctors, institutions and co
 agent-console import queue-log FILE  Asterisk's queue_log: callers who did not get through
 agent-console import cdr FILE.csv  Asterisk's cdr_csv Master.csv, the same from call records
 agent-console telephony simulate   post made-up call events to a service, for demos and load
+agent-console export reports|calls|audit  agents' reports; a day's calls (CSV, xlsx); the audit log
 agent-console sync [--status]      replay this desk's offline outbox now, or show what is queued
 agent-console send-messages        send confirmations and reminders to callers (serve does too)
 agent-console mail-sink            a local SMTP server (and SMS endpoint) printing what arrives
@@ -26,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,7 @@ EXAMPLES = """examples:
   agent-console import queue-log /var/log/asterisk/queue_log --db central.db
   agent-console telephony simulate --server http://central:8000 --token ac_... --speed 60
   agent-console export reports --status open -o reports.csv --db central.db
+  agent-console export calls --date 2026-11-22 --format xlsx -o calls.xlsx --db central.db
   agent-console export audit -o audit-2026-11.csv --db central.db
   agent-console prune --dry-run --db central.db
   agent-console backup --db central.db --to /backup/central-$(date +%F).db
@@ -633,7 +636,7 @@ def _import_calls(
 def _add_export(commands: argparse._SubParsersAction) -> None:
     exporter = commands.add_parser(
         "export",
-        help="write data out for its owners: reports on the doctor directory, the audit log",
+        help="write data out: reports on the doctor directory, a day's calls, the audit log",
     )
     what = exporter.add_subparsers(dest="what", metavar="WHAT", required=True)
     reports = what.add_parser(
@@ -654,6 +657,30 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
         "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
     )
     reports.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    calls = what.add_parser(
+        "calls",
+        help="every call of a day, for the supervisor: CSV or an Excel workbook",
+        description="Write every call of a day (started that day in Europe/Ljubljana) with its "
+        "agent, start, end and wrap-up times, talk, after-call work and handle time in seconds, "
+        "disposition, and the bookings it made, rescheduled or cancelled (references and "
+        "services). No caller identity. Times are Europe/Ljubljana's; CSV is UTF-8 with a "
+        "byte-order mark, the workbook has a header row, column widths and real date cells.",
+    )
+    calls.add_argument(
+        "--date",
+        metavar="D",
+        help="the day: 2026-11-22 or 22. 11. 2026 (default: today in Europe/Ljubljana)",
+    )
+    calls.add_argument(
+        "--format", choices=["csv", "xlsx"], default="csv", help="csv (default) or xlsx"
+    )
+    calls.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (default: CSV to standard output, xlsx to calls-DATE.xlsx)",
+    )
+    calls.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
     audit = what.add_parser(
         "audit",
         help="the audit log (who read or changed which caller's record), as CSV",
@@ -675,6 +702,8 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     from console.server.migrate import upgrade
     from console.server.reports import export_reports_csv
 
+    if args.what == "calls":
+        return _export_calls(args, config)
     if args.what == "audit":
         return _export_audit(args, config)
     database = Database.open(_database(args, config))
@@ -690,6 +719,55 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     where = args.output or "standard output"
     print(f"{count} {args.status} report(s) written to {where}.", file=sys.stderr)
     return 0
+
+
+def _export_calls(args: argparse.Namespace, config: Config) -> int:
+    from console.server.db import Database
+    from console.server.export_calls import write_csv, write_xlsx
+    from console.server.migrate import upgrade
+
+    try:
+        day = _parse_day(args.date)
+    except ValueError as exc:
+        print(f"agent-console export calls: {exc}", file=sys.stderr)
+        return 2
+    database = Database.open(_database(args, config))
+    try:
+        upgrade(database.engine)
+        where = args.output
+        if args.format == "xlsx":
+            where = where or f"calls-{day.isoformat()}.xlsx"
+            count = write_xlsx(database, day, where)
+        elif where:
+            with open(where, "w", encoding="utf-8-sig", newline="") as out:
+                count = write_csv(database, day, out)
+        else:
+            count = write_csv(database, day, sys.stdout)
+    finally:
+        database.dispose()
+    print(f"{count} call(s) of {day.isoformat()} written to {where or 'standard output'}.",
+          file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _parse_day(text: str | None) -> date:
+    """``2026-11-22`` or ``22. 11. 2026``; None: today in Europe/Ljubljana."""
+    from console.domain.calendar import TZ
+
+    if not text:
+        return datetime.now(TZ).date()
+    cleaned = text.strip()
+    try:
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        pass
+    parts = [part.strip() for part in cleaned.rstrip(".").split(".")]
+    if len(parts) == 3 and all(part.isdigit() for part in parts):
+        try:
+            return date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            pass
+    raise ValueError(f"--date {text!r} is not a date: write 2026-11-22 or 22. 11. 2026")
 
 
 def _export_audit(args: argparse.Namespace, config: Config) -> int:

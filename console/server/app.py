@@ -26,6 +26,7 @@ from console.server.routes import (
     callers,
     calls,
     directory,
+    floor,
     reference,
     slots,
 )
@@ -122,6 +123,7 @@ def create_app(
         directory,
         callbacks,
         message_routes,
+        floor,
     ):
         app.include_router(module.router)
     if serving:

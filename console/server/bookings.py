@@ -400,7 +400,13 @@ def cancel(
     done = connection.execute(
         update(bookings)
         .where(bookings.c.id == row.id, bookings.c.status == "confirmed")
-        .values(status="cancelled", cancelled_at=now, cancel_reason=reason or None)
+        .values(
+            status="cancelled",
+            cancelled_at=now,
+            cancel_reason=reason or None,
+            cancelled_by=agent.id,
+            cancel_call_id=call_id,
+        )
     )
     if done.rowcount != 1:  # pragma: no cover - the slot lock makes this unreachable
         raise conflict("booking_changed", "The booking changed meanwhile; reload it.")
@@ -461,7 +467,13 @@ def reschedule(
     done = connection.execute(
         update(bookings)
         .where(bookings.c.id == old.id, bookings.c.status == "confirmed")
-        .values(status="rescheduled", superseded_by=new_id, cancelled_at=clock.now())
+        .values(
+            status="rescheduled",
+            superseded_by=new_id,
+            cancelled_at=clock.now(),
+            cancelled_by=agent.id,
+            cancel_call_id=call_id,
+        )
     )
     if done.rowcount != 1:  # pragma: no cover - the slot lock makes this unreachable
         raise conflict("booking_changed", "The booking changed meanwhile; reload it.")

@@ -168,6 +168,14 @@ Index(
     postgresql_where=text("status = 'free'"),
 )
 Index("ix_slots_location_start", slots.c.location_id, slots.c.starts_at)
+# Booked and blocked slots by time (the floor's "how full"): few beside the free ones.
+Index(
+    "ix_slots_taken_start",
+    slots.c.starts_at,
+    slots.c.service_id,
+    sqlite_where=text("status <> 'free'"),
+    postgresql_where=text("status <> 'free'"),
+)
 
 callers = Table(
     "callers",
@@ -229,6 +237,15 @@ calls = Table(
 )
 Index("ix_calls_caller_id", calls.c.caller_id)
 Index("ix_calls_agent_started", calls.c.agent_id, calls.c.started_at)
+Index("ix_calls_started_at", calls.c.started_at)  # the day's calls, every agent's
+# The floor counts what settled since its last read: calls wrapped up since, and open ones.
+Index("ix_calls_wrapped_at", calls.c.wrapped_at)
+Index(
+    "ix_calls_open_started",
+    calls.c.started_at,
+    sqlite_where=text("wrapped_at IS NULL"),
+    postgresql_where=text("wrapped_at IS NULL"),
+)
 
 holds = Table(
     "holds",
@@ -265,6 +282,8 @@ bookings = Table(
     Column("notes", String(2000), nullable=False, server_default=""),
     Column("cancelled_at", DateTime),
     Column("cancel_reason", String(500)),
+    Column("cancelled_by", ForeignKey("agents.id")),  # who cancelled or rescheduled it
+    Column("cancel_call_id", BigInteger),  # during which call (as the audit log, no key)
     Column("superseded_by", ForeignKey("bookings.id")),
     Column("replaces", ForeignKey("bookings.id")),
     Column("idempotency_key", String(80), unique=True),
@@ -282,6 +301,16 @@ Index(
     postgresql_where=text(ACTIVE_BOOKING),
 )
 Index("ix_bookings_caller_id", bookings.c.caller_id)
+# The floor's and the day's figures: bookings made and cancelled in a day, and by a call.
+Index("ix_bookings_created_at", bookings.c.created_at)
+Index("ix_bookings_cancelled_at", bookings.c.cancelled_at)
+Index("ix_bookings_call_id", bookings.c.call_id)
+Index(
+    "ix_bookings_cancel_call_id",
+    bookings.c.cancel_call_id,
+    sqlite_where=text("cancel_call_id IS NOT NULL"),
+    postgresql_where=text("cancel_call_id IS NOT NULL"),
+)
 
 idempotency_keys = Table(
     "idempotency_keys",
@@ -613,4 +642,53 @@ message_sender_lease = Table(
     Column("name", String(40), primary_key=True),
     Column("holder", String(80), nullable=False),
     Column("expires_at", DateTime, nullable=False),
+)
+
+
+# --- the supervisor's floor -------------------------------------------------------------------
+
+AGENT_STATES = "state IN ('ready', 'on_call', 'after_call_work', 'away', 'signed_out')"
+
+# Each agent's states as intervals: the open one (ended_at NULL) is the current state.
+agent_states = Table(
+    "agent_states",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("agent_id", ForeignKey("agents.id"), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("reason", String(40)),  # why away
+    Column("call_id", ForeignKey("calls.id")),
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime),
+    CheckConstraint(AGENT_STATES, name="state"),
+    CheckConstraint("state = 'away' OR reason IS NULL", name="reason"),
+    CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="span"),
+)
+Index("ix_agent_states_agent_started", agent_states.c.agent_id, agent_states.c.started_at)
+Index(
+    "uq_agent_states_open",
+    agent_states.c.agent_id,
+    unique=True,
+    sqlite_where=text("ended_at IS NULL"),
+    postgresql_where=text("ended_at IS NULL"),
+)
+
+# One row per agent whose desk ever reported: the current state (the open interval's copy),
+# the last heartbeat and what the desk last said of its outbox. A heartbeat updates only
+# last_seen_at, a column no index covers.
+agent_presence = Table(
+    "agent_presence",
+    metadata,
+    Column("agent_id", ForeignKey("agents.id"), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("reason", String(40)),
+    Column("call_id", ForeignKey("calls.id")),
+    Column("service_id", ForeignKey("services.id")),
+    Column("since", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+    Column("queued_writes", Integer, nullable=False, server_default="0"),
+    Column("sync_issues", Integer, nullable=False, server_default="0"),
+    Column("replayed", Integer, nullable=False, server_default="0"),
+    Column("replayed_at", DateTime),
+    CheckConstraint(AGENT_STATES, name="state"),
 )

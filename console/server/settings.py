@@ -9,6 +9,7 @@ from functools import cached_property
 
 from console.domain.calendar import OfficeHours
 from console.domain.models import Disposition
+from console.server.floor_settings import FloorSettings
 from console.server.messages.settings import MessageSettings
 
 DEFAULT_DISPOSITIONS: tuple[Disposition, ...] = (
@@ -78,6 +79,7 @@ class ServerSettings:
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     messages: MessageSettings = field(default_factory=MessageSettings)
+    floor: FloorSettings = field(default_factory=FloorSettings)
 
     def disposition_codes(self) -> set[str]:
         return {d.code for d in self.dispositions}

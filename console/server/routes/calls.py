@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from console.domain.models import ApiError, Call, CallIn, CallPatch, Change, ChangePage, WrapUpIn
-from console.server import calls, changes, feed_wait, idempotency
+from console.server import agent_states, calls, changes, clock, feed_wait, idempotency
 from console.server.db import Database
 from console.server.deps import (
     AgentDep,
@@ -27,11 +27,14 @@ def start(
     payload: CallIn,
     agent: WriterDep,
     database: DatabaseDep,
+    settings: SettingsDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
     def effect(connection: Connection) -> tuple[int, dict]:
         call = calls.start(connection, agent, payload.caller_id, payload.direction)
+        started = clock.to_db(call.started_at)
+        agent_states.call_started(connection, call.agent_id, call.id, started, settings.floor)
         return 201, call.model_dump(mode="json")
 
     status, body = idempotency.run(
@@ -85,6 +88,9 @@ def wrap_up(
             settings.disposition_codes(),
             settings.callbacks,
         )
+        assert call.wrapped_at is not None  # it was just wrapped up
+        ended, wrapped = clock.to_db(call.ended_at or call.started_at), clock.to_db(call.wrapped_at)
+        agent_states.call_wrapped(connection, call.agent_id, call.id, ended, wrapped)
         return 200, call.model_dump(mode="json")
 
     return idempotency.run(

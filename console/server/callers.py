@@ -518,7 +518,12 @@ def patch(
     last = values.get("last_name", current.last_name)
     values["name_folded"] = name_folded(first, last)
     values["updated_at"] = clock.now()
-    connection.execute(update(callers).where(callers.c.id == caller_id).values(**values))
+    try:
+        connection.execute(update(callers).where(callers.c.id == caller_id).values(**values))
+    except IntegrityError:
+        # Another caller took this EMŠO or ZZZS number since _duplicate looked (a race): the
+        # database's unique index decides, and the answer is the same as _duplicate's.
+        raise conflict("caller_exists", "A caller with this EMŠO or ZZZS number exists.") from None
     fields = sorted(sent)
     audit.record(
         connection,

@@ -507,7 +507,7 @@ def patch(
     """Apply the fields that were sent; return the names of the fields that changed."""
     sent = payload.model_dump(exclude_unset=True)
     if not sent:
-        raise unprocessable("Nothing to change: send at least one field.")
+        raise unprocessable("Nothing to change: send at least one field.", "body")
     current = get(connection, caller_id)
     values = _clean_fields(sent)
     _duplicate(connection, values, exclude_id=caller_id)

@@ -15,13 +15,13 @@ README's API section shows the same table.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from console.domain.errors import InvalidValue
 
@@ -128,14 +128,19 @@ def field_of(location: tuple[Any, ...] | list[Any]) -> str | None:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method the app routes for this request's path (405's and OPTIONS' ``Allow``)."""
-    scope = dict(request.scope)
+    """Every method the OpenAPI document lists for this request's path (405's and OPTIONS'
+    ``Allow``), and OPTIONS."""
+    table = getattr(request.app.state, "allowed_methods", None)
+    if table is None:
+        table = []
+        for path, operations in request.app.openapi()["paths"].items():
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))
+            table.append((re.compile(f"^{pattern}$"), {method.upper() for method in operations}))
+        request.app.state.allowed_methods = table
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    methods.discard("HEAD")
+    for pattern, listed in table:
+        if pattern.match(request.url.path):
+            methods |= listed
     return [*sorted(methods), "OPTIONS"] if methods else []
 
 

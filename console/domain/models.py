@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -46,17 +46,56 @@ class CallDirection(StrEnum):
 # (a NUL, an id past 64 bits, a date past the calendar's end) is refused here first, with 422
 # naming the field. The JSON schema states each bound, so the OpenAPI document tells it too.
 
-MAX_ID = 2**63 - 1  # every id is a 64-bit integer on both engines
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]  # an id in a path, a query or a header
-BodyId = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]  # JSON: 1 is an id, "1" and true not
+# Every id is stored as a 64-bit integer on both engines; the API takes ids up to 2^53-1, the
+# integers every JSON parser reads exactly (a JavaScript or a spreadsheet client too).
+MAX_ID = 2**53 - 1
 
-# Control characters (C0, DEL, C1) and lone surrogates; prose may keep tabs and line breaks.
-_CONTROL = r"\x00-\x1f\x7f-\x9f\ud800-\udfff"
-_CONTROL_BUT_LINES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+
+def _json_integer(value: Any) -> Any:
+    """A JSON integer: 7 or 7.0 (JSON Schema's integer), never "7", true or 7.5."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise PydanticCustomError("int_type", "Input should be a valid integer")
+        return int(value)
+    return value
+
+
+# Integers in a JSON body are strict about their type (JSON Schema's integer, nothing looser);
+# the bounds sit on the integer itself, so the JSON schema states them.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]  # an id in a path or a query
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
+
+
+def decimal_pattern(largest: int) -> str:
+    """A regular expression for the decimal numbers 1 to ``largest`` (no sign, no leading 0)."""
+    digits = str(largest)
+    options = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    # As long as ``largest``: equal to its first k digits, then a smaller digit, then anything.
+    for k, digit in enumerate(digits):
+        low = "1" if k == 0 else "0"
+        if int(digit) > int(low):
+            rest = len(digits) - k - 1
+            tail = f"[0-9]{{{rest}}}" if rest else ""
+            options.append(f"{digits[:k]}[{low}-{int(digit) - 1}]{tail}")
+    options.append(digits)
+    return "^(?:" + "|".join(options) + ")$"
+
+
+ID_PATTERN = decimal_pattern(MAX_ID)  # an id in a header, where everything is text
+
+# Control characters (C0, DEL, C1); prose may keep tabs and line breaks. Lone surrogates are
+# refused too (they are no characters at all; a JSON schema pattern cannot name them).
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+_CONTROL_BUT_LINES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_SURROGATES = r"\ud800-\udfff"
 LINE_PATTERN = f"^[^{_CONTROL}]*$"
 PROSE_PATTERN = f"^[^{_CONTROL_BUT_LINES}]*$"
-_LINE_BAD = re.compile(f"[{_CONTROL}]")
-_PROSE_BAD = re.compile(f"[{_CONTROL_BUT_LINES}]")
+# A search: one line with at least two characters that are not spaces.
+SEARCH_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
+_LINE_BAD = re.compile(f"[{_CONTROL}{_SURROGATES}]")
+_PROSE_BAD = re.compile(f"[{_CONTROL_BUT_LINES}{_SURROGATES}]")
 
 
 def _refuse(bad: re.Pattern[str], what: str):  # type: ignore[no-untyped-def]
@@ -84,6 +123,13 @@ Prose = Annotated[
     str,
     AfterValidator(_refuse(_PROSE_BAD, "control characters other than tabs and line breaks")),
     Field(json_schema_extra={"pattern": PROSE_PATTERN}),
+]
+
+# A search box's text: one line, at least two characters other than spaces.
+SearchText = Annotated[
+    str,
+    AfterValidator(_refuse(_LINE_BAD, "control characters")),
+    Field(json_schema_extra={"pattern": SEARCH_PATTERN}),
 ]
 
 # The calendar the domain uses: calls, follow-ups and slots fall in these years.
@@ -317,8 +363,20 @@ class Hold(BaseModel):
     slot: Slot
 
 
+# Exactly one of hold_id and slot_id is an id (the other left out or null).
+_AN_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+_HOLD_OR_SLOT = {
+    "oneOf": [
+        {"required": ["hold_id"], "properties": {"hold_id": _AN_ID}},
+        {"required": ["slot_id"], "properties": {"slot_id": _AN_ID}},
+    ]
+}
+
+
 class BookingIn(_Model):
     """Confirm a slot for a caller: either a hold this agent owns, or a free slot directly."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_HOLD_OR_SLOT)
 
     caller_id: BodyId
     hold_id: BodyId | None = None
@@ -328,6 +386,10 @@ class BookingIn(_Model):
 
 
 class RescheduleIn(_Model):
+    """The new slot: a hold this agent owns, or a free slot."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_HOLD_OR_SLOT)
+
     hold_id: BodyId | None = None
     slot_id: BodyId | None = None
     call_id: BodyId | None = Field(default=None, description="a call of this agent's")
@@ -373,7 +435,9 @@ class WrapUpIn(_Model):
         default=None, description="when to call back: after the call, within a year from now"
     )
     follow_up_note: Annotated[Prose, Field(max_length=1000)] = ""
-    after_call_work_seconds: int | None = Field(default=None, strict=True, ge=0, le=86400)
+    after_call_work_seconds: (
+        Annotated[int, Field(ge=0, le=86400), BeforeValidator(_json_integer)] | None
+    ) = None
     ended_at: When | None = Field(
         default=None, description="when the call ended: after it started, not in the future"
     )

@@ -18,7 +18,7 @@ bookings, calls and their wrap-ups, and a change feed. Every request carries
 Errors are JSON: `{{"error": code, "message": text, "field": name-or-null}}`; `field` names the
 body property, parameter or header at fault.
 
-Limits: a body of at most {MAX_BODY_BYTES // 1024} KiB (413 beyond); ids from 1 to 2^63-1;
+Limits: a body of at most {MAX_BODY_BYTES // 1024} KiB (413 beyond); ids from 1 to 2^53-1;
 times from 2000-01-01 to 2099-12-31; text without control characters (notes may keep line
 breaks and tabs); every string and list has the maximum length its schema states. Every write
 takes an `Idempotency-Key` (8-80 visible ASCII characters, unique per agent): a retry with the

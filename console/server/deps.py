@@ -12,13 +12,13 @@ A worker keeps the agent behind a token for :data:`TOKEN_CACHE_SECONDS`, so a re
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from console.domain.models import MAX_ID, Agent, Role
+from console.domain.models import ID_PATTERN, MAX_ID, Agent, Role
 from console.server.agents import agent_for_token
 from console.server.db import Database
 from console.server.errors import ApiProblem, forbidden
@@ -82,18 +82,19 @@ async def writer(agent: Annotated[Agent, Depends(current_agent)]) -> Agent:
 
 async def call_id_header(
     x_call_id: Annotated[
-        int | None,
+        str | None,
         Header(
             alias="X-Call-Id",
-            ge=1,
-            le=MAX_ID,
-            description="the call (of this agent's) the request is made in, for the audit log",
+            pattern=ID_PATTERN,
+            description="the id (1 to 2^53-1) of the call, one of this agent's, the request "
+            "is made in: for the audit log",
         ),
     ] = None,
 ) -> int | None:
     """The call during which a request is made (``X-Call-Id``), for the audit log; the route
-    checks that it is a call of this agent's (``calls.check_call``)."""
-    return x_call_id
+    checks that it is a call of this agent's (``calls.check_call``). A header is text: the
+    schema states the id's range as the digits it may have."""
+    return int(x_call_id) if x_call_id is not None else None
 
 
 AgentDep = Annotated[Agent, Depends(current_agent)]
@@ -116,11 +117,11 @@ IdempotencyKey = Annotated[
 ]
 
 
-def path_id(what: str) -> object:
-    """A record's id in the path: 1 to 2^63-1."""
+def path_id(what: str) -> Any:
+    """A record's id in the path: 1 to 2^53-1."""
     return Path(ge=1, le=MAX_ID, description=f"the {what}'s id")
 
 
-def query_id(what: str) -> object:
-    """An id in the query string: 1 to 2^63-1."""
+def query_id(what: str) -> Any:
+    """An id in the query string: 1 to 2^53-1."""
     return Query(ge=1, le=MAX_ID, description=f"a {what}'s id")

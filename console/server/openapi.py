@@ -38,6 +38,20 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ApiError, "description": _MEANING[status]} for status in statuses}
 
 
+def _never_null(schema: dict[str, Any]) -> None:
+    """A parameter is left out, never null: a query string or a header has no null."""
+    options = schema.get("anyOf")
+    if options and any(option.get("type") == "null" for option in options):
+        kept = [option for option in options if option.get("type") != "null"]
+        del schema["anyOf"]
+        if len(kept) == 1:
+            schema.update(kept[0])
+        else:
+            schema["anyOf"] = kept
+    if schema.get("default", ...) is None:
+        del schema["default"]
+
+
 def describe(app: FastAPI, disposition_codes: list[str]) -> None:
     """Build the document once, with the statuses every operation shares and the codes a
     wrap-up takes."""
@@ -53,6 +67,8 @@ def describe(app: FastAPI, disposition_codes: list[str]) -> None:
         )
         for path, operations in schema["paths"].items():
             for operation in operations.values():
+                for parameter in operation.get("parameters", []):
+                    _never_null(parameter["schema"])
                 responses = operation.setdefault("responses", {})
                 shared = [503] if not path.startswith("/v1/") else [401, 503]
                 for status in shared:

@@ -13,7 +13,8 @@ enforce live here, not in code:
 
 Every id is a 64-bit integer (``BigId``), and so is every column that refers to one: on
 PostgreSQL ``bigint``, on SQLite a rowid alias (64-bit already). The API bounds ids the same
-way (1 to 2^63-1, ``console.domain.models.MAX_ID``).
+way: 1 to 2^53-1 (``console.domain.models.MAX_ID``), the integers every JSON parser reads
+exactly.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from console.domain.models import Caller, CallerIn, CallerPatch, CallerSearch, Line
+from console.domain.models import Caller, CallerIn, CallerPatch, CallerSearch, SearchText
 from console.server import audit, callers, idempotency
 from console.server.calls import check_call
 from console.server.deps import (
@@ -34,8 +34,12 @@ def search(
     settings: SettingsDep,
     call_id: CallIdDep,
     q: Annotated[
-        Line,
-        Query(min_length=1, max_length=100, description="name, phone, EMŠO, ZZZS or reference"),
+        SearchText,
+        Query(
+            max_length=100,
+            description="name, phone, EMŠO, ZZZS or reference; at least 2 characters other "
+            "than spaces",
+        ),
     ],
     limit: int = Query(20, ge=1, le=1000, description="at most this many (the service caps it)"),
 ) -> Response:

@@ -432,7 +432,7 @@ class WrapUpIn(_Model):
     disposition: Annotated[Line, Field(min_length=1, max_length=40)]
     notes: Annotated[Prose, Field(max_length=8000)] = ""
     follow_up_at: When | None = Field(
-        default=None, description="when to call back: after the call, within a year from now"
+        default=None, description="when to call back: after the call started"
     )
     follow_up_note: Annotated[Prose, Field(max_length=1000)] = ""
     after_call_work_seconds: (

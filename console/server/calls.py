@@ -19,9 +19,8 @@ from console.server.errors import conflict, forbidden, not_found, unprocessable
 from console.server.schema import callers, calls, providers
 
 # A wrap-up may say the call ended up to this long after the service's clock (desks' clocks
-# drift a little); later is refused. A follow-up is at most this far ahead.
+# drift a little); later is refused.
 CLOCK_SKEW = timedelta(minutes=5)
-FOLLOW_UP_HORIZON = timedelta(days=366)
 
 
 def to_model(
@@ -165,8 +164,6 @@ def wrap_up(
     follow_up = clock.to_db(payload.follow_up_at) if payload.follow_up_at else None
     if follow_up is not None and follow_up < row.started_at:
         raise unprocessable("A follow-up must be after the call.", "follow_up_at")
-    if follow_up is not None and follow_up > now + FOLLOW_UP_HORIZON:
-        raise unprocessable("A follow-up must be within a year.", "follow_up_at")
     referred = payload.referred_provider_id
     if referred is not None and not _is_doctor(connection, referred):
         raise unprocessable(

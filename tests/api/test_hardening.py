@@ -208,17 +208,16 @@ def test_7_dates_outside_2000_to_2099_are_422_naming_the_field(api) -> None:
         _error(api.post(path, json={"disposition": "booked", field: value}), 422, field)
 
 
-def test_7_a_wrap_up_cannot_end_in_the_future_nor_follow_up_past_a_year(api) -> None:
+def test_7_a_wrap_up_cannot_end_in_the_future(api) -> None:
     call = _call(api)
     path = f"/v1/calls/{call['id']}/wrapup"
     later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     _error(api.post(path, json={"disposition": "booked", "ended_at": later}), 422, "ended_at")
-    far = (datetime.now(UTC) + timedelta(days=400)).isoformat()
-    _error(
-        api.post(path, json={"disposition": "callback", "follow_up_at": far}), 422, "follow_up_at"
+    skewed = (datetime.now(UTC) + timedelta(minutes=2)).isoformat()  # a desk's clock runs fast
+    next_year = (datetime.now(UTC) + timedelta(days=400)).isoformat()  # a call back next year
+    done = api.post(
+        path, json={"disposition": "callback", "ended_at": skewed, "follow_up_at": next_year}
     )
-    soon = (datetime.now(UTC) + timedelta(days=3)).isoformat()
-    done = api.post(path, json={"disposition": "callback", "follow_up_at": soon})
     assert done.status_code == 200, done.text
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import postgres_url_or_skip
 from serve_process import Serve, cli, empty_postgres_database
 from sqlalchemy import text
 
@@ -22,9 +21,10 @@ from console.server.migrate import head_revision
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_9_11_15_four_workers_on_an_empty_postgres_database(tmp_path: Path) -> None:
-    server = postgres_url_or_skip()
-    with empty_postgres_database(server) as url:
+def test_9_11_15_four_workers_on_an_empty_postgres_database(
+    postgres_server: str, tmp_path: Path
+) -> None:
+    with empty_postgres_database(postgres_server) as url:
         serve = Serve(url, tmp_path / "serve.log", workers=4)
         serve.start(timeout=120)
         try:

@@ -27,6 +27,7 @@ FIGURES: dict[str, str] = {
     "keystroke": "key press to results rendered, p95",
     "keystroke_work": "  … with search_delay_ms = 0, p95",
     "memory": "console RSS after N searches",
+    "bytes_per_call": "database bytes per call, after a prune",
 }
 
 
@@ -96,6 +97,8 @@ def _number(value: float | None, unit: str) -> str:
         return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
     if unit == "MB":
         return f"{value:.1f} MB"
+    if unit == "B":
+        return f"{value:,.0f} B"
     return f"{value:g} {unit}"
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from benchmarks import api_latency, contention, growth, replay
 from benchmarks import console as console_bench
+from benchmarks import retention as retention_bench
 from benchmarks.dataset import (
     GROWTH,
     NATIONAL,
@@ -47,8 +48,17 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "keystroke": TYPING_FIGURES,
     "memory": TYPING_FIGURES,
     "growth": ("growth",),
+    "retention": ("bytes_per_call",),
 }
-EVERYTHING = ("seed", *SEARCH_FIGURES, "contention", "replay", *CONSOLE_FIGURES, "growth")
+EVERYTHING = (
+    "seed",
+    *SEARCH_FIGURES,
+    "contention",
+    "replay",
+    *CONSOLE_FIGURES,
+    "growth",
+    "bytes_per_call",
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,7 @@ class Sizes:
     typed: int  # ... and without it
     searches: int
     replay_writes: int
+    retention_calls: int  # calls a day in the bytes-per-call figure
 
 
 FULL = Sizes(
@@ -80,6 +91,7 @@ FULL = Sizes(
     typed=60,
     searches=1_000,
     replay_writes=1_000,
+    retention_calls=300,
 )
 QUICK_SIZES = Sizes(
     spec=QUICK,
@@ -93,6 +105,7 @@ QUICK_SIZES = Sizes(
     typed=2,
     searches=30,
     replay_writes=64,
+    retention_calls=60,
 )
 
 
@@ -129,9 +142,18 @@ class Run:
 
     def backend(self, place: Place) -> None:
         """Every figure of one backend (and the console's, on SQLite)."""
-        wanted = self.figures - {"growth"}
+        wanted = self.figures - {"growth", "bytes_per_call"}
         if place.backend != "sqlite":
             wanted -= set(CONSOLE_FIGURES)
+        if "bytes_per_call" in self.figures:  # on a scratch database of its own
+            self.guarded(
+                ("bytes_per_call",),
+                place.backend,
+                lambda: retention_bench.rows(
+                    retention_bench.measure(place, self.sizes.retention_calls, self.log),
+                    place.backend,
+                ),
+            )
         if not wanted:
             return
         backend = place.backend

@@ -35,7 +35,9 @@ class ApiServer:
         self._scratch = tempfile.TemporaryDirectory(prefix="bench-server-")
         self.log_path = Path(self._scratch.name) / "uvicorn.log"
         config = Path(self._scratch.name) / "config.toml"
-        config.write_text("# benchmarks: every default\n")
+        # Every default, but no daily prune: it would run 30 s after the start, in the middle
+        # of what is timed (the bytes-per-call figure prunes on its own database).
+        config.write_text("# benchmarks: every default but one\n[retention]\ndaily = false\n")
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("AGENT_CONSOLE_")},
             "AGENT_CONSOLE_DATABASE": database_url,

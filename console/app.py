@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -29,12 +30,13 @@ from textual.worker import Worker, WorkerState
 
 from console import i18n
 from console.client.api import ApiError, ApiRefused, CentralApi, Unreachable
-from console.client.store import OFFLINE, ONLINE, SYNCING, Store
+from console.client.connection import OFFLINE, ONLINE, SYNCING
+from console.client.store import Store
 from console.config import Config
 from console.desk import Desk, SyncStatus
 from console.domain.models import Role
 from console.i18n import _
-from console.messages import DeskChanged
+from console.messages import ChangesArrived, DeskChanged, SyncChanged
 from console.screens.lookup import LookupScreen
 from console.screens.startup import StartupScreen
 from widgets.offline_banner import OfflineBanner
@@ -289,8 +291,8 @@ class AgentConsole(App):
     def _store_changed(self, state: str) -> None:
         """The Store's callback: called after every change of state, outbox or issues (once
         per replayed row), on this app's event loop. A change of state shows at once (going
-        offline must be visible); the counts that follow are redrawn at most every
-        ``STATUS_DELAY`` seconds."""
+        offline must be visible); the rest arrives as :class:`SyncChanged` messages (a run of
+        them is one), redrawn at most every ``STATUS_DELAY`` seconds."""
         if self._closing or not self.is_running:
             return
         changed = state != self._seen_state
@@ -301,7 +303,12 @@ class AgentConsole(App):
             if self._status_timer is not None:
                 self._status_timer.stop()
             self._apply_sync_status()
-        elif self._status_timer is None:
+        else:
+            self.post_message(SyncChanged(state))
+
+    @on(SyncChanged)
+    def _sync_changed(self) -> None:
+        if self._status_timer is None and not self._closing:
             self._status_timer = self.set_timer(STATUS_DELAY, self._apply_sync_status)
 
     def _apply_sync_status(self) -> None:
@@ -341,10 +348,9 @@ class AgentConsole(App):
         self.refresh_status_bars()
 
     def _announce_issues(self) -> None:
-        store = self.store
-        if store is None:
+        if self.desk is None:
             return
-        current = {issue.id for issue in store.conflicts()}
+        current = {issue.id for issue in self.desk.sync_issues()}
         new = current - (self._known_issues or set())
         self._known_issues = current
         if new:
@@ -420,13 +426,20 @@ class AgentConsole(App):
         self.notify(_describe(error), title=_title(error), severity="error", timeout=8)
 
     def refresh_status_bars(self) -> None:
-        """Redraw the status bar and the offline banner of every screen on the stack (a
-        dialog may be on top)."""
+        """Give the status bar and the offline banner of every screen on the stack (a dialog
+        may be on top) the desk's sync status: they redraw."""
         for screen in self.screen_stack:
             for bar in screen.query(StatusBar):
-                bar.refresh_status()
+                bar.status = self.sync_status
             for banner in screen.query(OfflineBanner):
-                banner.refresh_banner()
+                banner.status = self.sync_status
+
+    def follow_changes(self, target: MessagePump) -> Callable[[], None]:
+        """Post what the desk's one change-feed poller reads to ``target`` (a screen), as
+        :class:`ChangesArrived` messages; returns the function that stops it."""
+        if self.desk is None:
+            return lambda: None
+        return self.desk.subscribe_changes(lambda batch: target.post_message(ChangesArrived(batch)))
 
     def watch_connection_state(self) -> None:
         self.refresh_status_bars()

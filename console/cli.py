@@ -7,6 +7,8 @@ agent-console token create         issue a bearer token for an agent, supervisor
 agent-console token list           the agents and whether their tokens work
 agent-console token revoke ID      revoke an agent's token (every worker refuses it within 1 s)
 agent-console migrate              bring a database's schema up to date
+agent-console prune [--dry-run]    apply [retention]: old idempotency keys, changes, holds
+agent-console backup --to COPY     a consistent copy of a SQLite database while desks write
 agent-console import zzzs FILE…    load the insurer's published doctor lists (.xlsx)
 agent-console import sledilnik DIR load Sledilnik's doctors, institutions and corrections
 agent-console sync [--status]      replay this desk's offline outbox now, or show what is queued
@@ -36,6 +38,9 @@ EXAMPLES = """examples:
   agent-console import zzzs ../shared/data/zzzs/*.xlsx --db central.db
   agent-console import sledilnik ../shared/data/zdravniki --db central.db
   agent-console export reports --status open -o reports.csv --db central.db
+  agent-console export audit -o audit-2026-11.csv --db central.db
+  agent-console prune --dry-run --db central.db
+  agent-console backup --db central.db --to /backup/central-$(date +%F).db
   agent-console --server http://central:8000 --token ac_... sync --status
 """
 
@@ -75,6 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="uvicorn worker processes (default [service] workers; 0 there: 1 on SQLite, "
         "one per CPU core on PostgreSQL)",
+    )
+    serve.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        help="default [service] log_level (info: every write and error, a summary of reads "
+        "a minute; debug: every request)",
+    )
+    serve.add_argument(
+        "--log-file",
+        metavar="FILE",
+        help="log to FILE, rotated at [service] log_rotate_mb (default [service] log_file; "
+        "none: standard error)",
     )
 
     seed = commands.add_parser(
@@ -129,6 +146,42 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
 
+    prune = commands.add_parser(
+        "prune",
+        help="delete what [retention] no longer keeps: old idempotency keys, changes, holds",
+        description="Apply [retention] of config.toml: delete idempotency keys, change-feed "
+        "rows and released or expired holds older than their periods (30, 30 and 7 days by "
+        "default), and exported audit rows older than audit_days where one is set. Bookings, "
+        "callers, calls and wrap-ups are never deleted. Deletes in batches, so desks keep "
+        "booking while it runs; prints what it removed per table. `serve` does this once a "
+        "day by itself. Exit status: 0 done; 1 another prune is running.",
+    )
+    prune.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    prune.add_argument(
+        "--dry-run", action="store_true", help="only count what would be deleted; delete nothing"
+    )
+    prune.add_argument(
+        "--vacuum",
+        action="store_true",
+        help="SQLite: first switch an older database file to incremental auto-vacuum, so pruned "
+        "space goes back to the file system (once; a full VACUUM that rewrites the file, needs "
+        "as much free disk again, and makes writes wait while it runs: at a quiet hour)",
+    )
+
+    backup = commands.add_parser(
+        "backup",
+        help="copy a SQLite database consistently while desks write (PostgreSQL: pg_dump)",
+        description="Copy a SQLite central database with SQLite's online backup API: the copy "
+        "is the database at one moment, taken while the service runs and desks book. The copy "
+        "is checked and only then put in place. For PostgreSQL use pg_dump / pg_restore (see "
+        "the README). Exit status: 0 done; 2 cannot (no such file, a PostgreSQL URL, ...).",
+    )
+    backup.add_argument("--db", help="the SQLite database file (default: from config)")
+    backup.add_argument(
+        "--to", required=True, metavar="COPY", help="the copy's file name (or a directory)"
+    )
+    backup.add_argument("--force", action="store_true", help="replace COPY if it exists")
+
     _add_import(commands)
     _add_export(commands)
 
@@ -166,6 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed": _seed,
         "token": _token,
         "migrate": _migrate,
+        "prune": _prune,
+        "backup": _backup,
         "import": _import,
         "export": _export,
         "sync": _sync,
@@ -189,10 +244,14 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _serve(args: argparse.Namespace, config: Config) -> int:
+    from contextlib import ExitStack
+    from dataclasses import replace
+
     import uvicorn
 
     from console.server.app import create_app
     from console.server.db import Database, database_url, default_workers, durability_warnings
+    from console.server.logs import FileWriter, logging_config
     from console.server.migrate import upgrade
 
     database = _database(args, config)
@@ -207,24 +266,48 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     host = args.host or config.service.host
     port = args.port or config.service.port
     workers = args.workers or config.service.workers or default_workers(database)
+    logs = config.service.log_settings()
+    logs = replace(logs, level=args.log_level or logs.level, file=args.log_file or logs.file)
     shown = database_url(database).split("@")[-1]
     print(f"agent-console central service on http://{host}:{port}  (database: {shown})")
-    print(f"API description: http://{host}:{port}/docs  ·  stop with ctrl+c")
-    if workers > 1:
-        os.environ["AGENT_CONSOLE_DATABASE"] = database
-        if args.config:
-            os.environ["AGENT_CONSOLE_CONFIG"] = args.config
-        uvicorn.run(
-            "console.server.asgi:app_from_config",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="info",
+    print(f"API description: http://{host}:{port}/docs  ·  health: /healthz  ·  stop with ctrl+c")
+    if logs.file:
+        rotation = (
+            f"rotated at {logs.rotate_bytes / 1024 / 1024:g} MB, {logs.backups} kept"
+            if logs.rotate_bytes
+            else "reopened when rotated by logrotate"
         )
-    else:
-        app = create_app(config.server_settings(database))
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        print(f"Log: {logs.file} ({rotation}), level {logs.level}")
+    retention = config.retention
+    if retention.daily:
+        print(f"Pruned by [retention] once a day at {retention.daily_at} (Europe/Ljubljana)")
+    with ExitStack() as stack:
+        if workers > 1:
+            # Every worker's records go through one queue to one writer of the file.
+            queue = stack.enter_context(FileWriter(logs)) if logs.file else None
+            os.environ["AGENT_CONSOLE_DATABASE"] = database
+            if args.config:
+                os.environ["AGENT_CONSOLE_CONFIG"] = args.config
+            uvicorn.run(
+                "console.server.asgi:app_from_config",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_config=logging_config(logs, queue),
+                log_level=logs.level,
+                access_log=False,
+            )
+        else:
+            app = create_app(config.server_settings(database), serving=True)
+            uvicorn.run(
+                app,
+                host=host,
+                port=port,
+                log_config=logging_config(logs),
+                log_level=logs.level,
+                access_log=False,
+            )
     return 0
 
 
@@ -346,6 +429,86 @@ def _migrate(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _prune(args: argparse.Namespace, config: Config) -> int:
+    from console.server.db import Database, database_url
+    from console.server.migrate import upgrade
+    from console.server.retention import (
+        auto_vacuum_mode,
+        prune,
+        prune_lock,
+        switch_to_incremental,
+    )
+
+    target = _database(args, config)
+    retention = config.server_settings(target).retention
+    database = Database.open(target)
+    try:
+        upgrade(database.engine)
+        with prune_lock(database) as mine:
+            if not mine:
+                print("agent-console prune: another prune is running; try again later.")
+                return 1
+            if args.vacuum:
+                if database.dialect != "sqlite":
+                    print("--vacuum is for SQLite; PostgreSQL's VACUUM runs after every prune.")
+                elif auto_vacuum_mode(database) == "incremental":
+                    print("This database already gives pruned space back (incremental).")
+                else:
+                    print("Rewriting the file with incremental auto-vacuum (VACUUM)...")
+                    before, after = switch_to_incremental(database)
+                    print(f"Done: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB.")
+            report = prune(database, retention, dry_run=args.dry_run)
+    finally:
+        database.dispose()
+    audit = f"{retention.audit_days} days, exported rows only" if retention.audit_days else "kept"
+    shown = database_url(target).split("@")[-1]
+    print(
+        f"{'Dry run: nothing deleted. ' if args.dry_run else ''}{shown}: idempotency keys "
+        f"{retention.idempotency_days} days, change feed {retention.changes_days} days, "
+        f"holds {retention.holds_days} days, audit {audit}."
+    )
+    verb = "would remove" if args.dry_run else "removed"
+    for table, count in report.removed.items():
+        print(f"  {table:<18} {count:>10,} {verb}")
+    if report.feed_starts_after:
+        print(
+            f"The change feed {'would start' if args.dry_run else 'starts'} after "
+            f"#{report.feed_starts_after}: an older cursor gets 410 resync."
+        )
+    if report.freed_bytes:
+        print(f"{report.freed_bytes / 1e6:.1f} MB given back to the file system.")
+    for note in report.notes:
+        print(note)
+    print(f"Done in {report.seconds:.1f} s.")
+    return 0
+
+
+def _backup(args: argparse.Namespace, config: Config) -> int:
+    from console.server.backup import (
+        PG_HINT,
+        BackupError,
+        backup_sqlite,
+        is_postgresql,
+        sqlite_path,
+    )
+
+    source = _database(args, config)
+    if is_postgresql(source):
+        print(PG_HINT, file=sys.stderr)
+        return 2
+    source = sqlite_path(source)
+    try:
+        report = backup_sqlite(source, args.to, force=args.force)
+    except BackupError as exc:
+        print(f"agent-console backup: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"Backed up {report.source} to {report.target}: {report.bytes / 1e6:.1f} MB, "
+        f"{report.bookings:,} bookings, checked, in {report.seconds:.1f} s."
+    )
+    return 0
+
+
 def _add_import(commands: argparse._SubParsersAction) -> None:
     importer = commands.add_parser(
         "import",
@@ -412,7 +575,7 @@ def _import(args: argparse.Namespace, config: Config) -> int:
 def _add_export(commands: argparse._SubParsersAction) -> None:
     exporter = commands.add_parser(
         "export",
-        help="write data out for its owners: agents' reports on the doctor directory",
+        help="write data out for its owners: reports on the doctor directory, the audit log",
     )
     what = exporter.add_subparsers(dest="what", metavar="WHAT", required=True)
     reports = what.add_parser(
@@ -433,6 +596,20 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
         "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
     )
     reports.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    audit = what.add_parser(
+        "audit",
+        help="the audit log (who read or changed which caller's record), as CSV",
+        description="Write the audit rows not exported before (with --all: every row) as CSV, "
+        "oldest first, times in Europe/Ljubljana, and record that they were exported, once the "
+        "file is completely written. Only exported rows are ever pruned, and only where "
+        "[retention] audit_days is set (audit rows are kept at least a year).",
+    )
+    audit.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
+    )
+    audit.add_argument("--all", action="store_true", help="every row, also those exported before")
+    audit.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    audit.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
 
 
 def _export(args: argparse.Namespace, config: Config) -> int:
@@ -440,6 +617,8 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     from console.server.migrate import upgrade
     from console.server.reports import export_reports_csv
 
+    if args.what == "audit":
+        return _export_audit(args, config)
     database = Database.open(_database(args, config))
     try:
         upgrade(database.engine)
@@ -452,6 +631,38 @@ def _export(args: argparse.Namespace, config: Config) -> int:
         database.dispose()
     where = args.output or "standard output"
     print(f"{count} {args.status} report(s) written to {where}.", file=sys.stderr)
+    return 0
+
+
+def _export_audit(args: argparse.Namespace, config: Config) -> int:
+    from console.server import audit_export
+    from console.server.db import Database
+    from console.server.migrate import upgrade
+
+    if args.output and Path(args.output).exists() and not args.force:
+        print(
+            f"agent-console export audit: {args.output} exists; choose another name, or "
+            "--force to replace it.",
+            file=sys.stderr,
+        )
+        return 2
+    database = Database.open(_database(args, config))
+    try:
+        upgrade(database.engine)
+        if args.output:
+            with open(args.output, "w", encoding="utf-8-sig", newline="") as out:
+                result = audit_export.write_csv(database, out, everything=args.all)
+                out.flush()
+                os.fsync(out.fileno())
+        else:
+            result = audit_export.write_csv(database, sys.stdout, everything=args.all)
+            sys.stdout.flush()
+        audit_export.mark_exported(database, result, args.output or "standard output")
+    finally:
+        database.dispose()
+    where = args.output or "standard output"
+    span = f" (#{result.first_id}-#{result.last_id})" if result.rows else ""
+    print(f"{result.rows} audit row(s){span} written to {where}.", file=sys.stderr)
     return 0
 
 

@@ -18,15 +18,21 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from console.domain.models import Disposition
-from console.server.settings import DEFAULT_DISPOSITIONS, ServerSettings
+from console.server.logs import LogSettings
+from console.server.settings import (
+    DEFAULT_DISPOSITIONS,
+    MIN_AUDIT_DAYS,
+    RetentionSettings,
+    ServerSettings,
+)
 
 APP_NAME = "agent-console"
 # Where relative paths in the configuration start when there is no configuration file.
@@ -53,6 +59,48 @@ class ServiceSection(_Section):
     port: int = Field(default=8000, ge=1, le=65535)
     hold_minutes: float = Field(default=3.0, gt=0, le=60)
     workers: int = Field(default=0, ge=0, le=64)  # 0: see console.server.db.default_workers
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_file: str = ""  # "": standard error
+    log_rotate_mb: float = Field(default=10.0, ge=0, le=100_000)  # 0: rotated outside (logrotate)
+    log_backups: int = Field(default=5, ge=1, le=1000)
+
+    def log_settings(self) -> LogSettings:
+        return LogSettings(
+            level=self.log_level,
+            file=self.log_file,
+            rotate_bytes=int(self.log_rotate_mb * 1024 * 1024),
+            backups=self.log_backups,
+        )
+
+
+class RetentionSection(_Section):
+    idempotency_days: int = Field(default=30, ge=1, le=36_500)
+    changes_days: int = Field(default=30, ge=1, le=36_500)
+    holds_days: int = Field(default=7, ge=1, le=36_500)
+    audit_days: int = Field(default=0, ge=0, le=36_500)
+    daily: bool = True
+    daily_at: str = Field(default="03:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+    @field_validator("audit_days")
+    @classmethod
+    def _audit_kept_a_year(cls, value: int) -> int:
+        if 0 < value < MIN_AUDIT_DAYS:
+            raise ValueError(
+                f"audit rows are kept at least {MIN_AUDIT_DAYS} days: 0 (keep them) "
+                f"or {MIN_AUDIT_DAYS} and more"
+            )
+        return value
+
+    def settings(self) -> RetentionSettings:
+        hours, minutes = self.daily_at.split(":")
+        return RetentionSettings(
+            idempotency_days=self.idempotency_days,
+            changes_days=self.changes_days,
+            holds_days=self.holds_days,
+            audit_days=self.audit_days,
+            daily=self.daily,
+            daily_at=time(int(hours), int(minutes)),
+        )
 
 
 class DemoSection(_Section):
@@ -96,6 +144,7 @@ class KeysSection(_Section):
 class Config(_Section):
     server: ServerSection = ServerSection()
     service: ServiceSection = ServiceSection()
+    retention: RetentionSection = RetentionSection()
     demo: DemoSection = DemoSection()
     cache: CacheSection = CacheSection()
     ui: UiSection = UiSection()
@@ -142,6 +191,7 @@ class Config(_Section):
             database=database or self.service_database,
             hold_minutes=self.service.hold_minutes,
             dispositions=tuple(self.dispositions),
+            retention=self.retention.settings(),
         )
 
 

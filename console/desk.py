@@ -3,8 +3,10 @@
 ``Desk`` holds the state of the call in progress (the agent, the call, the caller, a held
 slot, a booking being rescheduled) and does the work through :class:`CentralApi`, or through
 the :class:`~console.client.store.Store` that wraps it and keeps working offline (the console
-always uses a Store; tests and tools may pass a bare ``CentralApi``). It knows nothing of
-Textual: screens run its coroutines in workers and redraw from its state.
+always uses a Store; tests and tools may pass a bare ``CentralApi``). Screens talk to the desk
+only: the sync issues an outage left (rebook, follow up, dismiss) and the subscription to the
+change feed are here too. It knows nothing of Textual: screens run its coroutines in workers
+and redraw from its state.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from console.client.api import CentralApi, new_idempotency_key
-from console.client.store import OFFLINE, ONLINE, Store
+from console.client.connection import OFFLINE, ONLINE
+from console.client.feed import ChangeBatch
+from console.client.issues import Issues, SyncIssue
+from console.client.store import Store
 from console.domain.calendar import TZ
 from console.domain.models import (
     Agent,
@@ -69,7 +75,7 @@ class Referral:
 class SyncStatus:
     """What the status bar and the offline banner show of the desk's connection."""
 
-    state: str = ONLINE  # "online", "offline" or "syncing" (see console.client.store)
+    state: str = ONLINE  # "online", "offline" or "syncing" (see console.client.connection)
     queued: int = 0  # writes waiting in the outbox
     issues: int = 0  # open sync issues
     last_sync: datetime | None = None  # when the cache last caught up with the service
@@ -116,6 +122,11 @@ class Desk:
         return self.api if isinstance(self.api, Store) else None
 
     @property
+    def works_offline(self) -> bool:
+        """The desk has a Store: it keeps working offline, and may have sync issues."""
+        return self.store is not None
+
+    @property
     def offline(self) -> bool:
         """Working from the local cache: writes queue, bookings are provisional."""
         return self.store is not None and self.store.state == OFFLINE
@@ -131,6 +142,54 @@ class Desk:
             issues=len(store.conflicts()),
             last_sync=store.last_sync,
         )
+
+    # -- the connection, the change feed and sync issues ----------------------------------
+
+    def subscribe_changes(self, subscriber: Callable[[ChangeBatch], None]) -> Callable[[], None]:
+        """Call ``subscriber`` with what each poll of the central change feed reads (the
+        Store's one poller); returns the function that ends the subscription. A bare
+        CentralApi has no poller: nothing is delivered."""
+        store = self.store
+        return store.subscribe(subscriber) if store is not None else lambda: None
+
+    def catch_up(self) -> None:
+        """Sync now (poll the change feed; offline: probe) rather than at the next tick."""
+        if self.store is not None:
+            self.store.wake()
+
+    def is_provisional_caller(self, caller_id: int) -> bool:
+        """Entered offline and not yet accepted by the central service."""
+        store = self.store
+        if caller_id >= 0:
+            return False
+        return store is None or store.real_id("caller", caller_id) is None
+
+    def sync_issues(self) -> list[SyncIssue]:
+        """The open sync issues (writes the replay could not do), oldest first; no network."""
+        store = self.store
+        return store.conflicts() if store is not None else []
+
+    def _issues(self) -> Issues:
+        if self.store is None:
+            raise RuntimeError("Sync issues need the desk's Store.")
+        return self.store.issues
+
+    async def rebook(self, issue: SyncIssue, slot_id: int) -> Booking:
+        """Book ``slot_id`` for the issue's caller (a reschedule if that is what failed) and
+        close the issue."""
+        return await self._issues().rebook(issue, slot_id)
+
+    async def refresh_nearest(self, issue: SyncIssue) -> SyncIssue:
+        """Look up the free slots nearest to the one the issue's caller wanted again."""
+        return await self._issues().refresh_nearest(issue)
+
+    async def to_follow_up(self, issue: SyncIssue, note: str) -> Call:
+        """Schedule a callback to the issue's caller (in 15 minutes) and close the issue."""
+        return await self._issues().to_follow_up(issue, note)
+
+    def dismiss(self, issue: SyncIssue, note: str = "") -> None:
+        """Close the issue: the agent settled it another way (``note`` says how)."""
+        self._issues().dismiss(issue, note)
 
     @property
     def read_only(self) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from console.client.feed import ChangeBatch
 from console.domain.models import Booking
 
 
@@ -31,3 +32,24 @@ class RescheduleRequested(Message):
     """Pick a new slot for this booking (the slot screen then reschedules instead of books)."""
 
     booking: Booking
+
+
+@dataclass
+class SyncChanged(Message, bubble=False):
+    """The desk's outbox, last sync or sync issues changed (the Store's ``on_state_change``,
+    posted to the app; a change of state the app shows at once): status bars and the banner
+    redraw. A run of them with the same state is one (``can_replace``): a replay reports every
+    row it sends."""
+
+    state: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SyncChanged) and message.state == self.state
+
+
+@dataclass
+class ChangesArrived(Message, bubble=False):
+    """What the desk's one change-feed poller read (``console.client.feed``), posted to each
+    screen that follows the feed (``DeskScreen.follows_changes``)."""
+
+    batch: ChangeBatch

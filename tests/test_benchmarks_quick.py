@@ -26,6 +26,7 @@ SERVICE_FIGURES = [
     "booking_p99",
     "double_bookings",
     "replay",
+    "bytes_per_call",
 ]
 CONSOLE_FIGURES = ["cold_start", "keystroke", "keystroke_work", "memory"]
 # The figures whose target is relative, or that the issue measures beside a floor.
@@ -37,6 +38,7 @@ WITH_FLOOR = {
     "booking_p99",
     "cold_start",
     "memory",
+    "bytes_per_call",
 }
 
 
@@ -86,7 +88,7 @@ def test_quick_benchmarks_run_and_print_every_row(tmp_path: Path) -> None:
         if row["figure"] in WITH_FLOOR:
             assert row["floor"] is not None and row["floor"] > 0, row
             assert row["ratio"] is not None, row
-        if row["target"][0] in "≤≥0":
+        if row["target"][0] in "≤≥<0":
             assert row["status"] != NO_TARGET, row
     assert sorted(point["backend"] for point in report["growth"]) == sorted(backends)
     assert "Growth" in done.stdout

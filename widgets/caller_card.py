@@ -146,6 +146,7 @@ class CallerCardView(VerticalScroll, can_focus=True):
         self.today: date = date.today()
         self.dispositions: dict[str, Disposition] = {}
         self.current_call_id: int | None = None
+        self.provisional = False  # entered offline, not yet accepted by the central service
 
     # -- what the screen calls ----------------------------------------------------------------
 
@@ -156,15 +157,22 @@ class CallerCardView(VerticalScroll, can_focus=True):
         today: date,
         dispositions: Sequence[Disposition] = (),
         current_call_id: int | None = None,
+        provisional: bool = False,
     ) -> None:
+        """Show ``card``; ``provisional``: the caller was entered offline and the central
+        service has not accepted them yet."""
         self.today = today
         self.dispositions = {d.code: d for d in dispositions}
         self.current_call_id = current_call_id
+        self.provisional = provisional
         self.loading_card = False
         self.card = card
 
-    def show_bookings(self, bookings: list[Booking]) -> None:
-        """Refresh the upcoming bookings (after one was made or cancelled elsewhere)."""
+    def show_bookings(self, bookings: list[Booking], *, provisional: bool | None = None) -> None:
+        """Refresh the upcoming bookings (after one was made or cancelled elsewhere), and
+        whether the caller is still ``provisional`` (None: as it was)."""
+        if provisional is not None:
+            self.provisional = provisional
         if self.card is not None:
             self.card = CallerCard(
                 caller=self.card.caller, bookings=bookings, calls=self.card.calls
@@ -195,7 +203,7 @@ class CallerCardView(VerticalScroll, can_focus=True):
             return
         caller = card.caller
         yield Label(f"{caller.first_name} {caller.last_name}", classes="card--name", markup=False)
-        if self._provisional_caller(caller.id):
+        if self.provisional:
             yield Label(
                 _("New, entered offline: the central register gets it when the connection is back"),
                 classes="card--provisional",
@@ -227,14 +235,6 @@ class CallerCardView(VerticalScroll, can_focus=True):
             ),
             classes="card--hint",
         )
-
-    def _provisional_caller(self, caller_id: int) -> bool:
-        """Created offline and not yet replayed (a negative id the Store has not mapped)."""
-        if caller_id >= 0:
-            return False
-        desk = getattr(self.app, "desk", None)
-        store = desk.store if desk is not None else None
-        return store is None or store.real_id("caller", caller_id) is None
 
     def _facts(self, card: CallerCard) -> Table:
         caller = card.caller

@@ -3,14 +3,16 @@
 It says plainly what the agent needs to know during an outage: the central system cannot be
 reached, work goes on from the local cache, bookings are provisional and will be confirmed
 (tell the caller so), and how many writes wait to be sent. The status bar mounts it; the app
-redraws it with the status bars (it reads ``app.sync_status``).
+gives it the desk's sync status (``status``) with the status bars.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widgets import Static
 
+from console.desk import SyncStatus
 from console.i18n import _
 
 
@@ -33,12 +35,22 @@ class OfflineBanner(Static):
     }
     """
 
+    status: reactive[SyncStatus] = reactive(SyncStatus, always_update=True, init=False)
+
+    def __init__(self, *, status: SyncStatus | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        if status is not None:
+            self.set_reactive(OfflineBanner.status, status)
+
     def on_mount(self) -> None:
         self.refresh_banner()
 
+    def watch_status(self) -> None:
+        self.refresh_banner()
+
     def refresh_banner(self) -> None:
-        status = getattr(self.app, "sync_status", None)
-        offline = status is not None and status.state == "offline"
+        status = self.status
+        offline = status.state == "offline"
         self.set_class(offline, "-offline")
         if not offline:
             return

@@ -1,10 +1,11 @@
 """The status bar at the top of every screen: who, connection, the call, read-only.
 
-The connection part follows the desk's Store: ``● povezano``; offline with the writes queued
-and the age of the last sync (``● brez povezave · 3 v čakalni vrsti · zadnja sinhronizacija pred
-12 s``); ``● usklajevanje 5/12`` while the outbox is replayed; and a badge while sync issues
-wait for the agent. The bar also puts an :class:`~widgets.offline_banner.OfflineBanner` under
-itself on its screen, so every screen shows the outage the same way.
+The connection part shows the desk's sync status (the app gives it): ``● povezano``; offline
+with the writes queued and the age of the last sync (``● brez povezave · 3 v čakalni vrsti ·
+zadnja sinhronizacija pred 12 s``); ``● usklajevanje 5/12`` while the outbox is replayed; and a
+badge while sync issues wait for the agent. The bar also puts an
+:class:`~widgets.offline_banner.OfflineBanner` under itself on its screen, so every screen
+shows the outage the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
 
-from console.desk import SyncStatus
+from console.desk import Desk, SyncStatus
 from console.i18n import _
 from widgets.offline_banner import OfflineBanner
 
@@ -80,7 +81,11 @@ def connection_text(state: str, status: SyncStatus | None, *, issues_key: str = 
 
 
 class StatusBar(Static):
-    """One line: agent and role · connection · call timer · hold countdown · READ-ONLY."""
+    """One line: agent and role · connection · call timer · hold countdown · READ-ONLY.
+
+    Given its data: the desk whose call it times (``desk``), the desk's sync status
+    (``status``: the app sets it whenever it changes), the key of the sync issues and whether
+    timers run (``timers``: off for screenshots)."""
 
     DEFAULT_CSS = """
     StatusBar {
@@ -93,7 +98,23 @@ class StatusBar(Static):
     }
     """
 
-    connection: reactive[str] = reactive("connecting")
+    status: reactive[SyncStatus] = reactive(SyncStatus, always_update=True, init=False)
+
+    def __init__(
+        self,
+        desk: Desk | None = None,
+        *,
+        status: SyncStatus | None = None,
+        issues_key: str = "F6",
+        timers: bool = True,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.desk = desk
+        self.issues_key = issues_key
+        self.timers = timers
+        if status is not None:
+            self.set_reactive(StatusBar.status, status)
 
     def on_mount(self) -> None:
         self._add_banner()
@@ -104,25 +125,21 @@ class StatusBar(Static):
         """Put the offline banner right under the bar, once per screen."""
         screen = self.parent
         if isinstance(screen, Screen) and not screen.query_children(OfflineBanner):
-            screen.mount(OfflineBanner(), after=self)
+            screen.mount(OfflineBanner(status=self.status), after=self)
 
-    def watch_connection(self) -> None:
+    def watch_status(self) -> None:
         self.refresh_status()
 
     def refresh_status(self) -> None:
-        desk = getattr(self.app, "desk", None)
+        desk = self.desk
+        status = self.status
         line = Text()
         agent = desk.agent if desk else None
         if agent is not None:
             line.append(f" {agent.name} ", style="bold")
             line.append(f"({_(agent.role.value)})  ")
-        state = getattr(self.app, "connection_state", self.connection)
-        status = getattr(self.app, "sync_status", None)
-        line.append_text(
-            connection_text(state, status, issues_key=getattr(self.app, "issues_key", "F6"))
-        )
-        config = getattr(self.app, "config", None)
-        timers = config.ui.timers if config is not None else True
+        line.append_text(connection_text(status.state, status, issues_key=self.issues_key))
+        timers = self.timers
         if desk is not None:
             now = time.monotonic()
             if desk.call_started is not None and desk.call_ended is not None:

@@ -137,6 +137,13 @@ class RetryOnFreshConnection(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+class _CurrentCall:
+    """The default of a request's call: the desk's current one (``CentralApi.call_id``)."""
+
+
+CURRENT_CALL = _CurrentCall()
+
+
 class CentralApi:
     """Typed calls for every endpoint of the central service's ``/v1`` API."""
 
@@ -162,6 +169,23 @@ class CentralApi:
 
     # -- plumbing -------------------------------------------------------------------------
 
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        idempotency_key: str | None = None,
+        call_id: int | None = None,
+    ) -> Any:
+        """Send a request prepared elsewhere exactly as given (a queued write being replayed):
+        ``call_id`` is the call it was made in (``X-Call-Id``, none if None), never the desk's
+        current call. The answer's JSON (None for an empty answer); failures as for every
+        other method (:class:`ApiRefused`, :class:`Unreachable`)."""
+        return await self._request(
+            method, path, json=json, idempotency_key=idempotency_key, call_id=call_id
+        )
+
     async def _request(
         self,
         method: str,
@@ -170,10 +194,13 @@ class CentralApi:
         json: Any = None,
         params: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
+        call_id: int | _CurrentCall | None = CURRENT_CALL,
     ) -> Any:
         headers = {}
-        if self.call_id is not None:
-            headers["X-Call-Id"] = str(self.call_id)
+        if isinstance(call_id, _CurrentCall):
+            call_id = self.call_id
+        if call_id is not None:
+            headers["X-Call-Id"] = str(call_id)
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         if params:

@@ -16,7 +16,7 @@ survive a killed console, and can be fetched again). It holds
 - ``meta``: the change-feed cursor (``last_seq``), the last successful sync (``last_sync_at``),
   the counter for provisional ids;
 - ``idmap``: provisional ids and references (made offline) mapped to the real ones;
-- ``issues``: what the replay could not do by itself (see ``console.client.store.SyncIssue``);
+- ``issues``: what the replay could not do by itself (see ``console.client.issues.SyncIssue``);
 - the outbox (``console.client.outbox``) lives in the same file, so a provisional booking and
   its queued write are committed in one transaction: both or neither.
 
@@ -57,10 +57,9 @@ from console.domain.models import (
     Slot,
     SlotStatus,
 )
-from console.domain.phone import phone_query
-from console.domain.query import query_kind
+from console.domain.query import MIN_QUERY_LENGTH, find_callers
 from console.domain.reference import PROVISIONAL_PREFIX, is_reference_shaped, parse_reference
-from console.domain.text import digits_only, fold
+from console.domain.text import fold
 
 DEFAULT_CALLER_LIMIT = 500
 BUSY_TIMEOUT_SECONDS = 10.0
@@ -76,7 +75,12 @@ def _name_words(last_name: str, first_name: str) -> str:
 
 
 _FILE_SLUG = re.compile(r"[^a-z0-9]+")
-MIN_QUERY = 2
+# The callers each kind of lookup finds by its value (see console.domain.query.find_callers).
+_HITS = {
+    "reference": "SELECT caller_id FROM bookings WHERE reference = ?",
+    "emso": "SELECT id FROM callers WHERE emso = ?",
+    "zzzs": "SELECT id FROM callers WHERE zzzs_number = ?",
+}
 
 
 class ProvisionalBooking(Booking):
@@ -747,47 +751,27 @@ class LocalCache:
                 (PROVISIONAL_PREFIX + text[len(PROVISIONAL_PREFIX) :].replace(" ", "").upper(),),
             )
             return "reference", self._summaries(ids, "reference", limit), False
-        kind = query_kind(text)
-        if kind == "reference":
-            try:
-                code = parse_reference(text)
-            except InvalidValue:
-                kind = "name"
-            else:
-                ids = self._ids("SELECT caller_id FROM bookings WHERE reference = ?", (code,))
-                if ids:
-                    return kind, self._summaries(ids, kind, limit), False
-                # No booking has it: a name can look like a reference too ("mac anja" is
-                # MACANJA, check character and all). Callers by that name, else still "no such
-                # booking", as the central service answers.
-                found, more = self._search_names(text, limit)
-                return ("name", found, more) if found else (kind, [], False)
-        if kind == "emso":
-            ids = self._ids("SELECT id FROM callers WHERE emso = ?", (digits_only(text),))
-            return kind, self._summaries(ids, kind, limit), False
-        if kind == "zzzs":
-            ids = self._ids("SELECT id FROM callers WHERE zzzs_number = ?", (digits_only(text),))
-            if ids:
-                return kind, self._summaries(ids, kind, limit), False
-            kind = "phone"
-        if kind == "phone":
-            prefix = phone_query(text)
-            if prefix is None:
-                return kind, [], False
-            ids = self._ids(
-                "SELECT DISTINCT caller_id FROM caller_phones WHERE number >= ? AND number < ?",
-                (prefix, _after(prefix)),
-            )
-            found = self._summaries(ids, kind, limit + 1)
-            return kind, found[:limit], len(found) > limit
-        found, more = self._search_names(text, limit)
-        return "name", found, more
+
+        def lookup(kind: str, value: str) -> tuple[list[CallerSummary], bool]:
+            if kind == "name":
+                return self._search_names(value, limit)
+            if kind == "phone":
+                ids = self._ids(
+                    "SELECT DISTINCT caller_id FROM caller_phones WHERE number >= ? AND number < ?",
+                    (value, _after(value)),
+                )
+                found = self._summaries(ids, kind, limit + 1)
+                return found[:limit], len(found) > limit
+            ids = self._ids(_HITS[kind], (value,))
+            return self._summaries(ids, kind, limit), False
+
+        return find_callers(text, lookup)
 
     def _search_names(self, text: str, limit: int) -> tuple[list[CallerSummary], bool]:
         """Cached callers with a name word starting with every word of ``text``, sorted by name,
         and whether there were more than ``limit``."""
         words = _WORD.findall(fold(text))[:4]
-        if not words or sum(len(w) for w in words) < MIN_QUERY:
+        if not words or sum(len(w) for w in words) < MIN_QUERY_LENGTH:
             return [], False
         # Every word of the query starts a word of the name (words are [a-z0-9]: no escaping;
         # name_folded is its words, each after a space: see _name_words).

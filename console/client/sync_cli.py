@@ -20,8 +20,10 @@ from rich.table import Table
 
 from console.client.api import CentralApi, Unreachable
 from console.client.cache import LocalCache, cache_path, utcnow
+from console.client.issues import SyncIssue
 from console.client.outbox import CONFLICT, FAILED, PENDING, Outbox
-from console.client.store import Store, SyncIssue, describe_entry
+from console.client.store import Store
+from console.client.writes import describe_entry
 from console.config import Config
 from console.domain.calendar import TZ
 from console.domain.phone import format_phone

@@ -1,16 +1,36 @@
 """How a search box's text is read: a name, a phone number, an EMŠO, a ZZZS number or a
-booking reference. The central service and the console's local cache read it the same way."""
+booking reference. The central service, the console's local cache and its screens read it the
+same way: :data:`MIN_QUERY_LENGTH`, :func:`query_kind` and :func:`find_callers`."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from console.domain.emso import is_emso_shaped
-from console.domain.reference import is_reference_shaped
+from console.domain.errors import InvalidValue
+from console.domain.phone import phone_query
+from console.domain.reference import is_reference_shaped, parse_reference
 from console.domain.text import digits_only
 from console.domain.zzzs import is_zzzs_shaped
 
+# Shorter queries are not searched (one letter matches nearly everyone), by the service, the
+# desk's cache and the search boxes alike.
+MIN_QUERY_LENGTH = 2
+QUERY_TOO_SHORT = f"Type at least {MIN_QUERY_LENGTH} characters to search."
+
 _PHONE_PUNCTUATION = re.compile(r"[\s()./+-]")
+T = TypeVar("T")
+# ``lookup(kind, value)``: the callers a lookup of one kind finds, and whether there were more.
+# ``value`` is the reference code, the EMŠO or ZZZS digits, the E.164 prefix of a phone number,
+# or the query's text for a name.
+Lookup = Callable[[str, str], tuple[list[T], bool]]
+
+
+def is_too_short(query: str) -> bool:
+    """Whether ``query`` is too short to search (see :data:`MIN_QUERY_LENGTH`)."""
+    return len(query.strip()) < MIN_QUERY_LENGTH
 
 
 def query_kind(query: str) -> str:
@@ -33,3 +53,40 @@ def query_kind(query: str) -> str:
             return "zzzs"
         return "phone"
     return "name"
+
+
+def find_callers(query: str, lookup: Lookup[T]) -> tuple[str, list[T], bool]:
+    """Read ``query`` (:func:`query_kind`) and look the callers up with ``lookup``: how the
+    query was read, the callers found, and whether there were more.
+
+    A reference whose check character fails is read as a name; a reference no booking has is
+    tried as a name too ("mac anja" is MACANJA, check character and all), and is still "no such
+    booking" when no name matches either. Nine digits that are no ZZZS number are tried as a
+    phone number typed without the 0.
+    """
+    text = query.strip()
+    kind = query_kind(text)
+    if kind == "reference":
+        try:
+            code = parse_reference(text)
+        except InvalidValue:
+            kind = "name"
+        else:
+            found, _more = lookup("reference", code)
+            if found:
+                return kind, found, False
+            found, more = lookup("name", text)
+            return ("name", found, more) if found else (kind, [], False)
+    if kind in ("emso", "zzzs"):
+        found, _more = lookup(kind, digits_only(text))
+        if found or kind == "emso":
+            return kind, found, False
+        kind = "phone"
+    if kind == "phone":
+        prefix = phone_query(text)
+        if prefix is None:
+            return kind, [], False
+        found, more = lookup(kind, prefix)
+        return kind, found, more
+    found, more = lookup("name", text)
+    return "name", found, more

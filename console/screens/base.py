@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.events import ScreenResume
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
+from console.client.feed import MAX_DELIVERED, ChangeBatch
+from console.messages import ChangesArrived
 from console.screens.frames import PromptFrames
 from widgets.footer import KeysFooter
 from widgets.status_bar import StatusBar
@@ -17,6 +21,17 @@ from widgets.translated import translate_bindings
 if TYPE_CHECKING:
     from console.app import AgentConsole
     from console.desk import Desk
+
+
+def merged(earlier: ChangeBatch | None, later: ChangeBatch) -> ChangeBatch:
+    """Two batches as one; one that would hold more than the feed delivers at once fell
+    behind (the screen reloads rather than patch)."""
+    if earlier is None:
+        return later
+    changes = [*earlier.changes, *later.changes]
+    if earlier.fell_behind or later.fell_behind or len(changes) > MAX_DELIVERED:
+        return ChangeBatch(changes[:MAX_DELIVERED], fell_behind=True)
+    return ChangeBatch(changes)
 
 
 def forward_worker_errors(screen: Screen, event: Worker.StateChanged) -> None:
@@ -31,11 +46,21 @@ def forward_worker_errors(screen: Screen, event: Worker.StateChanged) -> None:
 
 
 class DeskScreen(PromptFrames, Screen):
-    """A full screen of the console. Subclasses implement :meth:`compose_body`."""
+    """A full screen of the console. Subclasses implement :meth:`compose_body`.
+
+    A screen that shows what other desks change sets ``follows_changes``: it is then given
+    what the desk's one change-feed poller reads, in :meth:`changes_arrived` — while it is
+    the current screen; what arrives while it is not is kept (a bounded list) and given when
+    it is shown again, after asking the desk to catch up at once.
+    """
+
+    follows_changes: ClassVar[bool] = False
 
     def __init__(self) -> None:
         super().__init__()
         translate_bindings(self)
+        self._unfollow: Callable[[], None] | None = None
+        self._missed: ChangeBatch | None = None
 
     @property
     def console(self) -> AgentConsole:
@@ -46,7 +71,13 @@ class DeskScreen(PromptFrames, Screen):
         return self.console.desk
 
     def compose(self) -> ComposeResult:
-        yield StatusBar()
+        console = self.console
+        yield StatusBar(
+            self.desk,
+            status=console.sync_status,
+            issues_key=console.issues_key,
+            timers=console.config.ui.timers,
+        )
         yield from self.compose_body()
         yield KeysFooter(compact=True)
 
@@ -56,6 +87,36 @@ class DeskScreen(PromptFrames, Screen):
     def refresh_status(self) -> None:
         for bar in self.query(StatusBar):
             bar.refresh_status()
+
+    # -- the change feed ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.follows_changes:
+            self._unfollow = self.console.follow_changes(self)
+
+    def on_unmount(self) -> None:
+        if self._unfollow is not None:
+            self._unfollow()
+            self._unfollow = None
+
+    @on(ChangesArrived)
+    def _changes_arrived(self, message: ChangesArrived) -> None:
+        if self.is_current:
+            self.changes_arrived(message.batch)
+        else:
+            self._missed = merged(self._missed, message.batch)
+
+    @on(ScreenResume)
+    def _catch_up(self) -> None:
+        if not self.follows_changes:
+            return
+        missed, self._missed = self._missed, None
+        if missed is not None:
+            self.changes_arrived(missed)
+        self.desk.catch_up()  # and what happened since the last poll, at once
+
+    def changes_arrived(self, batch: ChangeBatch) -> None:
+        """What the change feed read while this screen is shown (``follows_changes``)."""
 
     @on(Worker.StateChanged)
     def _forward_worker_errors(self, event: Worker.StateChanged) -> None:

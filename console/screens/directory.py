@@ -11,7 +11,7 @@ Each row says whether the doctor accepts new patients, which source says so, as 
 long ago (highlighted past ``[directory] stale_after_days``), and plainly where sources
 disagree. From a row: enter shows the details, ``p`` reports that the data is wrong (``p``,
 enter is a whole report), ``n`` notes that the caller was referred there. Supervisors read
-only. While the screen is shown it follows the central change feed, so a report another agent
+only. It follows the central change feed (the desk's one poller), so a report another agent
 makes shows on its row within the sync interval.
 """
 
@@ -31,8 +31,7 @@ from textual.suggester import Suggester
 from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from console.client.api import ApiError
-from console.client.feed import ChangeFollower
+from console.client.feed import ChangeBatch
 from console.domain.models import (
     Change,
     DirectoryAreas,
@@ -41,6 +40,7 @@ from console.domain.models import (
     DoctorType,
     ProviderReport,
 )
+from console.domain.query import MIN_QUERY_LENGTH
 from console.domain.text import fold
 from console.i18n import _
 from console.messages import DeskChanged
@@ -50,7 +50,6 @@ from widgets.directory_text import doctor_line, kind_label, plural, type_label
 from widgets.steady_input import SteadyInput
 
 ACCEPTING_KEY = "ctrl+t"
-MIN_QUERY = 2  # one letter matches nearly everyone: search the box from the second
 REFRESH_OPS = frozenset({"added", "removed"})  # a doctor comes or goes: search again
 
 
@@ -156,6 +155,8 @@ def count_line(counts: Counts | None, listed: int, shown: int) -> str:
 class DirectoryScreen(DeskScreen):
     """Find a doctor who accepts new patients; see how fresh that is; report what is wrong."""
 
+    follows_changes = True
+
     BINDINGS = [
         Binding(
             ACCEPTING_KEY,
@@ -182,9 +183,9 @@ class DirectoryScreen(DeskScreen):
         self.page: DirectoryPage | None = None
         self.shown_query: DirectoryQuery | None = None
         self.counts: Counts | None = None
-        self.follower: ChangeFollower | None = None
+        # Changes the feed brought while a search was out: applied again to its answer.
+        self._during_search: list[Change] | None = None
         self.from_cache = False
-        self._feed_timer = None
         self._loading_more = False
         self._keys_state: tuple | None = None
         # The counts per search (accepting only or not: the same counts), since accepting only
@@ -237,23 +238,14 @@ class DirectoryScreen(DeskScreen):
         table = self.table
         table.today = self.desk.today()
         table.stale_after_days = config.directory.stale_after_days
-        self._feed_timer = self.set_interval(config.cache.sync_seconds, self._feed_tick, pause=True)
         self._hint(_("Searching…"))
         self.search_box.focus()
         self.load_areas()
         self.search(self.form_query(), immediate=True)
 
     def on_screen_resume(self) -> None:
-        if self._feed_timer is not None:
-            self._feed_timer.resume()
         self._show_referral()
         self._refresh_keys()  # a call may have started or ended meanwhile (the n key)
-        if self.follower is not None and self.follower.started and not self._polling():
-            self.poll_changes()  # catch up at once: a report may have been made meanwhile
-
-    def on_screen_suspend(self) -> None:
-        if self._feed_timer is not None:
-            self._feed_timer.pause()
 
     # -- the summary line -----------------------------------------------------------------
 
@@ -326,7 +318,7 @@ class DirectoryScreen(DeskScreen):
         kind = self.query_one("#directory-type", Select).value
         text = self.search_box.value.strip()
         return DirectoryQuery(
-            q=text if len(text) >= MIN_QUERY else "",
+            q=text if len(text) >= MIN_QUERY_LENGTH else "",
             type=DoctorType(kind) if kind != Select.NULL else None,
             municipality=self._area("directory-municipality", self.areas.municipalities),
             region=self._area("directory-region", self.areas.regions),
@@ -397,9 +389,16 @@ class DirectoryScreen(DeskScreen):
         delay = self.console.config.ui.search_delay_ms
         if delay and not immediate:
             await asyncio.sleep(delay / 1000)  # a newer keystroke cancels this worker here
-        await self._ensure_follower()
-        page, counts = await asyncio.gather(self._page(query), self._counted(query))
+        meanwhile: list[Change] = []
+        self._during_search = meanwhile
+        try:
+            page, counts = await asyncio.gather(self._page(query), self._counted(query))
+        finally:
+            if self._during_search is meanwhile:
+                self._during_search = None
         self.show_page(query, page, counts)
+        if meanwhile:  # the answer may predate them
+            await self.apply_changes(meanwhile)
 
     @staticmethod
     def _filters(query: DirectoryQuery) -> dict:
@@ -595,41 +594,15 @@ class DirectoryScreen(DeskScreen):
 
     # -- the change feed ------------------------------------------------------------------
 
-    async def _ensure_follower(self) -> None:
-        """Start following the feed before the first search, so nothing between the search
-        and the first poll is missed."""
-        if self.follower is None:
-            self.follower = ChangeFollower(self.desk.api)
-        if not self.follower.started:
-            with contextlib.suppress(ApiError):  # the search says what is wrong
-                await self.follower.start()
-
-    def _feed_tick(self) -> None:
-        # Not while a poll is still out: a slow answer must finish, not be cancelled by the
-        # next tick (and the next, and the next).
-        if (
-            self.follower is not None
-            and self.follower.started
-            and self.is_current
-            and not self._polling()
-        ):
-            self.poll_changes()
-
-    def _polling(self) -> bool:
-        return any(
-            worker.group == "directory-feed" and not worker.is_finished for worker in self.workers
-        )
+    def changes_arrived(self, batch: ChangeBatch) -> None:
+        if self._during_search is not None:
+            self._during_search.extend(batch.changes)
+        self.apply_batch(batch)
 
     @work(group="directory-feed", exit_on_error=False)
-    async def poll_changes(self) -> None:
+    async def apply_batch(self, batch: ChangeBatch) -> None:
         """Fetch afresh the listed doctors the feed says changed (a report, an import)."""
-        if self.follower is None:
-            return
-        try:
-            changes = await self.follower.poll()
-        except ApiError:
-            return  # the next tick tries again; the feed's errors are never worth a popup
-        await self.apply_changes(changes, fell_behind=self.follower.fell_behind)
+        await self.apply_changes(batch.changes, fell_behind=batch.fell_behind)
 
     async def apply_changes(self, changes: list[Change], *, fell_behind: bool = False) -> None:
         providers = [c for c in changes if c.entity == "provider"]

@@ -36,6 +36,7 @@ from console.domain.phone import (
     format_phone,
     phone_query,
 )
+from console.domain.query import MIN_QUERY_LENGTH
 from console.domain.reference import format_reference, is_reference_shaped
 from console.domain.text import digits_only
 from console.domain.zzzs import is_zzzs_shaped
@@ -47,7 +48,6 @@ from widgets.caller_results import CallerResults
 from widgets.steady_input import SteadyInput
 from widgets.translated import translate_bindings
 
-MIN_QUERY = 2
 # "Searching…" appears only when an answer takes longer than this (seconds): most arrive within
 # a frame or two, and saying so for each keystroke would flicker and cost a frame of its own,
 # pushing the answer's frame back by one.
@@ -135,6 +135,11 @@ def describe_query(search: CallerSearch) -> str:
     return _("Searched by name: {value}").format(value=query)
 
 
+def too_short() -> str:
+    """What the lookup says until the query is long enough to search."""
+    return _("Type at least {count} characters").format(count=MIN_QUERY_LENGTH)
+
+
 class SearchBox(SteadyInput):
     """The search box: enter goes to the results (and opens a single hit)."""
 
@@ -204,7 +209,7 @@ class LookupScreen(DeskScreen):
             id="lookup-search",
             max_length=100,
         )
-        yield Static(_("Type at least 2 characters"), id="lookup-info", markup=False)
+        yield Static(too_short(), id="lookup-info", markup=False)
         with Horizontal(id="lookup-main"):
             yield CallerResults(id="lookup-results")
             keys = self.console.config.keys
@@ -246,12 +251,12 @@ class LookupScreen(DeskScreen):
         self.into_results = False
         self._refresh_keys()
         query = event.value.strip()
-        if len(query) < MIN_QUERY:
+        if len(query) < MIN_QUERY_LENGTH:
             self.workers.cancel_group(self, "search")
             self._searching(False)
             self.shown_query = None
             self.results.show([])
-            self.set_info(_("Type at least 2 characters"))
+            self.set_info(too_short())
             return
         self._searching(True)
         self.search(query)
@@ -326,8 +331,8 @@ class LookupScreen(DeskScreen):
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         query = self.query_text
-        if len(query) < MIN_QUERY:
-            self.set_info(_("Type at least 2 characters"))
+        if len(query) < MIN_QUERY_LENGTH:
+            self.set_info(too_short())
             return
         if self.shown_query == query:
             self._enter_results(open_highlighted=self.into_results)
@@ -411,7 +416,7 @@ class LookupScreen(DeskScreen):
             self.results.action_cursor_down()
             return
         answered = self.shown_query == self.query_text and bool(self.results.callers)
-        searching = len(self.query_text) >= MIN_QUERY and self.shown_query != self.query_text
+        searching = len(self.query_text) >= MIN_QUERY_LENGTH and self.shown_query != self.query_text
         if answered or searching:
             self.into_results = True
         if answered:
@@ -458,13 +463,17 @@ class LookupScreen(DeskScreen):
             today=desk.today(),
             dispositions=desk.dispositions,
             current_call_id=desk.call.id if desk.call else None,
+            provisional=desk.is_provisional_caller(card.caller.id),
         )
 
     @work(exclusive=True, group="caller", exit_on_error=False)
     async def refresh_bookings(self) -> None:
         bookings = await self.desk.bookings()
-        if self.desk.caller is not None and self.card.caller_id == self.desk.caller.id:
-            self.card.show_bookings(bookings)
+        caller = self.desk.caller
+        if caller is not None and self.card.caller_id == caller.id:
+            self.card.show_bookings(
+                bookings, provisional=self.desk.is_provisional_caller(caller.id)
+            )
 
     def on_screen_resume(self) -> None:
         desk = getattr(self.app, "desk", None)

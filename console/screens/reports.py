@@ -3,12 +3,10 @@ and for the data owner's contact to work through.
 
 Enter opens the doctor's details. ``z`` closes a report with a resolution (agents and admins;
 supervisors read only, and the server refuses them anyway). The list follows the change feed
-while it is shown, so a report made on another desk appears within the sync interval.
+(the desk's one poller), so a report made on another desk appears within the sync interval.
 """
 
 from __future__ import annotations
-
-import contextlib
 
 from rich.text import Text
 from textual import on, work
@@ -17,8 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Label, Static
 
-from console.client.api import ApiError
-from console.client.feed import ChangeFollower
+from console.client.feed import ChangeBatch
 from console.domain.models import ProviderReport
 from console.i18n import _
 from console.screens.base import DeskModal, DeskScreen
@@ -87,6 +84,8 @@ class CloseReportDialog(DeskModal):
 class ReportsScreen(DeskScreen):
     """Open reports, newest first."""
 
+    follows_changes = True
+
     BINDINGS = [
         Binding(
             "z",
@@ -100,11 +99,6 @@ class ReportsScreen(DeskScreen):
         ),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.follower: ChangeFollower | None = None
-        self._feed_timer = None
-
     def compose_body(self) -> ComposeResult:
         yield Static("", id="reports-title")
         yield ReportsTable(id="reports-table")
@@ -115,19 +109,10 @@ class ReportsScreen(DeskScreen):
         return self.query_one(ReportsTable)
 
     def on_mount(self) -> None:
-        self._feed_timer = self.set_interval(
-            self.console.config.cache.sync_seconds, self._feed_tick, pause=True
-        )
         self.table.focus()
 
     def on_screen_resume(self) -> None:
-        if self._feed_timer is not None:
-            self._feed_timer.resume()
         self.load()
-
-    def on_screen_suspend(self) -> None:
-        if self._feed_timer is not None:
-            self._feed_timer.pause()
 
     def _hint(self, text: str, style: str = "dim") -> None:
         self.query_one("#reports-hint", Static).update(Text(text, style=style))
@@ -136,11 +121,6 @@ class ReportsScreen(DeskScreen):
 
     @work(exclusive=True, group="reports-load", exit_on_error=False)
     async def load(self) -> None:
-        if self.follower is None:
-            self.follower = ChangeFollower(self.desk.api)
-        if not self.follower.started:
-            with contextlib.suppress(ApiError):
-                await self.follower.start()
         reports = await self.desk.reports("open")
         self.show(reports)
 
@@ -162,32 +142,9 @@ class ReportsScreen(DeskScreen):
 
     # -- the change feed ------------------------------------------------------------------
 
-    def _feed_tick(self) -> None:
-        # Not while a poll is still out: a slow answer must finish, not be cancelled by the
-        # next tick (and the next, and the next).
-        if (
-            self.follower is not None
-            and self.follower.started
-            and self.is_current
-            and not self._polling()
-        ):
-            self.poll_changes()
-
-    def _polling(self) -> bool:
-        return any(
-            worker.group == "reports-feed" and not worker.is_finished for worker in self.workers
-        )
-
-    @work(group="reports-feed", exit_on_error=False)
-    async def poll_changes(self) -> None:
-        if self.follower is None:
-            return
-        try:
-            changes = await self.follower.poll()
-        except ApiError:
-            return
-        if self.follower.fell_behind or any(
-            c.entity == "provider" and c.op in REPORT_OPS for c in changes
+    def changes_arrived(self, batch: ChangeBatch) -> None:
+        if batch.fell_behind or any(
+            c.entity == "provider" and c.op in REPORT_OPS for c in batch.changes
         ):
             self.load()
 

@@ -2,14 +2,13 @@
 overview, and holding and booking a slot for the caller (or moving a booking there).
 
 The form on top (service with type-ahead, region, location, from, to) searches as soon as a
-service is chosen and again whenever the form changes. While the screen is shown it follows
-the central change feed, so slots other agents hold or book meanwhile are struck through.
+service is chosen and again whenever the form changes. It follows the central change feed
+(the desk's one poller), so slots other agents hold or book meanwhile are struck through.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -23,8 +22,8 @@ from textual.suggester import Suggester
 from textual.widgets import ContentSwitcher, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from console.client.api import ApiError, ApiRefused
-from console.client.feed import ChangeFollower
+from console.client.api import ApiRefused
+from console.client.feed import ChangeBatch
 from console.domain.calendar import TZ, format_date, is_working_day
 from console.domain.models import Booking, Change, Location, Service, Slot
 from console.domain.text import fold
@@ -48,7 +47,6 @@ LIST_LIMIT = 200  # the list shows the earliest this many; the overview counts t
 PAGE = 500  # the API's largest page of slots
 MAX_PAGES_PER_DAY = 10
 MAX_RANGE_DAYS = 120
-FEED_SECONDS = 2.0
 CATEGORY_KIND = {"administrative": "office", "health": "clinic"}
 
 _SLOVENIAN_DATE = re.compile(r"^(\d{1,2})\s*\.\s*(\d{1,2})\s*\.?\s*(?:(\d{4})\s*\.?)?$")
@@ -177,6 +175,8 @@ class SlotQuery:
 class SlotsScreen(DeskScreen):
     """Free slots for the caller: search, look over, hold, confirm."""
 
+    follows_changes = True
+
     BINDINGS = [
         Binding(
             "ctrl+o",
@@ -216,7 +216,8 @@ class SlotsScreen(DeskScreen):
         self.service: Service | None = None
         self.slots: list[Slot] = []  # the unfiltered list, as the server answered
         self.cell: Cell | None = None  # the overview cell the list is narrowed to
-        self.follower: ChangeFollower | None = None
+        # Changes the feed brought while a search was out: applied again to its answer.
+        self._during_search: list[Change] | None = None
         self._last_query: SlotQuery | None = None
         self._overview_query: SlotQuery | None = None
         self._overview_slots: dict[int, Slot] = {}
@@ -224,7 +225,6 @@ class SlotsScreen(DeskScreen):
         # offered again in the next hold dialog for the same caller, never for another one.
         self._notes: tuple[int | None, str] = (None, "")
         self._rescheduling: str | None = None  # the reference the banner was last set up for
-        self._feed_timer = None
         self._holding: int | None = None
         self._into_matches = False  # down was pressed in the service field: the list has focus
         self._from_cache = False  # the list was served by the local cache (offline)
@@ -279,21 +279,12 @@ class SlotsScreen(DeskScreen):
         return self.query_one(ContentSwitcher).current == "slot-overview"
 
     def on_mount(self) -> None:
-        self._feed_timer = self.set_interval(FEED_SECONDS, self._feed_tick, pause=True)
         self._hint(_("Type the service the caller needs; the search starts when you choose it."))
         self.query_one("#service", Input).focus()
 
     def on_screen_resume(self) -> None:
-        if self._feed_timer is not None:
-            self._feed_timer.resume()
         self._show_rescheduling()
         self.refresh_bindings()
-        if self.follower is not None and self.follower.started:
-            self.poll_changes()
-
-    def on_screen_suspend(self) -> None:
-        if self._feed_timer is not None:
-            self._feed_timer.pause()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop_rescheduling":
@@ -561,20 +552,12 @@ class SlotsScreen(DeskScreen):
 
     # -- searching ------------------------------------------------------------------------
 
-    async def _ensure_follower(self) -> None:
-        """Start following the change feed before the first search, so nothing between the
-        search and the first poll is missed."""
-        if self.follower is None:
-            self.follower = ChangeFollower(self.desk.api)
-        if not self.follower.started:
-            with contextlib.suppress(ApiError):  # the search says what is wrong; retried next time
-                await self.follower.start()
-
     @work(exclusive=True, group="slot-search", exit_on_error=False)
     async def search(self, query: SlotQuery, *, quiet: bool = False, focus: bool = False) -> None:
         if not quiet:
             self._hint(_("Searching…"))
-        await self._ensure_follower()
+        meanwhile: list[Change] = []
+        self._during_search = meanwhile
         try:
             found = await self.desk.find_slots(
                 query.service_id,
@@ -585,6 +568,8 @@ class SlotsScreen(DeskScreen):
                 limit=LIST_LIMIT,
             )
         except BaseException:
+            if self._during_search is meanwhile:
+                self._during_search = None
             if not quiet:
                 self._hint("")
             raise
@@ -596,6 +581,10 @@ class SlotsScreen(DeskScreen):
             self._show_cell(self.cell)
         else:
             self.table.show(found, keep_cursor=quiet)
+        if self._during_search is meanwhile:
+            self._during_search = None
+        if meanwhile:  # the answer may predate them
+            self.apply_changes(meanwhile, search_again=False)
         self._show_results()
         if focus:
             self._focus_results()
@@ -684,27 +673,18 @@ class SlotsScreen(DeskScreen):
 
     # -- the change feed ------------------------------------------------------------------
 
-    def _feed_tick(self) -> None:
-        if self.follower is not None and self.follower.started and self.is_current:
-            self.poll_changes()
-
-    @work(exclusive=True, group="slot-feed", exit_on_error=False)
-    async def poll_changes(self) -> None:
-        """Read what happened since the last poll and strike through slots taken meanwhile."""
-        if self.follower is None:
-            return
-        try:
-            changes = await self.follower.poll()
-        except ApiError:
-            return  # the next tick tries again; errors of the feed are never worth a popup
-        self.apply_changes(changes)
-        if self.follower.fell_behind and self._last_query is not None:
+    def changes_arrived(self, batch: ChangeBatch) -> None:
+        """Strike through the slots other agents took meanwhile (and bring back the freed)."""
+        if self._during_search is not None:
+            self._during_search.extend(batch.changes)
+        self.apply_changes(batch.changes)
+        if batch.fell_behind and self._last_query is not None:
             self._start_search(self._last_query, quiet=True)
 
-    def apply_changes(self, changes: list[Change]) -> None:
+    def apply_changes(self, changes: list[Change], *, search_again: bool = True) -> None:
         mine = {self._holding, self.desk.hold.slot_id if self.desk.hold is not None else None}
         own_id = self.desk.agent.id if self.desk.agent is not None else None
-        search_again = False
+        freed = False
         for change in changes:
             if change.entity != "slot":
                 continue
@@ -716,8 +696,8 @@ class SlotsScreen(DeskScreen):
             elif change.op == "released" and self.table.taken(slot_id) == "held":
                 self.table.unmark(slot_id)
             elif change.op == "freed" and self.service is not None:
-                search_again |= change.data.get("service_id") == self.service.id
-        if search_again and self._last_query is not None:
+                freed |= change.data.get("service_id") == self.service.id
+        if freed and search_again and self._last_query is not None:
             self._start_search(self._last_query, quiet=True)
 
     def mark_taken(self, slot_id: int, how: str) -> None:

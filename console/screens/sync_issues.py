@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from console.client.api import ApiRefused, Unreachable
-from console.client.store import SyncIssue
+from console.client.issues import SyncIssue
 from console.domain.calendar import format_time, to_local
 from console.domain.models import Slot
 from console.domain.phone import format_phone
@@ -283,8 +283,7 @@ class SyncIssuesScreen(DeskScreen):
 
     def load(self) -> None:
         """Read the open issues from the desk's cache (no network) and show them."""
-        store = self.desk.store if self.desk is not None else None
-        issues = store.conflicts() if store is not None else []
+        issues = self.desk.sync_issues() if self.desk is not None else []
         title = self.query_one("#sync-title", Static)
         if issues:
             title.update(
@@ -382,7 +381,7 @@ class SyncIssuesScreen(DeskScreen):
         if action not in ("rebook", "follow_up", "dismiss_issue", "refresh_nearest"):
             return True
         desk = getattr(self.app, "desk", None)
-        if desk is None or desk.read_only or desk.store is None:
+        if desk is None or desk.read_only or not desk.works_offline:
             return False
         try:
             issue = self.issue
@@ -408,12 +407,10 @@ class SyncIssuesScreen(DeskScreen):
 
     @work(exclusive=True, group="sync-rebook", exit_on_error=False)
     async def rebook(self, issue: SyncIssue, slot: Slot) -> None:
-        store = self.desk.store
-        assert store is not None
         self.busy = True
         self._say(_("Booking…"), style="bold")
         try:
-            booking = await store.rebook(issue, slot.id)
+            booking = await self.desk.rebook(issue, slot.id)
         except ApiRefused as error:
             if error.status != 409:
                 raise
@@ -446,10 +443,8 @@ class SyncIssuesScreen(DeskScreen):
         await self._refresh(issue)
 
     async def _refresh(self, issue: SyncIssue) -> None:
-        store = self.desk.store
-        assert store is not None
         try:
-            fresh = await store.refresh_nearest(issue)
+            fresh = await self.desk.refresh_nearest(issue)
         except Unreachable:
             self._say(_("The central system is unreachable: the nearest slots cannot be checked."))
             return
@@ -486,11 +481,9 @@ class SyncIssuesScreen(DeskScreen):
 
     @work(exclusive=True, group="sync-follow-up", exit_on_error=False)
     async def follow_up(self, issue: SyncIssue, note: str) -> None:
-        store = self.desk.store
-        assert store is not None
         self.busy = True
         try:
-            await store.to_follow_up(issue, note)
+            await self.desk.to_follow_up(issue, note)
         finally:
             self.busy = False
         self._say(
@@ -515,9 +508,8 @@ class SyncIssuesScreen(DeskScreen):
         )
 
         def answered(note: str | None) -> None:
-            store = self.desk.store
-            if note and store is not None:
-                store.dismiss(issue, note)
+            if note:
+                self.desk.dismiss(issue, note)
                 self._say(_("Issue closed."), style="bold green")
                 self.post_message(DeskChanged())
                 self.load()

@@ -13,5 +13,7 @@ from console.server.app import create_app
 
 
 def app_from_config() -> FastAPI:
+    """The app as ``agent-console serve`` runs it: requests logged for an operator, and the
+    daily prune (see ``create_app``'s ``serving``)."""
     config = load_config()
-    return create_app(config.server_settings())
+    return create_app(config.server_settings(), serving=True)

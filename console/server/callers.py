@@ -20,64 +20,38 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from console.domain.email import parse_email
-from console.domain.emso import emso_birth_date, parse_emso
-from console.domain.errors import InvalidValue
+from console.domain.caller_fields import clean_caller_fields
 from console.domain.models import Agent, Caller, CallerIn, CallerPatch, CallerSummary, Phone
-from console.domain.phone import is_mobile, parse_phone, phone_query
-from console.domain.query import query_kind
-from console.domain.reference import parse_reference
-from console.domain.text import digits_only, fold
-from console.domain.zzzs import parse_zzzs
+from console.domain.phone import is_mobile
+from console.domain.query import MIN_QUERY_LENGTH, find_callers
+from console.domain.text import fold
 from console.server import audit, changes, clock
 from console.server.errors import ApiProblem, conflict, not_found, unprocessable
 from console.server.schema import caller_phones, callers
 
-MIN_NAME_QUERY = 2
 _WORD = re.compile(r"[a-z0-9]+")
 
 
 def search(
     connection: Connection, query: str, limit: int = 20
 ) -> tuple[str, list[CallerSummary], bool]:
-    """Read ``query`` (see :func:`query_kind`) and find up to ``limit`` callers.
+    """Read ``query`` (see :func:`~console.domain.query.find_callers`) and find up to ``limit``
+    callers.
 
     Returns how the query was read, the callers sorted by name, and whether there were more.
     """
-    kind = query_kind(query)
-    if kind == "reference":
-        try:
-            code = parse_reference(query)
-        except InvalidValue:
-            # Shaped like a reference but the check character fails: maybe it is a name.
-            kind = "name"
-        else:
-            found = _page(connection, "reference", {"value": code}, limit)
-            if found:
-                return kind, found, False
-            # No booking has it: a name can look like a reference too ("mac anja" is MACANJA,
-            # check character and all). Callers by that name, else still "no such booking".
-            ids = _search_names(connection, query, limit + 1)
-            if not ids:
-                return kind, [], False
-            return "name", _name_page(connection, ids, limit), len(ids) > limit
-    if kind == "emso":
-        return kind, _page(connection, kind, {"value": digits_only(query)}, limit), False
-    if kind == "zzzs":
-        found = _page(connection, kind, {"value": digits_only(query)}, limit)
-        if found:
-            return kind, found, False
-        kind = "phone"  # nine digits may also be a phone number typed without the 0
-    if kind == "phone":
-        prefix = phone_query(query)
-        if prefix is None:
-            return kind, [], False
-        found = _page(
-            connection, kind, {"low": prefix, "high": _after(prefix), "hits": limit + 1}, limit + 1
-        )
-        return kind, found[:limit], len(found) > limit
-    ids = _search_names(connection, query, limit + 1)
-    return "name", _name_page(connection, ids, limit), len(ids) > limit
+
+    def lookup(kind: str, value: str) -> tuple[list[CallerSummary], bool]:
+        if kind == "name":
+            ids = _search_names(connection, value, limit + 1)
+            return _name_page(connection, ids, limit), len(ids) > limit
+        if kind == "phone":
+            hits = {"low": value, "high": _after(value), "hits": limit + 1}
+            found = _page(connection, kind, hits, limit + 1)
+            return found[:limit], len(found) > limit
+        return _page(connection, kind, {"value": value}, limit), False
+
+    return find_callers(query, lookup)
 
 
 # The callers each kind of query finds (at most one for an EMŠO, a ZZZS number or a reference).
@@ -151,7 +125,7 @@ def _search_names(connection: Connection, query: str, limit: int) -> list[int]:
     cost more than the agent gains (they type a given name next). The caller sorts the page.
     """
     words = _WORD.findall(fold(query))
-    if not words or sum(len(w) for w in words) < MIN_NAME_QUERY:
+    if not words or sum(len(w) for w in words) < MIN_QUERY_LENGTH:
         return []
     words = words[:4]
     if connection.dialect.name == "sqlite":
@@ -390,49 +364,11 @@ def name_folded(first_name: str, last_name: str) -> str:
 
 
 def _clean_fields(values: dict) -> dict:
-    """Validate and normalise what a form sent; raise InvalidValue naming the API's field."""
-    try:
-        return _clean(values)
-    except InvalidValue as exc:
-        raise InvalidValue(_API_FIELDS.get(exc.field, exc.field), exc.message) from None
-
-
-_API_FIELDS = {"zzzs": "zzzs_number", "phone": "phones"}
-
-
-def _clean(values: dict) -> dict:
-    cleaned = dict(values)
-    for name in ("first_name", "last_name"):
-        if name in cleaned:
-            cleaned[name] = " ".join(cleaned[name].split())
-            if not cleaned[name]:
-                raise InvalidValue(name, "Name must not be empty.")
-    if cleaned.get("emso"):
-        cleaned["emso"] = parse_emso(cleaned["emso"])
-        cleaned["birth_date"] = emso_birth_date(cleaned["emso"])
-    elif "emso" in cleaned:
-        cleaned["emso"] = None
-        cleaned["birth_date"] = None
-    if cleaned.get("zzzs_number"):
-        cleaned["zzzs_number"] = parse_zzzs(cleaned["zzzs_number"])
-    elif "zzzs_number" in cleaned:
-        cleaned["zzzs_number"] = None
-    if cleaned.get("email"):
-        cleaned["email"] = parse_email(cleaned["email"])
-    elif "email" in cleaned:
-        cleaned["email"] = None
-    if "phones" in cleaned and cleaned["phones"] is not None:
-        numbers: list[str] = []
-        for raw in cleaned["phones"]:
-            try:
-                number = parse_phone(raw)
-            except InvalidValue as exc:
-                raise InvalidValue("phones", f"Phone number {raw!r}: {exc.message}") from None
-            if number not in numbers:
-                numbers.append(number)
-        cleaned["phones"] = numbers
-    if "flags" in cleaned and cleaned["flags"] is not None:
-        cleaned["flags"] = json.dumps(sorted({f.strip() for f in cleaned["flags"] if f.strip()}))
+    """Validate and normalise what a form sent (see :func:`clean_caller_fields`), flags as the
+    JSON the column holds; raise InvalidValue naming the API's field."""
+    cleaned = clean_caller_fields(values)
+    if cleaned.get("flags") is not None:
+        cleaned["flags"] = json.dumps(cleaned["flags"])
     return cleaned
 
 

@@ -178,6 +178,13 @@ def _sqlite_engine(url: str) -> Engine:
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # A new database gives the space of deleted rows back to the file system when asked
+        # (``PRAGMA incremental_vacuum``, after a prune). It must be set before the first
+        # table, and before WAL mode (which writes the header). Only on an empty file: the
+        # pragma takes the write lock, and changes nothing on an existing database
+        # (``agent-console prune --vacuum`` switches one, once).
+        if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
+            cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -248,6 +255,20 @@ class Database:
             raise
         except PoolTimeout as exc:
             raise DatabaseBusy() from exc
+        finally:
+            if lock is not None:
+                lock.release()
+
+    @contextmanager
+    def writer_turn(self) -> Iterator[None]:
+        """Wait for this process's writers' turn, outside any transaction (SQLite; nothing on
+        PostgreSQL): for statements that must run on their own, such as
+        ``PRAGMA incremental_vacuum``, without jumping the queue of ``write`` blocks."""
+        lock = self._writer_lock
+        if lock is not None and not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise DatabaseBusy()
+        try:
+            yield
         finally:
             if lock is not None:
                 lock.release()

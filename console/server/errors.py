@@ -57,6 +57,7 @@ ERROR_CODES: tuple[tuple[int, str, str], ...] = (
     (409, "call_wrapped", "the call is wrapped up already"),
     (409, "report_closed", "the report is closed already"),
     (409, "reference_exhausted", "no free booking reference could be drawn (never seen)"),
+    (410, "resync", "a change-feed cursor older than the feed keeps, or past its end: reload"),
     (413, "body_too_large", "the body is over the limit"),
     (
         422,
@@ -71,6 +72,7 @@ ERROR_CODES: tuple[tuple[int, str, str], ...] = (
     (422, "idempotency_key_reused", "this agent sent the Idempotency-Key with another request"),
     (500, "internal", "a bug: logged, answered in this shape; never expected"),
     (503, "busy", "the database could not take the request in time; retry after Retry-After"),
+    (503, "unavailable", "/health, /healthz: the database did not answer (in 3 s)"),
 )
 
 

@@ -6,7 +6,8 @@ enforce live here, not in code:
 - at most one active booking per slot: the partial unique index ``uq_bookings_active_slot``;
 - one idempotency key, one effect: the primary key (agent, key) of ``idempotency_keys``, and
   the unique index ``uq_bookings_agent_idempotency_key`` on the bookings it made (keys are
-  scoped per agent: two agents' keys never collide);
+  scoped per agent: two agents' keys never collide; they are kept ``[retention]
+  idempotency_days``, see ``console.server.retention``);
 - a hold belongs to one agent and expires: ``holds.agent_id`` and ``holds.expires_at`` are
   NOT NULL, ``ck_holds_expiry`` keeps the expiry after the start, and ``uq_holds_open_slot``
   allows one unreleased hold per slot.
@@ -294,6 +295,8 @@ idempotency_keys = Table(
     Column("response", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
+# What ``prune`` walks, oldest first (``[retention] idempotency_days``).
+Index("ix_idempotency_keys_created_at", idempotency_keys.c.created_at)
 
 changes = Table(
     "changes",
@@ -320,6 +323,9 @@ audit_log = Table(
     Column("entity_id", BigInteger),
     Column("caller_id", BigInteger),
     Column("detail", String(500), nullable=False, server_default=""),
+    # When ``agent-console export audit`` wrote the row out; only exported rows are ever
+    # pruned (``[retention] audit_days``).
+    Column("exported_at", DateTime),
 )
 Index("ix_audit_log_caller_id", audit_log.c.caller_id)
 Index("ix_audit_log_agent_at", audit_log.c.agent_id, audit_log.c.at)

@@ -1,8 +1,10 @@
-"""What the central service needs to know to run: database, hold lease, wrap-up codes."""
+"""What the central service needs to know to run: database, hold lease, wrap-up codes,
+retention."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 
 from console.domain.models import Disposition
 
@@ -18,6 +20,26 @@ DEFAULT_DISPOSITIONS: tuple[Disposition, ...] = (
 )
 
 
+# An audit period, when an operator sets one, is at least this long.
+MIN_AUDIT_DAYS = 365
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long the central service keeps what it only needs for a while (``[retention]``).
+
+    Bookings, callers, calls and wrap-ups are never pruned. Audit rows are deleted only when
+    ``audit_days`` is set (0 keeps them) and only once ``agent-console export audit`` wrote them.
+    """
+
+    idempotency_days: int = 30  # a retry with the same Idempotency-Key is answered the same
+    changes_days: int = 30  # a desk's feed cursor older than this gets 410 resync
+    holds_days: int = 7  # released and expired holds
+    audit_days: int = 0  # 0: kept; otherwise at least MIN_AUDIT_DAYS
+    daily: bool = True  # `serve` prunes once a day by itself
+    daily_at: time = time(3, 0)  # ... at this local (Europe/Ljubljana) time
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     """Settings of one central service; ``config.toml``'s ``[server]`` table fills them."""
@@ -27,6 +49,7 @@ class ServerSettings:
     dispositions: tuple[Disposition, ...] = field(default=DEFAULT_DISPOSITIONS)
     max_changes_page: int = 5000
     max_search_results: int = 100
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     def disposition_codes(self) -> set[str]:
         return {d.code for d in self.dispositions}

@@ -13,20 +13,22 @@ from sqlalchemy import func, select
 from store_rig import Rig
 
 from console.client.outbox import OutboxEntry
-from console.client.store import Store, _replay_keys
+from console.client.store import Store
+from console.client.writes import replay_keys
 from console.domain.models import CallerIn, WrapUpIn
 from console.server.schema import bookings, callers, calls
 
 
 class Recorder:
-    """Wraps ``Store._replay_entry``: when each row started and finished being sent, and how
-    many were in flight at most. A short pause in each send lets independent rows overlap."""
+    """Wraps the replayer's ``send`` (of one row): when each row started and finished being
+    sent, and how many were in flight at most. A short pause in each send lets independent rows
+    overlap."""
 
     def __init__(self, store: Store) -> None:
         self.events: list[tuple[str, int]] = []
         self.in_flight = 0
         self.most = 0
-        send = store._replay_entry
+        send = store.replayer.send
 
         async def recorded(entry: OutboxEntry) -> str:
             self.events.append(("start", entry.seq))
@@ -39,7 +41,7 @@ class Recorder:
                 self.in_flight -= 1
                 self.events.append(("end", entry.seq))
 
-        store._replay_entry = recorded  # type: ignore[method-assign]
+        store.replayer.send = recorded  # type: ignore[method-assign]
 
     def at(self, kind: str, seq: int) -> int:
         return self.events.index((kind, seq))
@@ -134,8 +136,21 @@ def test_what_a_queued_write_touches() -> None:
     def entry(kind: str, **payload) -> OutboxEntry:  # type: ignore[no-untyped-def]
         return OutboxEntry(1, kind, payload, "k", None, "pending", 0, None, None, None, None)  # type: ignore[arg-type]
 
-    book = _replay_keys(entry("book", local_id=-5, reference="P-K7M4PXR", caller_id=-1,
-                              call_id=-2, slot_id=40))  # fmt: skip
+    slot = {
+        "id": 40,
+        "starts_at": "2030-03-04T08:00:00Z",
+        "ends_at": "2030-03-04T08:20:00Z",
+        "status": "free",
+        "service_id": 1,
+        "provider_id": 1,
+        "provider_name": "Okence 1",
+        "location_id": 1,
+        "location_name": "Center",
+        "region": "Osrednjeslovenska",
+    }
+    book = replay_keys(entry("book", local_id=-5, reference="P-K7M4PXR", caller_id=-1,
+                              call_id=-2, slot_id=40, notes="", slot=slot,
+                              caller={"name": "Janez Kovač", "phone": None}))  # fmt: skip
     assert book == {
         ("booking", -5),
         ("reference", "P-K7M4PXR"),
@@ -143,11 +158,11 @@ def test_what_a_queued_write_touches() -> None:
         ("call", -2),
         ("slot", 40),
     }
-    quoted = _replay_keys(
+    quoted = replay_keys(
         entry("wrap_up", call_id=-2, wrap_up={"notes": "Booked P-K7M 4PX R and P-AAA1111."})
     )
     assert quoted is not None and quoted >= {("call", -2), ("reference", "P-K7M4PXR")}
-    new = _replay_keys(
+    new = replay_keys(
         entry("create_caller", local_id=-1, caller={"first_name": "Zala", "last_name": "Izpad",
                                                      "emso": "0101990500003",
                                                      "phones": ["+38641555123"]})
@@ -155,4 +170,4 @@ def test_what_a_queued_write_touches() -> None:
     assert new is not None
     assert {("caller", -1), ("emso", "0101990500003"), ("phone", "+38641555123")} <= new
     for barrier in ("cancel", "reschedule", "update_caller", "something_new"):
-        assert _replay_keys(entry(barrier, reference="P-K7M4PXR", caller_id=3)) is None
+        assert replay_keys(entry(barrier, reference="P-K7M4PXR", caller_id=3)) is None

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from store_rig import Rig, serving
 
 from console.client.api import ApiRefused, Unreachable
-from console.client.store import CachedDirectoryPage, describe_entry
+from console.client.pages import CachedDirectoryPage
+from console.client.writes import describe_entry
 from console.domain.directory import assess
 from console.domain.models import (
     DirectoryDetail,

@@ -15,8 +15,8 @@ import support
 from sqlalchemy import func, select
 
 from console.client.api import CentralApi, Unreachable
-from console.client.cache import LocalCache
-from console.client.store import ProvisionalBooking, Store
+from console.client.cache import LocalCache, ProvisionalBooking
+from console.client.store import Store
 from console.client.sync_cli import sync_now, sync_status
 from console.config import Config, ServerSection
 from console.desk import Desk
@@ -184,10 +184,10 @@ async def test_a_slot_taken_meanwhile_becomes_an_issue_the_agent_resolves(rig) -
     assert gaps == sorted(gaps)  # the nearest first (same location: all are here)
     assert [b.reference for b in await store.bookings(spela)] == []  # nothing was confirmed
 
-    rebooked = await store.rebook(first, first.nearest[0].id)
+    rebooked = await desk.rebook(first, first.nearest[0].id)
     assert not store.is_provisional(rebooked.reference)
     assert rebooked.slot.id == first.nearest[0].id and rebooked.caller_id == spela
-    call = await store.to_follow_up(issues[1], "Offer another time")
+    call = await desk.to_follow_up(issues[1], "Offer another time")
     assert call.disposition == "callback" and call.follow_up_note == "Offer another time"
     assert call.caller_id == spela and call.follow_up_at is not None
     assert store.conflicts() == []

@@ -13,6 +13,7 @@ import support
 from sqlalchemy import delete, select
 
 from console.domain.models import CallerIn, CallerPatch
+from console.domain.query import MIN_QUERY_LENGTH
 from console.server import callers
 from console.server.agents import create_agent
 from console.server.db import Database
@@ -75,7 +76,7 @@ def test_the_words_index_follows_creates_renames_and_deletes(database: Database)
 def _plain_scan(names: list[tuple[int, str]], query: str, limit: int) -> list[int]:
     """What the name search means, testing each name in id order."""
     words = callers._WORD.findall(query)[:4]
-    if sum(len(word) for word in words) < callers.MIN_NAME_QUERY:
+    if sum(len(word) for word in words) < MIN_QUERY_LENGTH:
         return []
     found = []
     for caller_id, name in names:

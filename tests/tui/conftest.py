@@ -19,7 +19,7 @@ from snapshot_text import describe_mismatch, snapshot_path
 from textual.widgets import DataTable
 
 from console.app import AgentConsole
-from console.config import Config, DemoSection, UiSection
+from console.config import CacheSection, Config, DemoSection, UiSection
 from console.domain.models import Agent, CallerIn, Role
 from console.server import callers
 from console.server.db import Database
@@ -71,14 +71,18 @@ def data_dir(seeded_data_dir: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AgentConsole]:
-    """``make_app(language="sl", role="agent")``: a console on this test's copy of the data."""
+    """``make_app(language="sl", role="agent")``: a console on this test's copy of the data
+    (``sync_seconds``: how often its desk polls the change feed)."""
 
     monkeypatch.setenv("USER", "mojca")  # the demo desk's agent is named after $USER
 
-    def make(language: str = "sl", role: str = "agent", **ui: object) -> AgentConsole:
+    def make(
+        language: str = "sl", role: str = "agent", sync_seconds: float = 2.0, **ui: object
+    ) -> AgentConsole:
         config = Config(
             data_dir=str(data_dir),
             demo=DemoSection(callers=300, days=10),
+            cache=CacheSection(sync_seconds=sync_seconds),
             ui=UiSection(
                 **{"timers": False, "today": TODAY, "search_delay_ms": 0, **ui}, language=language
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,6 @@ from textual.widgets import Input
 
 from console.client.api import CentralApi
 from console.domain.models import Booking, BookingStatus, Role
-from console.screens import slots as slots_screen
 from console.screens.booking import BookedDialog, CancelDialog, HoldDialog
 from console.screens.bookings import BookingsScreen
 from console.screens.slots import SlotsScreen
@@ -28,10 +28,11 @@ SIZE = (120, 36)
 START = datetime(2030, 3, 4, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _no_feed_timer(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tests poll the change feed themselves (``screen.poll_changes()``), when they mean to."""
-    monkeypatch.setattr(slots_screen, "FEED_SECONDS", 3600.0)
+@pytest.fixture
+def make_app(make_app):  # type: ignore[no-untyped-def]
+    """The tests poll the change feed themselves (``poll_feed``), when they mean to: the
+    desk's own polls come at most every 300 s."""
+    return functools.partial(make_app, sync_seconds=300)
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]

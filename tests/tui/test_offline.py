@@ -28,7 +28,6 @@ from textual.widgets import Input
 from console.app import AgentConsole
 from console.config import Config, ServerSection, UiSection
 from console.desk import SyncStatus
-from console.screens import slots as slots_screen
 from console.screens.booking import BookedDialog, HoldDialog
 from console.screens.bookings import BookingsScreen
 from console.screens.lookup import LookupScreen
@@ -89,12 +88,6 @@ def rig(tmp_path: Path, _sqlite_template: Path) -> Iterator[Rig]:
     finally:
         central.stop()
         database.dispose()
-
-
-@pytest.fixture(autouse=True)
-def _no_feed_timer(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The slot screen's own feed poll stays out of the way (the Store's loop keeps running)."""
-    monkeypatch.setattr(slots_screen, "FEED_SECONDS", 3600.0)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -438,18 +431,18 @@ async def test_the_slot_window_is_written_in_short_transactions(
 ) -> None:
     """The window refresh writes a few slots per transaction (the console's event loop runs in
     between), and the cache still ends up with exactly the service's free slots."""
-    from console.client import store as store_module
+    from console.client import sync as sync_module
     from console.client.api import CentralApi
     from console.client.store import Store
 
-    monkeypatch.setattr(store_module, "WINDOW_CHUNK", 4)
+    monkeypatch.setattr(sync_module, "WINDOW_CHUNK", 4)
     store = Store.open(CentralApi(rig.central.url, support.TOKENS["agent"]), rig.data_dir)
     try:
         assert await store.sync_once()
         assert store.cache.slot_count() == len(rig.world.slots)
         stale = store.cache.slot(rig.world.slots[0]).model_copy(update={"id": 10**9})
         store.cache.put_slots([stale])  # a slot the service no longer has
-        store._window_at = None  # due again
+        store.sync.refresh_soon()  # due again
         assert await store.sync_once()
         assert store.cache.slot(10**9) is None
         assert store.cache.slot_count() == len(rig.world.slots)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -15,7 +16,6 @@ from textual.widgets import Input, Select
 
 from console.client.api import CentralApi
 from console.domain.models import BookingStatus, Role
-from console.screens import slots as slots_screen
 from console.screens.booking import BookedDialog, HoldDialog
 from console.screens.slots import DateError, SlotsScreen, match_services, parse_day
 from console.server.agents import create_agent
@@ -30,10 +30,11 @@ TODAY = date(2030, 3, 4)
 SIZE = (120, 36)
 
 
-@pytest.fixture(autouse=True)
-def _no_feed_timer(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tests poll the change feed themselves (``screen.poll_changes()``), when they mean to."""
-    monkeypatch.setattr(slots_screen, "FEED_SECONDS", 3600.0)
+@pytest.fixture
+def make_app(make_app):  # type: ignore[no-untyped-def]
+    """The tests poll the change feed themselves (``poll_feed``), when they mean to: the
+    desk's own polls come at most every 300 s."""
+    return functools.partial(make_app, sync_seconds=300)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -51,6 +52,12 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
         if quiet == 3:
             return
     raise AssertionError("the console did not settle")
+
+
+async def poll_feed(pilot) -> None:  # type: ignore[no-untyped-def]
+    """The desk polls the change feed now; the screens that follow it have what it read."""
+    await pilot.app.store.sync_once()
+    await settle(pilot)
 
 
 async def open_janez(app) -> int:  # type: ignore[no-untyped-def]
@@ -391,8 +398,7 @@ async def test_slots_other_agents_take_are_marked_and_refused(make_app, ready) -
             # Taken while we look: struck through after the next poll of the change feed.
             await other.book(janez, slot_id=first.id)
             held = await other.hold(second.id)
-            screen.poll_changes()
-            await settle(pilot)
+            await poll_feed(pilot)
             assert table.taken(first.id) == "booked" and table.taken(second.id) == "held"
             shown = text_of(table)
             assert "✗ taken" in shown and "✗ held" in shown
@@ -404,8 +410,7 @@ async def test_slots_other_agents_take_are_marked_and_refused(make_app, ready) -
 
             # A hold let go comes back.
             await other.release(held.id)
-            screen.poll_changes()
-            await settle(pilot)
+            await poll_feed(pilot)
             assert table.taken(second.id) is None
 
             # Taken before the poll: holding it is refused with the server's reason.
@@ -457,8 +462,7 @@ async def test_a_slot_freed_elsewhere_comes_back_into_the_list(make_app, ready) 
             table = screen.query_one(SlotTable)
             assert earliest.id not in {s.id for s in table.slots}
             await other.cancel(booking.reference, "")
-            screen.poll_changes()
-            await settle(pilot)
+            await poll_feed(pilot)
             assert table.slots[0].id == earliest.id
 
 

@@ -20,12 +20,11 @@ import pytest
 from served import Central
 
 from console.app import AgentConsole
-from console.client import store as store_module
+from console.client.writes import bookings as offline_bookings
 from console.config import Config, ServerSection, UiSection
 from console.domain.calendar import TZ
 from console.domain.models import Role
 from console.domain.reference import new_reference
-from console.screens import slots as slots_screen
 from console.screens.lookup import LookupScreen
 from console.server.agents import create_agent
 from console.server.db import Database
@@ -74,10 +73,9 @@ def make_console(central: Central, tmp_path: Path) -> Callable[[str], AgentConso
 
 @pytest.fixture(autouse=True)
 def _steady(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same provisional references every run, and no slot-screen feed poll of its own."""
+    """The same provisional references every run."""
     draw = random.Random(2030)
-    monkeypatch.setattr(store_module, "new_reference", lambda: new_reference(draw))
-    monkeypatch.setattr(slots_screen, "FEED_SECONDS", 3600.0)
+    monkeypatch.setattr(offline_bookings, "new_reference", lambda: new_reference(draw))
 
 
 async def until(pilot, predicate: Callable[[], bool], timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]

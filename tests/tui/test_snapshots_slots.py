@@ -6,12 +6,12 @@ agent has a fixed name, so every run draws the same picture.
 
 from __future__ import annotations
 
+import functools
 import random
 
 import pytest
 
 from console.domain.reference import new_reference
-from console.screens import slots as slots_screen
 from console.server import bookings as server_bookings
 
 SIZE = (120, 36)
@@ -21,11 +21,16 @@ SERVICE = {"sl": "potni", "en": "passp"}
 
 @pytest.fixture(autouse=True)
 def _steady(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same references, the same agent name, and no feed poll on its own."""
+    """The same references and the same agent name."""
     draw = random.Random(2030)
     monkeypatch.setattr(server_bookings, "new_reference", lambda: new_reference(draw))
     monkeypatch.setenv("USER", "mojca")
-    monkeypatch.setattr(slots_screen, "FEED_SECONDS", 3600.0)  # no poll in the middle
+
+
+@pytest.fixture
+def make_app(make_app):  # type: ignore[no-untyped-def]
+    """No poll of the change feed in the middle: the desk's own polls come every 300 s."""
+    return functools.partial(make_app, sync_seconds=300)
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -300,6 +300,7 @@ async def test_the_status_bar_counts_after_call_work_not_the_call(make_app, read
         now = time.monotonic()
         app.desk.call_started, app.desk.call_ended = now - 100, now - 30
         bar = screen.query_one("StatusBar")
+        bar.timers = True  # the bar was given [ui] timers when it was made
         bar.refresh_status()
         assert "After-call work 00:30" in str(bar.render())
         assert "01:10" in screen._summary()  # the call itself lasted 70 seconds

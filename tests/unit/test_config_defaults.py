@@ -5,7 +5,16 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from console.config import Config, UiSection, load_config
+import pytest
+
+from console.config import (
+    Config,
+    ConfigError,
+    RetentionSection,
+    ServiceSection,
+    UiSection,
+    load_config,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,3 +33,27 @@ def test_the_search_delay_is_configurable(tmp_path: Path) -> None:
     config.write_text("[ui]\nsearch_delay_ms = 200\n")
     assert load_config(config, environ={}).ui.search_delay_ms == 200
     assert Config().ui.search_delay_ms <= 50  # an agent feels a longer wait after each key
+
+
+@pytest.mark.parametrize(
+    ("section", "model"), [("service", ServiceSection), ("retention", RetentionSection)]
+)
+def test_the_shipped_service_and_retention_sections_are_the_defaults(section, model) -> None:  # type: ignore[no-untyped-def]
+    shipped = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))[section]
+    defaults = model()
+    assert set(shipped) == set(model.model_fields)  # every key is documented
+    for name, value in shipped.items():
+        assert getattr(defaults, name) == value, name
+
+
+def test_audit_rows_are_kept_a_year_at_least(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[retention]\naudit_days = 30\n")
+    with pytest.raises(ConfigError, match="at least 365"):
+        load_config(config, environ={})
+    config.write_text('[retention]\naudit_days = 400\ndaily_at = "02:30"\n')
+    retention = load_config(config, environ={}).server_settings("x.db").retention
+    assert retention.audit_days == 400 and retention.daily_at.hour == 2
+    config.write_text('[retention]\ndaily_at = "25:00"\n')
+    with pytest.raises(ConfigError, match="daily_at"):
+        load_config(config, environ={})

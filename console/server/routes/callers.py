@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from console.domain.models import Caller, CallerIn, CallerPatch, CallerSearch, SearchText
+from console.domain.query import QUERY_TOO_SHORT, is_too_short
 from console.server import audit, callers, idempotency
 from console.server.calls import check_call
 from console.server.deps import (
@@ -46,8 +47,8 @@ def search(
     """Find callers. Every search is audited: who searched, how the query was read, how many
     callers it showed, during which call (not the query itself)."""
     query = q.strip()
-    if len(query) < callers.MIN_NAME_QUERY:
-        raise unprocessable("Type at least 2 characters to search.", "q", "query_too_short")
+    if is_too_short(query):
+        raise unprocessable(QUERY_TOO_SHORT, "q", "query_too_short")
     with database.read() as connection:
         kind, found, more = callers.search(
             connection, query, min(limit, settings.max_search_results)

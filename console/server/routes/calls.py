@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from console.domain.models import MAX_ID, Call, CallIn, CallPatch, ChangePage, WrapUpIn
+from console.domain.models import MAX_ID, ApiError, Call, CallIn, CallPatch, ChangePage, WrapUpIn
 from console.server import calls, changes, idempotency
 from console.server.deps import (
     AgentDep,
@@ -124,7 +124,20 @@ def change_feed_end(_agent: AgentDep, database: DatabaseDep) -> ChangePage:
         return ChangePage(changes=[], last_seq=changes.last_seq(connection))
 
 
-@router.get("/changes", response_model=ChangePage, responses=errors(422))
+@router.get(
+    "/changes",
+    response_model=ChangePage,
+    responses={
+        **errors(422),
+        410: {
+            "model": ApiError,
+            "description": "`resync`: the service no longer keeps every change after `since` "
+            "(`[retention] changes_days`, 30 by default), or `since` is past the end of the "
+            "feed (the database was restored from a copy). Reload the cache from scratch, "
+            "take the new cursor from `/v1/changes/latest` and follow from there.",
+        },
+    },
+)
 def change_feed(
     _agent: AgentDep,
     database: DatabaseDep,
@@ -132,6 +145,8 @@ def change_feed(
     since: int = Query(0, ge=0, le=MAX_ID, description="the last sequence number you have seen"),
     limit: int = Query(500, ge=1, le=100_000, description="at most this many (capped)"),
 ) -> ChangePage:
+    """The changes after `since`, oldest first. A cursor older than the oldest change kept
+    answers 410 `resync` (see `/v1/retention` for how long changes are kept)."""
     with database.read() as connection:
         found = changes.since(connection, since, min(limit, settings.max_changes_page))
     return ChangePage(changes=found, last_seq=found[-1].seq if found else since)

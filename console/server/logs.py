@@ -1,0 +1,219 @@
+"""The central service's log: one event a line, a level, a file that rotates.
+
+``serve`` logs through Python's ``logging`` (``[service] log_level``, ``log_file``,
+``log_rotate_mb``, ``log_backups``):
+
+- no file: standard error (systemd's journal, a container's log);
+- a file, rotated by size (``RotatingFileHandler``, ``log_backups`` old files kept);
+- a file with ``log_rotate_mb = 0``: rotated by something else, e.g. logrotate; the service
+  reopens it when it is moved (``WatchedFileHandler``).
+
+Several uvicorn worker processes share one file through a queue: each worker formats its
+records and puts them on a ``multiprocessing`` queue (``QueueHandler``), and one thread of the
+``serve`` process writes them (``QueueListener``), so only one process ever rotates the file.
+
+Requests (:class:`RequestLog`, instead of uvicorn's access log): every write and every error is
+one line at INFO (WARNING for 503, ERROR for other 5xx); successful reads (change-feed polls,
+health checks, searches) are one line each only at DEBUG, and a summary line at most once a
+minute at INFO. Query strings are never logged (a search holds a caller's name or phone).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
+REQUESTS_LOGGER = "console.server.requests"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SUMMARY_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    level: str = "info"
+    file: str = ""  # "": standard error
+    rotate_bytes: int = 10 * 1024 * 1024  # 0: rotated by something else (WatchedFileHandler)
+    backups: int = 5
+
+    @property
+    def level_name(self) -> str:
+        return self.level.upper()
+
+
+class OneLineFormatter(logging.Formatter):
+    """The standard format, with line breaks (a traceback's) written as ``\\n``: one event is
+    always one line, whatever reads the log."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\r", "\\r").replace("\n", "\\n")
+
+
+def file_handler(path: str, rotate_bytes: int, backups: int) -> logging.Handler:
+    """A handler writing to ``path`` (its folder is created), rotating it by size or, with
+    ``rotate_bytes`` 0, reopening it when something else rotated it."""
+    from logging.handlers import RotatingFileHandler, WatchedFileHandler
+
+    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    target = str(Path(path).expanduser())
+    if rotate_bytes > 0:
+        return RotatingFileHandler(
+            target, maxBytes=rotate_bytes, backupCount=backups, encoding="utf-8"
+        )
+    return WatchedFileHandler(target, encoding="utf-8")
+
+
+def queue_handler(queue: Any) -> logging.Handler:
+    """A worker process's handler: its records, formatted, onto the ``serve`` process's queue."""
+    from logging.handlers import QueueHandler
+
+    return QueueHandler(queue)
+
+
+def logging_config(settings: LogSettings, queue: Any = None) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` dictionary (uvicorn's ``log_config``) for the service.
+
+    With ``queue``, records go onto it (see :class:`FileWriter`); otherwise to the file, or to
+    standard error.
+    """
+    if queue is not None:
+        handler: dict[str, Any] = {"()": queue_handler, "queue": queue}
+    elif settings.file:
+        handler = {
+            "()": file_handler,
+            "path": settings.file,
+            "rotate_bytes": settings.rotate_bytes,
+            "backups": settings.backups,
+        }
+    else:
+        handler = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    handler["formatter"] = "line"
+    level = settings.level_name
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"line": {"()": OneLineFormatter, "fmt": LINE_FORMAT}},
+        "handlers": {"main": handler},
+        "root": {"level": level, "handlers": ["main"]},
+        "loggers": {
+            # uvicorn's own loggers go through the root's handler, at the service's level.
+            "uvicorn": {"level": level, "handlers": [], "propagate": True},
+            "uvicorn.error": {"level": level, "handlers": [], "propagate": True},
+            # RequestLog logs requests; uvicorn's line-per-request access log stays off.
+            "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+        },
+    }
+
+
+class FileWriter:
+    """The ``serve`` process's end of the queue: one thread writing every worker's lines to
+    the log file (``with FileWriter(settings) as queue: ...``)."""
+
+    def __init__(self, settings: LogSettings) -> None:
+        self.settings = settings
+        self.queue: Any = None
+        self._listener: Any = None
+
+    def __enter__(self) -> Any:
+        import multiprocessing
+        from logging.handlers import QueueListener
+
+        settings = self.settings
+        handler = file_handler(settings.file, settings.rotate_bytes, settings.backups)
+        handler.setFormatter(logging.Formatter("%(message)s"))  # formatted by the worker
+        # uvicorn starts its workers with "spawn": the queue must be of that context.
+        self.queue = multiprocessing.get_context("spawn").Queue()
+        self._listener = QueueListener(self.queue, handler, respect_handler_level=False)
+        self._listener.start()
+        return self.queue
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._listener is not None:
+            self._listener.stop()
+            for handler in self._listener.handlers:
+                handler.close()
+            self._listener = None
+
+
+class RequestLog:
+    """ASGI middleware: a line per write or error, a summary of successful reads a minute."""
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        summary_seconds: float = SUMMARY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.summary_seconds = summary_seconds
+        self.clock = clock
+        self.log = logging.getLogger(REQUESTS_LOGGER)
+        self._reads: Counter[str] = Counter()
+        self._slowest = 0.0
+        self._since = clock()
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = self.clock()
+        status = 500
+
+        async def sending(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self._record(scope, status, self.clock() - started)
+
+    def _record(self, scope: dict, status: int, seconds: float) -> None:
+        method = scope.get("method", "")
+        path = scope.get("path", "")
+        client = scope.get("client") or ("-", 0)
+        line = "%s %s %d %.1f ms %s"
+        args = (method, path, status, seconds * 1000, client[0])
+        if method in READ_METHODS and status < 400:
+            route = scope.get("route")
+            self._reads[f"{method} {getattr(route, 'path', None) or path}"] += 1
+            self._slowest = max(self._slowest, seconds)
+            if self.log.isEnabledFor(logging.DEBUG):
+                self.log.debug(line, *args)
+        elif status >= 500 and status != 503:
+            self.log.error(line, *args)
+        elif status == 503:
+            self.log.warning(line, *args)
+        else:
+            self.log.info(line, *args)
+        self.summarise()
+
+    def summarise(self, *, force: bool = False) -> None:
+        """Log the reads counted since the last summary, if a minute has passed (or
+        ``force``) and there were any."""
+        now = self.clock()
+        if not force and now - self._since < self.summary_seconds:
+            return
+        if self._reads:
+            total = sum(self._reads.values())
+            routes = ", ".join(f"{route} {count}" for route, count in self._reads.most_common(6))
+            more = len(self._reads) - 6
+            self.log.info(
+                "%d reads in %.0f s (%s%s); slowest %.1f ms",
+                total,
+                now - self._since,
+                routes,
+                f", {more} more routes" if more > 0 else "",
+                self._slowest * 1000,
+            )
+        self._reads.clear()
+        self._slowest = 0.0
+        self._since = now

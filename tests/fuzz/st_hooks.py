@@ -3,15 +3,16 @@ document states in words but a JSON schema cannot.
 
 Schemathesis draws a "positive" request from the schema alone: any integer for ``caller_id``,
 any 8 visible characters for ``Idempotency-Key``, any 7 symbols for a booking reference. The
-service refuses, with 422 naming the field, those that break a documented rule no schema can
-express: an id must name a record (``caller_id``, ``call_id`` or ``X-Call-Id`` a call of this
-agent's, ``referred_provider_id`` a doctor), a key is used for one request only, a reference's
-last symbol is its check symbol, an EMŠO has its check digit, a call ends after it started and
-not in the future, a window's ``to`` is after its ``from``. Before a request goes out, this
-hook makes each *positive* part of it keep those rules, using the records of the world the
-test built (``AGENT_CONSOLE_FUZZ_WORLD``). Negative parts are left exactly as drawn: the
-service must refuse them. Everything else (types, lengths, patterns, ranges, required and
-unknown properties) is tested as drawn.
+service refuses (422 naming the field; 410 for a cursor) those that break a documented rule no
+schema can express: an id must name a record (``caller_id``, ``call_id`` or ``X-Call-Id`` a
+call of this agent's, ``referred_provider_id`` a doctor), a key is used for one request only,
+a reference's last symbol is its check symbol, an EMŠO has its check digit, a call ends after
+it started and not in the future, a time falls in the years 2000-2099, a window's ``to`` is
+after its ``from``, a feed cursor is one the feed gave (not past its end). Before a request
+goes out, this hook makes each *positive* part of it keep those rules, using the records of
+the world the test built (``AGENT_CONSOLE_FUZZ_WORLD``). Negative parts are left exactly as
+drawn: the service must refuse them. Everything else (types, lengths, patterns, ranges,
+required and unknown properties) is tested as drawn.
 """
 
 from __future__ import annotations
@@ -120,6 +121,13 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
             # The stateful phase may follow a link from a null (a call without a caller).
             if value is None:
                 parameters[name] = _random.choice(_ids(PATH_POOLS.get(name, "callers")))
+    if (
+        _positive(case, "query")
+        and isinstance(case.query, MutableMapping)
+        and "since" in case.query
+    ):
+        # A cursor is a sequence number the feed gave: not past its end (that is 410 resync).
+        case.query["since"] = _random.randint(0, WORLD.get("last_seq", 0))
     if _positive(case, "query") and isinstance(case.query, MutableMapping) and path == "/v1/slots":
         for name in ("from", "to"):
             if name in case.query:

@@ -51,6 +51,7 @@ def _world(database: Database) -> tuple[support.World, dict[str, list]]:
             ).json()["reference"]
             for slot in world.slots[:2]
         ]
+        last_seq = client.get("/v1/changes/latest", headers=headers).json()["last_seq"]
     with database.read() as connection:
         rows = connection.execute(providers.select().where(providers.c.kind == "doctor"))
         doctors = [row.id for row in rows]
@@ -59,6 +60,7 @@ def _world(database: Database) -> tuple[support.World, dict[str, list]]:
         "calls": calls,
         "doctors": doctors,
         "references": references,
+        "last_seq": last_seq,
     }
 
 

@@ -483,6 +483,10 @@ class _Progress:
 # --- back to the seed's state ---------------------------------------------------------------
 
 RESET_STATEMENTS = (
+    "DELETE FROM callback_attempts",
+    "DELETE FROM callbacks",
+    "DELETE FROM telephony_calls",
+    "DELETE FROM telephony_extensions",
     "DELETE FROM bookings",
     "DELETE FROM holds",
     "DELETE FROM idempotency_keys",

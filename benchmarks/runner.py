@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from benchmarks import api_latency, contention, growth, replay
+from benchmarks import callbacks as callbacks_bench
 from benchmarks import console as console_bench
 from benchmarks import retention as retention_bench
 from benchmarks.dataset import (
@@ -34,6 +35,7 @@ SEARCH_FIGURES = ("name_search", "id_search", "slots")
 BOOKING_FIGURES = ("booking_rate", "booking_p99", "double_bookings")
 CONSOLE_FIGURES = ("cold_start", "keystroke", "keystroke_work", "memory")
 TYPING_FIGURES = ("keystroke", "keystroke_work", "memory")
+CALLBACK_FIGURES = ("callback_claims", "callback_double_claims", "queue_log_import")
 # What --only and --skip take: a group name, or one figure's name.
 GROUPS: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
@@ -43,6 +45,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "slots": ("slots",),
     "contention": ("contention",),
     "replay": ("replay",),
+    "callbacks": CALLBACK_FIGURES,
+    "queue_log": ("queue_log_import",),
     "console": CONSOLE_FIGURES,
     "cold_start": ("cold_start",),
     "keystroke": TYPING_FIGURES,
@@ -55,6 +59,7 @@ EVERYTHING = (
     *SEARCH_FIGURES,
     "contention",
     "replay",
+    *CALLBACK_FIGURES,
     *CONSOLE_FIGURES,
     "growth",
     "bytes_per_call",
@@ -77,6 +82,8 @@ class Sizes:
     searches: int
     replay_writes: int
     retention_calls: int  # calls a day in the bytes-per-call figure
+    callbacks: int  # due callbacks the 40 agents claim
+    log_calls: int  # calls a month in the imported queue_log
 
 
 FULL = Sizes(
@@ -92,6 +99,8 @@ FULL = Sizes(
     searches=1_000,
     replay_writes=1_000,
     retention_calls=300,
+    callbacks=1_000,
+    log_calls=16_000,
 )
 QUICK_SIZES = Sizes(
     spec=QUICK,
@@ -106,6 +115,8 @@ QUICK_SIZES = Sizes(
     searches=30,
     replay_writes=64,
     retention_calls=60,
+    callbacks=200,
+    log_calls=2_000,
 )
 
 
@@ -154,6 +165,9 @@ class Run:
                     place.backend,
                 ),
             )
+        if wanted & set(CALLBACK_FIGURES):  # on scratch databases: no dataset needed
+            self._callbacks(place, wanted)
+            wanted -= set(CALLBACK_FIGURES)
         if not wanted:
             return
         backend = place.backend
@@ -305,6 +319,27 @@ class Run:
         finally:
             reset(dataset)
         return replay.rows(result, dataset.backend)
+
+    def _callbacks(self, place: Place, wanted: set[str]) -> None:
+        backend = place.backend
+        workers = self.workers_for(place.url_for("x"))
+        claims = ("callback_claims", "callback_double_claims")
+        if wanted & set(claims):
+
+            def measure_claims() -> list[Row]:
+                result = callbacks_bench.run_claims(
+                    place, count=self.sizes.callbacks, workers=workers, log=self.log
+                )
+                return callbacks_bench.claim_rows(result, backend, workers)
+
+            self.guarded(claims, backend, measure_claims)
+        if "queue_log_import" in wanted:
+
+            def measure_import() -> list[Row]:
+                result = callbacks_bench.run_import(place, calls=self.sizes.log_calls, log=self.log)
+                return callbacks_bench.import_rows(result, backend, self.sizes.log_calls)
+
+            self.guarded(("queue_log_import",), backend, measure_import)
 
     def _console(self, dataset: Dataset, wanted: set[str]) -> None:
         backend = "embedded"

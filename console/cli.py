@@ -3,7 +3,8 @@
 agent-console                      open the console (embedded demo service by default)
 agent-console serve                run the central service for a whole call centre
 agent-console seed                 fill a database with realistic Slovenian demo data
-agent-console token create         issue a bearer token for an agent, supervisor or admin
+agent-console token create         issue a bearer token for an agent, supervisor, admin or
+                                   the telephone system (role telephony)
 agent-console token list           the agents and whether their tokens work
 agent-console token revoke ID      revoke an agent's token (every worker refuses it within 1 s)
 agent-console migrate              bring a database's schema up to date
@@ -11,6 +12,9 @@ agent-console prune [--dry-run]    apply [retention]: old idempotency keys, chan
 agent-console backup --to COPY     a consistent copy of a SQLite database while desks write
 agent-console import zzzs FILE…    load the insurer's published doctor lists (.xlsx)
 agent-console import sledilnik DIR load Sledilnik's doctors, institutions and corrections
+agent-console import queue-log FILE  Asterisk's queue_log: callers who did not get through
+agent-console import cdr FILE.csv  Asterisk's cdr_csv Master.csv, the same from call records
+agent-console telephony simulate   post made-up call events to a service, for demos and load
 agent-console sync [--status]      replay this desk's offline outbox now, or show what is queued
 """
 
@@ -37,6 +41,9 @@ EXAMPLES = """examples:
   agent-console token revoke 7 --db central.db
   agent-console import zzzs ../shared/data/zzzs/*.xlsx --db central.db
   agent-console import sledilnik ../shared/data/zdravniki --db central.db
+  agent-console token create --role telephony --name "Asterisk" --db central.db
+  agent-console import queue-log /var/log/asterisk/queue_log --db central.db
+  agent-console telephony simulate --server http://central:8000 --token ac_... --speed 60
   agent-console export reports --status open -o reports.csv --db central.db
   agent-console export audit -o audit-2026-11.csv --db central.db
   agent-console prune --dry-run --db central.db
@@ -123,7 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="manage bearer tokens")
     token_commands = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
     create = token_commands.add_parser("create", help="create an agent and print its token once")
-    create.add_argument("--role", required=True, choices=["agent", "supervisor", "admin"])
+    create.add_argument(
+        "--role",
+        required=True,
+        choices=["agent", "supervisor", "admin", "telephony"],
+        help="telephony: the telephone system's token, which may post call events and read "
+        "the desks' extensions, nothing else",
+    )
     create.add_argument("--name", required=True, help="the person's name, as shown to others")
     create.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
     listing = token_commands.add_parser(
@@ -184,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_import(commands)
     _add_export(commands)
+    _add_telephony(commands)
 
     sync = commands.add_parser(
         "sync",
@@ -223,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "backup": _backup,
         "import": _import,
         "export": _export,
+        "telephony": _telephony,
         "sync": _sync,
     }
     try:
@@ -512,9 +527,11 @@ def _backup(args: argparse.Namespace, config: Config) -> int:
 def _add_import(commands: argparse._SubParsersAction) -> None:
     importer = commands.add_parser(
         "import",
-        help="load the doctor directory: the insurer's lists, Sledilnik's data",
-        description="Load the doctor directory into a database, in one transaction: a "
-        "malformed file is reported with its row and column and nothing is written. Exit "
+        help="load the doctor directory (the insurer's lists, Sledilnik's data) or the "
+        "telephone system's call logs",
+        description="Load the doctor directory or call logs into a database, in one "
+        "transaction: a malformed file is reported with its row (line) and column (field) and "
+        "nothing is written. Exit "
         "status: 0 done (also when a list was already loaded or is older than the one loaded: "
         "then nothing changes); 2 a file cannot be read.",
     )
@@ -538,6 +555,45 @@ def _add_import(commands: argparse._SubParsersAction) -> None:
     )
     sledilnik.add_argument("directory", metavar="DIR", help="the folder with the CSV files")
     sledilnik.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    calls_help = (
+        " Each call is recorded once by its id (a re-import changes nothing), in time order, "
+        "and a number's callback is then open exactly when its last call did not get through. "
+        "A malformed line is reported with the file, line and field, and nothing is written. "
+        "Calls older than [callbacks] keep_days are skipped."
+    )
+    queue_log = sources.add_parser(
+        "queue-log",
+        help="Asterisk's queue_log: who got through, who did not (callbacks)",
+        description="Read Asterisk's queue_log (time|callid|queue|agent|event|data…): "
+        "ENTERQUEUE gives the caller's number, CONNECT means answered, ABANDON, EXITEMPTY, "
+        "EXITWITHTIMEOUT and EXITWITHKEY mean the caller did not get through." + calls_help,
+    )
+    queue_log.add_argument("files", nargs="+", metavar="FILE", help="queue_log files")
+    queue_log.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    cdr = sources.add_parser(
+        "cdr",
+        help="Asterisk's cdr_csv Master.csv: inbound calls answered or not (callbacks)",
+        description="Read Asterisk's cdr_csv Master.csv (no header: accountcode, src, dst, "
+        "dcontext, clid, channel, dstchannel, lastapp, lastdata, start, answer, end, "
+        "duration, billsec, disposition, amaflags[, uniqueid[, userfield]]). Inbound calls "
+        "with NO ANSWER, BUSY, FAILED or CONGESTION did not get through; ANSWERED did. "
+        "Inbound: the lines of the --context contexts, or else those from an outside number "
+        "to an extension or queue." + calls_help,
+    )
+    cdr.add_argument("files", nargs="+", metavar="FILE.csv", help="Master.csv files")
+    cdr.add_argument(
+        "--utc",
+        action="store_true",
+        help="the times are UTC (cdr.conf usegmtime=yes); default: Europe/Ljubljana",
+    )
+    cdr.add_argument(
+        "--context",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a dialplan context of inbound calls (repeat for several)",
+    )
+    cdr.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
 
 
 def _import(args: argparse.Namespace, config: Config) -> int:
@@ -545,6 +601,7 @@ def _import(args: argparse.Namespace, config: Config) -> int:
 
     from console.server.db import Database
     from console.server.importers import ListFormatError, import_lists, import_sledilnik
+    from console.server.importers.call_logs import LogFormatError
     from console.server.migrate import upgrade
 
     console = Console(stderr=True)
@@ -556,9 +613,11 @@ def _import(args: argparse.Namespace, config: Config) -> int:
             try:
                 if args.source == "zzzs":
                     results = import_lists(database, args.files, progress=report)
+                elif args.source in ("queue-log", "cdr"):
+                    results = _import_calls(args, config, database, report)
                 else:
                     results = [import_sledilnik(database, args.directory, progress=report)]
-            except ListFormatError as exc:
+            except (ListFormatError, LogFormatError) as exc:
                 console.print(
                     f"[red]agent-console import: {exc}[/red]", highlight=False, soft_wrap=True
                 )
@@ -570,6 +629,25 @@ def _import(args: argparse.Namespace, config: Config) -> int:
         print(result.message)
     print(f"Imported in {time.perf_counter() - started:.1f} s.")
     return 0
+
+
+def _import_calls(
+    args: argparse.Namespace, config: Config, database: Any, report: Callable[[str, int, int], None]
+) -> list[Any]:
+    """queue_log or CDR files: every file is read before any is written, so a bad line in
+    any of them writes nothing."""
+    from console.server.importers import cdr, queue_log
+    from console.server.importers.call_logs import record
+
+    settings = config.callbacks.settings()
+    read = []
+    for file in map(Path, args.files):
+        if args.source == "queue-log":
+            read.append((file, queue_log.KIND, queue_log.read(file, report)))
+        else:
+            calls = cdr.read(file, utc=args.utc, contexts=args.context, progress=report)
+            read.append((file, cdr.KIND, calls))
+    return [record(database, file, kind, calls, settings, report) for file, kind, calls in read]
 
 
 def _add_export(commands: argparse._SubParsersAction) -> None:
@@ -664,6 +742,99 @@ def _export_audit(args: argparse.Namespace, config: Config) -> int:
     span = f" (#{result.first_id}-#{result.last_id})" if result.rows else ""
     print(f"{result.rows} audit row(s){span} written to {where}.", file=sys.stderr)
     return 0
+
+
+def _add_telephony(commands: argparse._SubParsersAction) -> None:
+    telephony = commands.add_parser("telephony", help="the telephone system: a simulator")
+    actions = telephony.add_subparsers(dest="telephony_command", metavar="ACTION", required=True)
+    simulate = actions.add_parser(
+        "simulate",
+        help="post made-up call events (ringing, answered, missed) to a central service",
+        description="Play a telephone system for demos and load: calls arrive at UE "
+        "Ljubljana's rates (16,000 a month, more in the morning), about 4 minutes each, a "
+        "third missed at the peak; answered calls ring on the desks' extensions. Everything "
+        "is generated from that model (see console/telephony_sim.py), nothing is real. Needs "
+        "a token of the telephony role (agent-console token create --role telephony).",
+    )
+    simulate.add_argument("--server", required=True, help="URL of the central service")
+    simulate.add_argument("--token", required=True, help="a telephony token")
+    simulate.add_argument(
+        "--extensions",
+        help="comma-separated extensions to ring (default: those the desks declared to the "
+        "service, read again every minute)",
+    )
+    simulate.add_argument(
+        "--hours",
+        default="Mon-Fri 08:00-16:00",
+        help="when the lines are open (default %(default)s)",
+    )
+    simulate.add_argument(
+        "--from",
+        dest="start",
+        metavar="YYYY-MM-DDTHH:MM",
+        help="the simulated start, Ljubljana time (default: now)",
+    )
+    simulate.add_argument(
+        "--duration", type=float, default=8.0, help="simulated hours (default %(default)s)"
+    )
+    simulate.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="simulated seconds per real second (default 1; 60 plays an hour in a minute)",
+    )
+    simulate.add_argument(
+        "--numbers",
+        metavar="FILE",
+        help="callers' numbers to use for a share of the calls (one per line), so that cards pop",
+    )
+    simulate.add_argument(
+        "--known-share",
+        type=float,
+        default=0.5,
+        help="the share of calls from --numbers (default %(default)s)",
+    )
+    simulate.add_argument("--seed", type=int, help="for a reproducible run")
+
+
+def _telephony(args: argparse.Namespace, config: Config) -> int:
+    from datetime import datetime
+
+    from console.domain.calendar import TZ, OfficeHours
+    from console.domain.errors import InvalidValue
+    from console.telephony_sim import Options, read_numbers, run
+
+    try:
+        OfficeHours.parse(args.hours)
+        start = datetime.fromisoformat(args.start).replace(tzinfo=TZ) if args.start else None
+        numbers = read_numbers(Path(args.numbers)) if args.numbers else []
+    except (InvalidValue, ValueError, OSError) as exc:
+        print(f"agent-console telephony simulate: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    if args.speed <= 0 or args.duration <= 0 or not 0 <= args.known_share <= 1:
+        print(
+            "agent-console telephony simulate: --speed and --duration must be more than 0, "
+            "--known-share between 0 and 1",
+            file=sys.stderr,
+        )
+        return 2
+    extensions = (
+        [e.strip() for e in args.extensions.split(",") if e.strip()] if args.extensions else None
+    )
+    return run(
+        Options(
+            server=args.server,
+            token=args.token,
+            extensions=extensions,
+            hours=args.hours,
+            start=start,
+            duration_hours=args.duration,
+            speed=args.speed,
+            numbers=numbers,
+            known_share=args.known_share,
+            seed=args.seed,
+        )
+    )
 
 
 @contextmanager

@@ -25,11 +25,14 @@ from typing import Literal
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from console.domain.calendar import OfficeHours
+from console.domain.errors import InvalidValue
 from console.domain.models import Disposition
 from console.server.logs import LogSettings
 from console.server.settings import (
     DEFAULT_DISPOSITIONS,
     MIN_AUDIT_DAYS,
+    CallbackSettings,
     RetentionSettings,
     ServerSettings,
 )
@@ -132,6 +135,38 @@ class DirectorySection(_Section):
     page_size: int = Field(default=50, ge=10, le=500)
 
 
+class CallbacksSection(_Section):
+    """The callback queue of the central service (see console.server.callbacks)."""
+
+    hours: str = "Mon-Fri 08:00-16:00"
+    exclude_holidays: bool = True
+    lease_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    retry_minutes: tuple[float, ...] = Field(default=(30.0, 120.0), min_length=1, max_length=20)
+    tries_boost_minutes: float = Field(default=30.0, ge=0, le=7 * 24 * 60)
+    assigned_minutes: float = Field(default=120.0, ge=0, le=30 * 24 * 60)
+    keep_days: int = Field(default=400, ge=7, le=3650)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        try:
+            OfficeHours.parse(value)
+        except InvalidValue as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+    @field_validator("retry_minutes")
+    @classmethod
+    def _retries(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(minutes <= 0 for minutes in value):
+            raise ValueError("every retry wait must be more than 0 minutes")
+        return value
+
+    def settings(self) -> CallbackSettings:
+        return CallbackSettings(**self.model_dump())
+
+
 class KeysSection(_Section):
     lookup: str = "f2"
     slots: str = "f3"
@@ -149,6 +184,7 @@ class Config(_Section):
     cache: CacheSection = CacheSection()
     ui: UiSection = UiSection()
     directory: DirectorySection = DirectorySection()
+    callbacks: CallbacksSection = CallbacksSection()
     keys: KeysSection = KeysSection()
     dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
     data_dir: str = ""
@@ -192,6 +228,7 @@ class Config(_Section):
             hold_minutes=self.service.hold_minutes,
             dispositions=tuple(self.dispositions),
             retention=self.retention.settings(),
+            callbacks=self.callbacks.settings(),
         )
 
 

@@ -30,6 +30,7 @@ DYNAMIC_MSGIDS = frozenset(
         "agent",
         "supervisor",
         "admin",
+        "telephony",  # the telephone system's token cannot open the console, but it is a role
         # Connection states: the status bar shows _(app.connection_state).
         "connecting",
         "online",

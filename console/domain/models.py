@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -20,6 +20,7 @@ class Role(StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    TELEPHONY = "telephony"  # the telephone system: posts call events, nothing else
 
 
 class BookingStatus(StrEnum):
@@ -444,6 +445,14 @@ class WrapUpIn(_Model):
     referred_provider_id: BodyId | None = Field(
         default=None, description="the doctor (directory provider) the caller was referred to"
     )
+    follow_up_number: str | None = Field(
+        default=None,
+        max_length=40,
+        description="the number the follow-up calls back (default: the caller's first phone)",
+    )
+    follow_up_assign: Literal["me", "pool"] = Field(
+        default="me", description="the follow-up's callback is kept for this agent, or for anyone"
+    )
 
 
 class Call(BaseModel):
@@ -473,7 +482,11 @@ class Disposition(BaseModel):
 class Change(BaseModel):
     seq: int
     at: datetime
-    entity: str = Field(description="slot, booking, caller, call, hold")
+    entity: str = Field(
+        description="slot, booking, caller, call, hold, callback (the callback queue), ringing "
+        "(the telephone system's calls: data call_id, line, extension, number, caller_ids, "
+        "agent_id)"
+    )
     entity_id: int
     op: str = Field(description="created, updated, held, released, booked, freed, cancelled, ...")
     agent_id: int | None = Field(default=None, description="the agent whose write it was")

@@ -15,19 +15,29 @@ from console.domain.models import ApiError, Health, RetentionPolicy
 from console.server import changes, errors
 from console.server.db import Database
 from console.server.deps import AgentDep
+from console.server.feed_wait import FeedWatcher, feed_end
 from console.server.guard import MAX_BODY_BYTES, Guard
 from console.server.logs import RequestLog
 from console.server.migrate import upgrade
 from console.server.openapi import describe
 from console.server.retention import DailyPrune
-from console.server.routes import bookings, callers, calls, directory, reference, slots
+from console.server.routes import (
+    bookings,
+    callbacks,
+    callers,
+    calls,
+    directory,
+    reference,
+    slots,
+)
 from console.server.schema import meta_info
 from console.server.settings import ServerSettings
 
 API_DESCRIPTION = f"""The central booking service of agent-console: callers, slots, holds,
 bookings, calls and their wrap-ups, and a change feed. Every request carries
 `Authorization: Bearer <token>` (except `/health` and `/healthz`); supervisors' tokens read
-everything and write nothing (403). Errors are JSON: `{{"error": code, "message": text, "field":
+everything and write nothing (403); the telephone system's token (role `telephony`) posts call
+events and nothing else. Errors are JSON: `{{"error": code, "message": text, "field":
 name-or-null}}`; `field` names the body property, parameter or header at fault.
 
 Limits: a body of at most {MAX_BODY_BYTES // 1024} KiB (413 beyond); ids from 1 to 2^53-1;
@@ -108,9 +118,10 @@ def create_app(
     app.state.settings = settings
     app.state.token_cache = {}
     app.state.daily_prune = daily
+    app.state.feed_watcher = FeedWatcher(lambda: feed_end(database))
     errors.install(app)
     app.add_middleware(Guard)
-    for module in (reference, callers, slots, bookings, calls, directory):
+    for module in (reference, callers, slots, bookings, calls, directory, callbacks):
         app.include_router(module.router)
     if serving:
         app.add_middleware(RequestLog)

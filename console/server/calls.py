@@ -13,10 +13,11 @@ from datetime import timedelta
 from sqlalchemy import Connection, Row, insert, select, update
 
 from console.domain.models import Agent, Call, CallDirection, Role, WrapUpIn
-from console.server import audit, changes, clock
+from console.server import audit, callbacks, changes, clock
 from console.server.agents import agent_names
 from console.server.errors import conflict, forbidden, not_found, unprocessable
 from console.server.schema import callers, calls, providers
+from console.server.settings import CallbackSettings
 
 # A wrap-up may say the call ended up to this long after the service's clock (desks' clocks
 # drift a little); later is refused.
@@ -117,6 +118,8 @@ def start(
     ).scalar_one()
     audit.record(connection, agent, "create", "call", call_id, caller_id=caller_id, call_id=call_id)
     changes.record(connection, "call", call_id, "started", agent.id, {"caller_id": caller_id})
+    if caller_id is not None and direction is CallDirection.INBOUND:
+        callbacks.caller_reached_us(connection, caller_id, clock.now(), agent.id)
     return get(connection, call_id)
 
 
@@ -138,17 +141,26 @@ def _own_open_call(connection: Connection, agent: Agent, call_id: int) -> Row:
 def attach_caller(
     connection: Connection, agent: Agent, call_id: int, caller_id: int | None
 ) -> Call:
-    _own_open_call(connection, agent, call_id)
+    row = _own_open_call(connection, agent, call_id)
     check_caller(connection, caller_id)
     connection.execute(update(calls).where(calls.c.id == call_id).values(caller_id=caller_id))
     audit.record(connection, agent, "update", "call", call_id, caller_id=caller_id, call_id=call_id)
     changes.record(connection, "call", call_id, "updated", agent.id, {"caller_id": caller_id})
+    if caller_id is not None and row.direction == CallDirection.INBOUND.value:
+        callbacks.caller_reached_us(connection, caller_id, clock.now(), agent.id)
     return get(connection, call_id)
 
 
 def wrap_up(
-    connection: Connection, agent: Agent, call_id: int, payload: WrapUpIn, codes: set[str]
+    connection: Connection,
+    agent: Agent,
+    call_id: int,
+    payload: WrapUpIn,
+    codes: set[str],
+    callback_settings: CallbackSettings | None = None,
 ) -> Call:
+    """Wrap the call up; its follow-up (if any) becomes a callback (see
+    :func:`console.server.callbacks.follow_up`)."""
     row = _own_open_call(connection, agent, call_id)
     if payload.disposition not in codes:
         raise unprocessable(
@@ -209,6 +221,17 @@ def wrap_up(
             "referred_provider_id": referred,
         },
     )
+    if follow_up is not None:
+        callbacks.follow_up(
+            connection,
+            agent,
+            row,
+            follow_up,
+            payload.follow_up_note,
+            payload.follow_up_number,
+            payload.follow_up_assign,
+            callback_settings or CallbackSettings(),
+        )
     return get(connection, call_id)
 
 

@@ -43,11 +43,11 @@ def _unauthorized(message: str) -> ApiProblem:
     return ApiProblem(401, "unauthorized", message)
 
 
-async def current_agent(
+async def token_holder(
     request: Request,
     _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
 ) -> Agent:
-    """The agent whose bearer token came with the request (401 without a valid one)."""
+    """Whoever's bearer token came with the request (401 without a valid one)."""
     authorization = request.headers.get("authorization")
     if not authorization:
         raise _unauthorized("Send 'Authorization: Bearer <token>'.")
@@ -65,6 +65,21 @@ async def current_agent(
     if len(cache) >= TOKEN_CACHE_SIZE:
         cache.clear()
     cache[token] = (time.monotonic() + TOKEN_CACHE_SECONDS, agent)
+    return agent
+
+
+async def current_agent(agent: Annotated[Agent, Depends(token_holder)]) -> Agent:
+    """The agent, supervisor or admin behind the token: the telephone system's token may post
+    call events and nothing else (403)."""
+    if agent.role is Role.TELEPHONY:
+        raise forbidden("A telephony token may only post call events (/v1/telephony/events).")
+    return agent
+
+
+async def telephony_system(agent: Annotated[Agent, Depends(token_holder)]) -> Agent:
+    """The telephone system: only a token of the ``telephony`` role (403 for anyone else)."""
+    if agent.role is not Role.TELEPHONY:
+        raise forbidden("Only the telephone system's token (role telephony) may do this.")
     return agent
 
 
@@ -99,6 +114,7 @@ async def call_id_header(
 
 AgentDep = Annotated[Agent, Depends(current_agent)]
 WriterDep = Annotated[Agent, Depends(writer)]
+TelephonyDep = Annotated[Agent, Depends(telephony_system)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
 CallIdDep = Annotated[int | None, Depends(call_id_header)]

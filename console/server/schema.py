@@ -10,7 +10,11 @@ enforce live here, not in code:
   idempotency_days``, see ``console.server.retention``);
 - a hold belongs to one agent and expires: ``holds.agent_id`` and ``holds.expires_at`` are
   NOT NULL, ``ck_holds_expiry`` keeps the expiry after the start, and ``uq_holds_open_slot``
-  allows one unreleased hold per slot.
+  allows one unreleased hold per slot;
+- one number has at most one open callback: the partial unique index
+  ``uq_callbacks_open_number``; a claimed callback has an owner and a lease
+  (``ck_callbacks_claim``); the telephone system's call ids are unique
+  (``telephony_calls.call_id``).
 
 Every id is a 64-bit integer (``BigId``), and so is every column that refers to one: on
 PostgreSQL ``bigint``, on SQLite a rowid alias (64-bit already). The API bounds ids the same
@@ -57,6 +61,7 @@ Code = String(40).with_variant(String(40, collation="C"), "postgresql")
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 ACTIVE_BOOKING = "status IN ('confirmed', 'no_show')"
+ROLES = "role IN ('agent', 'supervisor', 'admin', 'telephony')"
 
 agents = Table(
     "agents",
@@ -67,7 +72,7 @@ agents = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("active", Boolean, nullable=False, server_default=text("true")),
     Column("created_at", DateTime, nullable=False),
-    CheckConstraint("role IN ('agent', 'supervisor', 'admin')", name="role"),
+    CheckConstraint(ROLES, name="role"),
 )
 
 locations = Table(
@@ -442,3 +447,121 @@ provider_reports = Table(
 )
 Index("ix_provider_reports_provider", provider_reports.c.provider_id)
 Index("ix_provider_reports_status", provider_reports.c.status, provider_reports.c.created_at)
+
+# --- callbacks and the telephone system ------------------------------------------------------
+
+ACTIVE_CALLBACK = "status IN ('open', 'claimed')"
+Number = String(16).with_variant(String(16, collation="C"), "postgresql")
+
+# Callers to call back: one row per number and episode; see console.server.callbacks.
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("number", Number, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("status", String(12), nullable=False, server_default="open"),
+    Column("result", String(16)),
+    Column("note", String(1000), nullable=False, server_default=""),
+    Column("caller_id", ForeignKey("callers.id", ondelete="SET NULL")),
+    Column("origin_call_id", ForeignKey("calls.id")),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", ForeignKey("agents.id")),
+    Column("waiting_since", DateTime, nullable=False),
+    Column("tries", Integer, nullable=False, server_default="0"),
+    Column("last_tried_at", DateTime),
+    Column("due_at", DateTime, nullable=False),
+    # The queue's order: waiting_since, moved ahead for a number that tried several times.
+    Column("rank_at", DateTime, nullable=False),
+    Column("attempt_count", Integer, nullable=False, server_default="0"),
+    Column("assigned_to", ForeignKey("agents.id")),
+    Column("claimed_by", ForeignKey("agents.id")),
+    Column("claimed_at", DateTime),
+    Column("lease_expires_at", DateTime),
+    Column("closed_at", DateTime),
+    CheckConstraint("source IN ('missed_call', 'agent_follow_up', 'sync_issue')", name="source"),
+    CheckConstraint("status IN ('open', 'claimed', 'done', 'failed', 'cancelled')", name="status"),
+    CheckConstraint(
+        "result IS NULL OR result IN ('reached', 'reached_us', 'declined', 'wrong_number', "
+        "'no_answer', 'busy', 'cancelled')",
+        name="result",
+    ),
+    CheckConstraint(
+        "status <> 'claimed' OR (claimed_by IS NOT NULL AND lease_expires_at IS NOT NULL)",
+        name="claim",
+    ),
+    CheckConstraint(
+        "(status IN ('open', 'claimed')) = (closed_at IS NULL AND result IS NULL)", name="closed"
+    ),
+    CheckConstraint("tries >= 0 AND attempt_count >= 0", name="counts"),
+)
+Index(
+    "uq_callbacks_open_number",
+    callbacks.c.number,
+    unique=True,
+    sqlite_where=text(ACTIVE_CALLBACK),
+    postgresql_where=text(ACTIVE_CALLBACK),
+)
+Index(
+    "ix_callbacks_queue",
+    callbacks.c.rank_at,
+    sqlite_where=text(ACTIVE_CALLBACK),
+    postgresql_where=text(ACTIVE_CALLBACK),
+)
+Index("ix_callbacks_number", callbacks.c.number, callbacks.c.closed_at)
+Index("ix_callbacks_closed_at", callbacks.c.closed_at)
+
+callback_attempts = Table(
+    "callback_attempts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("callback_id", ForeignKey("callbacks.id", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("agent_id", ForeignKey("agents.id"), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("note", String(1000), nullable=False, server_default=""),
+    Column("call_id", ForeignKey("calls.id")),
+    CheckConstraint(
+        "outcome IN ('reached', 'no_answer', 'busy', 'wrong_number', 'declined')",
+        name="outcome",
+    ),
+)
+Index("ix_callback_attempts_callback_id", callback_attempts.c.callback_id)
+
+# Calls as the telephone system saw them (events posted, queue_log and CDR imports), one row per
+# call id: what makes events and imports idempotent, and what decides a number's callback.
+telephony_calls = Table(
+    "telephony_calls",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column(
+        "call_id",
+        String(64).with_variant(String(64, collation="C"), "postgresql"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("number", Number),
+    Column("state", String(12), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("answered_at", DateTime),
+    Column("ended_at", DateTime),
+    Column("waited_seconds", Integer),
+    Column("queue", String(80)),
+    Column("line", String(80)),
+    Column("extension", String(32)),
+    Column("source", String(12), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("state IN ('ringing', 'queued', 'answered', 'missed')", name="state"),
+    CheckConstraint("source IN ('webhook', 'queue_log', 'cdr')", name="source"),
+)
+Index("ix_telephony_calls_number", telephony_calls.c.number, telephony_calls.c.started_at)
+Index("ix_telephony_calls_started_at", telephony_calls.c.started_at)
+
+# The extension each desk declared (one per agent, one agent per extension).
+telephony_extensions = Table(
+    "telephony_extensions",
+    metadata,
+    Column("extension", String(32), primary_key=True),
+    Column("agent_id", ForeignKey("agents.id"), nullable=False, unique=True),
+    Column("declared_at", DateTime, nullable=False),
+)

@@ -76,6 +76,10 @@ FEMALE_DOCTOR_SHARE = 0.65
 
 # Every table the demo fills or that refers to what it fills, children before parents.
 CLEAR_ORDER = (
+    "callback_attempts",
+    "callbacks",
+    "telephony_calls",
+    "telephony_extensions",
     "provider_reports",
     "provider_history",
     "provider_facts",

@@ -57,3 +57,32 @@ def test_audit_rows_are_kept_a_year_at_least(tmp_path: Path) -> None:
     config.write_text('[retention]\ndaily_at = "25:00"\n')
     with pytest.raises(ConfigError, match="daily_at"):
         load_config(config, environ={})
+
+
+def test_the_shipped_callbacks_section_is_the_default() -> None:
+    from console.config import CallbacksSection
+
+    shipped = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))["callbacks"]
+    defaults = CallbacksSection()
+    assert set(shipped) == set(CallbacksSection.model_fields)
+    for name, value in shipped.items():
+        expected = getattr(defaults, name)
+        assert (tuple(value) if isinstance(value, list) else value) == expected, name
+    assert Config().server_settings("x.db").callbacks == defaults.settings()
+
+
+def test_callback_settings_are_checked(tmp_path: Path) -> None:
+    import pytest
+
+    from console.config import ConfigError
+
+    config = tmp_path / "config.toml"
+    config.write_text('[callbacks]\nhours = "Mon-Fri 8-16"\n')
+    with pytest.raises(ConfigError, match=r"callbacks\.hours"):
+        load_config(config, environ={})
+    config.write_text("[callbacks]\nretry_minutes = [30, 0]\n")
+    with pytest.raises(ConfigError, match="retry_minutes"):
+        load_config(config, environ={})
+    config.write_text('[callbacks]\nhours = "Mon-Sat 07:00-19:00"\nmax_attempts = 5\n')
+    settings = load_config(config, environ={}).server_settings("x.db").callbacks
+    assert settings.max_attempts == 5 and settings.office_hours.describe() == "Mon-Sat 07:00-19:00"

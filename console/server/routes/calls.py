@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from console.domain.models import MAX_ID, ApiError, Call, CallIn, CallPatch, ChangePage, WrapUpIn
-from console.server import calls, changes, idempotency
+from console.domain.models import (
+    MAX_ID,
+    ApiError,
+    Call,
+    CallIn,
+    CallPatch,
+    Change,
+    ChangePage,
+    WrapUpIn,
+)
+from console.server import calls, changes, feed_wait, idempotency
+from console.server.db import Database
 from console.server.deps import (
     AgentDep,
     DatabaseDep,
@@ -104,7 +116,14 @@ def wrap_up(
     """Wrap up (and end) an open call of this agent's; a second wrap-up is 409."""
 
     def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
-        call = calls.wrap_up(connection, agent, call_id, payload, settings.disposition_codes())
+        call = calls.wrap_up(
+            connection,
+            agent,
+            call_id,
+            payload,
+            settings.disposition_codes(),
+            settings.callbacks,
+        )
         return 200, call.model_dump(mode="json")
 
     return idempotency.run(
@@ -138,15 +157,44 @@ def change_feed_end(_agent: AgentDep, database: DatabaseDep) -> ChangePage:
         },
     },
 )
-def change_feed(
+async def change_feed(
+    request: Request,
     _agent: AgentDep,
     database: DatabaseDep,
     settings: SettingsDep,
     since: int = Query(0, ge=0, le=MAX_ID, description="the last sequence number you have seen"),
     limit: int = Query(500, ge=1, le=100_000, description="at most this many (capped)"),
+    wait: float = Query(
+        0,
+        ge=0,
+        le=feed_wait.MAX_WAIT_SECONDS,
+        description="long poll: with nothing after `since`, answer as soon as a change is "
+        "made, or after this many seconds with none (keep it below your client's timeout)",
+    ),
 ) -> ChangePage:
-    """The changes after `since`, oldest first. A cursor older than the oldest change kept
-    answers 410 `resync` (see `/v1/retention` for how long changes are kept)."""
-    with database.read() as connection:
-        found = changes.since(connection, since, min(limit, settings.max_changes_page))
+    """Every write after ``since``, in order. Besides slots, bookings, callers, calls and holds:
+    ``callback`` (the queue: ops created, updated, claimed, attempted, released, closed) and
+    ``ringing`` (the telephone system's calls: op ringing with call_id, line, extension,
+    number, the ``caller_ids`` matched by the number and the ``agent_id`` whose desk declared
+    the extension; then op answered or missed). With ``wait`` the answer comes as soon as a
+    change exists: a desk learns of a call ringing on its extension within a second. A cursor
+    older than the oldest change kept answers 410 `resync` (see `/v1/retention` for how long
+    changes are kept)."""
+    page = min(limit, settings.max_changes_page)
+    found = await run_in_threadpool(_changes_since, database, since, page)
+    if not found and wait > 0:
+        watcher: feed_wait.FeedWatcher = request.app.state.feed_watcher
+        deadline = time.monotonic() + wait
+        seen = since
+        while not found:
+            end = await watcher.wait_past(seen, deadline - time.monotonic())
+            if end is None:
+                break
+            seen = end
+            found = await run_in_threadpool(_changes_since, database, since, page)
     return ChangePage(changes=found, last_seq=found[-1].seq if found else since)
+
+
+def _changes_since(database: Database, since: int, limit: int) -> list[Change]:
+    with database.read() as connection:
+        return changes.since(connection, since, limit)

@@ -41,6 +41,7 @@ ERROR_CODES: tuple[tuple[int, str, str], ...] = (
     (404, "hold_not_found", "no hold with the id in the path or hold_id"),
     (404, "report_not_found", "no report with the id in the path"),
     (404, "slot_not_found", "no slot with the id in the path or slot_id"),
+    (404, "callback_not_found", "no callback with the id in the path"),
     (405, "method_not_allowed", "the path exists, the method does not (see Allow)"),
     (409, "slot_booked", "the slot is booked"),
     (409, "slot_held", "another agent holds the slot"),
@@ -57,6 +58,14 @@ ERROR_CODES: tuple[tuple[int, str, str], ...] = (
     (409, "call_wrapped", "the call is wrapped up already"),
     (409, "report_closed", "the report is closed already"),
     (409, "reference_exhausted", "no free booking reference could be drawn (never seen)"),
+    (409, "callback_claimed", "another agent is working on the callback"),
+    (409, "callback_closed", "the callback is closed already"),
+    (409, "callback_not_due", "the callback is not due yet"),
+    (409, "callback_assigned", "the callback is kept for another agent for now"),
+    (409, "callback_not_claimed", "claim the callback first"),
+    (409, "callback_busy", "the number's callback is changing: retry"),
+    (409, "outside_hours", "outside the callback hours"),
+    (409, "call_busy", "the telephone system's call is being recorded by another request: retry"),
     (410, "resync", "a change-feed cursor older than the feed keeps, or past its end: reload"),
     (413, "body_too_large", "the body is over the limit"),
     (
@@ -137,12 +146,18 @@ def allowed_methods(request: Request) -> list[str]:
         table = []
         for path, operations in request.app.openapi()["paths"].items():
             pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))
-            table.append((re.compile(f"^{pattern}$"), {method.upper() for method in operations}))
+            methods = {method.upper() for method in operations}
+            table.append((path, re.compile(f"^{pattern}$"), methods))
         request.app.state.allowed_methods = table
     methods: set[str] = set()
-    for pattern, listed in table:
-        if pattern.match(request.url.path):
-            methods |= listed
+    # A literal path (/v1/callbacks/claim) is its own resource, not one of a template's
+    # (/v1/callbacks/{callback_id}): the document's methods for it are its own.
+    matching = [
+        (path, listed) for path, pattern, listed in table if pattern.match(request.url.path)
+    ]
+    literal = [listed for path, listed in matching if "{" not in path]
+    for listed in literal or [listed for _, listed in matching]:
+        methods |= listed
     return [*sorted(methods), "OPTIONS"] if methods else []
 
 

@@ -2,8 +2,8 @@
 answer (with the one error model), the bearer scheme, and the configured wrap-up codes.
 
 Routes declare their own errors with :func:`errors`; every ``/v1`` operation can also answer
-401 (no valid token) and 503 ``busy``, and :func:`describe` adds those, so the document lists
-each status the service can send.
+401 (no valid token) and 503 ``busy``, and every one that takes a body 413; :func:`describe`
+adds those, so the document lists each status the service can send.
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ def describe(app: FastAPI, disposition_codes: list[str]) -> None:
                     _never_null(parameter["schema"])
                 responses = operation.setdefault("responses", {})
                 shared = [503] if not path.startswith("/v1/") else [401, 503]
+                if "requestBody" in operation:  # the guard's limit applies to every body
+                    shared.append(413)
                 for status in shared:
                     responses.setdefault(
                         str(status),

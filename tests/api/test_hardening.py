@@ -308,7 +308,11 @@ def test_12_the_idempotency_key_and_the_reference_format_are_documented(api) -> 
                 schema = parameter["schema"]
                 assert (schema["minLength"], schema["maxLength"]) == (8, 80)
                 assert "per agent" in parameter["description"]
+        # Every write of a desk takes a key; the telephone system's events are idempotent by
+        # their call id, a desk's extension (PUT/DELETE) by nature (README, "API").
         if method in ("post", "patch", "delete") and path.startswith("/v1/"):
+            if path.startswith("/v1/telephony/"):
+                continue
             names = [p["name"] for p in operation.get("parameters", [])]
             assert "Idempotency-Key" in names, (method, path)
     assert keyed >= 12

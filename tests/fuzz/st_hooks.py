@@ -7,8 +7,9 @@ service refuses (422 naming the field; 410 for a cursor) those that break a docu
 schema can express: an id must name a record (``caller_id``, ``call_id`` or ``X-Call-Id`` a
 call of this agent's, ``referred_provider_id`` a doctor), a key is used for one request only,
 a reference's last symbol is its check symbol, an EMŠO has its check digit, a call ends after
-it started and not in the future, a time falls in the years 2000-2099, a window's ``to`` is
-after its ``from``, a feed cursor is one the feed gave (not past its end). Before a request
+it started and not in the future (an attempt within the last week, a callback due within a
+year), a time falls in the years 2000-2099, a window's ``to`` is after its ``from``, a feed
+cursor is one the feed gave (not past its end), a phone number is one. Before a request
 goes out, this hook makes each *positive* part of it keep those rules, using the records of
 the world the test built (``AGENT_CONSOLE_FUZZ_WORLD``). Negative parts are left exactly as
 drawn: the service must refuse them. Everything else (types, lengths, patterns, ranges,
@@ -33,6 +34,8 @@ from console.domain.reference import new_reference
 
 WORLD: dict[str, Any] = json.loads(os.environ.get("AGENT_CONSOLE_FUZZ_WORLD", "{}"))
 _random = random.Random(2026)
+
+PHONES = ["041 234 567", "+386 1 234 56 78", "031555111", "+38640111222"]
 
 # Values that satisfy the validators: EMŠO with its check digit, phones, ZZZS numbers, e-mail.
 VALID_CALLER_FIELDS = {
@@ -121,18 +124,18 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
             # The stateful phase may follow a link from a null (a call without a caller).
             if value is None:
                 parameters[name] = _random.choice(_ids(PATH_POOLS.get(name, "callers")))
-    if (
-        _positive(case, "query")
-        and isinstance(case.query, MutableMapping)
-        and "since" in case.query
-    ):
-        # A cursor is a sequence number the feed gave: not past its end (that is 410 resync).
-        case.query["since"] = _random.randint(0, WORLD.get("last_seq", 0))
-    if _positive(case, "query") and isinstance(case.query, MutableMapping) and path == "/v1/slots":
-        for name in ("from", "to"):
-            if name in case.query:
-                case.query[name] = _in_calendar(case.query[name])
-        _window_in_order(case.query)
+    query = case.query if isinstance(case.query, MutableMapping) else None
+    if query is not None and _positive(case, "query"):
+        if "since" in query:
+            # A cursor is a sequence number the feed gave: not past its end (410 resync).
+            query["since"] = _random.randint(0, WORLD.get("last_seq", 0))
+        if "number" in query:
+            query["number"] = _random.choice(PHONES)  # a number the validators accept
+        if path == "/v1/slots":
+            for name in ("from", "to"):
+                if name in query:
+                    query[name] = _in_calendar(query[name])
+            _window_in_order(query)
     body = case.body
     if not _positive(case, "body") or not isinstance(body, dict):
         return
@@ -147,6 +150,12 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         for field, choices in VALID_CALLER_FIELDS.items():
             if field in body:
                 body[field] = _random.choice(choices)
+    if path.startswith(("/v1/callbacks", "/v1/telephony")):
+        if body.get("number") not in (None, "", "anonymous"):
+            body["number"] = _random.choice(PHONES)
+        # An attempt is within the last week and not ahead; a callback due within a year.
+        body.pop("at", None)
+        body.pop("due_at", None)
     if path.endswith("/wrapup"):
         # A call's end and follow-up relate to when it started and to now: the service's clock.
         body.pop("ended_at", None)

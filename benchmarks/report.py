@@ -31,6 +31,8 @@ FIGURES: dict[str, str] = {
     "keystroke_work": "  … with search_delay_ms = 0, p95",
     "memory": "console RSS after N searches",
     "bytes_per_call": "database bytes per call, after a prune",
+    "messages_send": "N queued messages sent (SMTP)",
+    "messages_booking": "booking p50 with the outbox write",
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from benchmarks import api_latency, contention, growth, replay
 from benchmarks import callbacks as callbacks_bench
 from benchmarks import console as console_bench
+from benchmarks import messages as messages_bench
 from benchmarks import retention as retention_bench
 from benchmarks.dataset import (
     GROWTH,
@@ -36,6 +37,7 @@ BOOKING_FIGURES = ("booking_rate", "booking_p99", "double_bookings")
 CONSOLE_FIGURES = ("cold_start", "keystroke", "keystroke_work", "memory")
 TYPING_FIGURES = ("keystroke", "keystroke_work", "memory")
 CALLBACK_FIGURES = ("callback_claims", "callback_double_claims", "queue_log_import")
+MESSAGE_FIGURES = ("messages_send", "messages_booking")
 # What --only and --skip take: a group name, or one figure's name.
 GROUPS: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
@@ -53,6 +55,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "memory": TYPING_FIGURES,
     "growth": ("growth",),
     "retention": ("bytes_per_call",),
+    "messages": MESSAGE_FIGURES,
 }
 EVERYTHING = (
     "seed",
@@ -61,6 +64,7 @@ EVERYTHING = (
     "replay",
     *CALLBACK_FIGURES,
     *CONSOLE_FIGURES,
+    *MESSAGE_FIGURES,
     "growth",
     "bytes_per_call",
 )
@@ -84,6 +88,8 @@ class Sizes:
     retention_calls: int  # calls a day in the bytes-per-call figure
     callbacks: int  # due callbacks the 40 agents claim
     log_calls: int  # calls a month in the imported queue_log
+    message_bookings: int  # bookings timed with messages on and off (half each)
+    queued_messages: int  # messages the sender sends in one run
 
 
 FULL = Sizes(
@@ -101,6 +107,8 @@ FULL = Sizes(
     retention_calls=300,
     callbacks=1_000,
     log_calls=16_000,
+    message_bookings=600,
+    queued_messages=10_000,
 )
 QUICK_SIZES = Sizes(
     spec=QUICK,
@@ -117,6 +125,8 @@ QUICK_SIZES = Sizes(
     retention_calls=60,
     callbacks=200,
     log_calls=2_000,
+    message_bookings=40,
+    queued_messages=300,
 )
 
 
@@ -185,6 +195,8 @@ class Run:
         first = len(self.rows)
         if wanted & {*SEARCH_FIGURES, "contention", "replay"}:
             self._service(dataset, wanted)
+        if wanted & set(MESSAGE_FIGURES):
+            self.guarded(MESSAGE_FIGURES, backend, lambda: self._messages(dataset))
         if wanted & set(CONSOLE_FIGURES):
             self._console(dataset, wanted)
         if "seed" in wanted:
@@ -340,6 +352,23 @@ class Run:
                 return callbacks_bench.import_rows(result, backend, self.sizes.log_calls)
 
             self.guarded(("queue_log_import",), backend, measure_import)
+
+    def _messages(self, dataset: Dataset) -> list[Row]:
+        reset(dataset)
+        try:
+            self.log(
+                f"{dataset.backend}: messages: {self.sizes.message_bookings} bookings with the "
+                f"outbox on and off, then {self.sizes.queued_messages:,} queued messages sent"
+            )
+            result = messages_bench.run(
+                dataset,
+                bookings=self.sizes.message_bookings,
+                queued=self.sizes.queued_messages,
+                workers=self.workers_for(dataset.url),
+            )
+        finally:
+            reset(dataset)
+        return messages_bench.rows(result, dataset.backend)
 
     def _console(self, dataset: Dataset, wanted: set[str]) -> None:
         backend = "embedded"

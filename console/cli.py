@@ -16,6 +16,8 @@ agent-console import queue-log FILE  Asterisk's queue_log: callers who did not g
 agent-console import cdr FILE.csv  Asterisk's cdr_csv Master.csv, the same from call records
 agent-console telephony simulate   post made-up call events to a service, for demos and load
 agent-console sync [--status]      replay this desk's offline outbox now, or show what is queued
+agent-console send-messages        send confirmations and reminders to callers (serve does too)
+agent-console mail-sink            a local SMTP server (and SMS endpoint) printing what arrives
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ EXAMPLES = """examples:
   agent-console prune --dry-run --db central.db
   agent-console backup --db central.db --to /backup/central-$(date +%F).db
   agent-console --server http://central:8000 --token ac_... sync --status
+  agent-console mail-sink                        show the demo's e-mails and SMS as they arrive
+  agent-console send-messages                    send the demo's queued messages (to the sink)
 """
 
 
@@ -198,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_import(commands)
     _add_export(commands)
     _add_telephony(commands)
+    _add_messages(commands)
 
     sync = commands.add_parser(
         "sync",
@@ -239,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": _export,
         "telephony": _telephony,
         "sync": _sync,
+        "send-messages": _send_messages,
+        "mail-sink": _mail_sink,
     }
     try:
         return handlers[args.command](args, config)
@@ -296,7 +303,10 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     retention = config.retention
     if retention.daily:
         print(f"Pruned by [retention] once a day at {retention.daily_at} (Europe/Ljubljana)")
+    sender = _start_sender(database, config)
     with ExitStack() as stack:
+        if sender is not None:
+            stack.callback(sender.stop)
         if workers > 1:
             # Every worker's records go through one queue to one writer of the file.
             queue = stack.enter_context(FileWriter(logs)) if logs.file else None
@@ -324,6 +334,35 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
                 access_log=False,
             )
     return 0
+
+
+def _start_sender(database: str, config: Config) -> Any:
+    """The message sender beside the service (``[messages] sender``): one thread in this
+    process, whatever the number of workers; across processes and machines the database's
+    lock lets one sender send."""
+    settings = config.messages.settings()
+    if not (settings.sender and settings.enabled):
+        return None
+    import logging
+
+    from console.server.db import Database
+    from console.server.messages.sender import SenderThread
+    from console.server.migrate import upgrade
+
+    logging.getLogger("agent_console.messages").setLevel(logging.INFO)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(levelname)s:     %(message)s")
+    migrated = Database.open(database)
+    upgrade(migrated.engine)
+    migrated.dispose()
+    thread = SenderThread(database, settings)
+    thread.start()
+    smtp = settings.smtp
+    print(
+        f"Messages to callers: sent through {smtp.host}:{smtp.port} (e-mail) and "
+        f"{settings.sms.url or 'no SMS gateway'} (SMS)"
+    )
+    return thread
 
 
 def _seed(args: argparse.Namespace, config: Config) -> int:
@@ -858,6 +897,109 @@ def _progress_bar(console: Any) -> Iterator[Callable[[str, int, int], None]]:
             progress.update(tasks[label], completed=done, total=max(total, 1))
 
         yield report
+
+
+def _add_messages(commands: argparse._SubParsersAction) -> None:
+    send = commands.add_parser(
+        "send-messages",
+        help="send confirmations and reminders to callers (`serve` runs this too)",
+        description="Send the messages to callers that are due: confirmations, changes, "
+        "cancellations and reminders, by e-mail ([messages.smtp]) or SMS ([messages.sms]). "
+        "One sender sends at a time (a lock in the database): started beside a running "
+        "`serve`, this one waits. A message is claimed before it is sent and marked sent "
+        "after, with a Message-ID fixed when it was queued: killed mid-send, the next sender "
+        "sends it again under the same Message-ID. Runs until ctrl+c; --once sends what is "
+        "due now and exits. Exit status: 0 done; 1 another sender holds the lock (--once).",
+    )
+    send.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    send.add_argument(
+        "--once", action="store_true", help="send what is due now, then exit (cron-style)"
+    )
+    send.add_argument(
+        "-v", "--verbose", action="store_true", help="print every message sent, not a summary"
+    )
+    sink = commands.add_parser(
+        "mail-sink",
+        help="a local SMTP server and SMS endpoint that print what arrives (for demos)",
+        description="Receive e-mail on an SMTP port and SMS on an HTTP port, and print each "
+        "message (headers, the text, the calendar file's METHOD, UID and SEQUENCE) instead of "
+        "delivering it. The defaults of [messages.smtp] and [messages.sms] point here, so a "
+        "demo shows its messages: run this in one terminal and `agent-console send-messages` "
+        "in another. Stop with ctrl+c.",
+    )
+    sink.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    sink.add_argument("--port", type=int, default=8025, help="SMTP port (default 8025)")
+    sink.add_argument(
+        "--sms-port", type=int, default=8026, help="HTTP port for SMS (default 8026; 0: none)"
+    )
+    sink.add_argument("--quiet", action="store_true", help="count messages, print none")
+
+
+def _send_messages(args: argparse.Namespace, config: Config) -> int:
+    import logging
+    import signal
+    import threading
+
+    from console.server.db import Database
+    from console.server.messages.sender import Sender
+    from console.server.migrate import upgrade
+
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(message)s", level=logging.INFO)
+    if args.verbose:
+        logging.getLogger("agent_console.messages").setLevel(logging.DEBUG)
+    settings = config.messages.settings()
+    database = Database.open(_database(args, config))
+    try:
+        upgrade(database.engine)
+        sender = Sender(database, settings)
+        if args.once:
+            report = sender.run_once()
+            if report is None:
+                print("Another sender is running (it holds the lock); nothing was sent.")
+                return 1
+            print(f"Messages: {report}.")
+            return 0
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        smtp = settings.smtp
+        print(
+            f"Sending messages to callers through {smtp.host}:{smtp.port} (e-mail) and "
+            f"{settings.sms.url or 'no SMS gateway'} (SMS); stop with ctrl+c",
+            flush=True,
+        )
+        sender.run(stop)
+        return 0
+    finally:
+        database.dispose()
+
+
+def _mail_sink(args: argparse.Namespace, config: Config) -> int:
+    import signal
+    import threading
+
+    from console.server.messages.sink import MailSink
+
+    def show(text: str) -> None:
+        print(text, flush=True)
+
+    try:
+        sink = MailSink(args.host, args.port, args.sms_port, show=show, quiet=args.quiet)
+        sink.start()
+    except OSError as exc:
+        print(f"agent-console mail-sink: {exc}", file=sys.stderr)
+        return 1
+    sms = f", SMS on http://{args.host}:{args.sms_port}/sms" if args.sms_port else ""
+    print(f"Mail sink: SMTP on {args.host}:{args.port}{sms}; stop with ctrl+c", flush=True)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        stop.wait()
+    finally:
+        sink.stop()
+        print(f"{sink.handler.count} e-mail(s) received.")
+    return 0
 
 
 def _sync(args: argparse.Namespace, config: Config) -> int:

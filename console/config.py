@@ -29,6 +29,12 @@ from console.domain.calendar import OfficeHours
 from console.domain.errors import InvalidValue
 from console.domain.models import Disposition
 from console.server.logs import LogSettings
+from console.server.messages.settings import (
+    DEFAULT_SMS_BODY,
+    MessageSettings,
+    SmsSettings,
+    SmtpSettings,
+)
 from console.server.settings import (
     DEFAULT_DISPOSITIONS,
     MIN_AUDIT_DAYS,
@@ -176,6 +182,80 @@ class KeysSection(_Section):
     reports: str = "f8"
 
 
+class SmtpSection(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8025, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "none"
+    user: str = ""
+    password: str = ""  # $AGENT_CONSOLE_SMTP_PASSWORD wins when set
+    timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+
+
+SMS_PLACEHOLDERS = frozenset({"to", "text", "sender", "message_id"})
+
+
+class SmsSection(_Section):
+    url: str = "http://127.0.0.1:8026/sms"
+    user: str = ""
+    password: str = ""  # $AGENT_CONSOLE_SMS_PASSWORD wins when set
+    sender: str = Field(default="Narocanje", max_length=11)
+    content_type: str = "application/json"
+    body: str = DEFAULT_SMS_BODY
+    transliterate: bool = True
+    timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+
+    @field_validator("body")
+    @classmethod
+    def _known_placeholders(cls, body: str) -> str:
+        import string
+
+        names = {
+            m.group("named") or m.group("braced")
+            for m in string.Template.pattern.finditer(body)
+            if not m.group("escaped")
+        }
+        if None in names:
+            raise ValueError("a lone $ in the body template: write $$ for a dollar sign")
+        unknown = sorted(names - SMS_PLACEHOLDERS)
+        if unknown:
+            known = ", ".join(f"${name}" for name in sorted(SMS_PLACEHOLDERS))
+            raise ValueError(f"unknown placeholder ${unknown[0]}; known: {known}")
+        return body
+
+
+class MessagesSection(_Section):
+    enabled: bool = True
+    from_address: str = "Klicni center <noreply@localhost>"
+    domain: str = ""
+    delay_seconds: float = Field(default=20.0, ge=0, le=3600)
+    reminder_days_before: int = Field(default=1, ge=0, le=10)
+    reminder_time: str = Field(default="10:00", pattern=r"^([01]?\d|2[0-3])[:.][0-5]\d$")
+    cancel_phone: str = Field(default="", max_length=40)
+    cancel_url: str = Field(default="", max_length=200)
+    sender: bool = True
+    poll_seconds: float = Field(default=1.0, gt=0, le=300)
+    batch: int = Field(default=50, ge=1, le=1000)
+    connections: int = Field(default=4, ge=1, le=32)
+    lease_seconds: float = Field(default=30.0, ge=2, le=3600)
+    claim_seconds: float = Field(default=120.0, ge=10, le=86400)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    retry_seconds: float = Field(default=30.0, gt=0, le=86400)
+    retry_max_seconds: float = Field(default=3600.0, gt=0, le=7 * 86400)
+    keep_days: int = Field(default=400, ge=1, le=36500)
+    smtp: SmtpSection = SmtpSection()
+    sms: SmsSection = SmsSection()
+
+    def settings(self) -> MessageSettings:
+        hour, minute = (int(part) for part in self.reminder_time.replace(".", ":").split(":"))
+        values = self.model_dump(exclude={"smtp", "sms", "reminder_time"})
+        return MessageSettings(
+            **values,
+            reminder_time=time(hour, minute),
+            smtp=SmtpSettings(**self.smtp.model_dump()),
+            sms=SmsSettings(**self.sms.model_dump()),
+        )
+
+
 class Config(_Section):
     server: ServerSection = ServerSection()
     service: ServiceSection = ServiceSection()
@@ -186,6 +266,7 @@ class Config(_Section):
     directory: DirectorySection = DirectorySection()
     callbacks: CallbacksSection = CallbacksSection()
     keys: KeysSection = KeysSection()
+    messages: MessagesSection = MessagesSection()
     dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
     data_dir: str = ""
     source: str = Field(default="", exclude=True)
@@ -229,6 +310,7 @@ class Config(_Section):
             dispositions=tuple(self.dispositions),
             retention=self.retention.settings(),
             callbacks=self.callbacks.settings(),
+            messages=self.messages.settings(),
         )
 
 

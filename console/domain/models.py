@@ -169,6 +169,34 @@ def _drop_null(schema: dict[str, Any]) -> None:
         del schema["default"]
 
 
+class MessageChannel(StrEnum):
+    """How a caller wants confirmations and reminders: e-mail, SMS (the first mobile number),
+    or none."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    NONE = "none"
+
+
+class MessageKind(StrEnum):
+    BOOKED = "booked"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+    REMINDER = "reminder"
+
+
+class MessageStatus(StrEnum):
+    """queued (waiting, or waiting to retry), sending (claimed by the sender), sent, failed
+    (with the server's reason), cancelled (withdrawn, or made moot: a reminder of a booking
+    since rescheduled or cancelled, consent withdrawn, the appointment passed)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 class _Model(BaseModel):
     """What a client sends: unknown properties are refused."""
 
@@ -275,6 +303,10 @@ class CallerIn(_Model):
     language: Language = "sl"
     notes: CallerNotes = ""
     flags: list[Flag] = Field(default_factory=list, max_length=MAX_FLAGS)
+    message_channel: MessageChannel = Field(
+        default=MessageChannel.NONE, description="confirmations and reminders: email, sms, none"
+    )
+    message_consent: bool = Field(default=False, description="the caller agreed to messages")
 
 
 # Fields of a caller that are never null: left out, they stay as they are; sent as null, 422.
@@ -307,7 +339,15 @@ class CallerPatch(_Model):
     )
 
     @field_validator(
-        "first_name", "last_name", "phones", "language", "notes", "flags", mode="before"
+        "first_name",
+        "last_name",
+        "phones",
+        "language",
+        "notes",
+        "flags",
+        "message_channel",
+        "message_consent",
+        mode="before",
     )
     @classmethod
     def _not_null(cls, value: Any) -> Any:
@@ -343,6 +383,16 @@ class Caller(BaseModel):
     birth_date: str | None = None
     created_at: datetime
     updated_at: datetime
+    message_channel: MessageChannel = MessageChannel.NONE
+    message_consent: bool = False
+    message_consent_at: datetime | None = Field(
+        default=None, description="when the consent was last given or withdrawn"
+    )
+    message_address: str | None = Field(
+        default=None,
+        description="where messages go now (the e-mail address or the first mobile number); "
+        "null when the caller has no consent, the channel is none, or the address is missing",
+    )
 
 
 class CallerSearch(BaseModel):
@@ -384,6 +434,10 @@ class BookingIn(_Model):
     slot_id: BodyId | None = None
     call_id: BodyId | None = Field(default=None, description="a call of this agent's")
     notes: Annotated[Prose, Field(max_length=2000)] = ""
+    notify: bool = Field(
+        default=True,
+        description="false: no message to the caller about this (the agent switched it off)",
+    )
 
 
 class RescheduleIn(_Model):
@@ -394,11 +448,53 @@ class RescheduleIn(_Model):
     hold_id: BodyId | None = None
     slot_id: BodyId | None = None
     call_id: BodyId | None = Field(default=None, description="a call of this agent's")
+    notify: bool = Field(
+        default=True,
+        description="false: no message to the caller about this (the agent switched it off)",
+    )
 
 
 class CancelIn(_Model):
     reason: Annotated[Prose, Field(max_length=500)] = ""
     call_id: BodyId | None = Field(default=None, description="a call of this agent's")
+    notify: bool = Field(
+        default=True,
+        description="false: no message to the caller about this (the agent switched it off)",
+    )
+
+
+class CallerMessage(BaseModel):
+    """A confirmation, change, cancellation or reminder to a caller, and how it went."""
+
+    id: int
+    booking_reference: str
+    kind: MessageKind
+    channel: MessageChannel = Field(description="email or sms")
+    address: str | None = Field(description="the e-mail address or mobile number")
+    status: MessageStatus
+    reason: str | None = Field(
+        default=None,
+        description="failed: the server's answer; cancelled: why; queued: the last error",
+    )
+    attempts: int = 0
+    send_after: datetime = Field(description="when it was to go out (a reminder: its time)")
+    next_attempt_at: datetime | None = Field(
+        default=None, description="queued: when it goes out (later after a failure)"
+    )
+    sent_at: datetime | None = None
+    created_at: datetime
+    message_id: str = Field(description="the e-mail's Message-ID, the same on every attempt")
+
+
+class MessageCounts(BaseModel):
+    """Messages due on one day (Europe/Ljubljana), by status."""
+
+    day: date
+    queued: int = 0
+    sending: int = 0
+    sent: int = 0
+    failed: int = 0
+    cancelled: int = 0
 
 
 class Booking(BaseModel):
@@ -416,6 +512,11 @@ class Booking(BaseModel):
     notes: str = ""
     superseded_by: str | None = Field(default=None, description="reference of the new booking")
     replaces: str | None = Field(default=None, description="reference of the booking it replaced")
+    messages: list[CallerMessage] = Field(
+        default_factory=list,
+        description="messages to the caller about this booking, oldest first; a write's answer "
+        "lists the ones it queued (what will be sent where)",
+    )
 
 
 class CallIn(_Model):

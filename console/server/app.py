@@ -30,6 +30,7 @@ from console.server.routes import (
     reference,
     slots,
 )
+from console.server.routes import messages as message_routes
 from console.server.schema import meta_info
 from console.server.settings import ServerSettings
 
@@ -121,7 +122,16 @@ def create_app(
     app.state.feed_watcher = FeedWatcher(lambda: feed_end(database))
     errors.install(app)
     app.add_middleware(Guard)
-    for module in (reference, callers, slots, bookings, calls, directory, callbacks):
+    for module in (
+        reference,
+        callers,
+        slots,
+        bookings,
+        calls,
+        directory,
+        callbacks,
+        message_routes,
+    ):
         app.include_router(module.router)
     if serving:
         app.add_middleware(RequestLog)

@@ -23,6 +23,8 @@ from console.domain.reference import format_reference, new_reference, parse_refe
 from console.server import audit, calls, changes, clock, holds
 from console.server.catalogue import get_location, get_service
 from console.server.errors import conflict, forbidden, not_found, unprocessable
+from console.server.messages import outbox
+from console.server.messages.settings import MessageSettings
 from console.server.schema import bookings, callers, locations, services, slots
 from console.server.schema import holds as holds_table
 from console.server.slots import SLOT_COLUMNS, SLOT_TABLES, get_slot
@@ -322,6 +324,7 @@ def create(
     payload: BookingIn,
     idempotency_key: str | None,
     header_call_id: int | None = None,
+    message_settings: MessageSettings | None = None,
 ) -> Booking:
     slot = _claim_slot(connection, agent, payload.hold_id, payload.slot_id, payload.caller_id)
     call_id = call_of(connection, agent, payload.call_id, header_call_id)
@@ -352,7 +355,10 @@ def create(
         ],
         agent.id,
     )
-    return _booked(slot, values)
+    booking = _booked(slot, values)
+    # The confirmation and reminder, in this transaction (none when not wanted).
+    booking.messages = outbox.booked(connection, message_settings, booking, notify=payload.notify)
+    return booking
 
 
 def _feed(row: Row | dict) -> dict:
@@ -395,6 +401,8 @@ def cancel(
     reason: str,
     call_id: int | None,
     header_call_id: int | None = None,
+    message_settings: MessageSettings | None = None,
+    notify: bool = True,
 ) -> Booking:
     """Cancel a confirmed booking. Any agent may cancel any agent's booking (a caller phones
     whichever line answers); the audit log records who did, and whose booking it was."""
@@ -428,6 +436,9 @@ def cancel(
     if freed:
         items.append(("slot", row.slot_id, "freed", {"service_id": row.service_id}))
     changes.record_many(connection, items, agent.id)
+    booking.messages = outbox.cancelled(
+        connection, message_settings, booking, replaces=row.replaces, notify=notify
+    )
     return booking
 
 
@@ -451,6 +462,8 @@ def reschedule(
     call_id: int | None,
     idempotency_key: str | None,
     header_call_id: int | None = None,
+    message_settings: MessageSettings | None = None,
+    notify: bool = True,
 ) -> Booking:
     """Book the new slot and retire the old booking in one transaction: the old one ends as
     ``rescheduled`` pointing at its successor and can never become active again."""
@@ -502,4 +515,7 @@ def reschedule(
     if freed:
         items.append(("slot", old.slot_id, "freed", {"service_id": old.service_id}))
     changes.record_many(connection, items, agent.id)
+    booking.messages = outbox.rescheduled(
+        connection, message_settings, old.id, booking, notify=notify
+    )
     return booking

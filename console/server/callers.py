@@ -27,6 +27,7 @@ from console.domain.query import MIN_QUERY_LENGTH, find_callers
 from console.domain.text import fold
 from console.server import audit, changes, clock
 from console.server.errors import ApiProblem, conflict, not_found, unprocessable
+from console.server.messages import contact
 from console.server.schema import caller_phones, callers
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -335,11 +336,12 @@ def get(connection: Connection, caller_id: int) -> Caller:
     row = connection.execute(select(callers).where(callers.c.id == caller_id)).first()
     if row is None:
         raise not_found("caller", caller_id)
+    phones = _phones_of(connection, [row.id]).get(row.id, [])
     return Caller(
         id=row.id,
         first_name=row.first_name,
         last_name=row.last_name,
-        phones=_phones_of(connection, [row.id]).get(row.id, []),
+        phones=phones,
         emso=row.emso,
         zzzs_number=row.zzzs_number,
         email=row.email,
@@ -349,6 +351,10 @@ def get(connection: Connection, caller_id: int) -> Caller:
         birth_date=_iso(row.birth_date),
         created_at=clock.from_db(row.created_at),
         updated_at=clock.from_db(row.updated_at),
+        message_channel=row.message_channel,
+        message_consent=row.message_consent,
+        message_consent_at=clock.from_db(row.message_consent_at),
+        message_address=contact.address_of(row, phones),
     )
 
 
@@ -369,6 +375,9 @@ def _clean_fields(values: dict) -> dict:
     cleaned = clean_caller_fields(values)
     if cleaned.get("flags") is not None:
         cleaned["flags"] = json.dumps(cleaned["flags"])
+    if cleaned.get("message_channel") is not None:
+        channel = cleaned["message_channel"]
+        cleaned["message_channel"] = str(getattr(channel, "value", channel))
     return cleaned
 
 
@@ -412,8 +421,11 @@ def create(
 ) -> int:
     values = _clean_fields(payload.model_dump())
     _duplicate(connection, values)
+    contact.check_channel(values["message_channel"], values.get("email"), values["phones"])
     phones = values.pop("phones")
     now = clock.now()
+    if values["message_consent"]:
+        values["message_consent_at"] = now
     values.update(
         name_folded=name_folded(values["first_name"], values["last_name"]),
         created_at=now,
@@ -447,6 +459,20 @@ def patch(
     current = get(connection, caller_id)
     values = _clean_fields(sent)
     _duplicate(connection, values, exclude_id=caller_id)
+    if {"message_channel", "email", "phones"} & values.keys():
+        contact.check_channel(
+            values.get("message_channel") or current.message_channel,
+            values.get("email", current.email),
+            values["phones"]
+            if values.get("phones") is not None
+            else [phone.number for phone in current.phones],
+        )
+    if values.get("message_consent") is None:
+        values.pop("message_consent", None)
+    elif values["message_consent"] != current.message_consent:
+        values["message_consent_at"] = clock.now()
+    if values.get("message_channel", "") is None:
+        values.pop("message_channel")
     phones = values.pop("phones", None)
     if phones is not None:
         _write_phones(connection, caller_id, phones)

@@ -62,6 +62,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 ACTIVE_BOOKING = "status IN ('confirmed', 'no_show')"
 ROLES = "role IN ('agent', 'supervisor', 'admin', 'telephony')"
+MESSAGE_CHANNELS = "('email', 'sms', 'none')"
 
 agents = Table(
     "agents",
@@ -192,6 +193,12 @@ callers = Table(
     Column("flags", Text, nullable=False, server_default="[]"),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    # Confirmations and reminders (console.server.messages): where to, and whether the caller
+    # agreed, and when that was last said.
+    Column("message_channel", String(8), nullable=False, server_default="none"),
+    Column("message_consent", Boolean, nullable=False, server_default=text("false")),
+    Column("message_consent_at", DateTime),
+    CheckConstraint(f"message_channel IN {MESSAGE_CHANNELS}", name="message_channel"),
 )
 Index("ix_callers_name_folded", callers.c.name_folded)
 
@@ -564,4 +571,59 @@ telephony_extensions = Table(
     Column("extension", String(32), primary_key=True),
     Column("agent_id", ForeignKey("agents.id"), nullable=False, unique=True),
     Column("declared_at", DateTime, nullable=False),
+)
+
+# --- messages to callers: a transactional outbox ------------------------------------------
+# Written in the booking's, cancel's or reschedule's own transaction; sent by one sender
+# (console.server.messages.sender). ``message_id`` is the RFC 5322 Message-ID, fixed when the
+# row is written: a message resent after a sender died mid-send carries the same one.
+
+MESSAGE_STATUSES = "status IN ('queued', 'sending', 'sent', 'failed', 'cancelled')"
+PENDING_MESSAGE = "status IN ('queued', 'sending')"
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("booking_id", ForeignKey("bookings.id"), nullable=False),
+    Column("caller_id", ForeignKey("callers.id"), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("address", String(254)),
+    Column("language", String(8), nullable=False),
+    Column("status", String(12), nullable=False, server_default="queued"),
+    Column("message_id", String(250), nullable=False, unique=True),
+    Column("ical_uid", String(250), nullable=False),
+    Column("ical_sequence", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime, nullable=False),
+    Column("send_after", DateTime, nullable=False),  # when it was to go out: never changes
+    Column("next_attempt_at", DateTime, nullable=False),  # the same, later after a failure
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(80)),
+    Column("claimed_until", DateTime),
+    Column("sent_at", DateTime),
+    Column("reason", String(500)),  # failed: the server's answer; cancelled: why; queued: last
+    Column("segments", Integer),  # an SMS: how many segments it went in
+    CheckConstraint("kind IN ('booked', 'rescheduled', 'cancelled', 'reminder')", name="kind"),
+    CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+    CheckConstraint(MESSAGE_STATUSES, name="status"),
+    CheckConstraint("status <> 'sending' OR claimed_by IS NOT NULL", name="claim"),
+)
+Index(
+    "ix_messages_pending",
+    messages.c.next_attempt_at,
+    sqlite_where=text(PENDING_MESSAGE),
+    postgresql_where=text(PENDING_MESSAGE),
+)
+# A caller's messages are found through their bookings (ix_bookings_caller_id, then this).
+Index("ix_messages_booking_id", messages.c.booking_id)
+Index("ix_messages_send_after", messages.c.send_after)
+
+# On SQLite, the one sender's lease (PostgreSQL uses an advisory lock instead).
+message_sender_lease = Table(
+    "message_sender_lease",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("holder", String(80), nullable=False),
+    Column("expires_at", DateTime, nullable=False),
 )

@@ -85,6 +85,7 @@ CLEAR_ORDER = (
     "provider_facts",
     "location_facts",
     "directory_imports",
+    "messages",
     "bookings",
     "holds",
     "calls",

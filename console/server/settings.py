@@ -9,6 +9,7 @@ from functools import cached_property
 
 from console.domain.calendar import OfficeHours
 from console.domain.models import Disposition
+from console.server.messages.settings import MessageSettings
 
 DEFAULT_DISPOSITIONS: tuple[Disposition, ...] = (
     Disposition(code="booked", label="Termin rezerviran", label_en="Appointment booked"),
@@ -76,6 +77,7 @@ class ServerSettings:
     max_search_results: int = 100
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
+    messages: MessageSettings = field(default_factory=MessageSettings)
 
     def disposition_codes(self) -> set[str]:
         return {d.code for d in self.dispositions}

@@ -19,10 +19,12 @@ from console.server.deps import (
     CallIdDep,
     DatabaseDep,
     IdempotencyKey,
+    SettingsDep,
     WriterDep,
     query_id,
 )
 from console.server.errors import not_found
+from console.server.messages import outbox
 from console.server.openapi import REFERENCE_PATTERN, errors
 
 router = APIRouter(prefix="/v1/bookings", tags=["bookings"])
@@ -49,12 +51,20 @@ def create(
     agent: WriterDep,
     database: DatabaseDep,
     call_id: CallIdDep,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Book a held slot (``hold_id``, this agent's hold) or a free one (``slot_id``)."""
 
     def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
-        booking = bookings.create(connection, agent, payload, idempotency_key, call_id)
+        booking = bookings.create(
+            connection,
+            agent,
+            payload,
+            idempotency_key,
+            header_call_id=call_id,
+            message_settings=settings.messages,
+        )
         return 201, booking.model_dump(mode="json")
 
     status, body = idempotency.run(
@@ -78,13 +88,14 @@ def list_for_caller(
     with database.read() as connection:
         if not callers.exists(connection, caller):
             raise not_found("caller", caller)
-        return bookings.for_caller(connection, caller, include_past)
+        return outbox.attach(connection, bookings.for_caller(connection, caller, include_past))
 
 
 @router.get("/{reference}", response_model=Booking, responses=errors(404, 422))
 def read(reference: Reference, _agent: AgentDep, database: DatabaseDep) -> Booking:
     with database.read() as connection:
-        return bookings.to_model(connection, bookings.get_row(connection, reference))
+        booking = bookings.to_model(connection, bookings.get_row(connection, reference))
+        return outbox.attach(connection, [booking])[0]
 
 
 @router.post(
@@ -97,6 +108,7 @@ def cancel(
     agent: WriterDep,
     database: DatabaseDep,
     call_id: CallIdDep,
+    settings: SettingsDep,
     payload: CancelIn | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
@@ -106,7 +118,14 @@ def cancel(
 
     def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
         booking = bookings.cancel(
-            connection, agent, reference, payload.reason, payload.call_id, call_id
+            connection,
+            agent,
+            reference,
+            payload.reason,
+            payload.call_id,
+            header_call_id=call_id,
+            message_settings=settings.messages,
+            notify=payload.notify,
         )
         return 200, booking.model_dump(mode="json")
 
@@ -133,6 +152,7 @@ def reschedule(
     agent: WriterDep,
     database: DatabaseDep,
     call_id: CallIdDep,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Book another slot for the booking's caller and retire the booking, atomically."""
@@ -146,7 +166,9 @@ def reschedule(
             payload.slot_id,
             payload.call_id,
             idempotency_key,
-            call_id,
+            header_call_id=call_id,
+            message_settings=settings.messages,
+            notify=payload.notify,
         )
         return 201, booking.model_dump(mode="json")
 

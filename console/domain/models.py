@@ -306,7 +306,9 @@ class CallerIn(_Model):
     message_channel: MessageChannel = Field(
         default=MessageChannel.NONE, description="confirmations and reminders: email, sms, none"
     )
-    message_consent: bool = Field(default=False, description="the caller agreed to messages")
+    message_consent: bool = Field(
+        default=False, strict=True, description="the caller agreed to messages"
+    )
 
 
 # Fields of a caller that are never null: left out, they stay as they are; sent as null, 422.
@@ -335,6 +337,17 @@ class CallerPatch(_Model):
     flags: list[Flag] | None = Field(
         default=None,
         max_length=MAX_FLAGS,
+        **_NEVER_NULL,  # type: ignore[arg-type]
+    )
+    message_channel: MessageChannel | None = Field(
+        default=None,
+        description="email (needs an e-mail address), sms (a mobile), none",
+        **_NEVER_NULL,  # type: ignore[arg-type]
+    )
+    message_consent: bool | None = Field(
+        default=None,
+        strict=True,
+        description="the caller agreed to messages; the time is recorded",
         **_NEVER_NULL,  # type: ignore[arg-type]
     )
 
@@ -436,6 +449,7 @@ class BookingIn(_Model):
     notes: Annotated[Prose, Field(max_length=2000)] = ""
     notify: bool = Field(
         default=True,
+        strict=True,
         description="false: no message to the caller about this (the agent switched it off)",
     )
 
@@ -450,6 +464,7 @@ class RescheduleIn(_Model):
     call_id: BodyId | None = Field(default=None, description="a call of this agent's")
     notify: bool = Field(
         default=True,
+        strict=True,
         description="false: no message to the caller about this (the agent switched it off)",
     )
 
@@ -459,6 +474,7 @@ class CancelIn(_Model):
     call_id: BodyId | None = Field(default=None, description="a call of this agent's")
     notify: bool = Field(
         default=True,
+        strict=True,
         description="false: no message to the caller about this (the agent switched it off)",
     )
 

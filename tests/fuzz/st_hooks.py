@@ -9,7 +9,8 @@ call of this agent's, ``referred_provider_id`` a doctor), a key is used for one 
 a reference's last symbol is its check symbol, an EMŠO has its check digit, a call ends after
 it started and not in the future (an attempt within the last week, a callback due within a
 year), a time falls in the years 2000-2099, a window's ``to`` is after its ``from``, a feed
-cursor is one the feed gave (not past its end), a phone number is one. Before a request
+cursor is one the feed gave (not past its end), a phone number is one, messages by SMS or
+e-mail need a mobile or an address on the card. Before a request
 goes out, this hook makes each *positive* part of it keep those rules, using the records of
 the world the test built (``AGENT_CONSOLE_FUZZ_WORLD``). Negative parts are left exactly as
 drawn: the service must refuse them. Everything else (types, lengths, patterns, ranges,
@@ -150,6 +151,9 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         for field, choices in VALID_CALLER_FIELDS.items():
             if field in body:
                 body[field] = _random.choice(choices)
+        if body.get("message_channel") in ("sms", "email"):
+            # By SMS needs a mobile on the card, by e-mail an address: the card's state.
+            body["message_channel"] = "none"
     if path.startswith(("/v1/callbacks", "/v1/telephony")):
         if body.get("number") not in (None, "", "anonymous"):
             body["number"] = _random.choice(PHONES)

@@ -5,6 +5,8 @@ agent-console serve                run the central service for a whole call cent
 agent-console seed                 fill a database with realistic Slovenian demo data
 agent-console token create         issue a bearer token for an agent, supervisor, admin or
                                    the telephone system (role telephony)
+agent-console token list           the agents and whether their tokens work
+agent-console token revoke ID      revoke an agent's token (every worker refuses it within 1 s)
 agent-console migrate              bring a database's schema up to date
 agent-console prune [--dry-run]    apply [retention]: old idempotency keys, changes, holds
 agent-console backup --to COPY     a consistent copy of a SQLite database while desks write
@@ -39,6 +41,8 @@ EXAMPLES = """examples:
   agent-console seed --db central.db --callers 2100000
   agent-console seed --db central.db --directory-data ../shared/data
   agent-console token create --role agent --name "Maja Kranjc" --db central.db
+  agent-console token list --db central.db
+  agent-console token revoke 7 --db central.db
   agent-console import zzzs ../shared/data/zzzs/*.xlsx --db central.db
   agent-console import sledilnik ../shared/data/zdravniki --db central.db
   agent-console token create --role telephony --name "Asterisk" --db central.db
@@ -78,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the central service under uvicorn",
-        description="Run the central booking service for networked desks.",
+        description="Run the central booking service for networked desks. The database is "
+        "migrated once, before the workers start. A PostgreSQL server running with fsync=off "
+        "or synchronous_commit=off is warned about at start (a crash could lose bookings).",
     )
     serve.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
@@ -140,6 +146,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--name", required=True, help="the person's name, as shown to others")
     create.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    listing = token_commands.add_parser(
+        "list",
+        help="list the agents with their role and whether their token works",
+        description="List every agent: id, role, name, created, and whether the token is "
+        "active or revoked. Tokens themselves are never stored, only their hashes.",
+    )
+    listing.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    revoke = token_commands.add_parser(
+        "revoke",
+        help="revoke an agent's token",
+        description="Revoke an agent's token: every worker of the central service refuses it "
+        "(401) within one second. The agent's records stay; issue a new token with "
+        "`token create`. Exit status: 0 revoked (or revoked already), 1 no such agent.",
+    )
+    revoke.add_argument("agent_id", type=int, metavar="ID", help="the agent's id (token list)")
+    revoke.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
@@ -253,10 +275,19 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     import uvicorn
 
     from console.server.app import create_app
-    from console.server.db import database_url, default_workers
+    from console.server.db import Database, database_url, default_workers, durability_warnings
     from console.server.logs import FileWriter, logging_config
+    from console.server.migrate import upgrade
 
     database = _database(args, config)
+    # Migrate once, here, before any worker starts (each worker then finds the schema at head).
+    opened = Database.open(database)
+    try:
+        upgrade(opened.engine)
+        for warning in durability_warnings(opened.engine):
+            print(f"agent-console serve: WARNING: {warning}", file=sys.stderr, flush=True)
+    finally:
+        opened.dispose()
     host = args.host or config.service.host
     port = args.port or config.service.port
     workers = args.workers or config.service.workers or default_workers(database)
@@ -405,17 +436,45 @@ def _directory_data(args: argparse.Namespace, config: Config, console: Any) -> P
 
 
 def _token(args: argparse.Namespace, config: Config) -> int:
-    from console.server.agents import create_agent
+    from console.server.agents import create_agent, list_agents, revoke_token
     from console.server.db import Database
+    from console.server.deps import TOKEN_CACHE_SECONDS
     from console.server.migrate import upgrade
 
     database = Database.open(_database(args, config))
-    upgrade(database.engine)
-    with database.write() as connection:
-        agent, token = create_agent(connection, args.name, args.role)
-    print(f"Created {agent.role.value} {agent.name!r} (id {agent.id}). Token, shown once:")
-    print(token)
-    return 0
+    try:
+        upgrade(database.engine)
+        if args.token_command == "list":
+            with database.read() as connection:
+                rows = list_agents(connection)
+            print(f"{'id':>5}  {'role':<10}  {'token':<7}  {'created (UTC)':<16}  name")
+            for row in rows:
+                state = "active" if row.active else "revoked"
+                created = row.created_at.strftime("%Y-%m-%d %H:%M")
+                print(f"{row.id:>5}  {row.role:<10}  {state:<7}  {created:<16}  {row.name}")
+            return 0
+        if args.token_command == "revoke":
+            with database.write() as connection:
+                found = revoke_token(connection, args.agent_id)
+            if found is None:
+                print(f"agent-console token revoke: no agent {args.agent_id}", file=sys.stderr)
+                return 1
+            name, was_active = found
+            if not was_active:
+                print(f"The token of agent {args.agent_id} ({name}) was revoked already.")
+            else:
+                print(
+                    f"Revoked the token of agent {args.agent_id} ({name}); every worker "
+                    f"refuses it within {TOKEN_CACHE_SECONDS:g} s."
+                )
+            return 0
+        with database.write() as connection:
+            agent, token = create_agent(connection, args.name, args.role)
+        print(f"Created {agent.role.value} {agent.name!r} (id {agent.id}). Token, shown once:")
+        print(token)
+        return 0
+    finally:
+        database.dispose()
 
 
 def _migrate(args: argparse.Namespace, config: Config) -> int:

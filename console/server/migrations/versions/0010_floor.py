@@ -6,16 +6,16 @@ outbox counts. Bookings record who cancelled (or rescheduled) them and during wh
 Indexes for the day's figures: calls by start, by wrap-up and open ones, bookings by time and
 by call, and booked or blocked slots by time.
 
-Revision ID: 0008
-Revises: 0005
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03 08:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0010"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -35,7 +35,7 @@ def upgrade() -> None:
             "bookings",
             sa.Column(
                 "cancelled_by",
-                sa.Integer(),
+                BigId,
                 sa.ForeignKey("agents.id", name="fk_bookings_cancelled_by_agents"),
             ),
         )
@@ -70,7 +70,7 @@ def upgrade() -> None:
     op.create_table(
         "agent_states",
         sa.Column("id", BigId, primary_key=True),
-        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("agent_id", BigId, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("reason", sa.String(40)),
         sa.Column("call_id", BigId),
@@ -101,11 +101,11 @@ def upgrade() -> None:
 
     op.create_table(
         "agent_presence",
-        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("agent_id", BigId, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("reason", sa.String(40)),
         sa.Column("call_id", BigId),
-        sa.Column("service_id", sa.Integer()),
+        sa.Column("service_id", BigId),
         sa.Column("since", sa.DateTime(), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(), nullable=False),
         sa.Column("queued_writes", sa.Integer(), nullable=False, server_default="0"),

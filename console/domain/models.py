@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 
 class Role(StrEnum):
@@ -199,12 +199,29 @@ class BookingIn(_Model):
     slot_id: int | None = None
     call_id: int | None = None
     notes: str = Field(default="", max_length=2000)
+    provisional_reference: str | None = Field(
+        default=None,
+        description="the provisional reference (P-…) a desk gave the caller while offline: kept "
+        "as an alias of the booking, found by lookup and GET /v1/bookings/{ref}",
+    )
 
 
 class RescheduleIn(_Model):
     hold_id: int | None = None
     slot_id: int | None = None
     call_id: int | None = None
+    provisional_reference: str | None = Field(
+        default=None,
+        description="the provisional reference (P-…) a desk gave the caller while offline: kept "
+        "as an alias of the booking, found by lookup and GET /v1/bookings/{ref}",
+    )
+
+
+class ProvisionalReferenceIn(_Model):
+    """The provisional reference (P-…) a desk gave the caller for a booking it sent online and
+    never heard back about."""
+
+    provisional_reference: str
 
 
 class CancelIn(_Model):
@@ -227,11 +244,20 @@ class Booking(BaseModel):
     notes: str = ""
     superseded_by: str | None = Field(default=None, description="reference of the new booking")
     replaces: str | None = Field(default=None, description="reference of the booking it replaced")
+    provisional_reference: str | None = Field(
+        default=None, description="the P- reference a desk gave the caller while offline"
+    )
 
 
 class CallIn(_Model):
     caller_id: int | None = None
     direction: CallDirection = CallDirection.INBOUND
+    started_at: datetime | None = Field(
+        default=None,
+        description="when the call began on the desk (a call the desk made offline and sends "
+        "later); default: now. Refused in the future beyond a small clock skew, or older than "
+        "the idempotency window ([retention] idempotency_days)",
+    )
 
 
 class CallPatch(_Model):
@@ -244,7 +270,11 @@ class WrapUpIn(_Model):
     follow_up_at: datetime | None = None
     follow_up_note: str = Field(default="", max_length=1000)
     after_call_work_seconds: int | None = Field(default=None, ge=0, le=86400)
-    ended_at: datetime | None = None
+    ended_at: datetime | None = Field(
+        default=None,
+        description="when the caller hung up, by the desk's clock (default: now); not before "
+        "the call's start, not in the future beyond a small clock skew",
+    )
     referred_provider_id: int | None = Field(
         default=None, description="the doctor (directory provider) the caller was referred to"
     )
@@ -266,6 +296,23 @@ class Call(BaseModel):
     wrapped_at: datetime | None
     referred_provider_id: int | None = None
     referred_provider_name: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def handle_seconds(self) -> int | None:
+        """Handle time: talk (start to end, as the desk saw them) plus after-call work; None
+        until the call has ended."""
+        if self.ended_at is None:
+            return None
+        talk = max(0, int((self.ended_at - self.started_at).total_seconds()))
+        return talk + (self.after_call_work_seconds or 0)
+
+
+class CallNote(_Model):
+    """A line added to a call's record after its wrap-up (e.g. what finally became of a booking
+    the replay after an outage could not confirm)."""
+
+    note: str = Field(min_length=1, max_length=1000)
 
 
 class Disposition(BaseModel):

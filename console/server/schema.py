@@ -256,6 +256,8 @@ bookings = Table(
     Column("superseded_by", ForeignKey("bookings.id")),
     Column("replaces", ForeignKey("bookings.id")),
     Column("idempotency_key", String(80), unique=True),
+    # The P- reference a desk gave the caller offline: an alias lookup finds the booking by.
+    Column("provisional_reference", String(12)),
     CheckConstraint(
         "status IN ('confirmed', 'cancelled', 'rescheduled', 'no_show')", name="status"
     ),
@@ -270,6 +272,7 @@ Index(
     postgresql_where=text(ACTIVE_BOOKING),
 )
 Index("ix_bookings_caller_id", bookings.c.caller_id)
+Index("ix_bookings_provisional_reference", bookings.c.provisional_reference)
 
 idempotency_keys = Table(
     "idempotency_keys",

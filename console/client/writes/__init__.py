@@ -76,9 +76,9 @@ from console.client.writes.base import (
     Write,
     not_cached,
 )
-from console.client.writes.bookings import Book, Cancel, Reschedule
+from console.client.writes.bookings import Book, Cancel, KeepReference, Reschedule
 from console.client.writes.callers import CreateCaller, UpdateCaller
-from console.client.writes.calls import AttachCaller, StartCall, WrapUp
+from console.client.writes.calls import AttachCaller, NoteCall, StartCall, WrapUp
 from console.client.writes.reports import CloseReport, ReportProvider
 
 # Every kind of queued write, by the kind its outbox rows carry.
@@ -95,6 +95,8 @@ REGISTRY: dict[str, type[Write]] = {
         WrapUp,
         ReportProvider,
         CloseReport,
+        KeepReference,
+        NoteCall,
     )
 }
 

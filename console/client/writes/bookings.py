@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from console.client.api import ApiRefused, CentralApi
 from console.client.cache import ProvisionalBooking, utcnow
+from console.client.confirmations import Confirmation
 from console.client.issues import SyncIssue, local_time
 from console.client.provisional import Unresolved
 from console.client.writes.base import (
@@ -24,7 +25,12 @@ from console.client.writes.base import (
 )
 from console.domain.models import Booking, BookingStatus, Hold, Slot, SlotStatus
 from console.domain.phone import format_phone
-from console.domain.reference import PROVISIONAL_PREFIX, format_reference, new_reference
+from console.domain.reference import (
+    PROVISIONAL_PREFIX,
+    format_reference,
+    new_reference,
+    parse_provisional,
+)
 
 # Refusals of a booking that mean "the slot is no longer yours to book".
 SLOT_ERRORS = frozenset(
@@ -123,6 +129,14 @@ def _held_offline(
     return hold_id, slot_id
 
 
+def alias(body: dict[str, Any], made: str) -> dict[str, Any]:
+    """A booking's request body with the provisional reference the caller was given, for the
+    service to keep as the booking's alias (left out if it is not one: rows of old versions)."""
+    if parse_provisional(made) is None:
+        return body
+    return {**body, "provisional_reference": made}
+
+
 def _changeable(ctx: Context, reference: str) -> Booking:
     booking = ctx.cache.booking(reference)
     if booking is None:
@@ -203,8 +217,30 @@ class _Booking(Write):
         ctx.cache.remove_booking(p.local_id)
         ctx.cache.set_slot_status(booking.slot.id, SlotStatus.BOOKED)
         self._replaced(ctx, BookingStatus.RESCHEDULED, booking.reference)
+        if booking.provisional_reference is None:  # kept by the service a moment later
+            booking = booking.model_copy(update={"provisional_reference": self.made})
         ctx.cache.put_booking(booking)
+        # The agent gave the caller the provisional reference: tell them the real one.
+        ctx.cache.add_confirmation(
+            Confirmation(
+                id=0,
+                provisional=self.made,
+                reference=booking.reference,
+                caller_id=booking.caller_id,
+                caller_name=p.caller.name,
+                caller_phone=p.caller.phone,
+                starts_at=booking.slot.starts_at,
+                location_name=booking.location.name,
+                call_id=booking.call_id,
+                created_at=utcnow(),
+            )
+        )
         return {"reference": booking.reference, "booking_id": booking.id}
+
+    def after_lost_answer(self, ctx: Context) -> list[Write]:
+        """The booking sent online did not carry the provisional reference the caller is
+        given now: the service keeps it as the booking's alias once the replay has it."""
+        return [KeepReference(KeepReferencePayload(reference=self.made))]
 
     def _replaced(self, ctx: Context, status: BookingStatus, by: str | None = None) -> None:
         """The booking this one replaces (a reschedule's) is now ``status``."""
@@ -338,7 +374,7 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
             "call_id": call_id,
             "notes": p.notes,
         }
-        return Request("POST", "/v1/bookings", body, call_id=call_id)
+        return Request("POST", "/v1/bookings", alias(body, p.reference), call_id=call_id)
 
     def describe(self) -> str:
         return self._describe("book")
@@ -439,7 +475,7 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
         p = self.payload
         reference = ctx.ids.real_ref(p.reference, strict=True)
         call_id = ctx.ids.real_int("call", p.call_id)
-        body = {"slot_id": p.slot_id, "hold_id": None, "call_id": call_id}
+        body = alias({"slot_id": p.slot_id, "hold_id": None, "call_id": call_id}, p.new_reference)
         return Request("POST", f"/v1/bookings/{reference}/reschedule", body, call_id=call_id)
 
     def _replaced(self, ctx: Context, status: BookingStatus, by: str | None = None) -> None:
@@ -534,3 +570,45 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
 
     def describe(self) -> str:
         return f"cancel {self.payload.reference}"
+
+
+# -- a provisional reference kept ----------------------------------------------------------------
+
+
+class KeepReferencePayload(BaseModel):
+    reference: str  # the provisional one (P-…) the caller was given
+
+
+class KeepReference(Write[KeepReferencePayload, None, Booking]):
+    """The service keeps a provisional reference as its booking's alias, for a booking (or a
+    reschedule) the desk sent online whose answer was lost: the request sent then did not
+    carry the ``P-…`` reference the caller was given when the desk queued it. Queued right
+    after it (:meth:`_Booking.after_lost_answer`), never by an agent; idempotent (a PUT)."""
+
+    kind = "keep_reference"
+    Payload = KeepReferencePayload
+    keyed = False
+
+    def replay_keys(self) -> frozenset:
+        return KeySet().add("reference", self.payload.reference.upper()).frozen()
+
+    def request(self, ctx: Context) -> Request:
+        made = self.payload.reference
+        if parse_provisional(made) is None:
+            raise Moot(f"{made} is not a provisional reference the service can keep")
+        real = ctx.ids.real_ref(made)
+        if real is None:
+            creator = ctx.creator_of("reference", made)
+            if creator is not None and creator.state in ("conflict", "failed"):
+                raise Moot(f"booking {made} was never confirmed: no reference to keep")
+            raise Unresolved("reference", made)
+        body = {"provisional_reference": made}
+        return Request("PUT", f"/v1/bookings/{real}/provisional-reference", body, keyed=False)
+
+    def applied(self, ctx: Context, answer: Any) -> dict[str, Any]:
+        booking = Booking.model_validate(answer)
+        ctx.cache.put_booking(booking)
+        return {"reference": booking.reference, "booking_id": booking.id}
+
+    def describe(self) -> str:
+        return f"keep {self.payload.reference} as the booking's other reference"

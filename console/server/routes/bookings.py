@@ -10,7 +10,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from console.domain.models import Booking, BookingIn, CancelIn, RescheduleIn
+from console.domain.models import (
+    Booking,
+    BookingIn,
+    CancelIn,
+    ProvisionalReferenceIn,
+    RescheduleIn,
+)
 from console.server import bookings, callers, idempotency
 from console.server.deps import AgentDep, CallIdDep, DatabaseDep, IdempotencyKey, WriterDep
 from console.server.errors import not_found
@@ -100,6 +106,7 @@ def reschedule(
             payload.slot_id,
             payload.call_id or call_id,
             idempotency_key,
+            payload.provisional_reference,
         )
         return 201, booking.model_dump(mode="json")
 
@@ -112,3 +119,19 @@ def reschedule(
         effect,
     )
     return JSONResponse(body, status_code=status)
+
+
+@router.put("/{reference}/provisional-reference", response_model=Booking)
+def keep_provisional_reference(
+    reference: str,
+    payload: ProvisionalReferenceIn,
+    agent: WriterDep,
+    database: DatabaseDep,
+) -> Booking:
+    """Keep the provisional reference (``P-…``) the desk gave the caller as an alias of the
+    booking: for a booking the desk sent online without hearing back. The same again changes
+    nothing; 409 `provisional_reference_set` when the booking keeps another one."""
+    with database.write() as connection:
+        return bookings.keep_provisional(
+            connection, agent, reference, payload.provisional_reference
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
-from console.domain.models import ApiError, Call, CallIn, CallPatch, ChangePage, WrapUpIn
+from console.domain.models import ApiError, Call, CallIn, CallNote, CallPatch, ChangePage, WrapUpIn
 from console.server import calls, changes, idempotency
 from console.server.deps import (
     AgentDep,
@@ -23,10 +23,20 @@ def start(
     agent: WriterDep,
     database: DatabaseDep,
     response: Response,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
+    """Start a call, now or (a call a desk made offline) at ``started_at``."""
+
     def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
-        call = calls.start(connection, agent, payload.caller_id, payload.direction)
+        call = calls.start(
+            connection,
+            agent,
+            payload.caller_id,
+            payload.direction,
+            payload.started_at,
+            oldest_days=settings.retention.idempotency_days,
+        )
         return 201, call.model_dump(mode="json")
 
     status, body = idempotency.run(
@@ -80,6 +90,30 @@ def wrap_up(
         agent,
         idempotency_key,
         f"POST /v1/calls/{call_id}/wrapup",
+        payload.model_dump(),
+        effect,
+    )[1]
+
+
+@router.post("/calls/{call_id}/notes", response_model=Call)
+def add_note(
+    call_id: int,
+    payload: CallNote,
+    agent: WriterDep,
+    database: DatabaseDep,
+    idempotency_key: IdempotencyKey = None,
+) -> dict:
+    """Add a dated, signed line to a call's record, also after its wrap-up (what finally
+    became of a booking the replay after an outage could not confirm)."""
+
+    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+        return 200, calls.add_note(connection, agent, call_id, payload.note).model_dump(mode="json")
+
+    return idempotency.run(
+        database,
+        agent,
+        idempotency_key,
+        f"POST /v1/calls/{call_id}/notes",
         payload.model_dump(),
         effect,
     )[1]

@@ -217,7 +217,12 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     from console.app import run_console
 
     return run_console(
-        config, server=args.server, token=args.token, language=args.language, role=args.role
+        config,
+        server=args.server,
+        token=args.token,
+        language=args.language,
+        role=args.role,
+        config_file=args.config,
     )
 
 
@@ -282,6 +287,7 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
 
 def _seed(args: argparse.Namespace, config: Config) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
     from console.server.db import Database
     from console.server.seed import SeedError, seed
@@ -290,7 +296,9 @@ def _seed(args: argparse.Namespace, config: Config) -> int:
     try:
         directory = _directory_data(args, config, console)
     except ValueError as exc:
-        console.print(f"[red]agent-console seed: {exc}[/red]", highlight=False, soft_wrap=True)
+        console.print(
+            f"[red]agent-console seed: {escape(str(exc))}[/red]", highlight=False, soft_wrap=True
+        )
         return 1
     database = Database.open(_database(args, config))
     started = time.perf_counter()
@@ -307,7 +315,11 @@ def _seed(args: argparse.Namespace, config: Config) -> int:
                 directory_data=directory,
             )
         except SeedError as exc:
-            console.print(f"[red]agent-console seed: {exc}[/red]", highlight=False, soft_wrap=True)
+            console.print(
+                f"[red]agent-console seed: {escape(str(exc))}[/red]",
+                highlight=False,
+                soft_wrap=True,
+            )
             return 1
     elapsed = time.perf_counter() - started
     print(
@@ -343,6 +355,7 @@ def _directory_data(args: argparse.Namespace, config: Config, console: Any) -> P
         f"No doctor lists{where} ([demo] directory_data): generated clinics instead.",
         highlight=False,
         soft_wrap=True,
+        markup=False,  # "[demo]" is a config table, not a style
     )
     return None
 
@@ -483,6 +496,7 @@ def _add_import(commands: argparse._SubParsersAction) -> None:
 
 def _import(args: argparse.Namespace, config: Config) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
     from console.server.db import Database
     from console.server.importers import ListFormatError, import_lists, import_sledilnik
@@ -501,7 +515,9 @@ def _import(args: argparse.Namespace, config: Config) -> int:
                     results = [import_sledilnik(database, args.directory, progress=report)]
             except ListFormatError as exc:
                 console.print(
-                    f"[red]agent-console import: {exc}[/red]", highlight=False, soft_wrap=True
+                    f"[red]agent-console import: {escape(str(exc))}[/red]",
+                    highlight=False,
+                    soft_wrap=True,
                 )
                 console.print("Nothing was imported.", highlight=False)
                 return 2

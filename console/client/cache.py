@@ -104,6 +104,14 @@ def cache_path(data_path: Path | str, server_url: str) -> Path:
     return Path(data_path) / f"desk-{slug}-{digest}.db"
 
 
+def desk_caches(data_path: Path | str) -> list[Path]:
+    """The desk cache files in ``data_path`` (one per central service used), by name."""
+    folder = Path(data_path)
+    if not folder.is_dir():
+        return []
+    return sorted(path for path in folder.glob("desk-*.db") if path.is_file())
+
+
 def ts(value: datetime) -> str:
     """A time as the cache's sortable UTC text (naive times are taken to be UTC)."""
     if value.tzinfo is None:
@@ -361,6 +369,32 @@ class LocalCache:
         return rows[0] if rows else None
 
     # -- meta -----------------------------------------------------------------------------
+
+    @property
+    def server_url(self) -> str | None:
+        """The central service this cache is for (recorded by ``Store.open``)."""
+        return self.get_meta("server_url")
+
+    @server_url.setter
+    def server_url(self, value: str) -> None:
+        if self.get_meta("server_url") != value:
+            self.set_meta("server_url", value)
+
+    @staticmethod
+    def recorded_server(path: Path | str) -> str | None:
+        """The service a cache file records, read without opening it as a cache (nothing is
+        created or changed); None for a file of an earlier version, or not a cache."""
+        try:
+            connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        except sqlite3.Error:
+            return None
+        try:
+            row = connection.execute("SELECT value FROM meta WHERE key = 'server_url'").fetchone()
+        except sqlite3.Error:
+            return None
+        finally:
+            connection.close()
+        return row[0] if row else None
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self._one("SELECT value FROM meta WHERE key = ?", (key,))

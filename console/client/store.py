@@ -139,6 +139,7 @@ class Store(Reads):
     ) -> Store:
         """A Store over the cache file for ``api``'s service in ``data_path``."""
         cache = LocalCache(cache_path(data_path, api.base_url), caller_limit=caller_limit)
+        cache.server_url = api.base_url  # agent-console sync finds its outbox by it
         return cls(api, cache, **options)
 
     async def aclose(self) -> None:

@@ -36,7 +36,7 @@ from console.domain.models import (
     WrapUpIn,
 )
 from console.server.db import Database
-from console.server.schema import bookings, calls, callers, idempotency_keys, provider_reports
+from console.server.schema import bookings, callers, calls, idempotency_keys, provider_reports
 
 TIMEOUT = 1.5  # the desk's: a held answer is "slower than the timeout"
 

@@ -102,9 +102,10 @@ def queued_write(entry: OutboxEntry) -> QueuedWrite:
     caller = data.get("caller")
     name = ""
     if isinstance(caller, dict):
-        name = caller.get("name") or " ".join(
-            str(caller.get(part) or "") for part in ("first_name", "last_name")
-        ).strip()
+        name = (
+            caller.get("name")
+            or " ".join(str(caller.get(part) or "") for part in ("first_name", "last_name")).strip()
+        )
     slot = data.get("slot") if isinstance(data.get("slot"), dict) else None
     starts = datetime.fromisoformat(slot["starts_at"]) if slot and slot.get("starts_at") else None
     return QueuedWrite(

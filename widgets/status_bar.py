@@ -77,6 +77,13 @@ def connection_text(state: str, status: SyncStatus | None, *, issues_key: str = 
             style="bold black on yellow",
         )
         line.append(" ", style="bold black on yellow")
+    if status is not None and status.confirmed:  # references to pass on to callers
+        line.append("  ")
+        line.append(
+            " " + _("✓ confirmed: {count} ({key})").format(count=status.confirmed, key=issues_key),
+            style="bold black on green",
+        )
+        line.append(" ", style="bold black on green")
     return line
 
 

@@ -32,7 +32,7 @@ def action_label(action: str) -> str:
         "create_caller": _("new caller"),
         "update_caller": _("caller change"),
         "start_call": _("call"),
-        "attach_caller": _("call"),
+        "attach_caller": _("caller of a call"),
         "wrap_up": _("wrap-up"),
         "note_call": _("note on a call"),
         "keep_reference": _("provisional reference kept"),

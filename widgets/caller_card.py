@@ -114,6 +114,8 @@ class CallerCardView(VerticalScroll, can_focus=True):
         & .card--provisional {
             color: $text-warning;
             text-style: bold;
+            width: 100%;
+            height: auto;
         }
         & .card--heading {
             text-style: bold;
@@ -209,8 +211,8 @@ class CallerCardView(VerticalScroll, can_focus=True):
             return
         caller = card.caller
         yield Label(f"{caller.first_name} {caller.last_name}", classes="card--name", markup=False)
-        if self.provisional:
-            yield Label(
+        if self.provisional:  # a Static: it wraps in a narrow card instead of being cut
+            yield Static(
                 _("New, entered offline: the central register gets it when the connection is back"),
                 classes="card--provisional",
             )

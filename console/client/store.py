@@ -184,7 +184,7 @@ class Store(Reads):
 
     def queued(self) -> list[QueuedWrite]:
         """The writes waiting in the outbox, in order, as a person would name them."""
-        return [queued_write(entry) for entry in self.outbox.pending()]
+        return [queued_write(entry, self.ctx) for entry in self.outbox.pending()]
 
     def wake(self) -> None:
         """Probe or sync now instead of at the next tick (e.g. the agent pressed retry)."""

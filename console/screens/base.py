@@ -18,6 +18,10 @@ from widgets.footer import KeysFooter
 from widgets.status_bar import StatusBar
 from widgets.translated import translate_bindings
 
+# Keys the footer shows first when they are active: F6 appears only when something after an
+# outage needs the agent, and at 80 columns the footer's last keys are cut off.
+FIRST_KEYS = ("sync_issues",)
+
 if TYPE_CHECKING:
     from console.app import AgentConsole
     from console.desk import Desk
@@ -79,7 +83,7 @@ class DeskScreen(PromptFrames, Screen):
             timers=console.config.ui.timers,
         )
         yield from self.compose_body()
-        yield KeysFooter(compact=True)
+        yield KeysFooter(compact=True, first=FIRST_KEYS)
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -219,7 +219,8 @@ def add_note(connection: Connection, agent: Agent, call_id: int, note: str) -> C
         raise forbidden("This call belongs to another agent.")
     stamp = clock.from_db(clock.now())
     assert stamp is not None
-    line = f"[{stamp.astimezone(TZ):%d. %m. %Y %H:%M} {agent.name}] {note.strip()}"
+    local = stamp.astimezone(TZ)  # as Slovenians write it: 4. 12. 2026 09:05
+    line = f"[{local.day}. {local.month}. {local.year} {local:%H:%M} {agent.name}] {note.strip()}"
     notes = f"{row.notes}\n{line}" if row.notes else line
     if len(notes) > MAX_NOTES:
         raise unprocessable("This call's notes are full: no more lines can be added.", "note")

@@ -568,6 +568,17 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
         ctx.cache.put_booking(booking)
         return {"reference": booking.reference, "booking_id": booking.id}
 
+    def issue(self, ctx: Context, kind: str, message: str) -> SyncIssue:
+        """Whom to call back, and for which slot: from the booking as the desk has it."""
+        issue = super().issue(ctx, kind, message)
+        booking = ctx.cache.booking(ctx.ids.real_ref(self.payload.reference) or "")
+        if booking is not None:
+            who = caller_snapshot(ctx, booking.caller_id)
+            issue.caller_id = booking.caller_id
+            issue.caller_name, issue.caller_phone = who["name"], who["phone"]
+            issue.slot = booking.slot
+        return issue
+
     def describe(self) -> str:
         return f"cancel {self.payload.reference}"
 

@@ -96,7 +96,9 @@ class QueuedWrite:
     described: str
 
 
-def queued_write(entry: OutboxEntry) -> QueuedWrite:
+def queued_write(entry: OutboxEntry, ctx: Context | None = None) -> QueuedWrite:
+    """What ``entry`` is, for a person; with ``ctx``, the caller a write names by id (a call's,
+    a change's) is looked up in the desk's cache."""
     write = write_for(entry)
     data = entry.payload
     caller = data.get("caller")
@@ -106,8 +108,12 @@ def queued_write(entry: OutboxEntry) -> QueuedWrite:
             caller.get("name")
             or " ".join(str(caller.get(part) or "") for part in ("first_name", "last_name")).strip()
         )
+    if not name and ctx is not None:
+        name = _caller_name(ctx, data)
     slot = data.get("slot") if isinstance(data.get("slot"), dict) else None
     starts = datetime.fromisoformat(slot["starts_at"]) if slot and slot.get("starts_at") else None
+    if starts is None and isinstance(data.get("started_at"), str):  # a call: when it began
+        starts = datetime.fromisoformat(data["started_at"])
     return QueuedWrite(
         seq=entry.seq,
         kind=entry.kind,
@@ -118,3 +124,15 @@ def queued_write(entry: OutboxEntry) -> QueuedWrite:
         queued_at=entry.created_at,
         described=write.describe(),
     )
+
+
+def _caller_name(ctx: Context, data: dict) -> str:
+    """The name of the caller a payload names (``caller_id``, or its call's), if cached."""
+    caller_id = data.get("caller_id")
+    if caller_id is None and isinstance(data.get("call_id"), int):
+        call = ctx.cache.call(ctx.ids.resolved("call", data["call_id"])[1] or data["call_id"])
+        caller_id = call.caller_id if call is not None else None
+    if not isinstance(caller_id, int):
+        return ""
+    found = ctx.cache.caller(ctx.ids.resolved("caller", caller_id)[1] or caller_id)
+    return f"{found.first_name} {found.last_name}" if found is not None else ""

@@ -27,7 +27,6 @@ from test_offline import (
     look_up,
     notifications,
     open_caller,
-    ready_and_synced,
     settle,
     shown_text,
     status_text,
@@ -94,6 +93,16 @@ async def rig(tmp_path: Path, _sqlite_template: Path) -> AsyncIterator[Rig]:
         await link.stop()
         service.kill()
         database.dispose()
+
+
+async def ready_and_synced(pilot) -> AgentConsole:  # type: ignore[no-untyped-def]
+    """The lookup screen is up and the desk has filled its cache once (the service runs in a
+    process of its own: on a loaded machine its first answers take a while)."""
+    app = pilot.app
+    await until(pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen), 90)
+    await until(pilot, lambda: app.store.last_sync is not None, 90)
+    await settle(pilot)
+    return app
 
 
 async def hold_first_slot(pilot, service: str) -> HoldDialog:  # type: ignore[no-untyped-def]

@@ -82,14 +82,15 @@ class Link:
             await self.start()
 
     async def stop(self) -> None:
-        """Stop listening and cut every connection."""
+        """Stop listening and cut every connection (their relays end by themselves)."""
         if self._server is not None:
             self._server.close()
             self._server = None
         self._cut_all()
-        for task in list(self._tasks):
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5)
+        for task in list(self._tasks):  # still waiting (a swallowed connection): stop it
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     # -- relaying -------------------------------------------------------------------------
 
@@ -106,6 +107,8 @@ class Link:
         self._open.add(writer)
         try:
             await self._serve(reader, writer)
+        except asyncio.CancelledError:  # stopped: the connection is cut below
+            pass
         finally:
             self._open.discard(writer)
             if task is not None:

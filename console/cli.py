@@ -9,7 +9,10 @@ agent-console prune [--dry-run]    apply [retention]: old idempotency keys, chan
 agent-console backup --to COPY     a consistent copy of a SQLite database while desks write
 agent-console import zzzs FILE…    load the insurer's published doctor lists (.xlsx)
 agent-console import sledilnik DIR load Sledilnik's doctors, institutions and corrections
-agent-console sync [--status]      replay this desk's offline outbox now, or show what is queued
+agent-console sync [--status]      replay this home's offline outboxes now, or show what is queued
+
+The console exits with status 0, or 1 when the agent quits with writes still queued (it prints
+the command that sends them).
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ EXAMPLES = """examples:
   agent-console export audit -o audit-2026-11.csv --db central.db
   agent-console prune --dry-run --db central.db
   agent-console backup --db central.db --to /backup/central-$(date +%F).db
-  agent-console --server http://central:8000 --token ac_... sync --status
+  agent-console sync --status                    every outbox of this home, no network
+  agent-console --server http://central:8000 --token ac_... sync
 """
 
 
@@ -59,7 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser("run", help="open the console (the default)")
+    commands.add_parser(
+        "run",
+        help="open the console (the default)",
+        description="Open the console. Exit status: 0; 1 when the agent quit with writes still "
+        "queued on this desk (the line it prints says how to send them: agent-console sync).",
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -165,16 +174,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = commands.add_parser(
         "sync",
-        help="replay this desk's offline outbox now, without the console",
+        help="replay this home's offline outboxes now, without the console",
         description="Send the writes this desk queued while the central service was "
-        "unreachable (in order, each once), then bring the local cache up to date. Exit "
-        "status: 0 all sent; 1 the service is unreachable (nothing is lost, the writes stay "
-        "queued); 2 no token; 3 all sent, but some need the agent (sync issues).",
+        "unreachable (in order, each once), then bring the local cache up to date. Without "
+        "--server: every outbox this home holds (one per central service the desk has used); "
+        "nothing is created or seeded. Exit status: 0 all sent; 1 a service is unreachable "
+        "(nothing is lost, the writes stay queued); 2 no token; 3 all sent, but some need the "
+        "agent (sync issues).",
     )
     sync.add_argument(
         "--status",
         action="store_true",
-        help="only show the outbox, the last sync and open sync issues (no network)",
+        help="only show each outbox, the last sync and open sync issues (no network)",
     )
     # Also accepted after the subcommand; SUPPRESS keeps a value given before it.
     sync.add_argument("--server", default=argparse.SUPPRESS, help="URL of the central service")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import directory_fixture
@@ -24,7 +25,7 @@ from served import ServedProcess
 from sqlalchemy import func, select
 
 from console.client.api import CentralApi
-from console.client.cache import LocalCache
+from console.client.cache import LocalCache, utcnow
 from console.client.store import Store
 from console.domain.models import (
     BookingStatus,
@@ -316,3 +317,22 @@ async def test_a_booking_sent_online_that_was_never_done_goes_as_the_desk_queued
     assert store.resolve_reference(made.reference) == row.reference
     assert row.provisional_reference == made.reference
     assert keys_used(served, row.idempotency_key) == 1
+
+
+async def test_a_booking_whose_hold_ran_out_while_its_answer_was_lost_is_still_queued(
+    served: Served, desk: Desk
+) -> None:
+    """The hold ran out in the seconds the answer took: the desk still queues the booking the
+    service may have made (it does not refuse it again itself), and the replay gets it."""
+    store = desk.store
+    janez = served.world.callers["janez"]
+    slot_id = free_slot(served, store)
+    hold = await store.hold(slot_id)
+    gone = utcnow() - timedelta(seconds=1)
+    store.cache.put_hold(hold.id, hold.slot_id, gone, local=False)  # as the answer comes late
+    made = await desk.lost(lambda: store.book(janez, hold_id=hold.id))
+    assert made.reference.startswith("P-")
+    await desk.replay_all()
+    with served.database.read() as connection:
+        row = connection.execute(select(bookings).where(bookings.c.slot_id == slot_id)).one()
+    assert store.resolve_reference(made.reference) == row.reference

@@ -203,6 +203,12 @@ class Write(Generic[P, A, R]):
         provisional ids are drawn here). Runs in the transaction that queues it."""
         raise NotImplementedError
 
+    @classmethod
+    def make_sent(cls, ctx: Context, ask: A) -> Self:
+        """As :meth:`make`, for a write sent online whose answer was lost (queued with the
+        request as sent): without the offline checks the service has already made."""
+        return cls.make(ctx, ask)
+
     def after_lost_answer(self, ctx: Context) -> list[Write]:
         """Sent online and queued when the answer never came: writes to queue right after it
         (in the same transaction), for what the request sent online did not carry."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel
 
@@ -103,7 +103,19 @@ def booked(ctx: Context, booking: Booking) -> None:
         ctx.cache.remove_holds_on(booking.slot.id)
 
 
-def _slot_for(ctx: Context, hold_id: int | None, slot_id: int | None) -> Slot:
+def _slot_for(
+    ctx: Context, hold_id: int | None, slot_id: int | None, *, sent: bool = False
+) -> Slot:
+    """The slot to book offline, checked as the service would; ``sent``: the request already
+    went online (its answer was lost), so the service has judged it: the slot as cached."""
+    if sent:
+        if hold_id is not None:
+            hold = ctx.cache.hold(hold_id)
+            slot_id = hold["slot_id"] if hold is not None else None
+        slot = ctx.cache.slot(slot_id) if slot_id is not None else None
+        if slot is None:
+            raise not_cached("this slot")
+        return slot
     if hold_id is not None:
         hold = ctx.cache.hold(hold_id)
         if hold is None:
@@ -237,6 +249,12 @@ class _Booking(Write):
         )
         return {"reference": booking.reference, "booking_id": booking.id}
 
+    @classmethod
+    def make_sent(cls, ctx: Context, ask: Any) -> Self:
+        """Sent online, answer lost: queued without checking the hold again (it may have
+        run out in the seconds the answer took; the service judged it when it came)."""
+        return cls.make(ctx, ask, sent=True)  # type: ignore[call-arg]
+
     def after_lost_answer(self, ctx: Context) -> list[Write]:
         """The booking sent online did not carry the provisional reference the caller is
         given now: the service keeps it as the booking's alias once the replay has it."""
@@ -339,8 +357,8 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
         return booking
 
     @classmethod
-    def make(cls, ctx: Context, ask: NewBooking) -> Book:
-        slot = _slot_for(ctx, ask.hold_id, ask.slot_id)
+    def make(cls, ctx: Context, ask: NewBooking, *, sent: bool = False) -> Book:
+        slot = _slot_for(ctx, ask.hold_id, ask.slot_id, sent=sent)
         return cls(
             BookPayload(
                 local_id=ctx.cache.next_local_id(),
@@ -439,9 +457,9 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
         return moved
 
     @classmethod
-    def make(cls, ctx: Context, ask: Move) -> Reschedule:
+    def make(cls, ctx: Context, ask: Move, *, sent: bool = False) -> Reschedule:
         old = _changeable(ctx, ctx.ids.real_ref(ask.reference) or ask.reference.upper())
-        slot = _slot_for(ctx, ask.hold_id, ask.slot_id)
+        slot = _slot_for(ctx, ask.hold_id, ask.slot_id, sent=sent)
         if slot.id == old.slot.id:
             raise ApiRefused(
                 422, "invalid", "That is the slot already booked; pick a different one.", "slot_id"

@@ -57,7 +57,7 @@ class Writes:
                 self.connection.went_offline(exc)
                 lost = self._lost(exc, key)
         with ctx.cache.transaction(durable=True):
-            queued = write.make(ctx, ask)
+            queued = write.make_sent(ctx, ask) if lost is not None else write.make(ctx, ask)
             result = queued.provisional(ctx)
             request = lost.to_json() if lost is not None else None
             entry = ctx.outbox.append(write.kind, queued.to_json(), key, request=request)

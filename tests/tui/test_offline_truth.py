@@ -32,6 +32,7 @@ from test_offline import (
     status_text,
     until,
 )
+from textual.css.query import NoMatches
 from textual.widgets import Input
 
 from console.app import AgentConsole
@@ -103,6 +104,14 @@ async def ready_and_synced(pilot) -> AgentConsole:  # type: ignore[no-untyped-de
     await until(pilot, lambda: app.store.last_sync is not None, 90)
     await settle(pilot)
     return app
+
+
+def bar_text(app) -> str:  # type: ignore[no-untyped-def]
+    """The status bar's text, or nothing while the screen is still being put up."""
+    try:
+        return status_text(app)
+    except NoMatches:
+        return ""
 
 
 async def hold_first_slot(pilot, service: str) -> HoldDialog:  # type: ignore[no-untyped-def]
@@ -259,7 +268,7 @@ async def test_quitting_with_writes_queued_asks_and_says_how_to_send_them(rig: R
         await until(pilot, lambda: bool(notifications(again)))
         assert "2 writes from an earlier session wait on this desk" in notifications(again)[0]
         await until(pilot, lambda: isinstance(again.screen, LookupScreen), timeout=30)
-        await until(pilot, lambda: "2 queued" in status_text(again))
+        await until(pilot, lambda: "2 queued" in bar_text(again))
         # Back online, everything goes; quitting then asks nothing.
         await back_online(pilot, rig)
         await pilot.press("ctrl+q")

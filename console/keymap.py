@@ -115,6 +115,7 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         "sync",
         ("sync.rebook", "r", "rebook in one step"),
         ("sync.follow_up", "f", "turn into a follow-up"),
+        ("sync.told", "t", "the caller has the confirmed reference"),
         ("sync.dismiss", "d", "dismiss the issue"),
         ("sync.refresh", "ctrl+r", "look up the nearest free slots again"),
         ("sync.rebook_here", "enter", "book the nearest slot under the cursor for the caller"),
@@ -153,6 +154,13 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("reports.details", "enter", "the doctor's details"),
         ("reports.close", "z", "close the report"),
         ("reports.refresh", "ctrl+r", "refresh"),
+    ),
+    *_place(
+        "quit",
+        ("quit.anyway", "q", "quit anyway: what is listed stays as it is"),
+        ("quit.send_now", "s", "try to send the queued writes now"),
+        ("quit.stay", "escape", "back to the console"),
+        ("quit.again", "ctrl+q", "quit anyway (ctrl+q a second time)"),
     ),
     *_place(
         "close_report",

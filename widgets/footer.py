@@ -120,8 +120,11 @@ def _shape(plan: tuple[_Item, ...]) -> tuple[_Item, ...]:
 class KeysFooter(Footer):
     """Textual's Footer (same keys, same look), without the leak; see the module docstring."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, first: tuple[str, ...] = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # Binding ids shown before every other key when active (what needs the agent now,
+        # e.g. F6 after an outage): a footer wider than the screen cuts its last keys.
+        self.first = first
         self._shown: tuple[_Item, ...] | None = None  # what compose drew last
         self._update_pending = False
         # Without binding groups: every key widget, shown or hidden, in order, by its shape.
@@ -139,6 +142,8 @@ class KeysFooter(Footer):
             for (_, binding, enabled, tooltip) in active_bindings.values()
             if binding.show
         ]
+        if self.first:  # stable: the others keep their order
+            bindings.sort(key=lambda found: found[0].id not in self.first)
         action_to_bindings: defaultdict[str, list[tuple[Binding, bool, str]]]
         action_to_bindings = defaultdict(list)
         for binding, enabled, tooltip in bindings:

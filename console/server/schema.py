@@ -294,6 +294,8 @@ bookings = Table(
     Column("superseded_by", ForeignKey("bookings.id")),
     Column("replaces", ForeignKey("bookings.id")),
     Column("idempotency_key", String(80)),
+    # The P- reference a desk gave the caller offline: an alias lookup finds the booking by.
+    Column("provisional_reference", String(12)),
     CheckConstraint(
         "status IN ('confirmed', 'cancelled', 'rescheduled', 'no_show')", name="status"
     ),
@@ -324,6 +326,7 @@ Index(
     bookings.c.idempotency_key,
     unique=True,
 )
+Index("ix_bookings_provisional_reference", bookings.c.provisional_reference)
 
 idempotency_keys = Table(
     "idempotency_keys",

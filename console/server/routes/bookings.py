@@ -13,7 +13,13 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 
-from console.domain.models import Booking, BookingIn, CancelIn, RescheduleIn
+from console.domain.models import (
+    Booking,
+    BookingIn,
+    CancelIn,
+    ProvisionalReferenceIn,
+    RescheduleIn,
+)
 from console.server import bookings, callers, idempotency
 from console.server.deps import (
     AgentDep,
@@ -26,17 +32,19 @@ from console.server.deps import (
 )
 from console.server.errors import not_found
 from console.server.messages import outbox
-from console.server.openapi import REFERENCE_PATTERN, errors
+from console.server.openapi import BOOKING_REFERENCE_PATTERN, errors
 
 router = APIRouter(prefix="/v1/bookings", tags=["bookings"])
 
 Reference = Annotated[
     str,
     Path(
-        pattern=REFERENCE_PATTERN,
+        pattern=BOOKING_REFERENCE_PATTERN,
         description="the booking's reference: 7 symbols of ACDEFHJKMNPRTUVWXY34679 (any case), "
         "the last a check symbol; grouped 3-3-1 by a space or a dash, or not at all "
-        "(K7M4PXY, K7M 4PX Y). A mistyped one (the check fails) is 422.",
+        "(K7M4PXY, K7M 4PX Y). A mistyped one (the check fails) is 422. Or the provisional "
+        "reference (P-K7M 4PX Y) a desk gave the caller offline, which the booking keeps: 409 "
+        "`ambiguous_reference` if two bookings keep it.",
     ),
 ]
 
@@ -92,7 +100,7 @@ def list_for_caller(
         return outbox.attach(connection, bookings.for_caller(connection, caller, include_past))
 
 
-@router.get("/{reference}", response_model=Booking, responses=errors(404, 422))
+@router.get("/{reference}", response_model=Booking, responses=errors(404, 409, 422))
 def read(reference: Reference, _agent: AgentDep, database: DatabaseDep) -> Booking:
     with database.read() as connection:
         booking = bookings.to_model(connection, bookings.get_row(connection, reference))
@@ -170,6 +178,7 @@ def reschedule(
             header_call_id=call_id,
             message_settings=settings.messages,
             notify=payload.notify,
+            provisional=payload.provisional_reference,
         )
         return 201, booking.model_dump(mode="json")
 
@@ -182,3 +191,23 @@ def reschedule(
         effect,
     )
     return JSONResponse(body, status_code=status)
+
+
+@router.put(
+    "/{reference}/provisional-reference",
+    response_model=Booking,
+    responses=errors(403, 404, 409, 413, 422),
+)
+def keep_provisional_reference(
+    reference: Reference,
+    payload: ProvisionalReferenceIn,
+    agent: WriterDep,
+    database: DatabaseDep,
+) -> Booking:
+    """Keep the provisional reference (``P-…``) the desk gave the caller as an alias of the
+    booking: for a booking the desk sent online without hearing back. The same again changes
+    nothing; 409 `provisional_reference_set` when the booking keeps another one."""
+    with database.write() as connection:
+        return bookings.keep_provisional(
+            connection, agent, reference, payload.provisional_reference
+        )

@@ -183,7 +183,19 @@ class HoldDialog(ModalScreen[HoldOutcome]):
 
     @on(Input.Submitted, "#hold-notes")
     def _notes_submitted(self) -> None:
-        self.action_confirm()
+        """Enter in the notes never books (a stray second enter must not): a booking takes
+        an explicit confirm, the key or the button. An expired hold is held again."""
+        if self.busy or self.taken:
+            return
+        if self.expired:
+            self.action_hold_again()
+            return
+        self._say(
+            _("To book, press {key} or the Confirm button.").format(
+                key=key_label(self, "hold.confirm")
+            ),
+            style="bold",
+        )
 
     @on(Button.Pressed, "#hold-confirm")
     def _confirm_pressed(self) -> None:

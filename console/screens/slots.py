@@ -553,14 +553,13 @@ class SlotsScreen(DeskScreen):
     @on(Input.Submitted, "#from")
     @on(Input.Submitted, "#to")
     def _dates_entered(self, event: Input.Submitted) -> None:
+        """Enter in a date field searches (again) and the focus stays in the field: a second
+        enter must not reach the results and hold a slot."""
         event.stop()
         query = self._query()
-        if query is None:
-            return
-        if query != self._last_query:
-            self._start_search(query, focus=True)
-        else:
-            self._focus_results()
+        if query is not None:
+            self._overview_query = None
+            self._start_search(query, focus=False)
 
     def _focus_results(self) -> None:
         (self.overview if self.overview_shown else self.table).focus()

@@ -8,7 +8,7 @@ import functools
 import pytest
 from harness import settle
 from textual.pilot import Pilot
-from textual.widgets import Button, Input
+from textual.widgets import Input
 
 from console.screens.booking_dialogs import BookedDialog, HoldDialog
 from console.screens.slots import SlotsScreen

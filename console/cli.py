@@ -9,6 +9,7 @@ agent-console token list           the agents and whether their tokens work
 agent-console token revoke ID      revoke an agent's token (every worker refuses it within 1 s)
 agent-console migrate              bring a database's schema up to date
 agent-console prune [--dry-run]    apply [retention]: old idempotency keys, changes, holds
+agent-console service-rule [CODE on|off]  a service's rule: one active booking per caller
 agent-console backup --to COPY     a consistent copy of a SQLite database while desks write
 agent-console import zzzs FILE…    load the insurer's published doctor lists (.xlsx)
 agent-console import sledilnik DIR load Sledilnik's doctors, institutions and corrections
@@ -197,6 +198,21 @@ def build_parser() -> argparse.ArgumentParser:
         "as much free disk again, and makes writes wait while it runs: at a quiet hour)",
     )
 
+    rule = commands.add_parser(
+        "service-rule",
+        help="a service's rule: at most one active booking per caller (on), or any (off)",
+        description='Set or show a service\'s rule "at most one active booking per caller" '
+        "(services.one_booking_per_caller). With it on, a second active booking of the "
+        "service for one caller is refused with 409 caller_has_booking (reschedule the one "
+        "there is); off, only a booking at an overlapping time is refused, unless the request "
+        "sends allow_overlap. The demo's seed sets it on for the document services (identity "
+        "card, passport, driving licence, residence). Desks read it when they start. Without "
+        "on/off: list every service with its rule. Exit status: 0 done; 1 no such service.",
+    )
+    rule.add_argument("code", nargs="?", help="the service's code (e.g. ue-passport)")
+    rule.add_argument("setting", nargs="?", choices=("on", "off"), help="on or off")
+    rule.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+
     backup = commands.add_parser(
         "backup",
         help="copy a SQLite database consistently while desks write (PostgreSQL: pg_dump)",
@@ -253,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "token": _token,
         "migrate": _migrate,
         "prune": _prune,
+        "service-rule": _service_rule,
         "backup": _backup,
         "import": _import,
         "export": _export,
@@ -507,6 +524,42 @@ def _migrate(args: argparse.Namespace, config: Config) -> int:
 
     upgrade(Database.open(_database(args, config)).engine)
     print("Database schema is up to date.")
+    return 0
+
+
+def _service_rule(args: argparse.Namespace, config: Config) -> int:
+    from sqlalchemy import select, update
+
+    from console.server.db import Database
+    from console.server.migrate import upgrade
+    from console.server.schema import services
+
+    database = Database.open(_database(args, config))
+    try:
+        upgrade(database.engine)
+        if args.code and args.setting:
+            with database.write() as connection:
+                done = connection.execute(
+                    update(services)
+                    .where(services.c.code == args.code)
+                    .values(one_booking_per_caller=args.setting == "on")
+                )
+            if done.rowcount != 1:
+                print(f"agent-console service-rule: no service {args.code!r}.", file=sys.stderr)
+                return 1
+        with database.read() as connection:
+            query = select(services.c.code, services.c.name, services.c.one_booking_per_caller)
+            if args.code:
+                query = query.where(services.c.code == args.code)
+            rows = connection.execute(query.order_by(services.c.code)).all()
+    finally:
+        database.dispose()
+    if not rows:
+        print(f"agent-console service-rule: no service {args.code!r}.", file=sys.stderr)
+        return 1
+    for row in rows:
+        rule = "one active booking per caller" if row.one_booking_per_caller else "any"
+        print(f"{row.code:<22} {rule:<30} {row.name}")
     return 0
 
 

@@ -248,6 +248,11 @@ class Service(BaseModel):
     duration_minutes: int
     documents: list[str] = Field(default_factory=list, description="what the caller must bring")
     documents_en: list[str] = Field(default_factory=list)
+    one_booking_per_caller: bool = Field(
+        default=False,
+        description="a caller may have at most one active booking of this service (a second "
+        "is 409 caller_has_booking: reschedule the one there is)",
+    )
 
 
 class Provider(BaseModel):
@@ -460,6 +465,13 @@ class BookingIn(_Model):
         strict=True,
         description="false: no message to the caller about this (the agent switched it off)",
     )
+    allow_overlap: bool = Field(
+        default=False,
+        strict=True,
+        description="true: book even though the caller has another active booking at an "
+        "overlapping time (else 409 caller_has_booking); a service's one-booking-per-caller "
+        "rule is not overridden",
+    )
     provisional_reference: str | None = Field(
         default=None,
         description="the provisional reference (P-…) a desk gave the caller while offline: kept "
@@ -479,6 +491,13 @@ class RescheduleIn(_Model):
         default=True,
         strict=True,
         description="false: no message to the caller about this (the agent switched it off)",
+    )
+    allow_overlap: bool = Field(
+        default=False,
+        strict=True,
+        description="true: book even though the caller has another active booking at an "
+        "overlapping time (else 409 caller_has_booking); a service's one-booking-per-caller "
+        "rule is not overridden",
     )
     provisional_reference: str | None = Field(
         default=None,

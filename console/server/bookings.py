@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Row, Select, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert
 
+from console.domain.calendar import TZ
 from console.domain.errors import InvalidValue
 from console.domain.models import (
     Agent,
@@ -193,6 +194,7 @@ def _claimed_columns() -> Select:
             services.c.duration_minutes,
             services.c.documents,
             services.c.documents_en,
+            services.c.one_booking_per_caller,
             caller_found.label("caller_found"),
         )
         .select_from(SLOT_TABLES.join(services, services.c.id == slots.c.service_id))
@@ -281,6 +283,75 @@ def _claim_slot(
         if other.agent_id != agent.id and other.expires_at > now:
             raise holds.held_by_other(other)
     return slot
+
+
+def check_caller_bookings(
+    connection: Connection,
+    caller_id: int,
+    slot: Row,
+    *,
+    allow_overlap: bool,
+    moving: int | None = None,
+) -> None:
+    """Refuse (409 ``caller_has_booking``) a booking of ``slot`` for a caller who already has
+    an active booking at an overlapping time (unless ``allow_overlap``), or any active booking
+    of the slot's service when the service allows one per caller (never overridden: reschedule
+    the one there is). ``moving``: the booking a reschedule retires, which does not count.
+    The caller's row is locked first (PostgreSQL), so two desks booking for one caller at once
+    are checked one after the other."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(callers.c.id).where(callers.c.id == caller_id).with_for_update())
+    one_only = bool(slot.one_booking_per_caller)
+    overlapping = (slots.c.starts_at < slot.ends_at) & (slots.c.ends_at > slot.starts_at)
+    clash = overlapping | (bookings.c.service_id == slot.service_id) if one_only else overlapping
+    query = (
+        select(
+            bookings.c.reference,
+            bookings.c.service_id,
+            slots.c.starts_at,
+            slots.c.ends_at,
+        )
+        .join(slots, slots.c.id == bookings.c.slot_id)
+        .where(
+            bookings.c.caller_id == caller_id,
+            bookings.c.status == "confirmed",
+            slots.c.ends_at > clock.now(),
+            clash,
+        )
+        .order_by(slots.c.starts_at)
+        .limit(5)
+    )
+    if moving is not None:
+        query = query.where(bookings.c.id != moving)
+    rows = connection.execute(query).all()
+    same_service = [r for r in rows if one_only and r.service_id == slot.service_id]
+    overlap = [r for r in rows if r.starts_at < slot.ends_at and r.ends_at > slot.starts_at]
+    if same_service:
+        raise conflict(
+            "caller_has_booking",
+            f"This service allows one active booking per caller, and the caller has "
+            f"{_listed(same_service)}: reschedule that one instead.",
+            "caller_id",
+        )
+    if overlap and not allow_overlap:
+        raise conflict(
+            "caller_has_booking",
+            f"The caller already has {_listed(overlap)} at an overlapping time; send "
+            '"allow_overlap": true to book anyway.',
+            "allow_overlap",
+        )
+
+
+def _listed(rows: list[Row]) -> str:
+    """``booking K7M 4PX R (3. 12. 2030 08:00)``, for a message."""
+    shown = []
+    for row in rows:
+        starts = clock.from_db(row.starts_at)
+        assert starts is not None
+        local = starts.astimezone(TZ)
+        when = f"{local.day}. {local.month}. {local.year} {local:%H:%M}"
+        shown.append(f"booking {format_reference(row.reference)} ({when})")
+    return ", ".join(shown)
 
 
 def _insert_statement(dialect: str) -> ReturningInsert[Any]:
@@ -417,6 +488,7 @@ def create(
     provisional = provisional_reference(payload.provisional_reference)
     slot = _claim_slot(connection, agent, payload.hold_id, payload.slot_id, payload.caller_id)
     call_id = call_of(connection, agent, payload.call_id, header_call_id)
+    check_caller_bookings(connection, payload.caller_id, slot, allow_overlap=payload.allow_overlap)
     booking_id, values = _insert(
         connection,
         agent,
@@ -561,6 +633,7 @@ def reschedule(
     message_settings: MessageSettings | None = None,
     notify: bool = True,
     provisional: str | None = None,
+    allow_overlap: bool = False,
 ) -> Booking:
     """Book the new slot and retire the old booking in one transaction: the old one ends as
     ``rescheduled`` pointing at its successor and can never become active again.
@@ -575,6 +648,9 @@ def reschedule(
     if target == old.slot_id:
         raise unprocessable("That is the slot already booked; pick a different one.", "slot_id")
     new_slot = _claim_slot(connection, agent, hold_id, slot_id)
+    check_caller_bookings(
+        connection, old.caller_id, new_slot, allow_overlap=allow_overlap, moving=old.id
+    )
     new_id, _ = _insert(
         connection,
         agent,

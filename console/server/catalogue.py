@@ -21,6 +21,7 @@ def service_from_row(row: Row) -> Service:
         duration_minutes=row.duration_minutes,
         documents=json.loads(row.documents),
         documents_en=json.loads(row.documents_en),
+        one_booking_per_caller=bool(row.one_booking_per_caller),
     )
 
 

@@ -67,6 +67,12 @@ ERROR_CODES: tuple[tuple[int, str, str], ...] = (
     (409, "callback_busy", "the number's callback is changing: retry"),
     (409, "outside_hours", "outside the callback hours"),
     (409, "call_busy", "the telephone system's call is being recorded by another request: retry"),
+    (
+        409,
+        "caller_has_booking",
+        "the caller has an active booking at an overlapping time (send allow_overlap: true "
+        "to book anyway), or one of a service that allows one per caller",
+    ),
     (409, "provisional_reference_set", "the booking keeps another provisional reference"),
     (409, "ambiguous_reference", "two bookings keep the provisional reference in the path"),
     (410, "resync", "a change-feed cursor older than the feed keeps, or past its end: reload"),

@@ -108,6 +108,8 @@ services = Table(
     Column("duration_minutes", Integer, nullable=False),
     Column("documents", Text, nullable=False, server_default="[]"),
     Column("documents_en", Text, nullable=False, server_default="[]"),
+    # At most one active booking per caller (409 caller_has_booking): migration 0012.
+    Column("one_booking_per_caller", Boolean, nullable=False, server_default=text("false")),
     CheckConstraint("duration_minutes > 0", name="duration"),
     CheckConstraint("category IN ('administrative', 'health')", name="category"),
 )

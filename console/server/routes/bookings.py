@@ -179,6 +179,7 @@ def reschedule(
             message_settings=settings.messages,
             notify=payload.notify,
             provisional=payload.provisional_reference,
+            allow_overlap=payload.allow_overlap,
         )
         return 201, booking.model_dump(mode="json")
 

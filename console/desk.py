@@ -27,6 +27,7 @@ from console.client.store import Store
 from console.client.writes.queue import QueuedWrite
 from console.desk_views import CallerCard, Referral, SyncStatus
 from console.domain.calendar import TZ, format_datetime
+from console.domain.clashes import Clashes, clashes
 from console.domain.models import (
     Agent,
     Booking,
@@ -77,6 +78,8 @@ class Desk:
     fixed_today: date | None = None  # config [ui] today: demos and tests pretend a date
     slots_from_cache: bool = False  # the last slot search was served by the local cache
     referral: Referral | None = None  # where the current caller was referred (directory)
+    # The agent chose to book the held slot beside the caller's overlapping booking.
+    allow_overlap: bool = False
     _areas: DirectoryAreas | None = None
     _pending_keys: dict[str, str] = field(default_factory=dict)
 
@@ -358,15 +361,36 @@ class Desk:
         self.slots_from_cache = bool(getattr(page, "from_cache", False))
         return page.slots
 
-    async def hold_slot(self, slot_id: int) -> Hold:
-        """Hold a slot for this agent, letting go of any slot held before."""
+    async def clashes_for(self, slot: Slot) -> Clashes:
+        """The caller's active bookings of the slot's service and at an overlapping time (the
+        booking being rescheduled does not count): what the agent is told before a hold."""
+        caller_id = (
+            self.rescheduling.caller_id
+            if self.rescheduling is not None
+            else (self.caller.id if self.caller is not None else None)
+        )
+        if caller_id is None:
+            return Clashes()
+        service = self.service(slot.service_id)
+        return clashes(
+            await self.api.bookings(caller_id),
+            slot,
+            one_per_caller=service is not None and service.one_booking_per_caller,
+            moving=self.rescheduling.reference if self.rescheduling is not None else None,
+        )
+
+    async def hold_slot(self, slot_id: int, *, allow_overlap: bool = False) -> Hold:
+        """Hold a slot for this agent, letting go of any slot held before. ``allow_overlap``:
+        the agent chose to book it beside the caller's overlapping booking."""
         if self.hold is not None and self.hold.slot_id != slot_id:
             await self.release_hold()
         self.hold = await self.api.hold(slot_id)
+        self.allow_overlap = allow_overlap
         return self.hold
 
     async def release_hold(self) -> None:
         hold, self.hold = self.hold, None
+        self.allow_overlap = False
         if hold is not None:
             with contextlib.suppress(Exception):
                 await self.api.release(hold.id)
@@ -386,6 +410,7 @@ class Desk:
                 self.rescheduling.reference,
                 hold_id=self.hold.id,
                 idempotency_key=self._key(f"reschedule:{self.rescheduling.reference}"),
+                allow_overlap=self.allow_overlap,
             )
             self._done(f"reschedule:{self.rescheduling.reference}")
             self.rescheduling = None
@@ -398,9 +423,11 @@ class Desk:
                 call_id=self.call.id if self.call else None,
                 notes=notes,
                 idempotency_key=self._key(f"book:{self.hold.id}"),
+                allow_overlap=self.allow_overlap,
             )
             self._done(f"book:{self.hold.id}")
         self.hold = None
+        self.allow_overlap = False
         self.last_booking = booking
         return booking
 

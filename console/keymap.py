@@ -85,6 +85,11 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("hold.back", "escape", "let the slot go"),
     ),
     *_place(
+        "clash",
+        ("clash.book_anyway", "ctrl+s", "hold and book beside the caller's other bookings"),
+        ("clash.back", "escape", "pick another slot"),
+    ),
+    *_place(
         "booked",
         ("booked.copy", "c", "copy the booking reference"),
         ("booked.close", "enter", "close"),

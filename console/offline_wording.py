@@ -54,6 +54,7 @@ def refusal_reason(error: str | None) -> str:
         "hold_released": _("the hold had been released"),
         "hold_not_yours": _("the hold belonged to another agent"),
         "caller_exists": _("this caller is already in the register"),
+        "caller_has_booking": _("the caller already has a booking at that time or of that service"),
         "caller_not_found": _("the caller is not in the register"),
         "call_not_found": _("the call is not in the central system"),
         "call_wrapped": _("the call was already wrapped up"),

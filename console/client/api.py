@@ -358,14 +358,17 @@ class CentralApi:
         call_id: int | None = None,
         notes: str = "",
         idempotency_key: str | None = None,
+        allow_overlap: bool = False,
     ) -> Booking:
-        body = {
+        body: dict[str, Any] = {
             "caller_id": caller_id,
             "hold_id": hold_id,
             "slot_id": slot_id,
             "call_id": call_id,
             "notes": notes,
         }
+        if allow_overlap:  # the agent chose to book beside the caller's overlapping booking
+            body["allow_overlap"] = True
         data = await self._request(
             "POST",
             "/v1/bookings",
@@ -410,11 +413,15 @@ class CentralApi:
         hold_id: int | None = None,
         slot_id: int | None = None,
         idempotency_key: str | None = None,
+        allow_overlap: bool = False,
     ) -> Booking:
+        body: dict[str, Any] = {"hold_id": hold_id, "slot_id": slot_id, "call_id": self.call_id}
+        if allow_overlap:
+            body["allow_overlap"] = True
         data = await self._request(
             "POST",
             f"/v1/bookings/{reference}/reschedule",
-            json={"hold_id": hold_id, "slot_id": slot_id, "call_id": self.call_id},
+            json=body,
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return Booking.model_validate(data)

@@ -255,8 +255,9 @@ class Store(Reads):
         call_id: int | None = None,
         notes: str = "",
         idempotency_key: str | None = None,
+        allow_overlap: bool = False,
     ) -> Booking:
-        ask = NewBooking(caller_id, hold_id, slot_id, call_id, notes)
+        ask = NewBooking(caller_id, hold_id, slot_id, call_id, notes, allow_overlap)
         return await self.writes.submit(Book, ask, idempotency_key)
 
     async def cancel(
@@ -272,8 +273,9 @@ class Store(Reads):
         hold_id: int | None = None,
         slot_id: int | None = None,
         idempotency_key: str | None = None,
+        allow_overlap: bool = False,
     ) -> Booking:
-        ask = Move(reference, hold_id, slot_id, self._call_id)
+        ask = Move(reference, hold_id, slot_id, self._call_id, allow_overlap)
         return await self.writes.submit(Reschedule, ask, idempotency_key)
 
     async def start_call(

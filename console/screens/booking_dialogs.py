@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.client.api import ApiRefused
+from console.domain.clashes import Clashes
 from console.domain.models import Booking, BookingStatus, Slot
 from console.i18n import _
 from console.messages import DeskChanged
@@ -452,3 +453,90 @@ class CancelDialog(ModalScreen[str | None]):
     @on(Button.Pressed, "#cancel-keep")
     def action_keep(self) -> None:
         self.dismiss(None)
+
+
+# -- the caller's other bookings --------------------------------------------------------------
+
+
+class ClashDialog(ModalScreen[bool]):
+    """Before a hold: the caller already has bookings of this service, or at an overlapping
+    time. Answers True when the agent books anyway (an explicit override: ctrl+s or the
+    button), False to pick another slot. When the service allows one active booking per caller
+    and the caller has it, there is no override: reschedule that one instead."""
+
+    BINDINGS = [
+        Binding(
+            "ctrl+s",
+            "book_anyway",
+            "Book anyway",
+            id="clash.book_anyway",
+            tooltip="Hold and book this slot too, beside the caller's other bookings",
+        ),
+        Binding("escape", "back", "Back", id="clash.back", tooltip="Pick another slot"),
+    ]
+
+    def __init__(self, slot: Slot, clashes: Clashes) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.slot = slot
+        self.clashes = clashes
+
+    def compose(self) -> ComposeResult:
+        found = self.clashes
+        with Vertical(id="clash-dialog", classes="dialog"):
+            yield Label(_("The caller already has bookings"), classes="dialog-title")
+            rows: list[tuple[str, RenderableType | str]] = [
+                (_("This slot"), Text(when_text(self.slot), style="bold")),
+            ]
+            rows += [(_("Same service"), self._line(booking)) for booking in found.same_service]
+            rows += [
+                (_("Overlaps"), Text(self._line(booking), style="bold red"))
+                for booking in found.overlapping
+            ]
+            yield Static(fact_grid(rows), id="clash-facts")
+            if found.refused:
+                hint = _(
+                    "This service allows one active booking per caller: reschedule that one "
+                    "instead ({key}, then r)."
+                ).format(key=key_label(self, "bookings"))
+            elif found.overlapping:
+                hint = _(
+                    "The times overlap. Book anyway only if the caller really wants both: "
+                    "{key} or the button."
+                ).format(key=key_label(self, "clash.book_anyway"))
+            else:
+                hint = _("Book this one as well? {key} or the button.").format(
+                    key=key_label(self, "clash.book_anyway")
+                )
+            yield Static(Text(hint, style="bold"), id="clash-hint")
+            with Horizontal(classes="dialog-buttons"):
+                if not found.refused:
+                    yield Button(
+                        _("Book anyway"), variant="warning", id="clash-anyway", compact=True
+                    )
+                yield Button(_("Back"), variant="primary", id="clash-back", compact=True)
+        yield KeysFooter()
+
+    @staticmethod
+    def _line(booking: Booking) -> str:
+        return (
+            f"{booking.reference_display} · {service_label(booking.service)} · "
+            f"{when_text(booking.slot)}, {booking.location.name}"
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#clash-back", Button).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "book_anyway":
+            return not self.clashes.refused
+        return True
+
+    @on(Button.Pressed, "#clash-anyway")
+    def action_book_anyway(self) -> None:
+        if not self.clashes.refused:
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#clash-back")
+    def action_back(self) -> None:
+        self.dismiss(False)

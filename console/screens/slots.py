@@ -31,7 +31,7 @@ from console.domain.text import fold
 from console.i18n import _, language
 from console.messages import BookingMade, DeskChanged
 from console.screens.base import DeskScreen
-from console.screens.booking_dialogs import BookedDialog, HoldDialog, HoldOutcome
+from console.screens.booking_dialogs import BookedDialog, ClashDialog, HoldDialog, HoldOutcome
 from console.screens.wording import refusal_text, service_label, taken_mark, when_text
 from widgets.slot_overview import Cell, SlotOverview
 from widgets.slot_table import SlotTable, format_day
@@ -742,9 +742,13 @@ class SlotsScreen(DeskScreen):
 
     @work(exclusive=True, group="slot-hold", exit_on_error=False)
     async def hold_slot(self, slot: Slot) -> None:
+        # Before a hold: the caller's bookings of this service, or at this time.
+        found = await self.desk.clashes_for(slot)
+        if found and not await self.app.push_screen_wait(ClashDialog(slot, found)):
+            return
         self._holding = slot.id  # the feed's "held" for it is ours, even before the answer
         try:
-            await self.desk.hold_slot(slot.id)
+            await self.desk.hold_slot(slot.id, allow_overlap=bool(found.overlapping))
         except ApiRefused as error:
             if error.status != 409:
                 raise

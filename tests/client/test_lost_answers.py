@@ -115,17 +115,21 @@ async def desk(served: Served, tmp_path: Path) -> AsyncIterator[Desk]:
 
 
 def free_slot(served: Served, store: Store, service: str = "ue-id-card") -> int:
-    """A slot free on the service that no other test of the module took."""
+    """A slot free on the service that no other test of the module took, at a time none of
+    them took either (the tests book for the same callers: an overlapping booking for one
+    caller is refused, 409 caller_has_booking)."""
     with served.database.read() as connection:
         taken = set(connection.execute(select(bookings.c.slot_id)).scalars())
     for slot in store.cache.free_slots(served.world.services[service], limit=500):
-        if slot.id not in taken and slot.id not in _used:
+        if slot.id not in taken and slot.id not in _used and slot.starts_at not in _times:
             _used.add(slot.id)
+            _times.add(slot.starts_at)
             return slot.id
     raise AssertionError("no free slot left")
 
 
 _used: set[int] = set()
+_times: set = set()
 
 
 def keys_used(served: Served, key: str) -> int:

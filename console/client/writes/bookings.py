@@ -23,6 +23,7 @@ from console.client.writes.base import (
     caller_snapshot,
     not_cached,
 )
+from console.domain.clashes import clashes
 from console.domain.models import Booking, BookingStatus, Hold, Slot, SlotStatus
 from console.domain.phone import format_phone
 from console.domain.reference import (
@@ -161,6 +162,38 @@ def _changeable(ctx: Context, reference: str) -> Booking:
             "; it cannot be changed.",
         )
     return booking
+
+
+def check_clashes(
+    ctx: Context, caller_id: int, slot: Slot, allow_overlap: bool, moving: str | None = None
+) -> None:
+    """Offline, the service's rule against the cache: the caller's active bookings of a
+    one-per-caller service, or at an overlapping time (unless ``allow_overlap``), refuse the
+    booking with 409 ``caller_has_booking`` as the service would."""
+    service = ctx.cache.service(slot.service_id)
+    found = clashes(
+        ctx.cache.bookings_for(caller_id),
+        slot,
+        one_per_caller=service is not None and service.one_booking_per_caller,
+        moving=moving,
+    )
+    if found.refused:
+        listed = ", ".join(b.reference_display for b in found.same_service)
+        raise ApiRefused(
+            409,
+            "caller_has_booking",
+            f"This service allows one active booking per caller, and the caller has {listed}: "
+            "reschedule that one instead.",
+            "caller_id",
+        )
+    if found.overlapping and not allow_overlap:
+        listed = ", ".join(b.reference_display for b in found.overlapping)
+        raise ApiRefused(
+            409,
+            "caller_has_booking",
+            f"The caller already has {listed} at an overlapping time.",
+            "allow_overlap",
+        )
 
 
 def _one_of(hold_id: int | None, slot_id: int | None) -> None:
@@ -308,6 +341,7 @@ class NewBooking:
     slot_id: int | None
     call_id: int | None
     notes: str
+    allow_overlap: bool = False
 
 
 class BookPayload(BaseModel):
@@ -319,6 +353,7 @@ class BookPayload(BaseModel):
     notes: str = ""
     slot: Slot  # as the desk saw it: the issue says which one was wanted
     caller: CallerSnapshot
+    allow_overlap: bool = False  # the agent chose to book beside an overlapping booking
 
 
 class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
@@ -335,7 +370,7 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
         hold_id, slot_id = _held_offline(ctx, ask.hold_id, ask.slot_id)
         caller_id = ctx.ids.resolved("caller", ask.caller_id)[1]
         assert caller_id is not None
-        return NewBooking(caller_id, hold_id, slot_id, ask.call_id, ask.notes)
+        return NewBooking(caller_id, hold_id, slot_id, ask.call_id, ask.notes, ask.allow_overlap)
 
     @classmethod
     def ready(cls, ctx: Context, ask: NewBooking) -> bool:
@@ -352,6 +387,7 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
             call_id=ctx.ids.real_int("call", ask.call_id),
             notes=ask.notes,
             idempotency_key=key,
+            allow_overlap=ask.allow_overlap,
         )
         booked(ctx, booking)
         return booking
@@ -359,6 +395,8 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
     @classmethod
     def make(cls, ctx: Context, ask: NewBooking, *, sent: bool = False) -> Book:
         slot = _slot_for(ctx, ask.hold_id, ask.slot_id, sent=sent)
+        if not sent:
+            check_clashes(ctx, ask.caller_id, slot, ask.allow_overlap)
         return cls(
             BookPayload(
                 local_id=ctx.cache.next_local_id(),
@@ -369,6 +407,7 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
                 notes=ask.notes,
                 slot=slot,
                 caller=CallerSnapshot(**caller_snapshot(ctx, ask.caller_id)),
+                allow_overlap=ask.allow_overlap,
             )
         )
 
@@ -392,6 +431,8 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
             "call_id": call_id,
             "notes": p.notes,
         }
+        if p.allow_overlap:
+            body["allow_overlap"] = True
         return Request("POST", "/v1/bookings", alias(body, p.reference), call_id=call_id)
 
     def describe(self) -> str:
@@ -407,6 +448,7 @@ class Move:
     hold_id: int | None
     slot_id: int | None
     call_id: int | None  # the desk's call
+    allow_overlap: bool = False
 
 
 class ReschedulePayload(BaseModel):
@@ -419,6 +461,7 @@ class ReschedulePayload(BaseModel):
     caller_id: int
     caller: CallerSnapshot
     notes: str = ""
+    allow_overlap: bool = False
 
 
 class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
@@ -436,7 +479,7 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
     @classmethod
     def prepare(cls, ctx: Context, ask: Move) -> Move:
         hold_id, slot_id = _held_offline(ctx, ask.hold_id, ask.slot_id)
-        return Move(ask.reference, hold_id, slot_id, ask.call_id)
+        return Move(ask.reference, hold_id, slot_id, ask.call_id, ask.allow_overlap)
 
     @classmethod
     def ready(cls, ctx: Context, ask: Move) -> bool:
@@ -447,7 +490,11 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
         real = ctx.ids.real_ref(ask.reference)
         assert real is not None
         moved = await api.reschedule(
-            real, hold_id=ask.hold_id, slot_id=ask.slot_id, idempotency_key=key
+            real,
+            hold_id=ask.hold_id,
+            slot_id=ask.slot_id,
+            idempotency_key=key,
+            allow_overlap=ask.allow_overlap,
         )
         with ctx.cache.transaction():
             booked(ctx, moved)
@@ -464,6 +511,8 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
             raise ApiRefused(
                 422, "invalid", "That is the slot already booked; pick a different one.", "slot_id"
             )
+        if not sent:
+            check_clashes(ctx, old.caller_id, slot, ask.allow_overlap, moving=old.reference)
         return cls(
             ReschedulePayload(
                 reference=old.reference,
@@ -475,6 +524,7 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
                 caller_id=old.caller_id,
                 caller=CallerSnapshot(**caller_snapshot(ctx, old.caller_id)),
                 notes=old.notes,
+                allow_overlap=ask.allow_overlap,
             )
         )
 
@@ -493,7 +543,10 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
         p = self.payload
         reference = ctx.ids.real_ref(p.reference, strict=True)
         call_id = ctx.ids.real_int("call", p.call_id)
-        body = alias({"slot_id": p.slot_id, "hold_id": None, "call_id": call_id}, p.new_reference)
+        body: dict[str, Any] = {"slot_id": p.slot_id, "hold_id": None, "call_id": call_id}
+        if p.allow_overlap:
+            body["allow_overlap"] = True
+        body = alias(body, p.new_reference)
         return Request("POST", f"/v1/bookings/{reference}/reschedule", body, call_id=call_id)
 
     def _replaced(self, ctx: Context, status: BookingStatus, by: str | None = None) -> None:

@@ -205,8 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(services.one_booking_per_caller). With it on, a second active booking of the "
         "service for one caller is refused with 409 caller_has_booking (reschedule the one "
         "there is); off, only a booking at an overlapping time is refused, unless the request "
-        "sends allow_overlap. The demo's seed sets it on for the document services (identity "
-        "card, passport, driving licence, residence). Desks read it when they start. Without "
+        "sends allow_overlap. The demo's seed sets it for [demo] one_booking_per_caller of "
+        "config.toml. Desks read it when they start. Without "
         "on/off: list every service with its rule. Exit status: 0 done; 1 no such service.",
     )
     rule.add_argument("code", nargs="?", help="the service's code (e.g. ue-passport)")
@@ -429,6 +429,7 @@ def _seed(args: argparse.Namespace, config: Config) -> int:
                 replace=args.replace,
                 progress=report,
                 directory_data=directory,
+                one_booking_per_caller=config.demo.one_booking_per_caller,
             )
         except SeedError as exc:
             console.print(

@@ -122,6 +122,9 @@ class DemoSection(_Section):
     # The real doctor lists (zzzs/*.xlsx, zdravniki/) for the demo's health providers; a
     # relative path is taken from the config file's folder (no file: the project's root).
     directory_data: str = "../shared/data"
+    # Codes of the services that allow one active booking per caller (services.
+    # one_booking_per_caller; `agent-console service-rule` changes it later).
+    one_booking_per_caller: list[str] = Field(default_factory=list, max_length=100)
 
 
 class CacheSection(_Section):

@@ -75,6 +75,7 @@ def open_embedded(
             days=config.demo.days,
             progress=progress,
             directory_data=config.demo_lists(),  # the real doctor lists, when they are there
+            one_booking_per_caller=config.demo.one_booking_per_caller,
         )
     token = _desk_token(config.data_path, database, role)
     app = create_app(config.server_settings(), database, migrate=False)

@@ -43,22 +43,6 @@ class ServiceSpec:
     specialty: str | None = None
 
 
-# The demo's services that allow one active booking per caller (services.one_booking_per_caller:
-# a second is refused, 409 caller_has_booking): one application for a document at a time.
-# ``agent-console service-rule CODE on|off`` changes it on any database.
-ONE_BOOKING_PER_CALLER = frozenset(
-    {
-        "ue-id-card",
-        "ue-passport",
-        "ue-dl-first",
-        "ue-dl-renewal",
-        "ue-dl-replacement",
-        "ue-residence-perm",
-        "ue-residence-temp",
-    }
-)
-
-
 @dataclass(frozen=True)
 class OfficeSpec:
     """A branch office of the administrative unit and its clerks' counters."""

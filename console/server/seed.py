@@ -21,21 +21,21 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, exists, select
+from sqlalchemy import Connection, exists, select, update
 
 from console.domain.calendar import TZ, working_days
-from console.server import bulk_load, search_index
+from console.server import bulk_load, demo_data, search_index
 from console.server.agents import create_agent
 from console.server.db import Database
 from console.server.importers.results import ImportResult
 from console.server.migrate import upgrade
-from console.server.schema import agents, locations
+from console.server.schema import agents, locations, services
 from console.server.schema import callers as callers_table
 from console.server.seed_catalogue import Catalogue
 from console.server.seed_directory import DirectoryData, DirectoryDataError
@@ -107,6 +107,7 @@ def seed(
     progress: ProgressCallback | None = None,
     replace: bool = False,
     directory_data: Path | None = None,
+    one_booking_per_caller: Iterable[str] = (),
 ) -> SeedReport:
     """Migrate ``database`` to the newest schema and fill it with demo data.
 
@@ -116,12 +117,20 @@ def seed(
     ``zdravniki/``), the health providers are the real ones instead of generated clinics: the
     lists are imported as ``agent-console import`` would, and the doctors who accept new
     patients get slots (see :mod:`console.server.seed_directory`).
+    ``one_booking_per_caller``: the codes of the services that allow one active booking per
+    caller (``[demo] one_booking_per_caller``; an unknown code is a :class:`SeedError`).
     Raises :class:`SeedError` if the database already has callers or locations, unless
     ``replace`` is true: then every demo table (and bookings, holds, calls, the change feed, the
     audit log and idempotency keys) is emptied first.
     """
     if callers < 0 or days < 0:
         raise SeedError("callers and days must not be negative")
+    one_only = sorted(set(one_booking_per_caller))
+    unknown = [code for code in one_only if code not in {s.code for s in demo_data.SERVICES}]
+    if unknown:
+        raise SeedError(
+            f"one_booking_per_caller names no service of the demo: {', '.join(unknown)}"
+        )
     if providers_target is not None and providers_target < 1:
         raise SeedError("providers_target must be at least 1")
     if providers_target is not None and directory_data is not None:
@@ -181,6 +190,12 @@ def seed(
                         random_seed, providers_target, now, generated_clinics=real_lists is None
                     )
                     catalogue.write(connection)
+                    if one_only:
+                        connection.execute(
+                            update(services)
+                            .where(services.c.code.in_(one_only))
+                            .values(one_booking_per_caller=True)
+                        )
                     tokens = _create_agents(connection)
                     if real_lists is not None:
                         if not sqlite:  # the lists' rows take ids after the catalogue's own

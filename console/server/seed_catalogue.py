@@ -80,7 +80,6 @@ class Catalogue:
                     "duration_minutes": spec.duration_minutes,
                     "documents": json.dumps(list(spec.documents), ensure_ascii=False),
                     "documents_en": json.dumps(list(spec.documents_en), ensure_ascii=False),
-                    "one_booking_per_caller": spec.code in demo_data.ONE_BOOKING_PER_CALLER,
                 }
             )
         durations = {row["id"]: row["duration_minutes"] for row in service_rows}

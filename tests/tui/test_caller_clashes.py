@@ -9,11 +9,13 @@ from datetime import timedelta
 
 import pytest
 from harness import settle
+from sqlalchemy import update
 from textual.pilot import Pilot
-from textual.widgets import Button
 
 from console.screens.booking_dialogs import BookedDialog, ClashDialog, HoldDialog
 from console.screens.slots import SlotsScreen
+from console.server.db import Database
+from console.server.schema import services
 from widgets.slot_table import SlotTable
 
 SIZE = (120, 36)
@@ -83,14 +85,24 @@ async def test_an_overlapping_booking_is_told_and_takes_an_explicit_override(
         assert app.screen.booking.slot.id == wanted.id
 
 
-async def test_a_one_booking_per_caller_service_offers_no_override(make_app, ready) -> None:  # type: ignore[no-untyped-def]
+async def test_a_one_booking_per_caller_service_offers_no_override(
+    make_app, ready, data_dir
+) -> None:  # type: ignore[no-untyped-def]
+    database = Database.open(data_dir / "central.db")
+    with database.write() as connection:  # as `agent-console service-rule ue-passport on`
+        connection.execute(
+            update(services)
+            .where(services.c.code == "ue-passport")
+            .values(one_booking_per_caller=True)
+        )
+    database.dispose()
     app = make_app(language="sl")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await open_janez(app)
         screen = await slots_for(pilot, "potni")
         passport = next(s for s in app.desk.services if s.code == "ue-passport")
-        assert passport.one_booking_per_caller  # the demo's seed sets it
+        assert passport.one_booking_per_caller
         first = screen.query_one(SlotTable).highlighted_slot()
         await app.desk.hold_slot(first.id)
         made = await app.desk.confirm()

@@ -2,7 +2,7 @@
 
 ``services.one_booking_per_caller``: when true, the service refuses a second active booking
 for a caller (409 ``caller_has_booking``, no override: reschedule the one there is). False by
-default; the demo's seed sets it for the administrative units' document services, and
+default; the demo's seed sets it for ``[demo] one_booking_per_caller`` (config.toml), and
 ``agent-console service-rule CODE on|off`` changes it.
 
 Revision ID: 0012

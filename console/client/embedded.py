@@ -7,6 +7,7 @@ transport. The desk's own token is created once and kept in ``desk-token`` (mode
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,6 +61,11 @@ def open_embedded(
     """Open (migrating and, the first time, seeding) the embedded service. Slow the first
     time: call it from a worker thread and pass ``progress`` to show a bar. ``seed=False``
     (``agent-console sync``) never seeds: an empty database is refused (ValueError)."""
+    if not config.service.database and config.data_path.is_dir():
+        mode = config.data_path.stat().st_mode
+        if mode & 0o077:  # the console's own folder, made by an older version: ours alone
+            config.data_path.chmod(FOLDER_MODE)
+    private = private_sqlite_file(config.service_database)
     database = Database.open(config.service_database)
     limit_page_cache(database)
     upgrade(database.engine)
@@ -77,9 +83,42 @@ def open_embedded(
             directory_data=config.demo_lists(),  # the real doctor lists, when they are there
             one_booking_per_caller=config.demo.one_booking_per_caller,
         )
+    if private is not None:
+        tighten(private)  # the -wal and -shm the migration and the seed created
     token = _desk_token(config.data_path, database, role)
     app = create_app(config.server_settings(), database, migrate=False)
     return EmbeddedService(app=app, database=database, token=token)
+
+
+FILE_MODE = 0o600  # as the desk's cache: callers' EMŠO numbers, phones and bookings
+FOLDER_MODE = 0o700
+
+
+def private_sqlite_file(target: str) -> Path | None:
+    """The embedded central database is as private as the desk's cache: its folder is created
+    0700 and the file 0600 (SQLite gives its -wal and -shm the database file's mode); a file
+    left readable by others by an older version is tightened. The file, or None for a URL
+    (PostgreSQL: the server guards its files)."""
+    if "://" in target:
+        if not target.startswith("sqlite:///"):
+            return None
+        target = target[len("sqlite:///") :]
+    path = Path(target).expanduser()
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=FOLDER_MODE)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    os.close(fd)
+    tighten(path)
+    return path
+
+
+def tighten(path: Path) -> None:
+    """Take away what others may do with the database file and its -wal and -shm."""
+    for suffix in ("", "-wal", "-shm"):
+        file = Path(f"{path}{suffix}")
+        with contextlib.suppress(FileNotFoundError):
+            if file.stat().st_mode & 0o077:
+                file.chmod(FILE_MODE)
 
 
 def limit_page_cache(database: Database, kib: int = PAGE_CACHE_KIB) -> None:

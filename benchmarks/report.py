@@ -27,6 +27,7 @@ FIGURES: dict[str, str] = {
     "callback_double_claims": "callbacks claimed twice",
     "queue_log_import": "a month's queue_log imported",
     "cold_start": "console cold start to lookup ready",
+    "warm_start": "console warm start (second start of a desk)",
     "keystroke": "key press to results rendered, p95",
     "keystroke_work": "  … with search_delay_ms = 0, p95",
     "memory": "console RSS after N searches",

@@ -35,7 +35,7 @@ from console.server.db import default_workers
 SEED_TARGET_SECONDS = 90.0
 SEARCH_FIGURES = ("name_search", "id_search", "slots")
 BOOKING_FIGURES = ("booking_rate", "booking_p99", "double_bookings")
-CONSOLE_FIGURES = ("cold_start", "keystroke", "keystroke_work", "memory")
+CONSOLE_FIGURES = ("cold_start", "warm_start", "keystroke", "keystroke_work", "memory")
 TYPING_FIGURES = ("keystroke", "keystroke_work", "memory")
 CALLBACK_FIGURES = ("callback_claims", "callback_double_claims", "queue_log_import")
 MESSAGE_FIGURES = ("messages_send", "messages_booking")
@@ -52,7 +52,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "callbacks": CALLBACK_FIGURES,
     "queue_log": ("queue_log_import",),
     "console": CONSOLE_FIGURES,
-    "cold_start": ("cold_start",),
+    "cold_start": ("cold_start", "warm_start"),
+    "warm_start": ("warm_start",),
     "keystroke": TYPING_FIGURES,
     "memory": TYPING_FIGURES,
     "growth": ("growth",),
@@ -416,9 +417,11 @@ class Run:
             cold_starts = sizes.cold_starts if "cold_start" in wanted else 0
             if "cold_start" in wanted and not typing:
                 cold_starts = max(cold_starts, 1)
+            warm_starts = max(1, sizes.cold_starts) if "warm_start" in wanted else 0
             result = console_bench.measure(
                 dataset,
                 cold_starts=cold_starts,
+                warm_starts=warm_starts,
                 typing=typing,
                 typed_default=sizes.typed_default,
                 typed=sizes.typed,

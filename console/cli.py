@@ -35,9 +35,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.config import Config, ConfigError, load_config
+if TYPE_CHECKING:  # imported in main(), after the first line is on the terminal
+    from console.config import Config
 
 EXAMPLES = """examples:
   agent-console                                  the console on the embedded demo database
@@ -253,9 +254,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def starting_line(language: str | None) -> None:
+    """The console's first line, printed before the heavy imports (the configuration, Textual,
+    the app and the embedded service take seconds on a loaded machine): the agent sees at once
+    that it is starting. Only on a terminal; the console's screen replaces it."""
+    if not sys.stdout.isatty():
+        return
+    from console.i18n import DEFAULT_LANGUAGE, _, set_language
+
+    set_language(language or DEFAULT_LANGUAGE)
+    print(_("agent-console: starting…"), flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in (None, "run"):
+        starting_line(args.language)
+    from console.config import ConfigError, load_config
+
     try:
         config = load_config(args.config)
     except ConfigError as exc:

@@ -35,7 +35,7 @@ SERVICE_FIGURES = [
     "floor",
     "heartbeat",
 ]
-CONSOLE_FIGURES = ["cold_start", "keystroke", "keystroke_work", "memory"]
+CONSOLE_FIGURES = ["cold_start", "warm_start", "keystroke", "keystroke_work", "memory"]
 # The figures whose target is relative, or that the issue measures beside a floor.
 WITH_FLOOR = {
     "name_search",
@@ -44,6 +44,7 @@ WITH_FLOOR = {
     "booking_rate",
     "booking_p99",
     "cold_start",
+    "warm_start",
     "memory",
     "bytes_per_call",
     "callback_claims",

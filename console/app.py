@@ -581,6 +581,9 @@ class AgentConsole(App):
         if not self._desk_ready():
             return
         await self.switch_mode("lookup")
+        screen = self.screen
+        if isinstance(screen, LookupScreen):  # F2 on the lookup itself: no resume
+            screen.select_query()
         self.start_call()
 
     @work(exclusive=True, group="call", exit_on_error=False)

@@ -18,12 +18,12 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Static
 
-from console.domain.calendar import TZ, format_date, is_holiday
+from console.domain.calendar import TZ, format_date, is_holiday, working_days
 from console.domain.errors import InvalidValue
 from console.i18n import _
 
 FIELD = "follow_up_at"
-EXAMPLE = "22. 11. 2026 14:30"
+EXAMPLE_TIME = "10:00"
 HORIZON = timedelta(days=366)
 
 _COMPLETE = re.compile(r"^\s*(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\s*,?\s+(\d{1,2})[:.](\d{2})\s*$")
@@ -35,6 +35,13 @@ _PARTIAL = re.compile(
     r"(?:\s*,?\s+(?P<hour>\d{1,2})?"
     r"(?:[:.](?P<minute>\d{1,2})?)?)?)?)?\s*$"
 )
+
+
+def example_for(today: date) -> str:
+    """The example a call-back field shows: the next working day after ``today`` (the desk's
+    clock), at 10:00 (``23. 11. 2026 10:00``): never a date already past."""
+    day = working_days(today + timedelta(days=1), 1)[0]
+    return f"{day.day}. {day.month}. {day.year} {EXAMPLE_TIME}"
 
 
 def _weekday(value: datetime) -> str:
@@ -69,7 +76,8 @@ def check_partial(text: str, today: date | None = None) -> str | None:
     """
     match = _PARTIAL.match(text)
     if match is None:
-        return _("Write the date and time as {example}.").format(example=EXAMPLE)
+        example = example_for(today or datetime.now(TZ).date())
+        return _("Write the date and time as {example}.").format(example=example)
     day, month, year, hour, minute = (
         match.group(name) for name in ("day", "month", "year", "hour", "minute")
     )
@@ -98,10 +106,12 @@ def parse_follow_up(text: str, now: datetime) -> datetime:
     """
     match = _COMPLETE.match(text)
     if match is None:
-        problem = check_partial(text) if text.strip() else None
+        today = now.astimezone(TZ).date()
+        problem = check_partial(text, today) if text.strip() else None
+        example = example_for(today)
         raise InvalidValue(
             FIELD,
-            problem or _("Enter the date and time, e.g. {example}.").format(example=EXAMPLE),
+            problem or _("Enter the date and time, e.g. {example}.").format(example=example),
         )
     day, month, year, hour, minute = (int(group) for group in match.groups())
     try:
@@ -167,7 +177,10 @@ class FollowUpInput(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(
-            placeholder=EXAMPLE, max_length=40, select_on_focus=False, classes="follow-up--input"
+            placeholder=self._example(),
+            max_length=40,
+            select_on_focus=False,
+            classes="follow-up--input",
         )
         yield Static(self._format_hint(), classes="follow-up--hint")
 
@@ -220,8 +233,16 @@ class FollowUpInput(Vertical):
             problem = check_partial(text, self._now().date())
             self._show(problem, problem or self._format_hint())
 
+    def _example(self) -> str:
+        return example_for(self._now().astimezone(TZ).date())
+
     def _format_hint(self) -> str:
-        return _("Date and time, e.g. {example}").format(example=EXAMPLE)
+        """The hint under an empty field, with today's example (never one computed at start:
+        the console runs for days)."""
+        example = self._example()
+        if self.is_mounted:
+            self.input.placeholder = example
+        return _("Date and time, e.g. {example}").format(example=example)
 
     def _show(self, error: str | None, text: str) -> None:
         self._error = error

@@ -506,7 +506,14 @@ class LookupScreen(DeskScreen):
         elif desk.caller is not None and not returning_from_form:
             self.refresh_bookings()  # a booking may have been made or cancelled meanwhile
         if not returning_from_form:
-            self.search_box.focus()
+            self.select_query()
+
+    def select_query(self) -> None:
+        """The search box, its text selected: what the agent types next replaces the last
+        query (F2 for the next caller) instead of running on from it."""
+        box = self.search_box
+        box.focus()
+        box.select_all()
 
     def new_call(self) -> None:
         """Forget the last call's caller, search and draft."""

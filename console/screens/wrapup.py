@@ -351,7 +351,9 @@ class WrapUpScreen(DeskScreen):
         message.update("")
         disposition = self.dispositions.chosen
         problems: list[object] = []
+        named: list[str] = []  # the fields at fault, as the form labels them
         if disposition is None:
+            named.append(_("Disposition"))
             self.query_one("#wrapup-disposition-error", Static).update(
                 _("Choose a disposition: 1–9 or the arrow keys.")
             )
@@ -362,8 +364,9 @@ class WrapUpScreen(DeskScreen):
             follow_up_at = self.follow_up_at.check()
             if follow_up_at is None:
                 problems.append(self.follow_up_at.input)
+                named.append(_("Call back") + " · " + _("When"))
         if problems:
-            message.update(_("Not saved: correct the marked fields."))
+            message.update(_("Not saved: correct {fields}.").format(fields=", ".join(named)))
             problems[0].focus()  # type: ignore[attr-defined]
             return
         assert disposition is not None

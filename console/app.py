@@ -44,6 +44,7 @@ from console.screens.lookup import LookupScreen
 from console.screens.startup import StartupScreen
 from widgets.offline_banner import OfflineBanner
 from widgets.status_bar import StatusBar
+from widgets.textual_internals import read_alt_digits
 from widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
@@ -198,6 +199,7 @@ class AgentConsole(App):
         role: Role = Role.AGENT,
     ) -> None:
         i18n.set_language(config.ui.language)
+        read_alt_digits()  # alt+1 ... alt+9 as tmux and xterm send them (ESC, then the digit)
         super().__init__()
         translate_bindings(self)
         self.config = config

@@ -28,7 +28,10 @@ from types import ModuleType
 from textual import _time, events
 from textual._xterm_parser import XTermParser
 from textual.binding import BindingsMap
+from textual.command import CommandPalette
 from textual.dom import DOMNode
+from textual.layout import Layout
+from textual.layouts.factory import LAYOUT_MAP
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -50,6 +53,7 @@ __all__ = [
     "bindings_of",
     "default_prevented",
     "read_alt_digits",
+    "register_layout",
     "screenshot_module",
     "set_footer_key_disabled",
     "timer_clock",
@@ -124,6 +128,13 @@ LEANS_ON: tuple[Leaning, ...] = (
     # KeysFooter: Textual's Footer without its leak (widgets/footer.py).
     Leaning(Footer, "_bindings_ready", "widgets/footer.py"),
     Leaning(FooterKey, "_disabled", "widgets/textual_internals.py", instance=True),
+    # ConsolePalette: the palette's "No matches found" in the UI's language.
+    Leaning(CommandPalette, "_start_no_matches_countdown", "widgets/palette.py", ("search_value",)),
+    Leaning(CommandPalette, "_stop_no_matches_countdown", "widgets/palette.py", ()),
+    Leaning(CommandPalette, "_no_matches_timer", "widgets/palette.py", instance=True),
+    Leaning(CommandPalette, "_list_visible", "widgets/palette.py"),
+    Leaning(CommandPalette, "_NO_MATCHES", "widgets/palette.py"),
+    Leaning(CommandPalette, "_NO_MATCHES_COUNTDOWN", "widgets/palette.py"),
     # The functions below.
     Leaning(
         XTermParser, "_sequence_to_key_events", "widgets/textual_internals.py", ("sequence", "alt")
@@ -165,6 +176,15 @@ def set_footer_key_disabled(key: FooterKey, disabled: bool) -> None:
     ``FooterKey`` reads the flag when it draws and on a click)."""
     key._disabled = disabled
     key.set_class(disabled, "-disabled")
+
+
+# -- a layout of our own -----------------------------------------------------------------------
+
+
+def register_layout(layout: type[Layout]) -> None:
+    """Make a layout of ours usable by name: Textual's styles take a layout only by a name in
+    its ``LAYOUT_MAP`` (``styles.layout = SomeLayout()`` looks the name up again)."""
+    LAYOUT_MAP.setdefault(layout.name, layout)
 
 
 # -- alt+digit as tmux and xterm send it -------------------------------------------------------

@@ -23,6 +23,7 @@ import textual
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import Screen
@@ -64,6 +65,7 @@ def _instances(app: App) -> dict[type, object]:
         Input: app.query_one(Input),
         DataTable: app.query_one(DataTable),
         Footer: Footer(),
+        CommandPalette: CommandPalette(),
         FooterKey: FooterKey("x", "x", "X", "x"),
         Message: Message(),
         DOMNode: DOMNode(),

@@ -551,10 +551,8 @@ class AgentConsole(App):
             return not showing(self.screen, here)
         if action == "show_reports":
             return not showing(self.screen, "reports")
-        if action == "show_wrapup":  # supervisors make no calls
-            return not (self.desk is not None and self.desk.read_only) and not showing(
-                self.screen, "wrapup"
-            )
+        if action == "show_wrapup":
+            return not showing(self.screen, "wrapup")
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -23,8 +23,9 @@ from textual.widgets import DataTable, Label, Static
 from console.client.feed import ChangeBatch
 from console.domain.calendar import TZ
 from console.domain.floor import Floor
-from console.i18n import _, ngettext
+from console.i18n import _
 from console.screens.base import DeskScreen
+from widgets.directory_text import plural
 from widgets.floor_agents import AgentsTable
 from widgets.floor_panels import AlertsList, DayFigures, HourChart, SlotFillTable
 from widgets.floor_text import STATE_ORDER, state_label
@@ -163,9 +164,7 @@ class FloorScreen(DeskScreen):
             counts[agent.state.value] = counts.get(agent.state.value, 0) + 1
         title.append("   ")
         title.append(
-            ngettext("{count} agent", "{count} agents", len(floor.agents)).format(
-                count=len(floor.agents)
-            )
+            plural(_("{count} agent|{count} agents"), len(floor.agents))
         )
         for state in STATE_ORDER:
             if counts.get(state):
@@ -174,9 +173,7 @@ class FloorScreen(DeskScreen):
             title.append("   ")
             title.append(
                 " "
-                + ngettext("{count} alert", "{count} alerts", len(floor.alerts)).format(
-                    count=len(floor.alerts)
-                )
+                + plural(_("{count} alert|{count} alerts"), len(floor.alerts))
                 + " ",
                 style="bold black on yellow",
             )

@@ -23,6 +23,7 @@ from console.domain.calendar import TZ
 from console.domain.floor import AgentDay, BookingAction
 from console.i18n import _
 from console.screens.base import ConsoleApp, DeskModal
+from widgets.directory_text import plural
 from widgets.floor_text import duration, state_label
 from widgets.footer import KeysFooter
 
@@ -120,7 +121,7 @@ class AgentDayScreen(DeskModal):
                 cells.append(f"{caller.first_name} {caller.last_name}" if caller else "")
             table.add_row(*cells, key=str(call.id))
         summary = Text()
-        summary.append(_("{count} calls").format(count=len(day.calls)), style="bold")
+        summary.append(plural(_("{count} call|{count} calls"), len(day.calls)), style="bold")
         summary.append(
             "   "
             + _("avg handle {handle} · avg after-call work {acw}").format(

@@ -19,7 +19,9 @@ WORKDAY = (8, 16)  # hours always on the chart (Ljubljana time), whatever the ca
 class DayFigures(Static):
     """Today: calls, handle times, bookings, dispositions, open directory reports."""
 
-    def show(self, floor: Floor) -> None:
+    def show(self, floor: Floor, labels: dict[str, str] | None = None) -> None:
+        """``labels``: the dispositions' names by code, in the console's language."""
+        labels = labels or {}
         day = floor.today
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="dim")
@@ -38,7 +40,7 @@ class DayFigures(Static):
             _("Reschedules"), str(day.reschedules), _("Open reports"), str(day.open_reports)
         )
         if day.dispositions:
-            shown = ", ".join(f"{d.code} {d.count}" for d in day.dispositions)
+            shown = ", ".join(f"{labels.get(d.code, d.code)} {d.count}" for d in day.dispositions)
             grid.add_row(_("Dispositions"), "", "", "")
             grid.add_row(Text(shown, style="default"), "", "", "")
         self.update(grid)

@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
+from console import i18n
 from console.client.feed import ChangeBatch
 from console.domain.calendar import TZ
 from console.domain.floor import Floor
@@ -142,7 +143,9 @@ class FloorScreen(DeskScreen):
         self.floor = floor
         self.loads += 1
         self.table.show(floor)
-        self.query_one(DayFigures).show(floor)
+        english = i18n.language() == "en"
+        labels = {d.code: d.label_en if english else d.label for d in self.desk.dispositions}
+        self.query_one(DayFigures).show(floor, labels)
         self.query_one(HourChart).show(floor)
         self.query_one(SlotFillTable).show(floor)
         self.query_one(AlertsList).show(floor)
@@ -163,18 +166,14 @@ class FloorScreen(DeskScreen):
         for agent in floor.agents:
             counts[agent.state.value] = counts.get(agent.state.value, 0) + 1
         title.append("   ")
-        title.append(
-            plural(_("{count} agent|{count} agents"), len(floor.agents))
-        )
+        title.append(plural(_("{count} agent|{count} agents"), len(floor.agents)))
         for state in STATE_ORDER:
             if counts.get(state):
                 title.append(f" · {counts[state]} {state_label(state)}", style="dim")
         if floor.alerts:
             title.append("   ")
             title.append(
-                " "
-                + plural(_("{count} alert|{count} alerts"), len(floor.alerts))
-                + " ",
+                " " + plural(_("{count} alert|{count} alerts"), len(floor.alerts)) + " ",
                 style="bold black on yellow",
             )
         return title

@@ -3,8 +3,8 @@
 Four agents on the seeded demo database (``conftest.TODAY``), driven through the real API
 with the service's clock held (``floor_clock.FakeClock``) from 08:00 to 11:00, Ljubljana time:
 
-- Ana Kos: a call 08:05-08:10 with a booking and a minute of after-call work; on a call
-  (ID card) since 10:50;
+- Ana Kos: a call from Marija Novak 08:05-08:10 with a booking and a minute of after-call
+  work; on a call (ID card) since 10:50;
 - Bojan Zupan: a call 09:00-09:04, wrapped up; in after-call work since 10:56;
 - Cvetka Horvat: away (break) since 10:20: past the 30-minute alert;
 - Dušan Mlakar: ready, then silent since 10:40 with 3 writes queued: unreachable, an alert.
@@ -76,8 +76,9 @@ class Desks:
         assert answer.status_code == 200, answer.text
         return answer.json()
 
-    def start_call(self, who: str) -> int:
-        answer = self.client.post("/v1/calls", json={}, headers=self._auth(who))
+    def start_call(self, who: str, caller_id: int | None = None) -> int:
+        body = {"caller_id": caller_id} if caller_id else {}
+        answer = self.client.post("/v1/calls", json=body, headers=self._auth(who))
         assert answer.status_code in (200, 201), answer.text
         return answer.json()["id"]
 
@@ -89,7 +90,11 @@ class Desks:
         )
         assert answer.status_code == 200, answer.text
 
-    def book(self, who: str, call_id: int, service_id: int) -> None:
+    def caller(self, who: str, name: str) -> int:
+        found = self.client.get("/v1/callers", params={"q": name}, headers=self._auth(who))
+        return found.json()["callers"][0]["id"]
+
+    def book(self, who: str, call_id: int, service_id: int, caller_id: int) -> None:
         headers = {**self._auth(who), "X-Call-Id": str(call_id)}
         slots = self.client.get(
             "/v1/slots", params={"service": service_id, "limit": 1}, headers=headers
@@ -97,8 +102,6 @@ class Desks:
         hold = self.client.post(
             "/v1/holds", json={"slot_id": slots[0]["id"]}, headers={**headers}
         ).json()
-        callers = self.client.get("/v1/callers", params={"q": "Novak"}, headers=headers).json()
-        caller_id = callers["callers"][0]["id"]
         answer = self.client.post(
             "/v1/bookings",
             json={"caller_id": caller_id, "hold_id": hold["id"], "call_id": call_id},
@@ -128,9 +131,10 @@ def build_floor(data_dir: Path, clock: FakeClock, day: date) -> dict[str, int]:
         for key in AGENTS:
             desks.state(key, {"state": "ready", "queued_writes": 0, "sync_issues": 0})
         desks.at(8, 5)
-        call = desks.start_call("ana")
+        marija = desks.caller("ana", "Marija Novak")
+        call = desks.start_call("ana", marija)
         desks.state("ana", {"state": "on_call", "call_id": call, "service_id": id_card})
-        desks.book("ana", call, id_card)
+        desks.book("ana", call, id_card, marija)
         desks.at(8, 10)
         desks.state("ana", {"state": "after_call_work", "call_id": call})
         desks.at(8, 11)

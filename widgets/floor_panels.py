@@ -3,6 +3,7 @@ the next working days by service, and the alerts. Each is given the :class:`Floo
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import DataTable, Static
@@ -39,11 +40,16 @@ class DayFigures(Static):
         grid.add_row(
             _("Reschedules"), str(day.reschedules), _("Open reports"), str(day.open_reports)
         )
-        if day.dispositions:
-            shown = ", ".join(f"{labels.get(d.code, d.code)} {d.count}" for d in day.dispositions)
-            grid.add_row(_("Dispositions"), "", "", "")
-            grid.add_row(Text(shown, style="default"), "", "", "")
-        self.update(grid)
+        if not day.dispositions:
+            self.update(grid)
+            return
+        shown = Text(_("Dispositions") + ": ", style="dim")
+        for index, count in enumerate(day.dispositions):
+            if index:
+                shown.append(" · ")
+            shown.append(labels.get(count.code, count.code))
+            shown.append(f" {count.count}", style="bold")
+        self.update(Group(grid, shown))
 
 
 def chart_hours(hours: list[FloorHour]) -> list[FloorHour]:

@@ -7,6 +7,8 @@ the console's timers off, so every timer and the chart are stable.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from conftest import TODAY, wait_floor
 from floor_clock import FakeClock
@@ -14,12 +16,17 @@ from floor_world import FLOOR_SECTION, build_floor
 from harness import settle, until
 from textual.pilot import Pilot
 
+from console.domain import reference
 from console.screens.floor_dialogs import AgentDayScreen
+from console.server import bookings
 
 
 @pytest.fixture
 def world(data_dir, monkeypatch):  # type: ignore[no-untyped-def]
     clock = FakeClock(FakeClock.local(TODAY, 8)).install(monkeypatch)
+    # The morning's booking gets the same reference every run (the service draws it at random).
+    draws = random.Random(14)
+    monkeypatch.setattr(bookings, "new_reference", lambda: reference.new_reference(draws))
     return build_floor(data_dir, clock, TODAY)
 
 

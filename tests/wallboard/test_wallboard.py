@@ -53,7 +53,7 @@ def test_the_wallboard_shows_the_floor_in_headless_chromium(
     from playwright.sync_api import sync_playwright
 
     browser_path = _browser()
-    with served_world(_sqlite_template, tmp_path) as (central, _database, world):
+    with served_world(_sqlite_template, tmp_path) as (central, _database, _world):
         port = free_port()
         env = {
             key: value for key, value in os.environ.items() if not key.startswith("AGENT_CONSOLE_")
@@ -107,7 +107,7 @@ def test_the_wallboard_shows_the_floor_in_headless_chromium(
                     page.on("websocket", lambda ws: ws.on("framereceived", frame))
                     page.goto(f"http://127.0.0.1:{port}/")
                     deadline = time.monotonic() + 60
-                    names = {world_agent for world_agent in ("Test agent", "Test agent2")}
+                    names = ("Test agent", "Test agent2")
                     while time.monotonic() < deadline:
                         screen = "".join(received)
                         if (

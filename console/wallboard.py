@@ -53,12 +53,13 @@ def serve_wallboard(
 
 def run_session() -> int:
     """One page's console: the floor, with a local cache of its own."""
-    from console.cli import main
+    from console.app import run_console
+    from console.config import load_config
 
     folder = tempfile.mkdtemp(prefix="agent-console-wallboard-")
     os.environ["AGENT_CONSOLE_DATA_DIR"] = folder
     try:
-        return main(["run"])
+        return run_console(load_config())  # the server, token and language: the environment
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -568,7 +568,8 @@ def _prune(args: argparse.Namespace, config: Config) -> int:
     print(
         f"{'Dry run: nothing deleted. ' if args.dry_run else ''}{shown}: idempotency keys "
         f"{retention.idempotency_days} days, change feed {retention.changes_days} days, "
-        f"holds {retention.holds_days} days, audit {audit}."
+        f"holds {retention.holds_days} days, agent states {retention.agent_states_days} days, "
+        f"audit {audit}."
     )
     verb = "would remove" if args.dry_run else "removed"
     for table, count in report.removed.items():

@@ -90,6 +90,7 @@ class RetentionSection(_Section):
     idempotency_days: int = Field(default=30, ge=1, le=36_500)
     changes_days: int = Field(default=30, ge=1, le=36_500)
     holds_days: int = Field(default=7, ge=1, le=36_500)
+    agent_states_days: int = Field(default=400, ge=1, le=36_500)
     audit_days: int = Field(default=0, ge=0, le=36_500)
     daily: bool = True
     daily_at: str = Field(default="03:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -110,6 +111,7 @@ class RetentionSection(_Section):
             idempotency_days=self.idempotency_days,
             changes_days=self.changes_days,
             holds_days=self.holds_days,
+            agent_states_days=self.agent_states_days,
             audit_days=self.audit_days,
             daily=self.daily,
             daily_at=time(int(hours), int(minutes)),

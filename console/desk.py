@@ -144,17 +144,15 @@ class Desk:
 
     async def floor(self) -> Floor:
         """The supervisor's floor now (online only)."""
-        return await self.api.floor()  # type: ignore[union-attr]
+        return await self.api.floor()
 
     async def agent_day(self, agent_id: int, *, include_caller: bool = False) -> AgentDay:
         """One agent's calls today; ``include_caller``: who called (an audited read)."""
-        return await self.api.agent_day(  # type: ignore[union-attr]
-            agent_id, self.today(), include_caller=include_caller
-        )
+        return await self.api.agent_day(agent_id, self.today(), include_caller=include_caller)
 
     async def export_calls(self, day: date, fmt: str) -> bytes:
         """The day's calls as the bytes of a csv or xlsx file."""
-        return await self.api.export_calls(day, fmt)  # type: ignore[union-attr]
+        return await self.api.export_calls(day, fmt)
 
     async def save_export(self, day: date, fmt: str, path: str | Path) -> Path:
         """Export the day's calls (``fmt``: csv or xlsx) into the file ``path`` (``~`` is the

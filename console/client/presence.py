@@ -26,8 +26,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from console.client.api import ApiRefused, CentralApi, Unreachable
 from console.domain.floor import AgentState, AwayReason, DeskState, DeskStateIn
@@ -70,7 +71,7 @@ class Presence:
         self.sent = 0  # reports the service answered (for tests and logs)
         self._lock = asyncio.Lock()
         self._version = 0  # bumped by every change made here: an older answer is not adopted
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- what the desk is -----------------------------------------------------------------
 
@@ -204,12 +205,12 @@ class Presence:
 
     # -- the background -----------------------------------------------------------------
 
-    def _spawn(self, coroutine: object) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)  # type: ignore[arg-type]
+    def _spawn(self, coroutine: Coroutine[Any, Any, object]) -> None:
+        task: asyncio.Task[Any] = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
-    def _done(self, task: asyncio.Task[None]) -> None:
+    def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:  # pragma: no cover - a bug
             log.error("a desk state report failed", exc_info=task.exception())

@@ -20,11 +20,12 @@ from datetime import UTC, date, datetime
 
 from console.client.api import CentralApi, new_idempotency_key
 from console.client.confirmations import Confirmation
-from console.client.connection import OFFLINE, ONLINE
+from console.client.connection import OFFLINE
 from console.client.feed import ChangeBatch
 from console.client.issues import Issues, SyncIssue
 from console.client.store import Store
 from console.client.writes.queue import QueuedWrite
+from console.desk_views import CallerCard, Referral, SyncStatus
 from console.domain.calendar import TZ, format_datetime
 from console.domain.models import (
     Agent,
@@ -57,40 +58,6 @@ from console.offline_wording import (
     rebooked_note,
     reference_text,
 )
-
-
-@dataclass
-class CallerCard:
-    """Everything the caller card shows, fetched in one go."""
-
-    caller: Caller
-    bookings: list[Booking]
-    calls: list[Call]
-
-
-@dataclass(frozen=True)
-class Referral:
-    """The doctor the current caller was referred to (from the directory), saved with the
-    wrap-up."""
-
-    provider_id: int
-    name: str
-    institution: str
-    town: str
-    type: DoctorType
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """What the status bar and the offline banner show of the desk's connection."""
-
-    state: str = ONLINE  # "online", "offline" or "syncing" (see console.client.connection)
-    queued: int = 0  # writes waiting in the outbox
-    issues: int = 0  # open sync issues
-    last_sync: datetime | None = None  # when the cache last caught up with the service
-    done: int = 0  # while syncing: rows of this replay sent so far, of ``total``
-    total: int = 0
-    confirmed: int = 0  # references the replay confirmed, to pass on to the callers
 
 
 @dataclass

@@ -13,17 +13,43 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Protocol
 
 from rich.text import Text
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
 
-from console.desk import Desk, SyncStatus
+from console.desk_views import SyncStatus
+from console.domain.models import Agent, Caller
 from console.i18n import _
 from widgets.offline_banner import OfflineBanner
 
 STATE_STYLES = {"online": "green", "offline": "bold red", "syncing": "bold yellow"}
+
+
+class CallInProgress(Protocol):
+    """What the status bar shows of the desk (``console.desk.Desk`` is one): who is at it,
+    the call's timers, the caller, a hold's countdown, read-only."""
+
+    @property
+    def agent(self) -> Agent | None: ...
+
+    @property
+    def call_started(self) -> float | None: ...
+
+    @property
+    def call_ended(self) -> float | None: ...
+
+    @property
+    def caller(self) -> Caller | None: ...
+
+    @property
+    def read_only(self) -> bool: ...
+
+    def call_seconds(self, now: float | None = None) -> int | None: ...
+
+    def hold_seconds_left(self) -> int | None: ...
 
 
 def clock_text(seconds: int) -> str:
@@ -110,7 +136,7 @@ class StatusBar(Static):
 
     def __init__(
         self,
-        desk: Desk | None = None,
+        desk: CallInProgress | None = None,
         *,
         status: SyncStatus | None = None,
         issues_key: str = "F6",

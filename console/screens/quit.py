@@ -24,7 +24,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, Static
 
 from console.client.writes.queue import QueuedWrite
-from console.config import Config
 from console.domain.calendar import format_datetime
 from console.i18n import _, ngettext
 from console.offline_wording import action_label, reference_text
@@ -82,16 +81,16 @@ def queued_reason(writes: list[QueuedWrite], command: str) -> QuitReason | None:
 
 
 def sync_command(
-    config: Config, *, config_file: str | None = None, token_flag: bool = False
+    server_url: str | None, *, config_file: str | None = None, token_flag: bool = False
 ) -> str:
     """The command that sends this desk's queued writes without the console: its service
-    (``--server``), its config file and, when the token was given only on the command line,
-    where the token goes (never the token itself)."""
+    (``--server``, the configured ``[server] url``), its config file and, when the token was
+    given only on the command line, where the token goes (never the token itself)."""
     words = ["agent-console"]
     if config_file:
         words += ["--config", config_file]
-    if config.server.url:
-        words += ["--server", config.server.url]
+    if server_url:
+        words += ["--server", server_url]
         if token_flag:
             words += ["--token", "TOKEN"]
     words.append("sync")
@@ -115,10 +114,22 @@ class QuitConfirmation(DeskModal):
     what holds now."""
 
     BINDINGS = [
-        Binding("q", "quit_anyway", "Quit anyway", tooltip="Quit; what is listed stays as it is"),
-        Binding("s", "send_now", "Send now", tooltip="Try to send the queued writes now"),
-        Binding("escape", "stay", "Stay", tooltip="Back to the console"),
-        Binding("ctrl+q", "quit_anyway", show=False, priority=True),
+        Binding(
+            "q",
+            "quit_anyway",
+            "Quit anyway",
+            tooltip="Quit; what is listed stays as it is",
+            id="quit.anyway",
+        ),
+        Binding(
+            "s",
+            "send_now",
+            "Send now",
+            tooltip="Try to send the queued writes now",
+            id="quit.send_now",
+        ),
+        Binding("escape", "stay", "Stay", tooltip="Back to the console", id="quit.stay"),
+        Binding("ctrl+q", "quit_anyway", show=False, priority=True, id="quit.anyway_again"),
     ]
 
     def __init__(

@@ -32,7 +32,8 @@ from console.i18n import _
 from console.messages import DeskChanged
 from console.offline_wording import action_label, problem_text, reference_text
 from console.screens.base import DeskModal, DeskScreen
-from console.screens.booking import BookedDialog, facts, refusal_text, when_text
+from console.screens.booking_dialogs import BookedDialog
+from console.screens.wording import fact_grid, refusal_text, when_text
 from widgets.footer import KeysFooter
 from widgets.sized_table import SizedTable
 from widgets.slot_table import format_day
@@ -99,7 +100,13 @@ class NearestTable(SizedTable):
     """The free slots nearest to the one the caller wanted; enter rebooks there."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Rebook here", tooltip="Book this slot for the caller"),
+        Binding(
+            "enter",
+            "select_cursor",
+            "Rebook here",
+            tooltip="Book this slot for the caller",
+            id="sync.rebook_here",
+        ),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -184,9 +191,9 @@ class IssueNoteDialog(DeskModal):
     """A note for a follow-up or for closing an issue; answers the note, or None."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", tooltip="Save with this note"),
-        Binding("f10", "save", show=False),
-        Binding("escape", "back", "Back", tooltip="Leave the issue open"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save with this note", id="sync_note.save"),
+        Binding("f10", "save", show=False, id="sync_note.save_fallback"),
+        Binding("escape", "back", "Back", tooltip="Leave the issue open", id="sync_note.back"),
     ]
 
     def __init__(
@@ -217,7 +224,7 @@ class IssueNoteDialog(DeskModal):
                     (_("Wanted slot"), wanted_text(issue.slot)),
                     (_("Problem"), problem_text(issue)),
                 ]
-            yield Static(facts(rows), id="issue-facts")
+            yield Static(fact_grid(rows), id="issue-facts")
             yield Label(self.label, classes="field-label")
             yield Input(self.note, max_length=1000, id="issue-note")
             yield Static(self.hint, id="issue-hint")

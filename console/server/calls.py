@@ -5,6 +5,11 @@ made offline reaches the service minutes or days later, and its record keeps whe
 happened. A time in the future beyond ``CLOCK_SKEW`` is refused (a desk's clock may run a
 little ahead), and so is a start older than the idempotency window: a desk never replays a
 write older than that.
+
+A call is claimed for a change (a caller attached, the wrap-up) under a row lock on
+PostgreSQL (SQLite's writers hold the database's write lock already), and the wrap-up's update
+is conditional on the call being open: of two wrap-ups at once, one wins and the other gets
+409 ``call_wrapped``, and the audit log and the feed hold one ``wrapped`` entry.
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from console.domain.calendar import TZ
 from console.domain.models import Agent, Call, CallDirection, Role, WrapUpIn
-from console.server import audit, changes, clock
+from console.server import audit, callbacks, changes, clock
 from console.server.agents import agent_names
 from console.server.errors import conflict, forbidden, not_found, unprocessable
-from console.server.schema import calls, providers
+from console.server.schema import callers, calls, providers
+from console.server.settings import CallbackSettings
 
-CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of the service's clock a desk's may run
+# A desk may say a call started or ended up to this long after the service's clock (desks'
+# clocks drift a little; such a time is taken as now); later is refused.
+CLOCK_SKEW = timedelta(minutes=5)
 MAX_NOTES = 8000 + 4000  # a wrap-up's notes and the lines added to them later
 
 
@@ -101,6 +109,28 @@ def get(connection: Connection, call_id: int) -> Call:
     )
 
 
+def check_call(connection: Connection, agent: Agent, call_id: int | None, field: str) -> int | None:
+    """``call_id`` if it names a call of this agent's (any call, for an admin), else 422
+    ``call_not_found`` naming ``field`` (``call_id`` in a body, ``X-Call-Id``)."""
+    if call_id is None:
+        return None
+    owner = connection.execute(select(calls.c.agent_id).where(calls.c.id == call_id)).scalar()
+    if owner is None:
+        raise unprocessable(f"No call {call_id}.", field, "call_not_found")
+    if owner != agent.id and agent.role is not Role.ADMIN:
+        raise unprocessable(f"Call {call_id} is another agent's.", field, "call_not_found")
+    return call_id
+
+
+def check_caller(connection: Connection, caller_id: int | None, field: str = "caller_id") -> None:
+    """422 ``caller_not_found`` if ``caller_id`` names no caller."""
+    if caller_id is None:
+        return
+    found = connection.execute(select(callers.c.id).where(callers.c.id == caller_id)).first()
+    if found is None:
+        raise unprocessable(f"No caller {caller_id}.", field, "caller_not_found")
+
+
 def start(
     connection: Connection,
     agent: Agent,
@@ -113,6 +143,7 @@ def start(
     """Start a call, at ``started_at`` when the desk says when it began (see
     :func:`desk_time`)."""
     began = desk_time(started_at, "started_at", oldest_days=oldest_days)
+    check_caller(connection, caller_id)
     call_id = connection.execute(
         insert(calls)
         .values(
@@ -125,11 +156,20 @@ def start(
     ).scalar_one()
     audit.record(connection, agent, "create", "call", call_id, caller_id=caller_id, call_id=call_id)
     changes.record(connection, "call", call_id, "started", agent.id, {"caller_id": caller_id})
+    if caller_id is not None and direction is CallDirection.INBOUND:
+        # The callbacks waiting when the caller called (a call made offline: then, not now).
+        callbacks.caller_reached_us(connection, caller_id, began, agent.id)
     return get(connection, call_id)
 
 
 def _own_open_call(connection: Connection, agent: Agent, call_id: int) -> Row:
-    row = get_row(connection, call_id)
+    """The call, locked for this transaction, if this agent may change it and it is open."""
+    query = select(calls).where(calls.c.id == call_id)
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = connection.execute(query).first()
+    if row is None:
+        raise not_found("call", call_id)
     if row.agent_id != agent.id and agent.role is not Role.ADMIN:
         raise forbidden("This call belongs to another agent.")
     if row.wrapped_at is not None:
@@ -140,16 +180,26 @@ def _own_open_call(connection: Connection, agent: Agent, call_id: int) -> Row:
 def attach_caller(
     connection: Connection, agent: Agent, call_id: int, caller_id: int | None
 ) -> Call:
-    _own_open_call(connection, agent, call_id)
+    row = _own_open_call(connection, agent, call_id)
+    check_caller(connection, caller_id)
     connection.execute(update(calls).where(calls.c.id == call_id).values(caller_id=caller_id))
     audit.record(connection, agent, "update", "call", call_id, caller_id=caller_id, call_id=call_id)
     changes.record(connection, "call", call_id, "updated", agent.id, {"caller_id": caller_id})
+    if caller_id is not None and row.direction == CallDirection.INBOUND.value:
+        callbacks.caller_reached_us(connection, caller_id, clock.now(), agent.id)
     return get(connection, call_id)
 
 
 def wrap_up(
-    connection: Connection, agent: Agent, call_id: int, payload: WrapUpIn, codes: set[str]
+    connection: Connection,
+    agent: Agent,
+    call_id: int,
+    payload: WrapUpIn,
+    codes: set[str],
+    callback_settings: CallbackSettings | None = None,
 ) -> Call:
+    """Wrap the call up; its follow-up (if any) becomes a callback (see
+    :func:`console.server.callbacks.follow_up`)."""
     row = _own_open_call(connection, agent, call_id)
     if payload.disposition not in codes:
         raise unprocessable(
@@ -157,6 +207,7 @@ def wrap_up(
             "disposition",
         )
     now = clock.now()
+    # Beyond CLOCK_SKEW in the future: 422 time_in_future (desk_time).
     ended = desk_time(payload.ended_at, "ended_at") if payload.ended_at else (row.ended_at or now)
     if ended < row.started_at:
         raise unprocessable("The call cannot end before it started.", "ended_at")
@@ -170,9 +221,9 @@ def wrap_up(
             "referred_provider_id",
             "provider_not_found",
         )
-    connection.execute(
+    claimed = connection.execute(
         update(calls)
-        .where(calls.c.id == call_id)
+        .where(calls.c.id == call_id, calls.c.wrapped_at.is_(None))
         .values(
             ended_at=ended,
             disposition=payload.disposition,
@@ -185,6 +236,8 @@ def wrap_up(
             referred_provider_id=referred,
         )
     )
+    if claimed.rowcount != 1:  # pragma: no cover - the row lock makes this unreachable
+        raise conflict("call_wrapped", "This call is already wrapped up.")
     audit.record(
         connection,
         agent,
@@ -207,6 +260,17 @@ def wrap_up(
             "referred_provider_id": referred,
         },
     )
+    if follow_up is not None:
+        callbacks.follow_up(
+            connection,
+            agent,
+            row,
+            follow_up,
+            payload.follow_up_note,
+            payload.follow_up_number,
+            payload.follow_up_assign,
+            callback_settings or CallbackSettings(),
+        )
     return get(connection, call_id)
 
 

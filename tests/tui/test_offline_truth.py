@@ -38,7 +38,7 @@ from textual.widgets import Input
 from console.app import AgentConsole
 from console.config import Config, ServerSection, UiSection
 from console.domain.reference import format_reference
-from console.screens.booking import BookedDialog, HoldDialog
+from console.screens.booking_dialogs import BookedDialog, HoldDialog
 from console.screens.lookup import LookupScreen
 from console.screens.quit import QuitConfirmation
 from console.screens.slots import SlotsScreen

@@ -6,7 +6,7 @@ after the replay (``ix_bookings_provisional_reference``; not unique: two desks m
 draw the same code).
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2027-01-20 10:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -49,9 +49,11 @@ ReferenceOrProvisional = Annotated[
     str,
     Path(
         pattern=BOOKING_REFERENCE_PATTERN,
-        description="the booking's reference (as for the writes), or the provisional reference "
-        "a desk gave the caller offline, which the booking keeps as an alias: P- and a "
-        "booking reference (P-K7M4PXY, P-K7M 4PX Y). A mistyped one is 422.",
+        description="the booking's reference: 7 symbols of ACDEFHJKMNPRTUVWXY34679 (any case), "
+        "the last a check symbol; grouped 3-3-1 by a space or a dash, or not at all "
+        "(K7M4PXY, K7M 4PX Y). Or the provisional reference a desk gave the caller offline, "
+        "which the booking keeps as an alias: P- and such a reference (P-K7M4PXY). A mistyped "
+        "one (the check fails) is 422.",
     ),
 ]
 

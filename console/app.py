@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, cast
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -38,10 +39,19 @@ from console.client.store import Store
 from console.config import Config
 from console.desk import Desk, SyncStatus
 from console.domain.models import Role
-from console.i18n import _
+from console.i18n import _, ngettext
 from console.keymap import key_label, keymap_for
 from console.messages import ChangesArrived, DeskChanged, SyncChanged
+from console.offline_wording import reference_text
 from console.screens.lookup import LookupScreen
+from console.screens.quit import (
+    EXIT_QUEUED,
+    QuitConfirmation,
+    QuitReason,
+    queued_reason,
+    quit_line,
+    sync_command,
+)
 from console.screens.startup import StartupScreen
 from widgets.offline_banner import OfflineBanner
 from widgets.status_bar import StatusBar
@@ -250,9 +260,13 @@ class AgentConsole(App):
         self._replay_total = 0
         self._outage = False  # offline (or writes queued) since the desk was last caught up
         self._known_issues: set[int] | None = None
+        self._known_confirmed: set[int] | None = None
         self._unmounting = False  # unmounting: the Store is about to close
         self._heartbeat_timer: Timer | None = None
         self._heartbeat_worker: Worker | None = None
+        # How to send queued writes without the console (said on quitting with some queued);
+        # run_console names the config file and a token given on the command line.
+        self.sync_command = sync_command(config.server.url)
         self.set_keymap(keymap_for(config.keys))
 
     def key_label(self, binding_id: str) -> str:
@@ -285,6 +299,20 @@ class AgentConsole(App):
             on_state_change=self._store_changed,
         )
         self.store = store
+        queued = store.outbox_size()
+        if queued:  # left by an earlier session (quit or killed): say so before anything else
+            self.notify(
+                ngettext(
+                    "{count} write from an earlier session waits on this desk: it is sent as "
+                    "soon as the central system answers.",
+                    "{count} writes from an earlier session wait on this desk: they are sent as "
+                    "soon as the central system answers.",
+                    queued,
+                ).format(count=queued),
+                title=_("Queued writes"),
+                severity="warning",
+                timeout=15,
+            )
         desk = Desk(store, fixed_today=self.config.ui.today)
         await desk.connect()  # offline, from the cache, if the service does not answer
         self.desk = desk
@@ -389,6 +417,7 @@ class AgentConsole(App):
                 title=_("Error"),
                 severity="error",
                 timeout=30,
+                markup=False,
             )
 
     async def stop_sync(self) -> None:
@@ -454,10 +483,16 @@ class AgentConsole(App):
             self._after_replay()
             self._report_replay(max(0, max(self._replay_total, previous.total) - status.queued))
         self._announce_issues()
-        if previous.issues != status.issues:
+        self._announce_confirmed()
+        if (previous.issues, previous.confirmed) != (status.issues, status.confirmed):
             self.refresh_bindings()
             if showing(self.screen, "sync"):
                 cast(_Loads, self.screen).load()
+        if previous.state != status.state and status.state == ONLINE:
+            self._back_online()
+        for screen in self.screen_stack:
+            if isinstance(screen, QuitConfirmation):
+                screen.refresh_reasons()
         self.refresh_status_bars()
 
     def _announce_issues(self) -> None:
@@ -482,6 +517,81 @@ class AgentConsole(App):
         presence = self.desk.presence if self.desk is not None else None
         if presence is not None and not presence.silent and not self._unmounting:
             self.run_worker(presence.replayed(count), group="presence", exit_on_error=False)
+
+    def _announce_confirmed(self) -> None:
+        """Bookings the replay confirmed: the agent gave the caller a provisional reference,
+        and is told the real one at once (F6 lists them until passed on)."""
+        if self.desk is None:
+            return
+        confirmed = self.desk.confirmations()
+        new = [c for c in confirmed if c.id not in (self._known_confirmed or set())]
+        first = self._known_confirmed is None
+        self._known_confirmed = {c.id for c in confirmed}
+        if not new:
+            return
+        if len(new) == 1 and not first:
+            one = new[0]
+            message = _(
+                "{given} is confirmed as {real} ({name}). Tell the caller the real reference: "
+                "{key}."
+            ).format(
+                given=reference_text(one.provisional),
+                real=reference_text(one.reference),
+                name=one.caller_name or "—",
+                key=self.issues_key,
+            )
+        else:
+            message = _(
+                "{count} bookings made offline are confirmed under their real references. "
+                "Tell the callers: {key}."
+            ).format(count=len(new), key=self.issues_key)
+        self.notify(message, title=_("Confirmed"), timeout=30, markup=False)
+
+    def _back_online(self) -> None:
+        """Screens showing what the local cache answered while offline ask again."""
+        for screen in self.screen_stack:
+            back_online = getattr(screen, "back_online", None)
+            if callable(back_online):
+                back_online()
+
+    def quit_reasons(self) -> list[QuitReason]:
+        """What quitting now would leave behind (QuitConfirmation lists it)."""
+        reasons: list[QuitReason] = []
+        if self.desk is not None and not self._unmounting:
+            queued = queued_reason(self.desk.queued_writes(), self.sync_command)
+            if queued is not None:
+                reasons.append(queued)
+        return reasons
+
+    async def action_quit(self) -> None:
+        """ctrl+q: quit, but first ask if that would leave something behind (writes not sent
+        yet; QuitConfirmation takes more reasons)."""
+        if any(isinstance(screen, QuitConfirmation) for screen in self.screen_stack):
+            return
+        if not self.quit_reasons():
+            self.exit()
+            return
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.quit_anyway()
+
+        self.push_screen(
+            QuitConfirmation(self.quit_reasons, send_now=self.action_reconnect_quietly), answered
+        )
+
+    def quit_anyway(self) -> None:
+        """Quit, leaving a line on the terminal if writes stay queued (exit status 1)."""
+        queued = len(self.desk.queued_writes()) if self.desk is not None else 0
+        if not queued:
+            self.exit()
+            return
+        line = quit_line(queued, self.sync_command)
+        self.exit(result=line, return_code=EXIT_QUEUED, message=Text(line))
+
+    def action_reconnect_quietly(self) -> None:
+        if self.store is not None:
+            self.store.wake()
 
     def _after_replay(self) -> None:
         """Provisional bookings on screen became real ones (or issues): show them afresh."""
@@ -542,7 +652,10 @@ class AgentConsole(App):
         # that reaches here is what the cache cannot answer offline.
         if isinstance(error, Unreachable) and self.store is not None:
             self.store.wake()
-        self.notify(_describe(error), title=_title(error), severity="error", timeout=8)
+        # Markup off: a message may name a config key in brackets ("[server] token").
+        self.notify(
+            _describe(error), title=_title(error), severity="error", timeout=8, markup=False
+        )
 
     def refresh_status_bars(self) -> None:
         """Give the status bar and the offline banner of every screen on the stack (a dialog
@@ -784,8 +897,11 @@ def run_console(
     token: str | None = None,
     language: str | None = None,
     role: str | None = None,
+    config_file: str | None = None,
 ) -> int:
-    """Run the console until the agent quits; the ``agent-console`` command calls this."""
+    """Run the console until the agent quits; the ``agent-console`` command calls this. Its
+    exit status: 0, or 1 when the agent quit with writes still queued (the line it leaves on
+    the terminal says how to send them)."""
     updates: dict = {}
     if server or token:
         updates["server"] = config.server.model_copy(
@@ -794,5 +910,9 @@ def run_console(
     if language:
         updates["ui"] = config.ui.model_copy(update={"language": language})
     config = config.model_copy(update=updates)
-    AgentConsole(config, role=Role(role or "agent")).run()
-    return 0
+    app = AgentConsole(config, role=Role(role or "agent"))
+    app.sync_command = sync_command(
+        config.server.url, config_file=config_file, token_flag=bool(token)
+    )
+    app.run()
+    return app.return_code or 0

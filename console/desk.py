@@ -20,13 +20,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from console.client.api import CentralApi, new_idempotency_key
+from console.client.confirmations import Confirmation
 from console.client.connection import OFFLINE
 from console.client.feed import ChangeBatch
 from console.client.issues import Issues, SyncIssue
 from console.client.presence import Presence
 from console.client.store import Store
+from console.client.writes.queue import QueuedWrite
 from console.desk_views import CallerCard, Referral, SyncStatus
-from console.domain.calendar import TZ
+from console.domain.calendar import TZ, format_datetime
 from console.domain.floor import AgentDay, AgentState, Floor
 from console.domain.models import (
     Agent,
@@ -51,6 +53,13 @@ from console.domain.models import (
     Service,
     Slot,
     WrapUpIn,
+)
+from console.i18n import _
+from console.offline_wording import (
+    callback_note,
+    follow_up_call_notes,
+    rebooked_note,
+    reference_text,
 )
 
 
@@ -194,6 +203,7 @@ class Desk:
             queued=store.outbox_size(),
             issues=len(store.conflicts()),
             last_sync=store.last_sync,
+            confirmed=len(store.confirmed()),
         )
 
     # -- the connection, the change feed and sync issues ----------------------------------
@@ -229,16 +239,59 @@ class Desk:
 
     async def rebook(self, issue: SyncIssue, slot_id: int) -> Booking:
         """Book ``slot_id`` for the issue's caller (a reschedule if that is what failed) and
-        close the issue."""
-        return await self._issues().rebook(issue, slot_id)
+        close the issue; the record of the call the failed booking was made in says so."""
+        issues = self._issues()
+        booking = await issues.rebook(issue, slot_id)
+        await issues.note_on_call(
+            issue, rebooked_note(issue, booking.reference, booking.slot), "rb"
+        )
+        return booking
 
     async def refresh_nearest(self, issue: SyncIssue) -> SyncIssue:
         """Look up the free slots nearest to the one the issue's caller wanted again."""
         return await self._issues().refresh_nearest(issue)
 
     async def to_follow_up(self, issue: SyncIssue, note: str) -> Call:
-        """Schedule a callback to the issue's caller (in 15 minutes) and close the issue."""
-        return await self._issues().to_follow_up(issue, note)
+        """Schedule a callback to the issue's caller (in 15 minutes) and close the issue; the
+        record of the call the write was made in says so."""
+        issues = self._issues()
+        call = await issues.to_follow_up(issue, note, notes=follow_up_call_notes(issue))
+        await issues.note_on_call(issue, callback_note(issue), "fu")
+        return call
+
+    # -- confirmations to pass on, and what waits in the outbox ---------------------------
+
+    def confirmations(self) -> list[Confirmation]:
+        """Provisional references the replay confirmed, still to pass on to the callers."""
+        store = self.store
+        return store.confirmed() if store is not None else []
+
+    def told(self, confirmation: Confirmation) -> None:
+        """The agent gave the caller the real reference."""
+        if self.store is not None:
+            self.store.confirmations.told(confirmation)
+
+    async def read_out_later(self, confirmation: Confirmation) -> Call:
+        """A callback to read the real reference out to the caller (in 15 minutes)."""
+        if self.store is None:
+            raise RuntimeError("Confirmations need the desk's Store.")
+        given = reference_text(confirmation.provisional)
+        real = reference_text(confirmation.reference)
+        when = format_datetime(confirmation.starts_at)
+        return await self.store.confirmations.to_follow_up(
+            confirmation,
+            notes=_(
+                "After the outage: booking {given} ({when}, {where}) is confirmed as {real}."
+            ).format(given=given, when=when, where=confirmation.location_name, real=real),
+            note=_(
+                "Read out the confirmed reference {real} (the caller was given {given})."
+            ).format(real=real, given=given),
+        )
+
+    def queued_writes(self) -> list[QueuedWrite]:
+        """The writes this desk has not sent yet, in order."""
+        store = self.store
+        return store.queued() if store is not None else []
 
     def dismiss(self, issue: SyncIssue, note: str = "") -> None:
         """Close the issue: the agent settled it another way (``note`` says how)."""

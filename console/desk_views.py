@@ -47,3 +47,4 @@ class SyncStatus:
     last_sync: datetime | None = None  # when the cache last caught up with the service
     done: int = 0  # while syncing: rows of this replay sent so far, of ``total``
     total: int = 0
+    confirmed: int = 0  # references the replay confirmed, to pass on to the callers

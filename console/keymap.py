@@ -124,10 +124,11 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
     *_place(
         "sync",
         ("sync.rebook", "r", "rebook in one step"),
-        ("sync.follow_up", "f", "turn into a follow-up"),
+        ("sync.follow_up", "f", "a callback: instead, or to read out the real reference"),
         ("sync.dismiss", "d", "dismiss the issue"),
         ("sync.refresh", "ctrl+r", "look up the nearest free slots again"),
         ("sync.rebook_here", "enter", "book the nearest slot under the cursor for the caller"),
+        ("sync.told", "t", "the caller has the confirmed reference"),
     ),
     *_place(
         "sync_note",
@@ -188,6 +189,13 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         "export",
         ("export.save", "enter", "export to the file named"),
         ("export.back", "escape", "back without exporting"),
+    ),
+    *_place(
+        "quit",
+        ("quit.anyway", "q", "quit with writes still queued (they stay on this desk)"),
+        ("quit.anyway_again", "ctrl+q", "the same: ctrl+q pressed again"),
+        ("quit.send_now", "s", "try to send the queued writes now"),
+        ("quit.stay", "escape", "back to the console"),
     ),
 )
 

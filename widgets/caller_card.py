@@ -31,7 +31,7 @@ from console.desk_views import CallerCard
 from console.domain.calendar import format_date, format_datetime, format_time, to_local
 from console.domain.models import Booking, BookingStatus, Call, Disposition
 from console.domain.phone import format_phone
-from console.domain.reference import format_reference
+from console.domain.reference import PROVISIONAL_PREFIX, format_reference
 from console.i18n import _
 
 
@@ -66,6 +66,12 @@ def language_name(code: str) -> str:
 
 def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def provisional_text(code: str) -> str:
+    """``P-K7M 4PX R``: a provisional reference grouped for reading aloud."""
+    rest = code[len(PROVISIONAL_PREFIX) :]
+    return PROVISIONAL_PREFIX + format_reference(rest) if len(rest) == 7 else code
 
 
 def first_line(text: str | None) -> str:
@@ -109,6 +115,8 @@ class CallerCardView(VerticalScroll, can_focus=True):
         & .card--provisional {
             color: $text-warning;
             text-style: bold;
+            width: 100%;
+            height: auto;
         }
         & .card--heading {
             text-style: bold;
@@ -204,8 +212,8 @@ class CallerCardView(VerticalScroll, can_focus=True):
             return
         caller = card.caller
         yield Label(f"{caller.first_name} {caller.last_name}", classes="card--name", markup=False)
-        if self.provisional:
-            yield Label(
+        if self.provisional:  # a Static: it wraps in a narrow card instead of being cut
+            yield Static(
                 _("New, entered offline: the central register gets it when the connection is back"),
                 classes="card--provisional",
             )
@@ -296,6 +304,14 @@ class CallerCardView(VerticalScroll, can_focus=True):
                     (booking.reference_display, "bold yellow"),
                     "  ",
                     (_("provisional, to be confirmed"), "yellow"),
+                )
+            elif booking.provisional_reference:  # made offline: the caller may quote either
+                reference.append("  ")
+                reference.append(
+                    _("given offline as {reference}").format(
+                        reference=provisional_text(booking.provisional_reference)
+                    ),
+                    style="yellow",
                 )
             items.append(Padding(reference, (0, 0, 0, 2)))
         return Group(*items)

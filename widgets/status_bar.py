@@ -2,8 +2,9 @@
 
 The connection part shows the desk's sync status (the app gives it): ``● povezano``; offline
 with the writes queued and the age of the last sync (``● brez povezave · 3 v čakalni vrsti ·
-zadnja sinhronizacija pred 12 s``); ``● usklajevanje 5/12`` while the outbox is replayed; and a
-badge while sync issues wait for the agent. The bar also puts an
+zadnja sinhronizacija pred 12 s``); ``● usklajevanje 5/12`` while the outbox is replayed; a
+badge while sync issues wait for the agent, and one while bookings the replay confirmed wait to
+be passed on to their callers (``✓ potrjeno: 1 (F6)``). The bar also puts an
 :class:`~widgets.offline_banner.OfflineBanner` under itself on its screen, so every screen
 shows the outage the same way.
 """
@@ -112,6 +113,13 @@ def connection_text(state: str, status: SyncStatus | None, *, issues_key: str = 
             style="bold black on yellow",
         )
         line.append(" ", style="bold black on yellow")
+    if status is not None and status.confirmed:  # references to pass on to callers
+        line.append("  ")
+        line.append(
+            " " + _("✓ confirmed: {count} ({key})").format(count=status.confirmed, key=issues_key),
+            style="bold black on green",
+        )
+        line.append(" ", style="bold black on green")
     return line
 
 

@@ -7,7 +7,9 @@ arrives as one of two exceptions with a message an agent can read:
 - :class:`ApiRefused` — the server answered and said no (4xx/5xx): ``status``, ``error``,
   ``message``, ``field``;
 - :class:`Unreachable` — no answer (connection refused, timeout, DNS): the console may go
-  offline.
+  offline. A write that got no answer carries what was sent (:class:`Attempt`): a request that
+  may have reached the service (sent, then no answer or a dropped connection) may have been
+  done there, and only the very same request under the same key gets its first answer.
 
 One broken connection is not an unreachable service: a keep-alive connection the server (or
 something between) closed without saying so fails the next request sent on it. A request that
@@ -21,6 +23,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -87,12 +90,31 @@ class ApiRefused(ApiError):
         self.field = field
 
 
-class Unreachable(ApiError):
-    """The server could not be reached in time."""
+@dataclass(frozen=True)
+class Attempt:
+    """A write sent without an answer: exactly what went on the wire, and whether it may have
+    reached the service (False only when no connection was made)."""
 
-    def __init__(self, message: str) -> None:
+    method: str
+    path: str
+    body: Any
+    call_id: int | None
+    idempotency_key: str | None
+    may_have_arrived: bool
+
+
+class Unreachable(ApiError):
+    """The server could not be reached in time. ``attempt``: the write that got no answer
+    (None for reads and for errors raised before anything was sent)."""
+
+    def __init__(self, message: str, *, attempt: Attempt | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.attempt = attempt
+
+
+# No connection was made: the request cannot have reached the service.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def new_idempotency_key() -> str:
@@ -210,10 +232,22 @@ class CentralApi:
             response = await self._client.request(
                 method, path, json=json, params=params, headers=headers
             )
-        except httpx.TimeoutException:
-            raise Unreachable("The central service did not answer in time.") from None
         except httpx.TransportError as exc:
-            raise Unreachable(f"Cannot reach the central service ({type(exc).__name__}).") from None
+            attempt = None
+            if method != "GET":
+                attempt = Attempt(
+                    method,
+                    path,
+                    json,
+                    call_id,
+                    idempotency_key,
+                    may_have_arrived=not isinstance(exc, _NOT_SENT),
+                )
+            if isinstance(exc, httpx.TimeoutException):
+                message = "The central service did not answer in time."
+            else:
+                message = f"Cannot reach the central service ({type(exc).__name__})."
+            raise Unreachable(message, attempt=attempt) from None
         if response.status_code >= 400:
             raise _refusal(response)
         if response.status_code == 204 or not response.content:
@@ -341,6 +375,16 @@ class CentralApi:
         )
         return Booking.model_validate(data)
 
+    async def keep_provisional_reference(self, reference: str, provisional: str) -> Booking:
+        """Keep ``provisional`` (``P-…``, given to the caller offline) as an alias of the
+        booking ``reference`` (idempotent)."""
+        data = await self._request(
+            "PUT",
+            f"/v1/bookings/{reference}/provisional-reference",
+            json={"provisional_reference": provisional},
+        )
+        return Booking.model_validate(data)
+
     async def bookings(self, caller_id: int, include_past: bool = False) -> list[Booking]:
         return await self._get(
             list[Booking], "/v1/bookings", caller=caller_id, include_past=include_past
@@ -408,6 +452,18 @@ class CentralApi:
             "POST",
             f"/v1/calls/{call_id}/wrapup",
             json=wrap_up.model_dump(mode="json"),
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return Call.model_validate(data)
+
+    async def add_call_note(
+        self, call_id: int, note: str, idempotency_key: str | None = None
+    ) -> Call:
+        """Add a dated line to a call's record, also after its wrap-up."""
+        data = await self._request(
+            "POST",
+            f"/v1/calls/{call_id}/notes",
+            json={"note": note},
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return Call.model_validate(data)

@@ -55,16 +55,21 @@ def open_embedded(
     *,
     role: Role = Role.AGENT,
     progress: ProgressCallback | None = None,
+    seed: bool = True,
 ) -> EmbeddedService:
     """Open (migrating and, the first time, seeding) the embedded service. Slow the first
-    time: call it from a worker thread and pass ``progress`` to show a bar."""
+    time: call it from a worker thread and pass ``progress`` to show a bar. ``seed=False``
+    (``agent-console sync``) never seeds: an empty database is refused (ValueError)."""
     database = Database.open(config.service_database)
     limit_page_cache(database)
     upgrade(database.engine)
+    if needs_seeding(database) and not seed:
+        database.dispose()
+        raise ValueError(f"the embedded service's database {config.service_database} is empty")
     if needs_seeding(database):
-        from console.server.seed import seed
+        from console.server.seed import seed as fill
 
-        seed(
+        fill(
             database,
             callers=config.demo.callers,
             days=config.demo.days,

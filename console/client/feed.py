@@ -119,7 +119,13 @@ class ChangeFeed:
                 caller_id = change.data.get("caller_id")
                 reference = change.data.get("reference", "")
                 cached = self.cache.booking(reference) if reference else None
-                fresh = cached is not None and cached.status.value == change.data.get("status")
+                fresh = (
+                    cached is not None
+                    and cached.status.value == change.data.get("status")
+                    # a provisional reference kept after the fact (see keep_provisional)
+                    and change.data.get("provisional_reference")
+                    in (None, cached.provisional_reference)
+                )
                 if caller_id is not None and self.cache.has_caller(caller_id) and not fresh:
                     fetch_bookings.add(reference)
         fetched_slots = await self._fetch_slots(fetch_slots)

@@ -84,16 +84,32 @@ class Outbox:
 
     # -- writing --------------------------------------------------------------------------
 
-    def append(self, kind: str, payload: dict[str, Any], key: str | None = None) -> OutboxEntry:
-        """Queue a write; committed (or part of the caller's transaction) when it returns."""
+    def append(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        key: str | None = None,
+        *,
+        request: dict[str, Any] | None = None,
+    ) -> OutboxEntry:
+        """Queue a write; committed (or part of the caller's transaction) when it returns.
+        ``request``: the request already sent for it without an answer (frozen from the
+        start)."""
         key = key or new_idempotency_key()
         synchronous = self.db.conn.execute("PRAGMA synchronous").fetchone()[0]
         assert synchronous >= 2, "an outbox row must be appended in a durable transaction"
         with self.db.atomic():
             cursor = self.db.execute(
-                "INSERT INTO outbox (kind, payload, idempotency_key, created_at, state, attempts) "
-                "VALUES (?, ?, ?, ?, ?, 0)",
-                (kind, json.dumps(payload, default=str), key, ts(utcnow()), PENDING),
+                "INSERT INTO outbox (kind, payload, idempotency_key, created_at, state, attempts, "
+                "request) VALUES (?, ?, ?, ?, ?, 0, ?)",
+                (
+                    kind,
+                    json.dumps(payload, default=str),
+                    key,
+                    ts(utcnow()),
+                    PENDING,
+                    json.dumps(request, default=str) if request is not None else None,
+                ),
             )
             seq = int(cursor.lastrowid or 0)
         entry = self.get(seq)

@@ -249,14 +249,17 @@ class Reads:
         )
 
     async def booking(self, reference: str) -> Booking:
+        """One booking; a provisional reference this desk made is read here until replayed,
+        one another desk gave (the service keeps it as an alias) from the service."""
         real = self.ids.real_ref(reference)
+        made_here = real is None and self.cache.booking(reference.upper()) is not None
         return await self.read_through(
-            lambda: self.api.booking(real),  # type: ignore[arg-type]
+            lambda: self.api.booking(real or reference),
             self.cache.put_booking,
             lambda: self._must(
                 self.cache.booking(real or reference.upper()), f"booking {reference}"
             ),
-            online=real is not None,
+            online=not made_here,
         )
 
     async def calls(

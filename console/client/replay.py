@@ -2,9 +2,12 @@
 
 Each outbox row's idempotency key is fixed when the row is appended, and a request that went
 unanswered is kept with the row (frozen), so a replay cut short by a dead service and tried
-again re-sends the same request under the same key. Rows are sent by their
-:class:`~console.client.writes.base.Write`; up to ``concurrency`` at once, each only after the
-earlier rows it depends on have finished (:meth:`~console.client.writes.base.Write.replay_keys`).
+again re-sends the same request under the same key. A write the desk sent online whose answer
+was lost is queued with the request it sent (``Request.sent_online``): the replay sends that
+first, byte for byte, and so gets the first answer (the booking made then, not a refusal).
+Rows are sent by their :class:`~console.client.writes.base.Write`; up to ``concurrency`` at
+once, each only after the earlier rows it depends on have finished
+(:meth:`~console.client.writes.base.Write.replay_keys`).
 
 Outcomes: done (``applied``: provisional ids become real); a booking whose slot was taken
 meanwhile becomes a ``slot_taken`` sync issue with the nearest free slots; a write the service
@@ -280,11 +283,17 @@ class Replayer:
                     return "done"
             request = Request.from_json(entry.request) if entry.request else write.request(ctx)
             try:
-                answer = await request.send(self.api, entry.idempotency_key)
-            except (Unreachable, ApiRefused) as exc:
-                if isinstance(exc, Unreachable) or is_service_fault(exc):
-                    self._freeze(entry, request)  # the retry sends exactly this, same key
-                raise
+                answer = await self._send(entry, request)
+            except ApiRefused as exc:
+                if not request.sent_online or is_service_fault(exc):
+                    raise
+                # The request sent online (its answer lost) is refused: it was never done, so
+                # nothing is stored under its key. What the row itself asks goes instead, under
+                # the same key (e.g. the slot, where the hold sent online has expired since).
+                own = write.request(ctx)
+                if own.same_as(request):
+                    raise
+                answer = await self._send(entry, own)
         except Unresolved as missing:
             self._blocked(write, missing)
             return "failed"
@@ -306,12 +315,23 @@ class Replayer:
         self._applied(write, answer)
         return "done"
 
+    async def _send(self, entry: OutboxEntry, request: Request) -> Any:
+        """Send ``request`` for ``entry`` under its key; one left without an answer (or
+        failed by the service) is frozen with the row first."""
+        try:
+            return await request.send(self.api, entry.idempotency_key)
+        except (Unreachable, ApiRefused) as exc:
+            if isinstance(exc, Unreachable) or is_service_fault(exc):
+                self._freeze(entry, request)  # the retry sends exactly this, same key
+            raise
+
     def _freeze(self, entry: OutboxEntry, request: Request) -> None:
         """Keep the request a row sent without an answer: every retry sends exactly it. (Had
         the desk died before this, the retry builds the same request again: rows go in order,
         so the ids it refers to were settled before it was first sent.)"""
-        if entry.request is None:
-            self.outbox.set_request(entry.seq, request.to_json())
+        frozen = request.to_json()
+        if entry.request != frozen:
+            self.outbox.set_request(entry.seq, frozen)
 
     def _applied(self, write: Write, answer: Any, notes: dict | None = None) -> None:
         """The service did it: record the answer, make provisional ids real, refresh the
@@ -331,12 +351,14 @@ class Replayer:
                 nearest = await nearest_free(self.api, write.wanted)
         with self.ctx.cache.transaction():
             issue = write.conflict(self.ctx, error.message, nearest)
+            issue.error = error.error
             self._round_issues.append(self.issues.add(issue))
             self.outbox.mark_conflict(write.entry.seq, f"{error.error}: {error.message}")
 
     def _refused(self, entry: OutboxEntry, error: ApiRefused) -> None:
         write = write_for(entry)
         issue = write.issue(self.ctx, "refused", error.message)
+        issue.error = error.error
         with self.ctx.cache.transaction():
             write.dropped(self.ctx)
             self.issues.add(issue)
@@ -351,6 +373,7 @@ class Replayer:
             f"which the central service did not accept{because}."
         )
         issue = write.issue(self.ctx, "blocked", message)
+        issue.error = "blocked"
         with self.ctx.cache.transaction():
             write.dropped(self.ctx)
             self.issues.add(issue)

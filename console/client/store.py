@@ -17,9 +17,11 @@ signature. The Store is a façade over small parts:
   replay of the outbox in order, exactly once (``console.client.replay``); what the replay
   cannot do becomes a sync issue for the agent (``console.client.issues``, :attr:`issues`).
 
-``state`` (``"online"``, ``"offline"``, ``"syncing"``), :meth:`outbox_size`, ``last_sync``,
-:meth:`conflicts`, and ``on_state_change``: a plain callable, called with the state after any
-change of state, outbox size, last sync or issues — the status bar redraws from it.
+``state`` (``"online"``, ``"offline"``, ``"syncing"``), :meth:`outbox_size` and
+:meth:`queued` (what waits), ``last_sync``, :meth:`conflicts`, :meth:`confirmed` (references
+the replay confirmed, to pass on: ``console.client.confirmations``), and
+``on_state_change``: a plain callable, called with the state after any change of state,
+outbox size, last sync or issues — the status bar redraws from it.
 
 The Store runs on the console's event loop: the app runs :meth:`run` as a task; cache calls
 are short SQLite statements made on that loop.
@@ -34,6 +36,7 @@ from typing import Any
 
 from console.client.api import CentralApi
 from console.client.cache import DEFAULT_CALLER_LIMIT, LocalCache, cache_path
+from console.client.confirmations import Confirmation, Confirmations
 from console.client.connection import MAX_BACKOFF, Connection
 from console.client.directory_cache import DirectoryCache
 from console.client.feed import ChangeBatch, ChangeFeed
@@ -54,12 +57,14 @@ from console.client.writes.callers import CallerChange, CreateCaller, NewCaller,
 from console.client.writes.calls import (
     AttachCaller,
     CallCaller,
+    CallNoteAsk,
     CallWrapUp,
     NewCall,
+    NoteCall,
     StartCall,
     WrapUp,
 )
-from console.client.writes.queue import Writes
+from console.client.writes.queue import QueuedWrite, Writes, queued_write
 from console.client.writes.reports import CloseReport, NewReport, ReportClosing, ReportProvider
 from console.domain.models import (
     Booking,
@@ -98,6 +103,7 @@ class Store(Reads):
         super().__init__(api, ctx, connection, window_days=window_days, hold_minutes=hold_minutes)
         self.writes = Writes(api, self.ctx, self.connection)
         self.issues = Issues(cache, self.outbox, api, self, self.connection.notify)
+        self.confirmations = Confirmations(cache, self, self.connection.notify)
         self.replayer = Replayer(
             api,
             self.ctx,
@@ -133,6 +139,7 @@ class Store(Reads):
     ) -> Store:
         """A Store over the cache file for ``api``'s service in ``data_path``."""
         cache = LocalCache(cache_path(data_path, api.base_url), caller_limit=caller_limit)
+        cache.server_url = api.base_url  # agent-console sync finds its outbox by it
         return cls(api, cache, **options)
 
     async def aclose(self) -> None:
@@ -170,6 +177,14 @@ class Store(Reads):
     def conflicts(self) -> list[SyncIssue]:
         """Open sync issues, oldest first."""
         return self.issues.open()
+
+    def confirmed(self) -> list[Confirmation]:
+        """Provisional references the replay confirmed, not passed on to the caller yet."""
+        return self.confirmations.open()
+
+    def queued(self) -> list[QueuedWrite]:
+        """The writes waiting in the outbox, in order, as a person would name them."""
+        return [queued_write(entry, self.ctx) for entry in self.outbox.pending()]
 
     def wake(self) -> None:
         """Probe or sync now instead of at the next tick (e.g. the agent pressed retry)."""
@@ -276,6 +291,12 @@ class Store(Reads):
         self, call_id: int, wrap_up: WrapUpIn, idempotency_key: str | None = None
     ) -> Call:
         return await self.writes.submit(WrapUp, CallWrapUp(call_id, wrap_up), idempotency_key)
+
+    async def add_call_note(
+        self, call_id: int, note: str, idempotency_key: str | None = None
+    ) -> Call:
+        """Add a line to a call's record (also after its wrap-up; queued offline)."""
+        return await self.writes.submit(NoteCall, CallNoteAsk(call_id, note), idempotency_key)
 
     async def report_provider(
         self, provider_id: int, report: ReportIn, idempotency_key: str | None = None

@@ -19,6 +19,10 @@ from widgets.status_bar import StatusBar
 from widgets.textual_internals import default_prevented
 from widgets.translated import translate_bindings
 
+# Keys the footer shows first when they are active: F6 appears only when something after an
+# outage needs the agent, and at 80 columns the footer's last keys are cut off.
+FIRST_KEYS = ("sync_issues",)
+
 if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
@@ -108,7 +112,7 @@ class DeskScreen(PromptFrames, Screen):
             timers=console.config.ui.timers,
         )
         yield from self.compose_body()
-        yield KeysFooter(compact=True)
+        yield KeysFooter(compact=True, first=FIRST_KEYS)
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -359,6 +359,8 @@ class BookedDialog(ModalScreen[None]):
                 rows.append((_("Notes"), booking.notes))
             if booking.replaces and self.details:
                 rows.append((_("Replaces"), reference_text(booking.replaces)))
+            if booking.provisional_reference and not self.provisional:
+                rows.append((_("Given offline as"), reference_text(booking.provisional_reference)))
             if booking.superseded_by:
                 rows.append((_("Moved to"), reference_text(booking.superseded_by)))
             yield Static(fact_grid(rows), id="booked-facts")

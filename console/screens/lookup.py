@@ -37,7 +37,12 @@ from console.domain.phone import (
     phone_query,
 )
 from console.domain.query import MIN_QUERY_LENGTH
-from console.domain.reference import format_reference, is_reference_shaped
+from console.domain.reference import (
+    PROVISIONAL_PREFIX,
+    format_reference,
+    is_reference_shaped,
+    parse_provisional,
+)
 from console.domain.text import digits_only
 from console.domain.zzzs import is_zzzs_shaped
 from console.i18n import _
@@ -129,8 +134,12 @@ def describe_query(search: CallerSearch) -> str:
     if search.kind == "zzzs":
         return _("Searched by ZZZS number: {value}").format(value=digits_only(query))
     if search.kind == "reference":
+        provisional = parse_provisional(query)
         code = re.sub(r"[\s-]", "", query).upper()
-        shown = format_reference(code) if len(code) == 7 else code
+        if provisional is not None:  # given offline: P-K7M 4PX R
+            shown = PROVISIONAL_PREFIX + format_reference(provisional[len(PROVISIONAL_PREFIX) :])
+        else:
+            shown = format_reference(code) if len(code) == 7 else code
         return _("Searched by booking reference: {value}").format(value=shown)
     return _("Searched by name: {value}").format(value=query)
 
@@ -475,6 +484,14 @@ class LookupScreen(DeskScreen):
             self.card.show_bookings(
                 bookings, provisional=self.desk.is_provisional_caller(caller.id)
             )
+
+    def back_online(self) -> None:
+        """The central system answers again: an answer the local cache gave is asked again
+        (it no longer says "from the local cache")."""
+        found = self.last_search
+        cached = found is not None and getattr(found, "from_cache", False)
+        if cached and self.is_mounted and self.query_text and self.shown_query == self.query_text:
+            self.search(self.query_text, immediate=True)
 
     def on_screen_resume(self) -> None:
         desk = getattr(self.app, "desk", None)

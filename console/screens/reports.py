@@ -182,5 +182,10 @@ class ReportsScreen(DeskScreen):
         who = report.provider_name
         if report.type is not None:
             who += f" ({type_label(report.type)})"
-        self.notify(_("Report closed: {doctor}.").format(doctor=who), title=_("Closed"), timeout=4)
+        self.notify(
+            _("Report closed: {doctor}.").format(doctor=who),
+            title=_("Closed"),
+            timeout=4,
+            markup=False,
+        )
         self.load()

@@ -223,6 +223,7 @@ class SlotsScreen(DeskScreen):
         self._holding: int | None = None
         self._into_matches = False  # down was pressed in the service field: the list has focus
         self._from_cache = False  # the list was served by the local cache (offline)
+        self._for_call: tuple[int | None, int | None] = (None, None)  # (call, caller) shown for
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -279,7 +280,21 @@ class SlotsScreen(DeskScreen):
 
     def on_screen_resume(self) -> None:
         self._show_rescheduling()
+        if self._call_key() != self._for_call and self._last_query is not None:
+            # Another call (the next caller): the last booking's line goes, and the list is
+            # searched again, without what was taken since (by this desk too).
+            self._for_call = self._call_key()
+            self._start_search(self._last_query, quiet=True)
         self.refresh_bindings()
+
+    def back_online(self) -> None:
+        """The central system answers again: a list the local cache served is asked again."""
+        if self._from_cache and self._last_query is not None and self.is_mounted:
+            self._start_search(self._last_query, quiet=True)
+
+    def _call_key(self) -> tuple[int | None, int | None]:
+        desk = self.desk
+        return (desk.call.id if desk.call else None, desk.caller.id if desk.caller else None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop_rescheduling":  # in the footer only while rescheduling
@@ -573,6 +588,7 @@ class SlotsScreen(DeskScreen):
             raise
         self.slots = found
         self._from_cache = self.desk.slots_from_cache
+        self._for_call = self._call_key()
         if self.overview_shown or self.cell is not None:
             await self._load_overview(query, force=quiet)
         if self.cell is not None:

@@ -326,8 +326,11 @@ def test_a_call_started_and_its_caller_named(desk: Desk) -> None:
     write, started = desk.queue(StartCall, NewCall(None, CallDirection.INBOUND))
     assert started.id < 0 and started.agent_id == 7 and desk.cache.call(started.id) == started
     assert write.replay_keys() == {("call", started.id)}
+    # The call's own start goes with it: the service records when it really began.
     assert write.request(desk.ctx) == Request(
-        "POST", "/v1/calls", {"caller_id": None, "direction": "inbound"}
+        "POST",
+        "/v1/calls",
+        {"caller_id": None, "direction": "inbound", "started_at": started.started_at.isoformat()},
     )
     attach, attached = desk.queue(AttachCaller, CallCaller(started.id, JANEZ))
     assert attached.caller_id == JANEZ and desk.cache.call(started.id).caller_id == JANEZ
@@ -375,10 +378,11 @@ def test_a_wrap_up(desk: Desk) -> None:
     desk.ids.map("reference", booked.reference, "A3C9KMT")
     request = write.request(desk.ctx)
     assert (request.method, request.path) == ("POST", "/v1/calls/78/wrapup")
-    # Started offline: the desk's times go into the notes, the end is the service's.
-    assert request.body["notes"].startswith("[offline call ")
-    assert "A3C 9KM T (" + booked.reference_display + ")" in request.body["notes"]
-    assert request.body["ended_at"] is None
+    # Started offline: the call was sent with its own start, so its end and follow-up go as
+    # the desk saw them; the notes quote the confirmed reference, and nothing else is added.
+    assert request.body["notes"] == f"Booked A3C 9KM T ({booked.reference_display})."
+    assert request.body["ended_at"] == asked.ended_at.isoformat().replace("+00:00", "Z")
+    assert request.body["follow_up_at"] == asked.model_dump(mode="json")["follow_up_at"]
     answer = call(78, JANEZ).model_copy(update={"disposition": "booked", "wrapped_at": utcnow()})
     with desk.cache.transaction():
         assert write.applied(desk.ctx, answer.model_dump(mode="json")) == {"call_id": 78}
@@ -409,6 +413,7 @@ def test_a_booking(desk: Desk) -> None:
             "hold_id": None,
             "call_id": CALL,
             "notes": "first visit",
+            "provisional_reference": made.reference,  # kept by the service as an alias
         },
         call_id=CALL,
     )
@@ -423,7 +428,12 @@ def test_a_booking(desk: Desk) -> None:
     assert desk.ids.real_ref(made.reference) == "A3C9KMT"
     assert desk.cache.booking(made.reference) is None
     assert write.result(desk.ctx).reference == "A3C9KMT"
+    assert desk.cache.booking("A3C9KMT").provisional_reference == made.reference
     assert write.describe().startswith("book ") and "Janez Kovač 041 234 567" in write.describe()
+    # The agent gave the caller the provisional reference: a confirmation to pass on.
+    [told] = desk.cache.confirmations()
+    assert told["data"]["provisional"] == made.reference and told["data"]["reference"] == "A3C9KMT"
+    assert told["data"]["caller_name"] == "Janez Kovač"
 
 
 def test_a_booking_for_a_caller_made_offline_waits_for_the_caller(desk: Desk) -> None:
@@ -490,7 +500,7 @@ def test_a_reschedule(desk: Desk) -> None:
     assert write.request(desk.ctx) == Request(
         "POST",
         f"/v1/bookings/{BOOKED}/reschedule",
-        {"slot_id": 43, "hold_id": None, "call_id": CALL},
+        {"slot_id": 43, "hold_id": None, "call_id": CALL, "provisional_reference": moved.reference},
         call_id=CALL,
     )
     with pytest.raises(ApiRefused) as same:
@@ -604,7 +614,12 @@ OLD_ROWS: list[tuple[str, dict, str, Request]] = [
             "started_at": "2030-03-04T09:00:00+00:00",
         },
         "call -2 started 04. 03. 2030 10:00",
-        Request("POST", "/v1/calls", {"caller_id": 501, "direction": "inbound"}),
+        # Sent now with the start the desk recorded (the service keeps the call's own time).
+        Request(
+            "POST",
+            "/v1/calls",
+            {"caller_id": 501, "direction": "inbound", "started_at": "2030-03-04T09:00:00+00:00"},
+        ),
     ),
     (
         "attach_caller",
@@ -754,6 +769,8 @@ def test_every_kind_is_registered_once_under_its_own_name() -> None:
             "wrap_up",
             "report_provider",
             "close_report",
+            "keep_reference",
+            "note_call",
         }
     )
     assert all(kind == write.kind for kind, write in REGISTRY.items())

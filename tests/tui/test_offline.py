@@ -248,7 +248,10 @@ async def test_an_outage_is_shown_worked_through_and_replayed(rig: Rig) -> None:
         assert took < 10
         await settle(pilot)
         assert not banner(app).display
-        assert status_text(app).startswith(" Test agent (agent)  ● online   Call")
+        # ... and the agent is told the booking is confirmed under its real reference.
+        assert status_text(app).startswith(
+            " Test agent (agent)  ● online   ✓ confirmed: 1 (F6)    Call"
+        )
         assert any("everything queued has been sent" in m for m in notifications(app))
         made = rig.rows(select(bookings))
         assert len(made) == 1 and made[0].caller_id == janez and made[0].status == "confirmed"

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel
 
 from console.client.api import ApiRefused, CentralApi
 from console.client.cache import ProvisionalBooking, utcnow
+from console.client.confirmations import Confirmation
 from console.client.issues import SyncIssue, local_time
 from console.client.provisional import Unresolved
 from console.client.writes.base import (
@@ -24,7 +25,12 @@ from console.client.writes.base import (
 )
 from console.domain.models import Booking, BookingStatus, Hold, Slot, SlotStatus
 from console.domain.phone import format_phone
-from console.domain.reference import PROVISIONAL_PREFIX, format_reference, new_reference
+from console.domain.reference import (
+    PROVISIONAL_PREFIX,
+    format_reference,
+    new_reference,
+    parse_provisional,
+)
 
 # Refusals of a booking that mean "the slot is no longer yours to book".
 SLOT_ERRORS = frozenset(
@@ -97,7 +103,19 @@ def booked(ctx: Context, booking: Booking) -> None:
         ctx.cache.remove_holds_on(booking.slot.id)
 
 
-def _slot_for(ctx: Context, hold_id: int | None, slot_id: int | None) -> Slot:
+def _slot_for(
+    ctx: Context, hold_id: int | None, slot_id: int | None, *, sent: bool = False
+) -> Slot:
+    """The slot to book offline, checked as the service would; ``sent``: the request already
+    went online (its answer was lost), so the service has judged it: the slot as cached."""
+    if sent:
+        if hold_id is not None:
+            hold = ctx.cache.hold(hold_id)
+            slot_id = hold["slot_id"] if hold is not None else None
+        slot = ctx.cache.slot(slot_id) if slot_id is not None else None
+        if slot is None:
+            raise not_cached("this slot")
+        return slot
     if hold_id is not None:
         hold = ctx.cache.hold(hold_id)
         if hold is None:
@@ -121,6 +139,14 @@ def _held_offline(
             raise ApiRefused(409, "hold_released", "This hold was released; hold the slot again.")
         return None, hold["slot_id"]
     return hold_id, slot_id
+
+
+def alias(body: dict[str, Any], made: str) -> dict[str, Any]:
+    """A booking's request body with the provisional reference the caller was given, for the
+    service to keep as the booking's alias (left out if it is not one: rows of old versions)."""
+    if parse_provisional(made) is None:
+        return body
+    return {**body, "provisional_reference": made}
 
 
 def _changeable(ctx: Context, reference: str) -> Booking:
@@ -203,8 +229,36 @@ class _Booking(Write):
         ctx.cache.remove_booking(p.local_id)
         ctx.cache.set_slot_status(booking.slot.id, SlotStatus.BOOKED)
         self._replaced(ctx, BookingStatus.RESCHEDULED, booking.reference)
+        if booking.provisional_reference is None:  # kept by the service a moment later
+            booking = booking.model_copy(update={"provisional_reference": self.made})
         ctx.cache.put_booking(booking)
+        # The agent gave the caller the provisional reference: tell them the real one.
+        ctx.cache.add_confirmation(
+            Confirmation(
+                id=0,
+                provisional=self.made,
+                reference=booking.reference,
+                caller_id=booking.caller_id,
+                caller_name=p.caller.name,
+                caller_phone=p.caller.phone,
+                starts_at=booking.slot.starts_at,
+                location_name=booking.location.name,
+                call_id=booking.call_id,
+                created_at=utcnow(),
+            )
+        )
         return {"reference": booking.reference, "booking_id": booking.id}
+
+    @classmethod
+    def make_sent(cls, ctx: Context, ask: Any) -> Self:
+        """Sent online, answer lost: queued without checking the hold again (it may have
+        run out in the seconds the answer took; the service judged it when it came)."""
+        return cls.make(ctx, ask, sent=True)  # type: ignore[call-arg]
+
+    def after_lost_answer(self, ctx: Context) -> list[Write]:
+        """The booking sent online did not carry the provisional reference the caller is
+        given now: the service keeps it as the booking's alias once the replay has it."""
+        return [KeepReference(KeepReferencePayload(reference=self.made))]
 
     def _replaced(self, ctx: Context, status: BookingStatus, by: str | None = None) -> None:
         """The booking this one replaces (a reschedule's) is now ``status``."""
@@ -303,8 +357,8 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
         return booking
 
     @classmethod
-    def make(cls, ctx: Context, ask: NewBooking) -> Book:
-        slot = _slot_for(ctx, ask.hold_id, ask.slot_id)
+    def make(cls, ctx: Context, ask: NewBooking, *, sent: bool = False) -> Book:
+        slot = _slot_for(ctx, ask.hold_id, ask.slot_id, sent=sent)
         return cls(
             BookPayload(
                 local_id=ctx.cache.next_local_id(),
@@ -338,7 +392,7 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
             "call_id": call_id,
             "notes": p.notes,
         }
-        return Request("POST", "/v1/bookings", body, call_id=call_id)
+        return Request("POST", "/v1/bookings", alias(body, p.reference), call_id=call_id)
 
     def describe(self) -> str:
         return self._describe("book")
@@ -403,9 +457,9 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
         return moved
 
     @classmethod
-    def make(cls, ctx: Context, ask: Move) -> Reschedule:
+    def make(cls, ctx: Context, ask: Move, *, sent: bool = False) -> Reschedule:
         old = _changeable(ctx, ctx.ids.real_ref(ask.reference) or ask.reference.upper())
-        slot = _slot_for(ctx, ask.hold_id, ask.slot_id)
+        slot = _slot_for(ctx, ask.hold_id, ask.slot_id, sent=sent)
         if slot.id == old.slot.id:
             raise ApiRefused(
                 422, "invalid", "That is the slot already booked; pick a different one.", "slot_id"
@@ -439,7 +493,7 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
         p = self.payload
         reference = ctx.ids.real_ref(p.reference, strict=True)
         call_id = ctx.ids.real_int("call", p.call_id)
-        body = {"slot_id": p.slot_id, "hold_id": None, "call_id": call_id}
+        body = alias({"slot_id": p.slot_id, "hold_id": None, "call_id": call_id}, p.new_reference)
         return Request("POST", f"/v1/bookings/{reference}/reschedule", body, call_id=call_id)
 
     def _replaced(self, ctx: Context, status: BookingStatus, by: str | None = None) -> None:
@@ -532,5 +586,58 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
         ctx.cache.put_booking(booking)
         return {"reference": booking.reference, "booking_id": booking.id}
 
+    def issue(self, ctx: Context, kind: str, message: str) -> SyncIssue:
+        """Whom to call back, and for which slot: from the booking as the desk has it."""
+        issue = super().issue(ctx, kind, message)
+        booking = ctx.cache.booking(ctx.ids.real_ref(self.payload.reference) or "")
+        if booking is not None:
+            who = caller_snapshot(ctx, booking.caller_id)
+            issue.caller_id = booking.caller_id
+            issue.caller_name, issue.caller_phone = who["name"], who["phone"]
+            issue.slot = booking.slot
+        return issue
+
     def describe(self) -> str:
         return f"cancel {self.payload.reference}"
+
+
+# -- a provisional reference kept ----------------------------------------------------------------
+
+
+class KeepReferencePayload(BaseModel):
+    reference: str  # the provisional one (P-…) the caller was given
+
+
+class KeepReference(Write[KeepReferencePayload, None, Booking]):
+    """The service keeps a provisional reference as its booking's alias, for a booking (or a
+    reschedule) the desk sent online whose answer was lost: the request sent then did not
+    carry the ``P-…`` reference the caller was given when the desk queued it. Queued right
+    after it (:meth:`_Booking.after_lost_answer`), never by an agent; idempotent (a PUT)."""
+
+    kind = "keep_reference"
+    Payload = KeepReferencePayload
+    keyed = False
+
+    def replay_keys(self) -> frozenset:
+        return KeySet().add("reference", self.payload.reference.upper()).frozen()
+
+    def request(self, ctx: Context) -> Request:
+        made = self.payload.reference
+        if parse_provisional(made) is None:
+            raise Moot(f"{made} is not a provisional reference the service can keep")
+        real = ctx.ids.real_ref(made)
+        if real is None:
+            creator = ctx.creator_of("reference", made)
+            if creator is not None and creator.state in ("conflict", "failed"):
+                raise Moot(f"booking {made} was never confirmed: no reference to keep")
+            raise Unresolved("reference", made)
+        body = {"provisional_reference": made}
+        return Request("PUT", f"/v1/bookings/{real}/provisional-reference", body, keyed=False)
+
+    def applied(self, ctx: Context, answer: Any) -> dict[str, Any]:
+        booking = Booking.model_validate(answer)
+        ctx.cache.put_booking(booking)
+        return {"reference": booking.reference, "booking_id": booking.id}
+
+    def describe(self) -> str:
+        return f"keep {self.payload.reference} as the booking's other reference"

@@ -3,26 +3,39 @@
 With no server URL configured, the console opens ``central.db`` in its data directory,
 migrates it, seeds demo data on first start, and talks to the app through httpx's ASGI
 transport. The desk's own token is created once and kept in ``desk-token`` (mode 0600).
+
+The embedded service queues confirmations and reminders to callers like the central one;
+:class:`LocalSender` sends them from the console's own process (``[messages] sender``), while
+its mail server (and SMS gateway) answer: by default ``agent-console mail-sink``.
 """
 
 from __future__ import annotations
 
 import os
+import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import event, func, select
 
 from console.config import Config
+from console.desk_views import MESSAGES_OFF, NO_SENDER, SENDING, WAITING, Delivery
 from console.domain.models import Role
 from console.server.agents import agent_for_token, create_agent
 from console.server.app import create_app
 from console.server.db import Database
 from console.server.migrate import upgrade
 from console.server.schema import locations
+
+if TYPE_CHECKING:
+    from console.server.messages.sender import SenderThread
+    from console.server.messages.settings import MessageSettings
 
 EMBEDDED_BASE_URL = "http://embedded"
 # SQLite's page cache for each pooled connection of the embedded service, in KiB (SQLite's
@@ -105,3 +118,104 @@ def _desk_token(data_path: Path, database: Database, role: Role) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(token + "\n")
     return token
+
+
+# -- the embedded service's sender ---------------------------------------------------------------
+
+PROBE_SECONDS = 3.0  # how often the local sender looks whether its servers answer
+PROBE_TIMEOUT = 1.0
+
+
+def endpoints(settings: MessageSettings) -> list[tuple[str, int]]:
+    """The servers messages go through: the SMTP server, and the SMS gateway if one is set."""
+    found = [(settings.smtp.host, settings.smtp.port)]
+    if settings.sms.url:
+        url = urlsplit(settings.sms.url)
+        if url.hostname:
+            found.append((url.hostname, url.port or (443 if url.scheme == "https" else 80)))
+    return found
+
+
+def answers(host: str, port: int, timeout: float = PROBE_TIMEOUT) -> bool:
+    """Whether something accepts a TCP connection at ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+class LocalSender:
+    """The sender of the embedded service, in the console's own process: it sends while every
+    server messages go through answers (by default ``agent-console mail-sink``), and waits,
+    messages left queued, while one does not — so a console started without the sink neither
+    spends the messages' retries nor fails them. It looks every ``probe_seconds``.
+
+    Like every sender it takes the database's lock: an ``agent-console send-messages`` started
+    on the same database meanwhile waits (or this one does). :meth:`delivery` says what it is
+    doing, for the caller card and the booked dialog."""
+
+    def __init__(
+        self, target: str, settings: MessageSettings, *, probe_seconds: float = PROBE_SECONDS
+    ) -> None:
+        self.target = target
+        self.settings = settings
+        self.probe_seconds = probe_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sender: SenderThread | None = None
+        self._down: str | None = None  # the server that did not answer at the last look
+
+    def start(self) -> None:
+        self._down = self._unanswered()  # known at once: the first screen may say it
+        self._thread = threading.Thread(target=self._watch, name="local-sender", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def delivery(self) -> Delivery:
+        down = self._down
+        if down is not None:
+            return Delivery(state=WAITING, server=down)
+        return Delivery(state=SENDING)
+
+    def _unanswered(self) -> str | None:
+        for host, port in endpoints(self.settings):
+            if not answers(host, port):
+                return f"{host}:{port}"
+        return None
+
+    def _watch(self) -> None:
+        from console.server.messages.sender import SenderThread
+
+        try:
+            while not self._stop.is_set():
+                self._down = self._unanswered()
+                if self._down is None and self._sender is None:
+                    self._sender = SenderThread(self.target, self.settings)
+                    self._sender.start()
+                elif self._down is not None and self._sender is not None:
+                    self._sender.stop()
+                    self._sender = None
+                self._stop.wait(self.probe_seconds)
+        finally:
+            if self._sender is not None:
+                self._sender.stop()
+                self._sender = None
+
+
+def start_local_sender(config: Config) -> tuple[LocalSender | None, Delivery]:
+    """The embedded service's sender, started if ``[messages]`` has one (None otherwise), and
+    what the desk can say of delivery when there is none."""
+    settings = config.messages.settings()
+    if not settings.enabled:
+        return None, Delivery(state=MESSAGES_OFF)
+    if not settings.sender:
+        return None, Delivery(state=NO_SENDER)
+    sender = LocalSender(config.service_database, settings)
+    sender.start()
+    return sender, sender.delivery()

@@ -76,7 +76,7 @@ from console.client.writes.base import (
     Write,
     not_cached,
 )
-from console.client.writes.bookings import Book, Cancel, Reschedule
+from console.client.writes.bookings import Book, Cancel, Reschedule, WithdrawMessages
 from console.client.writes.callers import CreateCaller, UpdateCaller
 from console.client.writes.calls import AttachCaller, StartCall, WrapUp
 from console.client.writes.reports import CloseReport, ReportProvider
@@ -92,6 +92,7 @@ REGISTRY: dict[str, type[Write]] = {
         Book,
         Cancel,
         Reschedule,
+        WithdrawMessages,
         WrapUp,
         ReportProvider,
         CloseReport,

@@ -36,6 +36,7 @@ from console.client.feed import ChangeBatch
 from console.client.store import Store
 from console.config import Config
 from console.desk import Desk, SyncStatus
+from console.desk_views import Delivery
 from console.domain.models import Role
 from console.i18n import _
 from console.keymap import key_label, keymap_for
@@ -47,7 +48,7 @@ from widgets.status_bar import StatusBar
 from widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
-    from console.client.embedded import EmbeddedService
+    from console.client.embedded import EmbeddedService, LocalSender
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +215,10 @@ class AgentConsole(App):
         self._outage = False  # offline (or writes queued) since the desk was last caught up
         self._known_issues: set[int] | None = None
         self._unmounting = False  # unmounting: the Store is about to close
+        # The embedded service's sender of messages to callers, and what the desk says of
+        # delivery (None: a networked desk, whose central service sends).
+        self._local_sender: LocalSender | None = None
+        self._delivery: Callable[[], Delivery] | None = None
         self.set_keymap(keymap_for(config.keys))
 
     def key_label(self, binding_id: str) -> str:
@@ -246,7 +251,7 @@ class AgentConsole(App):
             on_state_change=self._store_changed,
         )
         self.store = store
-        desk = Desk(store, fixed_today=self.config.ui.today)
+        desk = Desk(store, fixed_today=self.config.ui.today, delivery_source=self._delivery)
         await desk.connect()  # offline, from the cache, if the service does not answer
         self.desk = desk
         self._apply_sync_status()
@@ -402,12 +407,20 @@ class AgentConsole(App):
 
     @work(thread=True, exit_on_error=False)
     def _open_embedded(self) -> EmbeddedService:
-        from console.client.embedded import open_embedded
+        from console.client.embedded import open_embedded, start_local_sender
 
         def progress(label: str, done: int, total: int) -> None:
             self.call_from_thread(self._startup_progress, label, done, total)
 
-        return open_embedded(self.config, role=self.role, progress=progress)
+        service = open_embedded(self.config, role=self.role, progress=progress)
+        if not self._unmounting:
+            sender, delivery = start_local_sender(self.config)
+            self._local_sender = sender
+            self._delivery = sender.delivery if sender is not None else lambda: delivery
+            if sender is not None and self._unmounting:  # the app closed meanwhile
+                self._local_sender = None
+                sender.stop()
+        return service
 
     def _startup_progress(self, label: str, done: int, total: int) -> None:
         if isinstance(self.screen, StartupScreen):
@@ -587,6 +600,9 @@ class AgentConsole(App):
         if self._status_timer is not None:
             self._status_timer.stop()
         await self.stop_sync()
+        if self._local_sender is not None:
+            sender, self._local_sender = self._local_sender, None
+            await asyncio.to_thread(sender.stop)
         if self.desk is not None:
             await self.desk.release_hold()
         if self.store is not None:

@@ -144,12 +144,14 @@ class CallerCardView(VerticalScroll, can_focus=True):
         *,
         slots_key: str = "F3",
         bookings_key: str = "F4",
+        edit_key: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.slots_key = slots_key
         self.bookings_key = bookings_key
+        self.edit_key = edit_key  # None: the caller cannot be edited here (read-only)
         self.today: date = date.today()
         self.dispositions: dict[str, Disposition] = {}
         self.current_call_id: int | None = None
@@ -247,15 +249,17 @@ class CallerCardView(VerticalScroll, can_focus=True):
             yield Static(messages, classes="card--messages")
         yield Label(_("Recent calls"), classes="card--heading")
         yield Static(self._calls(card.calls), classes="card--calls")
-        yield Static(
-            Text.assemble(
-                (self.slots_key, "bold"),
-                f" {_('find a slot')}   ",
-                (self.bookings_key, "bold"),
-                f" {_('bookings')}",
-            ),
-            classes="card--hint",
+        hint = Text.assemble(
+            (self.slots_key, "bold"),
+            f" {_('find a slot')}   ",
+            (self.bookings_key, "bold"),
+            f" {_('bookings')}",
         )
+        if self.edit_key:
+            hint.append("\n")
+            hint.append(self.edit_key, style="bold")
+            hint.append(f" {_('edit: contacts, messages, consent')}")
+        yield Static(hint, classes="card--hint")
 
     def _facts(self, card: CallerCard) -> Table:
         caller = card.caller

@@ -198,6 +198,7 @@ class LookupScreen(DeskScreen):
             "Edit caller",
             id="lookup.edit_caller",
             priority=True,
+            show=False,  # the card shows it: the footer keeps room for the screens' keys
             tooltip="Edit the caller on the card: contacts, messages and consent",
         ),
         Binding(
@@ -245,6 +246,9 @@ class LookupScreen(DeskScreen):
                 id="lookup-card",
                 slots_key=self.console.key_label("slots"),
                 bookings_key=self.console.key_label("bookings"),
+                edit_key=None
+                if self.desk.read_only
+                else self.console.key_label("lookup.edit_caller"),
             )
 
     def on_mount(self) -> None:

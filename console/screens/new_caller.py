@@ -200,6 +200,7 @@ class NewCallerForm(ModalScreen[FormOutcome]):
         self.initial = dict(values or (values_of(caller) if caller is not None else {}))
         self.existing_id: int | None = None
         self.saving = False
+        self._refused_choice: tuple[object, bool] | None = None  # the channel last refused
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -363,9 +364,16 @@ class NewCallerForm(ModalScreen[FormOutcome]):
     @on(Select.Changed, "#new-caller-channel")
     @on(Checkbox.Changed, "#new-caller-consent")
     def _messages_changed(self) -> None:
-        if not self.saving:
+        # A change the agent made since the refusal clears it (not the refused choice itself,
+        # whose change may arrive after the refusal).
+        if not self.saving and self._messages_choice() != self._refused_choice:
+            self._refused_choice = None
             self._show_channel_problem("")
             self.set_problem("")
+
+    def _messages_choice(self) -> tuple[object, bool]:
+        channel = self.query_one("#new-caller-channel", Select).value
+        return channel, self.query_one("#new-caller-consent", Checkbox).value
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
@@ -440,6 +448,7 @@ class NewCallerForm(ModalScreen[FormOutcome]):
         self.save(payload)
 
     def _channel_refused(self, message: str) -> None:
+        self._refused_choice = self._messages_choice()
         self._show_channel_problem(message)
         self.set_problem(_("Not saved: {reason}").format(reason=message))
         self.query_one("#new-caller-channel", Select).focus()

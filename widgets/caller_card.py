@@ -35,7 +35,7 @@ from console.domain.models import Booking, BookingStatus, Call, Disposition
 from console.domain.phone import format_phone
 from console.domain.reference import format_reference
 from console.i18n import _
-from widgets.caller_messages import card_line, consent_text, delivery_note, newest_first
+from widgets.caller_messages import card_table, consent_text, delivery_note, newest_first
 
 # The caller card lists this many of the caller's newest messages (and says how many more).
 MAX_MESSAGES = 4
@@ -245,7 +245,7 @@ class CallerCardView(VerticalScroll, can_focus=True):
         yield Static(self._bookings(card.bookings), classes="card--bookings")
         messages = self._messages(card)
         if messages is not None:
-            yield Label(_("Messages"), classes="card--heading")
+            yield Label(_("Messages"), classes="card--heading card--messages-heading")
             yield Static(messages, classes="card--messages")
         yield Label(_("Recent calls"), classes="card--heading")
         yield Static(self._calls(card.calls), classes="card--calls")
@@ -295,7 +295,8 @@ class CallerCardView(VerticalScroll, can_focus=True):
         found = newest_first([m for booking in card.bookings for m in booking.messages])
         if not found:
             return None
-        items: list[RenderableType] = [card_line(m, self.today) for m in found[:MAX_MESSAGES]]
+        starts = {booking.reference: booking.slot.starts_at for booking in card.bookings}
+        items: list[RenderableType] = [card_table(found[:MAX_MESSAGES], self.today, starts)]
         if len(found) > MAX_MESSAGES:
             more = len(found) - MAX_MESSAGES
             items.append(Text(_("and {count} older").format(count=more), style="dim"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
+from rich.table import Table
 from rich.text import Text
 
 from console.desk_views import ELSEWHERE, MESSAGES_OFF, NO_SENDER, WAITING, Delivery
@@ -123,11 +124,34 @@ def status_text(message: CallerMessage, today: date) -> Text:
     return Text(line, style=style)
 
 
+def appointment_when(starts_at: datetime) -> str:
+    """An appointment's day and time, short: ``7. 3. 08:00`` (every day, today's too, so that
+    it is never taken for a message's own time)."""
+    local = to_local(starts_at)
+    return f"{local.day}. {local.month}. {local:%H:%M}"
+
+
 def card_line(message: CallerMessage, today: date) -> Text:
     """One message on the caller card: ``confirmation, e-mail: sent 10:42``."""
     line = Text(f"{kind_label(message.kind)}, {channel_label(message.channel)}: ")
     line.append_text(status_text(message, today))
     return line
+
+
+def card_table(
+    messages: Sequence[CallerMessage], today: date, starts: dict[str, datetime]
+) -> Table:
+    """The caller card's messages, one row each, led by their booking's appointment
+    (``7. 3. 08:00  confirmation, e-mail: sent 10:42``, from ``starts``: a booking's reference
+    to when it starts) so that with several bookings the agent can tell which one's message
+    failed; a long line wraps under its own column."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column()
+    for message in messages:
+        start = starts.get(message.booking_reference)
+        grid.add_row(appointment_when(start) if start else "", card_line(message, today))
+    return grid
 
 
 def dialog_lines(messages: Sequence[CallerMessage], today: date) -> list[Text]:

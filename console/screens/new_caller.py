@@ -452,6 +452,10 @@ class NewCallerForm(ModalScreen[FormOutcome]):
         self._show_channel_problem(message)
         self.set_problem(_("Not saved: {reason}").format(reason=message))
         self.query_one("#new-caller-channel", Select).focus()
+        # The reason under the consent box too, on a short screen where the focus alone
+        # would stop at the channel above it.
+        reason = self.query_one("#new-caller-consent-at")
+        self.call_after_refresh(reason.scroll_visible, animate=False)
 
     @work(exclusive=True, group="save", exit_on_error=False)
     async def save(self, payload: CallerIn) -> None:

@@ -20,11 +20,13 @@ import pytest
 from harness import settle
 from sqlalchemy import update
 from textual.pilot import Pilot
+from textual.widgets import Checkbox, Select
 
 from console.config import MessagesSection, SmtpSection
 from console.domain.models import Booking, CallerPatch, MessageChannel
 from console.domain.reference import new_reference
 from console.screens.booking_dialogs import BookedDialog
+from console.screens.new_caller import NewCallerForm
 from console.screens.slots import local_midnight
 from console.server import bookings as server_bookings
 from console.server import clock
@@ -128,5 +130,35 @@ class TestCallerCard:
             heading = card.query_one(".card--messages-heading")
             card.scroll_to_widget(heading, animate=False, top=True)
             await settle(pilot)
+
+        assert snap_compare(make_app(language=language), run_before=run_before, terminal_size=size)
+
+
+class TestCallerForm:
+    @pytest.mark.parametrize("size", SIZES)
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_consent_refused_without_its_address(
+        self, snap_compare, make_app, ready, language, size
+    ) -> None:
+        """ctrl+e on Janez's card, e-mail and consent chosen, no e-mail address: the form
+        stays, says why, and shows the channel it put the cursor on."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await ready(pilot)
+            app = pilot.app
+            found = await app.desk.search("kova jan")
+            janez = next(c.id for c in found.callers if c.first_name == "Janez")
+            app.screen.open_caller(janez)
+            await settle(pilot)
+            await pilot.press("ctrl+e")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, NewCallerForm)
+            form.query_one("#new-caller-channel", Select).value = "email"
+            form.query_one("#new-caller-consent", Checkbox).value = True
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is form
+            assert form.focused is form.query_one("#new-caller-channel")
 
         assert snap_compare(make_app(language=language), run_before=run_before, terminal_size=size)

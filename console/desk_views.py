@@ -31,6 +31,7 @@ class Delivery:
 
     state: str = ELSEWHERE
     server: str = ""  # WAITING: the server that does not answer ("127.0.0.1:8025")
+    mailbox: str = ""  # SENDING to the demo's own mail sink: the folder it keeps messages in
 
 
 @dataclass

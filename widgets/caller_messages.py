@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
 
-from console.desk_views import ELSEWHERE, MESSAGES_OFF, NO_SENDER, WAITING, Delivery
+from console.desk_views import ELSEWHERE, MESSAGES_OFF, NO_SENDER, SENDING, WAITING, Delivery
 from console.domain.calendar import format_date, to_local
 from console.domain.models import (
     Caller,
@@ -240,8 +241,26 @@ def why_nothing(caller: Caller | None, *, notify: bool, delivery: Delivery) -> s
     return _("Nothing will be sent: messages to callers are switched off on the central system.")
 
 
+def home_short(path: str) -> str:
+    """``~/.local/share/agent-console/mailbox`` for a folder in the user's home."""
+    home = str(Path.home())
+    if home not in ("", "/") and (path == home or path.startswith(home + "/")):
+        return "~" + path[len(home) :]
+    return path
+
+
 def delivery_note(messages: Sequence[CallerMessage], delivery: Delivery) -> Text | None:
-    """When messages wait and nothing seems to send them, say so (and what to do)."""
+    """When messages wait and nothing seems to send them, say so (and what to do); on the
+    embedded demo sending to its own mail sink, where to read what went out."""
+    going = (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT)
+    if delivery.state == SENDING and delivery.mailbox and any(m.status in going for m in messages):
+        return Text(
+            _("Demo: this console's own mail sink takes them; read them in {folder}").format(
+                folder=home_short(delivery.mailbox)
+            ),
+            style="dim",
+            overflow="fold",  # a long path folds over lines: never cut short
+        )
     queued = [m for m in messages if m.status is MessageStatus.QUEUED]
     if not queued:
         return None

@@ -6,7 +6,9 @@ transport. The desk's own token is created once and kept in ``desk-token`` (mode
 
 The embedded service queues confirmations and reminders to callers like the central one;
 :class:`LocalSender` sends them from the console's own process (``[messages] sender``), while
-its mail server (and SMS gateway) answer: by default ``agent-console mail-sink``.
+its mail server (and SMS gateway) answer: by default ``agent-console mail-sink``, or, when
+nothing listens there, the demo's own :class:`DemoMailbox` (``[demo] mailbox``), which keeps
+what arrives as text files the agent can read.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +127,9 @@ def _desk_token(data_path: Path, database: Database, role: Role) -> str:
 
 PROBE_SECONDS = 3.0  # how often the local sender looks whether its servers answer
 PROBE_TIMEOUT = 1.0
+MAILBOX_DIR = "mailbox"  # the demo mailbox's folder, in the data directory
+MAILBOX_KEEP = 200  # the newest messages the demo mailbox keeps
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def endpoints(settings: MessageSettings) -> list[tuple[str, int]]:
@@ -145,6 +151,73 @@ def answers(host: str, port: int, timeout: float = PROBE_TIMEOUT) -> bool:
         return False
 
 
+class DemoMailbox:
+    """The embedded demo's own mail sink (``[demo] mailbox``): the SMTP server and SMS endpoint
+    of ``agent-console mail-sink``, in the console's process, on ``[messages.smtp]``'s and
+    ``[messages.sms]``'s loopback ports, so that the console's sender really sends and the
+    agent can read what the caller got. Each e-mail or SMS is kept as one text file (headers,
+    the plain text, the calendar file's METHOD, UID, SEQUENCE, times and LOCATION) in
+    ``folder`` (mode 0700, files 0600: they hold callers' details), named by arrival so that
+    they sort oldest first; only the newest ``keep`` stay."""
+
+    def __init__(
+        self, folder: Path, host: str, smtp_port: int, sms_port: int, keep: int = MAILBOX_KEEP
+    ) -> None:
+        self.folder = folder
+        self.host = host
+        self.smtp_port = smtp_port
+        self.sms_port = sms_port
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._sink: object | None = None
+
+    def start(self) -> None:
+        """Listen (an ``OSError`` when a port is taken)."""
+        from console.server.messages.sink import MailSink
+
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o700)
+        sink = MailSink(self.host, self.smtp_port, self.sms_port, show=self._keep)
+        sink.start()
+        self._sink = sink
+
+    def stop(self) -> None:
+        sink, self._sink = self._sink, None
+        if sink is not None:
+            sink.stop()  # type: ignore[attr-defined]
+
+    def files(self) -> list[Path]:
+        """The messages kept, oldest first."""
+        return sorted(self.folder.glob("*.txt"))
+
+    def _keep(self, text: str) -> None:
+        with self._lock:
+            stamp = time.time_ns()
+            name = time.strftime("%Y%m%d-%H%M%S", time.localtime(stamp / 1e9))
+            path = self.folder / f"{name}-{stamp % 1_000_000_000:09d}.txt"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text.lstrip("─\n") + "\n")
+            for old in self.files()[: -self.keep]:
+                old.unlink(missing_ok=True)
+
+
+def demo_mailbox(config: Config, settings: MessageSettings) -> DemoMailbox | None:
+    """The demo mailbox to start, if ``[demo] mailbox`` asks for one and nothing answers at
+    the loopback address e-mails go to (something that does, e.g. ``agent-console mail-sink``
+    started first, gets them instead). Its SMS endpoint serves ``[messages.sms] url`` when that
+    is on the same host and free."""
+    host, port = settings.smtp.host, settings.smtp.port
+    if not config.demo.mailbox or host not in LOOPBACK or answers(host, port):
+        return None
+    sms_port = 0
+    if settings.sms.url:
+        url = urlsplit(settings.sms.url)
+        if url.scheme == "http" and url.hostname == host and url.port:
+            sms_port = 0 if answers(host, url.port) else url.port
+    return DemoMailbox(config.data_path / MAILBOX_DIR, host, port, sms_port)
+
+
 class LocalSender:
     """The sender of the embedded service, in the console's own process: it sends while every
     server messages go through answers (by default ``agent-console mail-sink``), and waits,
@@ -156,17 +229,28 @@ class LocalSender:
     doing, for the caller card and the booked dialog."""
 
     def __init__(
-        self, target: str, settings: MessageSettings, *, probe_seconds: float = PROBE_SECONDS
+        self,
+        target: str,
+        settings: MessageSettings,
+        *,
+        probe_seconds: float = PROBE_SECONDS,
+        mailbox: DemoMailbox | None = None,
     ) -> None:
         self.target = target
         self.settings = settings
         self.probe_seconds = probe_seconds
+        self.mailbox = mailbox  # the demo's own mail sink, started and stopped with this
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sender: SenderThread | None = None
         self._down: str | None = None  # the server that did not answer at the last look
 
     def start(self) -> None:
+        if self.mailbox is not None:
+            try:
+                self.mailbox.start()
+            except OSError:  # another console took the port meanwhile: it takes the messages
+                self.mailbox = None
         self._down = self._unanswered()  # known at once: the first screen may say it
         self._thread = threading.Thread(target=self._watch, name="local-sender", daemon=True)
         self._thread.start()
@@ -176,12 +260,15 @@ class LocalSender:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self.mailbox is not None:
+            self.mailbox.stop()
 
     def delivery(self) -> Delivery:
         down = self._down
         if down is not None:
             return Delivery(state=WAITING, server=down)
-        return Delivery(state=SENDING)
+        mailbox = self.mailbox
+        return Delivery(state=SENDING, mailbox=str(mailbox.folder) if mailbox else "")
 
     def _unanswered(self) -> str | None:
         for host, port in endpoints(self.settings):
@@ -216,6 +303,6 @@ def start_local_sender(config: Config) -> tuple[LocalSender | None, Delivery]:
         return None, Delivery(state=MESSAGES_OFF)
     if not settings.sender:
         return None, Delivery(state=NO_SENDER)
-    sender = LocalSender(config.service_database, settings)
+    sender = LocalSender(config.service_database, settings, mailbox=demo_mailbox(config, settings))
     sender.start()
     return sender, sender.delivery()

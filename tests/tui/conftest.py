@@ -75,7 +75,8 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
     """``make_app(language="sl", role="agent", keys={...})``: a console on this test's copy of
     the data (``sync_seconds``: how often its desk polls the change feed; ``keys`` as ``[keys]``
     in config.toml; ``messages`` as ``[messages]``: by default the embedded service queues
-    messages and nothing in the console sends them, whatever listens on this machine's ports)."""
+    messages and nothing in the console sends them, whatever listens on this machine's ports;
+    ``mailbox``: as ``[demo] mailbox``, off unless asked for)."""
 
     monkeypatch.setenv("USER", "mojca")  # the demo desk's agent is named after $USER
 
@@ -85,11 +86,12 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
         sync_seconds: float = 2.0,
         keys: dict[str, str] | None = None,
         messages: MessagesSection | None = None,
+        mailbox: bool = False,
         **ui: object,
     ) -> AgentConsole:
         config = Config(
             data_dir=str(data_dir),
-            demo=DemoSection(callers=300, days=10),
+            demo=DemoSection(callers=300, days=10, mailbox=mailbox),
             cache=CacheSection(sync_seconds=sync_seconds),
             ui=UiSection(
                 **{"timers": False, "today": TODAY, "search_delay_ms": 0, **ui}, language=language

@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, Select, Static
 
 from console.client.api import ApiRefused
-from console.config import MessagesSection, SmtpSection
+from console.config import MessagesSection, SmsSection, SmtpSection
 from console.domain.models import CallerIn, CallerPatch, MessageChannel, Slot
 from console.screens.booking_dialogs import BookedDialog, CancelDialog, HoldDialog
 from console.screens.bookings import BookingsScreen
@@ -436,3 +436,39 @@ async def test_the_card_follows_its_queued_messages_until_they_go_out(
             lambda: "confirmation, e-mail: sent" in text_of(card.query_one(".card--messages")),
             timeout=20,
         )
+
+
+async def test_on_the_demo_alone_confirmations_go_to_its_own_mailbox(
+    make_app, ready, data_dir
+) -> None:
+    """The README's first command and nothing else started: a caller who agreed is booked in
+    the console, and the confirmation really goes out (SMTP, to the console's own mail sink):
+    the booked dialog says where to read it, the card says sent, and the text is there."""
+    quiet = MessagesSection(
+        delay_seconds=0,
+        poll_seconds=0.2,
+        smtp=SmtpSection(port=free_port()),
+        sms=SmsSection(url=f"http://127.0.0.1:{free_port()}/sms"),
+    )
+    app = make_app(language="en", mailbox=True, messages=quiet)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await janez(pilot, consent=True)
+        mailbox = data_dir / "mailbox"
+        assert app.desk.delivery().mailbox == str(mailbox)
+        dialog = await book_from_the_list(pilot, "en")
+        shown = messages_shown(dialog)
+        assert f"e-mail to {EMAIL}" in shown
+        assert str(mailbox) in "".join(line.strip() for line in shown.splitlines())
+        reference = dialog.booking.reference_display
+        await pilot.press("enter", "f2")  # closed, and back to the caller's card
+        await settle(pilot)
+        card = app.screen.query_one(CallerCardView)
+        await until(
+            pilot,
+            lambda: "confirmation, e-mail: sent" in card_text(card),
+            timeout=30,
+        )
+        kept = [path.read_text(encoding="utf-8") for path in sorted(mailbox.glob("*.txt"))]
+        assert len(kept) == 1
+        assert EMAIL in kept[0] and reference in kept[0] and "METHOD:REQUEST" in kept[0]

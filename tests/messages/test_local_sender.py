@@ -118,13 +118,16 @@ def test_the_demo_mailbox_takes_what_the_console_sends(
         assert "METHOD:REQUEST" in text and "UID:booking-" in text  # the calendar file
         assert stat.S_IMODE(mailbox.folder.stat().st_mode) == 0o700
         assert stat.S_IMODE(mailbox.files()[0].stat().st_mode) == 0o600
-        with rig.database.read() as connection:
-            status = connection.execute(
-                select(messages.c.status).where(
-                    messages.c.booking_id == booking["id"], messages.c.kind == "booked"
-                )
-            ).scalar_one()
-        assert status == "sent"
+
+        def status() -> str:
+            with rig.database.read() as connection:
+                return connection.execute(
+                    select(messages.c.status).where(
+                        messages.c.booking_id == booking["id"], messages.c.kind == "booked"
+                    )
+                ).scalar_one()
+
+        wait_for(lambda: status() == "sent")  # marked once the sink has answered
     finally:
         sender.stop()
     assert not answers("127.0.0.1", settings.smtp.port), "stopped with the console"

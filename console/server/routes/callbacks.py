@@ -19,8 +19,8 @@ from console.domain.callbacks import (
     TelephonyEvent,
     TelephonyEventResult,
 )
-from console.domain.models import Agent, ApiError
-from console.server import callbacks, clock, idempotency, telephony
+from console.domain.models import Agent, ApiError, Line
+from console.server import callback_claims, callbacks, clock, idempotency, telephony
 from console.server.deps import (
     AgentDep,
     DatabaseDep,
@@ -28,10 +28,13 @@ from console.server.deps import (
     SettingsDep,
     TelephonyDep,
     WriterDep,
+    path_id,
     token_holder,
 )
 
 router = APIRouter(prefix="/v1", tags=["callbacks"])
+
+CallbackId = Annotated[int, path_id("callback")]
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -57,7 +60,9 @@ def queue(
         pattern="^(active|open|claimed|done|failed|cancelled|closed)$",
         description=STATUSES,
     ),
-    number: str | None = Query(None, max_length=40, description="one number's callbacks"),
+    number: Annotated[
+        Line | None, Query(max_length=40, description="one number's callbacks")
+    ] = None,
     limit: int = Query(200, ge=1, le=1000),
 ) -> CallbackPage:
     """The callback queue in its order (an agent's own ones first when they claim), or the
@@ -68,8 +73,10 @@ def queue(
         )
 
 
-@router.get("/callbacks/{callback_id}", response_model=Callback, responses=_errors(403, 404))
-def read(callback_id: int, _agent: AgentDep, database: DatabaseDep, settings: SettingsDep) -> Any:
+@router.get("/callbacks/{callback_id:int}", response_model=Callback, responses=_errors(403, 404))
+def read(
+    callback_id: CallbackId, _agent: AgentDep, database: DatabaseDep, settings: SettingsDep
+) -> Any:
     with database.read() as connection:
         return callbacks.get(connection, callback_id, settings.callbacks, clock.now())
 
@@ -126,7 +133,7 @@ def claim(
     chosen = payload.callback_id if payload else None
 
     def effect(connection) -> tuple[int, Any]:  # type: ignore[no-untyped-def]
-        found = callbacks.claim(connection, agent, settings.callbacks, clock.now(), chosen)
+        found = callback_claims.claim(connection, agent, settings.callbacks, clock.now(), chosen)
         return (200, found.model_dump(mode="json")) if found else (204, None)
 
     status, body = idempotency.run(
@@ -143,12 +150,12 @@ def claim(
 
 
 @router.post(
-    "/callbacks/{callback_id}/attempts",
+    "/callbacks/{callback_id:int}/attempts",
     response_model=Callback,
     responses=_errors(403, 404, 409, 422),
 )
 def attempt(
-    callback_id: int,
+    callback_id: CallbackId,
     payload: AttemptIn,
     agent: WriterDep,
     database: DatabaseDep,
@@ -161,7 +168,7 @@ def attempt(
     an attempt made offline (with its ``at``) as long as nobody else claimed the callback."""
 
     def effect(connection) -> tuple[int, Any]:  # type: ignore[no-untyped-def]
-        found = callbacks.attempt(
+        found = callback_claims.attempt(
             connection, agent, callback_id, payload, settings.callbacks, clock.now()
         )
         return 200, found.model_dump(mode="json")
@@ -179,12 +186,12 @@ def attempt(
 
 
 @router.post(
-    "/callbacks/{callback_id}/release",
+    "/callbacks/{callback_id:int}/release",
     response_model=Callback,
     responses=_errors(403, 404, 409),
 )
 def release(
-    callback_id: int,
+    callback_id: CallbackId,
     agent: WriterDep,
     database: DatabaseDep,
     settings: SettingsDep,
@@ -193,7 +200,9 @@ def release(
     """Give a claimed callback back to the queue as it was."""
 
     def effect(connection) -> tuple[int, Any]:  # type: ignore[no-untyped-def]
-        found = callbacks.release(connection, agent, callback_id, settings.callbacks, clock.now())
+        found = callback_claims.release(
+            connection, agent, callback_id, settings.callbacks, clock.now()
+        )
         return 200, found.model_dump(mode="json")
 
     return JSONResponse(
@@ -205,12 +214,12 @@ def release(
 
 
 @router.post(
-    "/callbacks/{callback_id}/cancel",
+    "/callbacks/{callback_id:int}/cancel",
     response_model=Callback,
     responses=_errors(403, 404, 409, 422),
 )
 def cancel(
-    callback_id: int,
+    callback_id: CallbackId,
     agent: WriterDep,
     database: DatabaseDep,
     settings: SettingsDep,
@@ -221,7 +230,7 @@ def cancel(
     reason = payload.reason if payload else ""
 
     def effect(connection) -> tuple[int, Any]:  # type: ignore[no-untyped-def]
-        found = callbacks.cancel(
+        found = callback_claims.cancel(
             connection, agent, callback_id, reason, settings.callbacks, clock.now()
         )
         return 200, found.model_dump(mode="json")

@@ -28,7 +28,8 @@ def clean_caller(values: dict[str, Any], current: Caller | None = None) -> dict[
         cleaned = clean_caller_fields(values)
         if current is None or {"message_channel", "email", "phones"} & cleaned.keys():
             check_channel(
-                cleaned.get("message_channel") or (current and current.message_channel),
+                cleaned.get("message_channel")
+                or (current.message_channel if current is not None else None),
                 cleaned.get("email", current.email if current else None),
                 cleaned["phones"]
                 if cleaned.get("phones") is not None

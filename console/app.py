@@ -38,6 +38,7 @@ from console.client.feed import ChangeBatch
 from console.client.store import Store
 from console.config import Config
 from console.desk import Desk, SyncStatus
+from console.desk_views import Delivery
 from console.domain.models import Role
 from console.i18n import _, ngettext
 from console.keymap import key_label, keymap_for
@@ -59,7 +60,7 @@ from widgets.textual_internals import read_alt_digits
 from widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
-    from console.client.embedded import EmbeddedService
+    from console.client.embedded import EmbeddedService, LocalSender
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +268,10 @@ class AgentConsole(App):
         # How to send queued writes without the console (said on quitting with some queued);
         # run_console names the config file and a token given on the command line.
         self.sync_command = sync_command(config.server.url)
+        # The embedded service's sender of messages to callers, and what the desk says of
+        # delivery (None: a networked desk, whose central service sends).
+        self._local_sender: LocalSender | None = None
+        self._delivery: Callable[[], Delivery] | None = None
         self.set_keymap(keymap_for(config.keys))
 
     def key_label(self, binding_id: str) -> str:
@@ -313,7 +318,7 @@ class AgentConsole(App):
                 severity="warning",
                 timeout=15,
             )
-        desk = Desk(store, fixed_today=self.config.ui.today)
+        desk = Desk(store, fixed_today=self.config.ui.today, delivery_source=self._delivery)
         await desk.connect()  # offline, from the cache, if the service does not answer
         self.desk = desk
         desk.open_presence(on_change=self._presence_changed)
@@ -624,12 +629,20 @@ class AgentConsole(App):
 
     @work(thread=True, exit_on_error=False)
     def _open_embedded(self) -> EmbeddedService:
-        from console.client.embedded import open_embedded
+        from console.client.embedded import open_embedded, start_local_sender
 
         def progress(label: str, done: int, total: int) -> None:
             self.call_from_thread(self._startup_progress, label, done, total)
 
-        return open_embedded(self.config, role=self.role, progress=progress)
+        service = open_embedded(self.config, role=self.role, progress=progress)
+        if not self._unmounting:
+            sender, delivery = start_local_sender(self.config)
+            self._local_sender = sender
+            self._delivery = sender.delivery if sender is not None else lambda: delivery
+            if sender is not None and self._unmounting:  # the app closed meanwhile
+                self._local_sender = None
+                sender.stop()
+        return service
 
     def _startup_progress(self, label: str, done: int, total: int) -> None:
         if isinstance(self.screen, StartupScreen):
@@ -851,6 +864,9 @@ class AgentConsole(App):
             await presence.sign_out()  # the floor shows the desk signed out, not unreachable
             await presence.aclose()
         await self.stop_sync()
+        if self._local_sender is not None:
+            sender, self._local_sender = self._local_sender, None
+            await asyncio.to_thread(sender.stop)
         if self.desk is not None:
             await self.desk.release_hold()
         if self.store is not None:

@@ -124,6 +124,9 @@ class DemoSection(_Section):
     # The real doctor lists (zzzs/*.xlsx, zdravniki/) for the demo's health providers; a
     # relative path is taken from the config file's folder (no file: the project's root).
     directory_data: str = "../shared/data"
+    # The embedded console's own mail sink when nothing listens at [messages.smtp] (see
+    # config.toml): what it sends to callers is kept in <data dir>/mailbox/.
+    mailbox: bool = True
 
 
 class CacheSection(_Section):

@@ -27,7 +27,7 @@ from console.client.issues import Issues, SyncIssue
 from console.client.presence import Presence
 from console.client.store import Store
 from console.client.writes.queue import QueuedWrite
-from console.desk_views import CallerCard, Referral, SyncStatus
+from console.desk_views import CallerCard, Delivery, Referral, SyncStatus
 from console.domain.calendar import TZ, format_datetime
 from console.domain.floor import AgentDay, AgentState, Floor
 from console.domain.models import (
@@ -36,6 +36,8 @@ from console.domain.models import (
     Call,
     Caller,
     CallerIn,
+    CallerMessage,
+    CallerPatch,
     CallerSearch,
     DirectoryAreas,
     DirectoryDetail,
@@ -81,6 +83,9 @@ class Desk:
     slots_from_cache: bool = False  # the last slot search was served by the local cache
     referral: Referral | None = None  # where the current caller was referred (directory)
     presence: Presence | None = None  # this desk's state on the floor (agents and admins)
+    # Whether anything sends the messages to callers (the embedded service's sender says;
+    # None: a networked desk, whose central service's sender it cannot see).
+    delivery_source: Callable[[], Delivery] | None = None
     _areas: DirectoryAreas | None = None
     _pending_keys: dict[str, str] = field(default_factory=dict)
 
@@ -205,6 +210,10 @@ class Desk:
             last_sync=store.last_sync,
             confirmed=len(store.confirmed()),
         )
+
+    def delivery(self) -> Delivery:
+        """Whether the messages queued for callers go out, as far as this desk can tell."""
+        return self.delivery_source() if self.delivery_source is not None else Delivery()
 
     # -- the connection, the change feed and sync issues ----------------------------------
 
@@ -404,7 +413,7 @@ class Desk:
             self.api.calls(caller_id=caller_id, limit=5),
         )
         await self._attach(caller)
-        return CallerCard(caller=caller, bookings=bookings, calls=calls)
+        return CallerCard(caller=caller, bookings=bookings, calls=calls, delivery=self.delivery())
 
     async def create_caller(self, new: CallerIn) -> Caller:
         """Create a caller and make them the call's caller. The idempotency key follows the
@@ -414,6 +423,14 @@ class Desk:
         self._done(action)
         await self.ensure_call()
         await self._attach(caller)
+        return caller
+
+    async def update_caller(self, caller_id: int, patch: CallerPatch) -> Caller:
+        """Change a caller's record (only the fields set in ``patch``); offline it is queued
+        like any write. The call's caller is kept up to date."""
+        caller = await self.api.update_caller(caller_id, patch)
+        if self.caller is not None and self.caller.id == caller.id:
+            self.caller = caller
         return caller
 
     async def _attach(self, caller: Caller) -> None:
@@ -477,15 +494,17 @@ class Desk:
             return None
         return max(0, int((self.hold.expires_at - datetime.now(UTC)).total_seconds()))
 
-    async def confirm(self, notes: str = "") -> Booking:
+    async def confirm(self, notes: str = "", *, notify: bool = True) -> Booking:
         """Book the held slot for the current caller, or move the booking being rescheduled
-        there. The hold is consumed either way."""
+        there. The hold is consumed either way. ``notify=False``: no message to the caller
+        about it (the agent switched it off)."""
         if self.hold is None:
             raise RuntimeError("Hold a slot first.")
         if self.rescheduling is not None:
             booking = await self.api.reschedule(
                 self.rescheduling.reference,
                 hold_id=self.hold.id,
+                notify=notify,
                 idempotency_key=self._key(f"reschedule:{self.rescheduling.reference}"),
             )
             self._done(f"reschedule:{self.rescheduling.reference}")
@@ -498,6 +517,7 @@ class Desk:
                 hold_id=self.hold.id,
                 call_id=self.call.id if self.call else None,
                 notes=notes,
+                notify=notify,
                 idempotency_key=self._key(f"book:{self.hold.id}"),
             )
             self._done(f"book:{self.hold.id}")
@@ -505,12 +525,24 @@ class Desk:
         self.last_booking = booking
         return booking
 
-    async def cancel(self, booking: Booking, reason: str = "") -> Booking:
+    async def cancel(self, booking: Booking, reason: str = "", *, notify: bool = True) -> Booking:
         cancelled = await self.api.cancel(
-            booking.reference, reason, idempotency_key=self._key(f"cancel:{booking.reference}")
+            booking.reference,
+            reason,
+            idempotency_key=self._key(f"cancel:{booking.reference}"),
+            notify=notify,
         )
         self._done(f"cancel:{booking.reference}")
         return cancelled
+
+    async def withdraw_messages(self, booking: Booking) -> list[CallerMessage]:
+        """Switch off the booking's messages that have not gone out yet (the booked dialog's
+        switch); answers with all its messages (one already sent stays ``sent``). Offline, or
+        for a provisional booking, it is queued after the booking: the messages as last seen."""
+        found = await self.api.withdraw_messages(booking.reference)
+        if self.last_booking is not None and self.last_booking.reference == booking.reference:
+            self.last_booking = self.last_booking.model_copy(update={"messages": found})
+        return found
 
     def start_reschedule(self, booking: Booking) -> None:
         self.rescheduling = booking

@@ -65,6 +65,7 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         "lookup",
         ("lookup.open", "enter", "open the chosen caller"),
         ("lookup.new_caller", "ctrl+n", "a new caller"),
+        ("lookup.edit_caller", "ctrl+e", "edit the caller on the card (messages and consent too)"),
         ("lookup.back", "escape", "back to the screen before"),
         ("lookup.clear", "escape", "clear the search box"),
         ("lookup.to_results", "down", "from the search box to the results"),
@@ -93,10 +94,12 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("hold.confirm_fallback", "f10", "book the held slot (fallback key)"),
         ("hold.again", "f5", "hold the same slot again"),
         ("hold.back", "escape", "let the slot go"),
+        ("hold.notify", "ctrl+n", "rescheduling: tell the caller about the change, or not"),
     ),
     *_place(
         "booked",
         ("booked.copy", "c", "copy the booking reference"),
+        ("booked.withdraw", "n", "switch off the messages to the caller about this booking"),
         ("booked.close", "enter", "close"),
         ("booked.back", "escape", "close"),
     ),
@@ -105,6 +108,7 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("cancel.confirm", "ctrl+s", "cancel the booking"),
         ("cancel.confirm_fallback", "f10", "cancel the booking (fallback key)"),
         ("cancel.keep", "escape", "keep the booking"),
+        ("cancel.notify", "ctrl+n", "tell the caller about the cancellation, or not"),
     ),
     *_place(
         "bookings",

@@ -23,6 +23,7 @@ or not: thousands of dead keys (hundreds of MB) after a working day.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import TYPE_CHECKING
@@ -162,7 +163,12 @@ class KeysFooter(Footer):
     }
     """
 
-    def __init__(self, *args: object, first: tuple[str, ...] = (), **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        first: Callable[[], tuple[str, ...]] | tuple[str, ...] = (),
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.styles.layout = WrappingKeys()
         # Binding ids shown before every other key when active (what needs the agent now,
@@ -185,8 +191,9 @@ class KeysFooter(Footer):
             for (_, binding, enabled, tooltip) in active_bindings.values()
             if binding.show
         ]
-        if self.first:  # stable: the others keep their order
-            bindings.sort(key=lambda found: found[0].id not in self.first)
+        first = self.first() if callable(self.first) else self.first
+        if first:  # stable: the others keep their order
+            bindings.sort(key=lambda found: found[0].id not in first)
         action_to_bindings: defaultdict[str, list[tuple[Binding, bool, str]]]
         action_to_bindings = defaultdict(list)
         for binding, enabled, tooltip in bindings:

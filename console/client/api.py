@@ -39,6 +39,7 @@ from console.domain.models import (
     CallDirection,
     Caller,
     CallerIn,
+    CallerMessage,
     CallerPatch,
     CallerSearch,
     ChangePage,
@@ -358,14 +359,17 @@ class CentralApi:
         slot_id: int | None = None,
         call_id: int | None = None,
         notes: str = "",
+        notify: bool = True,
         idempotency_key: str | None = None,
     ) -> Booking:
+        """Book; ``notify=False``: no confirmation or reminder goes to the caller."""
         body = {
             "caller_id": caller_id,
             "hold_id": hold_id,
             "slot_id": slot_id,
             "call_id": call_id,
             "notes": notes,
+            **({} if notify else {"notify": False}),
         }
         data = await self._request(
             "POST",
@@ -394,12 +398,22 @@ class CentralApi:
         return await self._get(Booking, f"/v1/bookings/{reference}")
 
     async def cancel(
-        self, reference: str, reason: str = "", idempotency_key: str | None = None
+        self,
+        reference: str,
+        reason: str = "",
+        idempotency_key: str | None = None,
+        *,
+        notify: bool = True,
     ) -> Booking:
+        """Cancel; ``notify=False``: no message to the caller about it."""
         data = await self._request(
             "POST",
             f"/v1/bookings/{reference}/cancel",
-            json={"reason": reason, "call_id": self.call_id},
+            json={
+                "reason": reason,
+                "call_id": self.call_id,
+                **({} if notify else {"notify": False}),
+            },
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return Booking.model_validate(data)
@@ -410,15 +424,28 @@ class CentralApi:
         *,
         hold_id: int | None = None,
         slot_id: int | None = None,
+        notify: bool = True,
         idempotency_key: str | None = None,
     ) -> Booking:
+        """Move a booking; ``notify=False``: no message to the caller about it."""
         data = await self._request(
             "POST",
             f"/v1/bookings/{reference}/reschedule",
-            json={"hold_id": hold_id, "slot_id": slot_id, "call_id": self.call_id},
+            json={
+                "hold_id": hold_id,
+                "slot_id": slot_id,
+                "call_id": self.call_id,
+                **({} if notify else {"notify": False}),
+            },
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return Booking.model_validate(data)
+
+    async def withdraw_messages(self, reference: str) -> list[CallerMessage]:
+        """Switch off a booking's messages that have not gone out yet; answers with all the
+        booking's messages (one already sent stays ``sent``)."""
+        data = await self._request("POST", f"/v1/bookings/{reference}/messages/withdraw")
+        return TypeAdapter(list[CallerMessage]).validate_python(data)
 
     async def start_call(
         self,

@@ -52,7 +52,16 @@ from console.client.sync import (
     SyncLoop,
 )
 from console.client.writes import REGISTRY, Context
-from console.client.writes.bookings import Book, Cancel, Cancellation, Move, NewBooking, Reschedule
+from console.client.writes.bookings import (
+    Book,
+    Cancel,
+    Cancellation,
+    Move,
+    NewBooking,
+    Reschedule,
+    Silence,
+    WithdrawMessages,
+)
 from console.client.writes.callers import CallerChange, CreateCaller, NewCaller, UpdateCaller
 from console.client.writes.calls import (
     AttachCaller,
@@ -72,6 +81,7 @@ from console.domain.models import (
     CallDirection,
     Caller,
     CallerIn,
+    CallerMessage,
     CallerPatch,
     ProviderReport,
     ReportClose,
@@ -254,15 +264,21 @@ class Store(Reads):
         slot_id: int | None = None,
         call_id: int | None = None,
         notes: str = "",
+        notify: bool = True,
         idempotency_key: str | None = None,
     ) -> Booking:
-        ask = NewBooking(caller_id, hold_id, slot_id, call_id, notes)
+        ask = NewBooking(caller_id, hold_id, slot_id, call_id, notes, notify)
         return await self.writes.submit(Book, ask, idempotency_key)
 
     async def cancel(
-        self, reference: str, reason: str = "", idempotency_key: str | None = None
+        self,
+        reference: str,
+        reason: str = "",
+        idempotency_key: str | None = None,
+        *,
+        notify: bool = True,
     ) -> Booking:
-        ask = Cancellation(reference, reason, self._call_id)
+        ask = Cancellation(reference, reason, self._call_id, notify)
         return await self.writes.submit(Cancel, ask, idempotency_key)
 
     async def reschedule(
@@ -271,10 +287,16 @@ class Store(Reads):
         *,
         hold_id: int | None = None,
         slot_id: int | None = None,
+        notify: bool = True,
         idempotency_key: str | None = None,
     ) -> Booking:
-        ask = Move(reference, hold_id, slot_id, self._call_id)
+        ask = Move(reference, hold_id, slot_id, self._call_id, notify)
         return await self.writes.submit(Reschedule, ask, idempotency_key)
+
+    async def withdraw_messages(self, reference: str) -> list[CallerMessage]:
+        """Switch off a booking's messages not sent yet; offline, or while the booking is
+        provisional, queued after it (the answer is then the messages as last seen)."""
+        return await self.writes.submit(WithdrawMessages, Silence(reference))
 
     async def start_call(
         self,

@@ -19,8 +19,9 @@ from widgets.status_bar import StatusBar
 from widgets.textual_internals import default_prevented
 from widgets.translated import translate_bindings
 
-# Keys the footer shows first when they are active: F6 appears only when something after an
-# outage needs the agent, and at 80 columns the footer's last keys are cut off.
+# Keys the footer shows first while something after an outage needs the agent (sync issues, or
+# bookings confirmed whose real reference the caller has not been told): F6 is always there,
+# but first only then.
 FIRST_KEYS = ("sync_issues",)
 
 if TYPE_CHECKING:
@@ -112,7 +113,12 @@ class DeskScreen(PromptFrames, Screen):
             timers=console.config.ui.timers,
         )
         yield from self.compose_body()
-        yield KeysFooter(compact=True, first=FIRST_KEYS)
+        yield KeysFooter(compact=True, first=self._first_keys)
+
+    def _first_keys(self) -> tuple[str, ...]:
+        status = getattr(self.app, "sync_status", None)
+        waiting = status is not None and (status.issues + status.confirmed) > 0
+        return FIRST_KEYS if waiting else ()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

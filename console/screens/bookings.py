@@ -17,7 +17,7 @@ from console.domain.models import Booking, BookingStatus
 from console.i18n import _
 from console.messages import DeskChanged, RescheduleRequested
 from console.screens.base import DeskScreen
-from console.screens.booking_dialogs import BookedDialog, CancelDialog
+from console.screens.booking_dialogs import BookedDialog, CancelChoice, CancelDialog
 from widgets.bookings_table import BookingsTable
 
 
@@ -173,15 +173,15 @@ class BookingsScreen(DeskScreen):
         if booking is None or not self._changeable(booking):
             return
 
-        def answered(reason: str | None) -> None:
-            if reason is not None:
-                self.cancel(booking, reason)
+        def answered(choice: CancelChoice | None) -> None:
+            if choice is not None:
+                self.cancel(booking, choice.reason, notify=choice.notify)
 
         self.app.push_screen(CancelDialog(booking), answered)
 
     @work(exclusive=True, group="bookings-cancel", exit_on_error=False)
-    async def cancel(self, booking: Booking, reason: str) -> None:
-        cancelled = await self.desk.cancel(booking, reason)
+    async def cancel(self, booking: Booking, reason: str, *, notify: bool = True) -> None:
+        cancelled = await self.desk.cancel(booking, reason, notify=notify)
         self.post_message(DeskChanged())
         if self.desk.offline:
             message = _(

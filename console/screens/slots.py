@@ -770,7 +770,7 @@ class SlotsScreen(DeskScreen):
                     self._error(outcome.taken)
             self.release_hold()
             return
-        self._booked(outcome.booking)
+        self._booked(outcome.booking, notified=outcome.notify)
 
     def _caller_id(self) -> int | None:
         return self.desk.caller.id if self.desk.caller is not None else None
@@ -781,7 +781,7 @@ class SlotsScreen(DeskScreen):
         self.post_message(DeskChanged())
         self.refresh_status()
 
-    def _booked(self, booking: Booking) -> None:
+    def _booked(self, booking: Booking, *, notified: bool = True) -> None:
         self._notes = (None, "")
         self.mark_taken(booking.slot.id, "booked")
         self._show_rescheduling()
@@ -789,7 +789,7 @@ class SlotsScreen(DeskScreen):
         self.post_message(BookingMade(booking))
         self.post_message(DeskChanged())
         self.refresh_status()
-        self.app.push_screen(BookedDialog(booking))
+        self.app.push_screen(BookedDialog(booking, notified=notified))
         provisional = getattr(booking, "provisional", False)
         done = (
             _("Provisionally booked {reference} (to be confirmed): {when}, {location}.")

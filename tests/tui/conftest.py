@@ -19,7 +19,14 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from console.app import AgentConsole
-from console.config import CacheSection, Config, DemoSection, FloorSection, UiSection
+from console.config import (
+    CacheSection,
+    Config,
+    DemoSection,
+    FloorSection,
+    MessagesSection,
+    UiSection,
+)
 from console.domain.models import Agent, CallerIn, Role
 from console.server import callers
 from console.server.db import Database
@@ -74,7 +81,9 @@ def data_dir(seeded_data_dir: Path, tmp_path: Path) -> Path:
 def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AgentConsole]:
     """``make_app(language="sl", role="agent", keys={...})``: a console on this test's copy of
     the data (``sync_seconds``: how often its desk polls the change feed; ``keys`` as ``[keys]``
-    in config.toml)."""
+    in config.toml; ``messages`` as ``[messages]``: by default the embedded service queues
+    messages and nothing in the console sends them, whatever listens on this machine's ports;
+    ``mailbox``: as ``[demo] mailbox``, off unless asked for)."""
 
     monkeypatch.setenv("USER", "mojca")  # the demo desk's agent is named after $USER
 
@@ -84,17 +93,20 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
         sync_seconds: float = 2.0,
         keys: dict[str, str] | None = None,
         floor: FloorSection | None = None,
+        messages: MessagesSection | None = None,
+        mailbox: bool = False,
         **ui: object,
     ) -> AgentConsole:
         config = Config(
             data_dir=str(data_dir),
-            demo=DemoSection(callers=300, days=10),
+            demo=DemoSection(callers=300, days=10, mailbox=mailbox),
             cache=CacheSection(sync_seconds=sync_seconds),
             ui=UiSection(
                 **{"timers": False, "today": TODAY, "search_delay_ms": 0, **ui}, language=language
             ),
             keys=keys or {},
             floor=floor or FloorSection(),
+            messages=messages or MessagesSection(sender=False),
         )
         return AgentConsole(config, role=Role(role))
 

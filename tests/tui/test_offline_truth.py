@@ -421,7 +421,8 @@ async def test_the_outage_in_slovenian_at_80x24_is_slovenian_and_uncut(rig: Rig)
             "Nov klicatelj, vnesen brez povezave: v centralni register bo vpisan, ko bo "
             "povezava spet vzpostavljena"
         )
-        assert "f6" not in [key for key, _label, _whole in footer_keys(app)]
+        # Nothing waits on F6 yet: the key is there (issue 12: always), but not put first.
+        assert footer_keys(app)[0][0] != "f6"
 
         await back_online(pilot, rig)
         await until(pilot, lambda: app.sync_status.issues == 1)

@@ -32,11 +32,12 @@ from console import i18n
 from console.client.api import ApiError, ApiRefused, CentralApi, Unreachable
 from console.client.connection import OFFLINE, ONLINE, SYNCING
 from console.client.store import Store
+from console.clock import Clock
 from console.config import Config
 from console.desk import Desk, SyncStatus
 from console.domain.models import Role
 from console.i18n import _
-from console.messages import ChangesArrived, DeskChanged, SyncChanged
+from console.messages import ChangesArrived, DayChanged, DeskChanged, SyncChanged
 from console.screens.lookup import LookupScreen
 from console.screens.startup import StartupScreen
 from widgets.offline_banner import OfflineBanner
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 10.0  # offline: probe after 1, 2, 4, 8, then every 10 s
 STATUS_DELAY = 0.15  # the Store reports every replayed row: redraw at most this often
+MIDNIGHT_MARGIN = 0.05  # seconds after midnight the day's timer fires
 SYNC_ISSUES_KEY = "f6"
 REPORTS_KEY = "f8"
 
@@ -187,12 +189,17 @@ class AgentConsole(App):
         *,
         api: CentralApi | None = None,
         role: Role = Role.AGENT,
+        clock: Clock | None = None,
     ) -> None:
         i18n.set_language(config.ui.language)
         super().__init__()
         translate_bindings(self)
         self.config = config
         self.role = role
+        # Every date and time the console shows or defaults comes from this one clock.
+        self.clock = clock or Clock(today=config.ui.today)
+        self._day = self.clock.today()  # the desk's day, as the open screens last heard it
+        self._midnight: Timer | None = None
         self.theme = config.ui.theme
         self._given_api = api
         self.desk: Desk | None = None  # type: ignore[assignment]
@@ -239,11 +246,12 @@ class AgentConsole(App):
             on_state_change=self._store_changed,
         )
         self.store = store
-        desk = Desk(store, fixed_today=self.config.ui.today)
+        desk = Desk(store, clock=self.clock)
         await desk.connect()  # offline, from the cache, if the service does not answer
         self.desk = desk
         self._apply_sync_status()
         await self.switch_mode("lookup")
+        self._watch_midnight()
         # The sync loop starts once the lookup screen is drawn: its first round (the slot
         # window, the agent's calls) would otherwise share the loop with drawing it, and the
         # agent waits for the search box, not for the cache.
@@ -285,6 +293,36 @@ class AgentConsole(App):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+    # -- the desk's day: one timer at the next local midnight -----------------------------
+
+    def _watch_midnight(self) -> None:
+        """Wake at the next local midnight (not a poll): the open screens then show the new
+        day. Set again each time it fires (a timer that fired a moment early finds the same
+        day and waits the rest)."""
+        if self._midnight is not None:
+            self._midnight.stop()
+        self._midnight = self.set_timer(
+            self.clock.seconds_to_midnight() + MIDNIGHT_MARGIN, self._midnight_passed
+        )
+
+    def _midnight_passed(self) -> None:
+        self._midnight = None
+        if self._closing:
+            return
+        self.check_day()
+        self._watch_midnight()
+
+    def check_day(self) -> None:
+        """If the desk's day changed, tell the screens on the stack (the others check when
+        they are shown again): each shows the new day where it showed today's."""
+        today = self.clock.today()
+        if today == self._day:
+            return
+        log.info("the desk's day is now %s", today)
+        self._day = today
+        for screen in self.screen_stack:
+            screen.post_message(DayChanged(today))
 
     # -- the Store's state: status bars, banner, notifications ----------------------------
 
@@ -566,6 +604,8 @@ class AgentConsole(App):
         self._closing = True
         if self._status_timer is not None:
             self._status_timer.stop()
+        if self._midnight is not None:
+            self._midnight.stop()
         await self.stop_sync()
         if self.desk is not None:
             await self.desk.release_hold()

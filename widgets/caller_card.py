@@ -26,6 +26,7 @@ from textual.reactive import reactive
 from textual.widgets import Label, Static
 
 from console import i18n
+from console.clock import Clock
 from console.desk import CallerCard
 from console.domain.calendar import format_date, format_datetime, format_time, to_local
 from console.domain.models import Booking, BookingStatus, Call, Disposition
@@ -143,7 +144,7 @@ class CallerCardView(VerticalScroll, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.slots_key = slots_key
         self.bookings_key = bookings_key
-        self.today: date = date.today()
+        self.today: date = Clock().today()  # the screen gives the desk's
         self.dispositions: dict[str, Disposition] = {}
         self.current_call_id: int | None = None
         self.provisional = False  # entered offline, not yet accepted by the central service

@@ -11,13 +11,14 @@ shows the outage the same way.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 from rich.text import Text
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
 
+from console.clock import Clock
 from console.desk import Desk, SyncStatus
 from console.i18n import _
 from widgets.offline_banner import OfflineBanner
@@ -29,10 +30,6 @@ def clock_text(seconds: int) -> str:
     minutes, seconds = divmod(max(0, seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def age_text(seconds: float) -> str:
@@ -47,15 +44,18 @@ def age_text(seconds: float) -> str:
     return f"{seconds // 86400} d"
 
 
-def last_sync_text(last_sync: datetime | None, now: datetime | None = None) -> str:
+def last_sync_text(last_sync: datetime | None, now: datetime) -> str:
     if last_sync is None:
         return _("never synced")
-    age = ((now or _now()) - last_sync).total_seconds()
+    age = (now - last_sync).total_seconds()
     return _("last sync {age} ago").format(age=age_text(age))
 
 
-def connection_text(state: str, status: SyncStatus | None, *, issues_key: str = "F6") -> Text:
-    """The connection part of the bar: state, queue, last sync, open issues."""
+def connection_text(
+    state: str, status: SyncStatus | None, *, now: datetime, issues_key: str = "F6"
+) -> Text:
+    """The connection part of the bar: state, queue, last sync (its age at ``now``), open
+    issues."""
     line = Text()
     line.append("● ", style=STATE_STYLES.get(state, "dim"))
     if state == "syncing" and status is not None and status.total:
@@ -69,7 +69,7 @@ def connection_text(state: str, status: SyncStatus | None, *, issues_key: str = 
         if status.queued:
             line.append(" · " + _("{count} queued").format(count=status.queued))
         if state == "offline":
-            line.append(" · " + last_sync_text(status.last_sync))
+            line.append(" · " + last_sync_text(status.last_sync, now))
     if status is not None and status.issues:
         line.append("  ")
         line.append(
@@ -138,7 +138,8 @@ class StatusBar(Static):
         if agent is not None:
             line.append(f" {agent.name} ", style="bold")
             line.append(f"({_(agent.role.value)})  ")
-        line.append_text(connection_text(status.state, status, issues_key=self.issues_key))
+        now = desk.clock.utcnow() if desk is not None else Clock().utcnow()
+        line.append_text(connection_text(status.state, status, now=now, issues_key=self.issues_key))
         timers = self.timers
         if desk is not None:
             now = time.monotonic()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -474,6 +475,12 @@ class LookupScreen(DeskScreen):
             self.card.show_bookings(
                 bookings, provisional=self.desk.is_provisional_caller(caller.id)
             )
+
+    def day_changed(self, before: date, today: date) -> None:
+        """A new day: the card's age and upcoming bookings are as of today."""
+        self.card.today = today
+        if self.desk.caller is not None and self.card.caller_id == self.desk.caller.id:
+            self.refresh_bookings()
 
     def on_screen_resume(self) -> None:
         desk = getattr(self.app, "desk", None)

@@ -19,6 +19,7 @@ from snapshot_text import describe_mismatch, snapshot_path
 from textual.widgets import DataTable
 
 from console.app import AgentConsole
+from console.clock import Clock
 from console.config import CacheSection, Config, DemoSection, UiSection
 from console.domain.models import Agent, CallerIn, Role
 from console.server import callers
@@ -72,12 +73,17 @@ def data_dir(seeded_data_dir: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AgentConsole]:
     """``make_app(language="sl", role="agent")``: a console on this test's copy of the data
-    (``sync_seconds``: how often its desk polls the change feed)."""
+    (``sync_seconds``: how often its desk polls the change feed; ``clock``: the desk's clock,
+    injected, with ``today=None`` so that it is not shifted to ``TODAY``)."""
 
     monkeypatch.setenv("USER", "mojca")  # the demo desk's agent is named after $USER
 
     def make(
-        language: str = "sl", role: str = "agent", sync_seconds: float = 2.0, **ui: object
+        language: str = "sl",
+        role: str = "agent",
+        sync_seconds: float = 2.0,
+        clock: Clock | None = None,
+        **ui: object,
     ) -> AgentConsole:
         config = Config(
             data_dir=str(data_dir),
@@ -87,7 +93,7 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
                 **{"timers": False, "today": TODAY, "search_delay_ms": 0, **ui}, language=language
             ),
         )
-        return AgentConsole(config, role=Role(role))
+        return AgentConsole(config, role=Role(role), clock=clock)
 
     return make
 

@@ -196,16 +196,17 @@ def test_the_status_bar_says_online_offline_and_syncing() -> None:
 
     i18n.set_language("sl")
     try:
-        assert connection_text("online", SyncStatus()).plain == "● povezano"
-        last = datetime.now(UTC) - timedelta(seconds=12)
+        now = datetime.now(UTC)
+        assert connection_text("online", SyncStatus(), now=now).plain == "● povezano"
+        last = now - timedelta(seconds=12)
         offline = SyncStatus(state="offline", queued=3, last_sync=last)
-        assert connection_text("offline", offline).plain == (
+        assert connection_text("offline", offline, now=now).plain == (
             "● brez povezave · 3 v čakalni vrsti · sinhronizirano pred 12 s"
         )
         syncing = SyncStatus(state="syncing", queued=7, done=5, total=12)
-        assert connection_text("syncing", syncing).plain == "● usklajevanje 5/12"
+        assert connection_text("syncing", syncing, now=now).plain == "● usklajevanje 5/12"
         issues = SyncStatus(issues=2)
-        assert "⚠ neusklajeno: 2 (F6)" in connection_text("online", issues).plain
+        assert "⚠ neusklajeno: 2 (F6)" in connection_text("online", issues, now=now).plain
     finally:
         i18n.set_language("sl")
 

@@ -31,6 +31,7 @@ from textual.worker import Worker, WorkerState
 from console import i18n
 from console.client.api import ApiError, ApiRefused, CentralApi, Unreachable
 from console.client.connection import OFFLINE, ONLINE, SYNCING
+from console.client.feed import ChangeBatch
 from console.client.store import Store
 from console.clock import Clock
 from console.config import Config
@@ -241,11 +242,14 @@ class AgentConsole(App):
             self.config.data_path,
             hold_minutes=self.config.service.hold_minutes,
             window_days=self.config.cache.window_days,
+            window_refresh=self.config.cache.window_refresh_minutes * 60,
             caller_limit=self.config.cache.caller_limit,
             max_backoff=MAX_BACKOFF,
             on_state_change=self._store_changed,
+            clock=self.clock,
         )
         self.store = store
+        store.subscribe(self._feed_read)
         desk = Desk(store, clock=self.clock)
         await desk.connect()  # offline, from the cache, if the service does not answer
         self.desk = desk
@@ -343,6 +347,21 @@ class AgentConsole(App):
             self._apply_sync_status()
         else:
             self.post_message(SyncChanged(state))
+
+    def _feed_read(self, batch: ChangeBatch) -> None:
+        """The desk's change-feed poller read a batch (on this app's event loop): say so when
+        it had to reload the local copy from scratch (the screens reload what they show)."""
+        if batch.resynced and not self._closing:
+            self.notify(
+                _(
+                    "This desk was away longer than the central system keeps its list of "
+                    "changes: its local copy (services, slots, callers) was loaded again from "
+                    "scratch. Writes waiting to be sent are kept and go as usual."
+                ),
+                title=_("Local copy reloaded"),
+                severity="warning",
+                timeout=20,
+            )
 
     @on(SyncChanged)
     def _sync_changed(self) -> None:

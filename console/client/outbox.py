@@ -17,6 +17,7 @@ under the same key.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,8 +52,9 @@ class OutboxEntry:
 class Outbox:
     """Queued writes in the desk's SQLite file (see the module docstring)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, now: Callable[[], datetime] = utcnow) -> None:
         self.db = db
+        self._now = now  # the desk's clock: when a write was queued
         with db.atomic():
             db["outbox"].create(
                 {
@@ -93,7 +95,7 @@ class Outbox:
             cursor = self.db.execute(
                 "INSERT INTO outbox (kind, payload, idempotency_key, created_at, state, attempts) "
                 "VALUES (?, ?, ?, ?, ?, 0)",
-                (kind, json.dumps(payload, default=str), key, ts(utcnow()), PENDING),
+                (kind, json.dumps(payload, default=str), key, ts(self._now()), PENDING),
             )
             seq = int(cursor.lastrowid or 0)
         entry = self.get(seq)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from benchmarks import api_latency, contention, growth, replay
 from benchmarks import console as console_bench
 from benchmarks import retention as retention_bench
+from benchmarks import shift as shift_bench
 from benchmarks.dataset import (
     GROWTH,
     NATIONAL,
@@ -34,6 +35,14 @@ SEARCH_FIGURES = ("name_search", "id_search", "slots")
 BOOKING_FIGURES = ("booking_rate", "booking_p99", "double_bookings")
 CONSOLE_FIGURES = ("cold_start", "keystroke", "keystroke_work", "memory")
 TYPING_FIGURES = ("keystroke", "keystroke_work", "memory")
+SHIFT_FIGURES = (
+    "shift_rss_warm",
+    "shift_rss_end",
+    "shift_growth",
+    "shift_widgets",
+    "shift_tasks",
+    "shift_files",
+)
 # What --only and --skip take: a group name, or one figure's name.
 GROUPS: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
@@ -49,6 +58,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "memory": TYPING_FIGURES,
     "growth": ("growth",),
     "retention": ("bytes_per_call",),
+    "shift": SHIFT_FIGURES,
 }
 EVERYTHING = (
     "seed",
@@ -56,9 +66,13 @@ EVERYTHING = (
     "contention",
     "replay",
     *CONSOLE_FIGURES,
+    *SHIFT_FIGURES,
     "growth",
     "bytes_per_call",
 )
+# --quick leaves out what takes minutes however small the dataset: the shift (ask for it with
+# --only shift).
+NOT_QUICK = frozenset(SHIFT_FIGURES)
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,8 @@ class Sizes:
     searches: int
     replay_writes: int
     retention_calls: int  # calls a day in the bytes-per-call figure
+    shift_calls: int  # calls of the shift (each 4 minutes of the desk's time)
+    shift_warm: int  # ... the first of them, before memory and counts are taken
 
 
 FULL = Sizes(
@@ -92,6 +108,8 @@ FULL = Sizes(
     searches=1_000,
     replay_writes=1_000,
     retention_calls=300,
+    shift_calls=500,
+    shift_warm=50,
 )
 QUICK_SIZES = Sizes(
     spec=QUICK,
@@ -106,11 +124,15 @@ QUICK_SIZES = Sizes(
     searches=30,
     replay_writes=64,
     retention_calls=60,
+    shift_calls=45,  # three hours of the desk's time: three window refreshes
+    shift_warm=15,
 )
 
 
-def selected(only: Iterable[str] | None, skip: Iterable[str] | None) -> set[str]:
-    chosen = set(EVERYTHING)
+def selected(
+    only: Iterable[str] | None, skip: Iterable[str] | None, *, quick: bool = False
+) -> set[str]:
+    chosen = set(EVERYTHING) - (NOT_QUICK if quick else set())
     if only:
         chosen = {figure for name in only for figure in GROUPS[name]}
     for name in skip or ():
@@ -144,7 +166,7 @@ class Run:
         """Every figure of one backend (and the console's, on SQLite)."""
         wanted = self.figures - {"growth", "bytes_per_call"}
         if place.backend != "sqlite":
-            wanted -= set(CONSOLE_FIGURES)
+            wanted -= {*CONSOLE_FIGURES, *SHIFT_FIGURES}
         if "bytes_per_call" in self.figures:  # on a scratch database of its own
             self.guarded(
                 ("bytes_per_call",),
@@ -173,6 +195,8 @@ class Run:
             self._service(dataset, wanted)
         if wanted & set(CONSOLE_FIGURES):
             self._console(dataset, wanted)
+        if wanted & set(SHIFT_FIGURES):
+            self._shift(dataset)
         if "seed" in wanted:
             timed = len(self.rows)
             self.guarded(("seed",), backend, lambda: [self._seed(place, dataset)])
@@ -305,6 +329,19 @@ class Run:
         finally:
             reset(dataset)
         return replay.rows(result, dataset.backend)
+
+    def _shift(self, dataset: Dataset) -> None:
+        def measure() -> list[Row]:
+            result = shift_bench.measure(
+                dataset, calls=self.sizes.shift_calls, warm=self.sizes.shift_warm, log=self.log
+            )
+            return shift_bench.rows(result)
+
+        reset(dataset)
+        try:
+            self.guarded(SHIFT_FIGURES, "embedded", measure)
+        finally:
+            reset(dataset)
 
     def _console(self, dataset: Dataset, wanted: set[str]) -> None:
         backend = "embedded"

@@ -41,11 +41,14 @@ from console.i18n import _
 from console.messages import ChangesArrived, DayChanged, DeskChanged, SyncChanged
 from console.screens.lookup import LookupScreen
 from console.screens.startup import StartupScreen
+from widgets import textual_fixes
 from widgets.offline_banner import OfflineBanner
 from widgets.status_bar import StatusBar
 from widgets.translated import translate_bindings
 
 log = logging.getLogger(__name__)
+
+textual_fixes.apply()  # a leak of the pinned Textual that cost the console memory all shift
 
 MAX_BACKOFF = 10.0  # offline: probe after 1, 2, 4, 8, then every 10 s
 STATUS_DELAY = 0.15  # the Store reports every replayed row: redraw at most this often

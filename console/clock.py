@@ -8,17 +8,21 @@ clock (libfaketime) moves it. Dates are Ljubljana's (Europe/Ljubljana, summer ti
 - ``now()`` and ``today()``: the desk's local time and day: every date the console shows or
   offers as a default (the slot search's range, "N days ago", the suggested call back);
 - ``seconds_to_midnight()``: when the desk's day next changes, for the one timer that tells
-  open screens (``console.app``): a timer at midnight, not a poll.
+  open screens (``console.app``): a timer at midnight, not a poll;
+- ``ticks()``: seconds on a monotonic clock, for the intervals the desk keeps itself (the slot
+  window's hourly refresh): unmoved when the wall clock is set.
 
 ``[ui] today`` (demos and tests) pretends a date: the desk's day is shifted by whole days from
 the real one, and still changes at each local midnight. Tests inject the time itself
-(``Clock(source=...)``); a benchmark may run it faster than real time (``rate``).
+(``Clock(source=...)``); a benchmark that lives a shift in minutes injects faster ``ticks``
+(the moment stays real: it is compared with the service's).
 
 No Textual here.
 """
 
 from __future__ import annotations
 
+import time as _time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -36,16 +40,18 @@ class Clock:
     """The desk's clock (see the module docstring)."""
 
     def __init__(
-        self, source: Source | None = None, *, today: date | None = None, rate: float = 1.0
+        self,
+        source: Source | None = None,
+        *,
+        today: date | None = None,
+        ticks: Callable[[], float] | None = None,
     ) -> None:
         """``source``: where the moment comes from (default: the system's clock, read on each
         call); ``today``: a date to pretend (the desk's day is shifted by whole days to it);
-        ``rate``: seconds of ``source`` time per real second (1 unless a test or a benchmark
-        runs the time faster), for timers that wait on real time."""
-        if rate <= 0:
-            raise ValueError("a clock's rate must be positive")
+        ``ticks``: the monotonic seconds the desk's own intervals are measured in (default:
+        ``time.monotonic``)."""
         self._source = source
-        self.rate = rate
+        self._ticks = ticks
         self.shift = timedelta(0)
         if today is not None:
             self.shift = timedelta(days=(today - self._local().date()).days)
@@ -85,16 +91,10 @@ class Clock:
         return datetime.combine(tomorrow, time(0), tzinfo=TZ).astimezone(UTC)
 
     def seconds_to_midnight(self) -> float:
-        """Real seconds until the desk's day changes (``rate`` taken into account)."""
-        return max(0.0, (self.next_midnight() - self.utcnow()).total_seconds() / self.rate)
+        """Seconds until the desk's day changes."""
+        return max(0.0, (self.next_midnight() - self.utcnow()).total_seconds())
 
-
-def scaled_time(start: datetime, rate: float, monotonic: Callable[[], float]) -> Source:
-    """A source that starts at ``start`` and runs ``rate`` times faster than ``monotonic``
-    (for a benchmark that lives a shift in minutes)."""
-    began = monotonic()
-
-    def now() -> datetime:
-        return start + timedelta(seconds=(monotonic() - began) * rate)
-
-    return now
+    def ticks(self) -> float:
+        """Monotonic seconds, for the intervals the desk keeps itself (not the wall clock:
+        setting that does not make a refresh come early or late)."""
+        return (self._ticks or _time.monotonic)()

@@ -3,8 +3,8 @@ console runs.
 
 One round (:meth:`SyncLoop.sync_once`): offline, probe the service; replay the outbox; refresh
 the reference data, the directory copy and the slot window when due (every
-``window_refresh`` seconds by the desk's clock: the window rolls forward and catches new
-slots); then poll the change feed (:class:`~console.client.feed.ChangeFeed`, the desk's one
+``window_refresh`` seconds of the desk's clock's ticks: the window rolls forward and catches
+new slots); then poll the change feed (:class:`~console.client.feed.ChangeFeed`, the desk's one
 reader of it). :meth:`SyncLoop.run` repeats it every ``interval`` seconds online, and after 1,
 2, 4 … seconds offline (:meth:`~console.client.connection.Connection.pause`).
 
@@ -89,8 +89,9 @@ class SyncLoop:
         self.window_slots = window_slots
         self.window_refresh = window_refresh
         self.clock = clock or Clock()
-        self._window_at: datetime | None = None  # when the window was last fetched (clock)
+        self._window_at: float | None = None  # the clock's ticks at the last window fetch
         self.resyncs = 0  # how often the feed sent this desk back to reload from scratch
+        self.refreshes = 0  # slot-window refreshes done
         self._lock = asyncio.Lock()
 
     def refresh_soon(self) -> None:
@@ -98,11 +99,8 @@ class SyncLoop:
         self._window_at = None
 
     def _refresh_due(self) -> bool:
-        """Every ``window_refresh`` seconds by the desk's clock (also when it jumped back)."""
-        if self._window_at is None:
-            return True
-        elapsed = (self.clock.utcnow() - self._window_at).total_seconds()
-        return abs(elapsed) > self.window_refresh
+        """Every ``window_refresh`` seconds of the desk's clock's ticks."""
+        return self._window_at is None or self.clock.ticks() - self._window_at > self.window_refresh
 
     async def run(
         self, interval: float = 2.0, after_first_round: Callable[[], object] | None = None
@@ -223,7 +221,8 @@ class SyncLoop:
                 )
             self.cache.drop_past_slots(start)
             self.cache.drop_history(older_than=start - timedelta(days=HISTORY_DAYS))
-        self._window_at = self.clock.utcnow()
+        self._window_at = self.clock.ticks()
+        self.refreshes += 1
         log.info("slot window: %d slots", sum(counts))
 
     async def _refresh_service_window(self, service_id: int, start: datetime, end: datetime) -> int:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from console import clock as clock_module
-from console.clock import Clock, scaled_time
+from console.clock import Clock
 from console.domain.calendar import TZ
 
 
@@ -103,12 +103,13 @@ def test_a_pretended_date_whose_time_of_day_does_not_exist_moves_on() -> None:
     assert clock.now() == local(2030, 3, 31, 3, 30)
 
 
-def test_a_scaled_clock_runs_faster_and_its_timers_wait_less() -> None:
-    ticks = iter([100.0, 101.0])  # monotonic: one real second passes
-    source = scaled_time(local(2030, 3, 4, 23, 0), 60.0, lambda: next(ticks))
-    clock = Clock(source, rate=60.0)
-    assert clock.now() == local(2030, 3, 4, 23, 1)  # one real second: a minute of its time
-    assert Clock(Stopped(local(2030, 3, 4, 23, 0)), rate=60.0).seconds_to_midnight() == 60.0
+def test_the_desks_intervals_are_measured_in_ticks_not_the_wall_clock() -> None:
+    source = Stopped(local(2030, 3, 4, 12, 0))
+    ticks = iter([100.0, 160.0])
+    clock = Clock(source, ticks=lambda: next(ticks))
+    assert clock.ticks() == 100.0
+    source.moment = local(2030, 3, 4, 9, 0)  # the wall clock set back: the ticks go on
+    assert clock.ticks() == 160.0
 
 
 def test_a_source_must_say_its_zone() -> None:

@@ -321,13 +321,17 @@ class AgentConsole(App):
         self._watch_midnight()
 
     def check_day(self) -> None:
-        """If the desk's day changed, tell the screens on the stack (the others check when
-        they are shown again): each shows the new day where it showed today's."""
+        """If the desk's day changed, roll the cached slot window on to it and tell the
+        screens on the stack (the others check when they are shown again): each shows the new
+        day where it showed today's."""
         today = self.clock.today()
         if today == self._day:
             return
         log.info("the desk's day is now %s", today)
         self._day = today
+        if self.store is not None:  # the cached slot window starts today: roll it on now
+            self.store.sync.refresh_soon()
+            self.store.wake()
         for screen in self.screen_stack:
             screen.post_message(DayChanged(today))
 

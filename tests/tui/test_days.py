@@ -115,6 +115,20 @@ async def test_a_console_started_before_midnight_searches_from_the_new_day_after
         assert app.desk.today() == date(2030, 3, 5)
 
 
+async def test_the_cached_slot_window_rolls_on_to_the_new_day_at_midnight(make_app, ready) -> None:
+    """The desk's copy of the slots (what it searches offline, from today) is fetched again
+    for the new day after midnight, not up to an hour later when its refresh would be due."""
+    desk_time = just_before_midnight(date(2030, 3, 5))
+    app = make_app(today=None, clock=Clock(desk_time), sync_seconds=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await until(pilot, lambda: app.store.sync.refreshes > 0, "the first window")
+        before = app.store.sync.refreshes
+        desk_time.run()
+        await until(pilot, lambda: app._day == date(2030, 3, 5), "the app's day to change")
+        await until(pilot, lambda: app.store.sync.refreshes > before, "the window to roll on")
+
+
 async def test_dates_the_agent_typed_stay_as_typed(make_app, ready) -> None:
     desk_time = just_before_midnight(date(2030, 3, 5))
     app = make_app(today=None, clock=Clock(desk_time))

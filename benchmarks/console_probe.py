@@ -254,6 +254,16 @@ def _counts(app: Any) -> dict[str, int]:
     }
 
 
+def _task_kinds() -> dict[str, int]:
+    """The asyncio tasks by what they run (their coroutine's qualified name)."""
+    kinds: dict[str, int] = {}
+    for task in asyncio.all_tasks():
+        coro = task.get_coro()
+        name = getattr(coro, "__qualname__", type(coro).__name__)
+        kinds[name] = kinds.get(name, 0) + 1
+    return kinds
+
+
 async def _settled(app: Any, pilot: Any, timeout: float = 60.0) -> None:
     """Until no worker of the console is running (three quiet looks in a row)."""
     deadline = time.perf_counter() + timeout
@@ -353,6 +363,7 @@ async def console_shift(
     samples: list[tuple[float, float]] = []  # (desk hours, RSS MB) after each call
     booked = 0
     warm_counts: dict[str, int] = {}
+    warm_tasks: dict[str, int] = {}
     warm_rss = 0.0
     began = time.perf_counter()
     async with app.run_test(headless=True, size=SIZE) as pilot:
@@ -369,11 +380,13 @@ async def console_shift(
             samples.append((shift_time.hours(), rss_mb()))
             if number + 1 == warm:
                 warm_counts = _counts(app)
+                warm_tasks = _task_kinds()
                 warm_rss = rss_mb()
         await _settled(app, pilot)
         app.clear_notifications()
         await pilot.pause(0.1)
         end_counts = _counts(app)
+        end_tasks = _task_kinds()
         _emit(
             {
                 "calls": calls,
@@ -384,6 +397,8 @@ async def console_shift(
                 "peak_rss_mb": peak_rss_mb(),
                 "warm_counts": warm_counts,
                 "end_counts": end_counts,
+                "warm_tasks": warm_tasks,
+                "end_tasks": end_tasks,
                 "samples": samples,
                 "hours": shift_time.hours(),
                 "refreshes": app.store.sync.refreshes,

@@ -102,6 +102,17 @@ def slope(points: list[tuple[float, float]]) -> float:
     return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
 
 
+def changed_kinds(before: dict[str, int], after: dict[str, int]) -> str:
+    """What the asyncio tasks run that changed in number (``name +1``), or ``""``."""
+    names = sorted(set(before) | set(after))
+    moved = [
+        f"{name} {after.get(name, 0) - before.get(name, 0):+d}"
+        for name in names
+        if after.get(name, 0) != before.get(name, 0)
+    ]
+    return ", ".join(moved)
+
+
 def rows(result: Result, backend: str = "embedded") -> list[Row]:
     probe = result.probe
     floor = median(result.hello_rss)
@@ -158,6 +169,7 @@ def rows(result: Result, backend: str = "embedded") -> list[Row]:
             ),
         ),
     ]
+    moved = changed_kinds(probe.get("warm_tasks", {}), probe.get("end_tasks", {}))
     for name in COUNTS:
         warm_count, end_count = probe["warm_counts"][name], probe["end_counts"][name]
         found.append(
@@ -174,7 +186,8 @@ def rows(result: Result, backend: str = "embedded") -> list[Row]:
                 notes={
                     "widgets": "live Textual widgets, on a screen or not (gc), after the "
                     "notifications are cleared",
-                    "tasks": "asyncio tasks (every widget's message pump is one)",
+                    "tasks": "asyncio tasks (every widget's message pump is one)"
+                    + (f"; changed since then: {moved}" if moved else ""),
                     "files": "open file descriptors of the process (/proc/self/fd)",
                 }[name],
             )

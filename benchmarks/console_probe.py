@@ -254,6 +254,38 @@ def _counts(app: Any) -> dict[str, int]:
     }
 
 
+LOOKS = 5  # looks at the counts, LOOK_GAP seconds apart; each count is the least seen
+LOOK_GAP = 0.3
+
+
+async def _steady_counts(app: Any, pilot: Any) -> dict[str, int]:
+    """The counts of what the console keeps (:func:`_counts`), each the least of ``LOOKS``
+    looks: the sync loop polls the feed every 2 s, and a look in the middle of a round sees
+    its task and its open files; what the console keeps is there at every look."""
+    least: dict[str, int] = {}
+    for _ in range(LOOKS):
+        await pilot.pause(LOOK_GAP)
+        for name, count in _counts(app).items():
+            least[name] = min(count, least.get(name, count))
+    return least
+
+
+def _open_files() -> dict[str, int]:
+    """The process's open file descriptors by what they are (a path, ``socket``, ``pipe``)."""
+    import os
+    import re
+
+    kinds: dict[str, int] = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        kind = re.sub(r":\[\d+\]$", "", target)  # socket:[123] -> socket
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
 def _task_kinds() -> dict[str, int]:
     """The asyncio tasks by what they run (their coroutine's qualified name)."""
     kinds: dict[str, int] = {}
@@ -364,6 +396,7 @@ async def console_shift(
     booked = 0
     warm_counts: dict[str, int] = {}
     warm_tasks: dict[str, int] = {}
+    warm_files: dict[str, int] = {}
     warm_rss = 0.0
     began = time.perf_counter()
     async with app.run_test(headless=True, size=SIZE) as pilot:
@@ -379,14 +412,14 @@ async def console_shift(
             app.clear_notifications()
             samples.append((shift_time.hours(), rss_mb()))
             if number + 1 == warm:
-                warm_counts = _counts(app)
-                warm_tasks = _task_kinds()
                 warm_rss = rss_mb()
+                warm_counts = await _steady_counts(app, pilot)
+                warm_tasks, warm_files = _task_kinds(), _open_files()
         await _settled(app, pilot)
         app.clear_notifications()
         await pilot.pause(0.1)
-        end_counts = _counts(app)
-        end_tasks = _task_kinds()
+        end_counts = await _steady_counts(app, pilot)
+        end_tasks, end_files = _task_kinds(), _open_files()
         _emit(
             {
                 "calls": calls,
@@ -399,6 +432,8 @@ async def console_shift(
                 "end_counts": end_counts,
                 "warm_tasks": warm_tasks,
                 "end_tasks": end_tasks,
+                "warm_files": warm_files,
+                "end_files": end_files,
                 "samples": samples,
                 "hours": shift_time.hours(),
                 "refreshes": app.store.sync.refreshes,

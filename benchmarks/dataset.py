@@ -49,7 +49,15 @@ DEFAULT_DATA = (
 PG_ENV = "AGENT_CONSOLE_TEST_PG_URL"
 FORMAT = 2  # bump when what a dataset holds changes without a schema or seed change
 # The code that decides what a dataset holds: a change to any of these builds a new one.
-SEED_SOURCES = ("seed.py", "demo_data.py", "search_index.py")
+SEED_SOURCES = (
+    "seed.py",
+    "seed_catalogue.py",
+    "seed_calendar.py",
+    "seed_people.py",
+    "bulk_load.py",
+    "demo_data.py",
+    "search_index.py",
+)
 STALE_AFTER_DAYS = 14  # slots start the day after the build; after this (or half the
 # dataset's working days), too many of them are past: rebuild
 BENCH_AGENT_PREFIX = "bench "
@@ -483,6 +491,13 @@ class _Progress:
 # --- back to the seed's state ---------------------------------------------------------------
 
 RESET_STATEMENTS = (
+    "DELETE FROM callback_attempts",
+    "DELETE FROM callbacks",
+    "DELETE FROM telephony_calls",
+    "DELETE FROM telephony_extensions",
+    "DELETE FROM messages",
+    "DELETE FROM agent_presence",
+    "DELETE FROM agent_states",
     "DELETE FROM bookings",
     "DELETE FROM holds",
     "DELETE FROM idempotency_keys",
@@ -497,8 +512,9 @@ RESET_STATEMENTS = (
 
 
 def reset(dataset: Dataset) -> None:
-    """Undo what benchmarks wrote: bookings, holds, calls, the feed, the audit log, callers
-    added after the seed, the benchmark's agents. The seed's data stays as it was."""
+    """Undo what benchmarks wrote: agents' states, messages, bookings, holds, calls, the feed,
+    the audit log, callers added after the seed, the benchmark's agents. The seed's data stays as
+    it was."""
     database = dataset.open()
     try:
         with database.write() as connection:

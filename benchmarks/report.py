@@ -23,6 +23,9 @@ FIGURES: dict[str, str] = {
     "booking_p99": "booking request p99, 40 agents",
     "double_bookings": "double bookings",
     "replay": "offline replay of N queued writes",
+    "callback_claims": "callback claims/s, 40 agents at once",
+    "callback_double_claims": "callbacks claimed twice",
+    "queue_log_import": "a month's queue_log imported",
     "cold_start": "console cold start to lookup ready",
     "keystroke": "key press to results rendered, p95",
     "keystroke_work": "  … with search_delay_ms = 0, p95",
@@ -34,6 +37,10 @@ FIGURES: dict[str, str] = {
     "shift_tasks": "  … asyncio tasks at the end of a shift",
     "shift_files": "  … open files at the end of a shift",
     "bytes_per_call": "database bytes per call, after a prune",
+    "messages_send": "N queued messages sent (SMTP)",
+    "messages_booking": "booking p50 with the outbox write",
+    "floor": "GET /v1/floor p95 (200 agents, 20k calls, 8k bookings)",
+    "heartbeat": "200 desks' heartbeats every 10 s: service CPU",
 }
 
 
@@ -107,6 +114,8 @@ def _number(value: float | None, unit: str) -> str:
         return f"{value:.2f} MB/h"
     if unit == "B":
         return f"{value:,.0f} B"
+    if unit == "%":
+        return f"{value:.2f} %"
     return f"{value:g} {unit}"
 
 

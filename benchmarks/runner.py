@@ -10,7 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from benchmarks import api_latency, contention, growth, replay
+from benchmarks import callbacks as callbacks_bench
 from benchmarks import console as console_bench
+from benchmarks import floor as floor_bench
+from benchmarks import messages as messages_bench
 from benchmarks import retention as retention_bench
 from benchmarks import shift as shift_bench
 from benchmarks.dataset import (
@@ -43,6 +46,9 @@ SHIFT_FIGURES = (
     "shift_tasks",
     "shift_files",
 )
+CALLBACK_FIGURES = ("callback_claims", "callback_double_claims", "queue_log_import")
+MESSAGE_FIGURES = ("messages_send", "messages_booking")
+FLOOR_FIGURES = ("floor", "heartbeat")
 # What --only and --skip take: a group name, or one figure's name.
 GROUPS: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
@@ -52,6 +58,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "slots": ("slots",),
     "contention": ("contention",),
     "replay": ("replay",),
+    "callbacks": CALLBACK_FIGURES,
+    "queue_log": ("queue_log_import",),
     "console": CONSOLE_FIGURES,
     "cold_start": ("cold_start",),
     "keystroke": TYPING_FIGURES,
@@ -59,14 +67,20 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "growth": ("growth",),
     "retention": ("bytes_per_call",),
     "shift": SHIFT_FIGURES,
+    "messages": MESSAGE_FIGURES,
+    "floor": FLOOR_FIGURES,
+    "heartbeat": ("heartbeat",),
 }
 EVERYTHING = (
     "seed",
     *SEARCH_FIGURES,
     "contention",
     "replay",
+    *CALLBACK_FIGURES,
+    *FLOOR_FIGURES,
     *CONSOLE_FIGURES,
     *SHIFT_FIGURES,
+    *MESSAGE_FIGURES,
     "growth",
     "bytes_per_call",
 )
@@ -93,6 +107,13 @@ class Sizes:
     retention_calls: int  # calls a day in the bytes-per-call figure
     shift_calls: int  # calls of the shift (each 4 minutes of the desk's time)
     shift_warm: int  # ... the first of them, before memory and counts are taken
+    callbacks: int  # due callbacks the 40 agents claim
+    log_calls: int  # calls a month in the imported queue_log
+    message_bookings: int  # bookings timed with messages on and off (half each)
+    queued_messages: int  # messages the sender sends in one run
+    floor_day: floor_bench.Day = field(default_factory=floor_bench.Day)  # agents, calls, bookings
+    floor_requests: int = 300
+    heartbeats: int = 2_000
 
 
 FULL = Sizes(
@@ -110,6 +131,10 @@ FULL = Sizes(
     retention_calls=300,
     shift_calls=500,
     shift_warm=50,
+    callbacks=1_000,
+    log_calls=16_000,
+    message_bookings=600,
+    queued_messages=10_000,
 )
 QUICK_SIZES = Sizes(
     spec=QUICK,
@@ -126,6 +151,13 @@ QUICK_SIZES = Sizes(
     retention_calls=60,
     shift_calls=45,  # three hours of the desk's time: three window refreshes
     shift_warm=15,
+    callbacks=200,
+    log_calls=2_000,
+    message_bookings=40,
+    queued_messages=300,
+    floor_day=floor_bench.Day(calls=2_000, bookings=800),
+    floor_requests=30,
+    heartbeats=200,
 )
 
 
@@ -176,6 +208,9 @@ class Run:
                     place.backend,
                 ),
             )
+        if wanted & set(CALLBACK_FIGURES):  # on scratch databases: no dataset needed
+            self._callbacks(place, wanted)
+            wanted -= set(CALLBACK_FIGURES)
         if not wanted:
             return
         backend = place.backend
@@ -193,6 +228,11 @@ class Run:
         first = len(self.rows)
         if wanted & {*SEARCH_FIGURES, "contention", "replay"}:
             self._service(dataset, wanted)
+        if wanted & set(MESSAGE_FIGURES):
+            self.guarded(MESSAGE_FIGURES, backend, lambda: self._messages(dataset))
+        if wanted & set(FLOOR_FIGURES):
+            figures = tuple(figure for figure in FLOOR_FIGURES if figure in wanted)
+            self.guarded(figures, backend, lambda: self._floor(dataset, figures))
         if wanted & set(CONSOLE_FIGURES):
             self._console(dataset, wanted)
         if wanted & set(SHIFT_FIGURES):
@@ -329,6 +369,66 @@ class Run:
         finally:
             reset(dataset)
         return replay.rows(result, dataset.backend)
+
+    def _callbacks(self, place: Place, wanted: set[str]) -> None:
+        backend = place.backend
+        workers = self.workers_for(place.url_for("x"))
+        claims = ("callback_claims", "callback_double_claims")
+        if wanted & set(claims):
+
+            def measure_claims() -> list[Row]:
+                result = callbacks_bench.run_claims(
+                    place, count=self.sizes.callbacks, workers=workers, log=self.log
+                )
+                return callbacks_bench.claim_rows(result, backend, workers)
+
+            self.guarded(claims, backend, measure_claims)
+        if "queue_log_import" in wanted:
+
+            def measure_import() -> list[Row]:
+                result = callbacks_bench.run_import(place, calls=self.sizes.log_calls, log=self.log)
+                return callbacks_bench.import_rows(result, backend, self.sizes.log_calls)
+
+            self.guarded(("queue_log_import",), backend, measure_import)
+
+    def _messages(self, dataset: Dataset) -> list[Row]:
+        reset(dataset)
+        try:
+            self.log(
+                f"{dataset.backend}: messages: {self.sizes.message_bookings} bookings with the "
+                f"outbox on and off, then {self.sizes.queued_messages:,} queued messages sent"
+            )
+            result = messages_bench.run(
+                dataset,
+                bookings=self.sizes.message_bookings,
+                queued=self.sizes.queued_messages,
+                workers=self.workers_for(dataset.url),
+            )
+        finally:
+            reset(dataset)
+        return messages_bench.rows(result, dataset.backend)
+
+    def _floor(self, dataset: Dataset, figures: tuple[str, ...]) -> list[Row]:
+        """The floor and the heartbeats, through a service of their own over a busy day."""
+        sizes = self.sizes
+        reset(dataset)
+        try:
+            self.log(
+                f"{dataset.backend}: the floor over {sizes.floor_day.agents} agents, "
+                f"{sizes.floor_day.calls:,} calls, {sizes.floor_day.bookings:,} bookings; "
+                f"{sizes.heartbeats:,} heartbeats"
+            )
+            with ApiServer(dataset.url, workers=self.workers_for(dataset.url)) as server:
+                result = floor_bench.run(
+                    dataset,
+                    server,
+                    day=sizes.floor_day,
+                    requests=sizes.floor_requests,
+                    heartbeats=sizes.heartbeats,
+                )
+        finally:
+            reset(dataset)
+        return [row for row in floor_bench.rows(result, dataset.backend) if row.figure in figures]
 
     def _shift(self, dataset: Dataset) -> None:
         def measure() -> list[Row]:

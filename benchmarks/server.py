@@ -1,5 +1,5 @@
 """The central service under uvicorn on loopback, in a subprocess, as ``agent-console serve``
-would run it (``uvicorn --factory console.server.asgi:app_from_config``)."""
+would run it (``uvicorn --factory console.asgi:app_from_config``)."""
 
 from __future__ import annotations
 
@@ -26,18 +26,22 @@ def free_port() -> int:
 class ApiServer:
     """``with ApiServer(url) as server: server.url``; ``stop()`` and ``start()`` again."""
 
-    def __init__(self, database_url: str, *, workers: int = 1) -> None:
+    def __init__(self, database_url: str, *, workers: int = 1, config: str = "") -> None:
         self.database_url = database_url
         self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
+        config_text = config
         self._scratch = tempfile.TemporaryDirectory(prefix="bench-server-")
         self.log_path = Path(self._scratch.name) / "uvicorn.log"
         config = Path(self._scratch.name) / "config.toml"
-        # Every default, but no daily prune: it would run 30 s after the start, in the middle
-        # of what is timed (the bytes-per-call figure prunes on its own database).
-        config.write_text("# benchmarks: every default but one\n[retention]\ndaily = false\n")
+        # Every default but what ``config`` sets, and no daily prune: it would run 30 s after
+        # the start, in the middle of what is timed (the bytes-per-call figure prunes on its own
+        # database).
+        config.write_text(
+            "# benchmarks: every default but these\n[retention]\ndaily = false\n" + config_text
+        )
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("AGENT_CONSOLE_")},
             "AGENT_CONSOLE_DATABASE": database_url,
@@ -51,7 +55,7 @@ class ApiServer:
             "-m",
             "uvicorn",
             "--factory",
-            "console.server.asgi:app_from_config",
+            "console.asgi:app_from_config",
             "--host",
             "127.0.0.1",
             "--port",

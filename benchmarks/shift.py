@@ -16,7 +16,9 @@ Rows (each beside its target; the floor is measured in the same run):
 - growth per hour of the shift after the warm-up: the least-squares slope of the RSS after each
   call against the shift's hours, at most 2 MB an hour;
 - the live widgets (on a screen or not), asyncio tasks and open files at the end: no more than
-  after the warm-up (flat), which is printed as the floor.
+  after the warm-up (flat), which is printed as the floor. Each is the least of a few looks a
+  moment apart (a look during a sync round also sees that round's task and connection); the
+  notes name the kinds of task and file that changed in number.
 """
 
 from __future__ import annotations
@@ -86,7 +88,8 @@ def measure(
             "--call-minutes",
             str(CALL_MINUTES),
         ]
-        result.probe = probe.run(arguments)[1]
+        # A call takes a few seconds through the real console (more on a loaded machine).
+        result.probe = probe.run(arguments, timeout=max(1800.0, calls * 20.0))[1]
     return result
 
 
@@ -103,7 +106,8 @@ def slope(points: list[tuple[float, float]]) -> float:
 
 
 def changed_kinds(before: dict[str, int], after: dict[str, int]) -> str:
-    """What the asyncio tasks run that changed in number (``name +1``), or ``""``."""
+    """The kinds (what a task runs, what a file is) that changed in number (``name +1``), or
+    ``""``."""
     names = sorted(set(before) | set(after))
     moved = [
         f"{name} {after.get(name, 0) - before.get(name, 0):+d}"
@@ -170,6 +174,7 @@ def rows(result: Result, backend: str = "embedded") -> list[Row]:
         ),
     ]
     moved = changed_kinds(probe.get("warm_tasks", {}), probe.get("end_tasks", {}))
+    moved_files = changed_kinds(probe.get("warm_files", {}), probe.get("end_files", {}))
     for name in COUNTS:
         warm_count, end_count = probe["warm_counts"][name], probe["end_counts"][name]
         found.append(
@@ -188,7 +193,8 @@ def rows(result: Result, backend: str = "embedded") -> list[Row]:
                     "notifications are cleared",
                     "tasks": "asyncio tasks (every widget's message pump is one)"
                     + (f"; changed since then: {moved}" if moved else ""),
-                    "files": "open file descriptors of the process (/proc/self/fd)",
+                    "files": "open file descriptors of the process (/proc/self/fd)"
+                    + (f"; changed since then: {moved_files}" if moved_files else ""),
                 }[name],
             )
         )

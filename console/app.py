@@ -18,6 +18,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol, cast
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -38,6 +39,7 @@ from console.config import Config
 from console.desk import Desk, SyncStatus
 from console.domain.models import Role
 from console.i18n import _
+from console.keymap import key_label, keymap_for
 from console.messages import ChangesArrived, DayChanged, DeskChanged, SyncChanged
 from console.screens.lookup import LookupScreen
 from console.screens.startup import StartupScreen
@@ -46,6 +48,9 @@ from widgets.offline_banner import OfflineBanner
 from widgets.status_bar import StatusBar
 from widgets.translated import translate_bindings
 
+if TYPE_CHECKING:
+    from console.client.embedded import EmbeddedService
+
 log = logging.getLogger(__name__)
 
 textual_fixes.apply()  # a leak of the pinned Textual that cost the console memory all shift
@@ -53,8 +58,6 @@ textual_fixes.apply()  # a leak of the pinned Textual that cost the console memo
 MAX_BACKOFF = 10.0  # offline: probe after 1, 2, 4, 8, then every 10 s
 STATUS_DELAY = 0.15  # the Store reports every replayed row: redraw at most this often
 MIDNIGHT_MARGIN = 0.05  # seconds after midnight the day's timer fires
-SYNC_ISSUES_KEY = "f6"
-REPORTS_KEY = "f8"
 
 # The screens other than the lookup, imported when first shown: the console starts on the
 # lookup, and importing them all (and their widgets) would hold up every start.
@@ -66,6 +69,12 @@ SCREENS = {
     "directory": ("console.screens.directory", "DirectoryScreen"),
     "reports": ("console.screens.reports", "ReportsScreen"),
 }
+
+
+class _Loads(Protocol):
+    """A screen that loads its data afresh (the bookings and the sync issues)."""
+
+    def load(self) -> object: ...
 
 
 def screen_class(mode: str) -> type[Screen]:
@@ -147,14 +156,14 @@ class AgentConsole(App):
         # In the footer for supervisors (an agent's footer has no room left); the key, alt+8 and
         # the command palette open the list from any screen, for everyone.
         Binding(
-            REPORTS_KEY,
+            "f8",
             "show_reports",
             "Reports",
             id="reports",
             priority=True,
             tooltip="Agents' open reports about the doctor directory",
         ),
-        Binding(REPORTS_KEY, "open_reports", show=False, priority=True, id="reports.any"),
+        Binding("f8", "open_reports", show=False, priority=True, id="reports"),
         Binding(
             "f9",
             "show_wrapup",
@@ -166,7 +175,7 @@ class AgentConsole(App):
         # In the footer (last) only while sync issues are open; alt+6 and the command palette
         # open the list at any time.
         Binding(
-            SYNC_ISSUES_KEY,
+            "f6",
             "show_sync_issues",
             "Sync issues",
             id="sync_issues",
@@ -174,18 +183,17 @@ class AgentConsole(App):
             tooltip="Bookings and other writes the replay could not do: rebook or follow up",
         ),
         # Fallbacks for terminals and multiplexers that swallow function keys.
-        Binding("alt+1", "show_lookup", show=False, priority=True),
-        Binding("alt+2", "show_slots", show=False, priority=True),
-        Binding("alt+3", "show_bookings", show=False, priority=True),
-        Binding("alt+7", "show_directory", show=False, priority=True),
-        Binding("alt+8", "open_reports", show=False, priority=True),
-        Binding("alt+9", "show_wrapup", show=False, priority=True),
-        Binding("alt+6", "open_sync_issues", show=False, priority=True),
+        Binding("alt+1", "show_lookup", show=False, priority=True, id="alt.lookup"),
+        Binding("alt+2", "show_slots", show=False, priority=True, id="alt.slots"),
+        Binding("alt+3", "show_bookings", show=False, priority=True, id="alt.bookings"),
+        Binding("alt+7", "show_directory", show=False, priority=True, id="alt.directory"),
+        Binding("alt+8", "open_reports", show=False, priority=True, id="alt.reports"),
+        Binding("alt+9", "show_wrapup", show=False, priority=True, id="alt.wrapup"),
+        Binding("alt+6", "open_sync_issues", show=False, priority=True, id="alt.sync_issues"),
         Binding("ctrl+q", "quit", "Quit", id="quit", show=False, priority=True),
     ]
 
     connection_state: reactive[str] = reactive("connecting")
-    issues_key = SYNC_ISSUES_KEY.upper()
 
     def __init__(
         self,
@@ -206,7 +214,7 @@ class AgentConsole(App):
         self._midnight: Timer | None = None
         self.theme = config.ui.theme
         self._given_api = api
-        self.desk: Desk | None = None  # type: ignore[assignment]
+        self.desk: Desk | None = None
         self.store: Store | None = None
         self.sync_status = SyncStatus()
         self._sync_task: asyncio.Task | None = None
@@ -215,19 +223,17 @@ class AgentConsole(App):
         self._replay_total = 0
         self._outage = False  # offline (or writes queued) since the desk was last caught up
         self._known_issues: set[int] | None = None
-        self._closing = False  # unmounting: the Store is about to close
-        self.set_keymap(
-            {
-                "lookup": config.keys.lookup,
-                "slots": config.keys.slots,
-                "bookings": config.keys.bookings,
-                "directory": config.keys.directory,
-                "reports": config.keys.reports,
-                "reports.any": config.keys.reports,
-                "wrapup": config.keys.wrapup,
-                "sync_issues": SYNC_ISSUES_KEY,  # keymapped keys go last in the footer
-            }
-        )
+        self._unmounting = False  # unmounting: the Store is about to close
+        self.set_keymap(keymap_for(config.keys))
+
+    def key_label(self, binding_id: str) -> str:
+        """The key a binding is on now (``[keys]`` in config.toml, else its default), as the
+        console's messages name it: ``F6``, ``ctrl+o``."""
+        return key_label(self.config.key_of(binding_id))
+
+    @property
+    def issues_key(self) -> str:
+        return self.key_label("sync_issues")
 
     # -- start ----------------------------------------------------------------------------
 
@@ -270,7 +276,7 @@ class AgentConsole(App):
 
         A plain asyncio task rather than a Textual worker: it never ends, and a worker that
         never ends would keep ``app.workers.wait_for_complete()`` from ever returning."""
-        if self.store is None or self._sync_task is not None or self._closing:
+        if self.store is None or self._sync_task is not None or self._unmounting:
             return  # (closing: the app quit before the lookup screen was first drawn)
         freeze_long_lived()  # the console is up: modules, screens, the desk's reference data
         self._sync_task = asyncio.create_task(
@@ -315,7 +321,7 @@ class AgentConsole(App):
 
     def _midnight_passed(self) -> None:
         self._midnight = None
-        if self._closing:
+        if self._unmounting:
             return
         self.check_day()
         self._watch_midnight()
@@ -342,7 +348,7 @@ class AgentConsole(App):
         per replayed row), on this app's event loop. A change of state shows at once (going
         offline must be visible); the rest arrives as :class:`SyncChanged` messages (a run of
         them is one), redrawn at most every ``STATUS_DELAY`` seconds."""
-        if self._closing or not self.is_running:
+        if self._unmounting or not self.is_running:
             return
         changed = state != self._seen_state
         if changed and state == SYNCING and self.store is not None:
@@ -358,7 +364,7 @@ class AgentConsole(App):
     def _feed_read(self, batch: ChangeBatch) -> None:
         """The desk's change-feed poller read a batch (on this app's event loop): say so when
         it had to reload the local copy from scratch (the screens reload what they show)."""
-        if batch.resynced and not self._closing:
+        if batch.resynced and not self._unmounting:
             self.notify(
                 _(
                     "This desk was away longer than the central system keeps its list of "
@@ -372,12 +378,12 @@ class AgentConsole(App):
 
     @on(SyncChanged)
     def _sync_changed(self) -> None:
-        if self._status_timer is None and not self._closing:
+        if self._status_timer is None and not self._unmounting:
             self._status_timer = self.set_timer(STATUS_DELAY, self._apply_sync_status)
 
     def _apply_sync_status(self) -> None:
         self._status_timer = None
-        if self.desk is None or self._closing:
+        if self.desk is None or self._unmounting:
             return
         previous = self.sync_status
         status = self.desk.sync_status()
@@ -408,7 +414,7 @@ class AgentConsole(App):
         if previous.issues != status.issues:
             self.refresh_bindings()
             if showing(self.screen, "sync"):
-                self.screen.load()
+                cast(_Loads, self.screen).load()
         self.refresh_status_bars()
 
     def _announce_issues(self) -> None:
@@ -432,14 +438,14 @@ class AgentConsole(App):
         """Provisional bookings on screen became real ones (or issues): show them afresh."""
         screen = self.screen
         if showing(screen, "bookings"):
-            screen.load()
+            cast(_Loads, screen).load()
         elif isinstance(screen, LookupScreen) and self.desk is not None and self.desk.caller:
             screen.refresh_bookings()
 
     async def _open_api(self) -> CentralApi:
         timeout = self.config.server.timeout_seconds
         if self.config.embedded:
-            service = await self._open_embedded().wait()
+            service = cast("EmbeddedService", await self._open_embedded().wait())
             return CentralApi(
                 "http://embedded",
                 service.token,
@@ -458,7 +464,7 @@ class AgentConsole(App):
         return CentralApi(self.config.server.url, self.config.server.token, timeout=timeout)
 
     @work(thread=True, exit_on_error=False)
-    def _open_embedded(self):  # type: ignore[no-untyped-def]
+    def _open_embedded(self) -> EmbeddedService:
         from console.client.embedded import open_embedded
 
         def progress(label: str, done: int, total: int) -> None:
@@ -503,7 +509,11 @@ class AgentConsole(App):
         :class:`ChangesArrived` messages; returns the function that stops it."""
         if self.desk is None:
             return lambda: None
-        return self.desk.subscribe_changes(lambda batch: target.post_message(ChangesArrived(batch)))
+
+        def post(batch: ChangeBatch) -> None:
+            target.post_message(ChangesArrived(batch))
+
+        return self.desk.subscribe_changes(post)
 
     def watch_connection_state(self) -> None:
         self.refresh_status_bars()
@@ -525,8 +535,9 @@ class AgentConsole(App):
 
     @work(exclusive=True, group="call", exit_on_error=False)
     async def start_call(self) -> None:
-        if self.desk.call is None and not self.desk.read_only:
-            await self.desk.ensure_call()
+        desk = self.desk
+        if desk is not None and desk.call is None and not desk.read_only:
+            await desk.ensure_call()
             self.post_message(DeskChanged())
 
     async def action_show_slots(self) -> None:
@@ -587,30 +598,38 @@ class AgentConsole(App):
         yield from super().get_system_commands(screen)
         if not self._desk_ready():
             return
-        yield SystemCommand(_("Caller lookup"), _("Find the caller (F2)"), self.action_show_lookup)
+        key = self.key_label
         yield SystemCommand(
-            _("Slot search"), _("Free slots for the caller (F3)"), self.action_show_slots
+            _("Caller lookup"),
+            _("Find the caller ({key})").format(key=key("lookup")),
+            self.action_show_lookup,
         )
         yield SystemCommand(
-            _("Bookings"), _("The caller's bookings (F4)"), self.action_show_bookings
+            _("Slot search"),
+            _("Free slots for the caller ({key})").format(key=key("slots")),
+            self.action_show_slots,
         )
-        keys = self.config.keys
+        yield SystemCommand(
+            _("Bookings"),
+            _("The caller's bookings ({key})").format(key=key("bookings")),
+            self.action_show_bookings,
+        )
         yield SystemCommand(
             _("Doctor directory"),
             _("Who accepts new patients, and how fresh that is ({key})").format(
-                key=keys.directory.upper()
+                key=key("directory")
             ),
             self.action_show_directory,
         )
         yield SystemCommand(
             _("Directory reports"),
-            _("Agents' open reports about the doctor directory ({key})").format(
-                key=keys.reports.upper()
-            ),
+            _("Agents' open reports about the doctor directory ({key})").format(key=key("reports")),
             self.action_show_reports,
         )
         yield SystemCommand(
-            _("Wrap-up"), _("End the call with notes (F9)"), self.action_show_wrapup
+            _("Wrap-up"),
+            _("End the call with notes ({key})").format(key=key("wrapup")),
+            self.action_show_wrapup,
         )
         yield SystemCommand(
             _("Sync issues"),
@@ -627,7 +646,7 @@ class AgentConsole(App):
             )
 
     async def on_unmount(self) -> None:
-        self._closing = True
+        self._unmounting = True
         if self._status_timer is not None:
             self._status_timer.stop()
         if self._midnight is not None:

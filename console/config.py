@@ -23,13 +23,26 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from console.domain.calendar import OfficeHours
+from console.domain.errors import InvalidValue
+from console.domain.floor import AwayReason
 from console.domain.models import Disposition
+from console.keymap import keymap_problems, keys_of, split_keys
+from console.server.floor_settings import DEFAULT_AWAY_REASONS, FloorSettings
 from console.server.logs import LogSettings
+from console.server.messages.settings import (
+    DEFAULT_SMS_BODY,
+    MessageSettings,
+    SmsSettings,
+    SmtpSettings,
+)
 from console.server.settings import (
     DEFAULT_DISPOSITIONS,
     MIN_AUDIT_DAYS,
+    CallbackSettings,
     RetentionSettings,
     ServerSettings,
 )
@@ -77,6 +90,7 @@ class RetentionSection(_Section):
     idempotency_days: int = Field(default=30, ge=1, le=36_500)
     changes_days: int = Field(default=30, ge=1, le=36_500)
     holds_days: int = Field(default=7, ge=1, le=36_500)
+    agent_states_days: int = Field(default=400, ge=1, le=36_500)
     audit_days: int = Field(default=0, ge=0, le=36_500)
     daily: bool = True
     daily_at: str = Field(default="03:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -97,6 +111,7 @@ class RetentionSection(_Section):
             idempotency_days=self.idempotency_days,
             changes_days=self.changes_days,
             holds_days=self.holds_days,
+            agent_states_days=self.agent_states_days,
             audit_days=self.audit_days,
             daily=self.daily,
             daily_at=time(int(hours), int(minutes)),
@@ -133,13 +148,143 @@ class DirectorySection(_Section):
     page_size: int = Field(default=50, ge=10, le=500)
 
 
-class KeysSection(_Section):
-    lookup: str = "f2"
-    slots: str = "f3"
-    bookings: str = "f4"
-    wrapup: str = "f9"
-    directory: str = "f7"
-    reports: str = "f8"
+class CallbacksSection(_Section):
+    """The callback queue of the central service (see console.server.callbacks)."""
+
+    hours: str = "Mon-Fri 08:00-16:00"
+    exclude_holidays: bool = True
+    lease_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    retry_minutes: tuple[float, ...] = Field(default=(30.0, 120.0), min_length=1, max_length=20)
+    tries_boost_minutes: float = Field(default=30.0, ge=0, le=7 * 24 * 60)
+    assigned_minutes: float = Field(default=120.0, ge=0, le=30 * 24 * 60)
+    keep_days: int = Field(default=400, ge=7, le=3650)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        try:
+            OfficeHours.parse(value)
+        except InvalidValue as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+    @field_validator("retry_minutes")
+    @classmethod
+    def _retries(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(minutes <= 0 for minutes in value):
+            raise ValueError("every retry wait must be more than 0 minutes")
+        return value
+
+    def settings(self) -> CallbackSettings:
+        return CallbackSettings(**self.model_dump())
+
+
+class SmtpSection(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8025, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "none"
+    user: str = ""
+    password: str = ""  # $AGENT_CONSOLE_SMTP_PASSWORD wins when set
+    timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+
+
+SMS_PLACEHOLDERS = frozenset({"to", "text", "sender", "message_id"})
+
+
+class SmsSection(_Section):
+    url: str = "http://127.0.0.1:8026/sms"
+    user: str = ""
+    password: str = ""  # $AGENT_CONSOLE_SMS_PASSWORD wins when set
+    sender: str = Field(default="Narocanje", max_length=11)
+    content_type: str = "application/json"
+    body: str = DEFAULT_SMS_BODY
+    transliterate: bool = True
+    timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+
+    @field_validator("body")
+    @classmethod
+    def _known_placeholders(cls, body: str) -> str:
+        import string
+
+        names = {
+            m.group("named") or m.group("braced")
+            for m in string.Template.pattern.finditer(body)
+            if not m.group("escaped")
+        }
+        if None in names:
+            raise ValueError("a lone $ in the body template: write $$ for a dollar sign")
+        unknown = sorted(names - SMS_PLACEHOLDERS)
+        if unknown:
+            known = ", ".join(f"${name}" for name in sorted(SMS_PLACEHOLDERS))
+            raise ValueError(f"unknown placeholder ${unknown[0]}; known: {known}")
+        return body
+
+
+class MessagesSection(_Section):
+    enabled: bool = True
+    from_address: str = "Klicni center <noreply@localhost>"
+    domain: str = ""
+    delay_seconds: float = Field(default=20.0, ge=0, le=3600)
+    reminder_days_before: int = Field(default=1, ge=0, le=10)
+    reminder_time: str = Field(default="10:00", pattern=r"^([01]?\d|2[0-3])[:.][0-5]\d$")
+    cancel_phone: str = Field(default="", max_length=40)
+    cancel_url: str = Field(default="", max_length=200)
+    sender: bool = True
+    poll_seconds: float = Field(default=1.0, gt=0, le=300)
+    batch: int = Field(default=50, ge=1, le=1000)
+    connections: int = Field(default=4, ge=1, le=32)
+    lease_seconds: float = Field(default=30.0, ge=2, le=3600)
+    claim_seconds: float = Field(default=120.0, ge=10, le=86400)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    retry_seconds: float = Field(default=30.0, gt=0, le=86400)
+    retry_max_seconds: float = Field(default=3600.0, gt=0, le=7 * 86400)
+    keep_days: int = Field(default=400, ge=1, le=36500)
+    smtp: SmtpSection = SmtpSection()
+    sms: SmsSection = SmsSection()
+
+    def settings(self) -> MessageSettings:
+        hour, minute = (int(part) for part in self.reminder_time.replace(".", ":").split(":"))
+        values = self.model_dump(exclude={"smtp", "sms", "reminder_time"})
+        return MessageSettings(
+            **values,
+            reminder_time=time(hour, minute),
+            smtp=SmtpSettings(**self.smtp.model_dump()),
+            sms=SmsSettings(**self.sms.model_dump()),
+        )
+
+
+class FloorSection(_Section):
+    """The supervisor's floor, on the central service (see config.toml's [floor])."""
+
+    heartbeat_seconds: int = Field(default=10, ge=1, le=300)
+    unreachable_after_seconds: int = Field(default=30, ge=2, le=3600)
+    away_reasons: tuple[AwayReason, ...] = Field(default=DEFAULT_AWAY_REASONS, min_length=1)
+    long_call_minutes: float = Field(default=15.0, gt=0, le=1440)
+    long_after_call_work_minutes: float = Field(default=5.0, gt=0, le=1440)
+    long_away_minutes: float = Field(default=30.0, gt=0, le=1440)
+    report_open_hours: float = Field(default=24.0, gt=0, le=8760)
+    fill_working_days: tuple[int, ...] = Field(default=(1, 3, 5), min_length=1, max_length=10)
+    slot_totals_seconds: float = Field(default=300.0, ge=0, le=86400)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FloorSection:
+        if self.unreachable_after_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError(
+                "unreachable_after_seconds must be at least twice heartbeat_seconds "
+                f"({2 * self.heartbeat_seconds}), or one late heartbeat marks a desk unreachable"
+            )
+        codes = [reason.code for reason in self.away_reasons]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"away_reasons: a code is listed twice ({', '.join(codes)})")
+        days = list(self.fill_working_days)
+        if days != sorted(set(days)) or days[0] < 1 or days[-1] > 60:
+            raise ValueError("fill_working_days: distinct numbers from 1 to 60, ascending")
+        return self
+
+    def settings(self) -> FloorSettings:
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        return FloorSettings(**values)
 
 
 class Config(_Section):
@@ -150,10 +295,30 @@ class Config(_Section):
     cache: CacheSection = CacheSection()
     ui: UiSection = UiSection()
     directory: DirectorySection = DirectorySection()
-    keys: KeysSection = KeysSection()
+    callbacks: CallbacksSection = CallbacksSection()
+    # [keys]: binding id -> its keys; see console/keymap.py and config.toml for the ids.
+    keys: dict[str, str] = Field(default_factory=dict)
+    messages: MessagesSection = MessagesSection()
+    floor: FloorSection = FloorSection()
     dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
     data_dir: str = ""
     source: str = Field(default="", exclude=True)
+
+    @field_validator("keys")
+    @classmethod
+    def _known_bindings(cls, keys: dict[str, str]) -> dict[str, str]:
+        problems = keymap_problems(keys)
+        if problems:
+            raise PydanticCustomError(
+                "keymap",
+                "; ".join(f"{binding_id}: {reason}" for binding_id, reason, _guess in problems),
+                {"problems": problems},
+            )
+        return keys
+
+    def key_of(self, binding_id: str) -> str:
+        """The (first) key a binding is on, configured or by default: ``f2``."""
+        return split_keys(keys_of(binding_id, self.keys))[0]
 
     @property
     def data_path(self) -> Path:
@@ -193,6 +358,9 @@ class Config(_Section):
             hold_minutes=self.service.hold_minutes,
             dispositions=tuple(self.dispositions),
             retention=self.retention.settings(),
+            callbacks=self.callbacks.settings(),
+            messages=self.messages.settings(),
+            floor=self.floor.settings(),
         )
 
 
@@ -261,7 +429,14 @@ def _explain(file: Path | None, exc: ValidationError) -> str:
     for error in exc.errors():
         location = error["loc"]
         key = ".".join(str(part) for part in location)
-        if error["type"] == "extra_forbidden":
+        if error["type"] == "keymap":
+            for binding_id, reason, guess in error["ctx"]["problems"]:
+                if guess is not None:  # an unknown id, said as an unknown key is
+                    hint = f"; did you mean {guess!r}?" if guess else "; see config.toml"
+                    lines.append(f"{where}: unknown key 'keys.{binding_id}'{hint}")
+                else:
+                    lines.append(f"{where}: keys.{binding_id}: {reason}")
+        elif error["type"] == "extra_forbidden":
             known = _known_keys(Config, location)
             guess = difflib.get_close_matches(str(location[-1]), known, n=1)
             hint = f"; did you mean {guess[0]!r}?" if guess else f"; known keys: {', '.join(known)}"

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from console.client.api import CentralApi, new_idempotency_key
-from console.client.connection import OFFLINE, ONLINE
+from console.client.connection import OFFLINE
 from console.client.feed import ChangeBatch
 from console.client.issues import Issues, SyncIssue
 from console.client.store import Store
 from console.clock import Clock
+from console.desk_views import CallerCard, Referral, SyncStatus
 from console.domain.models import (
     Agent,
     Booking,
@@ -48,39 +49,6 @@ from console.domain.models import (
     Slot,
     WrapUpIn,
 )
-
-
-@dataclass
-class CallerCard:
-    """Everything the caller card shows, fetched in one go."""
-
-    caller: Caller
-    bookings: list[Booking]
-    calls: list[Call]
-
-
-@dataclass(frozen=True)
-class Referral:
-    """The doctor the current caller was referred to (from the directory), saved with the
-    wrap-up."""
-
-    provider_id: int
-    name: str
-    institution: str
-    town: str
-    type: DoctorType
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """What the status bar and the offline banner show of the desk's connection."""
-
-    state: str = ONLINE  # "online", "offline" or "syncing" (see console.client.connection)
-    queued: int = 0  # writes waiting in the outbox
-    issues: int = 0  # open sync issues
-    last_sync: datetime | None = None  # when the cache last caught up with the service
-    done: int = 0  # while syncing: rows of this replay sent so far, of ``total``
-    total: int = 0
 
 
 @dataclass

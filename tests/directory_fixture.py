@@ -68,11 +68,11 @@ class Directory:
     doctors: dict[str, int] = field(default_factory=dict)  # by key
 
 
-def _insert(connection, table, values: dict) -> int:  # type: ignore[no-untyped-def]
+def _insert(connection, table, values: dict) -> int:
     return connection.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
 
 
-def _clinic(connection, code: str, name: str, address: str, postcode: str, town: str,  # type: ignore[no-untyped-def]
+def _clinic(connection, code: str, name: str, address: str, postcode: str, town: str,
             municipality: str, region: str) -> int:  # fmt: skip
     return _insert(
         connection,
@@ -92,7 +92,7 @@ def _clinic(connection, code: str, name: str, address: str, postcode: str, town:
     )
 
 
-def _doctor(connection, clinic_id: int, clinic: tuple, name: str, kind: str, activity: str,  # type: ignore[no-untyped-def]
+def _doctor(connection, clinic_id: int, clinic: tuple, name: str, kind: str, activity: str,
             doctor_code: str, accepts: bool, active: bool) -> int:  # fmt: skip
     code, institution, _address, _post, town, municipality, _region = clinic
     return _insert(
@@ -122,7 +122,7 @@ def _doctor(connection, clinic_id: int, clinic: tuple, name: str, kind: str, act
     )
 
 
-def _fact(connection, provider_id: int, source: str, as_of: date, **values) -> None:  # type: ignore[no-untyped-def]
+def _fact(connection, provider_id: int, source: str, as_of: date, **values) -> None:
     connection.execute(
         insert(provider_facts).values(
             provider_id=provider_id, source=source, as_of=as_of, imported_at=IMPORTED_AT, **values
@@ -249,7 +249,7 @@ TYPES = [("gp", "302001", 45), ("ped", "327009", 12), ("gyn", "306007", 8), ("de
          ("den-y", "404103", 8), ("den-s", "404105", 2)]  # fmt: skip
 
 
-def _generated(connection, found: Directory, count: int, seed: int) -> None:  # type: ignore[no-untyped-def]
+def _generated(connection, found: Directory, count: int, seed: int) -> None:
     """``count`` more doctors in ~200 institutions across the towns, about half accepting,
     a tenth with a correction: a directory of the real one's size and shape."""
     rng = random.Random(seed)

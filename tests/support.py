@@ -174,7 +174,7 @@ def build_world(database: Database, *, days: int = 3, slots_per_day: int = 6) ->
     return world
 
 
-def _system_agent(world: World):  # type: ignore[no-untyped-def]
+def _system_agent(world: World):
     from console.domain.models import Agent
 
     return Agent(id=world.agents["admin"], name="Test admin", role=Role.ADMIN)

@@ -27,6 +27,13 @@ SERVICE_FIGURES = [
     "double_bookings",
     "replay",
     "bytes_per_call",
+    "callback_claims",
+    "callback_double_claims",
+    "queue_log_import",
+    "messages_send",
+    "messages_booking",
+    "floor",
+    "heartbeat",
 ]
 CONSOLE_FIGURES = ["cold_start", "keystroke", "keystroke_work", "memory"]
 # The shift (hundreds of calls through the console) takes minutes however small the dataset:
@@ -49,6 +56,12 @@ WITH_FLOOR = {
     "cold_start",
     "memory",
     "bytes_per_call",
+    "callback_claims",
+    "queue_log_import",
+    "messages_send",
+    "messages_booking",
+    "floor",
+    "heartbeat",
 }
 
 

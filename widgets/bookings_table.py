@@ -57,7 +57,13 @@ class BookingsTable(SizedTable):
     """
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Details", tooltip="Show the booking's details"),
+        Binding(
+            "enter",
+            "select_cursor",
+            "Details",
+            id="bookings.details",
+            tooltip="Show the booking's details",
+        ),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -6,7 +6,8 @@ language and notes; then the upcoming bookings (date and time in Ljubljana, serv
 reference grouped for reading aloud) and the recent calls (date, agent, disposition, the first
 line of the wrap-up notes). A last line reminds of the next keys (find a slot, bookings).
 
-Three states: empty (a hint how to open a caller), loading, and a :class:`console.desk.CallerCard`.
+Three states: empty (a hint how to open a caller), loading, and a
+:class:`console.desk_views.CallerCard`.
 A caller created offline and bookings made offline are marked provisional until the outbox is
 replayed.
 """
@@ -27,7 +28,7 @@ from textual.widgets import Label, Static
 
 from console import i18n
 from console.clock import Clock
-from console.desk import CallerCard
+from console.desk_views import CallerCard
 from console.domain.calendar import format_date, format_datetime, format_time, to_local
 from console.domain.models import Booking, BookingStatus, Call, Disposition
 from console.domain.phone import format_phone

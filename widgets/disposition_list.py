@@ -34,8 +34,11 @@ class DispositionList(OptionList):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "choose(1)", "Choose", key_display="1–9"),
-        *(Binding(str(n), f"choose({n})", show=False) for n in range(2, MAX_NUMBERED + 1)),
+        Binding("1", "choose(1)", "Choose", key_display="1–9", id="wrapup.disposition_1"),
+        *(
+            Binding(str(n), f"choose({n})", show=False, id=f"wrapup.disposition_{n}")
+            for n in range(2, MAX_NUMBERED + 1)
+        ),
     ]
 
     @dataclass
@@ -111,7 +114,9 @@ class DispositionList(OptionList):
         if 1 <= number <= len(self._dispositions):
             self.highlighted = number - 1
 
-    def watch_highlighted(self, old: int | None, new: int | None) -> None:
+    # Textual hands a watcher that takes two arguments the old and the new value; this one
+    # replaces OptionList's (which only scrolls to the highlight: the list is never scrolled).
+    def watch_highlighted(self, old: int | None, new: int | None) -> None:  # type: ignore[override]
         for index in {old, new} - {None}:
             if index is not None and index < len(self._dispositions):
                 self.replace_option_prompt_at_index(index, self._prompt(index, chosen=index == new))

@@ -30,7 +30,13 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
+
+from widgets.textual_internals import (
+    FooterKey,
+    FooterLabel,
+    KeyGroup,
+    set_footer_key_disabled,
+)
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -287,6 +293,5 @@ class KeysFooter(Footer):
         for _shape, widget in slots:
             widget.display = id(widget) in shown
         for widget, key in chosen:
-            widget._disabled = key.disabled
-            widget.set_class(key.disabled, "-disabled")
+            set_footer_key_disabled(widget, key.disabled)
         return True

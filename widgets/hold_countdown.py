@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Static
 
 from console.i18n import _
@@ -46,7 +47,7 @@ class HoldCountdown(Static):
         self._seconds_left = seconds_left
         self.live = live
         self.expired = False
-        self._timer = None
+        self._timer: Timer | None = None
 
     def on_mount(self) -> None:
         self.tick()

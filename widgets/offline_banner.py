@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from console.desk import SyncStatus
+from console.desk_views import SyncStatus
 from console.i18n import _
 
 

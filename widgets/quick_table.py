@@ -20,9 +20,9 @@ from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
-from textual.widgets._data_table import CellCacheKey
 
 from widgets.sized_table import SizedTable
+from widgets.textual_internals import CellCacheKey
 
 SegmentLines = list[list[Segment]]
 
@@ -75,9 +75,9 @@ class QuickTable(SizedTable):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
         row = self.rows.get(row_key) if row_key is not None else None
-        if row is None or row.height != 1:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         column_key = self._column_locations.get_key(column_index)
+        if row_key is None or row is None or row.height != 1 or column_key is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         cache_key: CellCacheKey = (
             row_key,
             column_key,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from textual.widgets import DataTable
-from textual.widgets._data_table import RowKey
+from textual.widgets.data_table import RowKey
 
 
 class SizedTable(DataTable):

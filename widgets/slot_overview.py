@@ -54,9 +54,10 @@ class SlotOverview(SizedTable):
             "enter",
             "select_cursor",
             "List these",
+            id="slots.choose",
             tooltip="List the free slots of this day and location",
         ),
-        Binding("o", "screen.toggle_overview", "Overview", show=False),
+        Binding("o", "screen.toggle_overview", "Overview", show=False, id="slots.overview.table"),
     ]
 
     @dataclass

@@ -45,8 +45,14 @@ class SlotTable(SizedTable):
     """
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Hold slot", tooltip="Hold this slot for the caller"),
-        Binding("o", "screen.toggle_overview", "Overview", show=False),
+        Binding(
+            "enter",
+            "select_cursor",
+            "Hold slot",
+            id="slots.choose",
+            tooltip="Hold this slot for the caller",
+        ),
+        Binding("o", "screen.toggle_overview", "Overview", show=False, id="slots.overview.table"),
     ]
 
     @dataclass

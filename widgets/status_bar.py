@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Protocol
 
 from rich.text import Text
 from textual.reactive import reactive
@@ -19,11 +20,39 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from console.clock import Clock
-from console.desk import Desk, SyncStatus
+from console.desk_views import SyncStatus
+from console.domain.models import Agent, Caller
 from console.i18n import _
 from widgets.offline_banner import OfflineBanner
 
 STATE_STYLES = {"online": "green", "offline": "bold red", "syncing": "bold yellow"}
+
+
+class CallInProgress(Protocol):
+    """What the status bar shows of the desk (``console.desk.Desk`` is one): who is at it,
+    the call's timers, the caller, a hold's countdown, read-only, and the desk's clock."""
+
+    @property
+    def agent(self) -> Agent | None: ...
+
+    @property
+    def call_started(self) -> float | None: ...
+
+    @property
+    def call_ended(self) -> float | None: ...
+
+    @property
+    def caller(self) -> Caller | None: ...
+
+    @property
+    def read_only(self) -> bool: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def call_seconds(self, now: float | None = None) -> int | None: ...
+
+    def hold_seconds_left(self) -> int | None: ...
 
 
 def clock_text(seconds: int) -> str:
@@ -102,7 +131,7 @@ class StatusBar(Static):
 
     def __init__(
         self,
-        desk: Desk | None = None,
+        desk: CallInProgress | None = None,
         *,
         status: SyncStatus | None = None,
         issues_key: str = "F6",
@@ -138,8 +167,10 @@ class StatusBar(Static):
         if agent is not None:
             line.append(f" {agent.name} ", style="bold")
             line.append(f"({_(agent.role.value)})  ")
-        now = desk.clock.utcnow() if desk is not None else Clock().utcnow()
-        line.append_text(connection_text(status.state, status, now=now, issues_key=self.issues_key))
+        moment = desk.clock.utcnow() if desk is not None else Clock().utcnow()
+        line.append_text(
+            connection_text(status.state, status, now=moment, issues_key=self.issues_key)
+        )
         timers = self.timers
         if desk is not None:
             now = time.monotonic()

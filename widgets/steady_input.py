@@ -19,7 +19,10 @@ from textual.widgets import Input
 
 
 class SteadyInput(Input):
-    """Input whose typing repaints the box without a layout of the screen."""
+    """Input whose typing repaints the box without a layout of the screen.
+
+    Overrides Input's private ``_watch_value`` (listed in
+    :data:`widgets.textual_internals.LEANS_ON`)."""
 
     def _watch_value(self, value: str) -> None:
         # Set the virtual size first (no layout): the Input's own assignment then finds it

@@ -19,8 +19,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from textual._styles_cache import StylesCache
 from textual.color import Color
+
+from widgets.textual_internals import StylesCache
 
 # The method as the pinned Textual defines it: the lru_cache wrapper, and the plain function.
 LEAKY = StylesCache.__dict__["get_inner_outer"]
@@ -41,4 +42,4 @@ def apply() -> None:
     """Replace the leaking method (once; what it already holds is let go)."""
     if StylesCache.__dict__["get_inner_outer"] is LEAKY:
         LEAKY.cache_clear()
-        StylesCache.get_inner_outer = _get_inner_outer  # type: ignore[method-assign]
+        StylesCache.get_inner_outer = _get_inner_outer  # type: ignore[method-assign, assignment]

@@ -19,12 +19,10 @@ import logging
 from collections.abc import Callable
 
 from console.client.api import ApiRefused, CentralApi, Unreachable
+from console.desk_views import OFFLINE, ONLINE, SYNCING
 
 log = logging.getLogger(__name__)
 
-ONLINE = "online"
-OFFLINE = "offline"
-SYNCING = "syncing"
 
 MAX_BACKOFF = 30.0
 SETTLE_SECONDS = 3.0  # a write made while syncing waits this long for the replay to finish

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,11 +17,15 @@ from console.messages import ChangesArrived, DayChanged
 from console.screens.frames import PromptFrames
 from widgets.footer import KeysFooter
 from widgets.status_bar import StatusBar
+from widgets.textual_internals import default_prevented
 from widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
-    from console.app import AgentConsole
+    from textual.message_pump import MessagePump
+
+    from console.config import Config
     from console.desk import Desk
+    from console.desk_views import SyncStatus
 
 
 def merged(earlier: ChangeBatch | None, later: ChangeBatch) -> ChangeBatch:
@@ -35,6 +39,26 @@ def merged(earlier: ChangeBatch | None, later: ChangeBatch) -> ChangeBatch:
     return ChangeBatch(changes)
 
 
+class ConsoleApp(Protocol):
+    """What the screens use of the app (``console.app.AgentConsole``), so that they need not
+    import it: the app imports the screens."""
+
+    config: Config
+    desk: Desk  # set before the first desk screen is shown
+
+    def key_label(self, binding_id: str) -> str: ...
+
+    def show_error(self, error: BaseException | None) -> None: ...
+
+    @property
+    def sync_status(self) -> SyncStatus: ...
+
+    @property
+    def issues_key(self) -> str: ...
+
+    def follow_changes(self, target: MessagePump) -> Callable[[], None]: ...
+
+
 def forward_worker_errors(screen: Screen, event: Worker.StateChanged) -> None:
     """Hand a failed worker's error to the app's one error display.
 
@@ -42,8 +66,13 @@ def forward_worker_errors(screen: Screen, event: Worker.StateChanged) -> None:
     start; every screen forwards its own. A screen that shows an error inline handles the
     event itself and calls ``event.prevent_default()``.
     """
-    if event.state is WorkerState.ERROR and not event._no_default_action:
-        screen.app.show_error(event.worker.error)  # type: ignore[attr-defined]
+    if event.state is WorkerState.ERROR and not default_prevented(event):
+        cast(ConsoleApp, screen.app).show_error(event.worker.error)
+
+
+def key_label(screen: Screen, binding_id: str) -> str:
+    """The key of a binding as messages name it (it follows ``[keys]`` in config.toml)."""
+    return cast(ConsoleApp, screen.app).key_label(binding_id)
 
 
 class DeskScreen(PromptFrames, Screen):
@@ -69,8 +98,8 @@ class DeskScreen(PromptFrames, Screen):
         self._day: date | None = None  # the desk's day this screen last showed
 
     @property
-    def console(self) -> AgentConsole:
-        return self.app  # type: ignore[return-value]
+    def console(self) -> ConsoleApp:
+        return cast(ConsoleApp, self.app)
 
     @property
     def desk(self) -> Desk:

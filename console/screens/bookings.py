@@ -19,7 +19,7 @@ from console.domain.models import Booking, BookingStatus
 from console.i18n import _
 from console.messages import DeskChanged, RescheduleRequested
 from console.screens.base import DeskScreen
-from console.screens.booking import BookedDialog, CancelDialog
+from console.screens.booking_dialogs import BookedDialog, CancelDialog
 from widgets.bookings_table import BookingsTable
 
 
@@ -88,7 +88,7 @@ class BookingsScreen(DeskScreen):
         title = self.query_one("#bookings-title", Static)
         caller = desk.caller
         if caller is None:
-            title.update(Text(_("No caller yet — F2 to find one."), style="bold yellow"))
+            title.update(Text(self._no_caller_text(), style="bold yellow"))
             self.table.show([])
             self.table.display = False
             self._hint("")
@@ -105,15 +105,31 @@ class BookingsScreen(DeskScreen):
         title.update(heading.format(name=f"{caller.first_name} {caller.last_name}"))
         self.table.show(bookings)
         if not bookings:
+            key = self.console.key_label
             self._hint(
-                _("No bookings. F3 searches free slots.")
+                _("No bookings. {key} searches free slots.").format(key=key("slots"))
                 if self.include_past
-                else _("No upcoming bookings. p shows past ones too; F3 searches free slots.")
+                else _(
+                    "No upcoming bookings. {past} shows past ones too; {slots} searches free slots."
+                ).format(past=key("bookings.past"), slots=key("slots"))
             )
         elif desk.read_only:
             self._hint(_("Read-only: supervisors cannot book"), style="bold red")
         else:
-            self._hint(_("Enter: details · c: cancel · r: reschedule · ctrl+r: refresh"))
+            key = self.console.key_label
+            self._hint(
+                _(
+                    "Enter: details · {cancel}: cancel · {reschedule}: reschedule · "
+                    "{refresh}: refresh"
+                ).format(
+                    cancel=key("bookings.cancel"),
+                    reschedule=key("bookings.reschedule"),
+                    refresh=key("bookings.refresh"),
+                )
+            )
+
+    def _no_caller_text(self) -> str:
+        return _("No caller yet — {key} to find one.").format(key=self.console.key_label("lookup"))
 
     def action_refresh(self) -> None:
         self.load()
@@ -128,9 +144,7 @@ class BookingsScreen(DeskScreen):
         booking = self.table.highlighted_booking()
         if booking is None:
             self.notify(
-                _("No caller yet — F2 to find one.")
-                if self.desk.caller is None
-                else _("No booking to act on."),
+                self._no_caller_text() if self.desk.caller is None else _("No booking to act on."),
                 severity="warning",
             )
         return booking

@@ -44,10 +44,10 @@ from console.domain.models import (
 from console.domain.query import MIN_QUERY_LENGTH
 from console.domain.text import fold
 from console.i18n import _
-from console.messages import DeskChanged
 from console.screens.base import DeskScreen
+from console.screens.directory_actions import open_report_dialog, refer, report_sent
 from widgets.directory_table import DirectoryTable
-from widgets.directory_text import doctor_line, kind_label, plural, type_label
+from widgets.directory_text import plural, type_label
 from widgets.steady_input import SteadyInput
 
 ACCEPTING_KEY = "ctrl+t"
@@ -175,7 +175,7 @@ class DirectoryScreen(DeskScreen):
             show=False,
         ),
         Binding("escape", "back", "Back", id="directory.back", show=False),
-        Binding("down", "to_results", show=False),
+        Binding("down", "to_results", show=False, id="directory.to_results"),
     ]
 
     def __init__(self) -> None:
@@ -326,7 +326,7 @@ class DirectoryScreen(DeskScreen):
         text = self.search_box.value.strip()
         return DirectoryQuery(
             q=text if len(text) >= MIN_QUERY_LENGTH else "",
-            type=DoctorType(kind) if kind != Select.NULL else None,
+            type=DoctorType(kind) if isinstance(kind, str) else None,  # not Select.NULL
             municipality=self._area("directory-municipality", self.areas.municipalities),
             region=self._area("directory-region", self.areas.regions),
             accepting=self.query_one("#directory-accepting", Checkbox).value,
@@ -525,14 +525,12 @@ class DirectoryScreen(DeskScreen):
             self.app.post_message(events.Key(event.key, event.character))
             return
         # Typing while the results have focus goes on in the search box, except the table's
-        # own letter keys (p, n).
+        # own letter keys (p, n, or what the keymap made them).
         table = self.table
-        if (
-            self.focused is table
-            and event.is_printable
-            and event.character
-            and event.key not in table._bindings.key_to_bindings
-        ):
+        if self.focused is table and event.is_printable and event.character:
+            bound = self.active_bindings.get(event.key)
+            if bound is not None and bound.node is table:
+                return
             event.stop()
             event.prevent_default()
             box = self.search_box
@@ -638,7 +636,7 @@ class DirectoryScreen(DeskScreen):
         self.recount()
 
 
-# -- shared with the details screen and the reports list --------------------------------------
+# -- the rows after a change --------------------------------------------------------------------
 
 
 def _as_entry(entry: DirectoryEntry) -> DirectoryEntry:
@@ -658,69 +656,3 @@ def with_report(entry: DirectoryEntry, report: ProviderReport) -> DirectoryEntry
     return entry.model_copy(
         update={"report": current if keep else report, "open_reports": entry.open_reports + 1}
     )
-
-
-def report_sent(screen: DeskScreen, entry: DirectoryEntry, report: ProviderReport) -> None:
-    """Say that the report went (or waits in the outbox, offline)."""
-    what = _("Reported: {doctor} — {kind}.").format(doctor=entry.name, kind=kind_label(report.kind))
-    if report.id < 0:  # provisional: made offline, sent by the replay
-        screen.notify(
-            what + " " + _("It is sent when the central system answers again."),
-            title=_("Report queued"),
-            severity="warning",
-            timeout=6,
-        )
-    else:
-        screen.notify(what, title=_("Report sent"), timeout=4)
-
-
-def open_report_dialog(screen: DeskScreen, entry: DirectoryEntry, done) -> None:  # type: ignore[no-untyped-def]
-    """``p``: the report dialog for this doctor (not for supervisors)."""
-    from console.screens.report_provider import ReportDialog
-
-    if screen.desk.read_only:
-        screen.notify(
-            _("Read-only: supervisors cannot report."), title=_("Not allowed"), severity="warning"
-        )
-        return
-
-    def closed(report: ProviderReport | None) -> None:
-        if report is not None:
-            done(entry, report)
-
-    screen.app.push_screen(ReportDialog(entry), closed)
-
-
-def refer(screen: DeskScreen, entry: DirectoryEntry) -> bool:
-    """``n``: the caller was referred to this doctor (again: not any more)."""
-    desk = screen.desk
-    if desk.read_only:
-        screen.notify(
-            _("Read-only: supervisors do not take calls."),
-            title=_("Not allowed"),
-            severity="warning",
-        )
-        return False
-    if desk.call is None:
-        screen.notify(
-            _("No call in progress — {key} starts one; then refer the caller.").format(
-                key=screen.console.config.keys.lookup.upper()
-            ),
-            title=_("No call"),
-            severity="warning",
-        )
-        return False
-    if desk.referral is not None and desk.referral.provider_id == entry.provider_id:
-        desk.clear_referral()
-        screen.notify(_("Referral cleared."), timeout=3)
-    else:
-        desk.refer(entry)
-        screen.notify(
-            _("The caller is referred to {doctor}; the wrap-up ({key}) saves it.").format(
-                doctor=doctor_line(entry), key=screen.console.config.keys.wrapup.upper()
-            ),
-            title=_("Referred"),
-            timeout=5,
-        )
-    screen.post_message(DeskChanged())
-    return True

@@ -31,8 +31,8 @@ from console.domain.models import (
 )
 from console.i18n import _
 from console.screens.base import DeskScreen
-from console.screens.booking import facts
-from console.screens.directory import open_report_dialog, refer, report_sent
+from console.screens.directory_actions import open_report_dialog, refer, report_sent
+from console.screens.wording import fact_grid
 from widgets.directory_text import (
     accepts_text,
     ago,
@@ -223,7 +223,7 @@ class DirectoryDetailScreen(DeskScreen):
             id="directory.detail.refer",
             tooltip="Note that the caller was referred to this doctor (saved with the wrap-up)",
         ),
-        Binding("n", "refer_without_call", show=False),  # says why not
+        Binding("n", "refer_without_call", show=False, id="directory.detail.refer"),  # says why not
     ]
 
     def __init__(self, provider_id: int, entry: DirectoryEntry | None = None) -> None:
@@ -259,7 +259,7 @@ class DirectoryDetailScreen(DeskScreen):
         now = self.desk.clock.utcnow()
         self._show_title(detail)
         self.query_one("#detail-contacts", Static).update(
-            Group(facts(contact_rows(detail)), Text(""), facts(work_rows(detail)))
+            Group(fact_grid(contact_rows(detail)), Text(""), fact_grid(work_rows(detail)))
         )
         self._section("#detail-sources", _("What each source says"), sources_table(detail))
         self._section("#detail-history", _("Changes"), history_table(detail.history))

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import math
 
-from textual import _time
 from textual.screen import UPDATE_PERIOD
 from textual.timer import EventTargetGone, Timer
+
+from widgets.textual_internals import timer_clock, timer_sleep
 
 
 def next_frame_at(last_frame: float, now: float, period: float) -> float:
@@ -27,17 +28,20 @@ def next_frame_at(last_frame: float, now: float, period: float) -> float:
 
 
 class FrameTimer(Timer):
-    """A screen's update timer: one frame each time it is resumed, spaced by its interval."""
+    """A screen's update timer: one frame each time it is resumed, spaced by its interval.
+
+    Overrides and uses Timer's and Screen's private parts (listed in
+    :data:`widgets.textual_internals.LEANS_ON`)."""
 
     async def _run(self) -> None:
         last_frame = -math.inf
         while True:
             await self._active.wait()  # the screen wants a frame (it pauses us after each)
-            now = _time.get_time()
+            now = timer_clock()
             wait = next_frame_at(last_frame, now, self._interval) - now
             if wait > 0:
-                await _time.sleep(wait)
-            last_frame = _time.get_time()
+                await timer_sleep(wait)
+            last_frame = timer_clock()
             try:
                 await self._tick(next_timer=last_frame, count=0)
             except EventTargetGone:
@@ -45,7 +49,9 @@ class FrameTimer(Timer):
 
 
 class PromptFrames:
-    """Mixin for a :class:`textual.screen.Screen`: its frames come from a :class:`FrameTimer`."""
+    """Mixin for a :class:`textual.screen.Screen` or ``ModalScreen``: its frames come from a
+    :class:`FrameTimer`. (A mixin, not a Screen subclass: as one, Screen's default CSS would
+    come after ModalScreen's and make a dialog's backdrop opaque.)"""
 
     _frame_timer: FrameTimer | None = None
 

@@ -172,7 +172,7 @@ class LookupScreen(DeskScreen):
             id="lookup.new_caller",
             tooltip="Add a caller who is not in the register yet",
         ),
-        Binding(NEW_CALLER_KEY, "new_caller_refused", show=False),
+        Binding(NEW_CALLER_KEY, "new_caller_refused", show=False, id="lookup.new_caller"),
         Binding(
             "escape",
             "back",
@@ -187,7 +187,7 @@ class LookupScreen(DeskScreen):
             id="lookup.clear",
             tooltip="Clear the search box",
         ),
-        Binding("down", "to_results", show=False),
+        Binding("down", "to_results", show=False, id="lookup.to_results"),
     ]
 
     def __init__(self) -> None:
@@ -213,11 +213,10 @@ class LookupScreen(DeskScreen):
         yield Static(too_short(), id="lookup-info", markup=False)
         with Horizontal(id="lookup-main"):
             yield CallerResults(id="lookup-results")
-            keys = self.console.config.keys
             yield CallerCardView(
                 id="lookup-card",
-                slots_key=keys.slots.upper(),
-                bookings_key=keys.bookings.upper(),
+                slots_key=self.console.key_label("slots"),
+                bookings_key=self.console.key_label("bookings"),
             )
 
     def on_mount(self) -> None:
@@ -303,7 +302,9 @@ class LookupScreen(DeskScreen):
             line = (
                 describe_query(found)
                 + " · "
-                + _("No caller found — press {key} to add a new one").format(key=NEW_CALLER_KEY)
+                + _("No caller found — press {key} to add a new one").format(
+                    key=self.console.key_label("lookup.new_caller")
+                )
             )
         if getattr(found, "from_cache", False):
             line += " · " + _("from the local cache (offline)")
@@ -551,7 +552,9 @@ class LookupScreen(DeskScreen):
             self.results.focus()
         elif self.draft is not None:
             self.notify(
-                _("The new caller's details are kept: {key} to go on.").format(key=NEW_CALLER_KEY),
+                _("The new caller's details are kept: {key} to go on.").format(
+                    key=self.console.key_label("lookup.new_caller")
+                ),
                 timeout=4,
             )
 

@@ -10,10 +10,9 @@ back to the lookup screen and comes back when the form is opened again during th
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,6 +31,7 @@ from console.domain.models import Caller, CallerIn
 from console.domain.phone import format_phone, parse_phone
 from console.domain.zzzs import parse_zzzs
 from console.i18n import _
+from console.screens.base import ConsoleApp, key_label
 from widgets.caller_card import flag_label, language_name
 from widgets.footer import KeysFooter
 from widgets.translated import translate_bindings
@@ -154,20 +154,9 @@ class NewCallerForm(ModalScreen[FormOutcome]):
     def __init__(self, values: dict[str, Any] | None = None) -> None:
         super().__init__()
         translate_bindings(self)
-        self._translate_groups()
         self.initial = dict(values or {})
         self.existing_id: int | None = None
         self.saving = False
-
-    def _translate_groups(self) -> None:
-        bindings = self._bindings.key_to_bindings
-        for key, entries in bindings.items():
-            bindings[key] = [
-                b
-                if b.group is None
-                else dataclasses.replace(b, group=Binding.Group(_(b.group.description)))
-                for b in entries
-            ]
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -359,7 +348,7 @@ class NewCallerForm(ModalScreen[FormOutcome]):
 
     @work(exclusive=True, group="save", exit_on_error=False)
     async def save(self, payload: CallerIn) -> None:
-        desk = self.app.desk  # type: ignore[attr-defined]
+        desk = cast(ConsoleApp, self.app).desk
         try:
             await desk.ensure_call()
             caller = await desk.create_caller(payload)
@@ -399,7 +388,7 @@ class NewCallerForm(ModalScreen[FormOutcome]):
         self.refresh_bindings()
 
     async def _already_registered(self, name: str, value: str) -> str:
-        desk = self.app.desk  # type: ignore[attr-defined]
+        desk = cast(ConsoleApp, self.app).desk
         self.existing_id = None
         try:
             found = await desk.search(value)
@@ -414,6 +403,11 @@ class NewCallerForm(ModalScreen[FormOutcome]):
             return _("A caller with this ZZZS number is already registered.")
         self.existing_id = match.id
         who = f"{match.first_name} {match.last_name}"
+        key = key_label(self, "new_caller.open_existing")
         if name == "emso":
-            return _("{name} already has this EMŠO: ctrl+o opens that caller.").format(name=who)
-        return _("{name} already has this ZZZS number: ctrl+o opens that caller.").format(name=who)
+            return _("{name} already has this EMŠO: {key} opens that caller.").format(
+                name=who, key=key
+            )
+        return _("{name} already has this ZZZS number: {key} opens that caller.").format(
+            name=who, key=key
+        )

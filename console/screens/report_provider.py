@@ -10,6 +10,7 @@ answers the saved :class:`ProviderReport`, or None if the agent went back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from rich.text import Text
 from textual import events, on, work
@@ -25,8 +26,8 @@ from console.client.api import ApiRefused
 from console.domain.directory import assess
 from console.domain.models import DirectoryEntry, ProviderReport, ReportKind
 from console.i18n import _
-from console.screens.base import DeskModal
-from console.screens.booking import facts
+from console.screens.base import ConsoleApp, DeskModal
+from console.screens.wording import fact_grid
 from widgets.directory_text import (
     accepts_text,
     evidence_note,
@@ -64,7 +65,7 @@ class NoteInput(Input):
     """The note: enter sends; while it is empty, 1–4 choose the kind instead (bindings cannot:
     Textual keeps printable keys for a focused input)."""
 
-    BINDINGS = [Binding("enter", "submit", "Send", tooltip="Send the report")]
+    BINDINGS = [Binding("enter", "submit", "Send", id="report.send", tooltip="Send the report")]
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -89,16 +90,17 @@ class ReportDialog(DeskModal):
     AUTO_FOCUS = "#report-note"
 
     BINDINGS = [
-        Binding("enter", "send", "Send", tooltip="Send the report"),
+        Binding("enter", "send", "Send", id="report.send", tooltip="Send the report"),
         Binding(
             "up",
             "kind(-1)",
             "Kind",
+            id="report.kind_up",
             tooltip="Choose the kind of report (or 1–4)",
             priority=True,
         ),
-        Binding("down", "kind(1)", show=False, priority=True),
-        Binding("escape", "back", "Back", tooltip="Do not report"),
+        Binding("down", "kind(1)", show=False, priority=True, id="report.kind_down"),
+        Binding("escape", "back", "Back", id="report.back", tooltip="Do not report"),
     ]
 
     def __init__(self, entry: DirectoryEntry) -> None:
@@ -109,9 +111,9 @@ class ReportDialog(DeskModal):
 
     def compose(self) -> ComposeResult:
         entry = self.entry
-        console = self.app
-        desk = console.desk  # type: ignore[attr-defined]
-        stale_after = console.config.directory.stale_after_days  # type: ignore[attr-defined]
+        console = cast(ConsoleApp, self.app)
+        desk = console.desk
+        stale_after = console.config.directory.stale_after_days
         verdict = assess(entry)
         now = desk.clock.utcnow()
         now_says = Text.assemble(
@@ -129,7 +131,7 @@ class ReportDialog(DeskModal):
             rows.append(("", note))
         with Vertical(classes="dialog"):
             yield Label(_("Report wrong data"), classes="dialog-title")
-            yield Static(facts(rows), id="report-facts")
+            yield Static(fact_grid(rows), id="report-facts")
             yield Label(_("What the office says (1–4)"), classes="field-label")
             yield KindList(
                 *(
@@ -184,6 +186,8 @@ class ReportDialog(DeskModal):
 
     @on(OptionList.OptionSelected, "#report-kind")
     def _kind_clicked(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is None:  # every kind's option has its kind as id
+            return
         self.kind = ReportKind(event.option.id)
         self._show_kind()
         self.query_one("#report-note", Input).focus()
@@ -205,7 +209,7 @@ class ReportDialog(DeskModal):
     @work(exclusive=True, group="report", exit_on_error=False)
     async def send(self, kind: ReportKind, note: str) -> None:
         try:
-            report: ProviderReport = await self.app.desk.report_provider(  # type: ignore[attr-defined]
+            report: ProviderReport = await cast(ConsoleApp, self.app).desk.report_provider(
                 self.entry.provider_id, kind, note
             )
         finally:

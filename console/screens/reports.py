@@ -21,7 +21,7 @@ from console.client.feed import ChangeBatch
 from console.domain.models import ProviderReport
 from console.i18n import _
 from console.screens.base import DeskModal, DeskScreen
-from console.screens.booking import facts
+from console.screens.wording import fact_grid
 from widgets.directory_text import ago, kind_label, plural, type_label
 from widgets.footer import KeysFooter
 from widgets.reports_table import ReportsTable
@@ -33,7 +33,7 @@ class CloseReportDialog(DeskModal):
     """Close a report: what was done about it. Answers the resolution, or None."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back", tooltip="Leave the report open"),
+        Binding("escape", "back", "Back", id="close_report.back", tooltip="Leave the report open"),
     ]
 
     def __init__(self, report: ProviderReport) -> None:
@@ -46,7 +46,7 @@ class CloseReportDialog(DeskModal):
         with Vertical(classes="dialog"):
             yield Label(_("Close the report"), classes="dialog-title")
             yield Static(
-                facts(
+                fact_grid(
                     [
                         (_("Doctor"), Text(report.provider_name, style="bold")),
                         (_("Institution"), report.institution),

@@ -16,9 +16,10 @@ import asyncio
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -34,18 +35,14 @@ from console.domain.text import fold
 from console.i18n import _, language
 from console.messages import BookingMade, DeskChanged
 from console.screens.base import DeskScreen
-from console.screens.booking import (
-    BookedDialog,
-    HoldDialog,
-    HoldOutcome,
-    refusal_text,
-    service_label,
-    taken_how,
-    when_text,
-)
+from console.screens.booking_dialogs import BookedDialog, HoldDialog, HoldOutcome
+from console.screens.wording import refusal_text, service_label, taken_mark, when_text
 from widgets.slot_overview import Cell, SlotOverview
 from widgets.slot_table import SlotTable, format_day
 from widgets.steady_input import SteadyInput
+
+if TYPE_CHECKING:
+    from console.desk import Desk
 
 LIST_LIMIT = 200  # the list shows the earliest this many; the overview counts them all
 PAGE = 500  # the API's largest page of slots
@@ -158,7 +155,7 @@ class ServiceSuggester(Suggester):
 class ServiceInput(SteadyInput):
     """The service field: down arrow moves into the list of matching services."""
 
-    BINDINGS = [Binding("down", "screen.service_list", show=False)]
+    BINDINGS = [Binding("down", "screen.service_list", show=False, id="slots.service_list")]
 
 
 @dataclass(frozen=True)
@@ -223,7 +220,7 @@ class SlotsScreen(DeskScreen):
             tooltip="Keep the booking as it is and search normally",
             show=False,  # the rescheduling banner shows it, when it applies
         ),
-        Binding("escape", "back", "Back", show=False),
+        Binding("escape", "back", "Back", show=False, id="slots.back"),
     ]
 
     def __init__(self) -> None:
@@ -347,7 +344,10 @@ class SlotsScreen(DeskScreen):
                     count=self.overview.total
                 )
             )
-            line.append(" " + _("Enter lists a cell; ctrl+o goes back to the list."), style="dim")
+            back = _("Enter lists a cell; {key} goes back to the list.")
+            line.append(
+                " " + back.format(key=self.console.key_label("slots.overview")), style="dim"
+            )
         elif self.cell is not None:
             where = self._overview_location_name(self.cell.location_id)
             day = format_day(self.cell.day) if self.cell.day else _("all days")
@@ -410,7 +410,7 @@ class SlotsScreen(DeskScreen):
         if any(value == current for _label, value in options):
             select.value = current
 
-    def _select_value(self, select_id: str):  # type: ignore[no-untyped-def]
+    def _select_value(self, select_id: str) -> Any:
         value = self.query_one(f"#{select_id}", Select).value
         return None if value == Select.NULL else value
 
@@ -520,7 +520,7 @@ class SlotsScreen(DeskScreen):
         self._into_matches = True
         matches.focus()
 
-    def on_descendant_focus(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if getattr(event.widget, "id", None) not in ("service", "service-matches"):
             self._hide_matches()
             self._left_service_field()
@@ -751,8 +751,11 @@ class SlotsScreen(DeskScreen):
             self._error(_("This slot was taken meanwhile; pick another."))
             return
         if desk.caller is None and desk.rescheduling is None:
-            self.notify(_("Find the caller first (F2)"), severity="warning")
-            self._error(_("Find the caller first (F2)"))
+            message = _("Find the caller first ({key})").format(
+                key=self.console.key_label("lookup")
+            )
+            self.notify(message, severity="warning")
+            self._error(message)
             return
         self.hold_slot(event.slot)
 
@@ -764,7 +767,7 @@ class SlotsScreen(DeskScreen):
         except ApiRefused as error:
             if error.status != 409:
                 raise
-            self.mark_taken(slot.id, taken_how(error))
+            self.mark_taken(slot.id, taken_mark(error))
             self._error(refusal_text(error))
             return
         finally:
@@ -861,7 +864,7 @@ class SlotsScreen(DeskScreen):
         self._hint(_("Rescheduling stopped; the booking stays as it was."))
 
 
-async def free_slots_by_day(desk, query: SlotQuery, days: list[date]) -> list[Slot]:  # type: ignore[no-untyped-def]
+async def free_slots_by_day(desk: Desk, query: SlotQuery, days: list[date]) -> list[Slot]:
     """Every free slot of ``days`` (not just the earliest page): one request per day, a few
     at a time, following on with further pages where a day has more than one page."""
     gate = asyncio.Semaphore(4)

@@ -24,7 +24,8 @@ from console.domain.phone import format_phone
 from console.i18n import _
 from console.messages import DeskChanged
 from console.screens.base import DeskModal, DeskScreen
-from console.screens.booking import BookedDialog, facts, refusal_text, when_text
+from console.screens.booking_dialogs import BookedDialog
+from console.screens.wording import fact_grid, refusal_text, when_text
 from widgets.bookings_table import reference_text
 from widgets.footer import KeysFooter
 from widgets.sized_table import SizedTable
@@ -118,7 +119,13 @@ class NearestTable(SizedTable):
     """The free slots nearest to the one the caller wanted; enter rebooks there."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Rebook here", tooltip="Book this slot for the caller"),
+        Binding(
+            "enter",
+            "select_cursor",
+            "Rebook here",
+            tooltip="Book this slot for the caller",
+            id="sync.rebook_here",
+        ),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -160,9 +167,9 @@ class IssueNoteDialog(DeskModal):
     """A note for a follow-up or for closing an issue; answers the note, or None."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", tooltip="Save with this note"),
-        Binding("f10", "save", show=False),
-        Binding("escape", "back", "Back", tooltip="Leave the issue open"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save with this note", id="sync_note.save"),
+        Binding("f10", "save", show=False, id="sync_note.save_fallback"),
+        Binding("escape", "back", "Back", tooltip="Leave the issue open", id="sync_note.back"),
     ]
 
     def __init__(self, title: str, issue: SyncIssue, label: str, note: str, hint: str) -> None:
@@ -178,7 +185,7 @@ class IssueNoteDialog(DeskModal):
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(
-                facts(
+                fact_grid(
                     [
                         (_("Caller"), Text(issue.caller_name or "—", style="bold")),
                         (_("Phone"), Text(phone_text(issue), style="bold")),

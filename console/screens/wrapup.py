@@ -10,7 +10,6 @@ put into the notes and saved with the wrap-up, and ctrl+r clears it.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, datetime
 from typing import ClassVar
 
@@ -56,7 +55,7 @@ class WrapUpScreen(DeskScreen):
             "f10",
             "save_fallback",
             "Save",
-            id="wrapup.save-fallback",
+            id="wrapup.save_fallback",
             priority=True,
             group=SAVE_GROUP,
             tooltip="Save the wrap-up and get ready for the next call",
@@ -73,23 +72,9 @@ class WrapUpScreen(DeskScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._translate_groups()
         self._prefilled: str | None = None  # reference of the booking already put in the notes
         self._referral_line: str | None = None  # the referral's line put in the notes
         self._saving = False
-
-    def _translate_groups(self) -> None:
-        bindings = self._bindings.key_to_bindings
-        for key, entries in bindings.items():
-            bindings[key] = [
-                dataclasses.replace(
-                    binding,
-                    group=Binding.Group(_(binding.group.description), binding.group.compact),
-                )
-                if binding.group is not None
-                else binding
-                for binding in entries
-            ]
 
     # -- layout ---------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import json
 import re
 from collections import defaultdict
 from datetime import date
+from typing import cast
 
 from sqlalchemy import (
     Connection,
@@ -27,6 +28,7 @@ from console.domain.query import MIN_QUERY_LENGTH, find_callers
 from console.domain.text import fold
 from console.server import audit, changes, clock
 from console.server.errors import ApiProblem, conflict, not_found, unprocessable
+from console.server.messages import contact
 from console.server.schema import caller_phones, callers
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -228,7 +230,7 @@ def _search_names_pg(connection: Connection, words: list[str], limit: int) -> li
         return ids
     listed = {f"words{n}": expansions[m] for n, m in enumerate(merged)}
     in_every_list = _PG_IN_EVERY_LIST[len(merged)]
-    low, span = int(params["bound"]) - 1, PG_FIRST_SPAN
+    low, span = cast(int, params["bound"]) - 1, PG_FIRST_SPAN
     while len(ids) < limit and low < last:
         # The callers with an id in (low, low + span] on every query word's lists.
         high = low + span
@@ -335,11 +337,12 @@ def get(connection: Connection, caller_id: int) -> Caller:
     row = connection.execute(select(callers).where(callers.c.id == caller_id)).first()
     if row is None:
         raise not_found("caller", caller_id)
+    phones = _phones_of(connection, [row.id]).get(row.id, [])
     return Caller(
         id=row.id,
         first_name=row.first_name,
         last_name=row.last_name,
-        phones=_phones_of(connection, [row.id]).get(row.id, []),
+        phones=phones,
         emso=row.emso,
         zzzs_number=row.zzzs_number,
         email=row.email,
@@ -349,6 +352,10 @@ def get(connection: Connection, caller_id: int) -> Caller:
         birth_date=_iso(row.birth_date),
         created_at=clock.from_db(row.created_at),
         updated_at=clock.from_db(row.updated_at),
+        message_channel=row.message_channel,
+        message_consent=row.message_consent,
+        message_consent_at=clock.from_db(row.message_consent_at),
+        message_address=contact.address_of(row, phones),
     )
 
 
@@ -369,6 +376,9 @@ def _clean_fields(values: dict) -> dict:
     cleaned = clean_caller_fields(values)
     if cleaned.get("flags") is not None:
         cleaned["flags"] = json.dumps(cleaned["flags"])
+    if cleaned.get("message_channel") is not None:
+        channel = cleaned["message_channel"]
+        cleaned["message_channel"] = str(getattr(channel, "value", channel))
     return cleaned
 
 
@@ -412,8 +422,11 @@ def create(
 ) -> int:
     values = _clean_fields(payload.model_dump())
     _duplicate(connection, values)
+    contact.check_channel(values["message_channel"], values.get("email"), values["phones"])
     phones = values.pop("phones")
     now = clock.now()
+    if values["message_consent"]:
+        values["message_consent_at"] = now
     values.update(
         name_folded=name_folded(values["first_name"], values["last_name"]),
         created_at=now,
@@ -443,10 +456,24 @@ def patch(
     """Apply the fields that were sent; return the names of the fields that changed."""
     sent = payload.model_dump(exclude_unset=True)
     if not sent:
-        raise unprocessable("Nothing to change: send at least one field.")
+        raise unprocessable("Nothing to change: send at least one field.", "body")
     current = get(connection, caller_id)
     values = _clean_fields(sent)
     _duplicate(connection, values, exclude_id=caller_id)
+    if {"message_channel", "email", "phones"} & values.keys():
+        contact.check_channel(
+            values.get("message_channel") or current.message_channel,
+            values.get("email", current.email),
+            values["phones"]
+            if values.get("phones") is not None
+            else [phone.number for phone in current.phones],
+        )
+    if values.get("message_consent") is None:
+        values.pop("message_consent", None)
+    elif values["message_consent"] != current.message_consent:
+        values["message_consent_at"] = clock.now()
+    if values.get("message_channel", "") is None:
+        values.pop("message_channel")
     phones = values.pop("phones", None)
     if phones is not None:
         _write_phones(connection, caller_id, phones)
@@ -454,7 +481,12 @@ def patch(
     last = values.get("last_name", current.last_name)
     values["name_folded"] = name_folded(first, last)
     values["updated_at"] = clock.now()
-    connection.execute(update(callers).where(callers.c.id == caller_id).values(**values))
+    try:
+        connection.execute(update(callers).where(callers.c.id == caller_id).values(**values))
+    except IntegrityError:
+        # Another caller took this EMŠO or ZZZS number since _duplicate looked (a race): the
+        # database's unique index decides, and the answer is the same as _duplicate's.
+        raise conflict("caller_exists", "A caller with this EMŠO or ZZZS number exists.") from None
     fields = sorted(sent)
     audit.record(
         connection,

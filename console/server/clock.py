@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 
 def now() -> datetime:
@@ -17,7 +18,12 @@ def to_db(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+@overload
+def from_db(value: datetime) -> datetime: ...
+@overload
+def from_db(value: None) -> None: ...
 def from_db(value: datetime | None) -> datetime | None:
+    """A stored time (naive UTC, or text from raw SQL on SQLite) as an aware UTC time."""
     if value is None:
         return None
     if isinstance(value, str):  # raw SQL on SQLite returns text

@@ -25,8 +25,10 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from starlette.exceptions import HTTPException
 
 from console.server import changes
@@ -103,11 +105,13 @@ def ping_when_idle(engine: Engine, idle_seconds: float = PING_IDLE_SECONDS) -> N
     the test fails (the pool retries the checkout with a new connection)."""
 
     @event.listens_for(engine, "checkin")
-    def _idle_from(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+    def _idle_from(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
         record.info["idle_since"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
-    def _test_if_idle(dbapi_connection, record, proxy) -> None:  # type: ignore[no-untyped-def]
+    def _test_if_idle(
+        dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+    ) -> None:
         idle_since = record.info.pop("idle_since", None)
         if idle_since is None or time.monotonic() - idle_since < idle_seconds:
             return  # just connected, or in use a moment ago
@@ -129,6 +133,34 @@ def default_workers(target: str | Path) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def durability_warnings(engine: Engine) -> list[str]:
+    """What in the database's own settings could lose acknowledged writes in a crash.
+
+    PostgreSQL with ``fsync=off`` can lose or corrupt committed data when the machine stops;
+    with ``synchronous_commit=off`` it answers before the commit is on disk, so the last
+    moments' bookings can vanish. Both are fine for a throw-away test server, never for a call
+    centre's. (SQLite runs in WAL mode with ``synchronous=NORMAL``: a committed write survives
+    the service's crash; a power cut may take the last transactions back.)
+    """
+    if engine.dialect.name != "postgresql":
+        return []
+    warnings = []
+    with engine.connect() as connection:
+        fsync = connection.exec_driver_sql("SHOW fsync").scalar()
+        synchronous = connection.exec_driver_sql("SHOW synchronous_commit").scalar()
+    if str(fsync).lower() == "off":
+        warnings.append(
+            "PostgreSQL runs with fsync=off: a crash of its machine can lose or corrupt "
+            "committed bookings. Turn it on for real use."
+        )
+    if str(synchronous).lower() == "off":
+        warnings.append(
+            "PostgreSQL runs with synchronous_commit=off: a crash can lose the bookings "
+            "acknowledged in its last moments. Turn it on for real use."
+        )
+    return warnings
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -146,7 +178,7 @@ def _sqlite_engine(url: str) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -164,7 +196,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Connection) -> None:
         # Writers take the write lock up front: two transactions that both read and then write
         # would otherwise deadlock on the upgrade and one would fail with "database is locked".
         # Readers (see Database.read) start a deferred transaction and never wait for writers.

@@ -20,6 +20,7 @@ Python for the rows that match, so a search is three queries whatever it finds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Row, Select, func, select
@@ -241,7 +242,7 @@ def areas(connection: Connection) -> DirectoryAreas:
     )
 
 
-def _newest_first(rows: list[Row]) -> list[Row]:
+def _newest_first(rows: Sequence[Row]) -> list[Row]:
     return sorted(rows, key=lambda r: (r.as_of, _SOURCE_RANK.get(r.source, 0)), reverse=True)
 
 

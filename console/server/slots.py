@@ -5,14 +5,25 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from sqlalchemy import Connection, DateTime, Select, TextClause, and_, bindparam, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    DateTime,
+    Row,
+    Select,
+    TextClause,
+    and_,
+    bindparam,
+    select,
+    text,
+)
 
 from console.domain.models import Slot, SlotStatus
 from console.server import clock
 from console.server.schema import holds, locations, providers, slots
 
 
-def _open_hold(now: datetime):  # type: ignore[no-untyped-def]
+def _open_hold(now: datetime) -> ColumnElement[bool]:
     return and_(
         holds.c.slot_id == slots.c.id,
         holds.c.released_at.is_(None),
@@ -43,7 +54,7 @@ def _slot_columns(now: datetime) -> Select:
     return select(*SLOT_COLUMNS, held_until.label("held_until")).select_from(SLOT_TABLES)
 
 
-def slot_from_row(row) -> Slot:  # type: ignore[no-untyped-def]
+def slot_from_row(row: Row) -> Slot:
     status = SlotStatus(row.status)
     if status is SlotStatus.FREE and row.held_until is not None:
         status = SlotStatus.HELD

@@ -20,26 +20,32 @@ class Api:
     world: support.World
     database: Database
 
-    def get(self, path: str, who: str = "agent", **kwargs):  # type: ignore[no-untyped-def]
-        return self.client.get(path, headers=self.world.headers(who), **kwargs)
+    def get(self, path: str, who: str = "agent", headers: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        return self.client.get(
+            path, headers={**self.world.headers(who), **(headers or {})}, **kwargs
+        )
 
-    def post(self, path: str, who: str = "agent", headers: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    def post(self, path: str, who: str = "agent", headers: dict | None = None, **kwargs):
         return self.client.post(
             path, headers={**self.world.headers(who), **(headers or {})}, **kwargs
         )
 
-    def patch(self, path: str, who: str = "agent", **kwargs):  # type: ignore[no-untyped-def]
-        return self.client.patch(path, headers=self.world.headers(who), **kwargs)
+    def patch(self, path: str, who: str = "agent", headers: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        return self.client.patch(
+            path, headers={**self.world.headers(who), **(headers or {})}, **kwargs
+        )
 
-    def delete(self, path: str, who: str = "agent", **kwargs):  # type: ignore[no-untyped-def]
-        return self.client.delete(path, headers=self.world.headers(who), **kwargs)
+    def delete(self, path: str, who: str = "agent", headers: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        return self.client.delete(
+            path, headers={**self.world.headers(who), **(headers or {})}, **kwargs
+        )
 
     def hold(self, slot_id: int, who: str = "agent") -> dict:
         response = self.post("/v1/holds", who, json={"slot_id": slot_id})
         assert response.status_code == 201, response.text
         return response.json()
 
-    def book(self, slot_id: int, caller: str = "janez", who: str = "agent", **extra) -> dict:  # type: ignore[no-untyped-def]
+    def book(self, slot_id: int, caller: str = "janez", who: str = "agent", **extra) -> dict:
         response = self.post(
             "/v1/bookings",
             who,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from console.server.schema import audit_log
 
 
-def _names(response) -> list[str]:  # type: ignore[no-untyped-def]
+def _names(response) -> list[str]:
     assert response.status_code == 200, response.text
     return [f"{c['first_name']} {c['last_name']}" for c in response.json()["callers"]]
 

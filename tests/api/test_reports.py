@@ -19,23 +19,23 @@ from console.server.schema import audit_log, provider_reports
 
 
 @pytest.fixture
-def directory(api) -> directory_fixture.Directory:  # type: ignore[no-untyped-def]
+def directory(api) -> directory_fixture.Directory:
     return directory_fixture.build_directory(api.database)
 
 
-def report(api, provider_id: int, kind: str = "full", note: str = "", who: str = "agent", **kw):  # type: ignore[no-untyped-def]
+def report(api, provider_id: int, kind: str = "full", note: str = "", who: str = "agent", **kw):
     return api.post(
         f"/v1/directory/{provider_id}/reports", who, json={"kind": kind, "note": note}, **kw
     )
 
 
-def row(api, name: str) -> dict:  # type: ignore[no-untyped-def]
+def row(api, name: str) -> dict:
     return api.get("/v1/directory", params={"q": name}).json()["entries"][0]
 
 
 def test_a_full_report_shows_on_the_row_as_disagreement_and_leaves_the_accepting_list(
-    api,  # type: ignore[no-untyped-def]
-    directory,  # type: ignore[no-untyped-def]
+    api,
+    directory,
 ) -> None:
     zupan = directory.doctors["zupan"]
     before = api.get("/v1/changes/latest").json()["last_seq"]
@@ -102,7 +102,7 @@ def test_a_full_report_shows_on_the_row_as_disagreement_and_leaves_the_accepting
     assert again.status_code == 409 and again.json()["error"] == "report_closed"
 
 
-def test_an_accepts_report_puts_a_listed_full_doctor_among_the_accepting(api, directory) -> None:  # type: ignore[no-untyped-def]
+def test_an_accepts_report_puts_a_listed_full_doctor_among_the_accepting(api, directory) -> None:
     kranjc = directory.doctors["kranjc"]
     assert report(api, kranjc, "accepts", "sprejema od ponedeljka").status_code == 201
     accepting = [e["name"] for e in api.get("/v1/directory?accepting=true").json()["entries"]]
@@ -110,8 +110,8 @@ def test_an_accepts_report_puts_a_listed_full_doctor_among_the_accepting(api, di
 
 
 def test_the_row_shows_the_report_that_says_full_over_a_later_contact_report(
-    api,  # type: ignore[no-untyped-def]
-    directory,  # type: ignore[no-untyped-def]
+    api,
+    directory,
 ) -> None:
     horvat = directory.doctors["horvat"]
     full = report(api, horvat, "full").json()
@@ -121,7 +121,7 @@ def test_the_row_shows_the_report_that_says_full_over_a_later_contact_report(
     assert assess(DirectoryEntry.model_validate(shown)).accepts is False
 
 
-def test_reports_are_listed_newest_first_for_agents_and_supervisors(api, directory) -> None:  # type: ignore[no-untyped-def]
+def test_reports_are_listed_newest_first_for_agents_and_supervisors(api, directory) -> None:
     first = report(api, directory.doctors["kolar"], "full").json()
     second = report(api, directory.doctors["horvat"], "contact", who="agent2").json()
     third = report(api, directory.doctors["kranjc"], "other").json()
@@ -140,7 +140,7 @@ def test_reports_are_listed_newest_first_for_agents_and_supervisors(api, directo
     assert bad.status_code == 422 and bad.json()["field"] == "status"
 
 
-def test_supervisors_read_reports_but_cannot_write(api, directory) -> None:  # type: ignore[no-untyped-def]
+def test_supervisors_read_reports_but_cannot_write(api, directory) -> None:
     kolar = directory.doctors["kolar"]
     refused = report(api, kolar, who="supervisor")
     assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
@@ -153,7 +153,7 @@ def test_supervisors_read_reports_but_cannot_write(api, directory) -> None:  # t
     assert api.post(f"/v1/reports/{made['id']}/close", "admin", json={}).status_code == 200
 
 
-def test_a_report_is_audited_with_its_call(api, directory) -> None:  # type: ignore[no-untyped-def]
+def test_a_report_is_audited_with_its_call(api, directory) -> None:
     call = api.post("/v1/calls", json={}).json()
     kolar = directory.doctors["kolar"]
     by_header = report(api, kolar, "full", "polno", headers={"X-Call-Id": str(call["id"])})
@@ -177,7 +177,7 @@ def test_a_report_is_audited_with_its_call(api, directory) -> None:  # type: ign
     assert unknown_call.status_code == 422 and unknown_call.json()["field"] == "call_id"
 
 
-def test_bad_reports_are_refused_clearly(api, directory) -> None:  # type: ignore[no-untyped-def]
+def test_bad_reports_are_refused_clearly(api, directory) -> None:
     kolar = directory.doctors["kolar"]
     unknown = report(api, 999999)
     assert unknown.status_code == 404 and unknown.json()["error"] == "doctor_not_found"
@@ -191,7 +191,7 @@ def test_bad_reports_are_refused_clearly(api, directory) -> None:  # type: ignor
     assert missing.status_code == 404 and missing.json()["error"] == "report_not_found"
 
 
-def test_a_retried_report_is_stored_once(api, directory) -> None:  # type: ignore[no-untyped-def]
+def test_a_retried_report_is_stored_once(api, directory) -> None:
     kolar = directory.doctors["kolar"]
     key = {"Idempotency-Key": "report-retry-0001"}
     first = report(api, kolar, "full", "polno", headers=key)
@@ -210,7 +210,7 @@ def test_a_retried_report_is_stored_once(api, directory) -> None:  # type: ignor
     assert closed.json() == retried.json()
 
 
-def test_export_writes_the_reports_as_csv_for_the_data_owner(api, directory) -> None:  # type: ignore[no-untyped-def]
+def test_export_writes_the_reports_as_csv_for_the_data_owner(api, directory) -> None:
     cesnik = directory.doctors["cesnik"]
     made = report(api, cesnik, "full", 'Pravi: "polno", tudi za otroke').json()
     closed = report(api, directory.doctors["kranjc"], "accepts", "sprejema", who="agent2").json()

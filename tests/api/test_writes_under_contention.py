@@ -14,7 +14,7 @@ from console.server import changes, db
 from console.server.schema import changes as changes_table
 
 
-def _sqlite_only(api) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_only(api) -> None:
     if api.database.dialect != "sqlite":
         pytest.skip("SQLite's write lock")
 

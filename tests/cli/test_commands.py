@@ -42,6 +42,14 @@ def test_a_bad_config_file_is_refused_with_a_did_you_mean(tmp_path: Path) -> Non
     assert "unknown key 'ui.languge'; did you mean 'language'?" in result.stderr
 
 
+def test_an_unknown_binding_id_in_keys_is_refused_with_a_did_you_mean(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\n"lookup.new_caler" = "ctrl+y"\n')
+    result = run("--config", str(config), "migrate", "--db", str(tmp_path / "x.db"))
+    assert result.returncode == 2
+    assert "unknown key 'keys.lookup.new_caler'; did you mean 'lookup.new_caller'?" in result.stderr
+
+
 def test_seed_prints_tokens_and_refuses_to_seed_twice(tmp_path: Path) -> None:
     db = tmp_path / "central.db"
     first = run("seed", "--db", str(db), "--callers", "200", "--days", "2")

@@ -4,7 +4,6 @@ separate process) against a real central service on loopback that is stopped and
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import support
+from harness import served_world
 from served import Central
 from sqlalchemy import select
 
@@ -26,17 +26,8 @@ COMMAND = [sys.executable, "-m", "console.cli"]
 
 @pytest.fixture
 def central(tmp_path: Path, _sqlite_template: Path) -> Iterator[tuple[Central, Database]]:
-    path = tmp_path / "central.db"
-    shutil.copyfile(_sqlite_template, path)
-    database = Database.open(path)
-    support.build_world(database, days=2, slots_per_day=4)
-    served = Central(database, str(path))
-    served.start()
-    try:
-        yield served, database
-    finally:
-        served.stop()
-        database.dispose()
+    with served_world(_sqlite_template, tmp_path, days=2, slots_per_day=4) as (served, db, _):
+        yield served, db
 
 
 def sync(
@@ -53,7 +44,7 @@ def sync(
     )
 
 
-async def test_sync_shows_the_outbox_refuses_while_down_and_replays_when_up(central) -> None:  # type: ignore[no-untyped-def]
+async def test_sync_shows_the_outbox_refuses_while_down_and_replays_when_up(central) -> None:
     served, database = central
     token = support.TOKENS["agent"]
     # A desk that was online once, then booked for Marija while the service was down.
@@ -101,14 +92,14 @@ async def test_sync_shows_the_outbox_refuses_while_down_and_replays_when_up(cent
     assert f"0 queued, {queued} sent" in sync("--status", server=served.url).stdout
 
 
-def test_sync_without_a_token_says_how_to_give_one(central) -> None:  # type: ignore[no-untyped-def]
+def test_sync_without_a_token_says_how_to_give_one(central) -> None:
     served, _database = central
     result = sync(server=served.url)
     assert result.returncode == 2
     assert "no token for the central service" in result.stderr
 
 
-def test_sync_status_before_any_offline_work_says_nothing_is_queued(central) -> None:  # type: ignore[no-untyped-def]
+def test_sync_status_before_any_offline_work_says_nothing_is_queued(central) -> None:
     served, _database = central
     result = sync("--status", server=served.url)
     assert result.returncode == 0

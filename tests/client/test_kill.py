@@ -70,7 +70,7 @@ class CentralProcess:
             self.process = subprocess.Popen(
                 [
                     *(sys.executable, "-m", "uvicorn", "--factory"),
-                    "console.server.asgi:app_from_config",
+                    "console.asgi:app_from_config",
                     *("--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"),
                 ],
                 env=env,

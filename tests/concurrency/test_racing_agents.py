@@ -53,7 +53,7 @@ def served(
             "-m",
             "uvicorn",
             "--factory",
-            "console.server.asgi:app_from_config",
+            "console.asgi:app_from_config",
             "--host",
             "127.0.0.1",
             "--port",
@@ -85,7 +85,7 @@ def served(
         database.dispose()
 
 
-def _race(url: str, tokens: list[str], request) -> list[httpx.Response]:  # type: ignore[no-untyped-def]
+def _race(url: str, tokens: list[str], request) -> list[httpx.Response]:
     barrier = threading.Barrier(len(tokens))
     results: list[httpx.Response | None] = [None] * len(tokens)
 

@@ -38,7 +38,7 @@ def test_the_real_snapshot_reads(real_data: Path) -> None:
     )
 
 
-def _fact(database: Database, code: str, source: str):  # type: ignore[no-untyped-def]
+def _fact(database: Database, code: str, source: str):
     with database.read() as connection:
         return connection.execute(
             select(provider_facts)
@@ -47,7 +47,7 @@ def _fact(database: Database, code: str, source: str):  # type: ignore[no-untype
         ).one_or_none()
 
 
-def _row(database: Database, table, column, value):  # type: ignore[no-untyped-def]
+def _row(database: Database, table, column, value):
     with database.read() as connection:
         return connection.execute(select(table).where(column == value)).one()
 
@@ -156,7 +156,7 @@ GONE_OVERRIDE = {"doctor": "Nekdo Drug", "type": "gp", "id_inst": "604816",
                  "date_override": "2023-01-10", "accepts_override": "n"}  # fmt: skip
 
 
-def _snapshot(folder: Path, **changes) -> Path:  # type: ignore[no-untyped-def]
+def _snapshot(folder: Path, **changes) -> Path:
     rows = {
         "doctors": [KOLAR_ROW, ZNIDAR_ROW, MASTNAK_ROW, EXTRA_ROW],
         "institutions": [ZD_CELJE, MEDIKMIKO],

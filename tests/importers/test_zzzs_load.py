@@ -58,12 +58,12 @@ def add_health_services(database: Database) -> dict[str, int]:
         return dict(connection.execute(select(services.c.code, services.c.id)).all())
 
 
-def _count(database: Database, table, *where) -> int:  # type: ignore[no-untyped-def]
+def _count(database: Database, table, *where) -> int:
     with database.read() as connection:
         return connection.execute(select(func.count()).select_from(table).where(*where)).scalar()
 
 
-def _provider(database: Database, doctor: int, activity: str, provider: int):  # type: ignore[no-untyped-def]
+def _provider(database: Database, doctor: int, activity: str, provider: int):
     with database.read() as connection:
         return connection.execute(
             select(providers).where(providers.c.code == f"zzzs-{doctor}-{activity}-{provider}")
@@ -307,11 +307,11 @@ def test_without_the_bookable_services_the_doctors_are_listed_but_say_so(
 # --- one transaction --------------------------------------------------------------------------
 
 
-def _drop_accepts(sheet) -> None:  # type: ignore[no-untyped-def]
+def _drop_accepts(sheet) -> None:
     sheet["J4"] = "Opomba"
 
 
-def _bad_fte(sheet) -> None:  # type: ignore[no-untyped-def]
+def _bad_fte(sheet) -> None:
     sheet["L6"] = "pol"
 
 
@@ -353,7 +353,7 @@ def test_a_failure_while_writing_rolls_every_list_back(
     real_apply = load_module.apply_list
     calls = []
 
-    def failing(connection, item, **kwargs):  # type: ignore[no-untyped-def]
+    def failing(connection, item, **kwargs):
         calls.append(item.title)
         if len(calls) == 2:
             raise RuntimeError("the disk is full")

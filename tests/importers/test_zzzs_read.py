@@ -190,7 +190,7 @@ def test_a_synthetic_dental_list_takes_the_preparation_date(tmp_path: Path) -> N
 
 
 def test_both_dates_present_the_state_date_wins(tmp_path: Path) -> None:
-    def add_prepared(sheet) -> None:  # type: ignore[no-untyped-def]
+    def add_prepared(sheet) -> None:
         sheet["C2"] = "Datum in čas priprave datoteke:"
         sheet["D2"] = "23.08.2026 ob 06.30"
 
@@ -200,7 +200,7 @@ def test_both_dates_present_the_state_date_wins(tmp_path: Path) -> None:
 
 
 def test_codes_given_as_text_or_integers_read_the_same(tmp_path: Path) -> None:
-    def as_text(sheet) -> None:  # type: ignore[no-untyped-def]
+    def as_text(sheet) -> None:
         sheet["B5"] = " 31225 "
         sheet["F5"] = 7774
         sheet["H5"] = 302001.0
@@ -219,7 +219,7 @@ def _error(path: Path) -> ListFormatError:
 
 
 def test_a_missing_column_is_named(tmp_path: Path) -> None:
-    def drop_accepts(sheet) -> None:  # type: ignore[no-untyped-def]
+    def drop_accepts(sheet) -> None:
         sheet["J4"] = "Opomba"
 
     error = _error(write_general_list(tmp_path / "zdravniki.xlsx", GENERAL, mutate=drop_accepts))
@@ -242,7 +242,7 @@ def test_a_bad_date_names_the_cell(tmp_path: Path) -> None:
 
 
 def test_a_missing_date_row_is_an_error(tmp_path: Path) -> None:
-    def no_date(sheet) -> None:  # type: ignore[no-untyped-def]
+    def no_date(sheet) -> None:
         sheet["A2"] = None
         sheet["B2"] = None
 
@@ -270,7 +270,7 @@ def test_a_bad_accepts_flag_names_row_and_column(tmp_path: Path) -> None:
 
 
 def test_a_non_numeric_fte_names_row_and_column(tmp_path: Path) -> None:
-    def text_fte(sheet) -> None:  # type: ignore[no-untyped-def]
+    def text_fte(sheet) -> None:
         sheet["L5"] = "polni čas"
 
     error = _error(write_general_list(tmp_path / "zdravniki.xlsx", GENERAL, mutate=text_fte))
@@ -280,7 +280,7 @@ def test_a_non_numeric_fte_names_row_and_column(tmp_path: Path) -> None:
 
 
 def test_an_unknown_activity_code_is_an_error(tmp_path: Path) -> None:
-    def other_activity(sheet) -> None:  # type: ignore[no-untyped-def]
+    def other_activity(sheet) -> None:
         sheet["H6"] = "999999"
 
     error = _error(write_general_list(tmp_path / "z.xlsx", GENERAL, mutate=other_activity))
@@ -295,7 +295,7 @@ def test_a_doctor_listed_twice_is_an_error(tmp_path: Path) -> None:
 
 
 def test_a_doctor_without_a_code_is_an_error(tmp_path: Path) -> None:
-    def no_code(sheet) -> None:  # type: ignore[no-untyped-def]
+    def no_code(sheet) -> None:
         sheet["F6"] = None
 
     error = _error(write_general_list(tmp_path / "z.xlsx", GENERAL, mutate=no_code))
@@ -326,7 +326,7 @@ def test_a_file_that_is_not_a_workbook_is_refused(
 
 
 def test_a_workbook_without_the_header_is_refused(tmp_path: Path) -> None:
-    def blank_header(sheet) -> None:  # type: ignore[no-untyped-def]
+    def blank_header(sheet) -> None:
         for cell in sheet[4]:
             cell.value = None
 

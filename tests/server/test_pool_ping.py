@@ -24,7 +24,7 @@ def _counting_pings(database: Database, monkeypatch: pytest.MonkeyPatch) -> list
     dialect = database.engine.dialect
     ping = dialect.do_ping
 
-    def counting(connection):  # type: ignore[no-untyped-def]
+    def counting(connection):
         pings.append(1)
         return ping(connection)
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from console.domain.calendar import TZ, OfficeHours, is_working_day
 from console.domain.emso import emso_birth_date, emso_sex, parse_emso
 from console.domain.phone import is_mobile, parse_phone
-from console.server import demo_data
+from console.server import bulk_load, demo_data
 from console.server import seed as seed_module
 from console.server.agents import agent_for_token
 from console.server.callers import name_folded
@@ -38,6 +38,7 @@ from console.server.schema import (
     slots,
 )
 from console.server.seed import SeedError, SeedReport, seed
+from console.server.seed_people import NamePools
 
 CALLERS = 2_000
 # 22 Dec 2026 + 8 working days runs over Christmas (Fri 25 Dec), Independence Day (Sat 26 Dec)
@@ -123,7 +124,7 @@ def test_every_emso_is_valid_and_matches_birth_date_and_sex(
     seeded: tuple[Database, SeedReport],
 ) -> None:
     database, _ = seeded
-    pools = seed_module._NamePools()
+    pools = NamePools()
     names_for = {"M": set(pools.males), "F": set(pools.females)}
     with database.read() as connection:
         rows = connection.execute(
@@ -388,13 +389,13 @@ def test_an_empty_file_is_loaded_with_a_rollback_journal_unless_another_connecti
     itself: with a reader connected, the load goes through the WAL, as before, and the reader
     is not locked out. Either way the file is in WAL mode afterwards."""
     during: list[str] = []
-    switch = seed_module._sqlite_rollback_journal
+    switch = bulk_load._sqlite_rollback_journal
 
-    def recorded(cursor) -> None:  # type: ignore[no-untyped-def]
+    def recorded(cursor) -> None:
         switch(cursor)
         during.append(cursor.execute("PRAGMA journal_mode").fetchone()[0])
 
-    monkeypatch.setattr(seed_module, "_sqlite_rollback_journal", recorded)
+    monkeypatch.setattr(bulk_load, "_sqlite_rollback_journal", recorded)
     alone = Database.open(tmp_path / "alone.db")
     path = tmp_path / "shared.db"
     database = Database.open(path)
@@ -420,14 +421,14 @@ def test_an_empty_file_is_loaded_with_a_rollback_journal_unless_another_connecti
 def test_a_refused_seed_leaves_no_producer_process_behind(tmp_path, monkeypatch) -> None:
     """The producer starts before the migrations; a seed refused at any point stops it."""
     monkeypatch.setattr(seed_module, "PARALLEL_MIN_CALLERS", 1)
-    started: list[seed_module._Producer] = []
+    started: list[bulk_load.Producer] = []
 
-    class Recorded(seed_module._Producer):
-        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    class Recorded(bulk_load.Producer):
+        def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             started.append(self)
 
-    monkeypatch.setattr(seed_module, "_Producer", Recorded)
+    monkeypatch.setattr(bulk_load, "Producer", Recorded)
     database = Database.open(tmp_path / "refused.db")
     try:
         report = seed(database, callers=50, days=1, start=START)
@@ -445,7 +446,7 @@ def test_a_refused_seed_leaves_no_producer_process_behind(tmp_path, monkeypatch)
 
 def test_a_failed_load_leaves_the_database_as_it_was(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(seed_module, "PARALLEL_MIN_CALLERS", 1)
-    monkeypatch.setattr(seed_module, "_CHILD", "import sys; sys.exit(3)")
+    monkeypatch.setattr(bulk_load, "_CHILD", "import sys; sys.exit(3)")
     database = Database.open(tmp_path / "failed.db")
     try:
         with pytest.raises(SeedError, match="ended unexpectedly"):
@@ -619,7 +620,7 @@ def test_seed_on_postgresql(seed_pg_url: str, monkeypatch) -> None:
 # --- health providers from the real lists -----------------------------------------------------
 
 
-def _real_data():  # type: ignore[no-untyped-def]
+def _real_data():
     import shared_data
 
     return shared_data.shared_data_or_skip()

@@ -14,8 +14,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import textual._doc
 from snapshot_text import describe_mismatch, snapshot_path
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from console.app import AgentConsole
@@ -26,6 +26,7 @@ from console.server import callers
 from console.server.db import Database
 from console.server.migrate import upgrade
 from console.server.seed import seed
+from widgets.textual_internals import screenshot_module
 
 TODAY = date(2030, 3, 4)  # a Monday
 SIZE = (120, 36)
@@ -72,9 +73,10 @@ def data_dir(seeded_data_dir: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AgentConsole]:
-    """``make_app(language="sl", role="agent")``: a console on this test's copy of the data
-    (``sync_seconds``: how often its desk polls the change feed; ``clock``: the desk's clock,
-    injected, with ``today=None`` so that it is not shifted to ``TODAY``)."""
+    """``make_app(language="sl", role="agent", keys={...})``: a console on this test's copy of
+    the data (``sync_seconds``: how often its desk polls the change feed; ``keys`` as ``[keys]``
+    in config.toml; ``clock``: the desk's clock, injected, with ``today=None`` so that it is not
+    shifted to ``TODAY``)."""
 
     monkeypatch.setenv("USER", "mojca")  # the demo desk's agent is named after $USER
 
@@ -82,6 +84,7 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
         language: str = "sl",
         role: str = "agent",
         sync_seconds: float = 2.0,
+        keys: dict[str, str] | None = None,
         clock: Clock | None = None,
         **ui: object,
     ) -> AgentConsole:
@@ -92,13 +95,14 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
             ui=UiSection(
                 **{"timers": False, "today": TODAY, "search_delay_ms": 0, **ui}, language=language
             ),
+            keys=keys or {},
         )
         return AgentConsole(config, role=Role(role), clock=clock)
 
     return make
 
 
-async def wait_ready(pilot) -> None:  # type: ignore[no-untyped-def]
+async def wait_ready(pilot: Pilot) -> None:
     """Wait until the console has connected and shows the lookup screen."""
     from console.screens.lookup import LookupScreen
 
@@ -117,7 +121,7 @@ def ready() -> Callable:
 
 
 @pytest.fixture
-def snap_compare(snap_compare, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def snap_compare(snap_compare, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     """The plugin's ``snap_compare``, with two additions:
 
     - before the screenshot, it waits until every table on the screen has sized its columns
@@ -126,16 +130,17 @@ def snap_compare(snap_compare, request: pytest.FixtureRequest, monkeypatch: pyte
     - on a mismatch it prints how the screen's text differs, so a CI log alone shows what
       changed (the HTML report stays on the machine that ran it)."""
     taken: list[str] = []
-    take = textual._doc.take_svg_screenshot
+    screenshots = screenshot_module()
+    take = screenshots.take_svg_screenshot
 
-    def recording(*args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    def recording(*args, **kwargs) -> str:
         taken.append(take(*args, **kwargs))
         return taken[-1]
 
-    monkeypatch.setattr(textual._doc, "take_svg_screenshot", recording)
+    monkeypatch.setattr(screenshots, "take_svg_screenshot", recording)
 
-    def compare(*args, run_before=None, **kwargs) -> bool:  # type: ignore[no-untyped-def]
-        async def then_tables_sized(pilot) -> None:  # type: ignore[no-untyped-def]
+    def compare(*args, run_before=None, **kwargs) -> bool:
+        async def then_tables_sized(pilot: Pilot) -> None:
             if run_before is not None:
                 result = run_before(pilot)
                 if inspect.isawaitable(result):
@@ -153,7 +158,7 @@ def snap_compare(snap_compare, request: pytest.FixtureRequest, monkeypatch: pyte
     return compare
 
 
-async def tables_sized(pilot) -> None:  # type: ignore[no-untyped-def]
+async def tables_sized(pilot: Pilot) -> None:
     """Wait until no DataTable on the screen has rows or cells waiting to be measured."""
     for _ in range(250):
         pending = [

@@ -16,17 +16,13 @@ the real clock ("just now"); screenshots fix that clock too (:func:`fixed_clock`
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import shared_data
 from sqlalchemy import and_, select
-from textual.worker import WorkerCancelled
 
 from console import clock as desk_clock
 from console.domain.models import DirectoryEntry
@@ -132,38 +128,7 @@ def municipality_with_accepting_gps(data: Path, least: int = 2, most: int = 6) -
     return name, counts[name]
 
 
-# -- driving the console ----------------------------------------------------------------------
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Let workers finish, and what they lead to: done when three pauses in a row find no
-    worker running. (The directory's searches are exclusive workers: a cancelled one is
-    expected, so it does not end the wait.)"""
-    app = pilot.app
-    quiet = 0
-    for _ in range(300):
-        # A newer keystroke cancels an older search: that is how it should be.
-        with contextlib.suppress(WorkerCancelled):
-            await app.workers.wait_for_complete()
-        await pilot.pause(0.02)
-        quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
-        if quiet == 3:
-            return
-    raise AssertionError("the console did not settle")
-
-
-async def until(  # type: ignore[no-untyped-def]
-    pilot,
-    predicate: Callable[[], bool],
-    timeout: float = 30.0,
-    what: Callable[[], str] | None = None,
-) -> None:
-    """Let the console run until ``predicate`` holds (``what`` says what was seen instead)."""
-    started = time.monotonic()
-    while not predicate():
-        if time.monotonic() - started > timeout:
-            raise AssertionError("timed out waiting" + (f"; saw: {what()}" if what else ""))
-        await pilot.pause(0.05)
+# -- driving the console (settle and until are harness's) ---------------------------------------
 
 
 def row_text(entry_cells: list[object]) -> str:
@@ -181,14 +146,14 @@ def row_text(entry_cells: list[object]) -> str:
     return "\n".join(plain(cell) for cell in entry_cells)
 
 
-def shown_text(widget) -> str:  # type: ignore[no-untyped-def]
+def shown_text(widget) -> str:
     """What a widget shows on screen, as plain text."""
     from textual.geometry import Region
 
     return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, *widget.size)))
 
 
-def shown_entries(app) -> list[DirectoryEntry]:  # type: ignore[no-untyped-def]
+def shown_entries(app) -> list[DirectoryEntry]:
     from widgets.directory_table import DirectoryTable
 
     return app.screen.query_one(DirectoryTable).entries

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from harness import settle
 from textual.geometry import Region
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from console.client.api import CentralApi
 from console.domain.models import Booking, BookingStatus, Role
-from console.screens.booking import BookedDialog, CancelDialog, HoldDialog
+from console.screens.booking_dialogs import BookedDialog, CancelDialog, HoldDialog
 from console.screens.bookings import BookingsScreen
 from console.screens.slots import SlotsScreen
 from console.server.agents import create_agent
@@ -35,36 +37,22 @@ def make_app(make_app):  # type: ignore[no-untyped-def]
     return functools.partial(make_app, sync_seconds=300)
 
 
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Let workers finish, and the messages, workers and screens they lead to: done when
-    three pauses in a row find no worker running."""
-    app = pilot.app
-    quiet = 0
-    for _ in range(200):
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.02)
-        quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
-        if quiet == 3:
-            return
-    raise AssertionError("the console did not settle")
-
-
-def text_of(widget) -> str:  # type: ignore[no-untyped-def]
+def text_of(widget) -> str:
     return "\n".join(s.text for s in widget.render_lines(Region(0, 0, *widget.size)))
 
 
-def notifications(app) -> list[str]:  # type: ignore[no-untyped-def]
+def notifications(app) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-async def open_janez(app) -> int:  # type: ignore[no-untyped-def]
+async def open_janez(app) -> int:
     found = await app.desk.search("kova jan")
     janez = next(c for c in found.callers if c.first_name == "Janez")
     await app.desk.open_caller(janez.id)
     return janez.id
 
 
-async def book_for(app, api: CentralApi, caller_id: int, code: str, days: int = 0) -> Booking:  # type: ignore[no-untyped-def]
+async def book_for(app, api: CentralApi, caller_id: int, code: str, days: int = 0) -> Booking:
     """Book the earliest free slot of a service ``days`` after the demo's first day."""
     service = next(s for s in app.desk.services if s.code == code)
     slots = await app.desk.find_slots(service.id, start=START + timedelta(days=days), limit=1)
@@ -72,7 +60,7 @@ async def book_for(app, api: CentralApi, caller_id: int, code: str, days: int = 
 
 
 @asynccontextmanager
-async def other_agent(app) -> AsyncIterator[CentralApi]:  # type: ignore[no-untyped-def]
+async def other_agent(app) -> AsyncIterator[CentralApi]:
     database = Database.open(Path(app.config.data_dir) / "central.db")
     with database.write() as connection:
         _, token = create_agent(connection, "Other desk", Role.AGENT)
@@ -85,7 +73,7 @@ async def other_agent(app) -> AsyncIterator[CentralApi]:  # type: ignore[no-unty
         await api.aclose()
 
 
-async def show_bookings(pilot) -> BookingsScreen:  # type: ignore[no-untyped-def]
+async def show_bookings(pilot: Pilot) -> BookingsScreen:
     await pilot.press("f4")
     await settle(pilot)
     screen = pilot.app.screen

@@ -19,15 +19,15 @@ from directory_world import (
     disagreeing_doctor,
     municipality_with_accepting_gps,
     row_text,
-    settle,
     shown_entries,
     shown_text,
-    until,
 )
+from harness import settle, until
 from rich.console import Group
 from rich.text import Text
 from served import Central
 from sqlalchemy import select
+from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
 from console.app import AgentConsole
@@ -57,7 +57,7 @@ data_dir = directory_world.data_dir
 # -- helpers ----------------------------------------------------------------------------------
 
 
-async def open_directory(pilot, ready) -> DirectoryScreen:  # type: ignore[no-untyped-def]
+async def open_directory(pilot: Pilot, ready) -> DirectoryScreen:
     await ready(pilot)
     await pilot.press("f7")
     await settle(pilot)
@@ -66,7 +66,7 @@ async def open_directory(pilot, ready) -> DirectoryScreen:  # type: ignore[no-un
     return screen
 
 
-async def type_into(pilot, screen: DirectoryScreen, field_id: str, text: str) -> None:  # type: ignore[no-untyped-def]
+async def type_into(pilot: Pilot, screen: DirectoryScreen, field_id: str, text: str) -> None:
     field = screen.query_one(f"#{field_id}", Input)
     field.focus()
     await pilot.pause()
@@ -74,7 +74,7 @@ async def type_into(pilot, screen: DirectoryScreen, field_id: str, text: str) ->
     await settle(pilot)
 
 
-async def choose_type(pilot, screen: DirectoryScreen, kind: DoctorType) -> None:  # type: ignore[no-untyped-def]
+async def choose_type(pilot: Pilot, screen: DirectoryScreen, kind: DoctorType) -> None:
     """Open the type list with enter and move down to ``kind``."""
     select = screen.query_one("#directory-type", Select)
     select.focus()
@@ -87,7 +87,7 @@ async def choose_type(pilot, screen: DirectoryScreen, kind: DoctorType) -> None:
     assert select.value == kind.value
 
 
-async def find_doctor(pilot, ready, name: str) -> DirectoryScreen:  # type: ignore[no-untyped-def]
+async def find_doctor(pilot: Pilot, ready, name: str) -> DirectoryScreen:
     """F7, the doctor's name in the search box, the cursor on the results."""
     screen = await open_directory(pilot, ready)
     await type_into(pilot, screen, "directory-q", fold(name))
@@ -280,7 +280,7 @@ def networked(central: Central, token: str, desk: Path) -> AgentConsole:
     )
 
 
-async def networked_directory(pilot, name: str) -> DirectoryScreen:  # type: ignore[no-untyped-def]
+async def networked_directory(pilot: Pilot, name: str) -> DirectoryScreen:
     """Wait for the console and its Store's first sync, then F7 and the doctor's name."""
     app = pilot.app
     await until(pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen))
@@ -295,7 +295,7 @@ async def networked_directory(pilot, name: str) -> DirectoryScreen:  # type: ign
     return screen
 
 
-def reports_of(database, provider_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+def reports_of(database, provider_id: int) -> list[str]:
     with database.read() as connection:
         return list(
             connection.execute(

@@ -9,10 +9,11 @@ from dataclasses import replace
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.pilot import Pilot
 from textual.widgets import Footer, Input
-from textual.widgets._footer import FooterKey
 
 from widgets.footer import MAX_HIDDEN, KeysFooter
+from widgets.textual_internals import FooterKey
 
 SIZE = (100, 10)
 
@@ -62,7 +63,7 @@ def shown(app: KeysApp) -> list[tuple[str, bool]]:
     ]
 
 
-async def started(pilot) -> tuple[KeysFooter, int, list[FooterKey]]:  # type: ignore[no-untyped-def]
+async def started(pilot: Pilot) -> tuple[KeysFooter, int, list[FooterKey]]:
     """Once the app is up: its footer, how often the footer has rebuilt, and its keys."""
     await pilot.pause()
     footer = pilot.app.footer

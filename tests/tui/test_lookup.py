@@ -11,9 +11,10 @@ import asyncio
 import io
 
 import pytest
+from harness import settle
 from rich.console import Console
+from textual.pilot import Pilot
 from textual.widgets import Checkbox, TextArea
-from textual.worker import WorkerCancelled
 
 from console import i18n
 from console.client.api import ApiRefused
@@ -30,19 +31,7 @@ from widgets.validated_input import ValidatedInput, explain
 SIZE = (120, 36)
 
 
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the workers are done (a search cancelled by a newer one counts as done)."""
-    for _ in range(5):
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerCancelled:
-            continue
-        await pilot.pause()
-        if not any(w.is_running for w in pilot.app.workers):
-            return
-
-
-async def search(pilot, text: str) -> LookupScreen:  # type: ignore[no-untyped-def]
+async def search(pilot: Pilot, text: str) -> LookupScreen:
     """Replace the search box's text (as a paste would) and wait for the answer."""
     screen = pilot.app.screen
     assert isinstance(screen, LookupScreen)
@@ -60,7 +49,7 @@ def info(screen: LookupScreen) -> str:
     return str(screen.query_one("#lookup-info").render())
 
 
-def card_text(app) -> str:  # type: ignore[no-untyped-def]
+def card_text(app) -> str:
     """Everything the caller card shows, as plain text."""
     card = app.screen.query_one(CallerCardView)
     parts = []
@@ -77,7 +66,7 @@ def card_text(app) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(parts)
 
 
-def footer_actions(screen) -> set[str]:  # type: ignore[no-untyped-def]
+def footer_actions(screen) -> set[str]:
     return {b.binding.action for b in screen.active_bindings.values() if b.binding.show}
 
 
@@ -354,7 +343,7 @@ def valid_emso(day: str = "1503985", register: str = "50", serial: str = "501") 
     return f"{head}{check}"
 
 
-async def open_form(pilot) -> NewCallerForm:  # type: ignore[no-untyped-def]
+async def open_form(pilot: Pilot) -> NewCallerForm:
     await pilot.press("ctrl+n")
     await pilot.pause()
     form = pilot.app.screen
@@ -362,7 +351,7 @@ async def open_form(pilot) -> NewCallerForm:  # type: ignore[no-untyped-def]
     return form
 
 
-async def type_into(pilot, form: NewCallerForm, name: str, text: str) -> ValidatedInput:  # type: ignore[no-untyped-def]
+async def type_into(pilot: Pilot, form: NewCallerForm, name: str, text: str) -> ValidatedInput:
     """Type ``text`` into a field: the start inserted at once (as a fast typist would), the
     last keys pressed one by one."""
     field = form.field(name)
@@ -577,7 +566,7 @@ async def test_a_field_the_central_service_refuses_is_marked_in_the_ui_language(
         assert form.field("first_name").value == "Ana", "nothing typed is lost"
 
 
-def type_at_once(app, *keys: str) -> None:  # type: ignore[no-untyped-def]
+def type_at_once(app, *keys: str) -> None:
     """Queue key presses back to back, as a fast typist or a paste sends them: unlike
     ``pilot.press`` nothing waits for the app to go idle between them, so a focus change
     asked for by one key has not happened yet when the next arrives."""
@@ -590,7 +579,7 @@ def type_at_once(app, *keys: str) -> None:  # type: ignore[no-untyped-def]
         app._driver.send_message(event)
 
 
-async def add_the_zlatorogs(app, *firsts: str) -> None:  # type: ignore[no-untyped-def]
+async def add_the_zlatorogs(app, *firsts: str) -> None:
     for first in firsts or ("Urška", "Urša", "Uroš"):
         await app.desk.api.create_caller(CallerIn(first_name=first, last_name="Zlatorog"))
 
@@ -678,7 +667,7 @@ async def test_a_slow_answer_says_searching_and_a_quick_one_does_not(
         answer_now = asyncio.Event()
         quick = app.desk.search
 
-        async def held(query: str):  # type: ignore[no-untyped-def]
+        async def held(query: str):
             await answer_now.wait()
             return await quick(query)
 

@@ -10,9 +10,7 @@ server's database), and the sync issues list (F6) with rebook-in-one-step and fo
 
 from __future__ import annotations
 
-import shutil
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,15 +18,17 @@ from pathlib import Path
 import httpx
 import pytest
 import support
+from harness import served_world, settle, until
 from served import Central
 from sqlalchemy import select
 from textual.geometry import Region
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from console.app import AgentConsole
 from console.config import Config, ServerSection, UiSection
 from console.desk import SyncStatus
-from console.screens.booking import BookedDialog, HoldDialog
+from console.screens.booking_dialogs import BookedDialog, HoldDialog
 from console.screens.bookings import BookingsScreen
 from console.screens.lookup import LookupScreen
 from console.screens.slots import SlotsScreen
@@ -70,53 +70,22 @@ class Rig:
     def other_agent(self) -> httpx.Client:
         return httpx.Client(base_url=self.central.url, headers=self.world.headers("agent2"))
 
-    def rows(self, query) -> list:  # type: ignore[no-untyped-def]
+    def rows(self, query) -> list:
         with self.database.read() as connection:
             return list(connection.execute(query))
 
 
 @pytest.fixture
 def rig(tmp_path: Path, _sqlite_template: Path) -> Iterator[Rig]:
-    path = tmp_path / "central.db"
-    shutil.copyfile(_sqlite_template, path)
-    database = Database.open(path)
-    world = support.build_world(database, days=3, slots_per_day=6)
-    central = Central(database, str(path))
-    central.start()
-    try:
+    with served_world(_sqlite_template, tmp_path, days=3, slots_per_day=6) as served:
+        central, database, world = served
         yield Rig(central, database, world, tmp_path / "desk")
-    finally:
-        central.stop()
-        database.dispose()
 
 
 # -- helpers ----------------------------------------------------------------------------------
 
 
-async def until(pilot, predicate: Callable[[], bool], timeout: float = 30.0) -> float:  # type: ignore[no-untyped-def]
-    """Let the console run until ``predicate`` holds; returns how long it took."""
-    started = time.monotonic()
-    while not predicate():
-        if time.monotonic() - started > timeout:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.05)
-    return time.monotonic() - started
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Let the screens' workers finish (the Store's sync loop is not a worker)."""
-    app = pilot.app
-    quiet = 0
-    for _ in range(300):
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.02)
-        quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
-        if quiet == 3:
-            return
-    raise AssertionError("the console did not settle")
-
-
-async def ready_and_synced(pilot) -> AgentConsole:  # type: ignore[no-untyped-def]
+async def ready_and_synced(pilot: Pilot) -> AgentConsole:
     """The lookup screen is up and the Store has filled its cache once."""
     app = pilot.app
     await until(pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen))
@@ -125,24 +94,24 @@ async def ready_and_synced(pilot) -> AgentConsole:  # type: ignore[no-untyped-de
     return app
 
 
-def shown_text(widget) -> str:  # type: ignore[no-untyped-def]
+def shown_text(widget) -> str:
     """What a widget shows on screen, as plain text."""
     return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, *widget.size)))
 
 
-def status_text(app) -> str:  # type: ignore[no-untyped-def]
+def status_text(app) -> str:
     return str(app.screen.query_one(StatusBar).render())
 
 
-def banner(app) -> OfflineBanner:  # type: ignore[no-untyped-def]
+def banner(app) -> OfflineBanner:
     return app.screen.query_one(OfflineBanner)
 
 
-def notifications(app) -> list[str]:  # type: ignore[no-untyped-def]
+def notifications(app) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-async def look_up(pilot, text: str) -> LookupScreen:  # type: ignore[no-untyped-def]
+async def look_up(pilot: Pilot, text: str) -> LookupScreen:
     await pilot.press("f2")
     await settle(pilot)
     screen = pilot.app.screen
@@ -153,7 +122,7 @@ async def look_up(pilot, text: str) -> LookupScreen:  # type: ignore[no-untyped-
     return screen
 
 
-async def open_caller(pilot, text: str) -> LookupScreen:  # type: ignore[no-untyped-def]
+async def open_caller(pilot: Pilot, text: str) -> LookupScreen:
     """Search and open the one caller found."""
     screen = await look_up(pilot, text)
     assert len(screen.results.callers) == 1, screen.results.callers
@@ -162,7 +131,7 @@ async def open_caller(pilot, text: str) -> LookupScreen:  # type: ignore[no-unty
     return screen
 
 
-async def book_first_slot(pilot, service: str) -> tuple[str, BookedDialog]:  # type: ignore[no-untyped-def]
+async def book_first_slot(pilot: Pilot, service: str) -> tuple[str, BookedDialog]:
     """F3, the service by its code, enter on the first slot, confirm: what the slot list
     said, and the booked dialog."""
     await pilot.press("f3")

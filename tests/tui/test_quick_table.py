@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from widgets.quick_table import QuickTable
 
 
-def characters(strip) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
+def characters(strip) -> list[tuple[str, object]]:
     return [(char, segment.style) for segment in strip for char in segment.text]
 
 

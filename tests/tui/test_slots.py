@@ -10,13 +10,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from harness import settle
 from sqlalchemy import update
 from textual.geometry import Region
+from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select
 
 from console.client.api import CentralApi
 from console.domain.models import BookingStatus, Role
-from console.screens.booking import BookedDialog, HoldDialog
+from console.screens.booking_dialogs import BookedDialog, HoldDialog
 from console.screens.slots import DateError, SlotsScreen, match_services, parse_day
 from console.server.agents import create_agent
 from console.server.db import Database
@@ -40,34 +42,20 @@ def make_app(make_app):  # type: ignore[no-untyped-def]
 # -- helpers ----------------------------------------------------------------------------------
 
 
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Let workers finish, and the messages, workers and screens they lead to: done when
-    three pauses in a row find no worker running."""
-    app = pilot.app
-    quiet = 0
-    for _ in range(200):
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.02)
-        quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
-        if quiet == 3:
-            return
-    raise AssertionError("the console did not settle")
-
-
-async def poll_feed(pilot) -> None:  # type: ignore[no-untyped-def]
+async def poll_feed(pilot: Pilot) -> None:
     """The desk polls the change feed now; the screens that follow it have what it read."""
-    await pilot.app.store.sync_once()
+    await pilot.app.store.sync_once()  # type: ignore[attr-defined]
     await settle(pilot)
 
 
-async def open_janez(app) -> int:  # type: ignore[no-untyped-def]
+async def open_janez(app) -> int:
     found = await app.desk.search("kova jan")
     janez = next(c for c in found.callers if c.first_name == "Janez")
     await app.desk.open_caller(janez.id)
     return janez.id
 
 
-async def search(pilot, text: str) -> SlotsScreen:  # type: ignore[no-untyped-def]
+async def search(pilot: Pilot, text: str) -> SlotsScreen:
     await pilot.press("f3")
     await pilot.pause()
     await pilot.press(*text)
@@ -78,7 +66,7 @@ async def search(pilot, text: str) -> SlotsScreen:  # type: ignore[no-untyped-de
     return screen
 
 
-def text_of(widget) -> str:  # type: ignore[no-untyped-def]
+def text_of(widget) -> str:
     """What a widget shows, as plain text."""
     size = widget.size
     return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, *size)))
@@ -88,12 +76,12 @@ def summary(screen: SlotsScreen) -> str:
     return str(screen.query_one("#slot-summary").render())
 
 
-def notifications(app) -> list[str]:  # type: ignore[no-untyped-def]
+def notifications(app) -> list[str]:
     return [n.message for n in app._notifications]
 
 
 @asynccontextmanager
-async def other_agent(app) -> AsyncIterator[CentralApi]:  # type: ignore[no-untyped-def]
+async def other_agent(app) -> AsyncIterator[CentralApi]:
     """A second agent on the same central database, through the same ASGI app."""
     database = Database.open(Path(app.config.data_dir) / "central.db")
     with database.write() as connection:
@@ -107,7 +95,7 @@ async def other_agent(app) -> AsyncIterator[CentralApi]:  # type: ignore[no-unty
         await api.aclose()
 
 
-def expire_hold(app) -> None:  # type: ignore[no-untyped-def]
+def expire_hold(app) -> None:
     """Let the desk's hold run out now, on the server and on the desk."""
     past = datetime.now(UTC) - timedelta(minutes=1)
     database = Database.open(Path(app.config.data_dir) / "central.db")

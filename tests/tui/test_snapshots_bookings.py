@@ -7,6 +7,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from harness import settle
+from textual.pilot import Pilot
 
 from console.domain.reference import new_reference
 from console.server import bookings as server_bookings
@@ -30,21 +32,7 @@ def make_app(make_app):  # type: ignore[no-untyped-def]
     return functools.partial(make_app, sync_seconds=300)
 
 
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Let workers finish, and the messages, workers and screens they lead to: done when
-    three pauses in a row find no worker running."""
-    app = pilot.app
-    quiet = 0
-    for _ in range(200):
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.02)
-        quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
-        if quiet == 3:
-            return
-    raise AssertionError("the console did not settle")
-
-
-async def janez_with_bookings(pilot, ready) -> None:  # type: ignore[no-untyped-def]
+async def janez_with_bookings(pilot: Pilot, ready) -> None:
     """Janez Kovač with three bookings (one of them cancelled), then F4."""
     await ready(pilot)
     desk = pilot.app.desk
@@ -64,14 +52,14 @@ async def janez_with_bookings(pilot, ready) -> None:  # type: ignore[no-untyped-
 class TestBookings:
     @pytest.mark.parametrize("language", LANGUAGES)
     def test_the_callers_bookings(self, snap_compare, make_app, ready, language: str) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             await janez_with_bookings(pilot, ready)
 
         assert snap_compare(make_app(language=language), run_before=run_before, terminal_size=SIZE)
 
     @pytest.mark.parametrize("language", LANGUAGES)
     def test_the_cancel_dialog(self, snap_compare, make_app, ready, language: str) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             await janez_with_bookings(pilot, ready)
             await pilot.press("down", "c")
             await settle(pilot)

@@ -17,8 +17,9 @@ from directory_world import (
     disagreeing_doctor,
     fixed_clock,
     municipality_with_accepting_gps,
-    settle,
 )
+from harness import settle
+from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
 from console.domain.models import DoctorType
@@ -37,13 +38,13 @@ def _steady(monkeypatch: pytest.MonkeyPatch) -> None:
     fixed_clock(monkeypatch)
 
 
-async def directory(pilot, ready) -> None:  # type: ignore[no-untyped-def]
+async def directory(pilot: Pilot, ready) -> None:
     await ready(pilot)
     await pilot.press("f7")
     await settle(pilot)
 
 
-async def search(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+async def search(pilot: Pilot, text: str) -> None:
     box = pilot.app.screen.query_one("#directory-q", Input)
     box.focus()
     await pilot.press(*text)
@@ -52,7 +53,7 @@ async def search(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot)
 
 
-async def reported(pilot, ready, name: str) -> None:  # type: ignore[no-untyped-def]
+async def reported(pilot: Pilot, ready, name: str) -> None:
     """The doctor found, then reported full with ``p``, enter."""
     await directory(pilot, ready)
     await search(pilot, fold(name))
@@ -69,7 +70,7 @@ class TestDirectory:
     ) -> None:
         municipality, _count = municipality_with_accepting_gps(data_dir)
 
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             await directory(pilot, ready)
             screen = pilot.app.screen
             field = screen.query_one("#directory-municipality", Input)
@@ -89,7 +90,7 @@ class TestDirectory:
     ) -> None:
         _provider_id, name = disagreeing_doctor(data_dir)
 
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             await reported(pilot, ready, name)
             pilot.app.clear_notifications()  # "report sent" goes away in its own time
             await settle(pilot)
@@ -105,7 +106,7 @@ class TestReport:
     ) -> None:
         _provider_id, name = disagreeing_doctor(data_dir)
 
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             await directory(pilot, ready)
             await search(pilot, fold(name))
             await pilot.press("p")
@@ -123,7 +124,7 @@ class TestDetails:
     ) -> None:
         _provider_id, name = disagreeing_doctor(data_dir)
 
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             await reported(pilot, ready, name)
             pilot.app.clear_notifications()
             await pilot.press("enter")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
+from textual.pilot import Pilot
 
 from console.domain.models import Agent, BookingIn, CallerIn, Role
 from console.domain.reference import check_symbol
@@ -91,12 +92,12 @@ def give_spela_a_history(data_dir: Path, language: str) -> None:
         database.dispose()
 
 
-async def _settle(pilot) -> None:  # type: ignore[no-untyped-def]
+async def _settle(pilot: Pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
-async def _spela_open(pilot, ready) -> None:  # type: ignore[no-untyped-def]
+async def _spela_open(pilot: Pilot, ready) -> None:
     """The agent typed "česnik", went to the results and opened Špela's card."""
     await ready(pilot)
     screen = pilot.app.screen
@@ -109,7 +110,7 @@ async def _spela_open(pilot, ready) -> None:  # type: ignore[no-untyped-def]
     await _settle(pilot)
 
 
-async def _new_caller_with_mistakes(pilot, ready) -> None:  # type: ignore[no-untyped-def]
+async def _new_caller_with_mistakes(pilot: Pilot, ready) -> None:
     """Ana Zupan is not found; the form opens with her name; the EMŠO has a wrong check
     digit (the agent has moved on: an error) and the phone is still being typed (a hint)."""
     await ready(pilot)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import random
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from harness import serving, settle, until
 from served import Central
+from textual.pilot import Pilot
 
 from console.app import AgentConsole
 from console.client.writes import bookings as offline_bookings
@@ -48,13 +49,8 @@ def central(data_dir: Path, tmp_path: Path) -> Iterator[Central]:
     with database.write() as connection:
         create_agent(connection, "Mojca Kranjc", Role.AGENT, token=AGENT_TOKEN)
         create_agent(connection, "Other desk", Role.AGENT, token=OTHER_TOKEN)
-    served = Central(database, str(path))
-    served.start()
-    try:
+    with serving(database, path) as served:
         yield served
-    finally:
-        served.stop()
-        database.dispose()
 
 
 @pytest.fixture
@@ -77,34 +73,14 @@ def _steady(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(offline_bookings, "new_reference", lambda: new_reference(draw))
 
 
-async def until(pilot, predicate: Callable[[], bool], timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    started = time.monotonic()
-    while not predicate():
-        if time.monotonic() - started > timeout:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.05)
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    app = pilot.app
-    quiet = 0
-    for _ in range(300):
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.02)
-        quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
-        if quiet == 3:
-            return
-    raise AssertionError("the console did not settle")
-
-
-async def ready_and_synced(pilot) -> None:  # type: ignore[no-untyped-def]
+async def ready_and_synced(pilot: Pilot) -> None:
     app = pilot.app
     await until(pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen))
     await until(pilot, lambda: app.store.last_sync is not None)
     await settle(pilot)
 
 
-async def open_caller(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+async def open_caller(pilot: Pilot, text: str) -> None:
     screen = pilot.app.screen
     assert isinstance(screen, LookupScreen)
     screen.search_box.focus()
@@ -115,7 +91,7 @@ async def open_caller(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot)
 
 
-def last_sync_shown_as(app, seconds: int, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def last_sync_shown_as(app, seconds: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The status bar's clock, pinned: the last sync was ``seconds`` ago."""
     last = app.store.last_sync
     monkeypatch.setattr(app.clock, "utcnow", lambda: last + timedelta(seconds=seconds))
@@ -126,7 +102,7 @@ class TestOffline:
     def test_the_banner_and_status_over_a_lookup_from_the_cache(
         self, snap_compare, make_console, central, monkeypatch, language: str
     ) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             app = pilot.app
             await ready_and_synced(pilot)
             await open_caller(pilot, "0101990500003")  # Janez Kovač, online: now cached
@@ -148,7 +124,7 @@ class TestSyncIssues:
     def test_two_bookings_whose_slots_were_taken(
         self, snap_compare, make_console, central, language: str
     ) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             app = pilot.app
             desk = app.desk
             await ready_and_synced(pilot)

@@ -10,6 +10,8 @@ import functools
 import random
 
 import pytest
+from harness import settle
+from textual.pilot import Pilot
 
 from console.domain.reference import new_reference
 from console.server import bookings as server_bookings
@@ -33,21 +35,7 @@ def make_app(make_app):  # type: ignore[no-untyped-def]
     return functools.partial(make_app, sync_seconds=300)
 
 
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Let workers finish, and the messages, workers and screens they lead to: done when
-    three pauses in a row find no worker running."""
-    app = pilot.app
-    quiet = 0
-    for _ in range(200):
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.02)
-        quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
-        if quiet == 3:
-            return
-    raise AssertionError("the console did not settle")
-
-
-async def slot_list(pilot, ready, language: str) -> None:  # type: ignore[no-untyped-def]
+async def slot_list(pilot: Pilot, ready, language: str) -> None:
     """The caller Janez Kovač, F3, the passport service: the earliest free slots."""
     await ready(pilot)
     app = pilot.app
@@ -63,7 +51,7 @@ async def slot_list(pilot, ready, language: str) -> None:  # type: ignore[no-unt
 class TestSlotSearch:
     @pytest.mark.parametrize("language", LANGUAGES)
     def test_the_earliest_free_slots(self, snap_compare, make_app, ready, language: str) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             await slot_list(pilot, ready, language)
             await pilot.press("down", "down")
 
@@ -73,7 +61,7 @@ class TestSlotSearch:
     def test_the_day_by_location_overview(
         self, snap_compare, make_app, ready, language: str
     ) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             await slot_list(pilot, ready, language)
             await pilot.press("ctrl+o")
             await settle(pilot)
@@ -87,7 +75,7 @@ class TestBooking:
     def test_the_hold_dialog_with_its_countdown(
         self, snap_compare, make_app, ready, language: str
     ) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             await slot_list(pilot, ready, language)
             await pilot.press("enter")
             await settle(pilot)
@@ -99,7 +87,7 @@ class TestBooking:
     def test_the_booked_dialog_with_the_reference(
         self, snap_compare, make_app, ready, language: str
     ) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             await slot_list(pilot, ready, language)
             await pilot.press("enter")
             await settle(pilot)

@@ -7,6 +7,7 @@ after-call work read 00:00 and the call back's weekday is stable.
 from __future__ import annotations
 
 import pytest
+from textual.pilot import Pilot
 
 SIZE = (120, 36)
 
@@ -24,7 +25,7 @@ NOTES = {
 }
 
 
-async def _filled_form(pilot, language: str) -> None:  # type: ignore[no-untyped-def]
+async def _filled_form(pilot: Pilot, language: str) -> None:
     """Janez Kovač called; the agent chose a disposition, wrote notes and a call back."""
     app = pilot.app
     await pilot.press("f2")
@@ -46,7 +47,7 @@ async def _filled_form(pilot, language: str) -> None:  # type: ignore[no-untyped
     await pilot.pause()
 
 
-async def _empty_form(pilot) -> None:  # type: ignore[no-untyped-def]
+async def _empty_form(pilot: Pilot) -> None:
     app = pilot.app
     await pilot.press("f2")
     await app.workers.wait_for_complete()
@@ -55,7 +56,7 @@ async def _empty_form(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
-async def _refused_save(pilot) -> None:  # type: ignore[no-untyped-def]
+async def _refused_save(pilot: Pilot) -> None:
     """Saved with no disposition and an impossible call-back date: both are marked."""
     await _empty_form(pilot)
     screen = pilot.app.screen
@@ -67,7 +68,7 @@ async def _refused_save(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
-async def _supervisor(pilot) -> None:  # type: ignore[no-untyped-def]
+async def _supervisor(pilot: Pilot) -> None:
     await pilot.press("f9")
     await pilot.pause()
 
@@ -75,14 +76,14 @@ async def _supervisor(pilot) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("language", ["sl", "en"])
 class TestWrapUpSnapshots:
     def test_filled_form_with_a_call_back(self, snap_compare, make_app, ready, language) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             await ready(pilot)
             await _filled_form(pilot, language)
 
         assert snap_compare(make_app(language=language), run_before=run_before, terminal_size=SIZE)
 
     def test_refused_save_marks_the_fields(self, snap_compare, make_app, ready, language) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             await ready(pilot)
             await _refused_save(pilot)
 
@@ -91,7 +92,7 @@ class TestWrapUpSnapshots:
     def test_supervisor_is_told_wrap_up_is_not_theirs(
         self, snap_compare, make_app, ready, language
     ) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot) -> None:
             await ready(pilot)
             await _supervisor(pilot)
 

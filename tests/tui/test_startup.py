@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
+
 from console.domain.models import Role
 
 
@@ -51,7 +53,7 @@ async def test_the_startup_bar_stops_once_the_console_is_up(make_app, ready) -> 
         assert not startups[0].query(ProgressBar), "its bar is gone"
 
 
-async def until_synced(pilot) -> None:  # type: ignore[no-untyped-def]
+async def until_synced(pilot: Pilot) -> None:
     """Wait (up to 5 s) for the desk's first sync to end; fail if it does not."""
     store = pilot.app.store
     for _ in range(100):
@@ -94,7 +96,7 @@ async def test_no_sync_loop_starts_once_the_console_is_closing(make_app, ready) 
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(pilot)
         await app.stop_sync()
-        app._closing = True
+        app._unmounting = True
         app.start_sync()
         assert app._sync_task is None
-        app._closing = False
+        app._unmounting = False

@@ -31,7 +31,7 @@ async def layouts_while_typing(box_class: type[Input], text: str) -> tuple[int, 
         count = 0
         layout = screen._refresh_layout
 
-        def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        def counting(*args, **kwargs):
             nonlocal count
             count += 1
             return layout(*args, **kwargs)

@@ -7,6 +7,8 @@ from datetime import datetime, time, timedelta
 
 import httpx
 import pytest
+from harness import settle
+from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
 from console import i18n
@@ -19,12 +21,7 @@ from widgets.follow_up_input import FollowUpInput, check_partial, parse_follow_u
 SIZE = (120, 36)
 
 
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def start_call_and_wrap_up(pilot) -> WrapUpScreen:  # type: ignore[no-untyped-def]
+async def start_call_and_wrap_up(pilot: Pilot) -> WrapUpScreen:
     await pilot.press("f2")
     await settle(pilot)
     assert pilot.app.desk.call is not None
@@ -35,12 +32,12 @@ async def start_call_and_wrap_up(pilot) -> WrapUpScreen:  # type: ignore[no-unty
     return screen
 
 
-async def open_janez(app) -> None:  # type: ignore[no-untyped-def]
+async def open_janez(app) -> None:
     found = await app.desk.search("0101990500003")
     await app.desk.open_caller(found.callers[0].id)
 
 
-async def book_for_janez(app):  # type: ignore[no-untyped-def]
+async def book_for_janez(app):
     desk = app.desk
     await open_janez(app)
     service = next(s for s in desk.services if s.code == "ue-id-card")
@@ -51,7 +48,7 @@ async def book_for_janez(app):  # type: ignore[no-untyped-def]
     return await desk.confirm()
 
 
-def text_of(screen, selector: str) -> str:  # type: ignore[no-untyped-def]
+def text_of(screen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
@@ -61,7 +58,7 @@ NOW = datetime(2030, 3, 4, 11, 0, tzinfo=TZ)
 
 
 @pytest.fixture
-def english():  # type: ignore[no-untyped-def]
+def english():
     before = i18n.language()
     i18n.set_language("en")
     yield

@@ -10,7 +10,7 @@ from console.config import ServiceSection
 from console.server.db import default_workers
 
 
-def test_sqlite_runs_one_worker_its_writers_queue_inside_one_process(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_runs_one_worker_its_writers_queue_inside_one_process(tmp_path) -> None:
     assert default_workers(tmp_path / "central.db") == 1
     assert default_workers(f"sqlite:///{tmp_path / 'central.db'}") == 1
 

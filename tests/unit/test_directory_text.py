@@ -64,7 +64,7 @@ def entry(**values: object) -> DirectoryEntry:
         "list_date": LIST,
     }
     fields.update(values)
-    return DirectoryEntry(**fields)  # type: ignore[arg-type]
+    return DirectoryEntry(**fields)
 
 
 def report(kind: ReportKind, *, hours: int = 2, id: int = 7) -> ProviderReport:

@@ -8,7 +8,6 @@ import gc
 import inspect
 import weakref
 
-from textual._styles_cache import StylesCache
 from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.containers import Vertical
@@ -16,6 +15,7 @@ from textual.widgets import Label
 
 import console.app  # noqa: F401  (the console applies the fix when it is imported)
 from widgets import textual_fixes
+from widgets.textual_internals import StylesCache
 
 
 def test_the_pinned_textual_still_caches_the_method_on_its_instances() -> None:

@@ -438,7 +438,7 @@ def _data_row(
         raise cells.error("provider_code", "no provider code")
     activity_code = cells.code("activity_code")
     doctor_type = ACTIVITY_TYPES.get(activity_code or "")
-    if doctor_type is None:
+    if activity_code is None or doctor_type is None:
         known = ", ".join(sorted(ACTIVITY_TYPES))
         raise cells.error(
             "activity_code", f"unknown activity code '{cells.text('activity_code')}' ({known})"

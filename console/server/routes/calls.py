@@ -2,31 +2,54 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+import time
+from typing import Annotated
 
-from console.domain.models import ApiError, Call, CallIn, CallPatch, ChangePage, WrapUpIn
-from console.server import calls, changes, idempotency
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
+
+from console.domain.models import (
+    MAX_ID,
+    ApiError,
+    Call,
+    CallIn,
+    CallPatch,
+    Change,
+    ChangePage,
+    WrapUpIn,
+)
+from console.server import agent_states, calls, changes, clock, feed_wait, idempotency
+from console.server.db import Database
 from console.server.deps import (
     AgentDep,
     DatabaseDep,
     IdempotencyKey,
     SettingsDep,
     WriterDep,
+    path_id,
+    query_id,
 )
+from console.server.openapi import errors
 
 router = APIRouter(prefix="/v1", tags=["calls"])
 
+CallId = Annotated[int, path_id("call")]
 
-@router.post("/calls", response_model=Call, status_code=201)
+
+@router.post("/calls", response_model=Call, status_code=201, responses=errors(403, 413, 422))
 def start(
     payload: CallIn,
     agent: WriterDep,
     database: DatabaseDep,
+    settings: SettingsDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    def effect(connection: Connection) -> tuple[int, dict]:
         call = calls.start(connection, agent, payload.caller_id, payload.direction)
+        started = clock.to_db(call.started_at)
+        agent_states.call_started(connection, call.agent_id, call.id, started, settings.floor)
         return 201, call.model_dump(mode="json")
 
     status, body = idempotency.run(
@@ -36,11 +59,11 @@ def start(
     return body
 
 
-@router.get("/calls", response_model=list[Call])
+@router.get("/calls", response_model=list[Call], responses=errors(422))
 def recent(
     agent: AgentDep,
     database: DatabaseDep,
-    caller: int | None = None,
+    caller: Annotated[int | None, query_id("caller")] = None,
     mine: bool = False,
     limit: int = Query(20, ge=1, le=200),
 ) -> list[Call]:
@@ -50,29 +73,64 @@ def recent(
         )
 
 
-@router.get("/calls/{call_id}", response_model=Call)
-def read(call_id: int, _agent: AgentDep, database: DatabaseDep) -> Call:
+@router.get("/calls/{call_id}", response_model=Call, responses=errors(404, 422))
+def read(call_id: CallId, _agent: AgentDep, database: DatabaseDep) -> Call:
     with database.read() as connection:
         return calls.get(connection, call_id)
 
 
-@router.patch("/calls/{call_id}", response_model=Call)
-def attach(call_id: int, payload: CallPatch, agent: WriterDep, database: DatabaseDep) -> Call:
-    with database.write() as connection:
-        return calls.attach_caller(connection, agent, call_id, payload.caller_id)
+@router.patch("/calls/{call_id}", response_model=Call, responses=errors(403, 404, 409, 413, 422))
+def attach(
+    call_id: CallId,
+    payload: CallPatch,
+    agent: WriterDep,
+    database: DatabaseDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> dict:
+    """Attach a caller to an open call of this agent's (null: detach)."""
+
+    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+        call = calls.attach_caller(connection, agent, call_id, payload.caller_id)
+        return 200, call.model_dump(mode="json")
+
+    status, body = idempotency.run(
+        database,
+        agent,
+        idempotency_key,
+        f"PATCH /v1/calls/{call_id}",
+        payload.model_dump(),
+        effect,
+    )
+    response.status_code = status
+    return body
 
 
-@router.post("/calls/{call_id}/wrapup", response_model=Call)
+@router.post(
+    "/calls/{call_id}/wrapup", response_model=Call, responses=errors(403, 404, 409, 413, 422)
+)
 def wrap_up(
-    call_id: int,
+    call_id: CallId,
     payload: WrapUpIn,
     agent: WriterDep,
     database: DatabaseDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
-    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
-        call = calls.wrap_up(connection, agent, call_id, payload, settings.disposition_codes())
+    """Wrap up (and end) an open call of this agent's; a second wrap-up is 409."""
+
+    def effect(connection: Connection) -> tuple[int, dict]:
+        call = calls.wrap_up(
+            connection,
+            agent,
+            call_id,
+            payload,
+            settings.disposition_codes(),
+            settings.callbacks,
+        )
+        assert call.wrapped_at is not None  # it was just wrapped up
+        ended, wrapped = clock.to_db(call.ended_at or call.started_at), clock.to_db(call.wrapped_at)
+        agent_states.call_wrapped(connection, call.agent_id, call.id, ended, wrapped)
         return 200, call.model_dump(mode="json")
 
     return idempotency.run(
@@ -96,24 +154,54 @@ def change_feed_end(_agent: AgentDep, database: DatabaseDep) -> ChangePage:
     "/changes",
     response_model=ChangePage,
     responses={
+        **errors(422),
         410: {
             "model": ApiError,
             "description": "`resync`: the service no longer keeps every change after `since` "
             "(`[retention] changes_days`, 30 by default), or `since` is past the end of the "
             "feed (the database was restored from a copy). Reload the cache from scratch, "
             "take the new cursor from `/v1/changes/latest` and follow from there.",
-        }
+        },
     },
 )
-def change_feed(
+async def change_feed(
+    request: Request,
     _agent: AgentDep,
     database: DatabaseDep,
     settings: SettingsDep,
-    since: int = Query(0, ge=0, description="the last sequence number you have seen"),
-    limit: int = Query(500, ge=1),
+    since: int = Query(0, ge=0, le=MAX_ID, description="the last sequence number you have seen"),
+    limit: int = Query(500, ge=1, le=100_000, description="at most this many (capped)"),
+    wait: float = Query(
+        0,
+        ge=0,
+        le=feed_wait.MAX_WAIT_SECONDS,
+        description="long poll: with nothing after `since`, answer as soon as a change is "
+        "made, or after this many seconds with none (keep it below your client's timeout)",
+    ),
 ) -> ChangePage:
-    """The changes after `since`, oldest first. A cursor older than the oldest change kept
-    answers 410 `resync` (see `/v1/retention` for how long changes are kept)."""
-    with database.read() as connection:
-        found = changes.since(connection, since, min(limit, settings.max_changes_page))
+    """Every write after ``since``, in order. Besides slots, bookings, callers, calls and holds:
+    ``callback`` (the queue: ops created, updated, claimed, attempted, released, closed) and
+    ``ringing`` (the telephone system's calls: op ringing with call_id, line, extension,
+    number, the ``caller_ids`` matched by the number and the ``agent_id`` whose desk declared
+    the extension; then op answered or missed). With ``wait`` the answer comes as soon as a
+    change exists: a desk learns of a call ringing on its extension within a second. A cursor
+    older than the oldest change kept answers 410 `resync` (see `/v1/retention` for how long
+    changes are kept)."""
+    page = min(limit, settings.max_changes_page)
+    found = await run_in_threadpool(_changes_since, database, since, page)
+    if not found and wait > 0:
+        watcher: feed_wait.FeedWatcher = request.app.state.feed_watcher
+        deadline = time.monotonic() + wait
+        seen = since
+        while not found:
+            end = await watcher.wait_past(seen, deadline - time.monotonic())
+            if end is None:
+                break
+            seen = end
+            found = await run_in_threadpool(_changes_since, database, since, page)
     return ChangePage(changes=found, last_seq=found[-1].seq if found else since)
+
+
+def _changes_since(database: Database, since: int, limit: int) -> list[Change]:
+    with database.read() as connection:
+        return changes.since(connection, since, limit)

@@ -3,18 +3,16 @@ and cancel (with an optional reason).
 
 Each is a ``ModalScreen`` over the slot or bookings screen. The hold dialog does its own API
 calls, so a refusal (the slot taken meanwhile, the hold expired) is shown right there and the
-notes typed so far stay in the field.
+notes typed so far stay in the field. How they word things is in :mod:`console.screens.wording`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.console import RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,15 +22,23 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.client.api import ApiRefused
-from console.domain.calendar import format_time, to_local
-from console.domain.models import Booking, BookingStatus, Location, Service, Slot
-from console.i18n import _, language
+from console.domain.models import Booking, BookingStatus, Slot
+from console.i18n import _
 from console.messages import DeskChanged
+from console.screens.base import ConsoleApp, key_label
+from console.screens.wording import (
+    address_of,
+    documents_text,
+    fact_grid,
+    refusal_text,
+    service_label,
+    taken_mark,
+    when_text,
+)
 from widgets.bookings_table import reference_text, status_label
 from widgets.footer import KeysFooter
 from widgets.hold_countdown import HoldCountdown
 from widgets.reference_code import ReferenceCode
-from widgets.slot_table import format_day
 from widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
@@ -40,69 +46,6 @@ if TYPE_CHECKING:
 
 SLOT_GONE = ("slot_booked", "slot_held", "slot_blocked", "slot_past")
 HOLD_GONE = ("hold_expired", "hold_released", "hold_not_yours")
-
-
-# -- what the dialogs say ---------------------------------------------------------------------
-
-
-def refusal_text(error: ApiRefused) -> str:
-    """The server's refusal in the UI language where it is a known one, else as sent."""
-    if error.error == "slot_held":
-        until = re.search(r"\b(\d{1,2}:\d{2})\b", error.message)
-        if until:
-            return _(
-                "Another agent is holding this slot until {time}; pick another or try again then."
-            ).format(time=until.group(1))
-        return _("Another agent is holding this slot; pick another.")
-    known = {
-        "slot_booked": _("This slot was just booked by someone else; pick another."),
-        "slot_blocked": _("This slot is blocked by the office; pick another."),
-        "slot_past": _("This slot has already started; pick a later one."),
-        "hold_expired": _("The hold expired and the slot may be taken; hold it again."),
-        "hold_released": _("This hold was released; hold the slot again."),
-    }
-    return known.get(error.error, error.message)
-
-
-def taken_how(error: ApiRefused) -> str:
-    """How the slot list marks a slot the server refused: ``held`` (may come free) or taken."""
-    return "held" if error.error == "slot_held" else "booked"
-
-
-def service_label(service: Service) -> str:
-    return service.name if language() == "sl" else service.name_en
-
-
-def documents_of(service: Service) -> list[str]:
-    return list(service.documents if language() == "sl" else service.documents_en)
-
-
-def address_of(location: Location) -> str:
-    return f"{location.address}, {location.postcode} {location.town}"
-
-
-def when_text(slot: Slot) -> str:
-    local = to_local(slot.starts_at)
-    return _("{day} at {time}").format(
-        day=format_day(local.date()), time=format_time(slot.starts_at)
-    )
-
-
-def facts(rows: list[tuple[str, RenderableType | str]]) -> Table:
-    """Label and value, one pair a line."""
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column()
-    for label, value in rows:
-        grid.add_row(label, value)
-    return grid
-
-
-def documents_text(service: Service) -> Text:
-    documents = documents_of(service)
-    if not documents:
-        return Text(_("nothing in particular"), style="dim")
-    return Text("\n".join(f"• {document}" for document in documents))
 
 
 # -- hold and confirm -------------------------------------------------------------------------
@@ -121,10 +64,20 @@ class HoldDialog(ModalScreen[HoldOutcome]):
     """The slot is held for this agent: confirm it for the caller before the hold runs out."""
 
     BINDINGS = [
-        Binding("ctrl+s", "confirm", "Confirm", tooltip="Book the held slot for the caller"),
-        Binding("f10", "confirm", show=False),
-        Binding("f5", "hold_again", "Hold again", tooltip="Hold the same slot again"),
-        Binding("escape", "back", "Back", tooltip="Let the slot go and pick another"),
+        Binding(
+            "ctrl+s",
+            "confirm",
+            "Confirm",
+            id="hold.confirm",
+            tooltip="Book the held slot for the caller",
+        ),
+        Binding("f10", "confirm", show=False, id="hold.confirm_fallback"),
+        Binding(
+            "f5", "hold_again", "Hold again", id="hold.again", tooltip="Hold the same slot again"
+        ),
+        Binding(
+            "escape", "back", "Back", id="hold.back", tooltip="Let the slot go and pick another"
+        ),
     ]
 
     def __init__(
@@ -147,7 +100,7 @@ class HoldDialog(ModalScreen[HoldOutcome]):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return cast(ConsoleApp, self.app).desk
 
     def compose(self) -> ComposeResult:
         desk = self.desk
@@ -181,7 +134,7 @@ class HoldDialog(ModalScreen[HoldOutcome]):
             rows.append((_("Provider"), self.slot.provider_name))
             if service is not None:
                 rows.append((_("Bring"), documents_text(service)))
-            yield Static(facts(rows), id="hold-facts")
+            yield Static(fact_grid(rows), id="hold-facts")
             yield HoldCountdown(self.desk.hold_seconds_left, live=self.live, id="hold-countdown")
             if desk.offline:
                 yield Static(
@@ -302,7 +255,7 @@ class HoldDialog(ModalScreen[HoldOutcome]):
             self.query_one("#hold-confirm", Button).disabled = True
             self._say(message + "\n" + _("Press escape to pick another slot."))
             if self.on_taken is not None:
-                self.on_taken(self.slot.id, taken_how(error))
+                self.on_taken(self.slot.id, taken_mark(error))
         elif error.status == 409 and error.error in HOLD_GONE:
             self._expire(message)
         else:
@@ -317,7 +270,10 @@ class HoldDialog(ModalScreen[HoldOutcome]):
     def _expire(self, message: str) -> None:
         self.expired = True
         self.query_one("#hold-confirm", Button).label = _("Hold again")
-        self._say(message + " " + _("Press F5 or enter to hold it again."))
+        again = _("Press {key} or enter to hold it again.").format(
+            key=key_label(self, "hold.again")
+        )
+        self._say(message + " " + again)
         self.refresh_bindings()
 
 
@@ -332,9 +288,15 @@ class BookedDialog(ModalScreen[None]):
     """
 
     BINDINGS = [
-        Binding("c", "copy", "Copy reference", tooltip="Copy the reference to the clipboard"),
-        Binding("enter", "close", "Close"),
-        Binding("escape", "close", "Close", show=False),
+        Binding(
+            "c",
+            "copy",
+            "Copy reference",
+            id="booked.copy",
+            tooltip="Copy the reference to the clipboard",
+        ),
+        Binding("enter", "close", "Close", id="booked.close"),
+        Binding("escape", "close", "Close", show=False, id="booked.back"),
     ]
 
     def __init__(self, booking: Booking, *, details: bool = False) -> None:
@@ -399,7 +361,7 @@ class BookedDialog(ModalScreen[None]):
                 rows.append((_("Replaces"), reference_text(booking.replaces)))
             if booking.superseded_by:
                 rows.append((_("Moved to"), reference_text(booking.superseded_by)))
-            yield Static(facts(rows), id="booked-facts")
+            yield Static(fact_grid(rows), id="booked-facts")
         yield KeysFooter()
 
     def action_copy(self) -> None:
@@ -420,9 +382,15 @@ class CancelDialog(ModalScreen[str | None]):
     """Cancel a booking? Answers the reason typed (maybe empty), or None to keep it."""
 
     BINDINGS = [
-        Binding("ctrl+s", "cancel_booking", "Cancel booking", tooltip="Cancel the booking"),
-        Binding("f10", "cancel_booking", show=False),
-        Binding("escape", "keep", "Keep it", tooltip="Keep the booking as it is"),
+        Binding(
+            "ctrl+s",
+            "cancel_booking",
+            "Cancel booking",
+            id="cancel.confirm",
+            tooltip="Cancel the booking",
+        ),
+        Binding("f10", "cancel_booking", show=False, id="cancel.confirm_fallback"),
+        Binding("escape", "keep", "Keep it", id="cancel.keep", tooltip="Keep the booking as it is"),
     ]
 
     def __init__(self, booking: Booking) -> None:
@@ -438,7 +406,7 @@ class CancelDialog(ModalScreen[str | None]):
                 classes="dialog-title",
             )
             yield Static(
-                facts(
+                fact_grid(
                     [
                         (_("Service"), service_label(booking.service)),
                         (_("When"), when_text(booking.slot)),

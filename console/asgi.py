@@ -1,4 +1,4 @@
-"""Entry point for ASGI servers: ``uvicorn --factory console.server.asgi:app_from_config``.
+"""Entry point for ASGI servers: ``uvicorn --factory console.asgi:app_from_config``.
 
 Reads the configuration the same way the command line does (``AGENT_CONSOLE_CONFIG``,
 ``AGENT_CONSOLE_DATABASE``, ...), so every uvicorn worker process builds the same app.

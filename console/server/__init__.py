@@ -1,0 +1,1 @@
+"""The central service: schema, migrations, storage, the FastAPI routes, the demo seed."""

@@ -1,0 +1,1149 @@
+"""Callbacks: the queue of numbers to call back, with leased claims and the outcome of each try.
+
+Where callbacks come from:
+
+- **missed calls**: the telephone system's calls (``telephony_calls``: events posted to
+  ``/v1/telephony/events``, Asterisk's queue_log and CDR imports) decide them, see
+  :func:`reconcile`;
+- **an agent's follow-up** at wrap-up (``follow_up_at``), see :func:`follow_up`, or posted;
+- **a sync issue** a desk could not settle without the caller (posted by the desk).
+
+The rules:
+
+- One number has at most one open (``open`` or ``claimed``) callback: the partial unique index
+  ``uq_callbacks_open_number``. Repeated calls that did not get through add to its ``tries``.
+- The queue is ordered by ``rank_at``: when the number first waited (``waiting_since``), moved
+  ahead by ``tries_boost_minutes`` for every further try. An agent's own callbacks (assigned
+  to them) come first for that agent (earliest due first); they go to the pool
+  ``assigned_minutes`` after they are due, and then come first for everyone. Nothing is
+  claimed outside the callback hours (``[callbacks] hours``; Slovenian public holidays
+  excluded).
+- A claim is a lease: ``lease_minutes`` long, decided by one UPDATE (``FOR UPDATE SKIP LOCKED``
+  on PostgreSQL, where writers run in parallel; SQLite's writers are serialised, and its UPDATE
+  re-checks the status). A lapsed lease makes the callback claimable again (it is listed as
+  ``open``); the agent whose lease lapsed may still record the attempt while nobody else has
+  claimed it (a desk replaying what it did offline).
+- Outcomes: ``reached`` and ``declined`` close it as ``done`` at once (the call goes on as any
+  other call, and the callback does not wait for its wrap-up: a desk that dies in the middle
+  of the call neither leaves it claimed nor sends it back to the queue); ``wrong_number`` fails
+  it; ``no_answer`` and ``busy`` put it back after ``retry_minutes`` until ``max_attempts``
+  unanswered attempts, then fail it.
+- A number that calls in and is served closes its open callback as ``reached_us``: an answered
+  call from the telephone system, or an inbound console call matched to a caller with that
+  phone (:func:`caller_reached_us`).
+
+Every change goes into the change feed as entity ``callback``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    DateTime,
+    Integer,
+    Row,
+    and_,
+    any_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from console.domain.calendar import OfficeHours, is_holiday, to_local
+from console.domain.callbacks import (
+    ACTIVE_STATUSES,
+    AttemptIn,
+    AttemptOutcome,
+    Callback,
+    CallbackAttempt,
+    CallbackFloor,
+    CallbackIn,
+    CallbackPage,
+    CallbackResult,
+    CallbackSource,
+    CallbackStatus,
+    CallbackWindow,
+    HourCount,
+)
+from console.domain.errors import InvalidValue
+from console.domain.models import Agent, Role
+from console.domain.phone import parse_phone
+from console.server import changes, clock
+from console.server.agents import agent_names
+from console.server.errors import ApiProblem, conflict, not_found, unprocessable
+from console.server.schema import (
+    callback_attempts,
+    callbacks,
+    caller_phones,
+    callers,
+    calls,
+    telephony_calls,
+)
+from console.server.settings import CallbackSettings
+
+ENTITY = "callback"
+ACTIVE = [status.value for status in ACTIVE_STATUSES]
+# Values per statement: PostgreSQL takes them as one array; SQLite as variables, of which
+# builds before 3.32 allow 999.
+CHUNK = 900
+PG_CHUNK = 5000
+WINDOW_SEARCH_DAYS = 370
+NOTE_LENGTH = 1000
+# A replayed attempt may carry the time it was made: not in the future (clocks drift a little)
+# and not older than this.
+ATTEMPT_FUTURE_SLACK = timedelta(minutes=5)
+ATTEMPT_MAX_AGE = timedelta(days=7)
+_RESULT_STATUS = {
+    CallbackResult.REACHED: CallbackStatus.DONE,
+    CallbackResult.REACHED_US: CallbackStatus.DONE,
+    CallbackResult.DECLINED: CallbackStatus.DONE,
+    CallbackResult.WRONG_NUMBER: CallbackStatus.FAILED,
+    CallbackResult.NO_ANSWER: CallbackStatus.FAILED,
+    CallbackResult.BUSY: CallbackStatus.FAILED,
+    CallbackResult.CANCELLED: CallbackStatus.CANCELLED,
+}
+REACHED_RESULTS = ("reached", "reached_us", "declined")
+
+
+# --- the callback hours -------------------------------------------------------------------------
+
+
+def _aware(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+def in_window(hours: OfficeHours, at: datetime, *, holidays: bool = True) -> bool:
+    """True when ``at`` (naive UTC or aware) falls inside the callback hours, and (unless
+    ``holidays`` is False) not on a public holiday."""
+    moment = _aware(at)
+    day = to_local(moment).date()
+    if holidays and is_holiday(day):
+        return False
+    return any(start <= moment < end for start, end in hours.intervals(day))
+
+
+def next_open(hours: OfficeHours, at: datetime, *, holidays: bool = True) -> datetime | None:
+    """The first moment at or after ``at`` inside the callback hours (naive UTC); None when
+    there is none within a year (the hours are 'closed')."""
+    moment = _aware(at)
+    day = to_local(moment).date()
+    for _ in range(WINDOW_SEARCH_DAYS):
+        if not (holidays and is_holiday(day)):
+            for start, end in hours.intervals(day):
+                if moment < end:
+                    return clock.to_db(max(start, moment))
+        day += timedelta(days=1)
+    return None
+
+
+def window(settings: CallbackSettings, now: datetime) -> CallbackWindow:
+    holidays = settings.exclude_holidays
+    opens = next_open(settings.office_hours, now, holidays=holidays)
+    return CallbackWindow(
+        hours=settings.office_hours.describe(),
+        open_now=in_window(settings.office_hours, now, holidays=holidays),
+        next_open_at=clock.from_db(opens),
+    )
+
+
+# A callback kept for an agent comes before the whole pool (among such, the earliest due
+# first): first in its agent's queue, and, once it goes to the pool overdue, in everyone's.
+ASSIGNED_AHEAD = timedelta(days=3650)
+
+
+def rank_at(
+    waiting_since: datetime,
+    tries: int,
+    settings: CallbackSettings,
+    *,
+    due_at: datetime | None = None,
+    assigned_to: int | None = None,
+) -> datetime:
+    """The queue's order: the oldest first, each try after the first moving it ahead; a
+    callback kept for an agent before all of those. One column, so the claim reads the queue in
+    its index's order instead of sorting it."""
+    if assigned_to is not None and due_at is not None:
+        return due_at - ASSIGNED_AHEAD
+    return waiting_since - timedelta(minutes=settings.tries_boost_minutes * max(tries - 1, 0))
+
+
+def _rank_of(row: Any, settings: CallbackSettings, **changed: Any) -> datetime:
+    """``row``'s rank with ``changed`` columns applied."""
+    value = {name: changed.get(name, getattr(row, name)) for name in (
+        "waiting_since", "tries", "due_at", "assigned_to"
+    )}  # fmt: skip
+    return rank_at(
+        value["waiting_since"],
+        value["tries"],
+        settings,
+        due_at=value["due_at"],
+        assigned_to=value["assigned_to"],
+    )
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+_MATCHED = (
+    select(caller_phones.c.number, caller_phones.c.caller_id)
+    .where(caller_phones.c.number.in_(bindparam("numbers", expanding=True)))
+    .order_by(caller_phones.c.number, caller_phones.c.caller_id)
+)
+
+
+def matched_callers(connection: Connection, numbers: Iterable[str]) -> dict[str, list[int]]:
+    """The callers who have each number among their phones, by id."""
+    wanted = sorted(set(numbers))
+    found: dict[str, list[int]] = defaultdict(list)
+    for chunk in _chunks(wanted):
+        for number, caller_id in connection.execute(_MATCHED, {"numbers": chunk}):
+            found[number].append(int(caller_id))
+    return dict(found)
+
+
+def _models(
+    connection: Connection, rows: Sequence[Row], settings: CallbackSettings, now: datetime
+) -> list[Callback]:
+    if not rows:
+        return []
+    ids = [row.id for row in rows if row.attempt_count]
+    attempts: dict[int, list[Row]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for attempt in connection.execute(
+            select(callback_attempts)
+            .where(callback_attempts.c.callback_id.in_(chunk))
+            .order_by(callback_attempts.c.id)
+        ):
+            attempts[attempt.callback_id].append(attempt)
+    names = agent_names(connection, {a.agent_id for found in attempts.values() for a in found})
+    matched = matched_callers(connection, [row.number for row in rows])
+    hours = settings.office_hours
+    out = []
+    for row in rows:
+        active = row.status in ACTIVE
+        leased = row.status == "claimed" and row.lease_expires_at > now
+        status = CallbackStatus.OPEN if active and not leased else CallbackStatus(row.status)
+        out.append(
+            Callback(
+                id=row.id,
+                number=row.number,
+                source=CallbackSource(row.source),
+                status=status,
+                result=CallbackResult(row.result) if row.result else None,
+                note=row.note,
+                caller_ids=matched.get(row.number, []),
+                caller_id=row.caller_id,
+                origin_call_id=row.origin_call_id,
+                created_at=clock.from_db(row.created_at),
+                waiting_since=clock.from_db(row.waiting_since),
+                tries=row.tries,
+                last_tried_at=clock.from_db(row.last_tried_at),
+                due_at=clock.from_db(row.due_at),
+                callable_from=clock.from_db(
+                    next_open(hours, max(row.due_at, now), holidays=settings.exclude_holidays)
+                )
+                if active
+                else None,
+                attempt_count=row.attempt_count,
+                max_attempts=settings.max_attempts,
+                assigned_to=row.assigned_to,
+                claimed_by=row.claimed_by,
+                claimed_at=clock.from_db(row.claimed_at),
+                lease_expires_at=clock.from_db(row.lease_expires_at) if leased else None,
+                closed_at=clock.from_db(row.closed_at),
+                attempts=[
+                    CallbackAttempt(
+                        id=a.id,
+                        at=clock.from_db(a.at),
+                        agent_id=a.agent_id,
+                        agent_name=names.get(a.agent_id),
+                        outcome=AttemptOutcome(a.outcome),
+                        note=a.note,
+                        call_id=a.call_id,
+                    )
+                    for a in attempts.get(row.id, [])
+                ],
+            )
+        )
+    return out
+
+
+def get(
+    connection: Connection, callback_id: int, settings: CallbackSettings, now: datetime
+) -> Callback:
+    row = connection.execute(select(callbacks).where(callbacks.c.id == callback_id)).first()
+    if row is None:
+        raise not_found("callback", callback_id)
+    return _models(connection, [row], settings, now)[0]
+
+
+def page(
+    connection: Connection,
+    settings: CallbackSettings,
+    now: datetime,
+    *,
+    status: str | None,
+    number: str | None = None,
+    limit: int = 200,
+) -> CallbackPage:
+    """Callbacks by status: ``active`` (open and claimed, the default) in queue order, one
+    status (a lapsed claim counts as open), or ``closed`` (done, failed, cancelled), newest
+    first."""
+    query = select(callbacks)
+    lapsed = and_(callbacks.c.status == "claimed", callbacks.c.lease_expires_at <= now)
+    chosen = status or "active"
+    if chosen == "active":
+        query = query.where(callbacks.c.status.in_(ACTIVE))
+    elif chosen == "open":
+        query = query.where(or_(callbacks.c.status == "open", lapsed))
+    elif chosen == "claimed":
+        query = query.where(callbacks.c.status == "claimed", callbacks.c.lease_expires_at > now)
+    elif chosen == "closed":
+        query = query.where(callbacks.c.status.notin_(ACTIVE))
+    else:
+        query = query.where(callbacks.c.status == chosen)
+    if number is not None:
+        try:
+            query = query.where(callbacks.c.number == parse_phone(number))
+        except InvalidValue as exc:
+            raise unprocessable(exc.message, "number") from None
+    if chosen in ("active", "open", "claimed"):
+        query = query.order_by(callbacks.c.rank_at, callbacks.c.id)
+    else:
+        query = query.order_by(callbacks.c.closed_at.desc(), callbacks.c.id.desc())
+    rows = connection.execute(query.limit(limit + 1)).all()
+    return CallbackPage(
+        callbacks=_models(connection, rows[:limit], settings, now),
+        window=window(settings, now),
+        more=len(rows) > limit,
+    )
+
+
+# --- the feed -----------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return clock.from_db(value).isoformat() if value is not None else None
+
+
+def feed_data(row: Any) -> dict[str, Any]:
+    """What a ``callback`` change carries: enough for a queue on screen to update in place."""
+    return {
+        "number": row.number,
+        "status": row.status,
+        "result": row.result,
+        "source": row.source,
+        "tries": row.tries,
+        "attempt_count": row.attempt_count,
+        "waiting_since": _iso(row.waiting_since),
+        "due_at": _iso(row.due_at),
+        "rank_at": _iso(row.rank_at),
+        "assigned_to": row.assigned_to,
+        "claimed_by": row.claimed_by,
+        "lease_expires_at": _iso(row.lease_expires_at) if row.status == "claimed" else None,
+    }
+
+
+def _record(connection: Connection, rows: Iterable[Any], op: str, agent_id: int | None) -> None:
+    changes.record_many(
+        connection, [(ENTITY, int(row.id), op, feed_data(row)) for row in rows], agent_id
+    )
+
+
+# --- opening and merging ------------------------------------------------------------------------
+
+
+def one_of(connection: Connection, column: Any, values: list[Any]) -> Any:
+    """``column IN (values)``: on PostgreSQL as ``= ANY(array)``, one parameter, so that a
+    statement over hundreds of values is neither rendered nor parsed at that length."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
+
+
+def chunk_size(connection: Connection) -> int:
+    return PG_CHUNK if connection.dialect.name == "postgresql" else CHUNK
+
+
+def _chunks(values: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _number(text: str, field: str = "number") -> str:
+    try:
+        return parse_phone(text)
+    except InvalidValue as exc:
+        raise unprocessable(exc.message, field) from None
+
+
+def _open_row(connection: Connection, number: str, *, lock: bool = False) -> Row | None:
+    query = select(callbacks).where(callbacks.c.number == number, callbacks.c.status.in_(ACTIVE))
+    if lock and connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return connection.execute(query).first()
+
+
+@dataclass(frozen=True)
+class Request:
+    """An agent's request for a callback (posted, or from a wrap-up's follow-up)."""
+
+    number: str
+    source: CallbackSource
+    due_at: datetime
+    note: str
+    caller_id: int | None
+    origin_call_id: int | None
+    assigned_to: int | None
+
+
+def _merge_note(old: str, new: str) -> str:
+    if not new or new in old:
+        return old
+    merged = f"{old} · {new}" if old else new
+    return merged[:NOTE_LENGTH]
+
+
+def open_for(
+    connection: Connection,
+    agent: Agent,
+    request: Request,
+    settings: CallbackSettings,
+    now: datetime,
+) -> tuple[bool, int]:
+    """Open a callback for an agent's request, or merge it into the number's open one (the
+    request's due time and owner win, unless someone holds it; its note is added). Returns
+    (created, id)."""
+    for _attempt in range(2):
+        existing = _open_row(connection, request.number, lock=True)
+        if existing is None:
+            try:
+                with connection.begin_nested():
+                    row = connection.execute(
+                        insert(callbacks)
+                        .values(
+                            number=request.number,
+                            source=request.source.value,
+                            status="open",
+                            note=request.note[:NOTE_LENGTH],
+                            caller_id=request.caller_id,
+                            origin_call_id=request.origin_call_id,
+                            created_at=now,
+                            created_by=agent.id,
+                            waiting_since=now,
+                            tries=0,
+                            due_at=request.due_at,
+                            rank_at=rank_at(
+                                now,
+                                0,
+                                settings,
+                                due_at=request.due_at,
+                                assigned_to=request.assigned_to,
+                            ),
+                            assigned_to=request.assigned_to,
+                        )
+                        .returning(callbacks)
+                    ).one()
+            except IntegrityError:
+                continue  # opened at this moment by another writer: merge into it
+            _record(connection, [row], "created", agent.id)
+            return True, row.id
+        values: dict[str, Any] = {"note": _merge_note(existing.note, request.note)}
+        if existing.status == "open":
+            values |= {"due_at": request.due_at, "assigned_to": request.assigned_to}
+            values["rank_at"] = _rank_of(existing, settings, **values)
+        if request.caller_id is not None and existing.caller_id is None:
+            values["caller_id"] = request.caller_id
+        row = connection.execute(
+            update(callbacks)
+            .where(callbacks.c.id == existing.id)
+            .values(**values)
+            .returning(callbacks)
+        ).one()
+        _record(connection, [row], "updated", agent.id)
+        return False, row.id
+    raise conflict("callback_busy", "This number's callback is changing; try again.")
+
+
+def create(
+    connection: Connection,
+    agent: Agent,
+    payload: CallbackIn,
+    settings: CallbackSettings,
+    now: datetime,
+) -> tuple[bool, Callback]:
+    """``POST /v1/callbacks``: (created, the callback)."""
+    due = clock.to_db(payload.due_at) if payload.due_at else now
+    if due > now + timedelta(days=WINDOW_SEARCH_DAYS):
+        raise unprocessable("A callback can be due at most a year ahead.", "due_at")
+    if payload.caller_id is not None and not _exists(connection, callers.c.id, payload.caller_id):
+        raise unprocessable(f"No caller {payload.caller_id}.", "caller_id", "caller_not_found")
+    if payload.call_id is not None and not _exists(connection, calls.c.id, payload.call_id):
+        raise unprocessable(f"No call {payload.call_id}.", "call_id", "call_not_found")
+    request = Request(
+        number=_number(payload.number),
+        source=CallbackSource(payload.source),
+        due_at=due,
+        note=payload.note,
+        caller_id=payload.caller_id,
+        origin_call_id=payload.call_id,
+        assigned_to=agent.id if payload.assign == "me" else None,
+    )
+    created, callback_id = open_for(connection, agent, request, settings, now)
+    return created, get(connection, callback_id, settings, now)
+
+
+def _exists(connection: Connection, column: Any, value: int) -> bool:
+    return connection.execute(select(column).where(column == value)).first() is not None
+
+
+def follow_up(
+    connection: Connection,
+    agent: Agent,
+    call: Row,
+    due_at: datetime,
+    note: str,
+    number: str | None,
+    assign: str,
+    settings: CallbackSettings,
+) -> int | None:
+    """A wrap-up's follow-up becomes a callback (kept for this agent unless ``assign`` is
+    ``pool``) on ``number`` or else the call's caller's first phone; None when there is no
+    number to call (the follow-up stays on the call)."""
+    chosen = _number(number, "follow_up_number") if number else None
+    if chosen is None and call.caller_id is not None:
+        chosen = connection.execute(
+            select(caller_phones.c.number)
+            .where(caller_phones.c.caller_id == call.caller_id)
+            .order_by(caller_phones.c.position)
+            .limit(1)
+        ).scalar()
+    if chosen is None:
+        return None
+    request = Request(
+        number=chosen,
+        source=CallbackSource.AGENT_FOLLOW_UP,
+        due_at=due_at,
+        note=note,
+        caller_id=call.caller_id,
+        origin_call_id=call.id,
+        assigned_to=agent.id if assign == "me" else None,
+    )
+    return open_for(connection, agent, request, settings, clock.now())[1]
+
+
+# --- what the telephone system's calls decide ---------------------------------------------------
+
+
+@dataclass
+class Reconciled:
+    opened: int = 0
+    updated: int = 0
+    closed: int = 0
+
+
+def reconcile(
+    connection: Connection,
+    numbers: Iterable[str | None],
+    settings: CallbackSettings,
+    now: datetime,
+) -> Reconciled:
+    """Bring the callbacks of ``numbers`` in line with the telephone system's calls.
+
+    For each number: the last answered call (A) and the last time a callback of it was closed
+    (C) make the barrier B = max(A, C). An open callback that was waiting at A is closed as
+    ``reached_us``. The calls after B that did not get through are the number's tries: with any,
+    it has an open callback (opened, or its tries, first wait and due time brought up to date).
+    So after any order of events and imports the number's callback is open exactly when its last
+    call did not get through (and no callback of ours reached it since).
+    """
+    outcome = Reconciled()
+    wanted = sorted({n for n in numbers if n})
+    for chunk in _chunks(wanted, chunk_size(connection)):
+        for _attempt in range(2):
+            done = Reconciled()
+            try:
+                with connection.begin_nested():
+                    _reconcile_chunk(connection, chunk, settings, now, done)
+            except IntegrityError:
+                # Another writer opened one of these numbers' callbacks at the same moment
+                # (PostgreSQL): read again, and merge into it.
+                if _attempt == 1:
+                    raise
+                continue
+            outcome.opened += done.opened
+            outcome.updated += done.updated
+            outcome.closed += done.closed
+            break
+    return outcome
+
+
+def _reconcile_chunk(
+    connection: Connection,
+    chunk: list[str],
+    settings: CallbackSettings,
+    now: datetime,
+    outcome: Reconciled,
+) -> None:
+    open_query = select(callbacks).where(
+        one_of(connection, callbacks.c.number, chunk), text(_ACTIVE_SQL)
+    )
+    if connection.dialect.name == "postgresql":
+        open_query = open_query.with_for_update()
+    open_rows = {row.number: row for row in connection.execute(open_query)}
+    closed = dict(
+        connection.execute(
+            select(callbacks.c.number, func.max(callbacks.c.closed_at))
+            .where(
+                one_of(connection, callbacks.c.number, chunk), callbacks.c.closed_at.is_not(None)
+            )
+            .group_by(callbacks.c.number)
+        ).all()
+    )
+    answered: dict[str, datetime] = {}
+    missed: dict[str, list[datetime]] = defaultdict(list)
+    for number, state, started in connection.execute(
+        select(
+            telephony_calls.c.number, telephony_calls.c.state, telephony_calls.c.started_at
+        ).where(
+            one_of(connection, telephony_calls.c.number, chunk),
+            telephony_calls.c.state.in_(("answered", "missed")),
+        )
+    ):
+        started = clock.to_db(started)
+        if state == "missed":
+            missed[number].append(started)
+        elif number not in answered or started > answered[number]:
+            answered[number] = started
+    closing: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    opening: list[dict[str, Any]] = []
+    for number in chunk:
+        last_answered = _naive(answered.get(number))
+        barrier = _latest(last_answered, _naive(closed.get(number)))
+        row = open_rows.get(number)
+        if row is not None and last_answered is not None and last_answered >= row.waiting_since:
+            closing.append({"id": row.id, "closed_at": last_answered})
+            row = None
+        tries = sorted(t for t in missed.get(number, []) if barrier is None or t > barrier)
+        if not tries:
+            continue
+        first, last = tries[0], tries[-1]
+        if row is None:
+            opening.append(
+                {
+                    "number": number,
+                    "source": CallbackSource.MISSED_CALL.value,
+                    "status": "open",
+                    "note": "",
+                    "created_at": now,
+                    "waiting_since": first,
+                    "tries": len(tries),
+                    "last_tried_at": last,
+                    "due_at": first,
+                    "rank_at": rank_at(first, len(tries), settings),
+                    "attempt_count": 0,
+                }
+            )
+            continue
+        count = max(row.tries, len(tries))
+        since = min(row.waiting_since, first)
+        newest = _latest(row.last_tried_at, last)
+        due = row.due_at
+        if row.last_tried_at is None or last > row.last_tried_at:
+            due = min(due, last)  # they called again: call them back now, not after a back-off
+        if (count, since, newest, due) != (
+            row.tries,
+            row.waiting_since,
+            row.last_tried_at,
+            row.due_at,
+        ):
+            changed.append(
+                {
+                    "id": row.id,
+                    "tries": count,
+                    "waiting_since": since,
+                    "last_tried_at": newest,
+                    "due_at": due,
+                    "rank_at": _rank_of(
+                        row, settings, waiting_since=since, tries=count, due_at=due
+                    ),
+                }
+            )
+    for values in closing:
+        row = connection.execute(
+            update(callbacks)
+            .where(callbacks.c.id == values["id"])
+            .values(
+                status=CallbackStatus.DONE.value,
+                result=CallbackResult.REACHED_US.value,
+                closed_at=values["closed_at"],
+                lease_expires_at=None,
+            )
+            .returning(callbacks)
+        ).one()
+        _record(connection, [row], "closed", None)
+        outcome.closed += 1
+    for values in changed:
+        row = connection.execute(
+            update(callbacks)
+            .where(callbacks.c.id == values.pop("id"))
+            .values(**values)
+            .returning(callbacks)
+        ).one()
+        _record(connection, [row], "updated", None)
+        outcome.updated += 1
+    if opening:
+        # Inserted without RETURNING (psycopg sends the rows in a pipeline; RETURNING would
+        # make one long statement per batch for it to parse), then read back for the feed.
+        connection.execute(insert(callbacks), opening)
+        rows = connection.execute(
+            select(callbacks).where(
+                one_of(connection, callbacks.c.number, [row["number"] for row in opening]),
+                text(_ACTIVE_SQL),
+            )
+        ).all()
+        _record(connection, rows, "created", None)
+        outcome.opened += len(rows)
+
+
+def _naive(value: datetime | str | None) -> datetime | None:
+    return clock.to_db(clock.from_db(value)) if value is not None else None  # type: ignore[arg-type]
+
+
+def _latest(*values: datetime | None) -> datetime | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def caller_reached_us(
+    connection: Connection, caller_id: int, at: datetime, agent_id: int | None
+) -> int:
+    """An inbound call in the console was matched to ``caller_id``: the open callbacks of that
+    caller's numbers that were waiting by ``at`` are closed as ``reached_us``. Returns how many."""
+    numbers = select(caller_phones.c.number).where(caller_phones.c.caller_id == caller_id)
+    rows = connection.execute(
+        update(callbacks)
+        .where(
+            callbacks.c.number.in_(numbers),
+            callbacks.c.status.in_(ACTIVE),
+            callbacks.c.waiting_since <= at,
+        )
+        .values(
+            status=CallbackStatus.DONE.value,
+            result=CallbackResult.REACHED_US.value,
+            closed_at=at,
+            lease_expires_at=None,
+        )
+        .returning(callbacks)
+    ).all()
+    _record(connection, rows, "closed", agent_id)
+    return len(rows)
+
+
+# --- claims -------------------------------------------------------------------------------------
+
+
+# Open callbacks, and claimed ones whose lease ran out (the desk went away): a lapsed lease is
+# not swept back separately, the next claim takes it. The first term is the predicate of the
+# partial index ``ix_callbacks_queue`` as it is written there (SQLite uses a partial index
+# only for queries that repeat its terms).
+_ACTIVE_SQL = "status IN ('open', 'claimed')"
+_NOW = bindparam("now", type_=DateTime())
+_AGENT = bindparam("agent", type_=Integer())
+
+
+def _available() -> Any:
+    return and_(
+        text(_ACTIVE_SQL),
+        or_(callbacks.c.status == "open", callbacks.c.lease_expires_at <= _NOW),
+    )
+
+
+def _claimable() -> Any:
+    return and_(
+        _available(),
+        callbacks.c.due_at <= _NOW,
+        or_(
+            callbacks.c.assigned_to.is_(None),
+            callbacks.c.assigned_to == _AGENT,
+            callbacks.c.due_at <= bindparam("pool_after", type_=DateTime()),
+        ),
+    )
+
+
+def _claim_statement(postgres: bool, named: bool) -> Any:
+    """The claim as one UPDATE (built once: claims are the hot path). The next one: chosen by a
+    subquery, which on PostgreSQL locks it and skips rows other claims hold; SQLite runs one
+    writer at a time, and the UPDATE checks again that the row is still available."""
+    if named:
+        target = and_(callbacks.c.id == bindparam("callback_id"), _claimable())
+    else:
+        chosen = (
+            select(callbacks.c.id)
+            .where(_claimable())
+            .order_by(callbacks.c.rank_at, callbacks.c.id)
+            .limit(1)
+        )
+        if postgres:
+            chosen = chosen.with_for_update(skip_locked=True)
+        target = callbacks.c.id == chosen.scalar_subquery()
+    return (
+        update(callbacks)
+        .where(target, _available())
+        .values(
+            status="claimed",
+            claimed_by=_AGENT,
+            claimed_at=_NOW,
+            lease_expires_at=bindparam("lease", type_=DateTime()),
+        )
+        .returning(callbacks)
+    )
+
+
+_CLAIMS = {
+    (postgres, named): _claim_statement(postgres, named)
+    for postgres in (False, True)
+    for named in (False, True)
+}
+
+
+def claim(
+    connection: Connection,
+    agent: Agent,
+    settings: CallbackSettings,
+    now: datetime,
+    callback_id: int | None = None,
+) -> Callback | None:
+    """Lease the next due callback (or ``callback_id``) to ``agent``; None when none is due."""
+    hours = settings.office_hours
+    holidays = settings.exclude_holidays
+    if not in_window(hours, now, holidays=holidays):
+        if callback_id is None:
+            return None
+        opens = next_open(hours, now, holidays=holidays)
+        when = f"; they open again {to_local(opens):%d. %m. %Y %H:%M}" if opens else ""
+        days = ", not on holidays" if holidays else ""
+        raise conflict("outside_hours", f"Callbacks are made {hours.describe()}{days}{when}.")
+    lease = now + timedelta(minutes=settings.lease_minutes)
+    values = {
+        "now": now,
+        "agent": agent.id,
+        "lease": lease,
+        "pool_after": now - timedelta(minutes=settings.assigned_minutes),
+    }
+    if callback_id is not None:
+        values["callback_id"] = callback_id
+    statement = _CLAIMS[(connection.dialect.name == "postgresql", callback_id is not None)]
+    row = connection.execute(statement, values).first()
+    if row is None:
+        if callback_id is None:
+            return None
+        return _claim_refused(connection, agent, callback_id, lease, settings, now)
+    _record(connection, [row], "claimed", agent.id)
+    return _models(connection, [row], settings, now)[0]
+
+
+def _claim_refused(
+    connection: Connection,
+    agent: Agent,
+    callback_id: int,
+    lease: datetime,
+    settings: CallbackSettings,
+    now: datetime,
+) -> Callback:
+    row = connection.execute(select(callbacks).where(callbacks.c.id == callback_id)).first()
+    if row is None:
+        raise not_found("callback", callback_id)
+    if row.status == "claimed" and row.claimed_by == agent.id:
+        row = connection.execute(  # claimed again by its holder: the lease is renewed
+            update(callbacks)
+            .where(callbacks.c.id == callback_id)
+            .values(lease_expires_at=lease)
+            .returning(callbacks)
+        ).one()
+        _record(connection, [row], "claimed", agent.id)
+        return _models(connection, [row], settings, now)[0]
+    raise _state_problem(row, agent, now)
+
+
+def _state_problem(row: Row, agent: Agent, now: datetime) -> ApiProblem:
+    if row.status not in ACTIVE:
+        return conflict(
+            "callback_closed",
+            f"This callback is already closed ({row.status}, {row.result}); nothing was changed.",
+        )
+    if row.status == "claimed" and row.claimed_by != agent.id:
+        return conflict("callback_claimed", "Another agent is working on this callback.")
+    if row.due_at > now:
+        when = to_local(row.due_at)
+        return conflict("callback_not_due", f"This callback is not due before {when:%H:%M}.")
+    if row.assigned_to not in (None, agent.id):
+        return conflict("callback_assigned", "This callback is kept for another agent for now.")
+    return conflict("callback_not_claimed", "Claim this callback first.")
+
+
+def _locked(connection: Connection, callback_id: int) -> Row:
+    query = select(callbacks).where(callbacks.c.id == callback_id)
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = connection.execute(query).first()
+    if row is None:
+        raise not_found("callback", callback_id)
+    return row
+
+
+def _held_by(row: Row, agent: Agent, now: datetime) -> None:
+    """Refuse unless ``agent`` holds ``row`` (a lapsed lease of theirs that nobody took since
+    still counts: a desk replays what it did while the service was out of reach)."""
+    if row.status not in ACTIVE:
+        raise _state_problem(row, agent, now)
+    if row.claimed_by != agent.id:
+        if row.status == "claimed" and row.lease_expires_at > now:
+            raise conflict("callback_claimed", "Another agent is working on this callback.")
+        raise conflict("callback_not_claimed", "Claim this callback first.")
+
+
+def attempt(
+    connection: Connection,
+    agent: Agent,
+    callback_id: int,
+    payload: AttemptIn,
+    settings: CallbackSettings,
+    now: datetime,
+) -> Callback:
+    """Record one try at calling back, and what it means for the callback."""
+    row = _locked(connection, callback_id)
+    _held_by(row, agent, now)
+    at = clock.to_db(payload.at) if payload.at else now
+    if at > now + ATTEMPT_FUTURE_SLACK:
+        raise unprocessable("An attempt cannot be in the future.", "at")
+    if at < now - ATTEMPT_MAX_AGE:
+        raise unprocessable("An attempt older than a week cannot be recorded.", "at")
+    if payload.call_id is not None and not _exists(connection, calls.c.id, payload.call_id):
+        raise unprocessable(f"No call {payload.call_id}.", "call_id", "call_not_found")
+    outcome = payload.outcome
+    connection.execute(
+        insert(callback_attempts).values(
+            callback_id=callback_id,
+            at=at,
+            agent_id=agent.id,
+            outcome=outcome.value,
+            note=payload.note,
+            call_id=payload.call_id,
+        )
+    )
+    values: dict[str, Any] = {"attempt_count": row.attempt_count + 1, "lease_expires_at": None}
+    if outcome in (AttemptOutcome.NO_ANSWER, AttemptOutcome.BUSY):
+        unanswered = connection.execute(
+            select(func.count()).where(
+                callback_attempts.c.callback_id == callback_id,
+                callback_attempts.c.outcome.in_(["no_answer", "busy"]),
+            )
+        ).scalar_one()
+        if unanswered >= settings.max_attempts:
+            result = CallbackResult(outcome.value)
+            values |= _closed(result, at)
+        else:
+            retry = max(row.due_at, at + timedelta(minutes=settings.retry_after(unanswered)))
+            values |= {
+                "status": "open",
+                "due_at": retry,
+                "rank_at": _rank_of(row, settings, due_at=retry),
+            }
+    else:
+        result = {
+            AttemptOutcome.REACHED: CallbackResult.REACHED,
+            AttemptOutcome.DECLINED: CallbackResult.DECLINED,
+            AttemptOutcome.WRONG_NUMBER: CallbackResult.WRONG_NUMBER,
+        }[outcome]
+        values |= _closed(result, at)
+    updated = connection.execute(
+        update(callbacks).where(callbacks.c.id == callback_id).values(**values).returning(callbacks)
+    ).one()
+    op = "attempted" if updated.status in ACTIVE else "closed"
+    _record(connection, [updated], op, agent.id)
+    return _models(connection, [updated], settings, now)[0]
+
+
+def _closed(result: CallbackResult, at: datetime) -> dict[str, Any]:
+    return {"status": _RESULT_STATUS[result].value, "result": result.value, "closed_at": at}
+
+
+def release(
+    connection: Connection,
+    agent: Agent,
+    callback_id: int,
+    settings: CallbackSettings,
+    now: datetime,
+) -> Callback:
+    """Give a claimed callback back to the queue, untouched (a release of one already back in
+    the queue answers the same)."""
+    row = _locked(connection, callback_id)
+    _held_by(row, agent, now)
+    if row.status == "claimed":
+        row = connection.execute(
+            update(callbacks)
+            .where(callbacks.c.id == callback_id)
+            .values(status="open", lease_expires_at=None)
+            .returning(callbacks)
+        ).one()
+        _record(connection, [row], "released", agent.id)
+    return _models(connection, [row], settings, now)[0]
+
+
+def cancel(
+    connection: Connection,
+    agent: Agent,
+    callback_id: int,
+    reason: str,
+    settings: CallbackSettings,
+    now: datetime,
+) -> Callback:
+    row = _locked(connection, callback_id)
+    if row.status not in ACTIVE:
+        raise _state_problem(row, agent, now)
+    if (
+        row.status == "claimed"
+        and row.claimed_by != agent.id
+        and row.lease_expires_at > now
+        and agent.role is not Role.ADMIN
+    ):
+        raise conflict("callback_claimed", "Another agent is working on this callback.")
+    values = _closed(CallbackResult.CANCELLED, now) | {"lease_expires_at": None}
+    if reason:
+        values["note"] = _merge_note(row.note, reason)
+    row = connection.execute(
+        update(callbacks).where(callbacks.c.id == callback_id).values(**values).returning(callbacks)
+    ).one()
+    _record(connection, [row], "closed", agent.id)
+    return _models(connection, [row], settings, now)[0]
+
+
+# --- the floor ----------------------------------------------------------------------------------
+
+
+def _local_day(now: datetime) -> tuple[datetime, list[tuple[int, datetime, datetime]]]:
+    """Today's start in naive UTC, and its local hours as (hour, start, end) in naive UTC
+    (23 or 25 hours on the days the clocks change)."""
+    local = to_local(now)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    day = midnight.date()
+    start_utc = midnight.astimezone(UTC)
+    hours = []
+    moment = start_utc
+    while True:
+        following = moment + timedelta(hours=1)
+        if to_local(moment).date() != day:
+            break
+        hours.append((to_local(moment).hour, clock.to_db(moment), clock.to_db(following)))
+        moment = following
+    return clock.to_db(start_utc), hours
+
+
+def floor_figures(
+    connection: Connection, settings: CallbackSettings, now: datetime
+) -> CallbackFloor:
+    """The callback figures of the supervisor's floor, by SQL aggregates (each over an index):
+    the queue, its oldest wait, today's share reached, and today's missed calls by local hour."""
+    may_call = in_window(settings.office_hours, now, holidays=settings.exclude_holidays)
+    lapsed = and_(callbacks.c.status == "claimed", callbacks.c.lease_expires_at <= now)
+    queue = connection.execute(
+        select(
+            func.count(),
+            func.sum(
+                case(
+                    (
+                        and_(
+                            or_(callbacks.c.status == "open", lapsed),
+                            callbacks.c.due_at <= now,
+                            literal(may_call),
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+            func.sum(
+                case(
+                    (and_(callbacks.c.status == "claimed", callbacks.c.lease_expires_at > now), 1),
+                    else_=0,
+                )
+            ),
+            func.min(callbacks.c.waiting_since),
+        ).where(callbacks.c.status.in_(ACTIVE))
+    ).one()
+    start, day_hours = _local_day(now)
+    closed = connection.execute(
+        select(
+            func.count(),
+            func.sum(case((callbacks.c.result.in_(REACHED_RESULTS), 1), else_=0)),
+        ).where(
+            callbacks.c.closed_at >= start,
+            callbacks.c.closed_at <= now,
+            callbacks.c.status != "cancelled",
+        )
+    ).one()
+    started = telephony_calls.c.started_at
+    per_hour = connection.execute(
+        select(
+            *[
+                func.sum(case((and_(started >= low, started < high), 1), else_=0))
+                for _hour, low, high in day_hours
+            ]
+        ).where(
+            telephony_calls.c.state == "missed",
+            started >= day_hours[0][1],
+            started < day_hours[-1][2],
+        )
+    ).one()
+    missed = [
+        HourCount(hour=hour, missed=int(count or 0))
+        for (hour, _, _), count in zip(day_hours, per_hour, strict=True)
+    ]
+    oldest = _naive(queue[3])
+    closed_today, reached_today = int(closed[0] or 0), int(closed[1] or 0)
+    return CallbackFloor(
+        queue_length=int(queue[0] or 0),
+        due_now=int(queue[1] or 0),
+        claimed=int(queue[2] or 0),
+        oldest_wait_seconds=int((now - oldest).total_seconds()) if oldest is not None else None,
+        closed_today=closed_today,
+        reached_today=reached_today,
+        reached_share=reached_today / closed_today if closed_today else None,
+        missed_today=sum(h.missed for h in missed),
+        missed_per_hour=missed,
+    )
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+def prune(connection: Connection, settings: CallbackSettings, now: datetime) -> tuple[int, int]:
+    """Forget telephone calls and closed callbacks (with their attempts) older than
+    ``keep_days``. Returns (calls, callbacks) deleted."""
+    before = now - timedelta(days=settings.keep_days)
+    gone_calls = connection.execute(
+        delete(telephony_calls).where(telephony_calls.c.started_at < before)
+    ).rowcount
+    old = select(callbacks.c.id).where(
+        callbacks.c.closed_at < before, callbacks.c.status.notin_(ACTIVE)
+    )
+    connection.execute(delete(callback_attempts).where(callback_attempts.c.callback_id.in_(old)))
+    gone_callbacks = connection.execute(delete(callbacks).where(callbacks.c.id.in_(old))).rowcount
+    return int(gone_calls or 0), int(gone_callbacks or 0)

@@ -1,0 +1,322 @@
+"""The outbox: messages written in the same transaction as the booking, cancel or reschedule.
+
+A write that commits has its messages; one that rolls back (a refusal, a retried idempotency
+key) has none: exactly one message per event. A booking queues its confirmation (after
+``delay_seconds``, so the agent can still withdraw it from the booked dialog) and its
+reminder (on the working day before, see :mod:`.timing`); a reschedule queues one message for
+the new booking and its reminder; a cancel queues one. Either makes the old booking's messages
+that are still queued moot (status ``cancelled``): its reminder above all.
+
+Nothing is written when messages are off (``[messages] enabled``), the agent switched them off
+for this write (``notify: false``), the caller has not consented or chose no channel. A caller
+whose chosen channel has no address (the e-mail was removed meanwhile) gets a ``failed`` row
+saying so, visible on the card.
+
+The calendar invitation's UID is the same for a booking and every booking that replaced it
+(the first one's reference), and its SEQUENCE counts the reschedules (a cancel adds one), so a
+calendar moves or removes the one event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy.types import DateTime
+
+from console.domain.calendar import TZ
+from console.domain.models import CallerMessage, MessageCounts, MessageStatus
+from console.server import clock
+from console.server.messages.contact import SLOVENIAN_READERS
+from console.server.messages.settings import MessageSettings
+from console.server.messages.timing import reminder_due
+from console.server.schema import bookings, messages
+
+# The event's message (and its reminder) written straight from the caller's row, in one
+# statement, one round trip: nothing when the caller has not consented or chose no channel; a
+# failed row saying why when the channel has no address. The row says where it went and in
+# which language (Slovenian for sl, hr, bs, sr; English otherwise: see contact.py).
+_ADDRESS = (
+    "CASE WHEN c.message_channel = 'email' THEN c.email ELSE (SELECT p.number FROM caller_phones "
+    "p WHERE p.caller_id = c.id AND p.label = 'mobile' ORDER BY p.position LIMIT 1) END"
+)
+_SLOVENIAN = ", ".join(f"'{code}'" for code in sorted(SLOVENIAN_READERS))
+_SELECT = (
+    "SELECT :booking, c.id, {kind}, c.message_channel, {address}, "
+    f"CASE WHEN c.language IN ({_SLOVENIAN}) THEN 'sl' ELSE 'en' END, "
+    "CASE WHEN ({address}) IS NULL THEN 'failed' ELSE 'queued' END, "
+    "{message_id}, :uid, {sequence}, :now, {due}, {due}, 0, "
+    "CASE WHEN ({address}) IS NULL THEN CASE WHEN c.message_channel = 'email' "
+    "THEN :no_email ELSE :no_mobile END END "
+    "FROM callers c WHERE c.id = :caller AND c.message_consent AND c.message_channel <> 'none'"
+)
+_EVENT = _SELECT.format(
+    kind=":kind", address=_ADDRESS, message_id=":message_id", sequence=":sequence", due=":due"
+)
+_REMINDER = (
+    _SELECT.format(
+        kind="'reminder'",
+        address=_ADDRESS,
+        message_id=":reminder_id",
+        sequence=":reminder_sequence",
+        due=":reminder_due",
+    )
+    + f" AND ({_ADDRESS}) IS NOT NULL"
+)
+_INSERT_SQL = (
+    "INSERT INTO messages (booking_id, caller_id, kind, channel, address, language, status, "
+    "message_id, ical_uid, ical_sequence, created_at, send_after, next_attempt_at, attempts, "
+    "reason) {select} RETURNING id, kind, channel, address, status, message_id, send_after, "
+    "reason"
+)
+_TYPES = [bindparam(name, type_=DateTime) for name in ("now", "due", "reminder_due")]
+_INSERTS = {
+    False: text(_INSERT_SQL.format(select=_EVENT)).bindparams(*_TYPES[:2]),
+    True: text(_INSERT_SQL.format(select=f"{_EVENT} UNION ALL {_REMINDER}")).bindparams(*_TYPES),
+}
+NO_EMAIL = "The caller's card has no e-mail address."
+NO_MOBILE = "The caller's card has no mobile number."
+_MOOT = (
+    update(messages)
+    .where(messages.c.booking_id == bindparam("booking"), messages.c.status == "queued")
+    .values(status="cancelled", reason=bindparam("why"), claimed_by=None, claimed_until=None)
+)
+MAX_CHAIN = 200  # reschedules followed back to the first booking, at most
+
+
+def _chain(connection: Connection, reference: str, replaces: int | None) -> tuple[str, int]:
+    """The first booking's reference of a booking's reschedule chain, and how many reschedules
+    led to it: the calendar event's UID and SEQUENCE."""
+    root, depth = reference, 0
+    while replaces is not None and depth < MAX_CHAIN:
+        row = connection.execute(
+            select(bookings.c.reference, bookings.c.replaces).where(bookings.c.id == replaces)
+        ).one()
+        root, replaces, depth = row.reference, row.replaces, depth + 1
+    return root, depth
+
+
+def _uid(settings: MessageSettings, root: str) -> str:
+    return f"booking-{root}@{settings.id_domain}"
+
+
+def _message_id(settings: MessageSettings, reference: str) -> str:
+    return f"<{uuid.uuid4().hex}.{reference}@{settings.id_domain}>"
+
+
+def queue(
+    connection: Connection,
+    settings: MessageSettings | None,
+    *,
+    kind: str,
+    booking_id: int,
+    reference: str,
+    caller_id: int,
+    starts_at: datetime,
+    replaces: int | None = None,
+    notify: bool = True,
+) -> list[CallerMessage]:
+    """Write the messages of one event (``kind``: booked, rescheduled, cancelled) in the
+    caller's transaction; return them as the API shows them (none: nothing to send)."""
+    if settings is None or not settings.enabled or not notify:
+        return []
+    now = clock.now()
+    root, depth = _chain(connection, reference, replaces)
+    due = now + timedelta(seconds=settings.delay_seconds)
+    params: dict[str, Any] = {
+        "booking": booking_id,
+        "caller": caller_id,
+        "kind": kind,
+        "uid": _uid(settings, root),
+        "message_id": _message_id(settings, reference),
+        "sequence": depth + (1 if kind == "cancelled" else 0),
+        "now": now,
+        "due": due,
+        "no_email": NO_EMAIL,
+        "no_mobile": NO_MOBILE,
+    }
+    remind_at = None
+    if kind != "cancelled":
+        starts = clock.to_db(starts_at)
+        remind_at = reminder_due(starts, settings.reminder_days_before, settings.reminder_time)
+        if remind_at is not None and not due < remind_at < starts:
+            remind_at = None
+    if remind_at is not None:
+        params.update(
+            reminder_id=_message_id(settings, reference),
+            reminder_sequence=depth,
+            reminder_due=remind_at,
+        )
+    rows = connection.execute(_INSERTS[remind_at is not None], params).all()
+    found = [
+        CallerMessage(
+            id=row.id,
+            booking_reference=reference,
+            kind=row.kind,
+            channel=row.channel,
+            address=row.address,
+            status=row.status,
+            reason=row.reason,
+            attempts=0,
+            send_after=clock.from_db(row.send_after),
+            next_attempt_at=clock.from_db(row.send_after) if row.status == "queued" else None,
+            created_at=clock.from_db(now),
+            message_id=row.message_id,
+        )
+        for row in rows
+    ]
+    return sorted(found, key=lambda message: message.id)
+
+
+def moot(connection: Connection, booking_id: int, why: str) -> int:
+    """Withdraw a booking's messages that have not gone out yet (a claimed one may be on its
+    way: it is left to finish). Returns how many."""
+    return connection.execute(_MOOT, {"booking": booking_id, "why": why}).rowcount
+
+
+def booked(
+    connection: Connection,
+    settings: MessageSettings | None,
+    booking: Any,
+    *,
+    replaces: int | None = None,
+    notify: bool = True,
+) -> list[CallerMessage]:
+    """The messages of a new booking (``replaces``: the booking it reschedules)."""
+    return queue(
+        connection,
+        settings,
+        kind="booked" if replaces is None else "rescheduled",
+        booking_id=booking.id,
+        reference=booking.reference,
+        caller_id=booking.caller_id,
+        starts_at=booking.slot.starts_at,
+        replaces=replaces,
+        notify=notify,
+    )
+
+
+def rescheduled(
+    connection: Connection,
+    settings: MessageSettings | None,
+    old_id: int,
+    booking: Any,
+    *,
+    notify: bool = True,
+) -> list[CallerMessage]:
+    """The old booking's pending messages made moot, the new one's queued."""
+    moot(connection, old_id, f"The booking was rescheduled to {booking.reference}.")
+    return booked(connection, settings, booking, replaces=old_id, notify=notify)
+
+
+def cancelled(
+    connection: Connection,
+    settings: MessageSettings | None,
+    booking: Any,
+    *,
+    replaces: int | None,
+    notify: bool = True,
+) -> list[CallerMessage]:
+    moot(connection, booking.id, "The booking was cancelled.")
+    return queue(
+        connection,
+        settings,
+        kind="cancelled",
+        booking_id=booking.id,
+        reference=booking.reference,
+        caller_id=booking.caller_id,
+        starts_at=booking.slot.starts_at,
+        replaces=replaces,
+        notify=notify,
+    )
+
+
+# --- reading ------------------------------------------------------------------------------
+
+_LISTED = select(messages, bookings.c.reference).join(
+    bookings, bookings.c.id == messages.c.booking_id
+)
+
+
+def _model(row: Any, reference: str) -> CallerMessage:
+    get = row.get if isinstance(row, dict) else row._mapping.get
+    status = get("status")
+    return CallerMessage(
+        id=get("id"),
+        booking_reference=reference,
+        kind=get("kind"),
+        channel=get("channel"),
+        address=get("address"),
+        status=status,
+        reason=get("reason"),
+        attempts=get("attempts") or 0,
+        send_after=clock.from_db(get("send_after")),
+        next_attempt_at=clock.from_db(get("next_attempt_at")) if status == "queued" else None,
+        sent_at=clock.from_db(get("sent_at")),
+        created_at=clock.from_db(get("created_at")),
+        message_id=get("message_id"),
+    )
+
+
+def for_caller(connection: Connection, caller_id: int, limit: int = 100) -> list[CallerMessage]:
+    """A caller's newest messages, newest first (found through the caller's bookings)."""
+    rows = connection.execute(
+        _LISTED.where(bookings.c.caller_id == caller_id, messages.c.caller_id == caller_id)
+        .order_by(messages.c.id.desc())
+        .limit(limit)
+    )
+    return [_model(row, row.reference) for row in rows]
+
+
+def for_bookings(connection: Connection, booking_ids: Iterable[int]) -> dict[int, list]:
+    """The messages of each of these bookings, oldest first, in one statement."""
+    ids = list(booking_ids)
+    found: dict[int, list[CallerMessage]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = connection.execute(_LISTED.where(messages.c.booking_id.in_(ids)).order_by(messages.c.id))
+    for row in rows:
+        found[row.booking_id].append(_model(row, row.reference))
+    return found
+
+
+def attach(connection: Connection, found: list) -> list:
+    """Fill each booking's ``messages`` (one statement for the whole list)."""
+    by_booking = for_bookings(connection, [booking.id for booking in found])
+    for booking in found:
+        booking.messages = by_booking.get(booking.id, [])
+    return found
+
+
+def withdraw(connection: Connection, booking_id: int) -> int:
+    """The agent switched messages off for this booking after it was made: its messages that
+    are still queued are withdrawn."""
+    return moot(connection, booking_id, "Switched off by the agent.")
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """A Europe/Ljubljana day as naive UTC bounds [start, end)."""
+    start = datetime.combine(day, time(0), tzinfo=TZ).astimezone(UTC).replace(tzinfo=None)
+    after = day + timedelta(days=1)
+    end = datetime.combine(after, time(0), tzinfo=TZ).astimezone(UTC).replace(tzinfo=None)
+    return start, end
+
+
+def counts_for_day(connection: Connection, day: date | None = None) -> MessageCounts:
+    """Messages due on ``day`` (default: today in Europe/Ljubljana) by status: what the floor
+    shows. A message counts on the day it was to go out (a reminder on its day, not on the
+    booking's), whatever its retries."""
+    if day is None:
+        day = clock.from_db(clock.now()).astimezone(TZ).date()
+    start, end = day_bounds(day)
+    rows = connection.execute(
+        select(messages.c.status, func.count())
+        .where(messages.c.send_after >= start, messages.c.send_after < end)
+        .group_by(messages.c.status)
+    )
+    counts = {str(status): int(number) for status, number in rows}
+    return MessageCounts(day=day, **{s.value: counts.get(s.value, 0) for s in MessageStatus})

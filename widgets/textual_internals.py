@@ -1,0 +1,175 @@
+"""Every part of Textual's private internals the console leans on, in one place.
+
+Textual's public API does not reach everything the console's workarounds for Textual 8.2.8 need
+(each is explained in its own module: the frame timer, the steady input, the sized and quick
+tables, the footer without its leak, the note box's keys, the translated footer labels). What
+they use of Textual's private parts is gathered here in three ways:
+
+- private modules and names are imported from here only (:data:`CellCacheKey`,
+  :class:`FooterKey`, :class:`FooterLabel`, :class:`KeyGroup`, :class:`StylesCache` (whose
+  leaking cache ``widgets/textual_fixes.py`` replaces), :func:`timer_clock`,
+  :func:`timer_sleep`, :func:`screenshot_module`);
+- private state read or written from outside a subclass goes through a function here
+  (:func:`default_prevented`, :func:`bindings_of`, :func:`set_footer_key_disabled`);
+- private methods our subclasses override, and the private state they use inside, stay where
+  they are (they are the workaround), each listed in :data:`LEANS_ON` with the module that
+  leans on it and the parameters it was written against.
+
+``tests/unit/test_textual_internals.py`` checks each of them: that it exists, has the recorded
+parameters and does what it is used for, and that nothing outside this list touches Textual's
+private parts. After upgrading Textual, that test names what moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from types import ModuleType
+
+from textual import _time
+from textual._styles_cache import StylesCache
+from textual.binding import BindingsMap
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input
+from textual.widgets._data_table import CellCacheKey
+from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
+
+TESTED_WITH = "8.2.8"  # the Textual version this list was last checked against
+
+__all__ = [
+    "LEANS_ON",
+    "TESTED_WITH",
+    "CellCacheKey",
+    "FooterKey",
+    "FooterLabel",
+    "KeyGroup",
+    "Leaning",
+    "StylesCache",
+    "bindings_of",
+    "default_prevented",
+    "screenshot_module",
+    "set_footer_key_disabled",
+    "timer_clock",
+    "timer_sleep",
+]
+
+
+@dataclass(frozen=True)
+class Leaning:
+    """One private member of a Textual class that a module of ours relies on."""
+
+    owner: type  # the Textual class that has it
+    name: str
+    used_by: str  # the module of ours that relies on it (a path from the repository's root)
+    # A method's parameters after ``self``, as written against; None: not a method (an
+    # attribute, a property or a reactive).
+    parameters: tuple[str, ...] | None = None
+    instance: bool = False  # set on each instance (in __init__), not on the class
+
+
+LEANS_ON: tuple[Leaning, ...] = (
+    # FrameTimer: its own schedule for a screen's frames (console/screens/frames.py).
+    Leaning(Timer, "_run", "console/screens/frames.py", ()),
+    Leaning(Timer, "_tick", "console/screens/frames.py", ("next_timer", "count")),
+    Leaning(Timer, "_start", "console/screens/frames.py", ()),
+    Leaning(Timer, "_active", "console/screens/frames.py"),
+    Leaning(Timer, "_interval", "console/screens/frames.py", instance=True),
+    Leaning(Screen, "_update_timer", "console/screens/frames.py"),
+    Leaning(Screen, "_on_timer_update", "console/screens/frames.py", ()),
+    Leaning(Screen, "_timers", "console/screens/frames.py", instance=True),
+    # SteadyInput: the new value's virtual size without a layout (widgets/steady_input.py).
+    Leaning(Input, "_watch_value", "widgets/steady_input.py", ("value",)),
+    # NoteInput: 1-4 pick a report kind while the note is empty.
+    Leaning(Input, "_on_key", "console/screens/report_provider.py", ("event",)),
+    # SizedTable: rows redrawn once their columns are measured (widgets/sized_table.py).
+    Leaning(DataTable, "_update_dimensions", "widgets/sized_table.py", ("new_rows",)),
+    Leaning(DataTable, "_row_label_column_width", "widgets/sized_table.py"),
+    Leaning(DataTable, "_update_count", "widgets/sized_table.py", instance=True),
+    # QuickTable: one-line text cells straight to segments (widgets/quick_table.py).
+    Leaning(
+        DataTable,
+        "_render_cell",
+        "widgets/quick_table.py",
+        ("row_index", "column_index", "base_style", "width", "cursor", "hover"),
+    ),
+    Leaning(DataTable, "_get_row_style", "widgets/quick_table.py", ("row_index", "base_style")),
+    Leaning(DataTable, "_get_row_renderables", "widgets/quick_table.py", ("row_index",)),
+    Leaning(
+        DataTable,
+        "_get_styles_to_render_cell",
+        "widgets/quick_table.py",
+        (
+            "is_header_cell",
+            "is_row_label_cell",
+            "is_fixed_style_cell",
+            "hover",
+            "cursor",
+            "show_cursor",
+            "show_hover_cursor",
+            "has_css_foreground_priority",
+            "has_css_background_priority",
+        ),
+    ),
+    Leaning(DataTable, "_row_locations", "widgets/quick_table.py", instance=True),
+    Leaning(DataTable, "_column_locations", "widgets/quick_table.py", instance=True),
+    Leaning(DataTable, "_cell_render_cache", "widgets/quick_table.py", instance=True),
+    Leaning(DataTable, "_show_hover_cursor", "widgets/quick_table.py", instance=True),
+    Leaning(DataTable, "_update_count", "widgets/quick_table.py", instance=True),
+    Leaning(DataTable, "_pseudo_class_state", "widgets/quick_table.py", instance=True),
+    # DirectoryTable: the scrollable height follows rows whose height changed.
+    Leaning(DataTable, "_require_update_dimensions", "widgets/directory_table.py", instance=True),
+    # KeysFooter: Textual's Footer without its leak (widgets/footer.py).
+    Leaning(Footer, "_bindings_ready", "widgets/footer.py"),
+    Leaning(FooterKey, "_disabled", "widgets/textual_internals.py", instance=True),
+    # The functions below.
+    Leaning(Message, "_no_default_action", "widgets/textual_internals.py"),
+    Leaning(DOMNode, "_bindings", "widgets/textual_internals.py", instance=True),
+)
+
+
+# -- the clock Textual's timers run on ----------------------------------------------------------
+
+
+def timer_clock() -> float:
+    """Now, on the clock Textual's timers use (``Timer._tick``'s ``next_timer``)."""
+    return _time.get_time()
+
+
+def timer_sleep(seconds: float) -> Awaitable[None]:
+    """Sleep as Textual's timers do (precise on every platform)."""
+    return _time.sleep(seconds)
+
+
+# -- private state, read and written from outside ----------------------------------------------
+
+
+def default_prevented(event: Message) -> bool:
+    """Whether a handler called ``event.prevent_default()`` (Textual has no public reader)."""
+    return bool(event._no_default_action)
+
+
+def bindings_of(node: DOMNode) -> BindingsMap:
+    """The node's own copy of its bindings (made per instance from ``BINDINGS``): changing it
+    changes what this node's keys say and do, and no other node's."""
+    return node._bindings
+
+
+def set_footer_key_disabled(key: FooterKey, disabled: bool) -> None:
+    """Restyle a footer key as enabled or disabled in place (its ``-disabled`` class shows it;
+    ``FooterKey`` reads the flag when it draws and on a click)."""
+    key._disabled = disabled
+    key.set_class(disabled, "-disabled")
+
+
+# -- for the tests: where pytest-textual-snapshot takes its screenshots ---------------------------
+
+
+def screenshot_module() -> ModuleType:
+    """The module pytest-textual-snapshot takes ``take_svg_screenshot`` from at each comparison
+    (imported here only when asked: the console itself never needs it)."""
+    import textual._doc
+
+    return textual._doc

@@ -36,13 +36,14 @@ from console.client.api import ApiError, ApiRefused, CentralApi, Unreachable
 from console.client.connection import OFFLINE, ONLINE, SYNCING
 from console.client.feed import ChangeBatch
 from console.client.store import Store
+from console.clock import Clock
 from console.config import Config
 from console.desk import Desk, SyncStatus
 from console.desk_views import Delivery
 from console.domain.models import Role
 from console.i18n import _, ngettext
 from console.keymap import key_label, keymap_for
-from console.messages import ChangesArrived, DeskChanged, SyncChanged
+from console.messages import ChangesArrived, DayChanged, DeskChanged, SyncChanged
 from console.offline_wording import reference_text
 from console.screens.lookup import LookupScreen
 from console.screens.quit import (
@@ -54,6 +55,7 @@ from console.screens.quit import (
     sync_command,
 )
 from console.screens.startup import StartupScreen
+from widgets import textual_fixes
 from widgets.offline_banner import OfflineBanner
 from widgets.status_bar import StatusBar
 from widgets.textual_internals import read_alt_digits
@@ -64,8 +66,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+textual_fixes.apply()  # a leak of the pinned Textual that cost the console memory all shift
+
 MAX_BACKOFF = 10.0  # offline: probe after 1, 2, 4, 8, then every 10 s
 STATUS_DELAY = 0.15  # the Store reports every replayed row: redraw at most this often
+MIDNIGHT_MARGIN = 0.05  # seconds after midnight the day's timer fires
 
 # The screens other than the lookup, imported when first shown: the console starts on the
 # lookup, and importing them all (and their widgets) would hold up every start.
@@ -243,6 +248,7 @@ class AgentConsole(App):
         *,
         api: CentralApi | None = None,
         role: Role = Role.AGENT,
+        clock: Clock | None = None,
     ) -> None:
         i18n.set_language(config.ui.language)
         read_alt_digits()  # alt+1 ... alt+9 as tmux and xterm send them (ESC, then the digit)
@@ -250,6 +256,10 @@ class AgentConsole(App):
         translate_bindings(self)
         self.config = config
         self.role = role
+        # Every date and time the console shows or defaults comes from this one clock.
+        self.clock = clock or Clock(today=config.ui.today)
+        self._day = self.clock.today()  # the desk's day, as the open screens last heard it
+        self._midnight: Timer | None = None
         self.theme = config.ui.theme
         self._given_api = api
         self.desk: Desk | None = None
@@ -299,9 +309,11 @@ class AgentConsole(App):
             self.config.data_path,
             hold_minutes=self.config.service.hold_minutes,
             window_days=self.config.cache.window_days,
+            window_refresh=self.config.cache.window_refresh_minutes * 60,
             caller_limit=self.config.cache.caller_limit,
             max_backoff=MAX_BACKOFF,
             on_state_change=self._store_changed,
+            clock=self.clock,
         )
         self.store = store
         queued = store.outbox_size()
@@ -318,13 +330,15 @@ class AgentConsole(App):
                 severity="warning",
                 timeout=15,
             )
-        desk = Desk(store, fixed_today=self.config.ui.today, delivery_source=self._delivery)
+        store.subscribe(self._feed_read)
+        desk = Desk(store, clock=self.clock, delivery_source=self._delivery)
         await desk.connect()  # offline, from the cache, if the service does not answer
         self.desk = desk
         desk.open_presence(on_change=self._presence_changed)
         self._apply_sync_status()
         await self.switch_mode("floor" if self.reads_floor else "lookup")
         self.start_presence()
+        self._watch_midnight()
         # The sync loop starts once the lookup screen is drawn: its first round (the slot
         # window, the agent's calls) would otherwise share the loop with drawing it, and the
         # agent waits for the search box, not for the cache.
@@ -432,6 +446,40 @@ class AgentConsole(App):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
+    # -- the desk's day: one timer at the next local midnight -----------------------------
+
+    def _watch_midnight(self) -> None:
+        """Wake at the next local midnight (not a poll): the open screens then show the new
+        day. Set again each time it fires (a timer that fired a moment early finds the same
+        day and waits the rest)."""
+        if self._midnight is not None:
+            self._midnight.stop()
+        self._midnight = self.set_timer(
+            self.clock.seconds_to_midnight() + MIDNIGHT_MARGIN, self._midnight_passed
+        )
+
+    def _midnight_passed(self) -> None:
+        self._midnight = None
+        if self._unmounting:
+            return
+        self.check_day()
+        self._watch_midnight()
+
+    def check_day(self) -> None:
+        """If the desk's day changed, roll the cached slot window on to it and tell the
+        screens on the stack (the others check when they are shown again): each shows the new
+        day where it showed today's."""
+        today = self.clock.today()
+        if today == self._day:
+            return
+        log.info("the desk's day is now %s", today)
+        self._day = today
+        if self.store is not None:  # the cached slot window starts today: roll it on now
+            self.store.sync.refresh_soon()
+            self.store.wake()
+        for screen in self.screen_stack:
+            screen.post_message(DayChanged(today))
+
     # -- the Store's state: status bars, banner, notifications ----------------------------
 
     def _store_changed(self, state: str) -> None:
@@ -451,6 +499,21 @@ class AgentConsole(App):
             self._apply_sync_status()
         else:
             self.post_message(SyncChanged(state))
+
+    def _feed_read(self, batch: ChangeBatch) -> None:
+        """The desk's change-feed poller read a batch (on this app's event loop): say so when
+        it had to reload the local copy from scratch (the screens reload what they show)."""
+        if batch.resynced and not self._unmounting:
+            self.notify(
+                _(
+                    "This desk was away longer than the central system keeps its list of "
+                    "changes: its local copy (services, slots, callers) was loaded again from "
+                    "scratch. Writes waiting to be sent are kept and go as usual."
+                ),
+                title=_("Local copy reloaded"),
+                severity="warning",
+                timeout=20,
+            )
 
     @on(SyncChanged)
     def _sync_changed(self) -> None:
@@ -863,6 +926,8 @@ class AgentConsole(App):
         if presence is not None:
             await presence.sign_out()  # the floor shows the desk signed out, not unreachable
             await presence.aclose()
+        if self._midnight is not None:
+            self._midnight.stop()
         await self.stop_sync()
         if self._local_sender is not None:
             sender, self._local_sender = self._local_sender, None

@@ -131,6 +131,7 @@ class DemoSection(_Section):
 
 class CacheSection(_Section):
     window_days: int = Field(default=30, ge=1, le=120)
+    window_refresh_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
     caller_limit: int = Field(default=500, ge=10, le=100_000)
     sync_seconds: float = Field(default=2.0, gt=0, le=300)
 

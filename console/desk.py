@@ -16,7 +16,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from console.client.api import CentralApi, new_idempotency_key
@@ -27,8 +27,9 @@ from console.client.issues import Issues, SyncIssue
 from console.client.presence import Presence
 from console.client.store import Store
 from console.client.writes.queue import QueuedWrite
+from console.clock import Clock
 from console.desk_views import CallerCard, Delivery, Referral, SyncStatus
-from console.domain.calendar import TZ, format_datetime
+from console.domain.calendar import format_datetime
 from console.domain.floor import AgentDay, AgentState, Floor
 from console.domain.models import (
     Agent,
@@ -79,7 +80,7 @@ class Desk:
     hold: Hold | None = None
     rescheduling: Booking | None = None
     last_booking: Booking | None = None
-    fixed_today: date | None = None  # config [ui] today: demos and tests pretend a date
+    clock: Clock = field(default_factory=Clock)  # every date and time the desk shows or uses
     slots_from_cache: bool = False  # the last slot search was served by the local cache
     referral: Referral | None = None  # where the current caller was referred (directory)
     presence: Presence | None = None  # this desk's state on the floor (agents and admins)
@@ -90,8 +91,8 @@ class Desk:
     _pending_keys: dict[str, str] = field(default_factory=dict)
 
     def today(self) -> date:
-        """Today in Ljubljana (or the configured demo date)."""
-        return self.fixed_today or datetime.now(TZ).date()
+        """Today in Ljubljana, by the desk's clock (``[ui] today`` may pretend a date)."""
+        return self.clock.today()
 
     # -- the session ----------------------------------------------------------------------
 
@@ -375,7 +376,7 @@ class Desk:
             follow_up_at=follow_up_at,
             follow_up_note=follow_up_note,
             after_call_work_seconds=int(time.monotonic() - self.call_ended),
-            ended_at=datetime.now(UTC) - _seconds(time.monotonic() - self.call_ended),
+            ended_at=self.clock.utcnow() - timedelta(seconds=time.monotonic() - self.call_ended),
             referred_provider_id=self.referral.provider_id if self.referral else None,
         )
         call = await self.api.wrap_up(self.call.id, payload, idempotency_key=self._key("wrap_up"))
@@ -492,7 +493,7 @@ class Desk:
     def hold_seconds_left(self) -> int | None:
         if self.hold is None:
             return None
-        return max(0, int((self.hold.expires_at - datetime.now(UTC)).total_seconds()))
+        return max(0, int((self.hold.expires_at - self.clock.utcnow()).total_seconds()))
 
     async def confirm(self, notes: str = "", *, notify: bool = True) -> Booking:
         """Book the held slot for the current caller, or move the booking being rescheduled
@@ -625,9 +626,3 @@ class Desk:
 
     def clear_referral(self) -> None:
         self.referral = None
-
-
-def _seconds(value: float):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    return timedelta(seconds=value)

@@ -29,6 +29,7 @@ from textual.reactive import reactive
 from textual.widgets import Label, Static
 
 from console import i18n
+from console.clock import Clock
 from console.desk_views import CallerCard, Delivery
 from console.domain.calendar import format_date, format_datetime, format_time, to_local
 from console.domain.models import Booking, BookingStatus, Call, Disposition
@@ -160,7 +161,7 @@ class CallerCardView(VerticalScroll, can_focus=True):
         self.slots_key = slots_key
         self.bookings_key = bookings_key
         self.edit_key = edit_key  # None: the caller cannot be edited here (read-only)
-        self.today: date = date.today()
+        self.today: date = Clock().today()  # the screen gives the desk's
         self.dispositions: dict[str, Disposition] = {}
         self.current_call_id: int | None = None
         self.provisional = False  # entered offline, not yet accepted by the central service

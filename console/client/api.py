@@ -53,6 +53,7 @@ from console.domain.models import (
     ProviderReport,
     ReportClose,
     ReportIn,
+    RetentionPolicy,
     Service,
     SlotPage,
     WrapUpIn,
@@ -589,6 +590,10 @@ class CentralApi:
 
     async def changes(self, since: int, limit: int = 500) -> ChangePage:
         return await self._get(ChangePage, "/v1/changes", since=since, limit=limit)
+
+    async def retention(self) -> RetentionPolicy:
+        """How long the service keeps idempotency keys, the change feed, holds and audit rows."""
+        return await self._get(RetentionPolicy, "/v1/retention")
 
     async def latest_change(self) -> int:
         """The sequence number of the newest change (0 for an empty feed)."""

@@ -736,6 +736,13 @@ class LocalCache:
         """Another desk changed this caller: the copy here may be out of date."""
         self.db.execute("UPDATE callers SET stale = 1 WHERE id = ?", (caller_id,))
 
+    def mark_all_callers_stale(self) -> list[int]:
+        """Every caller the service knows may have changed unseen (a resync): mark them all;
+        their ids."""
+        with self.transaction():
+            self.db.execute("UPDATE callers SET stale = 1 WHERE provisional = 0")
+            return self._ids("SELECT id FROM callers WHERE provisional = 0 ORDER BY id", ())
+
     def has_caller(self, caller_id: int) -> bool:
         return self._one("SELECT 1 FROM callers WHERE id = ?", (caller_id,)) is not None
 

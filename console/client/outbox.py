@@ -17,6 +17,7 @@ under the same key.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,8 +52,9 @@ class OutboxEntry:
 class Outbox:
     """Queued writes in the desk's SQLite file (see the module docstring)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, now: Callable[[], datetime] = utcnow) -> None:
         self.db = db
+        self._now = now  # the desk's clock: when a write was queued
         with db.atomic():
             db.table("outbox").create(
                 {
@@ -106,7 +108,7 @@ class Outbox:
                     kind,
                     json.dumps(payload, default=str),
                     key,
-                    ts(utcnow()),
+                    ts(self._now()),
                     PENDING,
                     json.dumps(request, default=str) if request is not None else None,
                 ),

@@ -75,6 +75,7 @@ from console.client.writes.calls import (
 )
 from console.client.writes.queue import QueuedWrite, Writes, queued_write
 from console.client.writes.reports import CloseReport, NewReport, ReportClosing, ReportProvider
+from console.clock import Clock
 from console.domain.models import (
     Booking,
     Call,
@@ -106,8 +107,10 @@ class Store(Reads):
         max_backoff: float = MAX_BACKOFF,
         on_state_change: Callable[[str], None] | None = None,
         replay_concurrency: int = REPLAY_CONCURRENCY,
+        clock: Clock | None = None,
     ) -> None:
-        outbox = Outbox(cache.db)
+        self.clock = clock or Clock()  # the desk's: the window's start, stamps, ages
+        outbox = Outbox(cache.db, now=self.clock.utcnow)
         ctx = Context(cache, IdMap(cache), outbox, DirectoryCache(cache), REGISTRY)
         connection = Connection(max_backoff=max_backoff, on_change=on_state_change)
         super().__init__(api, ctx, connection, window_days=window_days, hold_minutes=hold_minutes)
@@ -122,6 +125,7 @@ class Store(Reads):
             Path(f"{cache.path}.lock"),
             concurrency=replay_concurrency,
             on_applied=self._follow_call,
+            clock=self.clock,
         )
         self.feed = ChangeFeed(api, cache, self.directory_cache, window_days=window_days)
         self.sync = SyncLoop(
@@ -135,6 +139,7 @@ class Store(Reads):
             window_days=window_days,
             window_slots=window_slots,
             window_refresh=window_refresh,
+            clock=self.clock,
         )
         self._call_id: int | None = None
 

@@ -7,6 +7,8 @@ confirmation moves the booking atomically (the old one ends ``rescheduled``).
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -74,6 +76,11 @@ class BookingsScreen(DeskScreen):
 
     def on_screen_resume(self) -> None:
         self.load()
+
+    def day_changed(self, before: date, today: date) -> None:
+        """A new day: yesterday's bookings are no longer upcoming."""
+        if self.is_current:
+            self.load()  # (when not, showing the screen again loads it)
 
     # -- loading --------------------------------------------------------------------------
 

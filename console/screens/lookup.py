@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -556,6 +556,12 @@ class LookupScreen(DeskScreen):
         cached = found is not None and getattr(found, "from_cache", False)
         if cached and self.is_mounted and self.query_text and self.shown_query == self.query_text:
             self.search(self.query_text, immediate=True)
+
+    def day_changed(self, before: date, today: date) -> None:
+        """A new day: the card's age and upcoming bookings are as of today."""
+        self.card.today = today
+        if self.desk.caller is not None and self.card.caller_id == self.desk.caller.id:
+            self.refresh_bookings()
 
     def on_screen_resume(self) -> None:
         desk = getattr(self.app, "desk", None)

@@ -10,15 +10,16 @@ from __future__ import annotations
 import inspect
 import shutil
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
 from snapshot_text import describe_mismatch, snapshot_path
 from textual.pilot import Pilot
 from textual.widgets import DataTable
+from tui_shared import TODAY, wait_floor  # noqa: F401  (for the fixtures here)
 
 from console.app import AgentConsole
+from console.clock import Clock
 from console.config import (
     CacheSection,
     Config,
@@ -34,7 +35,6 @@ from console.server.migrate import upgrade
 from console.server.seed import seed
 from widgets.textual_internals import screenshot_module
 
-TODAY = date(2030, 3, 4)  # a Monday
 SIZE = (120, 36)
 
 KNOWN_CALLERS = {
@@ -83,7 +83,9 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
     the data (``sync_seconds``: how often its desk polls the change feed; ``keys`` as ``[keys]``
     in config.toml; ``messages`` as ``[messages]``: by default the embedded service queues
     messages and nothing in the console sends them, whatever listens on this machine's ports;
-    ``mailbox``: as ``[demo] mailbox``, off unless asked for)."""
+    ``mailbox``: as ``[demo] mailbox``, off unless asked for);
+    ``clock``: the desk's clock, injected, with ``today=None`` so that it is not
+    shifted to ``TODAY``)."""
 
     monkeypatch.setenv("USER", "mojca")  # the demo desk's agent is named after $USER
 
@@ -95,6 +97,7 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
         floor: FloorSection | None = None,
         messages: MessagesSection | None = None,
         mailbox: bool = False,
+        clock: Clock | None = None,
         **ui: object,
     ) -> AgentConsole:
         config = Config(
@@ -108,7 +111,7 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
             floor=floor or FloorSection(),
             messages=messages or MessagesSection(sender=False),
         )
-        return AgentConsole(config, role=Role(role))
+        return AgentConsole(config, role=Role(role), clock=clock)
 
     return make
 
@@ -127,20 +130,6 @@ async def wait_ready(pilot: Pilot) -> None:
             await app.switch_mode("lookup")
         await pilot.pause(0.05)
     raise AssertionError(f"console did not become ready; screen is {app.screen!r}")
-
-
-async def wait_floor(pilot: Pilot) -> None:
-    """Wait until a supervisor's console shows the floor, read at least once."""
-    from console.screens.floor import FloorScreen
-
-    app = pilot.app
-    for _ in range(400):
-        screen = app.screen
-        if isinstance(screen, FloorScreen) and screen.loads:
-            await pilot.pause()
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"the floor was never shown; screen is {app.screen!r}")
 
 
 @pytest.fixture

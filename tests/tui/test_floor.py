@@ -14,11 +14,11 @@ import io
 from datetime import timedelta
 
 import pytest
-from conftest import TODAY, wait_floor
 from floor_clock import FakeClock
 from floor_world import AGENTS, FLOOR_SECTION, build_floor
 from harness import settle, until
 from sqlalchemy import func, select
+from tui_shared import TODAY, wait_floor
 
 from console.domain.floor import AgentState, DeskStateIn
 from console.domain.models import Agent, Role

@@ -10,11 +10,11 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import TODAY, wait_floor
 from floor_clock import FakeClock
 from floor_world import FLOOR_SECTION, build_floor
 from harness import settle, until
 from textual.pilot import Pilot
+from tui_shared import TODAY, wait_floor
 
 from console.domain import reference
 from console.screens.floor_dialogs import AgentDayScreen

@@ -24,6 +24,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -35,12 +36,14 @@ from console.client.api import ApiError, ApiRefused, CentralApi, Unreachable
 from console.client.connection import OFFLINE, ONLINE, SYNCING
 from console.client.feed import ChangeBatch
 from console.client.store import Store
+from console.clock import Clock
 from console.config import Config
 from console.desk import Desk, SyncStatus
+from console.desk_views import Delivery
 from console.domain.models import Role
 from console.i18n import _, ngettext
 from console.keymap import key_label, keymap_for
-from console.messages import ChangesArrived, DeskChanged, SyncChanged
+from console.messages import ChangesArrived, DayChanged, DeskChanged, SyncChanged
 from console.offline_wording import reference_text
 from console.screens.lookup import LookupScreen
 from console.screens.quit import (
@@ -52,17 +55,22 @@ from console.screens.quit import (
     sync_command,
 )
 from console.screens.startup import StartupScreen
+from widgets import textual_fixes
 from widgets.offline_banner import OfflineBanner
 from widgets.status_bar import StatusBar
+from widgets.textual_internals import read_alt_digits
 from widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
-    from console.client.embedded import EmbeddedService
+    from console.client.embedded import EmbeddedService, LocalSender
 
 log = logging.getLogger(__name__)
 
+textual_fixes.apply()  # a leak of the pinned Textual that cost the console memory all shift
+
 MAX_BACKOFF = 10.0  # offline: probe after 1, 2, 4, 8, then every 10 s
 STATUS_DELAY = 0.15  # the Store reports every replayed row: redraw at most this often
+MIDNIGHT_MARGIN = 0.05  # seconds after midnight the day's timer fires
 
 # The screens other than the lookup, imported when first shown: the console starts on the
 # lookup, and importing them all (and their widgets) would hold up every start.
@@ -73,6 +81,7 @@ SCREENS = {
     "sync": ("console.screens.sync_issues", "SyncIssuesScreen"),
     "directory": ("console.screens.directory", "DirectoryScreen"),
     "reports": ("console.screens.reports", "ReportsScreen"),
+    "floor": ("console.screens.floor", "FloorScreen"),
 }
 
 
@@ -123,9 +132,18 @@ class AgentConsole(App):
         "styles/wrapup.tcss",
         "styles/sync.tcss",
         "styles/directory.tcss",
+        "styles/floor.tcss",
     ]
     MODES = {"lookup": LookupScreen, **{mode: _new_screen(mode) for mode in SCREENS}}
     BINDINGS = [
+        Binding(
+            "f1",
+            "show_help",
+            "Help",
+            id="help",
+            priority=True,
+            tooltip="Every key of this screen and the app's",
+        ),
         Binding(
             "f2",
             "show_lookup",
@@ -158,8 +176,6 @@ class AgentConsole(App):
             priority=True,
             tooltip="The doctor directory: who accepts new patients, and how fresh that is",
         ),
-        # In the footer for supervisors (an agent's footer has no room left); the key, alt+8 and
-        # the command palette open the list from any screen, for everyone.
         Binding(
             "f8",
             "show_reports",
@@ -168,7 +184,6 @@ class AgentConsole(App):
             priority=True,
             tooltip="Agents' open reports about the doctor directory",
         ),
-        Binding("f8", "open_reports", show=False, priority=True, id="reports"),
         Binding(
             "f9",
             "show_wrapup",
@@ -177,8 +192,6 @@ class AgentConsole(App):
             priority=True,
             tooltip="Disposition, notes, follow-up; ends the call",
         ),
-        # In the footer (last) only while sync issues are open; alt+6 and the command palette
-        # open the list at any time.
         Binding(
             "f6",
             "show_sync_issues",
@@ -186,6 +199,24 @@ class AgentConsole(App):
             id="sync_issues",
             priority=True,
             tooltip="Bookings and other writes the replay could not do: rebook or follow up",
+        ),
+        # The floor: supervisors' and admins' (an agent's desk neither shows nor runs it). Not a
+        # priority key: dialogs keep F10 as their save key.
+        Binding(
+            "f10",
+            "show_floor",
+            "Floor",
+            id="floor",
+            tooltip="The floor: agents' states, the day's figures, slot fill, alerts",
+        ),
+        # Away (with a reason) and back to ready: agents' and admins' desks.
+        Binding(
+            "f12",
+            "toggle_away",
+            "Away",
+            id="away",
+            priority=True,
+            tooltip="Step away with a reason, or come back ready for calls",
         ),
         # Fallbacks for terminals and multiplexers that swallow function keys.
         Binding("alt+1", "show_lookup", show=False, priority=True, id="alt.lookup"),
@@ -195,7 +226,18 @@ class AgentConsole(App):
         Binding("alt+8", "open_reports", show=False, priority=True, id="alt.reports"),
         Binding("alt+9", "show_wrapup", show=False, priority=True, id="alt.wrapup"),
         Binding("alt+6", "open_sync_issues", show=False, priority=True, id="alt.sync_issues"),
+        Binding("alt+0", "show_floor", show=False, priority=True, id="alt.floor"),
+        Binding("alt+a", "toggle_away", show=False, priority=True, id="alt.away"),
         Binding("ctrl+q", "quit", "Quit", id="quit", show=False, priority=True),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            id="palette",
+            show=False,
+            priority=True,
+            tooltip="Every action by name, with its key",
+        ),
     ]
 
     connection_state: reactive[str] = reactive("connecting")
@@ -206,12 +248,18 @@ class AgentConsole(App):
         *,
         api: CentralApi | None = None,
         role: Role = Role.AGENT,
+        clock: Clock | None = None,
     ) -> None:
         i18n.set_language(config.ui.language)
+        read_alt_digits()  # alt+1 ... alt+9 as tmux and xterm send them (ESC, then the digit)
         super().__init__()
         translate_bindings(self)
         self.config = config
         self.role = role
+        # Every date and time the console shows or defaults comes from this one clock.
+        self.clock = clock or Clock(today=config.ui.today)
+        self._day = self.clock.today()  # the desk's day, as the open screens last heard it
+        self._midnight: Timer | None = None
         self.theme = config.ui.theme
         self._given_api = api
         self.desk: Desk | None = None
@@ -225,9 +273,15 @@ class AgentConsole(App):
         self._known_issues: set[int] | None = None
         self._known_confirmed: set[int] | None = None
         self._unmounting = False  # unmounting: the Store is about to close
+        self._heartbeat_timer: Timer | None = None
+        self._heartbeat_worker: Worker | None = None
         # How to send queued writes without the console (said on quitting with some queued);
         # run_console names the config file and a token given on the command line.
-        self.sync_command = sync_command(config)
+        self.sync_command = sync_command(config.server.url)
+        # The embedded service's sender of messages to callers, and what the desk says of
+        # delivery (None: a networked desk, whose central service sends).
+        self._local_sender: LocalSender | None = None
+        self._delivery: Callable[[], Delivery] | None = None
         self.set_keymap(keymap_for(config.keys))
 
     def key_label(self, binding_id: str) -> str:
@@ -255,9 +309,11 @@ class AgentConsole(App):
             self.config.data_path,
             hold_minutes=self.config.service.hold_minutes,
             window_days=self.config.cache.window_days,
+            window_refresh=self.config.cache.window_refresh_minutes * 60,
             caller_limit=self.config.cache.caller_limit,
             max_backoff=MAX_BACKOFF,
             on_state_change=self._store_changed,
+            clock=self.clock,
         )
         self.store = store
         queued = store.outbox_size()
@@ -274,15 +330,83 @@ class AgentConsole(App):
                 severity="warning",
                 timeout=15,
             )
-        desk = Desk(store, fixed_today=self.config.ui.today)
+        store.subscribe(self._feed_read)
+        desk = Desk(store, clock=self.clock, delivery_source=self._delivery)
         await desk.connect()  # offline, from the cache, if the service does not answer
         self.desk = desk
+        desk.open_presence(on_change=self._presence_changed)
         self._apply_sync_status()
-        await self.switch_mode("lookup")
+        await self.switch_mode("floor" if self.reads_floor else "lookup")
+        self.start_presence()
+        self._watch_midnight()
         # The sync loop starts once the lookup screen is drawn: its first round (the slot
         # window, the agent's calls) would otherwise share the loop with drawing it, and the
         # agent waits for the search box, not for the cache.
         self.call_after_refresh(self.start_sync)
+
+    @property
+    def reads_floor(self) -> bool:
+        """Supervisors and admins read the floor (it is a supervisor's first screen)."""
+        desk = self.desk
+        return (
+            desk is not None
+            and desk.agent is not None
+            and desk.agent.role in (Role.SUPERVISOR, Role.ADMIN)
+        )
+
+    # -- this desk's state on the floor: reported on start, on changes, as a heartbeat ------
+
+    @work(group="presence", exit_on_error=False)
+    async def start_presence(self) -> None:
+        """Report ready (with the outbox's counts), then a heartbeat every
+        ``heartbeat_seconds`` the service asks for. Never queued: offline, nothing is sent."""
+        presence = self.desk.presence if self.desk is not None else None
+        if presence is None:
+            return
+        await presence.start()
+        if presence.silent or self._unmounting:
+            return
+        self._heartbeat_timer = self.set_interval(presence.heartbeat_seconds, self._heartbeat)
+
+    def _presence_changed(self) -> None:
+        if not self._unmounting:
+            self.post_message(DeskChanged())
+
+    def _heartbeat(self) -> None:
+        presence = self.desk.presence if self.desk is not None else None
+        if presence is None or presence.silent or self._unmounting:
+            return
+        if self._heartbeat_worker is not None and self._heartbeat_worker.is_running:
+            return  # the last one is still on its way (a slow service)
+        self._heartbeat_worker = self.run_worker(
+            presence.heartbeat(), group="heartbeat", exit_on_error=False
+        )
+
+    def action_toggle_away(self) -> None:
+        """Away with a reason (chosen in a dialog), or back to ready: one key."""
+        desk = self.desk
+        if desk is None or desk.presence is None or not self._desk_ready():
+            return
+        presence = desk.presence
+        if presence.state == "away":
+            desk.back_ready()
+            return
+        if desk.call is not None:
+            self.notify(
+                _("Wrap up the call first ({key}); then you can step away.").format(
+                    key=self.key_label("wrapup")
+                ),
+                title=_("On a call"),
+                severity="warning",
+            )
+            return
+        from console.screens.away import AwayDialog
+
+        def chosen(reason: str | None) -> None:
+            if reason is not None and self.desk is not None:
+                self.desk.go_away(reason)
+
+        self.push_screen(AwayDialog(presence.away_reasons), chosen)
 
     def start_sync(self) -> None:
         """Run the Store's sync loop (feed polls online, probes with back-off offline, replay
@@ -322,6 +446,40 @@ class AgentConsole(App):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
+    # -- the desk's day: one timer at the next local midnight -----------------------------
+
+    def _watch_midnight(self) -> None:
+        """Wake at the next local midnight (not a poll): the open screens then show the new
+        day. Set again each time it fires (a timer that fired a moment early finds the same
+        day and waits the rest)."""
+        if self._midnight is not None:
+            self._midnight.stop()
+        self._midnight = self.set_timer(
+            self.clock.seconds_to_midnight() + MIDNIGHT_MARGIN, self._midnight_passed
+        )
+
+    def _midnight_passed(self) -> None:
+        self._midnight = None
+        if self._unmounting:
+            return
+        self.check_day()
+        self._watch_midnight()
+
+    def check_day(self) -> None:
+        """If the desk's day changed, roll the cached slot window on to it and tell the
+        screens on the stack (the others check when they are shown again): each shows the new
+        day where it showed today's."""
+        today = self.clock.today()
+        if today == self._day:
+            return
+        log.info("the desk's day is now %s", today)
+        self._day = today
+        if self.store is not None:  # the cached slot window starts today: roll it on now
+            self.store.sync.refresh_soon()
+            self.store.wake()
+        for screen in self.screen_stack:
+            screen.post_message(DayChanged(today))
+
     # -- the Store's state: status bars, banner, notifications ----------------------------
 
     def _store_changed(self, state: str) -> None:
@@ -341,6 +499,21 @@ class AgentConsole(App):
             self._apply_sync_status()
         else:
             self.post_message(SyncChanged(state))
+
+    def _feed_read(self, batch: ChangeBatch) -> None:
+        """The desk's change-feed poller read a batch (on this app's event loop): say so when
+        it had to reload the local copy from scratch (the screens reload what they show)."""
+        if batch.resynced and not self._unmounting:
+            self.notify(
+                _(
+                    "This desk was away longer than the central system keeps its list of "
+                    "changes: its local copy (services, slots, callers) was loaded again from "
+                    "scratch. Writes waiting to be sent are kept and go as usual."
+                ),
+                title=_("Local copy reloaded"),
+                severity="warning",
+                timeout=20,
+            )
 
     @on(SyncChanged)
     def _sync_changed(self) -> None:
@@ -376,6 +549,7 @@ class AgentConsole(App):
             )
         if previous.state == SYNCING and status.state != SYNCING:
             self._after_replay()
+            self._report_replay(max(0, max(self._replay_total, previous.total) - status.queued))
         self._announce_issues()
         self._announce_confirmed()
         if (previous.issues, previous.confirmed) != (status.issues, status.confirmed):
@@ -405,6 +579,12 @@ class AgentConsole(App):
                 severity="warning",
                 timeout=20,
             )
+
+    def _report_replay(self, count: int) -> None:
+        """Back from an outage: tell the floor how many queued writes this desk replayed."""
+        presence = self.desk.presence if self.desk is not None else None
+        if presence is not None and not presence.silent and not self._unmounting:
+            self.run_worker(presence.replayed(count), group="presence", exit_on_error=False)
 
     def _announce_confirmed(self) -> None:
         """Bookings the replay confirmed: the agent gave the caller a provisional reference,
@@ -512,12 +692,20 @@ class AgentConsole(App):
 
     @work(thread=True, exit_on_error=False)
     def _open_embedded(self) -> EmbeddedService:
-        from console.client.embedded import open_embedded
+        from console.client.embedded import open_embedded, start_local_sender
 
         def progress(label: str, done: int, total: int) -> None:
             self.call_from_thread(self._startup_progress, label, done, total)
 
-        return open_embedded(self.config, role=self.role, progress=progress)
+        service = open_embedded(self.config, role=self.role, progress=progress)
+        if not self._unmounting:
+            sender, delivery = start_local_sender(self.config)
+            self._local_sender = sender
+            self._delivery = sender.delivery if sender is not None else lambda: delivery
+            if sender is not None and self._unmounting:  # the app closed meanwhile
+                self._local_sender = None
+                sender.stop()
+        return service
 
     def _startup_progress(self, label: str, done: int, total: int) -> None:
         if isinstance(self.screen, StartupScreen):
@@ -616,12 +804,25 @@ class AgentConsole(App):
         if self._desk_ready():
             await self.switch_mode("wrapup")
 
+    async def action_show_floor(self) -> None:
+        if self._desk_ready() and self.reads_floor:
+            await self.switch_mode("floor")
+
     async def action_show_sync_issues(self) -> None:
         if self._desk_ready():
             await self.switch_mode("sync")
 
     async def action_open_sync_issues(self) -> None:
         await self.action_show_sync_issues()
+
+    def action_show_help(self) -> None:
+        """F1: the keys of the screen shown, and the app's; F1 again closes the help."""
+        from console.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        elif not isinstance(self.screen, StartupScreen):
+            self.push_screen(HelpScreen(self.screen))
 
     def action_reconnect(self) -> None:
         """Probe the central system now instead of waiting for the next back-off."""
@@ -630,80 +831,110 @@ class AgentConsole(App):
             self.notify(_("Trying to reach the central system…"), timeout=3)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "show_sync_issues":  # in the footer: something waits, and not shown yet
-            waiting = self.sync_status.issues + self.sync_status.confirmed
-            return waiting > 0 and not showing(self.screen, "sync")
+        if action == "show_sync_issues":  # always works; not in the footer of its own screen
+            return not showing(self.screen, "sync")
         # The footer has no room for the key of the screen already shown (F2 stays: on the
         # lookup it starts the next call).
         here = {
             "show_slots": "slots",
             "show_bookings": "bookings",
             "show_directory": "directory",
-            "show_wrapup": "wrapup",
         }.get(action)
         if here is not None:
             return not showing(self.screen, here)
+        if action == "show_floor":
+            return self.reads_floor and not showing(self.screen, "floor")
+        if action == "toggle_away":
+            return self.desk is not None and self.desk.presence is not None
         if action == "show_reports":
-            supervisor = self.desk is not None and self.desk.read_only
-            return supervisor and not showing(self.screen, "reports")
+            return not showing(self.screen, "reports")
+        if action == "show_wrapup":
+            return not showing(self.screen, "wrapup")
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        if not self._desk_ready():
-            return
-        key = self.key_label
+        """The command palette: every action bound on the screen and in the app, with its key,
+        in the UI's language; then Textual's own commands, translated."""
+        from console.screens.help import bound_actions, screen_nodes
+
+        if self._desk_ready():
+            for found in bound_actions(self, [*screen_nodes(screen), self]):
+                if found.action in ("command_palette", "app.command_palette"):
+                    continue
+                title = found.description or found.tooltip
+                keys = ", ".join(found.keys)
+                help_text = f"{found.tooltip} ({keys})" if found.tooltip else f"({keys})"
+                yield SystemCommand(title, help_text, self._runner(found.action, found.node))
+            if self.sync_status.state == OFFLINE:
+                yield SystemCommand(
+                    _("Reconnect now"),
+                    _("Try the central system now instead of waiting"),
+                    self.action_reconnect,
+                )
+        yield SystemCommand(_("Theme"), _("Change the current theme"), self.action_change_theme)
         yield SystemCommand(
-            _("Caller lookup"),
-            _("Find the caller ({key})").format(key=key("lookup")),
-            self.action_show_lookup,
+            _("Quit"),
+            _("Quit the application ({key})").format(key=self.key_label("quit")),
+            self.action_quit,
         )
-        yield SystemCommand(
-            _("Slot search"),
-            _("Free slots for the caller ({key})").format(key=key("slots")),
-            self.action_show_slots,
-        )
-        yield SystemCommand(
-            _("Bookings"),
-            _("The caller's bookings ({key})").format(key=key("bookings")),
-            self.action_show_bookings,
-        )
-        yield SystemCommand(
-            _("Doctor directory"),
-            _("Who accepts new patients, and how fresh that is ({key})").format(
-                key=key("directory")
-            ),
-            self.action_show_directory,
-        )
-        yield SystemCommand(
-            _("Directory reports"),
-            _("Agents' open reports about the doctor directory ({key})").format(key=key("reports")),
-            self.action_show_reports,
-        )
-        yield SystemCommand(
-            _("Wrap-up"),
-            _("End the call with notes ({key})").format(key=key("wrapup")),
-            self.action_show_wrapup,
-        )
-        yield SystemCommand(
-            _("Sync issues"),
-            _("Writes the replay could not do: rebook or call back ({key})").format(
-                key=self.issues_key
-            ),
-            self.action_show_sync_issues,
-        )
-        if self.sync_status.state == OFFLINE:
+        if screen.maximized is not None:
             yield SystemCommand(
-                _("Reconnect now"),
-                _("Try the central system now instead of waiting"),
-                self.action_reconnect,
+                _("Minimize"),
+                _("Minimize the widget and restore to normal size"),
+                screen.action_minimize,
             )
+        elif screen.focused is not None and screen.focused.allow_maximize:
+            yield SystemCommand(
+                _("Maximize"), _("Maximize the focused widget"), screen.action_maximize
+            )
+        yield SystemCommand(
+            _("Screenshot"),
+            _("Save an SVG screenshot of the current screen"),
+            lambda: self.set_timer(0.1, self.deliver_screenshot),
+        )
+
+    def _runner(self, action: str, node: DOMNode) -> Callable[[], object]:
+        async def run() -> None:
+            await self.run_action(action, node)
+
+        return run
+
+    def action_command_palette(self) -> None:
+        """The command palette, its prompt and its "no matches" in the UI's language."""
+        from widgets.palette import ConsolePalette
+
+        if self.use_command_palette and not ConsolePalette.is_open(self):
+            self.push_screen(
+                ConsolePalette(
+                    placeholder=_("Search for commands…"),
+                    no_matches=_("No matches found"),
+                    id="--command-palette",
+                )
+            )
+
+    def action_help_quit(self) -> None:
+        """ctrl+c does not quit (it copies in an input): say which key does."""
+        self.notify(
+            _("Press {key} to quit the console.").format(key=self.key_label("quit")),
+            title=_("Do you want to quit?"),
+        )
 
     async def on_unmount(self) -> None:
         self._unmounting = True
         if self._status_timer is not None:
             self._status_timer.stop()
+        if self._heartbeat_timer is not None:
+            self._heartbeat_timer.stop()
+        presence = self.desk.presence if self.desk is not None else None
+        if presence is not None:
+            await presence.sign_out()  # the floor shows the desk signed out, not unreachable
+            await presence.aclose()
+        if self._midnight is not None:
+            self._midnight.stop()
         await self.stop_sync()
+        if self._local_sender is not None:
+            sender, self._local_sender = self._local_sender, None
+            await asyncio.to_thread(sender.stop)
         if self.desk is not None:
             await self.desk.release_hold()
         if self.store is not None:
@@ -764,6 +995,8 @@ def run_console(
         updates["ui"] = config.ui.model_copy(update={"language": language})
     config = config.model_copy(update=updates)
     app = AgentConsole(config, role=Role(role or "agent"))
-    app.sync_command = sync_command(config, config_file=config_file, token_flag=bool(token))
+    app.sync_command = sync_command(
+        config.server.url, config_file=config_file, token_flag=bool(token)
+    )
     app.run()
     return app.return_code or 0

@@ -58,6 +58,8 @@ EXAMPLES = """examples:
   agent-console export audit -o audit-2026-11.csv --db central.db
   agent-console prune --dry-run --db central.db
   agent-console backup --db central.db --to /backup/central-$(date +%F).db
+  agent-console --server http://central:8000 --token ac_... sync --status
+  agent-console wallboard --server http://central:8000 --token ac_... --port 8080
   agent-console sync --status                    every outbox of this home, no network
   agent-console --server http://central:8000 --token ac_... sync
   agent-console mail-sink                        show the demo's e-mails and SMS as they arrive
@@ -88,6 +90,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the console (the default)",
         description="Open the console. Exit status: 0; 1 when the agent quit with writes still "
         "queued on this desk (the line it prints says how to send them: agent-console sync).",
+    )
+    wallboard = commands.add_parser(
+        "wallboard",
+        help="serve the supervisor's floor to a web browser (the wall's screen)",
+        description=(
+            "Serve the supervisor's floor to web browsers with textual-serve: each page that "
+            "opens it gets a read-only console of its own on the floor. Give a supervisor's "
+            "token (--token, or [server] token / AGENT_CONSOLE_TOKEN) and the central "
+            "service (--server, or [server] url / AGENT_CONSOLE_SERVER_URL)."
+        ),
+    )
+    # Also after the command (agent-console wallboard --server URL --token T --port P).
+    wallboard.add_argument("--server", default=argparse.SUPPRESS, help="URL of the central service")
+    wallboard.add_argument("--token", default=argparse.SUPPRESS, help="a supervisor's token")
+    wallboard.add_argument(
+        "--language", choices=["sl", "en"], default=argparse.SUPPRESS, help="UI language"
+    )
+    wallboard.add_argument("--port", type=int, default=8080, help="port to serve on (8080)")
+    wallboard.add_argument(
+        "--host", default="localhost", help="address to listen on (localhost; 0.0.0.0: all)"
+    )
+    wallboard.add_argument(
+        "--public-url", help="the page's address as browsers reach it (behind a proxy)"
     )
 
     serve = commands.add_parser(
@@ -281,6 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers: dict[str | None, Callable[[argparse.Namespace, Config], int]] = {
         None: _run,
         "run": _run,
+        "wallboard": _wallboard,
         "serve": _serve,
         "seed": _seed,
         "token": _token,
@@ -315,6 +341,27 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         language=args.language,
         role=args.role,
         config_file=args.config,
+    )
+
+
+def _wallboard(args: argparse.Namespace, config: Config) -> int:
+    from console.wallboard import serve_wallboard
+
+    server = args.server or config.server.url
+    token = args.token or config.server.token
+    if not server or not token:
+        print(
+            "agent-console wallboard: needs --server URL and a supervisor's --token",
+            file=sys.stderr,
+        )
+        return 2
+    return serve_wallboard(
+        server=server,
+        token=token,
+        port=args.port,
+        host=args.host,
+        language=args.language,
+        public_url=args.public_url,
     )
 
 
@@ -617,7 +664,8 @@ def _prune(args: argparse.Namespace, config: Config) -> int:
     print(
         f"{'Dry run: nothing deleted. ' if args.dry_run else ''}{shown}: idempotency keys "
         f"{retention.idempotency_days} days, change feed {retention.changes_days} days, "
-        f"holds {retention.holds_days} days, audit {audit}."
+        f"holds {retention.holds_days} days, agent states {retention.agent_states_days} days, "
+        f"audit {audit}."
     )
     verb = "would remove" if args.dry_run else "removed"
     for table, count in report.removed.items():

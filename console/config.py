@@ -90,6 +90,7 @@ class RetentionSection(_Section):
     idempotency_days: int = Field(default=30, ge=1, le=36_500)
     changes_days: int = Field(default=30, ge=1, le=36_500)
     holds_days: int = Field(default=7, ge=1, le=36_500)
+    agent_states_days: int = Field(default=400, ge=1, le=36_500)
     audit_days: int = Field(default=0, ge=0, le=36_500)
     daily: bool = True
     daily_at: str = Field(default="03:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -110,6 +111,7 @@ class RetentionSection(_Section):
             idempotency_days=self.idempotency_days,
             changes_days=self.changes_days,
             holds_days=self.holds_days,
+            agent_states_days=self.agent_states_days,
             audit_days=self.audit_days,
             daily=self.daily,
             daily_at=time(int(hours), int(minutes)),
@@ -122,6 +124,9 @@ class DemoSection(_Section):
     # The real doctor lists (zzzs/*.xlsx, zdravniki/) for the demo's health providers; a
     # relative path is taken from the config file's folder (no file: the project's root).
     directory_data: str = "../shared/data"
+    # The embedded console's own mail sink when nothing listens at [messages.smtp] (see
+    # config.toml): what it sends to callers is kept in <data dir>/mailbox/.
+    mailbox: bool = True
     # Codes of the services that allow one active booking per caller (services.
     # one_booking_per_caller; `agent-console service-rule` changes it later).
     one_booking_per_caller: list[str] = Field(default_factory=list, max_length=100)
@@ -129,6 +134,7 @@ class DemoSection(_Section):
 
 class CacheSection(_Section):
     window_days: int = Field(default=30, ge=1, le=120)
+    window_refresh_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
     caller_limit: int = Field(default=500, ge=10, le=100_000)
     sync_seconds: float = Field(default=2.0, gt=0, le=300)
 

@@ -80,6 +80,8 @@ def problem_text(issue: SyncIssue) -> str:
         return _("slot taken meanwhile")
     if issue.kind == "blocked":
         return _("not sent: it depended on a refused write")
+    if issue.kind == "too_old":
+        return _("not sent: queued too long ago (it could be applied twice); check and redo it")
     return _("refused: {reason}").format(reason=refusal_reason(issue.error))
 
 

@@ -23,18 +23,24 @@ or not: thousands of dead keys (hundreds of MB) after a working day.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.layout import ArrangeResult
+from textual.layouts.horizontal import HorizontalLayout
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from widgets.textual_internals import (
     FooterKey,
     FooterLabel,
     KeyGroup,
+    register_layout,
     set_footer_key_disabled,
 )
 
@@ -117,11 +123,54 @@ def _shape(plan: tuple[_Item, ...]) -> tuple[_Item, ...]:
     return tuple(shaped)
 
 
-class KeysFooter(Footer):
-    """Textual's Footer (same keys, same look), without the leak; see the module docstring."""
+class WrappingKeys(HorizontalLayout):
+    """Keys left to right, on as many lines as they need: a key that would cross the right
+    edge starts the next line. At 80 columns a screen's keys and the app's need two lines;
+    Textual's horizontal layout would cut them off at the edge."""
 
-    def __init__(self, *args: object, first: tuple[str, ...] = (), **kwargs: object) -> None:
+    name = "wrapping-keys"
+
+    def arrange(
+        self, parent: Widget, children: list[Widget], size: Size, greedy: bool = True
+    ) -> ArrangeResult:
+        wide = Size(max(size.width, 1) * 8, size.height)  # one line, as long as it takes
+        placements = super().arrange(parent, children, wide, greedy=False)
+        wrapped = []
+        shift = line = 0
+        for placement in placements:
+            region = placement.region
+            if region.right - shift > size.width and region.x > shift:
+                line += 1
+                shift = region.x
+            moved = Region(region.x - shift, region.y + line, region.width, region.height)
+            wrapped.append(placement._replace(region=moved))
+        return wrapped
+
+
+register_layout(WrappingKeys)
+
+
+class KeysFooter(Footer):
+    """Textual's Footer (same keys, same look), without the leak; see the module docstring.
+
+    Its keys wrap onto a second line where one is too narrow for them (:class:`WrappingKeys`).
+    """
+
+    DEFAULT_CSS = """
+    KeysFooter {
+        height: auto;
+        max-height: 3;
+    }
+    """
+
+    def __init__(
+        self,
+        *args: object,
+        first: Callable[[], tuple[str, ...]] | tuple[str, ...] = (),
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.styles.layout = WrappingKeys()
         # Binding ids shown before every other key when active (what needs the agent now,
         # e.g. F6 after an outage): a footer wider than the screen cuts its last keys.
         self.first = first
@@ -142,8 +191,9 @@ class KeysFooter(Footer):
             for (_, binding, enabled, tooltip) in active_bindings.values()
             if binding.show
         ]
-        if self.first:  # stable: the others keep their order
-            bindings.sort(key=lambda found: found[0].id not in self.first)
+        first = self.first() if callable(self.first) else self.first
+        if first:  # stable: the others keep their order
+            bindings.sort(key=lambda found: found[0].id not in first)
         action_to_bindings: defaultdict[str, list[tuple[Binding, bool, str]]]
         action_to_bindings = defaultdict(list)
         for binding, enabled, tooltip in bindings:

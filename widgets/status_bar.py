@@ -12,7 +12,7 @@ shows the outage the same way.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from rich.text import Text
@@ -20,9 +20,12 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
 
+from console import i18n
+from console.clock import Clock
 from console.desk_views import SyncStatus
 from console.domain.models import Agent, Caller
 from console.i18n import _
+from widgets.floor_text import state_text
 from widgets.offline_banner import OfflineBanner
 
 STATE_STYLES = {"online": "green", "offline": "bold red", "syncing": "bold yellow"}
@@ -30,7 +33,7 @@ STATE_STYLES = {"online": "green", "offline": "bold red", "syncing": "bold yello
 
 class CallInProgress(Protocol):
     """What the status bar shows of the desk (``console.desk.Desk`` is one): who is at it,
-    the call's timers, the caller, a hold's countdown, read-only."""
+    the call's timers, the caller, a hold's countdown, read-only, and the desk's clock."""
 
     @property
     def agent(self) -> Agent | None: ...
@@ -47,19 +50,25 @@ class CallInProgress(Protocol):
     @property
     def read_only(self) -> bool: ...
 
+    @property
+    def clock(self) -> Clock: ...
+
     def call_seconds(self, now: float | None = None) -> int | None: ...
 
     def hold_seconds_left(self) -> int | None: ...
+
+    @property
+    def agent_state(self) -> str | None:
+        """The agent's own state on the floor (None: the desk reports none)."""
+
+    def away_label(self, language: str) -> str | None:
+        """Why the agent is away, in ``language`` (None unless away)."""
 
 
 def clock_text(seconds: int) -> str:
     minutes, seconds = divmod(max(0, seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def age_text(seconds: float) -> str:
@@ -74,15 +83,18 @@ def age_text(seconds: float) -> str:
     return f"{seconds // 86400} d"
 
 
-def last_sync_text(last_sync: datetime | None, now: datetime | None = None) -> str:
+def last_sync_text(last_sync: datetime | None, now: datetime) -> str:
     if last_sync is None:
         return _("never synced")
-    age = ((now or _now()) - last_sync).total_seconds()
+    age = (now - last_sync).total_seconds()
     return _("last sync {age} ago").format(age=age_text(age))
 
 
-def connection_text(state: str, status: SyncStatus | None, *, issues_key: str = "F6") -> Text:
-    """The connection part of the bar: state, queue, last sync, open issues."""
+def connection_text(
+    state: str, status: SyncStatus | None, *, now: datetime, issues_key: str = "F6"
+) -> Text:
+    """The connection part of the bar: state, queue, last sync (its age at ``now``), open
+    issues."""
     line = Text()
     line.append("● ", style=STATE_STYLES.get(state, "dim"))
     if state == "syncing" and status is not None and status.total:
@@ -96,7 +108,7 @@ def connection_text(state: str, status: SyncStatus | None, *, issues_key: str = 
         if status.queued:
             line.append(" · " + _("{count} queued").format(count=status.queued))
         if state == "offline":
-            line.append(" · " + last_sync_text(status.last_sync))
+            line.append(" · " + last_sync_text(status.last_sync, now))
     if status is not None and status.issues:
         line.append("  ")
         line.append(
@@ -172,7 +184,14 @@ class StatusBar(Static):
         if agent is not None:
             line.append(f" {agent.name} ", style="bold")
             line.append(f"({_(agent.role.value)})  ")
-        line.append_text(connection_text(status.state, status, issues_key=self.issues_key))
+        own = desk.agent_state if desk else None
+        if desk is not None and own is not None:
+            line.append_text(state_text(own, desk.away_label(i18n.language())))
+            line.append("  ")
+        moment = desk.clock.utcnow() if desk is not None else Clock().utcnow()
+        line.append_text(
+            connection_text(status.state, status, now=moment, issues_key=self.issues_key)
+        )
         timers = self.timers
         if desk is not None:
             now = time.monotonic()

@@ -24,13 +24,14 @@ import importlib.util
 import sys
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from console.domain.floor import AgentDay, DeskState, DeskStateIn, Floor
 from console.domain.models import (
     Agent,
     Booking,
@@ -38,6 +39,7 @@ from console.domain.models import (
     CallDirection,
     Caller,
     CallerIn,
+    CallerMessage,
     CallerPatch,
     CallerSearch,
     ChangePage,
@@ -51,6 +53,7 @@ from console.domain.models import (
     ProviderReport,
     ReportClose,
     ReportIn,
+    RetentionPolicy,
     Service,
     SlotPage,
     WrapUpIn,
@@ -357,15 +360,18 @@ class CentralApi:
         slot_id: int | None = None,
         call_id: int | None = None,
         notes: str = "",
+        notify: bool = True,
         idempotency_key: str | None = None,
         allow_overlap: bool = False,
     ) -> Booking:
+        """Book; ``notify=False``: no confirmation or reminder goes to the caller."""
         body: dict[str, Any] = {
             "caller_id": caller_id,
             "hold_id": hold_id,
             "slot_id": slot_id,
             "call_id": call_id,
             "notes": notes,
+            **({} if notify else {"notify": False}),
         }
         if allow_overlap:  # the agent chose to book beside the caller's overlapping booking
             body["allow_overlap"] = True
@@ -396,12 +402,22 @@ class CentralApi:
         return await self._get(Booking, f"/v1/bookings/{reference}")
 
     async def cancel(
-        self, reference: str, reason: str = "", idempotency_key: str | None = None
+        self,
+        reference: str,
+        reason: str = "",
+        idempotency_key: str | None = None,
+        *,
+        notify: bool = True,
     ) -> Booking:
+        """Cancel; ``notify=False``: no message to the caller about it."""
         data = await self._request(
             "POST",
             f"/v1/bookings/{reference}/cancel",
-            json={"reason": reason, "call_id": self.call_id},
+            json={
+                "reason": reason,
+                "call_id": self.call_id,
+                **({} if notify else {"notify": False}),
+            },
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return Booking.model_validate(data)
@@ -412,10 +428,17 @@ class CentralApi:
         *,
         hold_id: int | None = None,
         slot_id: int | None = None,
+        notify: bool = True,
         idempotency_key: str | None = None,
         allow_overlap: bool = False,
     ) -> Booking:
-        body: dict[str, Any] = {"hold_id": hold_id, "slot_id": slot_id, "call_id": self.call_id}
+        """Move a booking; ``notify=False``: no message to the caller about it."""
+        body: dict[str, Any] = {
+            "hold_id": hold_id,
+            "slot_id": slot_id,
+            "call_id": self.call_id,
+            **({} if notify else {"notify": False}),
+        }
         if allow_overlap:
             body["allow_overlap"] = True
         data = await self._request(
@@ -425,6 +448,12 @@ class CentralApi:
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return Booking.model_validate(data)
+
+    async def withdraw_messages(self, reference: str) -> list[CallerMessage]:
+        """Switch off a booking's messages that have not gone out yet; answers with all the
+        booking's messages (one already sent stays ``sent``)."""
+        data = await self._request("POST", f"/v1/bookings/{reference}/messages/withdraw")
+        return TypeAdapter(list[CallerMessage]).validate_python(data)
 
     async def start_call(
         self,
@@ -526,8 +555,52 @@ class CentralApi:
         )
         return ProviderReport.model_validate(data)
 
+    # -- agent state and the supervisor's floor ------------------------------------------
+
+    async def desk_state(self) -> DeskState:
+        """This agent's state as the service keeps it, its away reasons and heartbeat."""
+        return await self._get(DeskState, "/v1/desk/state")
+
+    async def report_state(self, report: DeskStateIn) -> DeskState:
+        """Report this desk's state (a change, or unchanged as the heartbeat). Never queued:
+        a state report is about now, so offline it is simply not sent."""
+        data = await self._request("PUT", "/v1/desk/state", json=self._body(report), call_id=None)
+        return DeskState.model_validate(data)
+
+    async def floor(self) -> Floor:
+        """The floor now (supervisors and admins)."""
+        return await self._get(Floor, "/v1/floor")
+
+    async def agent_day(
+        self, agent_id: int, day: date | None = None, *, include_caller: bool = False
+    ) -> AgentDay:
+        """One agent's calls of a day; ``include_caller`` is an audited read."""
+        return await self._get(
+            AgentDay,
+            f"/v1/floor/agents/{agent_id}/calls",
+            date=day.isoformat() if day else None,
+            include_caller="true" if include_caller else None,
+        )
+
+    async def export_calls(self, day: date, fmt: str) -> bytes:
+        """The day's calls as a CSV (UTF-8 with a byte-order mark) or xlsx file's bytes."""
+        params = {"date": day.isoformat(), "format": fmt}
+        try:
+            response = await self._client.get("/v1/floor/calls/export", params=params)
+        except httpx.TimeoutException:
+            raise Unreachable("The central service did not answer in time.") from None
+        except httpx.TransportError as exc:
+            raise Unreachable(f"Cannot reach the central service ({type(exc).__name__}).") from None
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return response.content
+
     async def changes(self, since: int, limit: int = 500) -> ChangePage:
         return await self._get(ChangePage, "/v1/changes", since=since, limit=limit)
+
+    async def retention(self) -> RetentionPolicy:
+        """How long the service keeps idempotency keys, the change feed, holds and audit rows."""
+        return await self._get(RetentionPolicy, "/v1/retention")
 
     async def latest_change(self) -> int:
         """The sequence number of the newest change (0 for an empty feed)."""

@@ -85,9 +85,9 @@ class Confirmations:
         """A callback to read the real reference out to the caller: an outbound call wrapped
         up as a callback due in ``FOLLOW_UP_MINUTES`` (``notes`` for the call, ``note`` for
         the follow-up), keyed on the confirmation (doing it twice makes one)."""
-        # TODO(issue 15, 16): once callbacks exist, make a callback in the central queue here;
-        # once confirmations to callers exist, the replayed booking's own confirmation
-        # carries the real reference and this callback is only for callers without one.
+        # The service turns the wrap-up's follow-up into a callback in its queue (kept for this
+        # agent; none when the caller has no phone). A caller with messages switched on also
+        # gets the replayed booking's confirmation, which carries the real reference.
         key = f"ac-confirm-{confirmation.id}-{confirmation.reference}"
         call = await self.writer.start_call(
             confirmation.caller_id, CallDirection.OUTBOUND, idempotency_key=f"{key}-call"

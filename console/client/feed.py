@@ -35,10 +35,13 @@ MAX_DELIVERED = 10_000
 @dataclass(frozen=True)
 class ChangeBatch:
     """What one poll of the feed read, oldest first; ``fell_behind``: more than
-    :data:`MAX_DELIVERED` changes, only the first of them here."""
+    :data:`MAX_DELIVERED` changes, only the first of them here (or none, after a resync).
+    ``resynced``: the feed no longer held the desk's place, and its cache was reloaded from
+    scratch (``console.client.sync``): whatever a subscriber shows, it loads again."""
 
     changes: list[Change] = field(default_factory=list)
     fell_behind: bool = False
+    resynced: bool = False
 
 
 Subscriber = Callable[[ChangeBatch], None]

@@ -229,7 +229,8 @@ class Issues:
         ``disposition``, ``notes`` (what happened; the desk writes it in the agent's
         language) and a follow-up at ``at`` (default: in 15 minutes) with ``note``, then close
         the issue."""
-        # TODO(issue 15): once the callbacks queue exists, create a callback there instead.
+        # The service turns the wrap-up's follow-up into a callback in its queue (kept for this
+        # agent, on the caller's first phone).
         caller_id = issue.caller_id
         if caller_id is not None and caller_id < 0:
             caller_id = self.writer.real_id("caller", caller_id)

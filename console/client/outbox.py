@@ -17,6 +17,7 @@ under the same key.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,10 +52,11 @@ class OutboxEntry:
 class Outbox:
     """Queued writes in the desk's SQLite file (see the module docstring)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, now: Callable[[], datetime] = utcnow) -> None:
         self.db = db
+        self._now = now  # the desk's clock: when a write was queued
         with db.atomic():
-            db["outbox"].create(
+            db.table("outbox").create(
                 {
                     "seq": int,
                     "kind": str,
@@ -73,8 +75,8 @@ class Outbox:
                 defaults={"state": PENDING, "attempts": 0},
                 if_not_exists=True,
             )
-            db["outbox"].create_index(["idempotency_key"], unique=True, if_not_exists=True)
-            db["outbox"].create_index(["state", "seq"], if_not_exists=True)
+            db.table("outbox").create_index(["idempotency_key"], unique=True, if_not_exists=True)
+            db.table("outbox").create_index(["state", "seq"], if_not_exists=True)
             # find(kind, local_id=...): the row that made a provisional caller, call or
             # booking, looked up for each row that refers to it.
             db.execute(
@@ -106,7 +108,7 @@ class Outbox:
                     kind,
                     json.dumps(payload, default=str),
                     key,
-                    ts(utcnow()),
+                    ts(self._now()),
                     PENDING,
                     json.dumps(request, default=str) if request is not None else None,
                 ),

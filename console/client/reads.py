@@ -11,7 +11,7 @@ answers, else on this desk only.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from console.client.api import ApiRefused, CentralApi, Unreachable, directory_params
@@ -24,6 +24,7 @@ from console.client.provisional import IdMap
 from console.client.writes import Context, not_cached
 from console.client.writes.bookings import local_hold
 from console.client.writes.reports import with_queued_reports
+from console.domain.floor import AgentDay, Floor
 from console.domain.models import (
     Agent,
     Booking,
@@ -45,6 +46,10 @@ from console.domain.models import (
 from console.domain.query import QUERY_TOO_SHORT, is_too_short
 
 T = TypeVar("T")
+
+
+def _floor_not_cached() -> Any:
+    raise not_cached("the floor")
 
 
 class Reads:
@@ -111,6 +116,25 @@ class Reads:
     async def health(self) -> bool:
         return await self.api.health()
 
+    # -- the supervisor's floor: online only (never cached: it is about now) -------------
+
+    async def floor(self) -> Floor:
+        return await self.read_through(self.api.floor, None, _floor_not_cached)
+
+    async def agent_day(
+        self, agent_id: int, day: date | None = None, *, include_caller: bool = False
+    ) -> AgentDay:
+        return await self.read_through(
+            lambda: self.api.agent_day(agent_id, day, include_caller=include_caller),
+            None,
+            _floor_not_cached,
+        )
+
+    async def export_calls(self, day: date, fmt: str) -> bytes:
+        return await self.read_through(
+            lambda: self.api.export_calls(day, fmt), None, _floor_not_cached
+        )
+
     async def services(self) -> list[Service]:
         return await self.read_through(
             self.api.services,
@@ -174,10 +198,16 @@ class Reads:
         provider_id: int | None = None,
         limit: int = 20,
     ) -> SlotPage:
-        where = {"location_id": location_id, "region": region, "provider_id": provider_id}
-
         async def fetch() -> SlotPage:
-            page = await self.api.slots(service_id, start=start, end=end, limit=limit, **where)
+            page = await self.api.slots(
+                service_id,
+                start=start,
+                end=end,
+                limit=limit,
+                location_id=location_id,
+                region=region,
+                provider_id=provider_id,
+            )
             self.cache.put_slots(page.slots)
             if self.outbox.size():  # not yet replayed: this desk's provisional bookings
                 page = SlotPage(slots=[s for s in page.slots if not self.cache.locally_taken(s.id)])
@@ -185,7 +215,15 @@ class Reads:
 
         def recall() -> SlotPage:
             until = end or (start or utcnow()) + timedelta(days=self.window_days)
-            found = self.cache.free_slots(service_id, start=start, end=until, limit=limit, **where)
+            found = self.cache.free_slots(
+                service_id,
+                start=start,
+                end=until,
+                limit=limit,
+                location_id=location_id,
+                region=region,
+                provider_id=provider_id,
+            )
             return CachedSlotPage(slots=found)
 
         return await self.read_through(fetch, None, recall)

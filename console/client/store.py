@@ -52,7 +52,16 @@ from console.client.sync import (
     SyncLoop,
 )
 from console.client.writes import REGISTRY, Context
-from console.client.writes.bookings import Book, Cancel, Cancellation, Move, NewBooking, Reschedule
+from console.client.writes.bookings import (
+    Book,
+    Cancel,
+    Cancellation,
+    Move,
+    NewBooking,
+    Reschedule,
+    Silence,
+    WithdrawMessages,
+)
 from console.client.writes.callers import CallerChange, CreateCaller, NewCaller, UpdateCaller
 from console.client.writes.calls import (
     AttachCaller,
@@ -66,12 +75,14 @@ from console.client.writes.calls import (
 )
 from console.client.writes.queue import QueuedWrite, Writes, queued_write
 from console.client.writes.reports import CloseReport, NewReport, ReportClosing, ReportProvider
+from console.clock import Clock
 from console.domain.models import (
     Booking,
     Call,
     CallDirection,
     Caller,
     CallerIn,
+    CallerMessage,
     CallerPatch,
     ProviderReport,
     ReportClose,
@@ -96,8 +107,10 @@ class Store(Reads):
         max_backoff: float = MAX_BACKOFF,
         on_state_change: Callable[[str], None] | None = None,
         replay_concurrency: int = REPLAY_CONCURRENCY,
+        clock: Clock | None = None,
     ) -> None:
-        outbox = Outbox(cache.db)
+        self.clock = clock or Clock()  # the desk's: the window's start, stamps, ages
+        outbox = Outbox(cache.db, now=self.clock.utcnow)
         ctx = Context(cache, IdMap(cache), outbox, DirectoryCache(cache), REGISTRY)
         connection = Connection(max_backoff=max_backoff, on_change=on_state_change)
         super().__init__(api, ctx, connection, window_days=window_days, hold_minutes=hold_minutes)
@@ -112,6 +125,7 @@ class Store(Reads):
             Path(f"{cache.path}.lock"),
             concurrency=replay_concurrency,
             on_applied=self._follow_call,
+            clock=self.clock,
         )
         self.feed = ChangeFeed(api, cache, self.directory_cache, window_days=window_days)
         self.sync = SyncLoop(
@@ -125,6 +139,7 @@ class Store(Reads):
             window_days=window_days,
             window_slots=window_slots,
             window_refresh=window_refresh,
+            clock=self.clock,
         )
         self._call_id: int | None = None
 
@@ -254,16 +269,22 @@ class Store(Reads):
         slot_id: int | None = None,
         call_id: int | None = None,
         notes: str = "",
+        notify: bool = True,
         idempotency_key: str | None = None,
         allow_overlap: bool = False,
     ) -> Booking:
-        ask = NewBooking(caller_id, hold_id, slot_id, call_id, notes, allow_overlap)
+        ask = NewBooking(caller_id, hold_id, slot_id, call_id, notes, notify, allow_overlap)
         return await self.writes.submit(Book, ask, idempotency_key)
 
     async def cancel(
-        self, reference: str, reason: str = "", idempotency_key: str | None = None
+        self,
+        reference: str,
+        reason: str = "",
+        idempotency_key: str | None = None,
+        *,
+        notify: bool = True,
     ) -> Booking:
-        ask = Cancellation(reference, reason, self._call_id)
+        ask = Cancellation(reference, reason, self._call_id, notify)
         return await self.writes.submit(Cancel, ask, idempotency_key)
 
     async def reschedule(
@@ -272,11 +293,17 @@ class Store(Reads):
         *,
         hold_id: int | None = None,
         slot_id: int | None = None,
+        notify: bool = True,
         idempotency_key: str | None = None,
         allow_overlap: bool = False,
     ) -> Booking:
-        ask = Move(reference, hold_id, slot_id, self._call_id, allow_overlap)
+        ask = Move(reference, hold_id, slot_id, self._call_id, notify, allow_overlap)
         return await self.writes.submit(Reschedule, ask, idempotency_key)
+
+    async def withdraw_messages(self, reference: str) -> list[CallerMessage]:
+        """Switch off a booking's messages not sent yet; offline, or while the booking is
+        provisional, queued after it (the answer is then the messages as last seen)."""
+        return await self.writes.submit(WithdrawMessages, Silence(reference))
 
     async def start_call(
         self,

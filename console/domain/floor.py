@@ -13,7 +13,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from console.domain.models import Role
+from console.domain.callbacks import CallbackFloor
+from console.domain.models import MessageCounts, Role
 
 MAX_ID = 2**63 - 1
 MAX_SMALL_ID = 2**31 - 1  # services and other int4 ids on PostgreSQL
@@ -195,10 +196,10 @@ class FloorHour(BaseModel):
     hour: str = Field(description="local time the hour starts, e.g. '08:00'")
     calls: int = 0
     bookings: int = 0
-    missed_calls: int | None = Field(
-        default=None,
-        description="reserved: missed calls per hour, filled once the telephone system's "
-        "events are kept (callbacks)",
+    missed_calls: int = Field(
+        default=0,
+        description="calls to the centre that did not get through in this hour (the telephone "
+        "system's events)",
     )
 
 
@@ -252,20 +253,6 @@ class FloorThresholds(BaseModel):
     away_reasons: list[AwayReason]
 
 
-class FloorCallbacks(BaseModel):
-    """Reserved for the callback queue's figures (queue length, oldest wait, share reached
-    today); None until that feature fills it."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-class FloorMessages(BaseModel):
-    """Reserved for the messages to callers (counts by status); None until that feature
-    fills it."""
-
-    model_config = ConfigDict(extra="allow")
-
-
 class Floor(BaseModel):
     at: datetime = Field(description="when the floor was computed (the service's clock)")
     today: FloorDay
@@ -273,12 +260,11 @@ class Floor(BaseModel):
     services: list[FloorService]
     alerts: list[FloorAlert]
     thresholds: FloorThresholds
-    callbacks: FloorCallbacks | None = Field(
-        default=None, description="reserved for the callback queue's figures"
+    callbacks: CallbackFloor = Field(
+        description="the callback queue: its length, oldest wait, today's share reached and "
+        "missed calls"
     )
-    messages: FloorMessages | None = Field(
-        default=None, description="reserved for the messages to callers"
-    )
+    messages: MessageCounts = Field(description="today's messages to callers, by status")
 
 
 # --- one agent's day --------------------------------------------------------------------------

@@ -162,6 +162,9 @@ When = Annotated[
     AfterValidator(_in_calendar),
     Field(description="ISO 8601 time, from 2000-01-01 to 2099-12-31 (UTC)"),
 ]
+# A provisional reference a desk gave offline: P-, then a booking reference (the service checks
+# it and answers 422 naming the field when it is not one).
+ProvisionalReference = Annotated[Line, Field(min_length=1, max_length=20)]
 
 
 def _drop_null(schema: dict[str, Any]) -> None:
@@ -472,7 +475,7 @@ class BookingIn(_Model):
         "overlapping time (else 409 caller_has_booking); a service's one-booking-per-caller "
         "rule is not overridden",
     )
-    provisional_reference: str | None = Field(
+    provisional_reference: ProvisionalReference | None = Field(
         default=None,
         description="the provisional reference (P-…) a desk gave the caller while offline: kept "
         "as an alias of the booking, found by lookup and GET /v1/bookings/{ref}",
@@ -499,7 +502,7 @@ class RescheduleIn(_Model):
         "overlapping time (else 409 caller_has_booking); a service's one-booking-per-caller "
         "rule is not overridden",
     )
-    provisional_reference: str | None = Field(
+    provisional_reference: ProvisionalReference | None = Field(
         default=None,
         description="the provisional reference (P-…) a desk gave the caller while offline: kept "
         "as an alias of the booking, found by lookup and GET /v1/bookings/{ref}",
@@ -510,7 +513,7 @@ class ProvisionalReferenceIn(_Model):
     """The provisional reference (P-…) a desk gave the caller for a booking it sent online and
     never heard back about."""
 
-    provisional_reference: str
+    provisional_reference: ProvisionalReference
 
 
 class CancelIn(_Model):
@@ -612,7 +615,7 @@ class WrapUpIn(_Model):
     ended_at: When | None = Field(
         default=None,
         description="when the caller hung up, by the desk's clock (default: now); not before "
-        "the call's start, not in the future beyond a small clock skew",
+        "the call's start, not in the future beyond a small clock skew (5 minutes)",
     )
     referred_provider_id: BodyId | None = Field(
         default=None, description="the doctor (directory provider) the caller was referred to"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -30,9 +29,6 @@ from console.i18n import _, ngettext
 from console.offline_wording import action_label, reference_text
 from console.screens.base import DeskModal
 from widgets.footer import KeysFooter
-
-if TYPE_CHECKING:
-    from console.config import Config
 
 SHOWN_WRITES = 8  # queued writes listed by name; the rest are counted
 EXIT_QUEUED = 1  # the console's exit status when it quits with writes still queued
@@ -85,16 +81,16 @@ def queued_reason(writes: list[QueuedWrite], command: str) -> QuitReason | None:
 
 
 def sync_command(
-    config: Config, *, config_file: str | None = None, token_flag: bool = False
+    server_url: str | None, *, config_file: str | None = None, token_flag: bool = False
 ) -> str:
     """The command that sends this desk's queued writes without the console: its service
-    (``--server``), its config file and, when the token was given only on the command line,
-    where the token goes (never the token itself)."""
+    (``--server``, the configured ``[server] url``), its config file and, when the token was
+    given only on the command line, where the token goes (never the token itself)."""
     words = ["agent-console"]
     if config_file:
         words += ["--config", config_file]
-    if config.server.url:
-        words += ["--server", config.server.url]
+    if server_url:
+        words += ["--server", server_url]
         if token_flag:
             words += ["--token", "TOKEN"]
     words.append("sync")
@@ -133,7 +129,7 @@ class QuitConfirmation(DeskModal):
             id="quit.send_now",
         ),
         Binding("escape", "stay", "Stay", tooltip="Back to the console", id="quit.stay"),
-        Binding("ctrl+q", "quit_anyway", show=False, priority=True, id="quit.again"),
+        Binding("ctrl+q", "quit_anyway", show=False, priority=True, id="quit.anyway_again"),
     ]
 
     def __init__(

@@ -2,8 +2,12 @@
 overview, and holding and booking a slot for the caller (or moving a booking there).
 
 The form on top (service with type-ahead, region, location, from, to) searches as soon as a
-service is chosen and again whenever the form changes. It follows the central change feed
-(the desk's one poller), so slots other agents hold or book meanwhile are struck through.
+service is chosen and again whenever the form changes. The service field never rewrites what is
+being typed: while typing, the matching services are listed (an exact code or name first);
+one is chosen on Enter, from the list, or (an exact code or name) when the agent leaves the
+field. From and To follow the desk's day until the agent types them. It follows the central
+change feed (the desk's one poller), so slots other agents hold or book meanwhile are struck
+through.
 """
 
 from __future__ import annotations
@@ -112,6 +116,17 @@ def match_services(services: list[Service], text: str) -> list[Service]:
     return [service for _rank, _label, service in sorted(ranked, key=lambda r: r[:2])]
 
 
+def services_for(services: list[Service], text: str) -> list[Service]:
+    """What the list under the service field offers for ``text``: the service whose code or
+    name it is exactly first (``health-den`` is a code, and the beginning of another), then
+    the rest of :func:`match_services`."""
+    exact = exact_service(services, text)
+    found = match_services(services, text)
+    if exact is None:
+        return found
+    return [exact, *(service for service in found if service is not exact)]
+
+
 def exact_service(services: list[Service], text: str) -> Service | None:
     """The service whose name (either language) or code is exactly what was typed."""
     query = fold(text)
@@ -195,7 +210,6 @@ class SlotsScreen(DeskScreen):
             "Service",
             id="slots.service",
             tooltip="Type another service",
-            show=False,
         ),
         Binding(
             "ctrl+x",
@@ -203,7 +217,6 @@ class SlotsScreen(DeskScreen):
             "Stop rescheduling",
             id="slots.stop_rescheduling",
             tooltip="Keep the booking as it is and search normally",
-            show=False,  # the rescheduling banner shows it, when it applies
         ),
         Binding("escape", "back", "Back", show=False, id="slots.back"),
     ]
@@ -226,12 +239,19 @@ class SlotsScreen(DeskScreen):
         self._into_matches = False  # down was pressed in the service field: the list has focus
         self._from_cache = False  # the list was served by the local cache (offline)
         self._for_call: tuple[int | None, int | None] = (None, None)  # (call, caller) shown for
+        # What the From and To fields were given (not typed): they follow the desk's day.
+        self._defaults: dict[str, str] = {}
 
     # -- layout ---------------------------------------------------------------------------
 
+    def _default_range(self, today: date) -> dict[str, str]:
+        """The From and To the form offers on ``today``: today and ``[ui] slot_days`` on."""
+        last = today + timedelta(days=self.console.config.ui.slot_days)
+        return {"from": format_date(today), "to": format_date(last)}
+
     def compose_body(self) -> ComposeResult:
         desk = self.desk
-        today = desk.today()
+        self._defaults = self._default_range(desk.today())
         with Horizontal(id="slot-form"):
             with Vertical(id="service-field", classes="slot-field"):
                 yield Label(_("Service"), classes="field-label")
@@ -253,15 +273,14 @@ class SlotsScreen(DeskScreen):
                 yield Select(self._location_options(), prompt=_("All locations"), id="location")
             with Vertical(classes="slot-field date-field"):
                 yield Label(_("From"), classes="field-label")
-                yield Input(format_date(today), id="from")
+                yield Input(self._defaults["from"], id="from")
             with Vertical(classes="slot-field date-field"):
                 yield Label(_("To"), classes="field-label")
-                last = today + timedelta(days=self.console.config.ui.slot_days)
-                yield Input(format_date(last), id="to")
+                yield Input(self._defaults["to"], id="to")
         yield Static("", id="reschedule-banner")
         yield Static("", id="slot-summary")
         with ContentSwitcher(initial="slot-table", id="slot-views"):
-            yield SlotTable(id="slot-table")
+            yield SlotTable(id="slot-table", read_only=self.desk.read_only)
             yield SlotOverview(id="slot-overview")
 
     @property
@@ -298,8 +317,18 @@ class SlotsScreen(DeskScreen):
         desk = self.desk
         return (desk.call.id if desk.call else None, desk.caller.id if desk.caller else None)
 
+    def day_changed(self, before: date, today: date) -> None:
+        """A new day: From and To move on with it unless the agent typed them (then they stay
+        as typed); a search shown for the old range runs again for the new one."""
+        offered = self._default_range(today)
+        for field_id, value in offered.items():
+            field = self.query_one(f"#{field_id}", Input)
+            if field.value == self._defaults.get(field_id):
+                field.value = value  # (Input.Changed searches again, if the range changed)
+        self._defaults = offered
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "stop_rescheduling":
+        if action == "stop_rescheduling":  # in the footer only while rescheduling
             return self.desk.rescheduling is not None
         return True
 
@@ -464,14 +493,10 @@ class SlotsScreen(DeskScreen):
 
     @on(Input.Changed, "#service")
     def _service_typed(self, event: Input.Changed) -> None:
-        exact = exact_service(self.desk.services, event.value)
-        if exact is not None:
-            self._hide_matches()
-            if exact is not self.service:
-                self.choose_service(exact)
-            return
-        if event.input.has_focus:
-            self._show_matches(match_services(self.desk.services, event.value))
+        """Typing lists the matching services, an exact code or name first; nothing is chosen
+        (and the text is never replaced) until Enter or leaving the field."""
+        if event.input.has_focus:  # (not when choose_service wrote the chosen name)
+            self._show_matches(services_for(self.desk.services, event.value))
 
     @on(Input.Submitted, "#service")
     def _service_entered(self, event: Input.Submitted) -> None:
@@ -484,8 +509,7 @@ class SlotsScreen(DeskScreen):
             if service is not None:
                 self.choose_service(service, focus=True)
                 return
-        exact = exact_service(self.desk.services, event.value)
-        found = [exact] if exact else match_services(self.desk.services, event.value)
+        found = services_for(self.desk.services, event.value)
         if not found:
             self._error(_("No service matches “{text}”.").format(text=event.value.strip()))
             return
@@ -512,6 +536,14 @@ class SlotsScreen(DeskScreen):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if getattr(event.widget, "id", None) not in ("service", "service-matches"):
             self._hide_matches()
+            self._left_service_field()
+
+    def _left_service_field(self) -> None:
+        """The agent left the service field: an exact code or name typed there is chosen
+        (anything else waits for Enter or the list)."""
+        exact = exact_service(self.desk.services, self.query_one("#service", Input).value)
+        if exact is not None and exact is not self.service:
+            self.choose_service(exact)
 
     def choose_service(self, service: Service, *, focus: bool = False, force: bool = False) -> None:
         """Search for ``service`` (the form's other fields stay as they are)."""
@@ -741,14 +773,23 @@ class SlotsScreen(DeskScreen):
         self.hold_slot(event.slot)
 
     @work(exclusive=True, group="slot-hold", exit_on_error=False)
-    async def hold_slot(self, slot: Slot) -> None:
-        # Before a hold: the caller's bookings of this service, or at this time.
-        found = await self.desk.clashes_for(slot)
-        if found and not await self.app.push_screen_wait(ClashDialog(slot, found)):
-            return
+    async def hold_slot(self, slot: Slot, *, told: bool = False, overlap: bool = False) -> None:
+        """Hold ``slot``; first (unless ``told``) the agent is told the caller's bookings of
+        this service or at this time, and booking anyway is an explicit answer (the dialog
+        then holds again, ``told``; ``overlap``: the override goes with the booking)."""
+        if not told:
+            found = await self.desk.clashes_for(slot)
+            if found:
+
+                def answered(anyway: bool | None) -> None:
+                    if anyway:
+                        self.hold_slot(slot, told=True, overlap=bool(found.overlapping))
+
+                self.app.push_screen(ClashDialog(slot, found), answered)
+                return
         self._holding = slot.id  # the feed's "held" for it is ours, even before the answer
         try:
-            await self.desk.hold_slot(slot.id, allow_overlap=bool(found.overlapping))
+            await self.desk.hold_slot(slot.id, allow_overlap=overlap)
         except ApiRefused as error:
             if error.status != 409:
                 raise
@@ -775,7 +816,7 @@ class SlotsScreen(DeskScreen):
                     self._error(outcome.taken)
             self.release_hold()
             return
-        self._booked(outcome.booking)
+        self._booked(outcome.booking, notified=outcome.notify)
 
     def _caller_id(self) -> int | None:
         return self.desk.caller.id if self.desk.caller is not None else None
@@ -786,7 +827,7 @@ class SlotsScreen(DeskScreen):
         self.post_message(DeskChanged())
         self.refresh_status()
 
-    def _booked(self, booking: Booking) -> None:
+    def _booked(self, booking: Booking, *, notified: bool = True) -> None:
         self._notes = (None, "")
         self.mark_taken(booking.slot.id, "booked")
         self._show_rescheduling()
@@ -794,7 +835,7 @@ class SlotsScreen(DeskScreen):
         self.post_message(BookingMade(booking))
         self.post_message(DeskChanged())
         self.refresh_status()
-        self.app.push_screen(BookedDialog(booking))
+        self.app.push_screen(BookedDialog(booking, notified=notified))
         provisional = getattr(booking, "provisional", False)
         done = (
             _("Provisionally booked {reference} (to be confirmed): {when}, {location}.")

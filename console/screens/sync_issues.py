@@ -3,14 +3,16 @@
 A booking made offline whose slot someone else took meanwhile, or a write the central system
 refused, is never dropped: it waits here with the caller's name and phone until the agent
 settles it. For a taken slot the nearest free slots are offered and ``r`` (or enter on one of
-them) rebooks the caller there in one step; ``f`` records a callback to the caller instead
-(an outbound call on the caller's card, due in 15 minutes); ``d`` closes it with a note when
+them) rebooks the caller there in one step; ``f`` puts a callback to the caller in the
+central callbacks queue instead (kept for the agent, due in 15 minutes: the wrap-up's
+follow-up of an outbound call makes it); ``d`` closes it with a note when
 it was dealt with another way. Either way the record of the call the booking was made in says
 what finally happened.
 
 Below them, the bookings the replay confirmed: the caller was given a provisional reference
 (``P-…``, which keeps finding the booking) and should have the real one too. ``f`` on one
-records a callback to read it out, ``t`` says the caller was told.
+queues a callback to read it out, ``t`` says the caller was told. (A caller with messages
+switched on also gets the booking's confirmation, which carries the real reference.)
 """
 
 from __future__ import annotations
@@ -268,8 +270,8 @@ class SyncIssuesScreen(DeskScreen):
             "follow_up",
             "Call back",
             id="sync.follow_up",
-            tooltip="Record a callback to the caller: an outbound call on the caller's card, "
-            "due in 15 minutes",
+            tooltip="Put a callback to the caller in the callbacks queue, kept for you, due in "
+            "15 minutes",
         ),
         Binding(
             "t",
@@ -579,8 +581,8 @@ class SyncIssuesScreen(DeskScreen):
             _("Note for the callback"),
             default,
             _(
-                "A callback is recorded on the caller's card (an outbound call, due in 15 "
-                "minutes); the issue is closed."
+                "A callback goes into the callbacks queue (kept for you, due in 15 minutes); "
+                "the issue is closed."
             ),
         )
 
@@ -599,7 +601,8 @@ class SyncIssuesScreen(DeskScreen):
             self.busy = False
         self._say(
             _(
-                "Callback to {name} ({phone}) recorded on the caller's card: due in 15 minutes."
+                "Callback to {name} ({phone}) is in the callbacks queue, kept for you: due in "
+                "15 minutes."
             ).format(name=issue.caller_name or "—", phone=phone_text(issue)),
             style="bold green",
         )
@@ -609,8 +612,7 @@ class SyncIssuesScreen(DeskScreen):
     @work(exclusive=True, group="sync-read-out", exit_on_error=False)
     async def read_out_later(self, confirmation: Confirmation) -> None:
         """A callback to give the caller the confirmed reference (one key: f)."""
-        # TODO(issues 15, 16): make this a callback in the central queue; once the replayed
-        # booking's confirmation reaches the caller, only callers without one need it.
+        # The wrap-up's follow-up makes a callback in the central queue (kept for this agent).
         self.busy = True
         try:
             await self.desk.read_out_later(confirmation)
@@ -618,7 +620,8 @@ class SyncIssuesScreen(DeskScreen):
             self.busy = False
         self._say(
             _(
-                "Callback to {name} ({phone}) recorded: read out {reference}, due in 15 minutes."
+                "Callback to {name} ({phone}) is in the callbacks queue: read out {reference}, "
+                "due in 15 minutes."
             ).format(
                 name=confirmation.caller_name or "—",
                 phone=phone_text(confirmation),

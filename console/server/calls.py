@@ -1,15 +1,15 @@
 """Calls and their wrap-ups.
 
-A call is claimed for a change (a caller attached, the wrap-up) under a row lock on
-PostgreSQL (SQLite's writers hold the database's write lock already), and the wrap-up's update
-is conditional on the call being open: of two wrap-ups at once, one wins and the other gets
-409 ``call_wrapped``, and the audit log and the feed hold one ``wrapped`` entry.
-
 A desk reports a call's own times (its start with the call, its end with the wrap-up): a call
 made offline reaches the service minutes or days later, and its record keeps when it really
 happened. A time in the future beyond ``CLOCK_SKEW`` is refused (a desk's clock may run a
 little ahead), and so is a start older than the idempotency window: a desk never replays a
 write older than that.
+
+A call is claimed for a change (a caller attached, the wrap-up) under a row lock on
+PostgreSQL (SQLite's writers hold the database's write lock already), and the wrap-up's update
+is conditional on the call being open: of two wrap-ups at once, one wins and the other gets
+409 ``call_wrapped``, and the audit log and the feed hold one ``wrapped`` entry.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from console.server.errors import conflict, forbidden, not_found, unprocessable
 from console.server.schema import callers, calls, providers
 from console.server.settings import CallbackSettings
 
-CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of the service's clock a desk's may run
+# A desk may say a call started or ended up to this long after the service's clock (desks'
+# clocks drift a little; such a time is taken as now); later is refused.
+CLOCK_SKEW = timedelta(minutes=5)
 MAX_NOTES = 8000 + 4000  # a wrap-up's notes and the lines added to them later
 
 
@@ -140,8 +142,8 @@ def start(
 ) -> Call:
     """Start a call, at ``started_at`` when the desk says when it began (see
     :func:`desk_time`)."""
-    check_caller(connection, caller_id)
     began = desk_time(started_at, "started_at", oldest_days=oldest_days)
+    check_caller(connection, caller_id)
     call_id = connection.execute(
         insert(calls)
         .values(
@@ -155,7 +157,8 @@ def start(
     audit.record(connection, agent, "create", "call", call_id, caller_id=caller_id, call_id=call_id)
     changes.record(connection, "call", call_id, "started", agent.id, {"caller_id": caller_id})
     if caller_id is not None and direction is CallDirection.INBOUND:
-        callbacks.caller_reached_us(connection, caller_id, clock.now(), agent.id)
+        # The callbacks waiting when the caller called (a call made offline: then, not now).
+        callbacks.caller_reached_us(connection, caller_id, began, agent.id)
     return get(connection, call_id)
 
 
@@ -204,6 +207,7 @@ def wrap_up(
             "disposition",
         )
     now = clock.now()
+    # Beyond CLOCK_SKEW in the future: 422 time_in_future (desk_time).
     ended = desk_time(payload.ended_at, "ended_at") if payload.ended_at else (row.ended_at or now)
     if ended < row.started_at:
         raise unprocessable("The call cannot end before it started.", "ended_at")

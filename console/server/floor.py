@@ -57,8 +57,9 @@ from console.domain.floor import (
     SlotWindow,
 )
 from console.domain.models import Role
-from console.server import agent_states, clock
+from console.server import agent_states, callback_figures, clock
 from console.server.floor_settings import FloorSettings
+from console.server.messages import outbox
 from console.server.schema import (
     agent_presence,
     agents,
@@ -69,6 +70,7 @@ from console.server.schema import (
     services,
     slots,
 )
+from console.server.settings import CallbackSettings
 
 MAX_REPORT_ALERTS = 50
 P = agent_presence.c
@@ -739,11 +741,18 @@ class FloorCache:
 
 
 def compute(
-    connection: Connection, settings: FloorSettings, cache: FloorCache | None = None
+    connection: Connection,
+    settings: FloorSettings,
+    cache: FloorCache | None = None,
+    callback_settings: CallbackSettings | None = None,
 ) -> Floor:
-    """The floor as of the service's clock now; without ``cache``, everything counted now."""
+    """The floor as of the service's clock now; without ``cache``, everything counted now.
+    The callback figures follow ``callback_settings`` (its office hours; default: the
+    defaults of ``[callbacks]``)."""
     now = clock.now()
     day = Day.around(now)
+    queue = callback_figures.floor_figures(connection, callback_settings or CallbackSettings(), now)
+    missed = list(queue.missed_per_hour)  # the day's local hours in order, as ``day.hours()``
     figures = cache.day.figures(connection, day, now) if cache else day_figures(connection, day)
     totals = cache.slots if cache else None
     service_rows = connection.execute(_SERVICES).all()
@@ -757,15 +766,18 @@ def compute(
     open_reports, oldest_report, report_alerts = _reports(connection, now, settings)
     alerts = [alert for agent in agents_out for alert in _agent_alerts(agent, now, settings)]
     alerts = sorted(alerts + report_alerts, key=lambda alert: (alert.since, alert.kind.value))
-    hours = [
-        FloorHour(
-            starts_at=clock.from_db(start),
-            hour=f"{start.replace(tzinfo=UTC).astimezone(TZ):%H:%M}",
-            calls=figures.hours.get(start, Figures()).calls,
-            bookings=figures.hours.get(start, Figures()).booked,
+    hours = []
+    for start in day.hours():
+        local = start.replace(tzinfo=UTC).astimezone(TZ)
+        hours.append(
+            FloorHour(
+                starts_at=clock.from_db(start),
+                hour=f"{local:%H:%M}",
+                calls=figures.hours.get(start, Figures()).calls,
+                bookings=figures.hours.get(start, Figures()).booked,
+                missed_calls=missed.pop(0).missed if missed and missed[0].hour == local.hour else 0,
+            )
         )
-        for start in day.hours()
-    ]
     dispositions = sorted(
         (
             DispositionCount(code=code, count=group.wrapped)
@@ -807,4 +819,6 @@ def compute(
         services=services_out,
         alerts=alerts,
         thresholds=thresholds(settings),
+        callbacks=queue,
+        messages=outbox.counts_for_day(connection, day.date),
     )

@@ -19,11 +19,9 @@ from console.domain.reference import ALPHABET
 _SYMBOL = f"[{ALPHABET}{ALPHABET.lower()}]"
 # A booking reference as typed: 3-3-1 symbols, grouped by a space or a dash, or not at all.
 REFERENCE_PATTERN = f"^{_SYMBOL}{{3}}[ -]?{_SYMBOL}{{3}}[ -]?{_SYMBOL}$"
-# The same, or a provisional reference a desk gave the caller offline (P-K7M 4PX R): its first
-# symbol, then the rest of a reference, or a separator and a whole reference.
+# The same, or a provisional reference a desk gave offline (P-, then a booking reference).
 BOOKING_REFERENCE_PATTERN = (
-    f"^{_SYMBOL}(?:{_SYMBOL}{{2}}[ -]?{_SYMBOL}{{3}}[ -]?{_SYMBOL}"
-    f"|[ -]?{_SYMBOL}{{3}}[ -]?{_SYMBOL}{{3}}[ -]?{_SYMBOL})$"
+    f"{REFERENCE_PATTERN}|^[Pp][ -]?{_SYMBOL}{{3}}[ -]?{_SYMBOL}{{3}}[ -]?{_SYMBOL}$"
 )
 
 _MEANING = {

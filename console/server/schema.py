@@ -312,6 +312,7 @@ Index(
     postgresql_where=text(ACTIVE_BOOKING),
 )
 Index("ix_bookings_caller_id", bookings.c.caller_id)
+Index("ix_bookings_provisional_reference", bookings.c.provisional_reference)
 # The floor's and the day's figures: bookings made and cancelled in a day, and by a call.
 Index("ix_bookings_created_at", bookings.c.created_at)
 Index("ix_bookings_cancelled_at", bookings.c.cancelled_at)
@@ -328,7 +329,6 @@ Index(
     bookings.c.idempotency_key,
     unique=True,
 )
-Index("ix_bookings_provisional_reference", bookings.c.provisional_reference)
 
 idempotency_keys = Table(
     "idempotency_keys",

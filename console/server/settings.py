@@ -39,6 +39,7 @@ class RetentionSettings:
     idempotency_days: int = 30  # a retry with the same Idempotency-Key is answered the same
     changes_days: int = 30  # a desk's feed cursor older than this gets 410 resync
     holds_days: int = 7  # released and expired holds
+    agent_states_days: int = 400  # agents' past states (the floor's time in each state)
     audit_days: int = 0  # 0: kept; otherwise at least MIN_AUDIT_DAYS
     daily: bool = True  # `serve` prunes once a day by itself
     daily_at: time = time(3, 0)  # ... at this local (Europe/Ljubljana) time

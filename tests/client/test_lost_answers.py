@@ -93,7 +93,7 @@ class Desk:
 
     async def replay_all(self) -> None:
         """Back online: replay everything; nothing may be refused or become an issue."""
-        assert await self.store.sync_once()
+        assert await self.store.sync_once(), (self.store.last_error, self.store.outbox.entries())
         assert self.store.outbox_size() == 0
         counts = self.store.outbox.counts()
         assert (counts["conflict"], counts["failed"]) == (0, 0), self.store.outbox.entries()

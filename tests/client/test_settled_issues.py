@@ -12,7 +12,7 @@ from console import i18n
 from console.desk import Desk
 from console.domain.reference import format_reference
 from console.offline_wording import rebooked_note, slot_text
-from console.server.schema import bookings, calls
+from console.server.schema import bookings, callbacks, caller_phones, calls
 
 
 @pytest.fixture(params=["sl", "en"])
@@ -62,6 +62,14 @@ async def test_a_rebooking_and_a_callback_are_written_into_the_call_they_settle(
             select(bookings).where(bookings.c.reference == rebooked.reference)
         ).one()
         callback = connection.execute(select(calls).where(calls.c.disposition == "callback")).one()
+        queued = connection.execute(
+            select(callbacks).where(callbacks.c.origin_call_id == callback.id)
+        ).one()
+        phone = connection.execute(
+            select(caller_phones.c.number)
+            .where(caller_phones.c.caller_id == spela)
+            .order_by(caller_phones.c.position)
+        ).first()
     lines = call.notes.splitlines()
     assert lines[0] == f"Rezervirano {booked}"  # the wrap-up as written, kept
     assert linked.call_id == call_id  # the new booking belongs to the same call
@@ -80,4 +88,7 @@ async def test_a_rebooking_and_a_callback_are_written_into_the_call_they_settle(
         assert lines[2].endswith("the caller will be called back.")
         assert callback.notes.startswith("After the outage: booking ")
     assert "Sync issue" not in callback.notes
+    # f made a callback in the central queue (issue 15's), kept for this agent, due later.
+    assert (queued.source, queued.status, queued.caller_id) == ("agent_follow_up", "open", spela)
+    assert queued.assigned_to == callback.agent_id and queued.number == phone.number
     assert len(lines) == 3

@@ -36,6 +36,8 @@ from console.client.writes.bookings import (
     Move,
     NewBooking,
     Reschedule,
+    Silence,
+    WithdrawMessages,
 )
 from console.client.writes.callers import CallerChange, CreateCaller, NewCaller, UpdateCaller
 from console.client.writes.calls import (
@@ -61,6 +63,7 @@ from console.domain.models import (
     CallDirection,
     Caller,
     CallerIn,
+    CallerMessage,
     CallerPatch,
     DirectoryEntry,
     DoctorType,
@@ -522,6 +525,62 @@ def test_a_reschedule(desk: Desk) -> None:
     assert write.describe().startswith(f"move {BOOKED} to ")
 
 
+def test_notify_off_is_kept_in_the_row_and_sent_on_replay(desk: Desk) -> None:
+    book, _made = desk.queue(Book, NewBooking(JANEZ, None, 41, CALL, "", notify=False))
+    assert book.to_json()["notify"] is False and "no message to the caller" in book.describe()
+    assert book.request(desk.ctx).body["notify"] is False
+    # On (the default): the request is the one sent before messages existed.
+    told, _ = desk.queue(Book, NewBooking(JANEZ, None, 42, CALL, ""))
+    assert told.to_json()["notify"] is True and "notify" not in told.request(desk.ctx).body
+    cancel, _ = desk.queue(Cancel, Cancellation(BOOKED, "", CALL, notify=False))
+    assert cancel.request(desk.ctx).body == {"reason": "", "call_id": CALL, "notify": False}
+    desk.cache.put_slots([slot(44, 4)])
+    desk.cache.put_booking(booking("M3K4PXR", 43, booking_id=101))
+    move, _ = desk.queue(Reschedule, Move("M3K4PXR", None, 44, None, notify=False))
+    assert move.request(desk.ctx).body["notify"] is False
+
+
+def test_switching_off_a_bookings_messages(desk: Desk) -> None:
+    _book, made = desk.queue(Book, NewBooking(JANEZ, None, 41, CALL, ""))
+    write, shown = desk.queue(WithdrawMessages, Silence(made.reference))
+    assert shown == []  # a provisional booking has none yet: the service will say
+    assert write.replay_keys() == {("reference", made.reference)}  # after its booking
+    with pytest.raises(Unresolved):
+        write.request(desk.ctx)
+    desk.ids.map("reference", made.reference, "A3C9KMT")
+    assert write.request(desk.ctx) == Request(
+        "POST", "/v1/bookings/A3C9KMT/messages/withdraw", keyed=False
+    )
+    desk.cache.put_booking(booking("A3C9KMT", 41, booking_id=200))
+    answer = [message(1, "booked", "sent"), message(2, "reminder", "cancelled")]
+    with desk.cache.transaction():
+        done = write.applied(desk.ctx, [m.model_dump(mode="json") for m in answer])
+    assert done == {"reference": "A3C9KMT", "withdrawn": 1}
+    assert [m.status.value for m in desk.cache.booking("A3C9KMT").messages] == ["sent", "cancelled"]
+    assert write.describe() == f"switch off the messages of {made.reference}"
+    # A booking that was never confirmed sent nothing: nothing to switch off.
+    other, never = desk.queue(Book, NewBooking(JANEZ, None, 42, None, ""))
+    late, _ = desk.queue(WithdrawMessages, Silence(never.reference))
+    desk.ctx.outbox.mark_conflict(other.entry.seq, "slot_booked: taken")
+    with pytest.raises(Moot):
+        late.request(desk.ctx)
+
+
+def message(ident: int, kind: str, status: str) -> CallerMessage:
+    return CallerMessage(
+        id=ident,
+        booking_reference="A3C9KMT",
+        kind=kind,
+        channel="email",
+        address="janez@example.si",
+        status=status,
+        reason="Switched off by the agent." if status == "cancelled" else None,
+        send_after=SOON,
+        created_at=SOON,
+        message_id=f"<{ident}@example.si>",
+    )
+
+
 # -- the doctor directory -------------------------------------------------------------------------
 
 
@@ -771,6 +830,7 @@ def test_every_kind_is_registered_once_under_its_own_name() -> None:
             "close_report",
             "keep_reference",
             "note_call",
+            "withdraw_messages",
         }
     )
     assert all(kind == write.kind for kind, write in REGISTRY.items())

@@ -19,6 +19,7 @@ The morning (Ljubljana time, today), with heartbeats every 60 s and a desk unrea
 - 09:00 Cene (admin's desk) reports ready with 3 writes queued, then goes silent.
 - 09:10 Ana starts call 3 (Marija); 09:11 cancels s1 in it; wraps up at 09:12:45 "cancelled",
   talk ended 09:12:00, 45 s after-call work. Talk 120 s, handle 165 s.
+- 08:12 and 09:15 the telephone system reports a missed call (two numbers): two callbacks queued.
 - 09:20 Ana goes away (break).
 - 09:25 Bor starts call 4 (no caller yet), still on it at 09:30.
 - 09:30 the supervisor reads the floor.
@@ -37,6 +38,7 @@ from floor_clock import FakeClock, today
 from served import Central
 from sqlalchemy import func, select
 
+from console.server.agents import create_agent
 from console.server.db import Database
 from console.server.floor_settings import FloorSettings
 from console.server.schema import audit_log
@@ -139,12 +141,22 @@ def morning(database_url_param: str, monkeypatch: pytest.MonkeyPatch) -> Iterato
     try:
         desks = {name: Desk(client(who)) for name, who in (("ana", "agent"), ("bor", "agent2"))}
         desks["cene"] = Desk(client("admin"))
+        with database.write() as connection:
+            create_agent(connection, "Asterisk", "telephony", token=PBX_TOKEN)
+        pbx = httpx.Client(
+            base_url=central.url, headers={"Authorization": f"Bearer {PBX_TOKEN}"}, timeout=30
+        )
+        clients.append(pbx)
+        desks["pbx"] = Desk(pbx)
         yield Morning(clock, day, desks, client("supervisor"), world, database)
     finally:
         for made in clients:
             made.close()
         central.stop()
         database.dispose()
+
+
+PBX_TOKEN = "pbx-token-for-the-floor-script"
 
 
 def play(m: Morning) -> None:
@@ -182,6 +194,12 @@ def play(m: Morning) -> None:
     m.references["s2"], m.references["s3"] = made["reference"], moved["reference"]
     m.at(8, 8, 30)
     bor.wrap_up(m.calls[2], "rescheduled", m.t(8, 8), 30)
+    m.at(8, 12)
+    m.desks["pbx"].post(
+        "/v1/telephony/events",
+        {"event": "missed", "call_id": "pbx-1", "number": "+38641111222"},
+        200,
+    )
     m.at(8, 30)
     novak = m.world.providers["dr-novak"]
     ana.post(f"/v1/directory/{novak}/reports", {"kind": "full", "note": "poln"})
@@ -194,6 +212,12 @@ def play(m: Morning) -> None:
     ana.post(f"/v1/bookings/{m.references['s1']}/cancel", {"call_id": m.calls[3]}, 200)
     m.at(9, 12, 45)
     ana.wrap_up(m.calls[3], "cancelled", m.t(9, 12), 45)
+    m.at(9, 15)
+    m.desks["pbx"].post(
+        "/v1/telephony/events",
+        {"event": "missed", "call_id": "pbx-2", "number": "+38641333444"},
+        200,
+    )
     m.at(9, 20)
     ana.report(state="away", reason="break", queued_writes=0, sync_issues=0)
     m.at(9, 25)
@@ -292,7 +316,8 @@ def test_the_floor_gives_the_figures_worked_out_by_hand(morning: Morning) -> Non
     assert busy == {"08:00": (2, 2), "09:00": (2, 0)}
     assert len(today_["hours"]) in (23, 24, 25)
     assert today_["hours"][0]["hour"] == "00:00"
-    assert all(h["missed_calls"] is None for h in today_["hours"])
+    missed = {h["hour"]: h["missed_calls"] for h in today_["hours"] if h["missed_calls"]}
+    assert missed == {"08:00": 1, "09:00": 1}
 
     services = {s["code"]: s for s in floor["services"]}
     ids = services["ue-id-card"]
@@ -329,7 +354,19 @@ def test_the_floor_gives_the_figures_worked_out_by_hand(morning: Morning) -> Non
         ("long_away", "Test agent", wire(m.t(9, 20)), 600, 540),
         ("long_call", "Test agent2", wire(m.t(9, 25)), 300, 240),
     ]
-    assert floor["callbacks"] is None and floor["messages"] is None
+    queue = floor["callbacks"]
+    assert (queue["queue_length"], queue["claimed"], queue["missed_today"]) == (2, 0, 2)
+    assert queue["oldest_wait_seconds"] == 78 * 60  # since 08:12
+    assert (queue["closed_today"], queue["reached_share"]) == (0, None)
+    # The world's callers gave no consent to messages: nothing to send today.
+    assert floor["messages"] == {
+        "day": m.day.isoformat(),
+        "queued": 0,
+        "sending": 0,
+        "sent": 0,
+        "failed": 0,
+        "cancelled": 0,
+    }
     assert floor["thresholds"]["long_call_seconds"] == 240
 
     feed = m.supervisor.get("/v1/changes", params={"since": 0}).json()["changes"]

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from harness import settle
 from sqlalchemy import update
+from textual.geometry import Region
 from textual.pilot import Pilot
 
 from console.screens.booking_dialogs import BookedDialog, ClashDialog, HoldDialog
@@ -44,7 +45,8 @@ async def slots_for(pilot: Pilot, service: str) -> SlotsScreen:
 
 
 def text_of(widget) -> str:  # type: ignore[no-untyped-def]
-    return str(widget.render())
+    """What a widget shows, as plain text."""
+    return "\n".join(s.text for s in widget.render_lines(Region(0, 0, *widget.size)))
 
 
 async def test_an_overlapping_booking_is_told_and_takes_an_explicit_override(
@@ -68,7 +70,7 @@ async def test_an_overlapping_booking_is_told_and_takes_an_explicit_override(
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, ClashDialog) and app.desk.hold is None
-        facts = str(dialog.query_one("#clash-facts").render())
+        facts = text_of(dialog.query_one("#clash-facts"))
         assert before.reference_display in facts
         await pilot.press("enter")  # the focus is on Back: enter does not book anyway
         await settle(pilot)
@@ -110,9 +112,9 @@ async def test_a_one_booking_per_caller_service_offers_no_override(
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, ClashDialog) and dialog.clashes.refused
-        assert made.reference_display in str(dialog.query_one("#clash-facts").render())
+        assert made.reference_display in text_of(dialog.query_one("#clash-facts"))
         assert not dialog.query("#clash-anyway")  # no override
-        assert "prestavite" in str(dialog.query_one("#clash-hint").render())
+        assert "prestavite" in text_of(dialog.query_one("#clash-hint"))
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is dialog and app.desk.hold is None

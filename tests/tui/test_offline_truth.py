@@ -20,7 +20,6 @@ from pathlib import Path
 import httpx
 import pytest
 import support
-from console.screens.booking import BookedDialog, HoldDialog
 from link import Link
 from served import ServedProcess
 from sqlalchemy import select
@@ -39,6 +38,7 @@ from textual.widgets import Input
 from console.app import AgentConsole
 from console.config import Config, ServerSection, UiSection
 from console.domain.reference import format_reference
+from console.screens.booking_dialogs import BookedDialog, HoldDialog
 from console.screens.lookup import LookupScreen
 from console.screens.quit import QuitConfirmation
 from console.screens.slots import SlotsScreen
@@ -421,7 +421,8 @@ async def test_the_outage_in_slovenian_at_80x24_is_slovenian_and_uncut(rig: Rig)
             "Nov klicatelj, vnesen brez povezave: v centralni register bo vpisan, ko bo "
             "povezava spet vzpostavljena"
         )
-        assert "f6" not in [key for key, _label, _whole in footer_keys(app)]
+        # Nothing waits on F6 yet: the key is there (issue 12: always), but not put first.
+        assert footer_keys(app)[0][0] != "f6"
 
         await back_online(pilot, rig)
         await until(pilot, lambda: app.sync_status.issues == 1)
@@ -441,7 +442,8 @@ async def test_the_outage_in_slovenian_at_80x24_is_slovenian_and_uncut(rig: Rig)
         await pilot.press("ctrl+s")
         await settle(pilot)
         said = str(f6.query_one("#sync-message").render())
-        assert "zabeležen na kartici klicatelja" in said and "opravil" not in said
+        # The callback is in the central callbacks queue (no list of tasks is promised).
+        assert "je v vrsti povratnih klicev" in said and "opravil" not in said
         [callback] = rig.rows(select(calls).where(calls.c.disposition == "callback"))
         assert callback.notes.startswith("Po izpadu ni bilo izvedeno: odpoved ")
         assert "Sync issue" not in callback.notes and "offline call" not in callback.notes

@@ -12,17 +12,21 @@ from textual.widgets import Input, Static
 from console.domain.calendar import TZ
 from console.screens.lookup import LookupScreen
 from console.screens.wrapup import WrapUpScreen
-from widgets.follow_up_input import FollowUpInput, example_for, parse_follow_up
+from widgets.follow_up_input import FollowUpInput, example, parse_follow_up
 
 SIZE = (120, 36)
 
 
+def at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 11, 0, tzinfo=TZ)
+
+
 def test_the_example_is_the_next_working_day() -> None:
-    assert example_for(date(2030, 3, 4)) == "5. 3. 2030 10:00"  # Monday: Tuesday
-    assert example_for(date(2030, 3, 8)) == "11. 3. 2030 10:00"  # Friday: Monday
-    assert example_for(date(2030, 12, 24)) == "27. 12. 2030 10:00"  # over the holidays
-    now = datetime(2030, 3, 4, 11, 0, tzinfo=TZ)
-    assert parse_follow_up(example_for(now.date()), now) > now  # the example itself passes
+    assert example(at(date(2030, 3, 4))) == "5. 3. 2030 10:00"  # Monday: Tuesday
+    assert example(at(date(2030, 3, 8))) == "11. 3. 2030 10:00"  # Friday: Monday
+    assert example(at(date(2030, 12, 24))) == "27. 12. 2030 10:00"  # over the holidays
+    now = at(date(2030, 3, 4))
+    assert parse_follow_up(example(now), now) > now  # the example itself passes
 
 
 async def test_a_missing_disposition_is_named_and_the_example_is_ahead(make_app, ready) -> None:  # type: ignore[no-untyped-def]
@@ -40,8 +44,7 @@ async def test_a_missing_disposition_is_named_and_the_example_is_ahead(make_app,
         message = str(screen.query_one("#wrapup-message", Static).render())
         assert message == "Not saved: correct Disposition."
         field = screen.query_one(FollowUpInput)
-        today = app.desk.today()  # 4. 3. 2030 in the tests
-        assert field.input.placeholder == example_for(today) == "5. 3. 2030 10:00"
+        assert field.input.placeholder == "5. 3. 2030 10:00"  # the tests' day is 4. 3. 2030
 
 
 async def test_f2_selects_the_last_query_so_typing_replaces_it(make_app, ready) -> None:  # type: ignore[no-untyped-def]

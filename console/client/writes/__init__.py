@@ -83,7 +83,13 @@ from console.client.writes.base import (
     Write,
     not_cached,
 )
-from console.client.writes.bookings import Book, Cancel, KeepReference, Reschedule
+from console.client.writes.bookings import (
+    Book,
+    Cancel,
+    KeepReference,
+    Reschedule,
+    WithdrawMessages,
+)
 from console.client.writes.callers import CreateCaller, UpdateCaller
 from console.client.writes.calls import AttachCaller, NoteCall, StartCall, WrapUp
 from console.client.writes.reports import CloseReport, ReportProvider
@@ -99,6 +105,7 @@ REGISTRY: dict[str, type[Write]] = {
         Book,
         Cancel,
         Reschedule,
+        WithdrawMessages,
         WrapUp,
         ReportProvider,
         CloseReport,

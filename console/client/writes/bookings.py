@@ -24,7 +24,15 @@ from console.client.writes.base import (
     not_cached,
 )
 from console.domain.clashes import clashes
-from console.domain.models import Booking, BookingStatus, Hold, Slot, SlotStatus
+from console.domain.models import (
+    Booking,
+    BookingStatus,
+    CallerMessage,
+    Hold,
+    MessageStatus,
+    Slot,
+    SlotStatus,
+)
 from console.domain.phone import format_phone
 from console.domain.reference import (
     PROVISIONAL_PREFIX,
@@ -49,6 +57,13 @@ SLOT_ERRORS = frozenset(
 
 
 # -- slots and holds offline ---------------------------------------------------------------------
+
+
+def quiet(notify: bool) -> dict[str, bool]:
+    """``"notify": false`` in a request's body when the agent switched the caller's message
+    off; nothing when it is on (the service's default), so a request is the same as before
+    messages existed and a row queued by an earlier version replays byte for byte."""
+    return {} if notify else {"notify": False}
 
 
 def bookable_slot(ctx: Context, slot_id: int, *, own_hold: int | None = None) -> Slot:
@@ -325,9 +340,10 @@ class _Booking(Write):
         p = self.payload
         who = p.caller.name or f"caller {p.caller_id}"
         phone = f" {format_phone(p.caller.phone)}" if p.caller.phone else ""
+        quiet = "" if p.notify else ", no message to the caller"
         return (
             f"{verb} {local_time(p.slot.starts_at)} {p.slot.location_name} for {who}{phone} "
-            f"({self.made})"
+            f"({self.made}{quiet})"
         )
 
 
@@ -341,6 +357,7 @@ class NewBooking:
     slot_id: int | None
     call_id: int | None
     notes: str
+    notify: bool = True  # False: no confirmation or reminder to the caller
     allow_overlap: bool = False
 
 
@@ -353,6 +370,7 @@ class BookPayload(BaseModel):
     notes: str = ""
     slot: Slot  # as the desk saw it: the issue says which one was wanted
     caller: CallerSnapshot
+    notify: bool = True  # rows queued before messages existed have none: the default
     allow_overlap: bool = False  # the agent chose to book beside an overlapping booking
 
 
@@ -370,7 +388,9 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
         hold_id, slot_id = _held_offline(ctx, ask.hold_id, ask.slot_id)
         caller_id = ctx.ids.resolved("caller", ask.caller_id)[1]
         assert caller_id is not None
-        return NewBooking(caller_id, hold_id, slot_id, ask.call_id, ask.notes, ask.allow_overlap)
+        return NewBooking(
+            caller_id, hold_id, slot_id, ask.call_id, ask.notes, ask.notify, ask.allow_overlap
+        )
 
     @classmethod
     def ready(cls, ctx: Context, ask: NewBooking) -> bool:
@@ -386,6 +406,7 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
             slot_id=ask.slot_id,
             call_id=ctx.ids.real_int("call", ask.call_id),
             notes=ask.notes,
+            notify=ask.notify,
             idempotency_key=key,
             allow_overlap=ask.allow_overlap,
         )
@@ -407,6 +428,7 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
                 notes=ask.notes,
                 slot=slot,
                 caller=CallerSnapshot(**caller_snapshot(ctx, ask.caller_id)),
+                notify=ask.notify,
                 allow_overlap=ask.allow_overlap,
             )
         )
@@ -430,6 +452,7 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
             "hold_id": None,
             "call_id": call_id,
             "notes": p.notes,
+            **quiet(p.notify),
         }
         if p.allow_overlap:
             body["allow_overlap"] = True
@@ -448,6 +471,7 @@ class Move:
     hold_id: int | None
     slot_id: int | None
     call_id: int | None  # the desk's call
+    notify: bool = True  # False: no message to the caller about the move
     allow_overlap: bool = False
 
 
@@ -461,6 +485,7 @@ class ReschedulePayload(BaseModel):
     caller_id: int
     caller: CallerSnapshot
     notes: str = ""
+    notify: bool = True  # rows queued before messages existed have none: the default
     allow_overlap: bool = False
 
 
@@ -479,7 +504,7 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
     @classmethod
     def prepare(cls, ctx: Context, ask: Move) -> Move:
         hold_id, slot_id = _held_offline(ctx, ask.hold_id, ask.slot_id)
-        return Move(ask.reference, hold_id, slot_id, ask.call_id, ask.allow_overlap)
+        return Move(ask.reference, hold_id, slot_id, ask.call_id, ask.notify, ask.allow_overlap)
 
     @classmethod
     def ready(cls, ctx: Context, ask: Move) -> bool:
@@ -493,6 +518,7 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
             real,
             hold_id=ask.hold_id,
             slot_id=ask.slot_id,
+            notify=ask.notify,
             idempotency_key=key,
             allow_overlap=ask.allow_overlap,
         )
@@ -524,6 +550,7 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
                 caller_id=old.caller_id,
                 caller=CallerSnapshot(**caller_snapshot(ctx, old.caller_id)),
                 notes=old.notes,
+                notify=ask.notify,
                 allow_overlap=ask.allow_overlap,
             )
         )
@@ -543,7 +570,12 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
         p = self.payload
         reference = ctx.ids.real_ref(p.reference, strict=True)
         call_id = ctx.ids.real_int("call", p.call_id)
-        body: dict[str, Any] = {"slot_id": p.slot_id, "hold_id": None, "call_id": call_id}
+        body: dict[str, Any] = {
+            "slot_id": p.slot_id,
+            "hold_id": None,
+            "call_id": call_id,
+            **quiet(p.notify),
+        }
         if p.allow_overlap:
             body["allow_overlap"] = True
         body = alias(body, p.new_reference)
@@ -573,12 +605,14 @@ class Cancellation:
     reference: str
     reason: str
     call_id: int | None  # the desk's call
+    notify: bool = True  # False: no message to the caller about the cancellation
 
 
 class CancelPayload(BaseModel):
     reference: str
     reason: str = ""
     call_id: int | None = None
+    notify: bool = True  # rows queued before messages existed have none: the default
 
 
 class Cancel(Write[CancelPayload, Cancellation, Booking]):
@@ -597,7 +631,7 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
     ) -> Booking:
         real = ctx.ids.real_ref(ask.reference)
         assert real is not None
-        cancelled = await api.cancel(real, ask.reason, idempotency_key=key)
+        cancelled = await api.cancel(real, ask.reason, idempotency_key=key, notify=ask.notify)
         ctx.cache.put_booking(cancelled)
         return cancelled
 
@@ -605,7 +639,12 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
     def make(cls, ctx: Context, ask: Cancellation) -> Cancel:
         booking = _changeable(ctx, ctx.ids.real_ref(ask.reference) or ask.reference.upper())
         return cls(
-            CancelPayload(reference=booking.reference, reason=ask.reason, call_id=ask.call_id)
+            CancelPayload(
+                reference=booking.reference,
+                reason=ask.reason,
+                call_id=ask.call_id,
+                notify=ask.notify,
+            )
         )
 
     def provisional(self, ctx: Context) -> Booking:
@@ -631,7 +670,11 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
                     settles=creator.seq,
                 )
             raise Unresolved("reference", p.reference)
-        body = {"reason": p.reason, "call_id": ctx.ids.real_int("call", p.call_id)}
+        body = {
+            "reason": p.reason,
+            "call_id": ctx.ids.real_int("call", p.call_id),
+            **quiet(p.notify),
+        }
         return Request("POST", f"/v1/bookings/{reference}/cancel", body)
 
     def applied(self, ctx: Context, answer: Any) -> dict[str, Any]:
@@ -694,3 +737,84 @@ class KeepReference(Write[KeepReferencePayload, None, Booking]):
 
     def describe(self) -> str:
         return f"keep {self.payload.reference} as the booking's other reference"
+
+
+# -- switching a booking's messages off ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Silence:
+    reference: str  # the booking's, a provisional ``P-…`` one until its booking is replayed
+
+
+class WithdrawPayload(BaseModel):
+    reference: str
+
+
+class WithdrawMessages(Write[WithdrawPayload, Silence, list[CallerMessage]]):
+    """The agent switched a booking's messages off after it was made (the booked dialog): the
+    service withdraws those not sent yet. Offline, or for a booking still provisional, it is
+    queued and replayed after the booking it names. Sent without an idempotency key: doing it
+    twice changes nothing more."""
+
+    kind = "withdraw_messages"
+    Payload = WithdrawPayload
+    keyed = False
+
+    @classmethod
+    def ready(cls, ctx: Context, ask: Silence) -> bool:
+        return ctx.ids.real_ref(ask.reference) is not None
+
+    @classmethod
+    async def online(
+        cls, api: CentralApi, ctx: Context, ask: Silence, key: str | None
+    ) -> list[CallerMessage]:
+        real = ctx.ids.real_ref(ask.reference)
+        assert real is not None
+        found = await api.withdraw_messages(real)
+        _remember_messages(ctx, real, found)
+        return found
+
+    @classmethod
+    def make(cls, ctx: Context, ask: Silence) -> WithdrawMessages:
+        reference = ctx.ids.real_ref(ask.reference) or ask.reference.upper()
+        if ctx.cache.booking(reference) is None:
+            raise not_cached(f"booking {ask.reference}")
+        return cls(WithdrawPayload(reference=reference))
+
+    def provisional(self, ctx: Context) -> list[CallerMessage]:
+        """The booking's messages as this desk last saw them: whether the switch-off comes in
+        time is the service's to say when the write is replayed."""
+        booking = ctx.cache.booking(self.payload.reference)
+        return list(booking.messages) if booking is not None else []
+
+    def replay_keys(self) -> frozenset:
+        return KeySet().add("reference", self.payload.reference.upper()).frozen()
+
+    def request(self, ctx: Context) -> Request:
+        p = self.payload
+        reference = ctx.ids.real_ref(p.reference)
+        if reference is None:
+            creator = ctx.creator_of("reference", p.reference)
+            if creator is not None and creator.state in ("conflict", "failed"):
+                raise Moot(f"booking {p.reference} was never confirmed, so nothing was sent")
+            raise Unresolved("reference", p.reference)
+        return Request("POST", f"/v1/bookings/{reference}/messages/withdraw", keyed=False)
+
+    def applied(self, ctx: Context, answer: Any) -> dict[str, Any]:
+        found = [CallerMessage.model_validate(message) for message in answer or []]
+        reference = ctx.ids.real_ref(self.payload.reference)
+        if reference is not None:
+            _remember_messages(ctx, reference, found)
+        withdrawn = sum(1 for m in found if m.status is MessageStatus.CANCELLED)
+        return {"reference": reference, "withdrawn": withdrawn}
+
+    def describe(self) -> str:
+        return f"switch off the messages of {self.payload.reference}"
+
+
+def _remember_messages(ctx: Context, reference: str, found: list[CallerMessage]) -> None:
+    """The booking's messages as the service answered, kept with the cached booking."""
+    booking = ctx.cache.booking(reference)
+    if booking is not None:
+        ctx.cache.put_booking(booking.model_copy(update={"messages": found}))

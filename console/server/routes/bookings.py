@@ -32,19 +32,28 @@ from console.server.deps import (
 )
 from console.server.errors import not_found
 from console.server.messages import outbox
-from console.server.openapi import BOOKING_REFERENCE_PATTERN, errors
+from console.server.openapi import BOOKING_REFERENCE_PATTERN, REFERENCE_PATTERN, errors
 
 router = APIRouter(prefix="/v1/bookings", tags=["bookings"])
 
 Reference = Annotated[
     str,
     Path(
+        pattern=REFERENCE_PATTERN,
+        description="the booking's reference: 7 symbols of ACDEFHJKMNPRTUVWXY34679 (any case), "
+        "the last a check symbol; grouped 3-3-1 by a space or a dash, or not at all "
+        "(K7M4PXY, K7M 4PX Y). A mistyped one (the check fails) is 422.",
+    ),
+]
+ReferenceOrProvisional = Annotated[
+    str,
+    Path(
         pattern=BOOKING_REFERENCE_PATTERN,
         description="the booking's reference: 7 symbols of ACDEFHJKMNPRTUVWXY34679 (any case), "
         "the last a check symbol; grouped 3-3-1 by a space or a dash, or not at all "
-        "(K7M4PXY, K7M 4PX Y). A mistyped one (the check fails) is 422. Or the provisional "
-        "reference (P-K7M 4PX Y) a desk gave the caller offline, which the booking keeps: 409 "
-        "`ambiguous_reference` if two bookings keep it.",
+        "(K7M4PXY, K7M 4PX Y). Or the provisional reference a desk gave the caller offline, "
+        "which the booking keeps as an alias: P- and such a reference (P-K7M4PXY). A mistyped "
+        "one (the check fails) is 422.",
     ),
 ]
 
@@ -101,7 +110,7 @@ def list_for_caller(
 
 
 @router.get("/{reference}", response_model=Booking, responses=errors(404, 409, 422))
-def read(reference: Reference, _agent: AgentDep, database: DatabaseDep) -> Booking:
+def read(reference: ReferenceOrProvisional, _agent: AgentDep, database: DatabaseDep) -> Booking:
     with database.read() as connection:
         booking = bookings.to_model(connection, bookings.get_row(connection, reference))
         return outbox.attach(connection, [booking])[0]

@@ -47,7 +47,9 @@ def start(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
-    """Start a call, now or (a call a desk made offline) at ``started_at``."""
+    """Start a call, now or (a call a desk made offline) at ``started_at``. A call that began
+    minutes or hours ago (the desk recorded it offline and sends it after the fact) is kept
+    with its own times but does not move the agent's live state on the floor."""
 
     def effect(connection: Connection) -> tuple[int, dict]:
         call = calls.start(
@@ -59,7 +61,8 @@ def start(
             oldest_days=settings.retention.idempotency_days,
         )
         started = clock.to_db(call.started_at)
-        agent_states.call_started(connection, call.agent_id, call.id, started, settings.floor)
+        if payload.started_at is None or started >= clock.now() - calls.CLOCK_SKEW:
+            agent_states.call_started(connection, call.agent_id, call.id, started, settings.floor)
         return 201, call.model_dump(mode="json")
 
     status, body = idempotency.run(
@@ -153,7 +156,9 @@ def wrap_up(
     )[1]
 
 
-@router.post("/calls/{call_id}/notes", response_model=Call, responses=errors(403, 404, 413, 422))
+@router.post(
+    "/calls/{call_id}/notes", response_model=Call, responses=errors(403, 404, 409, 413, 422)
+)
 def add_note(
     call_id: CallId,
     payload: CallNote,

@@ -93,7 +93,7 @@ def read_floor(
     identity. Follow the change feed (entity `agent_state`, `call`, `booking`) to know when to
     read it again."""
     with database.read() as connection:
-        found = floor.compute(connection, settings.floor, _cache(request))
+        found = floor.compute(connection, settings.floor, _cache(request), settings.callbacks)
     return json_response(found)
 
 

@@ -23,12 +23,15 @@ from console.client.connection import OFFLINE
 from console.client.feed import ChangeBatch
 from console.client.issues import Issues, SyncIssue
 from console.client.store import Store
+from console.desk_phone import CallbackWork, ScreenPop
 from console.desk_views import CallerCard, Referral, SyncStatus
 from console.domain.calendar import TZ
+from console.domain.callbacks import Callback
 from console.domain.models import (
     Agent,
     Booking,
     Call,
+    CallDirection,
     Caller,
     CallerIn,
     CallerSearch,
@@ -70,6 +73,12 @@ class Desk:
     referral: Referral | None = None  # where the current caller was referred (directory)
     _areas: DirectoryAreas | None = None
     _pending_keys: dict[str, str] = field(default_factory=dict)
+    callbacks: CallbackWork = field(init=False)  # the callback being worked (console.desk_phone)
+    phone: ScreenPop = field(init=False)  # the extension and the calls ringing on it
+
+    def __post_init__(self) -> None:
+        self.callbacks = CallbackWork(self)
+        self.phone = ScreenPop(self)
 
     def today(self) -> date:
         """Today in Ljubljana (or the configured demo date)."""
@@ -151,8 +160,9 @@ class Desk:
         """Look up the free slots nearest to the one the issue's caller wanted again."""
         return await self._issues().refresh_nearest(issue)
 
-    async def to_follow_up(self, issue: SyncIssue, note: str) -> Call:
-        """Schedule a callback to the issue's caller (in 15 minutes) and close the issue."""
+    async def to_follow_up(self, issue: SyncIssue, note: str) -> Call | Callback:
+        """Owe the issue's caller a callback (in the queue in 15 minutes, kept for this agent;
+        without a phone, a follow-up call) and close the issue."""
         return await self._issues().to_follow_up(issue, note)
 
     def dismiss(self, issue: SyncIssue, note: str = "") -> None:
@@ -181,6 +191,13 @@ class Desk:
     def _done(self, action: str) -> None:
         self._pending_keys.pop(action, None)
 
+    def key_for(self, action: str) -> str:
+        """The idempotency key of an intended write (see :meth:`_key`), for the desk's parts."""
+        return self._key(action)
+
+    def done_with(self, action: str) -> None:
+        self._done(action)
+
     # -- the call -------------------------------------------------------------------------
 
     def call_seconds(self, now: float | None = None) -> int | None:
@@ -200,6 +217,20 @@ class Desk:
         self.api.call_id = self.call.id
         return self.call
 
+    async def start_call_with(self, caller_id: int | None, direction: CallDirection) -> Call:
+        """Start a call with this caller from its first moment (a callback dialled out, a
+        ringing call taken): the caller is the call's from the start. None: not known yet."""
+        if self.call is not None:
+            raise RuntimeError("A call is in progress.")
+        action = f"start_call:{direction.value}:{caller_id}"
+        key = self._key(action)
+        self.call = await self.api.start_call(caller_id, direction, idempotency_key=key)
+        self._done(action)
+        self.call_started = time.monotonic()
+        self.call_ended = None
+        self.api.call_id = self.call.id
+        return self.call
+
     def end_call(self) -> None:
         """The caller hung up: after-call work starts now."""
         if self.call is not None and self.call_ended is None:
@@ -211,8 +242,12 @@ class Desk:
         notes: str,
         follow_up_at: datetime | None = None,
         follow_up_note: str = "",
+        follow_up_number: str | None = None,
+        follow_up_assign: str = "me",
     ) -> Call:
-        """Save the wrap-up, end the call, and clear the desk for the next one."""
+        """Save the wrap-up, end the call, and clear the desk for the next one. A follow-up
+        becomes a callback on ``follow_up_number`` (default: the caller's first phone), kept
+        for this agent (``follow_up_assign`` "me") or for anyone ("pool")."""
         if self.call is None:
             raise RuntimeError("There is no call to wrap up.")
         self.end_call()
@@ -225,6 +260,8 @@ class Desk:
             after_call_work_seconds=int(time.monotonic() - self.call_ended),
             ended_at=datetime.now(UTC) - _seconds(time.monotonic() - self.call_ended),
             referred_provider_id=self.referral.provider_id if self.referral else None,
+            follow_up_number=follow_up_number if follow_up_at is not None else None,
+            follow_up_assign="pool" if follow_up_assign == "pool" else "me",
         )
         call = await self.api.wrap_up(self.call.id, payload, idempotency_key=self._key("wrap_up"))
         self._done("wrap_up")
@@ -258,6 +295,16 @@ class Desk:
             self.api.calls(caller_id=caller_id, limit=5),
         )
         await self._attach(caller)
+        return CallerCard(caller=caller, bookings=bookings, calls=calls)
+
+    async def read_card(self, caller_id: int) -> CallerCard:
+        """The caller card, without making this the call's caller (a card popped while the
+        phone rings, a callback's caller before dialling)."""
+        caller, bookings, calls = await asyncio.gather(
+            self.api.caller(caller_id),
+            self.api.bookings(caller_id),
+            self.api.calls(caller_id=caller_id, limit=5),
+        )
         return CallerCard(caller=caller, bookings=bookings, calls=calls)
 
     async def create_caller(self, new: CallerIn) -> Caller:

@@ -754,6 +754,9 @@ def test_every_kind_is_registered_once_under_its_own_name() -> None:
             "wrap_up",
             "report_provider",
             "close_report",
+            "callback_attempt",
+            "callback_release",
+            "create_callback",
         }
     )
     assert all(kind == write.kind for kind, write in REGISTRY.items())

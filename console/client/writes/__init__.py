@@ -8,7 +8,7 @@ provisional result at once (a caller or booking with a negative id, a ``P-`` ref
 replay (``console.client.replay``) later sends each queued write, in order, exactly once.
 
 Everything about one kind lives in its class, in the module of its entity (``callers``,
-``calls``, ``bookings``, ``reports``):
+``calls``, ``bookings``, ``reports``, ``callbacks``):
 
 - ``Payload``: the typed payload of its outbox row (a pydantic model; rows written by earlier
   versions of the desk, killed with writes queued and then upgraded, must still parse);
@@ -77,6 +77,7 @@ from console.client.writes.base import (
     not_cached,
 )
 from console.client.writes.bookings import Book, Cancel, Reschedule
+from console.client.writes.callbacks import CallbackOutcome, CreateCallback, ReleaseCallback
 from console.client.writes.callers import CreateCaller, UpdateCaller
 from console.client.writes.calls import AttachCaller, StartCall, WrapUp
 from console.client.writes.reports import CloseReport, ReportProvider
@@ -95,6 +96,9 @@ REGISTRY: dict[str, type[Write]] = {
         WrapUp,
         ReportProvider,
         CloseReport,
+        CallbackOutcome,
+        ReleaseCallback,
+        CreateCallback,
     )
 }
 

@@ -20,12 +20,13 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, cast
 
+from pydantic import ValidationError
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message_pump import MessagePump
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
@@ -34,12 +35,14 @@ from console.client.api import ApiError, ApiRefused, CentralApi, Unreachable
 from console.client.connection import OFFLINE, ONLINE, SYNCING
 from console.client.feed import ChangeBatch
 from console.client.store import Store
-from console.config import Config
+from console.config import Config, ConfigError, TelephonySection
 from console.desk import Desk, SyncStatus
+from console.desk_phone import CallInProgress, RingingCall, watch_ringing
 from console.domain.models import Role
+from console.domain.phone import format_phone
 from console.i18n import _
 from console.keymap import key_label, keymap_for
-from console.messages import ChangesArrived, DeskChanged, SyncChanged
+from console.messages import ChangesArrived, DeskChanged, RingingChanged, SyncChanged
 from console.screens.lookup import LookupScreen
 from console.screens.startup import StartupScreen
 from widgets.offline_banner import OfflineBanner
@@ -59,6 +62,7 @@ STATUS_DELAY = 0.15  # the Store reports every replayed row: redraw at most this
 SCREENS = {
     "slots": ("console.screens.slots", "SlotsScreen"),
     "bookings": ("console.screens.bookings", "BookingsScreen"),
+    "callbacks": ("console.screens.callbacks", "CallbacksScreen"),
     "wrapup": ("console.screens.wrapup", "WrapUpScreen"),
     "sync": ("console.screens.sync_issues", "SyncIssuesScreen"),
     "directory": ("console.screens.directory", "DirectoryScreen"),
@@ -113,6 +117,7 @@ class AgentConsole(App):
         "styles/wrapup.tcss",
         "styles/sync.tcss",
         "styles/directory.tcss",
+        "styles/callbacks.tcss",
     ]
     MODES = {"lookup": LookupScreen, **{mode: _new_screen(mode) for mode in SCREENS}}
     BINDINGS = [
@@ -139,6 +144,14 @@ class AgentConsole(App):
             id="bookings",
             priority=True,
             tooltip="The current caller's bookings: cancel, reschedule",
+        ),
+        Binding(
+            "f5",
+            "show_callbacks",
+            "Callbacks",
+            id="callbacks",
+            priority=True,
+            tooltip="The callers to call back: claim the next, call, record what happened",
         ),
         Binding(
             "f7",
@@ -181,6 +194,7 @@ class AgentConsole(App):
         Binding("alt+1", "show_lookup", show=False, priority=True, id="alt.lookup"),
         Binding("alt+2", "show_slots", show=False, priority=True, id="alt.slots"),
         Binding("alt+3", "show_bookings", show=False, priority=True, id="alt.bookings"),
+        Binding("alt+5", "show_callbacks", show=False, priority=True, id="alt.callbacks"),
         Binding("alt+7", "show_directory", show=False, priority=True, id="alt.directory"),
         Binding("alt+8", "open_reports", show=False, priority=True, id="alt.reports"),
         Binding("alt+9", "show_wrapup", show=False, priority=True, id="alt.wrapup"),
@@ -214,6 +228,7 @@ class AgentConsole(App):
         self._outage = False  # offline (or writes queued) since the desk was last caught up
         self._known_issues: set[int] | None = None
         self._unmounting = False  # unmounting: the Store is about to close
+        self._ringing: tuple[str, Screen] | None = None  # the call popped, and its dialog
         self.set_keymap(keymap_for(config.keys))
 
     def key_label(self, binding_id: str) -> str:
@@ -251,6 +266,9 @@ class AgentConsole(App):
         self.desk = desk
         self._apply_sync_status()
         await self.switch_mode("lookup")
+        if self.config.telephony.extension and not desk.read_only:
+            desk.subscribe_changes(watch_ringing(desk.phone, self._ringing_from_feed))
+            self.sign_in_extension()
         # The sync loop starts once the lookup screen is drawn: its first round (the slot
         # window, the agent's calls) would otherwise share the loop with drawing it, and the
         # agent waits for the search box, not for the cache.
@@ -347,6 +365,8 @@ class AgentConsole(App):
             )
         if previous.state == SYNCING and status.state != SYNCING:
             self._after_replay()
+        if previous.state != status.state == ONLINE and self.desk.phone.extension:
+            self.sign_in_extension()  # declared again after an outage
         self._announce_issues()
         if previous.issues != status.issues:
             self.refresh_bindings()
@@ -459,6 +479,118 @@ class AgentConsole(App):
     def _desk_changed(self) -> None:
         self.refresh_status_bars()
 
+    # -- the screen pop: a call ringing on this desk's extension ---------------------------
+
+    @work(exclusive=True, group="extension", exit_on_error=False)
+    async def sign_in_extension(self) -> None:
+        """Declare ``[telephony] extension`` to the central service (again after an outage;
+        offline it waits for the desk to be back)."""
+        if self.desk is not None and self.config.telephony.extension:
+            if self.desk.phone.extension is None:
+                await self.desk.phone.sign_in(self.config.telephony.extension)
+            else:
+                await self.desk.phone.declare_again()
+
+    def _ringing_from_feed(self, ringing: list[RingingCall], ended: set[str]) -> None:
+        """The change feed's subscriber (called on this loop by the sync task)."""
+        if not self._unmounting and self.is_running:
+            self.post_message(RingingChanged(ringing, ended))
+
+    @on(RingingChanged)
+    def _ringing_changed(self, message: RingingChanged) -> None:
+        shown = self._ringing
+        if shown is not None and shown[0] in message.ended:
+            self._take_down(shown[1])
+        if message.ringing:
+            self.pop_ringing(message.ringing[-1])
+
+    def _take_down(self, screen: Screen) -> None:
+        """The call popped stopped ringing here: its dialog goes (now, or when it is shown
+        again: the agent may have switched screens meanwhile)."""
+        self._ringing = None
+        ended = getattr(screen, "ring_ended", None)
+        if ended is not None:
+            ended()
+
+    @work(exclusive=True, group="ringing", exit_on_error=False)
+    async def pop_ringing(self, call: RingingCall) -> None:
+        """Show the card of the caller a ringing number belongs to (the callers, when several;
+        the new-caller form with the number, when none)."""
+        from console.screens.ringing import RingingCallerForm, RingingDialog
+
+        desk = self.desk
+        if desk is None or isinstance(self.screen, StartupScreen):
+            return
+        matches = await desk.phone.matches(call)
+        previous, self._ringing = self._ringing, None
+        if previous is not None:
+            self._take_down(previous[1])
+        current = desk.call
+        busy = current is not None and (
+            current.caller_id is not None or desk.last_booking is not None
+        )
+        screen: Screen
+        if matches.none and not busy:
+            screen = RingingCallerForm(call)
+            self.push_screen(screen, lambda outcome: self._ringing_form_closed(call, outcome))
+        else:
+            screen = RingingDialog(
+                call, matches, today=desk.today(), dispositions=desk.dispositions, busy=busy
+            )
+            self.push_screen(screen, self._ringing_answered)
+        self._ringing = (call.call_id, screen)
+
+    def _ringing_answered(self, answer: object) -> None:
+        from console.screens.ringing import TakeCall
+
+        self._ringing = None
+        if isinstance(answer, TakeCall):
+            self.take_ringing(answer.call, answer.caller_id)
+
+    def _ringing_form_closed(self, call: RingingCall, outcome: object) -> None:
+        from console.screens.new_caller import FormOutcome
+
+        self._ringing = None
+        if not isinstance(outcome, FormOutcome):
+            return
+        if outcome.created is not None:  # saved: the call started with the new caller
+            self.open_call(outcome.created.id)
+        elif outcome.open_id is not None:  # the caller existed after all
+            self.take_ringing(call, outcome.open_id)
+
+    @work(exclusive=True, group="call", exit_on_error=False)
+    async def take_ringing(self, call: RingingCall, caller_id: int | None) -> None:
+        desk = self.desk
+        if desk is None:
+            return
+        try:
+            await desk.phone.take(call, caller_id)
+        except CallInProgress:
+            self.notify(
+                _("A call is in progress: wrap it up first ({key}).").format(
+                    key=self.key_label("wrapup")
+                ),
+                severity="warning",
+            )
+            return
+        self.post_message(DeskChanged())
+        self.open_call(caller_id, call.number if caller_id is None else None)
+
+    def open_call(self, caller_id: int | None, new_number: str | None = None) -> None:
+        """The desk's call goes on on the lookup: the caller's card, or (no caller yet) the
+        new-caller form with ``new_number`` filled in."""
+        self.run_worker(self._open_call(caller_id, new_number), group="open-call", exclusive=True)
+
+    async def _open_call(self, caller_id: int | None, new_number: str | None) -> None:
+        await self.switch_mode("lookup")
+        screen = self.screen
+        if not isinstance(screen, LookupScreen):
+            return
+        if caller_id is not None:
+            screen.open_caller(caller_id)
+        elif new_number:
+            screen.call_after_refresh(screen.new_caller_for, {"phones": format_phone(new_number)})
+
     # -- screens --------------------------------------------------------------------------
 
     def _desk_ready(self) -> bool:
@@ -484,6 +616,10 @@ class AgentConsole(App):
     async def action_show_bookings(self) -> None:
         if self._desk_ready():
             await self.switch_mode("bookings")
+
+    async def action_show_callbacks(self) -> None:
+        if self._desk_ready():
+            await self.switch_mode("callbacks")
 
     async def action_show_directory(self) -> None:
         if self._desk_ready():
@@ -514,6 +650,11 @@ class AgentConsole(App):
             self.notify(_("Trying to reach the central system…"), timeout=3)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_callbacks":
+            # Not over a dialog: its own keys come first there (the hold dialog's F5).
+            return not isinstance(self.screen, ModalScreen) and not showing(
+                self.screen, "callbacks"
+            )
         if action == "show_sync_issues":  # in the footer: issues wait, and not shown yet
             return self.sync_status.issues > 0 and not showing(self.screen, "sync")
         # The footer has no room for the key of the screen already shown (F2 stays: on the
@@ -550,6 +691,11 @@ class AgentConsole(App):
             _("Bookings"),
             _("The caller's bookings ({key})").format(key=key("bookings")),
             self.action_show_bookings,
+        )
+        yield SystemCommand(
+            _("Callbacks"),
+            _("Callers to call back: claim the next and call ({key})").format(key=key("callbacks")),
+            self.action_show_callbacks,
         )
         yield SystemCommand(
             _("Doctor directory"),
@@ -589,6 +735,7 @@ class AgentConsole(App):
         await self.stop_sync()
         if self.desk is not None:
             await self.desk.release_hold()
+            await self.desk.phone.sign_out()
         if self.store is not None:
             await self.store.aclose()
         elif self._given_api is not None:
@@ -633,9 +780,16 @@ def run_console(
     token: str | None = None,
     language: str | None = None,
     role: str | None = None,
+    extension: str | None = None,
 ) -> int:
     """Run the console until the agent quits; the ``agent-console`` command calls this."""
     updates: dict = {}
+    if extension:
+        try:
+            updates["telephony"] = TelephonySection(extension=extension)
+        except ValidationError as exc:
+            problem = exc.errors()[0]["msg"]
+            raise ConfigError(f"--extension {extension!r}: {problem}") from None
     if server or token:
         updates["server"] = config.server.model_copy(
             update={k: v for k, v in (("url", server), ("token", token)) if v}

@@ -113,6 +113,11 @@ class CallbackWork:
         self.held: Callback | None = None  # claimed, no outcome yet
         self._claim_key: str | None = None
 
+    @staticmethod
+    def now() -> datetime:
+        """The time waits are counted to."""
+        return utcnow()
+
     def resume(self) -> Callback | None:
         """The callback this desk claimed before (an outage, a restart), if it still holds it."""
         store = self.desk.store

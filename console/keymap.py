@@ -38,6 +38,7 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("lookup", "f2", "caller lookup; starts a call when none is active"),
         ("slots", "f3", "free slots for the current caller"),
         ("bookings", "f4", "the current caller's bookings"),
+        ("callbacks", "f5", "callbacks: the callers to call back (in a dialog, its own F5 first)"),
         ("directory", "f7", "the doctor directory"),
         ("reports", "f8", "open reports on the directory"),
         ("wrapup", "f9", "wrap-up; ends the call"),
@@ -46,6 +47,7 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("alt.lookup", "alt+1", "caller lookup (fallback key: terminals swallow F-keys)"),
         ("alt.slots", "alt+2", "free slots (fallback key)"),
         ("alt.bookings", "alt+3", "bookings (fallback key)"),
+        ("alt.callbacks", "alt+5", "callbacks (fallback key)"),
         ("alt.sync_issues", "alt+6", "sync issues (fallback key)"),
         ("alt.directory", "alt+7", "doctor directory (fallback key)"),
         ("alt.reports", "alt+8", "directory reports (fallback key)"),
@@ -126,6 +128,25 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("sync_note.back", "escape", "back; the issue stays open"),
     ),
     *_place(
+        "callbacks",
+        ("callbacks.claim", "enter", "claim the next due callback"),
+        ("callbacks.reached", "r", "reached: the call starts with the caller"),
+        ("callbacks.no_answer", "n", "no answer"),
+        ("callbacks.busy", "b", "busy"),
+        ("callbacks.wrong_number", "w", "wrong number"),
+        ("callbacks.declined", "d", "the caller declined"),
+        ("callbacks.release", "x", "give the callback back to the queue"),
+        ("callbacks.refresh", "ctrl+r", "read the queue again"),
+    ),
+    *_place(
+        "ringing",
+        ("ringing.take", "enter", "take the ringing call with the caller shown or chosen"),
+        ("ringing.new_caller", "ctrl+n", "take the ringing call as a new caller"),
+        ("ringing.dismiss", "escape", "hide the card; the phone rings on"),
+        ("ringing.up", "up", "the caller above"),
+        ("ringing.down", "down", "the caller below"),
+    ),
+    *_place(
         "directory",
         ("directory.accepting", "ctrl+t", "accepting new patients only, or all"),
         ("directory.search", "ctrl+f", "to the search box"),
@@ -163,7 +184,16 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
 BY_ID: dict[str, KeyBinding] = {binding.id: binding for binding in KEY_BINDINGS}
 # The app's bindings that are always in the keymap, at their keys (configured or default), as
 # before keys were data: Textual puts keymapped bindings after the others in the footer.
-ALWAYS_MAPPED = ("lookup", "slots", "bookings", "directory", "reports", "wrapup", "sync_issues")
+ALWAYS_MAPPED = (
+    "lookup",
+    "slots",
+    "bookings",
+    "callbacks",
+    "directory",
+    "reports",
+    "wrapup",
+    "sync_issues",
+)
 
 
 def split_keys(keys: str) -> list[str]:

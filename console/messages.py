@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from console.client.feed import ChangeBatch
+from console.desk_phone import RingingCall
 from console.domain.models import Booking
 
 
@@ -53,3 +54,13 @@ class ChangesArrived(Message, bubble=False):
     screen that follows the feed (``DeskScreen.follows_changes``)."""
 
     batch: ChangeBatch
+
+
+@dataclass
+class RingingChanged(Message, bubble=False):
+    """Calls ringing on this desk's extension (``ringing``, newest last), and the calls that
+    stopped ringing (``ended``: answered elsewhere, or the caller hung up), from the change
+    feed: the app pops the caller's card or takes it down."""
+
+    ringing: list[RingingCall]
+    ended: set[str]

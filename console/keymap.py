@@ -38,7 +38,7 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("lookup", "f2", "caller lookup; starts a call when none is active"),
         ("slots", "f3", "free slots for the current caller"),
         ("bookings", "f4", "the current caller's bookings"),
-        ("callbacks", "f5", "callbacks: the callers to call back (in a dialog, its own F5 first)"),
+        ("callbacks", "f5", "callbacks (in a dialog, the dialog's own F5 first)"),
         ("directory", "f7", "the doctor directory"),
         ("reports", "f8", "open reports on the directory"),
         ("wrapup", "f9", "wrap-up; ends the call"),

@@ -1,10 +1,10 @@
 """The callback queue: one row per number to call back, in the queue's order (oldest first,
 numbers that tried several times moved ahead), and the lines that describe one callback.
 
-Columns: the number (formatted), the matched caller (one name; several: how many and the
-first; none: a new caller), how long it has waited, the caller's tries to reach us, our
-attempts of the maximum, when it may be called (now, a time today, or a day), and where it
-came from. Times are counted from ``now``, which the screen gives (the widget reads no clock).
+Columns: the number (formatted), the matched caller (one name; several: the first and how
+many more; none: a new caller), how long it has waited, when it may be called (now, a time
+today, or a day), our attempts of the maximum, the caller's calls that did not get through,
+and where it came from. Times are counted from ``now``, which the screen gives (the widget reads no clock).
 """
 
 from __future__ import annotations
@@ -51,15 +51,14 @@ def number_text(callback: Callback) -> str:
 
 
 def caller_text(callback: Callback) -> str:
-    """The matched caller: a name, ``2 callers: Ana Kos, …``, or ``new caller``."""
-    names = [name for name in callback.caller_names if name] or []
+    """The matched caller: a name, ``Ana Kos +1`` (several), or ``new caller``."""
+    names = [name for name in callback.caller_names if name]
     count = len(callback.caller_ids)
     if count == 0:
         return _("new caller")
-    if count == 1:
-        return names[0] if names else _("1 caller")
-    first = f": {names[0]}, …" if names else ""
-    return _("{count} callers").format(count=count) + first
+    if not names:
+        return _("callers: {count}").format(count=count)
+    return names[0] if count == 1 else f"{names[0]} +{count - 1}"
 
 
 def due_text(callback: Callback, now: datetime) -> str:
@@ -116,8 +115,8 @@ class CallbackQueue(SizedTable):
         self.add_column(_("Waiting"), key="waiting")
         self.add_column(_("Callable"), key="due")
         self.add_column(_("Attempts"), key="attempts")
-        self.add_column(_("Tries"), key="tries")
-        self.add_column(_("From"), key="source")
+        self.add_column(_("Missed"), key="tries")
+        self.add_column(_("Source"), key="source")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "claim_next":
@@ -166,7 +165,7 @@ def dial_text(callback: Callback, now: datetime) -> Text:
     facts = [
         source_label(callback.source),
         _("waiting {time}").format(time=wait_text((now - callback.waiting_since).total_seconds())),
-        _("tried to reach us {count}×").format(count=callback.tries),
+        _("missed calls: {count}").format(count=callback.tries),
         _("attempt {number} of {most}").format(
             number=callback.attempt_count + 1, most=callback.max_attempts
         ),

@@ -328,7 +328,7 @@ class CallbacksScreen(DeskScreen):
             self.matched.focus()
             new.update(
                 Text(
-                    _("{count} callers have this number: choose who answered, then {key}.").format(
+                    _("Callers with this number: {count}. Choose who answered, then {key}.").format(
                         count=len(matches.callers), key=self.console.key_label("callbacks.reached")
                     ),
                     style="bold",

@@ -141,7 +141,7 @@ class RingingDialog(Rings, DeskModal):
         elif len(matches.callers) > 1:
             table.show(matches.callers, self.today)
             hint.append(
-                _("{count} callers have this number: ↑ ↓ choose, {key} takes the call.").format(
+                _("Callers with this number: {count}. ↑ ↓ choose, {key} takes the call.").format(
                     count=len(matches.callers), key=take
                 ),
                 "bold",

@@ -9,6 +9,8 @@ agent's follow-ups instead; ``d`` closes it with a note when it was dealt with a
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,6 +29,7 @@ from console.screens.base import DeskModal, DeskScreen
 from console.screens.booking_dialogs import BookedDialog
 from console.screens.wording import fact_grid, refusal_text, when_text
 from widgets.bookings_table import reference_text
+from widgets.callback_queue import outcome_label
 from widgets.footer import KeysFooter
 from widgets.sized_table import SizedTable
 from widgets.slot_table import format_day
@@ -44,6 +47,9 @@ def action_label(action: str) -> str:
         "start_call": _("call"),
         "attach_caller": _("call"),
         "wrap_up": _("wrap-up"),
+        "callback_attempt": _("callback outcome"),
+        "callback_release": _("callback given back"),
+        "create_callback": _("callback"),
     }
     return labels.get(action, action)
 
@@ -54,7 +60,36 @@ def problem_text(issue: SyncIssue) -> str:
         return _("slot taken meanwhile")
     if issue.kind == "blocked":
         return _("not sent: it depended on a refused write")
+    if issue.kind in ("callback_claimed", "callback_closed"):
+        return callback_taken_text(issue)
     return _("refused: {reason}").format(reason=issue.message)
+
+
+def callback_taken_text(issue: SyncIssue) -> str:
+    """A callback's outcome recorded offline that the service did not take: who had the
+    callback meanwhile, or how it was closed, and what this desk had recorded."""
+    details = issue.details
+    at = details.get("at")
+    when = format_time(datetime.fromisoformat(at)) if at else "—"
+    recorded = _("your outcome “{outcome}” ({time}) was not recorded").format(
+        outcome=outcome_label(str(details.get("outcome", ""))), time=when
+    )
+    if issue.kind == "callback_claimed":
+        return _("another agent claimed this callback meanwhile: {recorded}").format(
+            recorded=recorded
+        )
+    how = {
+        "reached_us": _("the caller called in"),
+        "reached": _("another agent reached the caller"),
+        "declined": _("the caller declined"),
+        "wrong_number": _("a wrong number"),
+        "no_answer": _("no more attempts"),
+        "busy": _("no more attempts"),
+        "cancelled": _("cancelled"),
+    }.get(str(details.get("result")), _("settled elsewhere"))
+    return _("the callback was closed meanwhile ({how}): {recorded}").format(
+        how=how, recorded=recorded
+    )
 
 
 def wanted_text(slot: Slot | None, *, where: bool = True) -> str:

@@ -14,6 +14,7 @@ from benchmarks import callbacks as callbacks_bench
 from benchmarks import console as console_bench
 from benchmarks import messages as messages_bench
 from benchmarks import retention as retention_bench
+from benchmarks import screen_pop as screen_pop_bench
 from benchmarks.dataset import (
     GROWTH,
     NATIONAL,
@@ -36,7 +37,7 @@ SEARCH_FIGURES = ("name_search", "id_search", "slots")
 BOOKING_FIGURES = ("booking_rate", "booking_p99", "double_bookings")
 CONSOLE_FIGURES = ("cold_start", "keystroke", "keystroke_work", "memory")
 TYPING_FIGURES = ("keystroke", "keystroke_work", "memory")
-CALLBACK_FIGURES = ("callback_claims", "callback_double_claims", "queue_log_import")
+CALLBACK_FIGURES = ("callback_claims", "callback_double_claims", "queue_log_import", "screen_pop")
 MESSAGE_FIGURES = ("messages_send", "messages_booking")
 # What --only and --skip take: a group name, or one figure's name.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -49,6 +50,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "replay": ("replay",),
     "callbacks": CALLBACK_FIGURES,
     "queue_log": ("queue_log_import",),
+    "screen_pop": ("screen_pop",),
     "console": CONSOLE_FIGURES,
     "cold_start": ("cold_start",),
     "keystroke": TYPING_FIGURES,
@@ -88,6 +90,7 @@ class Sizes:
     retention_calls: int  # calls a day in the bytes-per-call figure
     callbacks: int  # due callbacks the 40 agents claim
     log_calls: int  # calls a month in the imported queue_log
+    pop_rounds: int  # calls rung on a console's extension (the screen pop)
     message_bookings: int  # bookings timed with messages on and off (half each)
     queued_messages: int  # messages the sender sends in one run
 
@@ -107,6 +110,7 @@ FULL = Sizes(
     retention_calls=300,
     callbacks=1_000,
     log_calls=16_000,
+    pop_rounds=30,
     message_bookings=600,
     queued_messages=10_000,
 )
@@ -125,6 +129,7 @@ QUICK_SIZES = Sizes(
     retention_calls=60,
     callbacks=200,
     log_calls=2_000,
+    pop_rounds=5,
     message_bookings=40,
     queued_messages=300,
 )
@@ -352,6 +357,15 @@ class Run:
                 return callbacks_bench.import_rows(result, backend, self.sizes.log_calls)
 
             self.guarded(("queue_log_import",), backend, measure_import)
+        if "screen_pop" in wanted:
+
+            def measure_pop() -> list[Row]:
+                result = screen_pop_bench.run(
+                    place, rounds=self.sizes.pop_rounds, workers=workers, log=self.log
+                )
+                return screen_pop_bench.rows(result, backend)
+
+            self.guarded(("screen_pop",), backend, measure_pop)
 
     def _messages(self, dataset: Dataset) -> list[Row]:
         reset(dataset)

@@ -30,6 +30,7 @@ SERVICE_FIGURES = [
     "callback_claims",
     "callback_double_claims",
     "queue_log_import",
+    "screen_pop",
     "messages_send",
     "messages_booking",
 ]
@@ -46,6 +47,7 @@ WITH_FLOOR = {
     "bytes_per_call",
     "callback_claims",
     "queue_log_import",
+    "screen_pop",
     "messages_send",
     "messages_booking",
 }

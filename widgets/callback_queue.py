@@ -4,7 +4,8 @@ numbers that tried several times moved ahead), and the lines that describe one c
 Columns: the number (formatted), the matched caller (one name; several: the first and how
 many more; none: a new caller), how long it has waited, when it may be called (now, a time
 today, or a day), our attempts of the maximum, the caller's calls that did not get through,
-and where it came from. Times are counted from ``now``, which the screen gives (the widget reads no clock).
+and where it came from. Times are counted from ``now``, which the screen gives (the widget
+reads no clock).
 """
 
 from __future__ import annotations

@@ -24,6 +24,9 @@ from harness import served_world, settle, until
 from served import Central
 from sqlalchemy import select
 from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Static
 
 from console.app import AgentConsole
 from console.config import Config, ServerSection, TelephonySection, UiSection
@@ -36,7 +39,9 @@ from console.server.agents import create_agent
 from console.server.db import Database
 from console.server.schema import callbacks, calls, telephony_extensions
 from widgets.caller_card import CallerCardView
+from widgets.footer import KeysFooter
 from widgets.matched_callers import MatchedCallers
+from widgets.textual_internals import FooterKey
 
 SIZE = (120, 36)
 PBX = "tok-pbx-screen-pop"
@@ -225,3 +230,39 @@ async def test_writes_go_while_the_feed_is_long_polled(rig: Rig) -> None:
         assert api._long_poll is not None  # a long poll is waiting on the feed
         call = await app.desk.start_call_with(None, CallDirection.INBOUND)
         assert call.id > 0 and app.store.outbox_size() == 0  # sent at once, not queued
+
+
+def _inside(widget: Widget, screen: Screen) -> bool:
+    region, room = widget.region, screen.region
+    return region.area > 0 and room.contains_region(region)
+
+
+async def test_the_pop_is_usable_at_80x24(rig: Rig) -> None:
+    """The number, the card (or the callers), the hint and the keys all fit on an 80x24
+    terminal: nothing to scroll before taking the call."""
+    app = rig.console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot, rig)
+        for call_id, number, parts in (
+            ("1700000008.1", "041 234 567", ("#ringing-card",)),
+            ("1700000009.1", "01 444 55 66", ("#ringing-matches",)),
+        ):
+            ring(rig, call_id, number)
+            await until(
+                pilot,
+                lambda call_id=call_id: (
+                    isinstance(app.screen, RingingDialog) and app.screen.call.call_id == call_id
+                ),
+                timeout=10,
+            )
+            await settle(pilot)
+            dialog = app.screen
+            for selector in ("#ringing-title", *parts, "#ringing-hint", "KeysFooter"):
+                assert _inside(dialog.query_one(selector), dialog), selector
+            hint = str(dialog.query_one("#ringing-hint", Static).render())
+            assert "enter" in hint and "ctrl+n" in hint
+            footer = dialog.query_one(KeysFooter)
+            shown = {key.key for key in footer.query(FooterKey)}
+            assert {"enter", "ctrl+n", "escape"} <= shown
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, LookupScreen))

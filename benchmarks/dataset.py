@@ -496,6 +496,8 @@ RESET_STATEMENTS = (
     "DELETE FROM telephony_calls",
     "DELETE FROM telephony_extensions",
     "DELETE FROM messages",
+    "DELETE FROM agent_presence",
+    "DELETE FROM agent_states",
     "DELETE FROM bookings",
     "DELETE FROM holds",
     "DELETE FROM idempotency_keys",
@@ -510,8 +512,9 @@ RESET_STATEMENTS = (
 
 
 def reset(dataset: Dataset) -> None:
-    """Undo what benchmarks wrote: messages, bookings, holds, calls, the feed, the audit log,
-    callers added after the seed, the benchmark's agents. The seed's data stays as it was."""
+    """Undo what benchmarks wrote: agents' states, messages, bookings, holds, calls, the feed,
+    the audit log, callers added after the seed, the benchmark's agents. The seed's data stays as
+    it was."""
     database = dataset.open()
     try:
         with database.write() as connection:

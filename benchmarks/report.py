@@ -34,6 +34,8 @@ FIGURES: dict[str, str] = {
     "bytes_per_call": "database bytes per call, after a prune",
     "messages_send": "N queued messages sent (SMTP)",
     "messages_booking": "booking p50 with the outbox write",
+    "floor": "GET /v1/floor p95 (200 agents, 20k calls, 8k bookings)",
+    "heartbeat": "200 desks' heartbeats every 10 s: service CPU",
 }
 
 
@@ -105,6 +107,8 @@ def _number(value: float | None, unit: str) -> str:
         return f"{value:.1f} MB"
     if unit == "B":
         return f"{value:,.0f} B"
+    if unit == "%":
+        return f"{value:.2f} %"
     return f"{value:g} {unit}"
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from benchmarks import api_latency, contention, growth, replay
 from benchmarks import callbacks as callbacks_bench
 from benchmarks import console as console_bench
+from benchmarks import floor as floor_bench
 from benchmarks import messages as messages_bench
 from benchmarks import retention as retention_bench
 from benchmarks import screen_pop as screen_pop_bench
@@ -39,6 +40,7 @@ CONSOLE_FIGURES = ("cold_start", "keystroke", "keystroke_work", "memory")
 TYPING_FIGURES = ("keystroke", "keystroke_work", "memory")
 CALLBACK_FIGURES = ("callback_claims", "callback_double_claims", "queue_log_import", "screen_pop")
 MESSAGE_FIGURES = ("messages_send", "messages_booking")
+FLOOR_FIGURES = ("floor", "heartbeat")
 # What --only and --skip take: a group name, or one figure's name.
 GROUPS: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
@@ -58,6 +60,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "growth": ("growth",),
     "retention": ("bytes_per_call",),
     "messages": MESSAGE_FIGURES,
+    "floor": FLOOR_FIGURES,
+    "heartbeat": ("heartbeat",),
 }
 EVERYTHING = (
     "seed",
@@ -65,6 +69,7 @@ EVERYTHING = (
     "contention",
     "replay",
     *CALLBACK_FIGURES,
+    *FLOOR_FIGURES,
     *CONSOLE_FIGURES,
     *MESSAGE_FIGURES,
     "growth",
@@ -93,6 +98,9 @@ class Sizes:
     pop_rounds: int  # calls rung on a console's extension (the screen pop)
     message_bookings: int  # bookings timed with messages on and off (half each)
     queued_messages: int  # messages the sender sends in one run
+    floor_day: floor_bench.Day = field(default_factory=floor_bench.Day)  # agents, calls, bookings
+    floor_requests: int = 300
+    heartbeats: int = 2_000
 
 
 FULL = Sizes(
@@ -132,6 +140,9 @@ QUICK_SIZES = Sizes(
     pop_rounds=5,
     message_bookings=40,
     queued_messages=300,
+    floor_day=floor_bench.Day(calls=2_000, bookings=800),
+    floor_requests=30,
+    heartbeats=200,
 )
 
 
@@ -202,6 +213,9 @@ class Run:
             self._service(dataset, wanted)
         if wanted & set(MESSAGE_FIGURES):
             self.guarded(MESSAGE_FIGURES, backend, lambda: self._messages(dataset))
+        if wanted & set(FLOOR_FIGURES):
+            figures = tuple(figure for figure in FLOOR_FIGURES if figure in wanted)
+            self.guarded(figures, backend, lambda: self._floor(dataset, figures))
         if wanted & set(CONSOLE_FIGURES):
             self._console(dataset, wanted)
         if "seed" in wanted:
@@ -383,6 +397,28 @@ class Run:
         finally:
             reset(dataset)
         return messages_bench.rows(result, dataset.backend)
+
+    def _floor(self, dataset: Dataset, figures: tuple[str, ...]) -> list[Row]:
+        """The floor and the heartbeats, through a service of their own over a busy day."""
+        sizes = self.sizes
+        reset(dataset)
+        try:
+            self.log(
+                f"{dataset.backend}: the floor over {sizes.floor_day.agents} agents, "
+                f"{sizes.floor_day.calls:,} calls, {sizes.floor_day.bookings:,} bookings; "
+                f"{sizes.heartbeats:,} heartbeats"
+            )
+            with ApiServer(dataset.url, workers=self.workers_for(dataset.url)) as server:
+                result = floor_bench.run(
+                    dataset,
+                    server,
+                    day=sizes.floor_day,
+                    requests=sizes.floor_requests,
+                    heartbeats=sizes.heartbeats,
+                )
+        finally:
+            reset(dataset)
+        return [row for row in floor_bench.rows(result, dataset.backend) if row.figure in figures]
 
     def _console(self, dataset: Dataset, wanted: set[str]) -> None:
         backend = "embedded"

@@ -5,6 +5,8 @@ agent-console serve                run the central service for a whole call cent
 agent-console seed                 fill a database with realistic Slovenian demo data
 agent-console token create         issue a bearer token for an agent, supervisor, admin or
                                    the telephone system (role telephony)
+agent-console token list           the agents and whether their tokens work
+agent-console token revoke ID      revoke an agent's token (every worker refuses it within 1 s)
 agent-console migrate              bring a database's schema up to date
 agent-console prune [--dry-run]    apply [retention]: old idempotency keys, changes, holds
 agent-console backup --to COPY     a consistent copy of a SQLite database while desks write
@@ -13,6 +15,7 @@ agent-console import sledilnik DIR load Sledilnik's doctors, institutions and co
 agent-console import queue-log FILE  Asterisk's queue_log: callers who did not get through
 agent-console import cdr FILE.csv  Asterisk's cdr_csv Master.csv, the same from call records
 agent-console telephony simulate   post made-up call events to a service, for demos and load
+agent-console export reports|calls|audit  agents' reports; a day's calls (CSV, xlsx); the audit log
 agent-console sync [--status]      replay this desk's offline outbox now, or show what is queued
 agent-console send-messages        send confirmations and reminders to callers (serve does too)
 agent-console mail-sink            a local SMTP server (and SMS endpoint) printing what arrives
@@ -26,6 +29,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +42,15 @@ EXAMPLES = """examples:
   agent-console seed --db central.db --callers 2100000
   agent-console seed --db central.db --directory-data ../shared/data
   agent-console token create --role agent --name "Maja Kranjc" --db central.db
+  agent-console token list --db central.db
+  agent-console token revoke 7 --db central.db
   agent-console import zzzs ../shared/data/zzzs/*.xlsx --db central.db
   agent-console import sledilnik ../shared/data/zdravniki --db central.db
   agent-console token create --role telephony --name "Asterisk" --db central.db
   agent-console import queue-log /var/log/asterisk/queue_log --db central.db
   agent-console telephony simulate --server http://central:8000 --token ac_... --speed 60
   agent-console export reports --status open -o reports.csv --db central.db
+  agent-console export calls --date 2026-11-22 --format xlsx -o calls.xlsx --db central.db
   agent-console export audit -o audit-2026-11.csv --db central.db
   agent-console prune --dry-run --db central.db
   agent-console backup --db central.db --to /backup/central-$(date +%F).db
@@ -81,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the central service under uvicorn",
-        description="Run the central booking service for networked desks.",
+        description="Run the central booking service for networked desks. The database is "
+        "migrated once, before the workers start. A PostgreSQL server running with fsync=off "
+        "or synchronous_commit=off is warned about at start (a crash could lose bookings).",
     )
     serve.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
@@ -143,6 +152,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--name", required=True, help="the person's name, as shown to others")
     create.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    listing = token_commands.add_parser(
+        "list",
+        help="list the agents with their role and whether their token works",
+        description="List every agent: id, role, name, created, and whether the token is "
+        "active or revoked. Tokens themselves are never stored, only their hashes.",
+    )
+    listing.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    revoke = token_commands.add_parser(
+        "revoke",
+        help="revoke an agent's token",
+        description="Revoke an agent's token: every worker of the central service refuses it "
+        "(401) within one second. The agent's records stay; issue a new token with "
+        "`token create`. Exit status: 0 revoked (or revoked already), 1 no such agent.",
+    )
+    revoke.add_argument("agent_id", type=int, metavar="ID", help="the agent's id (token list)")
+    revoke.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
@@ -265,10 +290,19 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     import uvicorn
 
     from console.server.app import create_app
-    from console.server.db import database_url, default_workers
+    from console.server.db import Database, database_url, default_workers, durability_warnings
     from console.server.logs import FileWriter, logging_config
+    from console.server.migrate import upgrade
 
     database = _database(args, config)
+    # Migrate once, here, before any worker starts (each worker then finds the schema at head).
+    opened = Database.open(database)
+    try:
+        upgrade(opened.engine)
+        for warning in durability_warnings(opened.engine):
+            print(f"agent-console serve: WARNING: {warning}", file=sys.stderr, flush=True)
+    finally:
+        opened.dispose()
     host = args.host or config.service.host
     port = args.port or config.service.port
     workers = args.workers or config.service.workers or default_workers(database)
@@ -417,17 +451,45 @@ def _directory_data(args: argparse.Namespace, config: Config, console: Any) -> P
 
 
 def _token(args: argparse.Namespace, config: Config) -> int:
-    from console.server.agents import create_agent
+    from console.server.agents import create_agent, list_agents, revoke_token
     from console.server.db import Database
+    from console.server.deps import TOKEN_CACHE_SECONDS
     from console.server.migrate import upgrade
 
     database = Database.open(_database(args, config))
-    upgrade(database.engine)
-    with database.write() as connection:
-        agent, token = create_agent(connection, args.name, args.role)
-    print(f"Created {agent.role.value} {agent.name!r} (id {agent.id}). Token, shown once:")
-    print(token)
-    return 0
+    try:
+        upgrade(database.engine)
+        if args.token_command == "list":
+            with database.read() as connection:
+                rows = list_agents(connection)
+            print(f"{'id':>5}  {'role':<10}  {'token':<7}  {'created (UTC)':<16}  name")
+            for row in rows:
+                state = "active" if row.active else "revoked"
+                created = row.created_at.strftime("%Y-%m-%d %H:%M")
+                print(f"{row.id:>5}  {row.role:<10}  {state:<7}  {created:<16}  {row.name}")
+            return 0
+        if args.token_command == "revoke":
+            with database.write() as connection:
+                found = revoke_token(connection, args.agent_id)
+            if found is None:
+                print(f"agent-console token revoke: no agent {args.agent_id}", file=sys.stderr)
+                return 1
+            name, was_active = found
+            if not was_active:
+                print(f"The token of agent {args.agent_id} ({name}) was revoked already.")
+            else:
+                print(
+                    f"Revoked the token of agent {args.agent_id} ({name}); every worker "
+                    f"refuses it within {TOKEN_CACHE_SECONDS:g} s."
+                )
+            return 0
+        with database.write() as connection:
+            agent, token = create_agent(connection, args.name, args.role)
+        print(f"Created {agent.role.value} {agent.name!r} (id {agent.id}). Token, shown once:")
+        print(token)
+        return 0
+    finally:
+        database.dispose()
 
 
 def _migrate(args: argparse.Namespace, config: Config) -> int:
@@ -475,7 +537,8 @@ def _prune(args: argparse.Namespace, config: Config) -> int:
     print(
         f"{'Dry run: nothing deleted. ' if args.dry_run else ''}{shown}: idempotency keys "
         f"{retention.idempotency_days} days, change feed {retention.changes_days} days, "
-        f"holds {retention.holds_days} days, audit {audit}."
+        f"holds {retention.holds_days} days, agent states {retention.agent_states_days} days, "
+        f"audit {audit}."
     )
     verb = "would remove" if args.dry_run else "removed"
     for table, count in report.removed.items():
@@ -648,7 +711,7 @@ def _import_calls(
 def _add_export(commands: argparse._SubParsersAction) -> None:
     exporter = commands.add_parser(
         "export",
-        help="write data out for its owners: reports on the doctor directory, the audit log",
+        help="write data out: reports on the doctor directory, a day's calls, the audit log",
     )
     what = exporter.add_subparsers(dest="what", metavar="WHAT", required=True)
     reports = what.add_parser(
@@ -669,6 +732,30 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
         "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
     )
     reports.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    calls = what.add_parser(
+        "calls",
+        help="every call of a day, for the supervisor: CSV or an Excel workbook",
+        description="Write every call of a day (started that day in Europe/Ljubljana) with its "
+        "agent, start, end and wrap-up times, talk, after-call work and handle time in seconds, "
+        "disposition, and the bookings it made, rescheduled or cancelled (references and "
+        "services). No caller identity. Times are Europe/Ljubljana's; CSV is UTF-8 with a "
+        "byte-order mark, the workbook has a header row, column widths and real date cells.",
+    )
+    calls.add_argument(
+        "--date",
+        metavar="D",
+        help="the day: 2026-11-22 or 22. 11. 2026 (default: today in Europe/Ljubljana)",
+    )
+    calls.add_argument(
+        "--format", choices=["csv", "xlsx"], default="csv", help="csv (default) or xlsx"
+    )
+    calls.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (default: CSV to standard output, xlsx to calls-DATE.xlsx)",
+    )
+    calls.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
     audit = what.add_parser(
         "audit",
         help="the audit log (who read or changed which caller's record), as CSV",
@@ -690,6 +777,8 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     from console.server.migrate import upgrade
     from console.server.reports import export_reports_csv
 
+    if args.what == "calls":
+        return _export_calls(args, config)
     if args.what == "audit":
         return _export_audit(args, config)
     database = Database.open(_database(args, config))
@@ -705,6 +794,55 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     where = args.output or "standard output"
     print(f"{count} {args.status} report(s) written to {where}.", file=sys.stderr)
     return 0
+
+
+def _export_calls(args: argparse.Namespace, config: Config) -> int:
+    from console.server.db import Database
+    from console.server.export_calls import write_csv, write_xlsx
+    from console.server.migrate import upgrade
+
+    try:
+        day = _parse_day(args.date)
+    except ValueError as exc:
+        print(f"agent-console export calls: {exc}", file=sys.stderr)
+        return 2
+    database = Database.open(_database(args, config))
+    try:
+        upgrade(database.engine)
+        where = args.output
+        if args.format == "xlsx":
+            where = where or f"calls-{day.isoformat()}.xlsx"
+            count = write_xlsx(database, day, where)
+        elif where:
+            with open(where, "w", encoding="utf-8-sig", newline="") as out:
+                count = write_csv(database, day, out)
+        else:
+            count = write_csv(database, day, sys.stdout)
+    finally:
+        database.dispose()
+    print(f"{count} call(s) of {day.isoformat()} written to {where or 'standard output'}.",
+          file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _parse_day(text: str | None) -> date:
+    """``2026-11-22`` or ``22. 11. 2026``; None: today in Europe/Ljubljana."""
+    from console.domain.calendar import TZ
+
+    if not text:
+        return datetime.now(TZ).date()
+    cleaned = text.strip()
+    try:
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        pass
+    parts = [part.strip() for part in cleaned.rstrip(".").split(".")]
+    if len(parts) == 3 and all(part.isdigit() for part in parts):
+        try:
+            return date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            pass
+    raise ValueError(f"--date {text!r} is not a date: write 2026-11-22 or 22. 11. 2026")
 
 
 def _export_audit(args: argparse.Namespace, config: Config) -> int:

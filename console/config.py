@@ -23,13 +23,15 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from console.domain.calendar import OfficeHours
 from console.domain.errors import InvalidValue
+from console.domain.floor import AwayReason
 from console.domain.models import Disposition
 from console.keymap import keymap_problems, keys_of, split_keys
+from console.server.floor_settings import DEFAULT_AWAY_REASONS, FloorSettings
 from console.server.logs import LogSettings
 from console.server.messages.settings import (
     DEFAULT_SMS_BODY,
@@ -88,6 +90,7 @@ class RetentionSection(_Section):
     idempotency_days: int = Field(default=30, ge=1, le=36_500)
     changes_days: int = Field(default=30, ge=1, le=36_500)
     holds_days: int = Field(default=7, ge=1, le=36_500)
+    agent_states_days: int = Field(default=400, ge=1, le=36_500)
     audit_days: int = Field(default=0, ge=0, le=36_500)
     daily: bool = True
     daily_at: str = Field(default="03:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -108,6 +111,7 @@ class RetentionSection(_Section):
             idempotency_days=self.idempotency_days,
             changes_days=self.changes_days,
             holds_days=self.holds_days,
+            agent_states_days=self.agent_states_days,
             audit_days=self.audit_days,
             daily=self.daily,
             daily_at=time(int(hours), int(minutes)),
@@ -256,6 +260,39 @@ class MessagesSection(_Section):
         )
 
 
+class FloorSection(_Section):
+    """The supervisor's floor, on the central service (see config.toml's [floor])."""
+
+    heartbeat_seconds: int = Field(default=10, ge=1, le=300)
+    unreachable_after_seconds: int = Field(default=30, ge=2, le=3600)
+    away_reasons: tuple[AwayReason, ...] = Field(default=DEFAULT_AWAY_REASONS, min_length=1)
+    long_call_minutes: float = Field(default=15.0, gt=0, le=1440)
+    long_after_call_work_minutes: float = Field(default=5.0, gt=0, le=1440)
+    long_away_minutes: float = Field(default=30.0, gt=0, le=1440)
+    report_open_hours: float = Field(default=24.0, gt=0, le=8760)
+    fill_working_days: tuple[int, ...] = Field(default=(1, 3, 5), min_length=1, max_length=10)
+    slot_totals_seconds: float = Field(default=300.0, ge=0, le=86400)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FloorSection:
+        if self.unreachable_after_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError(
+                "unreachable_after_seconds must be at least twice heartbeat_seconds "
+                f"({2 * self.heartbeat_seconds}), or one late heartbeat marks a desk unreachable"
+            )
+        codes = [reason.code for reason in self.away_reasons]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"away_reasons: a code is listed twice ({', '.join(codes)})")
+        days = list(self.fill_working_days)
+        if days != sorted(set(days)) or days[0] < 1 or days[-1] > 60:
+            raise ValueError("fill_working_days: distinct numbers from 1 to 60, ascending")
+        return self
+
+    def settings(self) -> FloorSettings:
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        return FloorSettings(**values)
+
+
 class Config(_Section):
     server: ServerSection = ServerSection()
     service: ServiceSection = ServiceSection()
@@ -269,6 +306,7 @@ class Config(_Section):
     # [keys]: binding id -> its keys; see console/keymap.py and config.toml for the ids.
     keys: dict[str, str] = Field(default_factory=dict)
     messages: MessagesSection = MessagesSection()
+    floor: FloorSection = FloorSection()
     dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
     data_dir: str = ""
     source: str = Field(default="", exclude=True)
@@ -329,6 +367,7 @@ class Config(_Section):
             retention=self.retention.settings(),
             callbacks=self.callbacks.settings(),
             messages=self.messages.settings(),
+            floor=self.floor.settings(),
         )
 
 

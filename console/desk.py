@@ -88,10 +88,11 @@ class Desk:
 
     async def connect(self) -> Agent:
         """Who am I, and the reference data every screen needs (fetched concurrently)."""
-        self.agent, self.services, self.locations, self.dispositions = await asyncio.gather(
+        agent, self.services, self.locations, self.dispositions = await asyncio.gather(
             self.api.me(), self.api.services(), self.api.locations(), self.api.dispositions()
         )
-        return self.agent
+        self.agent = agent
+        return agent
 
     @property
     def store(self) -> Store | None:

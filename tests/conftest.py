@@ -46,6 +46,12 @@ def postgres_url_or_skip() -> str:
     pytest.skip(message)
 
 
+@pytest.fixture
+def postgres_server() -> str:
+    """The test PostgreSQL server's URL, for a test that makes its own databases on it."""
+    return postgres_url_or_skip()
+
+
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"

@@ -27,8 +27,11 @@ def free_port() -> int:
 class Central:
     """``start()`` opens the port and serves ``database``; ``stop()`` closes it."""
 
-    def __init__(self, database: Database, url: str) -> None:
-        self.app = create_app(ServerSettings(database=url), database, migrate=False)
+    def __init__(
+        self, database: Database, url: str, settings: ServerSettings | None = None
+    ) -> None:
+        settings = settings or ServerSettings(database=url)
+        self.app = create_app(settings, database, migrate=False)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server: uvicorn.Server | None = None

@@ -33,6 +33,8 @@ SERVICE_FIGURES = [
     "screen_pop",
     "messages_send",
     "messages_booking",
+    "floor",
+    "heartbeat",
 ]
 CONSOLE_FIGURES = ["cold_start", "keystroke", "keystroke_work", "memory"]
 # The figures whose target is relative, or that the issue measures beside a floor.
@@ -50,6 +52,8 @@ WITH_FLOOR = {
     "screen_pop",
     "messages_send",
     "messages_booking",
+    "floor",
+    "heartbeat",
 }
 
 

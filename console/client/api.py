@@ -8,6 +8,12 @@ arrives as one of two exceptions with a message an agent can read:
   ``message``, ``field``;
 - :class:`Unreachable` — no answer (connection refused, timeout, DNS): the console may go
   offline.
+
+One broken connection is not an unreachable service: a keep-alive connection the server (or
+something between) closed without saying so fails the next request sent on it. A request that
+is safe to send again — a read, or a write that carries an ``Idempotency-Key`` — is then sent
+once more on a fresh connection (:class:`RetryOnFreshConnection`); only if that fails too is the
+service unreachable. Every write this client makes carries a key.
 """
 
 from __future__ import annotations
@@ -105,6 +111,45 @@ def new_idempotency_key() -> str:
     return f"ac-{uuid.uuid4().hex}"
 
 
+# A connection that broke under a request (closed or reset by the other end), as opposed to a
+# service that cannot be reached at all (connect refused, timeouts).
+BROKEN_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def repeatable(request: httpx.Request) -> bool:
+    """A read, or a write the service applies once whatever the number of tries."""
+    return request.method in _SAFE_METHODS or "idempotency-key" in request.headers
+
+
+class RetryOnFreshConnection(httpx.AsyncBaseTransport):
+    """Sends a repeatable request once more, on a connection of its own, when the connection it
+    went out on broke; anything else (and a second break) goes up as it came."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None, **options: Any) -> None:
+        self._options = options
+        self._inner = inner or httpx.AsyncHTTPTransport(**options)
+        self.retries = 0  # how many requests needed their second try (for tests and logs)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except BROKEN_CONNECTION:
+            if not repeatable(request):
+                raise
+        self.retries += 1
+        fresh = httpx.AsyncHTTPTransport(**self._options)
+        try:
+            response = await fresh.handle_async_request(request)
+            await response.aread()
+        finally:
+            await fresh.aclose()
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 class _CurrentCall:
     """The default of a request's call: the desk's current one (``CentralApi.call_id``)."""
 
@@ -126,7 +171,7 @@ class CentralApi:
         self.base_url = base_url
         self._client = httpx.AsyncClient(
             base_url=base_url,
-            transport=transport,
+            transport=transport or RetryOnFreshConnection(),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             headers={"Authorization": f"Bearer {token}", "User-Agent": "agent-console"},
         )
@@ -250,8 +295,15 @@ class CentralApi:
         )
         return Caller.model_validate(data)
 
-    async def update_caller(self, caller_id: int, patch: CallerPatch) -> Caller:
-        data = await self._request("PATCH", f"/v1/callers/{caller_id}", json=self._body(patch))
+    async def update_caller(
+        self, caller_id: int, patch: CallerPatch, idempotency_key: str | None = None
+    ) -> Caller:
+        data = await self._request(
+            "PATCH",
+            f"/v1/callers/{caller_id}",
+            json=self._body(patch),
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
         return Caller.model_validate(data)
 
     async def slots(
@@ -279,13 +331,22 @@ class CentralApi:
             },
         )
 
-    async def hold(self, slot_id: int) -> Hold:
+    async def hold(self, slot_id: int, idempotency_key: str | None = None) -> Hold:
         return Hold.model_validate(
-            await self._request("POST", "/v1/holds", json={"slot_id": slot_id})
+            await self._request(
+                "POST",
+                "/v1/holds",
+                json={"slot_id": slot_id},
+                idempotency_key=idempotency_key or new_idempotency_key(),
+            )
         )
 
-    async def release(self, hold_id: int) -> None:
-        await self._request("DELETE", f"/v1/holds/{hold_id}")
+    async def release(self, hold_id: int, idempotency_key: str | None = None) -> None:
+        await self._request(
+            "DELETE",
+            f"/v1/holds/{hold_id}",
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
 
     async def book(
         self,
@@ -361,8 +422,15 @@ class CentralApi:
         )
         return Call.model_validate(data)
 
-    async def attach_caller(self, call_id: int, caller_id: int | None) -> Call:
-        data = await self._request("PATCH", f"/v1/calls/{call_id}", json={"caller_id": caller_id})
+    async def attach_caller(
+        self, call_id: int, caller_id: int | None, idempotency_key: str | None = None
+    ) -> Call:
+        data = await self._request(
+            "PATCH",
+            f"/v1/calls/{call_id}",
+            json={"caller_id": caller_id},
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
         return Call.model_validate(data)
 
     async def wrap_up(
@@ -511,13 +579,21 @@ class CentralApi:
 
     async def declare_extension(self, extension: str) -> DeskExtension:
         """This desk answers ``extension``: the telephone system's calls ringing there are
-        this desk's (the change feed's ``ringing``)."""
-        data = await self._request("PUT", "/v1/telephony/extension", json={"extension": extension})
+        this desk's (the change feed's ``ringing``). The same PUT twice declares it once: its
+        key only lets a broken connection's request go again (as every write's)."""
+        data = await self._request(
+            "PUT",
+            "/v1/telephony/extension",
+            json={"extension": extension},
+            idempotency_key=new_idempotency_key(),
+        )
         return DeskExtension.model_validate(data)
 
     async def release_extension(self) -> None:
-        """The desk signs out: its extension is no longer this agent's."""
-        await self._request("DELETE", "/v1/telephony/extension")
+        """The desk signs out: its extension is no longer this agent's (twice: the same)."""
+        await self._request(
+            "DELETE", "/v1/telephony/extension", idempotency_key=new_idempotency_key()
+        )
 
 
 DIRECTORY_FILTERS = frozenset(

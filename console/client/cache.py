@@ -167,20 +167,20 @@ class LocalCache:
     def _create_tables(self) -> None:
         db = self.db
         with db.atomic():
-            db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+            db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
             for name in ("services", "dispositions"):
-                db[name].create(
+                db.table(name).create(
                     {"id": str if name == "dispositions" else int, "position": int, "json": str},
                     pk="id",
                     if_not_exists=True,
                 )
-            db["locations"].create(
+            db.table("locations").create(
                 {"id": int, "region": str, "json": str}, pk="id", if_not_exists=True
             )
-            db["providers"].create(
+            db.table("providers").create(
                 {"id": int, "location_id": int, "json": str}, pk="id", if_not_exists=True
             )
-            db["slots"].create(
+            db.table("slots").create(
                 {
                     "id": int,
                     "service_id": int,
@@ -196,8 +196,8 @@ class LocalCache:
                 not_null={"service_id", "starts_at", "status"},
                 if_not_exists=True,
             )
-            db["slots"].create_index(["service_id", "starts_at"], if_not_exists=True)
-            db["callers"].create(
+            db.table("slots").create_index(["service_id", "starts_at"], if_not_exists=True)
+            db.table("callers").create(
                 {
                     "id": int,
                     "name_folded": str,
@@ -211,14 +211,14 @@ class LocalCache:
                 pk="id",
                 if_not_exists=True,
             )
-            db["callers"].create_index(["emso"], if_not_exists=True)
-            db["callers"].create_index(["zzzs_number"], if_not_exists=True)
-            db["callers"].create_index(["touched_at"], if_not_exists=True)
-            db["caller_phones"].create(
+            db.table("callers").create_index(["emso"], if_not_exists=True)
+            db.table("callers").create_index(["zzzs_number"], if_not_exists=True)
+            db.table("callers").create_index(["touched_at"], if_not_exists=True)
+            db.table("caller_phones").create(
                 {"caller_id": int, "number": str}, pk=("caller_id", "number"), if_not_exists=True
             )
-            db["caller_phones"].create_index(["number"], if_not_exists=True)
-            db["bookings"].create(
+            db.table("caller_phones").create_index(["number"], if_not_exists=True)
+            db.table("bookings").create(
                 {
                     "id": int,
                     "reference": str,
@@ -233,15 +233,15 @@ class LocalCache:
                 pk="id",
                 if_not_exists=True,
             )
-            db["bookings"].create_index(["reference"], unique=True, if_not_exists=True)
-            db["bookings"].create_index(["caller_id"], if_not_exists=True)
-            db["bookings"].create_index(["slot_id"], if_not_exists=True)
+            db.table("bookings").create_index(["reference"], unique=True, if_not_exists=True)
+            db.table("bookings").create_index(["caller_id"], if_not_exists=True)
+            db.table("bookings").create_index(["slot_id"], if_not_exists=True)
             # rekey_call finds the bookings of a call made offline by this expression.
             db.execute(
                 "CREATE INDEX IF NOT EXISTS idx_bookings_call_id "
                 "ON bookings (json_extract(json, '$.call_id'))"
             )
-            db["calls"].create(
+            db.table("calls").create(
                 {
                     "id": int,
                     "caller_id": int,
@@ -253,16 +253,16 @@ class LocalCache:
                 pk="id",
                 if_not_exists=True,
             )
-            db["calls"].create_index(["caller_id"], if_not_exists=True)
-            db["holds"].create(
+            db.table("calls").create_index(["caller_id"], if_not_exists=True)
+            db.table("holds").create(
                 {"id": int, "slot_id": int, "expires_at": str, "local": int},
                 pk="id",
                 if_not_exists=True,
             )
-            db["idmap"].create(
+            db.table("idmap").create(
                 {"kind": str, "local": str, "real": str}, pk=("kind", "local"), if_not_exists=True
             )
-            db["issues"].create(
+            db.table("issues").create(
                 {
                     "id": int,
                     "outbox_seq": int,

@@ -43,7 +43,7 @@ class DirectoryCache:
         self.cache = cache
         db = cache.db
         with db.atomic():
-            db["directory"].create(
+            db.table("directory").create(
                 {
                     "id": int,
                     "type": str,
@@ -59,7 +59,7 @@ class DirectoryCache:
                 pk="id",
                 if_not_exists=True,
             )
-            db["directory"].create_index(["type"], if_not_exists=True)
+            db.table("directory").create_index(["type"], if_not_exists=True)
 
     # -- rows -----------------------------------------------------------------------------
 

@@ -54,7 +54,7 @@ class Outbox:
     def __init__(self, db: Database) -> None:
         self.db = db
         with db.atomic():
-            db["outbox"].create(
+            db.table("outbox").create(
                 {
                     "seq": int,
                     "kind": str,
@@ -73,8 +73,8 @@ class Outbox:
                 defaults={"state": PENDING, "attempts": 0},
                 if_not_exists=True,
             )
-            db["outbox"].create_index(["idempotency_key"], unique=True, if_not_exists=True)
-            db["outbox"].create_index(["state", "seq"], if_not_exists=True)
+            db.table("outbox").create_index(["idempotency_key"], unique=True, if_not_exists=True)
+            db.table("outbox").create_index(["state", "seq"], if_not_exists=True)
             # find(kind, local_id=...): the row that made a provisional caller, call or
             # booking, looked up for each row that refers to it.
             db.execute(

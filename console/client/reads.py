@@ -176,10 +176,16 @@ class Reads:
         provider_id: int | None = None,
         limit: int = 20,
     ) -> SlotPage:
-        where = {"location_id": location_id, "region": region, "provider_id": provider_id}
-
         async def fetch() -> SlotPage:
-            page = await self.api.slots(service_id, start=start, end=end, limit=limit, **where)
+            page = await self.api.slots(
+                service_id,
+                start=start,
+                end=end,
+                limit=limit,
+                location_id=location_id,
+                region=region,
+                provider_id=provider_id,
+            )
             self.cache.put_slots(page.slots)
             if self.outbox.size():  # not yet replayed: this desk's provisional bookings
                 page = SlotPage(slots=[s for s in page.slots if not self.cache.locally_taken(s.id)])
@@ -187,7 +193,15 @@ class Reads:
 
         def recall() -> SlotPage:
             until = end or (start or utcnow()) + timedelta(days=self.window_days)
-            found = self.cache.free_slots(service_id, start=start, end=until, limit=limit, **where)
+            found = self.cache.free_slots(
+                service_id,
+                start=start,
+                end=until,
+                limit=limit,
+                location_id=location_id,
+                region=region,
+                provider_id=provider_id,
+            )
             return CachedSlotPage(slots=found)
 
         return await self.read_through(fetch, None, recall)

@@ -7,12 +7,13 @@ offline write that needs the caller again (``sync_issue``). Times are aware UTC 
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from console.domain.models import BodyId, Prose, When
 
 
 class CallbackSource(StrEnum):
@@ -59,19 +60,11 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-# Text without control characters (tabs and newlines allowed): PostgreSQL refuses NUL.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _plain(value: str | None) -> str | None:
-    if value is not None and _CONTROL.search(value):
-        raise ValueError("control characters are not allowed")
-    return value
-
-
-Plain = Annotated[str, AfterValidator(_plain)]
+# One rule with the rest of the API (console.domain.models): ids 1 to 2^53-1, strict JSON
+# integers in bodies; text without control characters (tabs and line breaks allowed), which
+# PostgreSQL would refuse; times within the calendar.
+Id = BodyId
+Plain = Prose
 
 
 class CallbackAttempt(BaseModel):
@@ -128,7 +121,7 @@ class CallbackIn(_In):
 
     number: Plain = Field(min_length=1, max_length=40, description="any common format")
     source: Literal["agent_follow_up", "sync_issue"] = "agent_follow_up"
-    due_at: datetime | None = Field(default=None, description="default: now")
+    due_at: When | None = Field(default=None, description="default: now; at most a year ahead")
     note: Plain = Field(default="", max_length=1000)
     caller_id: Id | None = None
     call_id: Id | None = Field(default=None, description="the call it comes from")
@@ -147,8 +140,10 @@ class AttemptIn(_In):
     outcome: AttemptOutcome
     note: Plain = Field(default="", max_length=1000)
     call_id: Id | None = Field(default=None, description="the console call it was made in")
-    at: datetime | None = Field(
-        default=None, description="when the attempt was made (a desk replaying it); default now"
+    at: When | None = Field(
+        default=None,
+        description="when the attempt was made (a desk replaying it): within the last week, "
+        "not in the future; default now",
     )
 
 
@@ -208,7 +203,7 @@ EventNumber = Annotated[
     ),
 ]
 EventTime = Annotated[
-    datetime | None,
+    When | None,
     Field(default=None, description="when it happened (default: when it is received)"),
 ]
 

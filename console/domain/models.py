@@ -7,11 +7,13 @@ client to parse what it receives. Times are timezone-aware UTC on the wire (ISO 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 
 class Role(StrEnum):
@@ -38,6 +40,133 @@ class SlotStatus(StrEnum):
 class CallDirection(StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
+
+
+# --- the bounds of what a client may send -----------------------------------------------------
+# One rule on both engines, at the model layer: what SQLite would store and PostgreSQL refuse
+# (a NUL, an id past 64 bits, a date past the calendar's end) is refused here first, with 422
+# naming the field. The JSON schema states each bound, so the OpenAPI document tells it too.
+
+# Every id is stored as a 64-bit integer on both engines; the API takes ids up to 2^53-1, the
+# integers every JSON parser reads exactly (a JavaScript or a spreadsheet client too).
+MAX_ID = 2**53 - 1
+
+
+def _json_integer(value: Any) -> Any:
+    """A JSON integer: 7 or 7.0 (JSON Schema's integer), never "7", true or 7.5."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise PydanticCustomError("int_type", "Input should be a valid integer")
+        return int(value)
+    return value
+
+
+# Integers in a JSON body are strict about their type (JSON Schema's integer, nothing looser);
+# the bounds sit on the integer itself, so the JSON schema states them.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]  # an id in a path or a query
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
+
+
+def decimal_pattern(largest: int) -> str:
+    """A regular expression for the decimal numbers 1 to ``largest`` (no sign, no leading 0)."""
+    digits = str(largest)
+    options = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    # As long as ``largest``: equal to its first k digits, then a smaller digit, then anything.
+    for k, digit in enumerate(digits):
+        low = "1" if k == 0 else "0"
+        if int(digit) > int(low):
+            rest = len(digits) - k - 1
+            tail = f"[0-9]{{{rest}}}" if rest else ""
+            options.append(f"{digits[:k]}[{low}-{int(digit) - 1}]{tail}")
+    options.append(digits)
+    return "^(?:" + "|".join(options) + ")$"
+
+
+ID_PATTERN = decimal_pattern(MAX_ID)  # an id in a header, where everything is text
+
+# Control characters (C0, DEL, C1); prose may keep tabs and line breaks. Lone surrogates are
+# refused too (they are no characters at all; a JSON schema pattern cannot name them).
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+_CONTROL_BUT_LINES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_SURROGATES = r"\ud800-\udfff"
+LINE_PATTERN = f"^[^{_CONTROL}]*$"
+PROSE_PATTERN = f"^[^{_CONTROL_BUT_LINES}]*$"
+# A search: one line with at least two characters that are not spaces.
+SEARCH_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
+_LINE_BAD = re.compile(f"[{_CONTROL}{_SURROGATES}]")
+_PROSE_BAD = re.compile(f"[{_CONTROL_BUT_LINES}{_SURROGATES}]")
+
+
+def _refuse(bad: re.Pattern[str], what: str):  # type: ignore[no-untyped-def]
+    def check(value: str) -> str:
+        found = bad.search(value)
+        if found:
+            code, position = ord(found.group()), found.start()
+            raise PydanticCustomError(
+                "control_character",
+                f"must not contain {what} (found U+{code:04X} at position {position})",
+            )
+        return value
+
+    return check
+
+
+# One line of text (a name, a code, a search): no control characters at all.
+Line = Annotated[
+    str,
+    AfterValidator(_refuse(_LINE_BAD, "control characters")),
+    Field(json_schema_extra={"pattern": LINE_PATTERN}),
+]
+# Free text (notes, reasons): line breaks and tabs allowed, other control characters not.
+Prose = Annotated[
+    str,
+    AfterValidator(_refuse(_PROSE_BAD, "control characters other than tabs and line breaks")),
+    Field(json_schema_extra={"pattern": PROSE_PATTERN}),
+]
+
+# A search box's text: one line, at least two characters other than spaces.
+SearchText = Annotated[
+    str,
+    AfterValidator(_refuse(_LINE_BAD, "control characters")),
+    Field(json_schema_extra={"pattern": SEARCH_PATTERN}),
+]
+
+# The calendar the domain uses: calls, follow-ups and slots fall in these years.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _in_calendar(value: datetime) -> datetime:
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if not EARLIEST <= aware < LATEST:
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "must be from 2000-01-01 to 2099-12-31 (UTC)",
+        )
+    return value
+
+
+# A time a client sends: ISO 8601, in the years 2000 to 2099.
+When = Annotated[
+    datetime,
+    AfterValidator(_in_calendar),
+    Field(description="ISO 8601 time, from 2000-01-01 to 2099-12-31 (UTC)"),
+]
+
+
+def _drop_null(schema: dict[str, Any]) -> None:
+    """A property that may be left out but never sent as null: the schema says so."""
+    options = schema.pop("anyOf", None)
+    if options:
+        kept = [option for option in options if option.get("type") != "null"]
+        if len(kept) == 1:
+            schema.update(kept[0])
+        else:
+            schema["anyOf"] = kept
+    if schema.get("default", ...) is None:
+        del schema["default"]
 
 
 class MessageChannel(StrEnum):
@@ -69,6 +198,8 @@ class MessageStatus(StrEnum):
 
 
 class _Model(BaseModel):
+    """What a client sends: unknown properties are refused."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -147,40 +278,95 @@ class Phone(BaseModel):
     label: str = "mobile"
 
 
+# A caller's fields, bounded. Typed forms (spaces in an EMŠO, a phone as "041 234 567") fit.
+Name = Annotated[Line, Field(min_length=1, max_length=80)]
+PhoneText = Annotated[Line, Field(min_length=1, max_length=40)]
+EmsoText = Annotated[Line, Field(max_length=20)]
+ZzzsText = Annotated[Line, Field(max_length=20)]
+EmailText = Annotated[Line, Field(max_length=254)]
+Language = Annotated[Line, Field(min_length=1, max_length=8)]
+CallerNotes = Annotated[Prose, Field(max_length=4000)]
+Flag = Annotated[Line, Field(max_length=40)]
+MAX_PHONES = 5
+MAX_FLAGS = 20
+
+
 class CallerIn(_Model):
     """A new caller. Phone numbers may be typed in any common format; they are stored E.164."""
 
-    first_name: str = Field(min_length=1, max_length=80)
-    last_name: str = Field(min_length=1, max_length=80)
-    phones: list[str] = Field(default_factory=list, max_length=5)
-    emso: str | None = None
-    zzzs_number: str | None = None
-    email: str | None = None
-    language: str = Field(default="sl", max_length=8)
-    notes: str = Field(default="", max_length=4000)
-    flags: list[str] = Field(default_factory=list, max_length=20)
+    first_name: Name
+    last_name: Name
+    phones: list[PhoneText] = Field(default_factory=list, max_length=MAX_PHONES)
+    emso: EmsoText | None = None
+    zzzs_number: ZzzsText | None = None
+    email: EmailText | None = None
+    language: Language = "sl"
+    notes: CallerNotes = ""
+    flags: list[Flag] = Field(default_factory=list, max_length=MAX_FLAGS)
     message_channel: MessageChannel = Field(
         default=MessageChannel.NONE, description="confirmations and reminders: email, sms, none"
     )
-    message_consent: bool = Field(default=False, description="the caller agreed to messages")
+    message_consent: bool = Field(
+        default=False, strict=True, description="the caller agreed to messages"
+    )
+
+
+# Fields of a caller that are never null: left out, they stay as they are; sent as null, 422.
+_NEVER_NULL: dict[str, Any] = {"json_schema_extra": _drop_null}
 
 
 class CallerPatch(_Model):
-    first_name: str | None = Field(default=None, min_length=1, max_length=80)
-    last_name: str | None = Field(default=None, min_length=1, max_length=80)
-    phones: list[str] | None = Field(default=None, max_length=5)
-    emso: str | None = None
-    zzzs_number: str | None = None
-    email: str | None = None
-    language: str | None = Field(default=None, max_length=8)
-    notes: str | None = Field(default=None, max_length=4000)
-    flags: list[str] | None = Field(default=None, max_length=20)
+    """The fields to change; at least one. ``emso``, ``zzzs_number`` and ``email`` may be null
+    (cleared); the others may be left out, not sent as null (send "" or [] to empty notes,
+    phones or flags)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    first_name: Name | None = Field(default=None, **_NEVER_NULL)
+    last_name: Name | None = Field(default=None, **_NEVER_NULL)
+    phones: list[PhoneText] | None = Field(
+        default=None,
+        max_length=MAX_PHONES,
+        **_NEVER_NULL,
+    )
+    emso: EmsoText | None = None
+    zzzs_number: ZzzsText | None = None
+    email: EmailText | None = None
+    language: Language | None = Field(default=None, **_NEVER_NULL)
+    notes: CallerNotes | None = Field(default=None, **_NEVER_NULL)
+    flags: list[Flag] | None = Field(
+        default=None,
+        max_length=MAX_FLAGS,
+        **_NEVER_NULL,
+    )
     message_channel: MessageChannel | None = Field(
-        default=None, description="email (needs an e-mail address), sms (a mobile), none"
+        default=None,
+        description="email (needs an e-mail address), sms (a mobile), none",
+        **_NEVER_NULL,
     )
     message_consent: bool | None = Field(
-        default=None, description="the caller agreed to messages; the time is recorded"
+        default=None,
+        strict=True,
+        description="the caller agreed to messages; the time is recorded",
+        **_NEVER_NULL,
     )
+
+    @field_validator(
+        "first_name",
+        "last_name",
+        "phones",
+        "language",
+        "notes",
+        "flags",
+        "message_channel",
+        "message_consent",
+        mode="before",
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise PydanticCustomError("null", "may be left out but not null")
+        return value
 
 
 class CallerSummary(BaseModel):
@@ -230,7 +416,7 @@ class CallerSearch(BaseModel):
 
 
 class HoldIn(_Model):
-    slot_id: int
+    slot_id: BodyId
 
 
 class Hold(BaseModel):
@@ -241,35 +427,54 @@ class Hold(BaseModel):
     slot: Slot
 
 
+# Exactly one of hold_id and slot_id is an id (the other left out or null).
+_AN_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+_HOLD_OR_SLOT: dict[str, Any] = {
+    "oneOf": [
+        {"required": ["hold_id"], "properties": {"hold_id": _AN_ID}},
+        {"required": ["slot_id"], "properties": {"slot_id": _AN_ID}},
+    ]
+}
+
+
 class BookingIn(_Model):
     """Confirm a slot for a caller: either a hold this agent owns, or a free slot directly."""
 
-    caller_id: int
-    hold_id: int | None = None
-    slot_id: int | None = None
-    call_id: int | None = None
-    notes: str = Field(default="", max_length=2000)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_HOLD_OR_SLOT)
+
+    caller_id: BodyId
+    hold_id: BodyId | None = None
+    slot_id: BodyId | None = None
+    call_id: BodyId | None = Field(default=None, description="a call of this agent's")
+    notes: Annotated[Prose, Field(max_length=2000)] = ""
     notify: bool = Field(
         default=True,
+        strict=True,
         description="false: no message to the caller about this (the agent switched it off)",
     )
 
 
 class RescheduleIn(_Model):
-    hold_id: int | None = None
-    slot_id: int | None = None
-    call_id: int | None = None
+    """The new slot: a hold this agent owns, or a free slot."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_HOLD_OR_SLOT)
+
+    hold_id: BodyId | None = None
+    slot_id: BodyId | None = None
+    call_id: BodyId | None = Field(default=None, description="a call of this agent's")
     notify: bool = Field(
         default=True,
+        strict=True,
         description="false: no message to the caller about this (the agent switched it off)",
     )
 
 
 class CancelIn(_Model):
-    reason: str = Field(default="", max_length=500)
-    call_id: int | None = None
+    reason: Annotated[Prose, Field(max_length=500)] = ""
+    call_id: BodyId | None = Field(default=None, description="a call of this agent's")
     notify: bool = Field(
         default=True,
+        strict=True,
         description="false: no message to the caller about this (the agent switched it off)",
     )
 
@@ -331,22 +536,30 @@ class Booking(BaseModel):
 
 
 class CallIn(_Model):
-    caller_id: int | None = None
+    caller_id: BodyId | None = None
     direction: CallDirection = CallDirection.INBOUND
 
 
 class CallPatch(_Model):
-    caller_id: int | None = None
+    """Attach a caller to the call (null: detach)."""
+
+    caller_id: BodyId | None
 
 
 class WrapUpIn(_Model):
-    disposition: str = Field(min_length=1, max_length=40)
-    notes: str = Field(default="", max_length=8000)
-    follow_up_at: datetime | None = None
-    follow_up_note: str = Field(default="", max_length=1000)
-    after_call_work_seconds: int | None = Field(default=None, ge=0, le=86400)
-    ended_at: datetime | None = None
-    referred_provider_id: int | None = Field(
+    disposition: Annotated[Line, Field(min_length=1, max_length=40)]
+    notes: Annotated[Prose, Field(max_length=8000)] = ""
+    follow_up_at: When | None = Field(
+        default=None, description="when to call back: after the call started"
+    )
+    follow_up_note: Annotated[Prose, Field(max_length=1000)] = ""
+    after_call_work_seconds: (
+        Annotated[int, Field(ge=0, le=86400), BeforeValidator(_json_integer)] | None
+    ) = None
+    ended_at: When | None = Field(
+        default=None, description="when the call ended: after it started, not in the future"
+    )
+    referred_provider_id: BodyId | None = Field(
         default=None, description="the doctor (directory provider) the caller was referred to"
     )
     follow_up_number: str | None = Field(
@@ -387,9 +600,11 @@ class Change(BaseModel):
     seq: int
     at: datetime
     entity: str = Field(
-        description="slot, booking, caller, call, hold, callback (the callback queue), ringing "
-        "(the telephone system's calls: data call_id, line, extension, number, caller_ids, "
-        "agent_id)"
+        description="slot, booking, caller, call, hold, provider, callback (the callback queue), "
+        "ringing (the telephone system's calls: data call_id, line, extension, number, "
+        "caller_ids, agent_id), agent_state (entity_id: the agent; op changed, updated or "
+        "replayed; data: state, previous, reason, call_id, service_id, since, queued_writes, "
+        "sync_issues, replayed, source)"
     )
     entity_id: int
     op: str = Field(description="created, updated, held, released, booked, freed, cancelled, ...")
@@ -451,12 +666,12 @@ class DirectoryFact(BaseModel):
 
 class ReportIn(_Model):
     kind: ReportKind
-    note: str = Field(default="", max_length=500)
-    call_id: int | None = None
+    note: Annotated[Prose, Field(max_length=500)] = ""
+    call_id: BodyId | None = Field(default=None, description="a call of this agent's")
 
 
 class ReportClose(_Model):
-    resolution: str = Field(default="", max_length=500)
+    resolution: Annotated[Prose, Field(max_length=500)] = ""
 
 
 class ProviderReport(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Row, insert, select, update
 
 from console.domain.models import Agent, Role
 from console.server import clock
@@ -40,6 +40,32 @@ def agent_for_token(connection: Connection, token: str) -> Agent | None:
         )
     ).first()
     return Agent(id=row.id, name=row.name, role=Role(row.role)) if row else None
+
+
+def list_agents(connection: Connection) -> list[Row]:
+    """Every agent: id, name, role, whether the token works, when it was created."""
+    return list(
+        connection.execute(
+            select(
+                agents.c.id, agents.c.name, agents.c.role, agents.c.active, agents.c.created_at
+            ).order_by(agents.c.id)
+        )
+    )
+
+
+def revoke_token(connection: Connection, agent_id: int) -> tuple[str, bool] | None:
+    """Revoke the agent's token: (name, whether it was active), or None if no such agent.
+
+    Workers keep a token's agent for ``deps.TOKEN_CACHE_SECONDS`` at most, so it stops
+    working everywhere within that second."""
+    row = connection.execute(
+        select(agents.c.name, agents.c.active).where(agents.c.id == agent_id)
+    ).first()
+    if row is None:
+        return None
+    if row.active:
+        connection.execute(update(agents).where(agents.c.id == agent_id).values(active=False))
+    return row.name, bool(row.active)
 
 
 def agent_names(connection: Connection, ids: set[int]) -> dict[int, str]:

@@ -17,8 +17,10 @@ from console.server import changes, errors
 from console.server.db import Database
 from console.server.deps import AgentDep
 from console.server.feed_wait import FeedWatcher, feed_end
+from console.server.guard import MAX_BODY_BYTES, Guard
 from console.server.logs import RequestLog
 from console.server.migrate import upgrade
+from console.server.openapi import describe
 from console.server.retention import DailyPrune
 from console.server.routes import (
     bookings,
@@ -26,6 +28,7 @@ from console.server.routes import (
     callers,
     calls,
     directory,
+    floor,
     reference,
     slots,
 )
@@ -33,11 +36,18 @@ from console.server.routes import messages as message_routes
 from console.server.schema import meta_info
 from console.server.settings import ServerSettings
 
-API_DESCRIPTION = """The central booking service of agent-console: callers, slots, holds,
+API_DESCRIPTION = f"""The central booking service of agent-console: callers, slots, holds,
 bookings, calls and their wrap-ups, and a change feed. Every request carries
-`Authorization: Bearer <token>` (except `/healthz`); supervisors' tokens read everything and
-write nothing (403); the telephone system's token (role `telephony`) posts call events and
-nothing else. Errors are JSON: `{"error": code, "message": text, "field": name-or-null}`."""
+`Authorization: Bearer <token>` (except `/health` and `/healthz`); supervisors' tokens read
+everything and write nothing (403); the telephone system's token (role `telephony`) posts call
+events and nothing else. Errors are JSON: `{{"error": code, "message": text, "field":
+name-or-null}}`; `field` names the body property, parameter or header at fault.
+
+Limits: a body of at most {MAX_BODY_BYTES // 1024} KiB (413 beyond); ids from 1 to 2^53-1;
+times from 2000-01-01 to 2099-12-31; text without control characters (notes may keep line
+breaks and tabs); every string and list has the maximum length its schema states. Every write
+takes an `Idempotency-Key` (8-80 visible ASCII characters, unique per agent): a retry with the
+same key and body is applied once and answered the same."""
 
 HEALTH_TIMEOUT_SECONDS = 3.0
 
@@ -113,6 +123,7 @@ def create_app(
     app.state.daily_prune = daily
     app.state.feed_watcher = FeedWatcher(lambda: feed_end(database))
     errors.install(app)
+    app.add_middleware(Guard)
     for module in (
         reference,
         callers,
@@ -122,6 +133,7 @@ def create_app(
         directory,
         callbacks,
         message_routes,
+        floor,
     ):
         app.include_router(module.router)
     if serving:
@@ -170,4 +182,5 @@ def create_app(
             feed_starts_after=starts_after,
         )
 
+    describe(app, sorted(settings.disposition_codes()))
     return app

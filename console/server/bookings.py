@@ -22,7 +22,7 @@ from console.domain.models import (
     SlotStatus,
 )
 from console.domain.reference import format_reference, new_reference, parse_reference
-from console.server import audit, changes, clock, holds
+from console.server import audit, calls, changes, clock, holds
 from console.server.catalogue import get_location, get_service
 from console.server.errors import conflict, forbidden, not_found, unprocessable
 from console.server.messages import outbox
@@ -310,20 +310,32 @@ def _booked(slot: Row, values: dict, replaces: str | None = None) -> Booking:
     )
 
 
+def call_of(
+    connection: Connection, agent: Agent, body_call_id: int | None, header_call_id: int | None
+) -> int | None:
+    """The call a write is made in: the body's ``call_id``, else ``X-Call-Id``; either must
+    be a call of this agent's (422 ``call_not_found`` naming the one at fault)."""
+    if body_call_id is not None:
+        return calls.check_call(connection, agent, body_call_id, "call_id")
+    return calls.check_call(connection, agent, header_call_id, "X-Call-Id")
+
+
 def create(
     connection: Connection,
     agent: Agent,
     payload: BookingIn,
     idempotency_key: str | None,
+    header_call_id: int | None = None,
     message_settings: MessageSettings | None = None,
 ) -> Booking:
     slot = _claim_slot(connection, agent, payload.hold_id, payload.slot_id, payload.caller_id)
+    call_id = call_of(connection, agent, payload.call_id, header_call_id)
     booking_id, values = _insert(
         connection,
         agent,
         slot,
         payload.caller_id,
-        payload.call_id,
+        call_id,
         payload.notes,
         idempotency_key,
     )
@@ -334,7 +346,7 @@ def create(
         "booking",
         booking_id,
         caller_id=payload.caller_id,
-        call_id=payload.call_id,
+        call_id=call_id,
         detail=values["reference"],
     )
     changes.record_many(
@@ -390,17 +402,28 @@ def cancel(
     reference: str,
     reason: str,
     call_id: int | None,
+    header_call_id: int | None = None,
     message_settings: MessageSettings | None = None,
     notify: bool = True,
 ) -> Booking:
+    """Cancel a confirmed booking. Any agent may cancel any agent's booking (a caller phones
+    whichever line answers); the audit log records who did, and whose booking it was."""
     row = get_row(connection, reference)
+    call_id = call_of(connection, agent, call_id, header_call_id)
     holds.lock_slot(connection, row.slot_id)
+    row = get_row(connection, reference)  # as it is now that the slot is locked
     _ensure_may_change(agent, row)
     now = clock.now()
     done = connection.execute(
         update(bookings)
         .where(bookings.c.id == row.id, bookings.c.status == "confirmed")
-        .values(status="cancelled", cancelled_at=now, cancel_reason=reason or None)
+        .values(
+            status="cancelled",
+            cancelled_at=now,
+            cancel_reason=reason or None,
+            cancelled_by=agent.id,
+            cancel_call_id=call_id,
+        )
     )
     if done.rowcount != 1:  # pragma: no cover - the slot lock makes this unreachable
         raise conflict("booking_changed", "The booking changed meanwhile; reload it.")
@@ -413,7 +436,7 @@ def cancel(
         row.id,
         caller_id=row.caller_id,
         call_id=call_id,
-        detail=reason,
+        detail=_cancel_detail(row, agent, reason),
     )
     updated = connection.execute(select(bookings).where(bookings.c.id == row.id)).one()
     booking = to_model(connection, updated)
@@ -427,6 +450,17 @@ def cancel(
     return booking
 
 
+def _cancel_detail(row: Row, agent: Agent, reason: str) -> str:
+    """The audit log's note on a cancellation: the reference, whose booking it was when it was
+    not this agent's, and the reason."""
+    parts = [row.reference]
+    if row.created_by != agent.id:
+        parts.append(f"booked by agent {row.created_by}")
+    if reason:
+        parts.append(reason)
+    return "; ".join(parts)
+
+
 def reschedule(
     connection: Connection,
     agent: Agent,
@@ -435,12 +469,14 @@ def reschedule(
     slot_id: int | None,
     call_id: int | None,
     idempotency_key: str | None,
+    header_call_id: int | None = None,
     message_settings: MessageSettings | None = None,
     notify: bool = True,
 ) -> Booking:
     """Book the new slot and retire the old booking in one transaction: the old one ends as
     ``rescheduled`` pointing at its successor and can never become active again."""
     old = get_row(connection, reference)
+    call_id = call_of(connection, agent, call_id, header_call_id)
     _ensure_may_change(agent, old)
     target = holds.get(connection, hold_id).slot_id if hold_id is not None else slot_id
     for locked in sorted({old.slot_id, target or old.slot_id}):  # one lock order: no deadlock
@@ -461,7 +497,13 @@ def reschedule(
     done = connection.execute(
         update(bookings)
         .where(bookings.c.id == old.id, bookings.c.status == "confirmed")
-        .values(status="rescheduled", superseded_by=new_id, cancelled_at=clock.now())
+        .values(
+            status="rescheduled",
+            superseded_by=new_id,
+            cancelled_at=clock.now(),
+            cancelled_by=agent.id,
+            cancel_call_id=call_id,
+        )
     )
     if done.rowcount != 1:  # pragma: no cover - the slot lock makes this unreachable
         raise conflict("booking_changed", "The booking changed meanwhile; reload it.")

@@ -456,7 +456,7 @@ def patch(
     """Apply the fields that were sent; return the names of the fields that changed."""
     sent = payload.model_dump(exclude_unset=True)
     if not sent:
-        raise unprocessable("Nothing to change: send at least one field.")
+        raise unprocessable("Nothing to change: send at least one field.", "body")
     current = get(connection, caller_id)
     values = _clean_fields(sent)
     _duplicate(connection, values, exclude_id=caller_id)
@@ -481,7 +481,12 @@ def patch(
     last = values.get("last_name", current.last_name)
     values["name_folded"] = name_folded(first, last)
     values["updated_at"] = clock.now()
-    connection.execute(update(callers).where(callers.c.id == caller_id).values(**values))
+    try:
+        connection.execute(update(callers).where(callers.c.id == caller_id).values(**values))
+    except IntegrityError:
+        # Another caller took this EMŠO or ZZZS number since _duplicate looked (a race): the
+        # database's unique index decides, and the answer is the same as _duplicate's.
+        raise conflict("caller_exists", "A caller with this EMŠO or ZZZS number exists.") from None
     fields = sorted(sent)
     audit.record(
         connection,

@@ -1,6 +1,14 @@
-"""Calls and their wrap-ups."""
+"""Calls and their wrap-ups.
+
+A call is claimed for a change (a caller attached, the wrap-up) under a row lock on
+PostgreSQL (SQLite's writers hold the database's write lock already), and the wrap-up's update
+is conditional on the call being open: of two wrap-ups at once, one wins and the other gets
+409 ``call_wrapped``, and the audit log and the feed hold one ``wrapped`` entry.
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import Connection, Row, insert, select, update
 
@@ -8,8 +16,12 @@ from console.domain.models import Agent, Call, CallDirection, Role, WrapUpIn
 from console.server import audit, callbacks, changes, clock
 from console.server.agents import agent_names
 from console.server.errors import conflict, forbidden, not_found, unprocessable
-from console.server.schema import calls, providers
+from console.server.schema import callers, calls, providers
 from console.server.settings import CallbackSettings
+
+# A wrap-up may say the call ended up to this long after the service's clock (desks' clocks
+# drift a little); later is refused.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def to_model(
@@ -68,9 +80,32 @@ def get(connection: Connection, call_id: int) -> Call:
     )
 
 
+def check_call(connection: Connection, agent: Agent, call_id: int | None, field: str) -> int | None:
+    """``call_id`` if it names a call of this agent's (any call, for an admin), else 422
+    ``call_not_found`` naming ``field`` (``call_id`` in a body, ``X-Call-Id``)."""
+    if call_id is None:
+        return None
+    owner = connection.execute(select(calls.c.agent_id).where(calls.c.id == call_id)).scalar()
+    if owner is None:
+        raise unprocessable(f"No call {call_id}.", field, "call_not_found")
+    if owner != agent.id and agent.role is not Role.ADMIN:
+        raise unprocessable(f"Call {call_id} is another agent's.", field, "call_not_found")
+    return call_id
+
+
+def check_caller(connection: Connection, caller_id: int | None, field: str = "caller_id") -> None:
+    """422 ``caller_not_found`` if ``caller_id`` names no caller."""
+    if caller_id is None:
+        return
+    found = connection.execute(select(callers.c.id).where(callers.c.id == caller_id)).first()
+    if found is None:
+        raise unprocessable(f"No caller {caller_id}.", field, "caller_not_found")
+
+
 def start(
     connection: Connection, agent: Agent, caller_id: int | None, direction: CallDirection
 ) -> Call:
+    check_caller(connection, caller_id)
     call_id = connection.execute(
         insert(calls)
         .values(
@@ -89,7 +124,13 @@ def start(
 
 
 def _own_open_call(connection: Connection, agent: Agent, call_id: int) -> Row:
-    row = get_row(connection, call_id)
+    """The call, locked for this transaction, if this agent may change it and it is open."""
+    query = select(calls).where(calls.c.id == call_id)
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = connection.execute(query).first()
+    if row is None:
+        raise not_found("call", call_id)
     if row.agent_id != agent.id and agent.role is not Role.ADMIN:
         raise forbidden("This call belongs to another agent.")
     if row.wrapped_at is not None:
@@ -101,6 +142,7 @@ def attach_caller(
     connection: Connection, agent: Agent, call_id: int, caller_id: int | None
 ) -> Call:
     row = _own_open_call(connection, agent, call_id)
+    check_caller(connection, caller_id)
     connection.execute(update(calls).where(calls.c.id == call_id).values(caller_id=caller_id))
     audit.record(connection, agent, "update", "call", call_id, caller_id=caller_id, call_id=call_id)
     changes.record(connection, "call", call_id, "updated", agent.id, {"caller_id": caller_id})
@@ -129,6 +171,8 @@ def wrap_up(
     ended = clock.to_db(payload.ended_at) if payload.ended_at else (row.ended_at or now)
     if ended < row.started_at:
         raise unprocessable("The call cannot end before it started.", "ended_at")
+    if ended > now + CLOCK_SKEW:
+        raise unprocessable("The call cannot end in the future.", "ended_at")
     follow_up = clock.to_db(payload.follow_up_at) if payload.follow_up_at else None
     if follow_up is not None and follow_up < row.started_at:
         raise unprocessable("A follow-up must be after the call.", "follow_up_at")
@@ -139,9 +183,9 @@ def wrap_up(
             "referred_provider_id",
             "provider_not_found",
         )
-    connection.execute(
+    claimed = connection.execute(
         update(calls)
-        .where(calls.c.id == call_id)
+        .where(calls.c.id == call_id, calls.c.wrapped_at.is_(None))
         .values(
             ended_at=ended,
             disposition=payload.disposition,
@@ -153,6 +197,8 @@ def wrap_up(
             referred_provider_id=referred,
         )
     )
+    if claimed.rowcount != 1:  # pragma: no cover - the row lock makes this unreachable
+        raise conflict("call_wrapped", "This call is already wrapped up.")
     audit.record(
         connection,
         agent,

@@ -133,6 +133,34 @@ def default_workers(target: str | Path) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def durability_warnings(engine: Engine) -> list[str]:
+    """What in the database's own settings could lose acknowledged writes in a crash.
+
+    PostgreSQL with ``fsync=off`` can lose or corrupt committed data when the machine stops;
+    with ``synchronous_commit=off`` it answers before the commit is on disk, so the last
+    moments' bookings can vanish. Both are fine for a throw-away test server, never for a call
+    centre's. (SQLite runs in WAL mode with ``synchronous=NORMAL``: a committed write survives
+    the service's crash; a power cut may take the last transactions back.)
+    """
+    if engine.dialect.name != "postgresql":
+        return []
+    warnings = []
+    with engine.connect() as connection:
+        fsync = connection.exec_driver_sql("SHOW fsync").scalar()
+        synchronous = connection.exec_driver_sql("SHOW synchronous_commit").scalar()
+    if str(fsync).lower() == "off":
+        warnings.append(
+            "PostgreSQL runs with fsync=off: a crash of its machine can lose or corrupt "
+            "committed bookings. Turn it on for real use."
+        )
+    if str(synchronous).lower() == "off":
+        warnings.append(
+            "PostgreSQL runs with synchronous_commit=off: a crash can lose the bookings "
+            "acknowledged in its last moments. Turn it on for real use."
+        )
+    return warnings
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

@@ -1,4 +1,10 @@
-"""One idempotency key, one effect: a retried write gets the first answer back."""
+"""One idempotency key, one effect: a retried write gets the first answer back.
+
+Keys belong to the agent who sent them (the table's primary key is agent and key): another
+agent's request with the same key is a request of its own, never an answer meant for someone
+else. Every write of the API takes a key: bookings, cancellations, reschedules, callers and
+their changes, calls and their changes, wrap-ups, holds and their release, reports.
+"""
 
 from __future__ import annotations
 
@@ -26,10 +32,14 @@ def request_hash(endpoint: str, body: Any) -> str:
 
 
 def _stored(connection: Connection, key: str, agent: Agent, digest: str) -> tuple[int, Any] | None:
-    row = connection.execute(select(idempotency_keys).where(idempotency_keys.c.key == key)).first()
+    row = connection.execute(
+        select(idempotency_keys).where(
+            idempotency_keys.c.agent_id == agent.id, idempotency_keys.c.key == key
+        )
+    ).first()
     if row is None:
         return None
-    if row.request_hash != digest or row.agent_id != agent.id:
+    if row.request_hash != digest:
         raise unprocessable(
             "This Idempotency-Key was already used for a different request.",
             "Idempotency-Key",

@@ -6,6 +6,12 @@ migration needs none of it: :func:`upgrade` first compares the database's ``alem
 with the head revision read straight from the migration files' ``revision`` and
 ``down_revision`` lines, and only imports Alembic when they differ or when the files cannot be
 read that simply (a branch, a merge, a file of another shape).
+
+On PostgreSQL the migration runs under an advisory lock, and the database is looked at again
+once the lock is held: of several processes starting at once on an empty database (``serve``'s
+workers, several servers), one migrates and the others find it done. (``serve`` also migrates
+once itself before it starts its workers.) On SQLite a migration's transaction takes the write
+lock from its first statement, which serialises them the same way.
 """
 
 from __future__ import annotations
@@ -79,10 +85,25 @@ def at_head(engine: Engine) -> bool:
     return head is not None and current_revisions(engine) == [head]
 
 
+MIGRATION_LOCK = 7_031_227  # an application-wide advisory lock number (the feed's is ..226)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every migration up to ``revision``; a database already there is left alone."""
     if revision == "head" and at_head(engine):
         return
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:number)"), {"number": MIGRATION_LOCK})
+        lock.commit()
+        try:
+            if revision == "head" and at_head(engine):
+                return  # another process migrated while this one waited
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:number)"), {"number": MIGRATION_LOCK})
+            lock.commit()

@@ -25,9 +25,10 @@ from console.domain.models import (
     ReportKind,
 )
 from console.server import audit, changes, clock
+from console.server.calls import check_call
 from console.server.db import Database
 from console.server.errors import conflict, not_found, unprocessable
-from console.server.schema import agents, calls, locations, provider_reports, providers
+from console.server.schema import agents, locations, provider_reports, providers
 
 STATUSES = ("open", "closed", "all")
 INSURER_PREFIX = "zzzs-"  # location codes of the insurer's institutions: zzzs-<provider code>
@@ -156,11 +157,10 @@ def create(
     ).first()
     if doctor is None:
         raise not_found("doctor", provider_id)
-    call_id = payload.call_id if payload.call_id is not None else header_call_id
-    if call_id is not None:
-        known = connection.execute(select(calls.c.id).where(calls.c.id == call_id)).first()
-        if known is None:
-            raise unprocessable(f"No call {call_id}.", "call_id", "call_not_found")
+    if payload.call_id is not None:
+        call_id = check_call(connection, agent, payload.call_id, "call_id")
+    else:
+        call_id = check_call(connection, agent, header_call_id, "X-Call-Id")
     now = clock.now()
     report_id = connection.execute(
         insert(provider_reports)
@@ -211,6 +211,7 @@ def close(
 ) -> ProviderReport:
     """Close an open report with a resolution (409 if it is closed already)."""
     current = get(connection, report_id)
+    call_id = check_call(connection, agent, call_id, "X-Call-Id")
     if current.status != "open":
         raise conflict("report_closed", f"Report {report_id} is already closed.")
     resolution = payload.resolution.strip()

@@ -54,7 +54,7 @@ from sqlalchemy import (
 from console.domain.calendar import TZ
 from console.server import changes, clock
 from console.server.db import Database, DatabaseBusy
-from console.server.schema import audit_log, holds, idempotency_keys, meta_info
+from console.server.schema import agent_states, audit_log, holds, idempotency_keys, meta_info
 from console.server.settings import RetentionSettings
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 BATCH = 1_000  # rows per delete transaction
 PAUSE_SECONDS = 0.005  # between batches: the writers waiting meanwhile go first
 VACUUM_PAGES = 2_000  # pages given back per incremental_vacuum statement (8 MB at 4 KiB)
-TABLES = ("idempotency_keys", "changes", "holds", "audit_log")
+TABLES = ("idempotency_keys", "changes", "holds", "agent_states", "audit_log")
 
 PRUNE_LOCK = 7_031_227  # PostgreSQL advisory lock of the one process that prunes
 LEASE_KEY = "retention.prune_lease"  # SQLite: who prunes, until when
@@ -157,6 +157,16 @@ def _rules(retention: RetentionSettings, now: datetime) -> list[_Rule]:
             ),
         ),
     ]
+    # An agent's past states, ended before the cutoff; the open one (the current state) stays.
+    states_cutoff = now - timedelta(days=retention.agent_states_days)
+    rules.append(
+        _Rule(
+            agent_states,
+            agent_states.c.id,
+            agent_states.c.id,
+            and_(agent_states.c.ended_at.is_not(None), agent_states.c.ended_at < states_cutoff),
+        )
+    )
     if retention.audit_days:
         audit_cutoff = now - timedelta(days=retention.audit_days)
         newest_audit = select(func.max(audit_log.c.id)).scalar_subquery()

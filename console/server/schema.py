@@ -4,9 +4,10 @@ Times are stored as naive UTC datetimes. The invariants the design asks the data
 enforce live here, not in code:
 
 - at most one active booking per slot: the partial unique index ``uq_bookings_active_slot``;
-- one idempotency key, one effect: the primary key of ``idempotency_keys`` and the unique
-  ``bookings.idempotency_key`` (keys are kept ``[retention] idempotency_days``, see
-  ``console.server.retention``);
+- one idempotency key, one effect: the primary key (agent, key) of ``idempotency_keys``, and
+  the unique index ``uq_bookings_agent_idempotency_key`` on the bookings it made (keys are
+  scoped per agent: two agents' keys never collide; they are kept ``[retention]
+  idempotency_days``, see ``console.server.retention``);
 - a hold belongs to one agent and expires: ``holds.agent_id`` and ``holds.expires_at`` are
   NOT NULL, ``ck_holds_expiry`` keeps the expiry after the start, and ``uq_holds_open_slot``
   allows one unreleased hold per slot;
@@ -14,6 +15,11 @@ enforce live here, not in code:
   ``uq_callbacks_open_number``; a claimed callback has an owner and a lease
   (``ck_callbacks_claim``); the telephone system's call ids are unique
   (``telephony_calls.call_id``).
+
+Every id is a 64-bit integer (``BigId``), and so is every column that refers to one: on
+PostgreSQL ``bigint``, on SQLite a rowid alias (64-bit already). The API bounds ids the same
+way: 1 to 2^53-1 (``console.domain.models.MAX_ID``), the integers every JSON parser reads
+exactly.
 """
 
 from __future__ import annotations
@@ -50,7 +56,8 @@ metadata = MetaData(
 # Byte-order ("C") collation on PostgreSQL so prefix ranges over codes and phone numbers use
 # the index the same way SQLite's BINARY collation does.
 Code = String(40).with_variant(String(40, collation="C"), "postgresql")
-# A big integer primary key on PostgreSQL, a rowid alias on SQLite.
+# A big integer primary key on PostgreSQL, a rowid alias on SQLite; foreign keys take the type
+# of the key they refer to.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 ACTIVE_BOOKING = "status IN ('confirmed', 'no_show')"
@@ -60,7 +67,7 @@ MESSAGE_CHANNELS = "('email', 'sms', 'none')"
 agents = Table(
     "agents",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("name", String(120), nullable=False),
     Column("role", String(16), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
@@ -72,7 +79,7 @@ agents = Table(
 locations = Table(
     "locations",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("code", Code, nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("kind", String(16), nullable=False),
@@ -93,7 +100,7 @@ Index("ix_locations_region", locations.c.region)
 services = Table(
     "services",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("code", Code, nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("name_en", String(200), nullable=False),
@@ -108,7 +115,7 @@ services = Table(
 providers = Table(
     "providers",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("code", Code, nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("name_folded", String(200), nullable=False),
@@ -168,6 +175,14 @@ Index(
     postgresql_where=text("status = 'free'"),
 )
 Index("ix_slots_location_start", slots.c.location_id, slots.c.starts_at)
+# Booked and blocked slots by time (the floor's "how full"): few beside the free ones.
+Index(
+    "ix_slots_taken_start",
+    slots.c.starts_at,
+    slots.c.service_id,
+    sqlite_where=text("status <> 'free'"),
+    postgresql_where=text("status <> 'free'"),
+)
 
 callers = Table(
     "callers",
@@ -229,6 +244,15 @@ calls = Table(
 )
 Index("ix_calls_caller_id", calls.c.caller_id)
 Index("ix_calls_agent_started", calls.c.agent_id, calls.c.started_at)
+Index("ix_calls_started_at", calls.c.started_at)  # the day's calls, every agent's
+# The floor counts what settled since its last read: calls wrapped up since, and open ones.
+Index("ix_calls_wrapped_at", calls.c.wrapped_at)
+Index(
+    "ix_calls_open_started",
+    calls.c.started_at,
+    sqlite_where=text("wrapped_at IS NULL"),
+    postgresql_where=text("wrapped_at IS NULL"),
+)
 
 holds = Table(
     "holds",
@@ -265,9 +289,11 @@ bookings = Table(
     Column("notes", String(2000), nullable=False, server_default=""),
     Column("cancelled_at", DateTime),
     Column("cancel_reason", String(500)),
+    Column("cancelled_by", ForeignKey("agents.id")),  # who cancelled or rescheduled it
+    Column("cancel_call_id", BigInteger),  # during which call (as the audit log, no key)
     Column("superseded_by", ForeignKey("bookings.id")),
     Column("replaces", ForeignKey("bookings.id")),
-    Column("idempotency_key", String(80), unique=True),
+    Column("idempotency_key", String(80)),
     CheckConstraint(
         "status IN ('confirmed', 'cancelled', 'rescheduled', 'no_show')", name="status"
     ),
@@ -282,12 +308,28 @@ Index(
     postgresql_where=text(ACTIVE_BOOKING),
 )
 Index("ix_bookings_caller_id", bookings.c.caller_id)
+# The floor's and the day's figures: bookings made and cancelled in a day, and by a call.
+Index("ix_bookings_created_at", bookings.c.created_at)
+Index("ix_bookings_cancelled_at", bookings.c.cancelled_at)
+Index("ix_bookings_call_id", bookings.c.call_id)
+Index(
+    "ix_bookings_cancel_call_id",
+    bookings.c.cancel_call_id,
+    sqlite_where=text("cancel_call_id IS NOT NULL"),
+    postgresql_where=text("cancel_call_id IS NOT NULL"),
+)
+Index(
+    "uq_bookings_agent_idempotency_key",
+    bookings.c.created_by,
+    bookings.c.idempotency_key,
+    unique=True,
+)
 
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
+    Column("agent_id", ForeignKey("agents.id"), primary_key=True),
     Column("key", String(80), primary_key=True),
-    Column("agent_id", ForeignKey("agents.id"), nullable=False),
     Column("endpoint", String(120), nullable=False),
     Column("request_hash", String(64), nullable=False),
     Column("status_code", Integer, nullable=False),
@@ -305,7 +347,7 @@ changes = Table(
     Column("entity", String(16), nullable=False),
     Column("entity_id", BigInteger, nullable=False),
     Column("op", String(16), nullable=False),
-    Column("agent_id", Integer),
+    Column("agent_id", BigInteger),
     Column("data", Text, nullable=False, server_default="{}"),
     sqlite_autoincrement=True,
 )
@@ -315,7 +357,7 @@ audit_log = Table(
     metadata,
     Column("id", BigId, primary_key=True),
     Column("at", DateTime, nullable=False),
-    Column("agent_id", Integer, nullable=False),
+    Column("agent_id", BigInteger, nullable=False),
     Column("call_id", BigInteger),
     Column("action", String(16), nullable=False),
     Column("entity", String(16), nullable=False),
@@ -345,7 +387,7 @@ FACT_SOURCES = "source IN ('sledilnik', 'sledilnik-override')"
 provider_facts = Table(
     "provider_facts",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("provider_id", ForeignKey("providers.id"), nullable=False),
     Column("source", String(24), nullable=False),
     Column("as_of", Date, nullable=False),  # the date the source gives for this fact
@@ -370,7 +412,7 @@ provider_facts = Table(
 location_facts = Table(
     "location_facts",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("location_id", ForeignKey("locations.id"), nullable=False),
     Column("source", String(24), nullable=False),
     Column("as_of", Date, nullable=False),
@@ -391,7 +433,7 @@ location_facts = Table(
 directory_imports = Table(
     "directory_imports",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("source", String(24), nullable=False),  # zzzs, sledilnik
     Column("list_name", String(120), nullable=False),  # e.g. "SPLOŠNA DEJAVNOST"
     Column("file_name", String(300), nullable=False),
@@ -425,7 +467,7 @@ Index("ix_provider_history_provider", provider_history.c.provider_id, provider_h
 provider_reports = Table(
     "provider_reports",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("provider_id", ForeignKey("providers.id"), nullable=False),
     Column("agent_id", ForeignKey("agents.id"), nullable=False),
     Column("call_id", ForeignKey("calls.id")),
@@ -613,4 +655,53 @@ message_sender_lease = Table(
     Column("name", String(40), primary_key=True),
     Column("holder", String(80), nullable=False),
     Column("expires_at", DateTime, nullable=False),
+)
+
+
+# --- the supervisor's floor -------------------------------------------------------------------
+
+AGENT_STATES = "state IN ('ready', 'on_call', 'after_call_work', 'away', 'signed_out')"
+
+# Each agent's states as intervals: the open one (ended_at NULL) is the current state.
+agent_states = Table(
+    "agent_states",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("agent_id", ForeignKey("agents.id"), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("reason", String(40)),  # why away
+    Column("call_id", ForeignKey("calls.id")),
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime),
+    CheckConstraint(AGENT_STATES, name="state"),
+    CheckConstraint("state = 'away' OR reason IS NULL", name="reason"),
+    CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="span"),
+)
+Index("ix_agent_states_agent_started", agent_states.c.agent_id, agent_states.c.started_at)
+Index(
+    "uq_agent_states_open",
+    agent_states.c.agent_id,
+    unique=True,
+    sqlite_where=text("ended_at IS NULL"),
+    postgresql_where=text("ended_at IS NULL"),
+)
+
+# One row per agent whose desk ever reported: the current state (the open interval's copy),
+# the last heartbeat and what the desk last said of its outbox. A heartbeat updates only
+# last_seen_at, a column no index covers.
+agent_presence = Table(
+    "agent_presence",
+    metadata,
+    Column("agent_id", ForeignKey("agents.id"), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("reason", String(40)),
+    Column("call_id", ForeignKey("calls.id")),
+    Column("service_id", ForeignKey("services.id")),
+    Column("since", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+    Column("queued_writes", Integer, nullable=False, server_default="0"),
+    Column("sync_issues", Integer, nullable=False, server_default="0"),
+    Column("replayed", Integer, nullable=False, server_default="0"),
+    Column("replayed_at", DateTime),
+    CheckConstraint(AGENT_STATES, name="state"),
 )

@@ -57,6 +57,8 @@ CLEAR_ORDER = (
     "location_facts",
     "directory_imports",
     "messages",
+    "agent_presence",
+    "agent_states",
     "bookings",
     "holds",
     "calls",

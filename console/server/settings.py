@@ -9,6 +9,7 @@ from functools import cached_property
 
 from console.domain.calendar import OfficeHours
 from console.domain.models import Disposition
+from console.server.floor_settings import FloorSettings
 from console.server.messages.settings import MessageSettings
 
 DEFAULT_DISPOSITIONS: tuple[Disposition, ...] = (
@@ -38,6 +39,7 @@ class RetentionSettings:
     idempotency_days: int = 30  # a retry with the same Idempotency-Key is answered the same
     changes_days: int = 30  # a desk's feed cursor older than this gets 410 resync
     holds_days: int = 7  # released and expired holds
+    agent_states_days: int = 400  # agents' past states (the floor's time in each state)
     audit_days: int = 0  # 0: kept; otherwise at least MIN_AUDIT_DAYS
     daily: bool = True  # `serve` prunes once a day by itself
     daily_at: time = time(3, 0)  # ... at this local (Europe/Ljubljana) time
@@ -78,6 +80,7 @@ class ServerSettings:
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     messages: MessageSettings = field(default_factory=MessageSettings)
+    floor: FloorSettings = field(default_factory=FloorSettings)
 
     def disposition_codes(self) -> set[str]:
         return {d.code for d in self.dispositions}

@@ -456,7 +456,10 @@ def declare_extension(
         insert(telephony_extensions).values(extension=extension, agent_id=agent.id, declared_at=now)
     )
     return DeskExtension(
-        extension=extension, agent_id=agent.id, agent_name=agent.name, declared_at=now
+        extension=extension,
+        agent_id=agent.id,
+        agent_name=agent.name,
+        declared_at=clock.from_db(now),  # aware UTC on the wire, as everywhere
     )
 
 

@@ -20,19 +20,25 @@ class Api:
     world: support.World
     database: Database
 
-    def get(self, path: str, who: str = "agent", **kwargs):
-        return self.client.get(path, headers=self.world.headers(who), **kwargs)
+    def get(self, path: str, who: str = "agent", headers: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        return self.client.get(
+            path, headers={**self.world.headers(who), **(headers or {})}, **kwargs
+        )
 
     def post(self, path: str, who: str = "agent", headers: dict | None = None, **kwargs):
         return self.client.post(
             path, headers={**self.world.headers(who), **(headers or {})}, **kwargs
         )
 
-    def patch(self, path: str, who: str = "agent", **kwargs):
-        return self.client.patch(path, headers=self.world.headers(who), **kwargs)
+    def patch(self, path: str, who: str = "agent", headers: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        return self.client.patch(
+            path, headers={**self.world.headers(who), **(headers or {})}, **kwargs
+        )
 
-    def delete(self, path: str, who: str = "agent", **kwargs):
-        return self.client.delete(path, headers=self.world.headers(who), **kwargs)
+    def delete(self, path: str, who: str = "agent", headers: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        return self.client.delete(
+            path, headers={**self.world.headers(who), **(headers or {})}, **kwargs
+        )
 
     def hold(self, slot_id: int, who: str = "agent") -> dict:
         response = self.post("/v1/holds", who, json={"slot_id": slot_id})

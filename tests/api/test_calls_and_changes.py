@@ -73,7 +73,9 @@ def test_the_change_feed_covers_every_write_in_order(api) -> None:
         ("booking", "cancelled"),
         ("slot", "freed"),
         ("call", "started"),
+        ("agent_state", "changed"),  # the agent is on the call
         ("call", "wrapped"),
+        ("agent_state", "changed"),  # ... and ready again
     ]
     seqs = [c["seq"] for c in page["changes"]]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)

@@ -224,7 +224,9 @@ def test_a_wrap_up_records_the_doctor_the_caller_was_referred_to(api, directory)
     listed = api.get("/v1/calls", params={"caller": api.world.callers["janez"]}).json()
     assert listed[0]["referred_provider_name"] == "Novak Ana"
     feed = api.get("/v1/changes").json()["changes"]
-    assert feed[-1]["op"] == "wrapped" and feed[-1]["data"]["referred_provider_id"] == novak
+    call_rows = [change for change in feed if change["entity"] == "call"]
+    assert call_rows[-1]["op"] == "wrapped"
+    assert call_rows[-1]["data"]["referred_provider_id"] == novak
 
 
 def test_a_call_without_a_referral_says_none(api, directory) -> None:

@@ -17,6 +17,7 @@ from console.server import changes, clock, retention
 from console.server.app import create_app
 from console.server.retention import DailyPrune, prune, prune_lock
 from console.server.schema import (
+    agent_states,
     audit_log,
     bookings,
     callers,
@@ -135,6 +136,28 @@ def test_only_what_is_older_than_its_period_goes(api, monkeypatch) -> None:
     page = api.get("/v1/changes", params={"since": first.seq}).json()
     assert page["changes"][0]["seq"] > first.seq
     assert any(c["seq"] == newer for c in page["changes"])
+
+
+def test_an_agents_past_states_go_after_their_period_and_the_current_one_stays(
+    api, monkeypatch
+) -> None:
+    """A desk's states are history (time in each state); they grow with every call, so past
+    ones go after ``agent_states_days``; the agent's current state never does."""
+    for state in ("ready", "away", "ready"):
+        body = {"state": state, "reason": "break"} if state == "away" else {"state": state}
+        assert api.client.put("/v1/desk/state", json=body, headers=api.world.headers()).is_success
+    assert count(api, agent_states) == 3
+    kept = RetentionSettings(agent_states_days=30)
+    assert (
+        prune(api.database, kept, now=clock.now() + timedelta(days=29)).removed["agent_states"] == 0
+    )
+    report = prune(api.database, kept, now=clock.now() + timedelta(days=31))
+    assert report.removed["agent_states"] == 2
+    with api.database.read() as connection:
+        left = connection.execute(select(agent_states.c.state, agent_states.c.ended_at)).all()
+    assert [tuple(row) for row in left] == [("ready", None)]
+    state = api.client.get("/v1/desk/state", headers=api.world.headers()).json()
+    assert state["state"] == "ready"
 
 
 def a_day_of_calls_later(api) -> int:  # type: ignore[no-untyped-def]

@@ -187,9 +187,11 @@ def test_free_slots_leave_out_held_booked_and_locally_taken(cache) -> None:  # t
     slots.append(slot(21, hours=-1))  # already started
     cache.put_slots(slots)
     cache.set_slot_status(2, SlotStatus.BOOKED)
-    cache.set_slot_status(3, SlotStatus.HELD, NOW + timedelta(minutes=3))
-    cache.set_slot_status(4, SlotStatus.HELD, NOW - timedelta(minutes=1))  # expired: free
-    cache.put_hold(-7, 5, NOW + timedelta(minutes=3), local=True)
+    cache.set_slot_status(3, SlotStatus.HELD, datetime.now(UTC) + timedelta(minutes=3))
+    cache.set_slot_status(
+        4, SlotStatus.HELD, datetime.now(UTC) - timedelta(minutes=1)
+    )  # expired: free
+    cache.put_hold(-7, 5, datetime.now(UTC) + timedelta(minutes=3), local=True)
     cache.put_booking(
         ProvisionalBooking.model_validate(booking(-8, "P-X", 9, slots[5]).model_dump()),
         provisional=True,

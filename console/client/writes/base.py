@@ -16,7 +16,7 @@ from console.client.directory_cache import DirectoryCache
 from console.client.issues import SyncIssue
 from console.client.outbox import Outbox, OutboxEntry
 from console.client.provisional import IdMap
-from console.domain.models import Agent, Slot
+from console.domain.models import Agent, Role, Slot
 
 P = TypeVar("P", bound=BaseModel)  # the payload stored in the outbox row
 A = TypeVar("A")  # what the desk asked for (the entry point's arguments)
@@ -38,7 +38,7 @@ class Context:
     def me(self) -> Agent:
         """This desk's agent as last seen online."""
         agent = self.cache.agent()
-        return agent or Agent(id=0, name="", role="agent")  # type: ignore[arg-type]
+        return agent or Agent(id=0, name="", role=Role.AGENT)
 
     def creator_of(self, kind: str, local: int | str) -> OutboxEntry | None:
         """The queued write that made the provisional ``kind`` ``local`` (see

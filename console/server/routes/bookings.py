@@ -7,7 +7,9 @@ and serialise it a second time. ``response_model`` still documents it.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 
@@ -20,36 +22,68 @@ from console.server.deps import (
     IdempotencyKey,
     SettingsDep,
     WriterDep,
+    query_id,
 )
 from console.server.errors import not_found
 from console.server.messages import outbox
+from console.server.openapi import REFERENCE_PATTERN, errors
 
 router = APIRouter(prefix="/v1/bookings", tags=["bookings"])
 
+Reference = Annotated[
+    str,
+    Path(
+        pattern=REFERENCE_PATTERN,
+        description="the booking's reference: 7 symbols of ACDEFHJKMNPRTUVWXY34679 (any case), "
+        "the last a check symbol; grouped 3-3-1 by a space or a dash, or not at all "
+        "(K7M4PXY, K7M 4PX Y). A mistyped one (the check fails) is 422.",
+    ),
+]
 
-@router.post("", response_model=Booking, status_code=201)
+
+@router.post(
+    "",
+    response_model=Booking,
+    status_code=201,
+    responses=errors(403, 404, 409, 413, 422),
+)
 def create(
     payload: BookingIn,
     agent: WriterDep,
     database: DatabaseDep,
+    call_id: CallIdDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
+    """Book a held slot (``hold_id``, this agent's hold) or a free one (``slot_id``)."""
+
     def effect(connection: Connection) -> tuple[int, dict]:
-        booking = bookings.create(connection, agent, payload, idempotency_key, settings.messages)
+        booking = bookings.create(
+            connection,
+            agent,
+            payload,
+            idempotency_key,
+            header_call_id=call_id,
+            message_settings=settings.messages,
+        )
         return 201, booking.model_dump(mode="json")
 
     status, body = idempotency.run(
-        database, agent, idempotency_key, "POST /v1/bookings", payload.model_dump(), effect
+        database,
+        agent,
+        idempotency_key,
+        "POST /v1/bookings",
+        payload.model_dump(),
+        effect,
     )
     return JSONResponse(body, status_code=status)
 
 
-@router.get("", response_model=list[Booking])
+@router.get("", response_model=list[Booking], responses=errors(404, 422))
 def list_for_caller(
     _agent: AgentDep,
     database: DatabaseDep,
-    caller: int = Query(..., description="caller id"),
+    caller: Annotated[int, query_id("caller")],
     include_past: bool = False,
 ) -> list[Booking]:
     with database.read() as connection:
@@ -58,16 +92,20 @@ def list_for_caller(
         return outbox.attach(connection, bookings.for_caller(connection, caller, include_past))
 
 
-@router.get("/{reference}", response_model=Booking)
-def read(reference: str, _agent: AgentDep, database: DatabaseDep) -> Booking:
+@router.get("/{reference}", response_model=Booking, responses=errors(404, 422))
+def read(reference: Reference, _agent: AgentDep, database: DatabaseDep) -> Booking:
     with database.read() as connection:
         booking = bookings.to_model(connection, bookings.get_row(connection, reference))
         return outbox.attach(connection, [booking])[0]
 
 
-@router.post("/{reference}/cancel", response_model=Booking)
+@router.post(
+    "/{reference}/cancel",
+    response_model=Booking,
+    responses=errors(403, 404, 409, 413, 422),
+)
 def cancel(
-    reference: str,
+    reference: Reference,
     agent: WriterDep,
     database: DatabaseDep,
     call_id: CallIdDep,
@@ -75,6 +113,8 @@ def cancel(
     payload: CancelIn | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
+    """Cancel a booking and free its slot. Any agent may cancel any agent's booking; the audit
+    log records who did, and whose booking it was."""
     payload = payload or CancelIn()
 
     def effect(connection: Connection) -> tuple[int, dict]:
@@ -83,9 +123,10 @@ def cancel(
             agent,
             reference,
             payload.reason,
-            payload.call_id or call_id,
-            settings.messages,
-            payload.notify,
+            payload.call_id,
+            header_call_id=call_id,
+            message_settings=settings.messages,
+            notify=payload.notify,
         )
         return 200, booking.model_dump(mode="json")
 
@@ -100,9 +141,14 @@ def cancel(
     return JSONResponse(body, status_code=status)
 
 
-@router.post("/{reference}/reschedule", response_model=Booking, status_code=201)
+@router.post(
+    "/{reference}/reschedule",
+    response_model=Booking,
+    status_code=201,
+    responses=errors(403, 404, 409, 413, 422),
+)
 def reschedule(
-    reference: str,
+    reference: Reference,
     payload: RescheduleIn,
     agent: WriterDep,
     database: DatabaseDep,
@@ -110,6 +156,8 @@ def reschedule(
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
+    """Book another slot for the booking's caller and retire the booking, atomically."""
+
     def effect(connection: Connection) -> tuple[int, dict]:
         booking = bookings.reschedule(
             connection,
@@ -117,10 +165,11 @@ def reschedule(
             reference,
             payload.hold_id,
             payload.slot_id,
-            payload.call_id or call_id,
+            payload.call_id,
             idempotency_key,
-            settings.messages,
-            payload.notify,
+            header_call_id=call_id,
+            message_settings=settings.messages,
+            notify=payload.notify,
         )
         return 201, booking.model_dump(mode="json")
 

@@ -19,7 +19,7 @@ from console.domain.callbacks import (
     TelephonyEvent,
     TelephonyEventResult,
 )
-from console.domain.models import Agent, ApiError
+from console.domain.models import Agent, ApiError, Line
 from console.server import callbacks, clock, idempotency, telephony
 from console.server.deps import (
     AgentDep,
@@ -28,10 +28,13 @@ from console.server.deps import (
     SettingsDep,
     TelephonyDep,
     WriterDep,
+    path_id,
     token_holder,
 )
 
 router = APIRouter(prefix="/v1", tags=["callbacks"])
+
+CallbackId = Annotated[int, path_id("callback")]
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -57,7 +60,9 @@ def queue(
         pattern="^(active|open|claimed|done|failed|cancelled|closed)$",
         description=STATUSES,
     ),
-    number: str | None = Query(None, max_length=40, description="one number's callbacks"),
+    number: Annotated[
+        Line | None, Query(max_length=40, description="one number's callbacks")
+    ] = None,
     limit: int = Query(200, ge=1, le=1000),
 ) -> CallbackPage:
     """The callback queue in its order (an agent's own ones first when they claim), or the
@@ -68,8 +73,10 @@ def queue(
         )
 
 
-@router.get("/callbacks/{callback_id}", response_model=Callback, responses=_errors(403, 404))
-def read(callback_id: int, _agent: AgentDep, database: DatabaseDep, settings: SettingsDep) -> Any:
+@router.get("/callbacks/{callback_id:int}", response_model=Callback, responses=_errors(403, 404))
+def read(
+    callback_id: CallbackId, _agent: AgentDep, database: DatabaseDep, settings: SettingsDep
+) -> Any:
     with database.read() as connection:
         return callbacks.get(connection, callback_id, settings.callbacks, clock.now())
 
@@ -143,12 +150,12 @@ def claim(
 
 
 @router.post(
-    "/callbacks/{callback_id}/attempts",
+    "/callbacks/{callback_id:int}/attempts",
     response_model=Callback,
     responses=_errors(403, 404, 409, 422),
 )
 def attempt(
-    callback_id: int,
+    callback_id: CallbackId,
     payload: AttemptIn,
     agent: WriterDep,
     database: DatabaseDep,
@@ -179,12 +186,12 @@ def attempt(
 
 
 @router.post(
-    "/callbacks/{callback_id}/release",
+    "/callbacks/{callback_id:int}/release",
     response_model=Callback,
     responses=_errors(403, 404, 409),
 )
 def release(
-    callback_id: int,
+    callback_id: CallbackId,
     agent: WriterDep,
     database: DatabaseDep,
     settings: SettingsDep,
@@ -205,12 +212,12 @@ def release(
 
 
 @router.post(
-    "/callbacks/{callback_id}/cancel",
+    "/callbacks/{callback_id:int}/cancel",
     response_model=Callback,
     responses=_errors(403, 404, 409, 422),
 )
 def cancel(
-    callback_id: int,
+    callback_id: CallbackId,
     agent: WriterDep,
     database: DatabaseDep,
     settings: SettingsDep,

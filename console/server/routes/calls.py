@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
-from console.domain.models import ApiError, Call, CallIn, CallPatch, Change, ChangePage, WrapUpIn
-from console.server import calls, changes, feed_wait, idempotency
+from console.domain.models import (
+    MAX_ID,
+    ApiError,
+    Call,
+    CallIn,
+    CallPatch,
+    Change,
+    ChangePage,
+    WrapUpIn,
+)
+from console.server import agent_states, calls, changes, clock, feed_wait, idempotency
 from console.server.db import Database
 from console.server.deps import (
     AgentDep,
@@ -17,21 +27,29 @@ from console.server.deps import (
     IdempotencyKey,
     SettingsDep,
     WriterDep,
+    path_id,
+    query_id,
 )
+from console.server.openapi import errors
 
 router = APIRouter(prefix="/v1", tags=["calls"])
 
+CallId = Annotated[int, path_id("call")]
 
-@router.post("/calls", response_model=Call, status_code=201)
+
+@router.post("/calls", response_model=Call, status_code=201, responses=errors(403, 413, 422))
 def start(
     payload: CallIn,
     agent: WriterDep,
     database: DatabaseDep,
+    settings: SettingsDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
     def effect(connection: Connection) -> tuple[int, dict]:
         call = calls.start(connection, agent, payload.caller_id, payload.direction)
+        started = clock.to_db(call.started_at)
+        agent_states.call_started(connection, call.agent_id, call.id, started, settings.floor)
         return 201, call.model_dump(mode="json")
 
     status, body = idempotency.run(
@@ -41,11 +59,11 @@ def start(
     return body
 
 
-@router.get("/calls", response_model=list[Call])
+@router.get("/calls", response_model=list[Call], responses=errors(422))
 def recent(
     agent: AgentDep,
     database: DatabaseDep,
-    caller: int | None = None,
+    caller: Annotated[int | None, query_id("caller")] = None,
     mine: bool = False,
     limit: int = Query(20, ge=1, le=200),
 ) -> list[Call]:
@@ -55,27 +73,52 @@ def recent(
         )
 
 
-@router.get("/calls/{call_id}", response_model=Call)
-def read(call_id: int, _agent: AgentDep, database: DatabaseDep) -> Call:
+@router.get("/calls/{call_id}", response_model=Call, responses=errors(404, 422))
+def read(call_id: CallId, _agent: AgentDep, database: DatabaseDep) -> Call:
     with database.read() as connection:
         return calls.get(connection, call_id)
 
 
-@router.patch("/calls/{call_id}", response_model=Call)
-def attach(call_id: int, payload: CallPatch, agent: WriterDep, database: DatabaseDep) -> Call:
-    with database.write() as connection:
-        return calls.attach_caller(connection, agent, call_id, payload.caller_id)
+@router.patch("/calls/{call_id}", response_model=Call, responses=errors(403, 404, 409, 413, 422))
+def attach(
+    call_id: CallId,
+    payload: CallPatch,
+    agent: WriterDep,
+    database: DatabaseDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> dict:
+    """Attach a caller to an open call of this agent's (null: detach)."""
+
+    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+        call = calls.attach_caller(connection, agent, call_id, payload.caller_id)
+        return 200, call.model_dump(mode="json")
+
+    status, body = idempotency.run(
+        database,
+        agent,
+        idempotency_key,
+        f"PATCH /v1/calls/{call_id}",
+        payload.model_dump(),
+        effect,
+    )
+    response.status_code = status
+    return body
 
 
-@router.post("/calls/{call_id}/wrapup", response_model=Call)
+@router.post(
+    "/calls/{call_id}/wrapup", response_model=Call, responses=errors(403, 404, 409, 413, 422)
+)
 def wrap_up(
-    call_id: int,
+    call_id: CallId,
     payload: WrapUpIn,
     agent: WriterDep,
     database: DatabaseDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
+    """Wrap up (and end) an open call of this agent's; a second wrap-up is 409."""
+
     def effect(connection: Connection) -> tuple[int, dict]:
         call = calls.wrap_up(
             connection,
@@ -85,6 +128,9 @@ def wrap_up(
             settings.disposition_codes(),
             settings.callbacks,
         )
+        assert call.wrapped_at is not None  # it was just wrapped up
+        ended, wrapped = clock.to_db(call.ended_at or call.started_at), clock.to_db(call.wrapped_at)
+        agent_states.call_wrapped(connection, call.agent_id, call.id, ended, wrapped)
         return 200, call.model_dump(mode="json")
 
     return idempotency.run(
@@ -108,13 +154,14 @@ def change_feed_end(_agent: AgentDep, database: DatabaseDep) -> ChangePage:
     "/changes",
     response_model=ChangePage,
     responses={
+        **errors(422),
         410: {
             "model": ApiError,
             "description": "`resync`: the service no longer keeps every change after `since` "
             "(`[retention] changes_days`, 30 by default), or `since` is past the end of the "
             "feed (the database was restored from a copy). Reload the cache from scratch, "
             "take the new cursor from `/v1/changes/latest` and follow from there.",
-        }
+        },
     },
 )
 async def change_feed(
@@ -122,8 +169,8 @@ async def change_feed(
     _agent: AgentDep,
     database: DatabaseDep,
     settings: SettingsDep,
-    since: int = Query(0, ge=0, description="the last sequence number you have seen"),
-    limit: int = Query(500, ge=1),
+    since: int = Query(0, ge=0, le=MAX_ID, description="the last sequence number you have seen"),
+    limit: int = Query(500, ge=1, le=100_000, description="at most this many (capped)"),
     wait: float = Query(
         0,
         ge=0,

@@ -2,34 +2,49 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import Connection
 
 from console.domain.models import (
+    MAX_ID,
     DirectoryAreas,
     DirectoryDetail,
     DirectoryPage,
     DoctorType,
+    Line,
     ProviderReport,
     ReportClose,
     ReportIn,
 )
 from console.server import directory, idempotency, reports
-from console.server.deps import AgentDep, CallIdDep, DatabaseDep, IdempotencyKey, WriterDep
+from console.server.deps import (
+    AgentDep,
+    CallIdDep,
+    DatabaseDep,
+    IdempotencyKey,
+    WriterDep,
+    path_id,
+)
+from console.server.openapi import errors
 
 router = APIRouter(prefix="/v1", tags=["directory"])
 
+ProviderId = Annotated[int, path_id("doctor (provider)")]
 
-@router.get("/directory", response_model=DirectoryPage)
+
+@router.get("/directory", response_model=DirectoryPage, responses=errors(422))
 def search(
     _agent: AgentDep,
     database: DatabaseDep,
-    q: str | None = Query(
-        None, max_length=100, description="words of the doctor's or institution's name, town"
-    ),
+    q: Annotated[
+        Line | None,
+        Query(max_length=100, description="words of the doctor's or institution's name, town"),
+    ] = None,
     type_: DoctorType | None = Query(None, alias="type", description="gp, ped, gyn, den, …"),
-    municipality: str | None = Query(None, max_length=80),
-    region: str | None = Query(None, max_length=80),
+    municipality: Annotated[Line | None, Query(max_length=80)] = None,
+    region: Annotated[Line | None, Query(max_length=80)] = None,
     accepting: bool | None = Query(
         None,
         description="true: the freshest evidence (insurer, correction, open report) says the "
@@ -37,7 +52,7 @@ def search(
     ),
     include_inactive: bool = Query(False, description="also doctors no longer on the list"),
     limit: int = Query(50, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
 ) -> DirectoryPage:
     """Doctors, accepting first, then by name; each row with every source's evidence."""
     filters = directory.DirectoryFilters(
@@ -59,16 +74,21 @@ def areas(_agent: AgentDep, database: DatabaseDep) -> DirectoryAreas:
         return directory.areas(connection)
 
 
-@router.get("/directory/{provider_id}", response_model=DirectoryDetail)
-def detail(provider_id: int, _agent: AgentDep, database: DatabaseDep) -> DirectoryDetail:
+@router.get("/directory/{provider_id}", response_model=DirectoryDetail, responses=errors(404, 422))
+def detail(provider_id: ProviderId, _agent: AgentDep, database: DatabaseDep) -> DirectoryDetail:
     """One doctor: contacts, every source's facts, the list's change history, all reports."""
     with database.read() as connection:
         return directory.detail(connection, provider_id)
 
 
-@router.post("/directory/{provider_id}/reports", response_model=ProviderReport, status_code=201)
+@router.post(
+    "/directory/{provider_id}/reports",
+    response_model=ProviderReport,
+    status_code=201,
+    responses=errors(403, 404, 413, 422),
+)
 def report(
-    provider_id: int,
+    provider_id: ProviderId,
     payload: ReportIn,
     agent: WriterDep,
     database: DatabaseDep,
@@ -94,7 +114,7 @@ def report(
     return body
 
 
-@router.get("/reports", response_model=list[ProviderReport])
+@router.get("/reports", response_model=list[ProviderReport], responses=errors(422))
 def recent(
     _agent: AgentDep,
     database: DatabaseDep,
@@ -106,9 +126,13 @@ def recent(
         return reports.recent(connection, status, limit)
 
 
-@router.post("/reports/{report_id}/close", response_model=ProviderReport)
+@router.post(
+    "/reports/{report_id}/close",
+    response_model=ProviderReport,
+    responses=errors(403, 404, 409, 413, 422),
+)
 def close(
-    report_id: int,
+    report_id: Annotated[int, path_id("report")],
     payload: ReportClose,
     agent: WriterDep,
     database: DatabaseDep,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Response
 
-from console.domain.models import Agent, Disposition, Location, Provider, Service
+from console.domain.models import Agent, Disposition, Line, Location, Provider, Service
 from console.server import catalogue
-from console.server.deps import AgentDep, DatabaseDep, SettingsDep
+from console.server.deps import AgentDep, DatabaseDep, SettingsDep, query_id
+from console.server.openapi import errors
 from console.server.responses import json_response
 
 router = APIRouter(prefix="/v1", tags=["reference"])
@@ -23,19 +26,23 @@ def services(_agent: AgentDep, database: DatabaseDep) -> list[Service]:
         return catalogue.list_services(connection)
 
 
-@router.get("/locations", response_model=list[Location])
-def locations(_agent: AgentDep, database: DatabaseDep, region: str | None = None) -> list[Location]:
+@router.get("/locations", response_model=list[Location], responses=errors(422))
+def locations(
+    _agent: AgentDep,
+    database: DatabaseDep,
+    region: Annotated[Line | None, Query(max_length=80)] = None,
+) -> list[Location]:
     with database.read() as connection:
         return catalogue.list_locations(connection, region)
 
 
-@router.get("/providers", response_model=list[Provider])
+@router.get("/providers", response_model=list[Provider], responses=errors(422))
 def providers(
     _agent: AgentDep,
     database: DatabaseDep,
-    service: int | None = None,
-    location: int | None = None,
-    specialty: str | None = None,
+    service: Annotated[int | None, query_id("service")] = None,
+    location: Annotated[int | None, query_id("location")] = None,
+    specialty: Annotated[Line | None, Query(max_length=16)] = None,
     accepting: bool | None = None,
     limit: int = Query(500, ge=1, le=5000),
 ) -> list[Provider]:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from console.domain.models import Hold, HoldIn, Slot, SlotPage
-from console.server import clock, holds
-from console.server.deps import AgentDep, DatabaseDep, SettingsDep, WriterDep
+from console.domain.models import Hold, HoldIn, Line, Slot, SlotPage, When
+from console.server import clock, holds, idempotency
+from console.server.deps import (
+    AgentDep,
+    DatabaseDep,
+    IdempotencyKey,
+    SettingsDep,
+    WriterDep,
+    path_id,
+    query_id,
+)
 from console.server.errors import not_found, unprocessable
+from console.server.openapi import errors
 from console.server.responses import json_response
 from console.server.slots import free_slots, get_slot
 
@@ -18,16 +28,21 @@ router = APIRouter(prefix="/v1", tags=["slots"])
 DEFAULT_WINDOW_DAYS = 30
 
 
-@router.get("/slots", response_model=SlotPage)
+@router.get("/slots", response_model=SlotPage, responses=errors(422))
 def slots(
     _agent: AgentDep,
     database: DatabaseDep,
-    service: int = Query(..., description="service id"),
-    location: int | None = None,
-    region: str | None = None,
-    provider: int | None = None,
-    from_: datetime | None = Query(None, alias="from", description="ISO time; default now"),
-    to: datetime | None = Query(None, description=f"default from + {DEFAULT_WINDOW_DAYS} days"),
+    service: Annotated[int, query_id("service")],
+    location: Annotated[int | None, query_id("location")] = None,
+    region: Annotated[Line | None, Query(max_length=80)] = None,
+    provider: Annotated[int | None, query_id("provider")] = None,
+    from_: Annotated[
+        When | None, Query(alias="from", description="ISO time, 2000-2099; default now")
+    ] = None,
+    to: Annotated[
+        When | None,
+        Query(description=f"ISO time, 2000-2099, after from; default from+{DEFAULT_WINDOW_DAYS}d"),
+    ] = None,
     limit: int = Query(20, ge=1, le=500),
 ) -> Response:
     start = from_ or clock.from_db(clock.now())
@@ -48,8 +63,8 @@ def slots(
     return json_response(SlotPage.model_construct(slots=found))
 
 
-@router.get("/slots/{slot_id}", response_model=Slot)
-def slot(slot_id: int, _agent: AgentDep, database: DatabaseDep) -> Slot:
+@router.get("/slots/{slot_id}", response_model=Slot, responses=errors(404, 422))
+def slot(slot_id: Annotated[int, path_id("slot")], _agent: AgentDep, database: DatabaseDep) -> Slot:
     with database.read() as connection:
         found = get_slot(connection, slot_id)
     if found is None:
@@ -57,14 +72,42 @@ def slot(slot_id: int, _agent: AgentDep, database: DatabaseDep) -> Slot:
     return found
 
 
-@router.post("/holds", response_model=Hold, status_code=201)
-def hold(payload: HoldIn, agent: WriterDep, database: DatabaseDep, settings: SettingsDep) -> Hold:
-    with database.write() as connection:
-        return holds.create(connection, agent, payload.slot_id, settings.hold_minutes)
+@router.post(
+    "/holds", response_model=Hold, status_code=201, responses=errors(403, 404, 409, 413, 422)
+)
+def hold(
+    payload: HoldIn,
+    agent: WriterDep,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> dict:
+    """Hold a free slot for this agent for a few minutes; holding it again extends the hold."""
+
+    def effect(connection) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+        made = holds.create(connection, agent, payload.slot_id, settings.hold_minutes)
+        return 201, made.model_dump(mode="json")
+
+    status, body = idempotency.run(
+        database, agent, idempotency_key, "POST /v1/holds", payload.model_dump(), effect
+    )
+    response.status_code = status
+    return body
 
 
-@router.delete("/holds/{hold_id}", status_code=204)
-def release(hold_id: int, agent: WriterDep, database: DatabaseDep) -> Response:
-    with database.write() as connection:
+@router.delete("/holds/{hold_id}", status_code=204, responses=errors(403, 404, 422))
+def release(
+    hold_id: Annotated[int, path_id("hold")],
+    agent: WriterDep,
+    database: DatabaseDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Release a hold (this agent's; an admin's any); releasing it again changes nothing."""
+
+    def effect(connection) -> tuple[int, None]:  # type: ignore[no-untyped-def]
         holds.release(connection, agent, hold_id)
+        return 204, None
+
+    idempotency.run(database, agent, idempotency_key, f"DELETE /v1/holds/{hold_id}", None, effect)
     return Response(status_code=204)

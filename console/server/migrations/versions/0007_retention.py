@@ -5,7 +5,7 @@ at a time without reading the whole table; ``audit_log.exported_at`` records whe
 export audit`` wrote a row out (only exported rows are ever pruned).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -5,16 +5,16 @@
 transaction; ``message_sender_lease`` keeps one sender running on SQLite (PostgreSQL uses an
 advisory lock).
 
-Revision ID: 0010
-Revises: 0005
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-23 09:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -8,15 +8,15 @@ under ``writable_schema`` and the schema version bumped): every row already sati
 check, and copying ``agents`` would need its foreign keys switched off, which SQLite refuses
 inside the migration's transaction.
 
-Revision ID: 0009
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-24 10:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
@@ -58,15 +58,15 @@ def upgrade() -> None:
         sa.Column("caller_id", BigId),
         sa.Column("origin_call_id", BigId),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("created_by", sa.Integer()),
+        sa.Column("created_by", BigId),
         sa.Column("waiting_since", sa.DateTime(), nullable=False),
         sa.Column("tries", sa.Integer(), server_default="0", nullable=False),
         sa.Column("last_tried_at", sa.DateTime()),
         sa.Column("due_at", sa.DateTime(), nullable=False),
         sa.Column("rank_at", sa.DateTime(), nullable=False),
         sa.Column("attempt_count", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("assigned_to", sa.Integer()),
-        sa.Column("claimed_by", sa.Integer()),
+        sa.Column("assigned_to", BigId),
+        sa.Column("claimed_by", BigId),
         sa.Column("claimed_at", sa.DateTime()),
         sa.Column("lease_expires_at", sa.DateTime()),
         sa.Column("closed_at", sa.DateTime()),
@@ -135,7 +135,7 @@ def upgrade() -> None:
         sa.Column("id", BigId, nullable=False),
         sa.Column("callback_id", BigId, nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
-        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("agent_id", BigId, nullable=False),
         sa.Column("outcome", sa.String(16), nullable=False),
         sa.Column("note", sa.String(1000), server_default="", nullable=False),
         sa.Column("call_id", BigId),
@@ -194,7 +194,7 @@ def upgrade() -> None:
     op.create_table(
         "telephony_extensions",
         sa.Column("extension", sa.String(32), nullable=False),
-        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("agent_id", BigId, nullable=False),
         sa.Column("declared_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["agent_id"], ["agents.id"], name=op.f("fk_telephony_extensions_agent_id_agents")

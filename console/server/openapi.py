@@ -1,0 +1,110 @@
+"""What the OpenAPI document says beyond the routes themselves: every error each operation can
+answer (with the one error model), the bearer scheme, and the configured wrap-up codes.
+
+Routes declare their own errors with :func:`errors`; every ``/v1`` operation can also answer
+401 (no valid token) and 503 ``busy``, and every one that takes a body 413; :func:`describe`
+adds those, so the document lists each status the service can send.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from console.domain.models import ApiError
+from console.domain.reference import ALPHABET
+
+_SYMBOL = f"[{ALPHABET}{ALPHABET.lower()}]"
+# A booking reference as typed: 3-3-1 symbols, grouped by a space or a dash, or not at all.
+REFERENCE_PATTERN = f"^{_SYMBOL}{{3}}[ -]?{_SYMBOL}{{3}}[ -]?{_SYMBOL}$"
+
+_MEANING = {
+    401: "no token, a malformed Authorization header, or an unknown or revoked token",
+    403: "a supervisor's token (read-only), or another agent's hold or call",
+    404: "the record the path names does not exist",
+    409: "a conflict with the current state: the slot is taken or held, the booking or call "
+    "has changed, the caller exists",
+    413: "the body is over the limit",
+    422: "bad input: `field` names it (a body property, a parameter, or a header)",
+    503: "busy: the database could not take the request in time; retry after Retry-After "
+    "seconds with the same Idempotency-Key",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: these statuses, each with the error model."""
+    return {status: {"model": ApiError, "description": _MEANING[status]} for status in statuses}
+
+
+def _never_null(schema: dict[str, Any]) -> None:
+    """A parameter is left out, never null: a query string or a header has no null."""
+    options = schema.get("anyOf")
+    if options and any(option.get("type") == "null" for option in options):
+        kept = [option for option in options if option.get("type") != "null"]
+        del schema["anyOf"]
+        if len(kept) == 1:
+            schema.update(kept[0])
+        else:
+            schema["anyOf"] = kept
+    if schema.get("default", ...) is None:
+        del schema["default"]
+
+
+def describe(app: FastAPI, disposition_codes: list[str]) -> None:
+    """Build the document once, with the statuses every operation shares and the codes a
+    wrap-up takes."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        for path, operations in schema["paths"].items():
+            for operation in operations.values():
+                for parameter in operation.get("parameters", []):
+                    _never_null(parameter["schema"])
+                responses = operation.setdefault("responses", {})
+                shared = [503] if not path.startswith("/v1/") else [401, 503]
+                if "requestBody" in operation:  # the guard's limit applies to every body
+                    shared.append(413)
+                for status in shared:
+                    responses.setdefault(
+                        str(status),
+                        {
+                            "description": _MEANING[status],
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/ApiError"}
+                                }
+                            },
+                        },
+                    )
+                for status, response in responses.items():
+                    content = response.get("content", {}).get("application/json", {})
+                    if content.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                        content["schema"] = {"$ref": "#/components/schemas/ApiError"}
+                        response["description"] = _MEANING[int(status)]
+                if "503" in responses:
+                    responses["503"]["headers"] = {
+                        "Retry-After": {
+                            "description": "seconds to wait before retrying",
+                            "schema": {"type": "integer"},
+                        }
+                    }
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ApiError", ApiError.model_json_schema())
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        wrap_up = components.get("WrapUpIn", {}).get("properties", {}).get("disposition")
+        if wrap_up is not None:
+            wrap_up["enum"] = sorted(disposition_codes)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -46,17 +46,12 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     Connection,
-    DateTime,
-    Integer,
     Row,
     and_,
     any_,
     bindparam,
-    case,
-    delete,
     func,
     insert,
-    literal,
     or_,
     select,
     text,
@@ -67,25 +62,22 @@ from sqlalchemy.exc import IntegrityError
 from console.domain.calendar import OfficeHours, is_holiday, to_local
 from console.domain.callbacks import (
     ACTIVE_STATUSES,
-    AttemptIn,
     AttemptOutcome,
     Callback,
     CallbackAttempt,
-    CallbackFloor,
     CallbackIn,
     CallbackPage,
     CallbackResult,
     CallbackSource,
     CallbackStatus,
     CallbackWindow,
-    HourCount,
 )
 from console.domain.errors import InvalidValue
-from console.domain.models import Agent, Role
+from console.domain.models import Agent
 from console.domain.phone import parse_phone
 from console.server import changes, clock
 from console.server.agents import agent_names
-from console.server.errors import ApiProblem, conflict, not_found, unprocessable
+from console.server.errors import conflict, not_found, unprocessable
 from console.server.schema import (
     callback_attempts,
     callbacks,
@@ -104,19 +96,7 @@ CHUNK = 900
 PG_CHUNK = 5000
 WINDOW_SEARCH_DAYS = 370
 NOTE_LENGTH = 1000
-# A replayed attempt may carry the time it was made: not in the future (clocks drift a little)
-# and not older than this.
-ATTEMPT_FUTURE_SLACK = timedelta(minutes=5)
-ATTEMPT_MAX_AGE = timedelta(days=7)
-_RESULT_STATUS = {
-    CallbackResult.REACHED: CallbackStatus.DONE,
-    CallbackResult.REACHED_US: CallbackStatus.DONE,
-    CallbackResult.DECLINED: CallbackStatus.DONE,
-    CallbackResult.WRONG_NUMBER: CallbackStatus.FAILED,
-    CallbackResult.NO_ANSWER: CallbackStatus.FAILED,
-    CallbackResult.BUSY: CallbackStatus.FAILED,
-    CallbackResult.CANCELLED: CallbackStatus.CANCELLED,
-}
+_ACTIVE_SQL = "status IN ('open', 'claimed')"
 REACHED_RESULTS = ("reached", "reached_us", "declined")
 
 
@@ -768,396 +748,3 @@ def caller_reached_us(
     ).all()
     _record(connection, rows, "closed", agent_id)
     return len(rows)
-
-
-# --- claims -------------------------------------------------------------------------------------
-
-
-# Open callbacks, and claimed ones whose lease ran out (the desk went away): a lapsed lease is
-# not swept back separately, the next claim takes it. The first term is the predicate of the
-# partial index ``ix_callbacks_queue`` as it is written there (SQLite uses a partial index
-# only for queries that repeat its terms).
-_ACTIVE_SQL = "status IN ('open', 'claimed')"
-_NOW = bindparam("now", type_=DateTime())
-_AGENT = bindparam("agent", type_=Integer())
-
-
-def _available() -> Any:
-    return and_(
-        text(_ACTIVE_SQL),
-        or_(callbacks.c.status == "open", callbacks.c.lease_expires_at <= _NOW),
-    )
-
-
-def _claimable() -> Any:
-    return and_(
-        _available(),
-        callbacks.c.due_at <= _NOW,
-        or_(
-            callbacks.c.assigned_to.is_(None),
-            callbacks.c.assigned_to == _AGENT,
-            callbacks.c.due_at <= bindparam("pool_after", type_=DateTime()),
-        ),
-    )
-
-
-def _claim_statement(postgres: bool, named: bool) -> Any:
-    """The claim as one UPDATE (built once: claims are the hot path). The next one: chosen by a
-    subquery, which on PostgreSQL locks it and skips rows other claims hold; SQLite runs one
-    writer at a time, and the UPDATE checks again that the row is still available."""
-    if named:
-        target = and_(callbacks.c.id == bindparam("callback_id"), _claimable())
-    else:
-        chosen = (
-            select(callbacks.c.id)
-            .where(_claimable())
-            .order_by(callbacks.c.rank_at, callbacks.c.id)
-            .limit(1)
-        )
-        if postgres:
-            chosen = chosen.with_for_update(skip_locked=True)
-        target = callbacks.c.id == chosen.scalar_subquery()
-    return (
-        update(callbacks)
-        .where(target, _available())
-        .values(
-            status="claimed",
-            claimed_by=_AGENT,
-            claimed_at=_NOW,
-            lease_expires_at=bindparam("lease", type_=DateTime()),
-        )
-        .returning(callbacks)
-    )
-
-
-_CLAIMS = {
-    (postgres, named): _claim_statement(postgres, named)
-    for postgres in (False, True)
-    for named in (False, True)
-}
-
-
-def claim(
-    connection: Connection,
-    agent: Agent,
-    settings: CallbackSettings,
-    now: datetime,
-    callback_id: int | None = None,
-) -> Callback | None:
-    """Lease the next due callback (or ``callback_id``) to ``agent``; None when none is due."""
-    hours = settings.office_hours
-    holidays = settings.exclude_holidays
-    if not in_window(hours, now, holidays=holidays):
-        if callback_id is None:
-            return None
-        opens = next_open(hours, now, holidays=holidays)
-        when = f"; they open again {to_local(opens):%d. %m. %Y %H:%M}" if opens else ""
-        days = ", not on holidays" if holidays else ""
-        raise conflict("outside_hours", f"Callbacks are made {hours.describe()}{days}{when}.")
-    lease = now + timedelta(minutes=settings.lease_minutes)
-    values = {
-        "now": now,
-        "agent": agent.id,
-        "lease": lease,
-        "pool_after": now - timedelta(minutes=settings.assigned_minutes),
-    }
-    if callback_id is not None:
-        values["callback_id"] = callback_id
-    statement = _CLAIMS[(connection.dialect.name == "postgresql", callback_id is not None)]
-    row = connection.execute(statement, values).first()
-    if row is None:
-        if callback_id is None:
-            return None
-        return _claim_refused(connection, agent, callback_id, lease, settings, now)
-    _record(connection, [row], "claimed", agent.id)
-    return _models(connection, [row], settings, now)[0]
-
-
-def _claim_refused(
-    connection: Connection,
-    agent: Agent,
-    callback_id: int,
-    lease: datetime,
-    settings: CallbackSettings,
-    now: datetime,
-) -> Callback:
-    row = connection.execute(select(callbacks).where(callbacks.c.id == callback_id)).first()
-    if row is None:
-        raise not_found("callback", callback_id)
-    if row.status == "claimed" and row.claimed_by == agent.id:
-        row = connection.execute(  # claimed again by its holder: the lease is renewed
-            update(callbacks)
-            .where(callbacks.c.id == callback_id)
-            .values(lease_expires_at=lease)
-            .returning(callbacks)
-        ).one()
-        _record(connection, [row], "claimed", agent.id)
-        return _models(connection, [row], settings, now)[0]
-    raise _state_problem(row, agent, now)
-
-
-def _state_problem(row: Row, agent: Agent, now: datetime) -> ApiProblem:
-    if row.status not in ACTIVE:
-        return conflict(
-            "callback_closed",
-            f"This callback is already closed ({row.status}, {row.result}); nothing was changed.",
-        )
-    if row.status == "claimed" and row.claimed_by != agent.id:
-        return conflict("callback_claimed", "Another agent is working on this callback.")
-    if row.due_at > now:
-        when = to_local(row.due_at)
-        return conflict("callback_not_due", f"This callback is not due before {when:%H:%M}.")
-    if row.assigned_to not in (None, agent.id):
-        return conflict("callback_assigned", "This callback is kept for another agent for now.")
-    return conflict("callback_not_claimed", "Claim this callback first.")
-
-
-def _locked(connection: Connection, callback_id: int) -> Row:
-    query = select(callbacks).where(callbacks.c.id == callback_id)
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = connection.execute(query).first()
-    if row is None:
-        raise not_found("callback", callback_id)
-    return row
-
-
-def _held_by(row: Row, agent: Agent, now: datetime) -> None:
-    """Refuse unless ``agent`` holds ``row`` (a lapsed lease of theirs that nobody took since
-    still counts: a desk replays what it did while the service was out of reach)."""
-    if row.status not in ACTIVE:
-        raise _state_problem(row, agent, now)
-    if row.claimed_by != agent.id:
-        if row.status == "claimed" and row.lease_expires_at > now:
-            raise conflict("callback_claimed", "Another agent is working on this callback.")
-        raise conflict("callback_not_claimed", "Claim this callback first.")
-
-
-def attempt(
-    connection: Connection,
-    agent: Agent,
-    callback_id: int,
-    payload: AttemptIn,
-    settings: CallbackSettings,
-    now: datetime,
-) -> Callback:
-    """Record one try at calling back, and what it means for the callback."""
-    row = _locked(connection, callback_id)
-    _held_by(row, agent, now)
-    at = clock.to_db(payload.at) if payload.at else now
-    if at > now + ATTEMPT_FUTURE_SLACK:
-        raise unprocessable("An attempt cannot be in the future.", "at")
-    if at < now - ATTEMPT_MAX_AGE:
-        raise unprocessable("An attempt older than a week cannot be recorded.", "at")
-    if payload.call_id is not None and not _exists(connection, calls.c.id, payload.call_id):
-        raise unprocessable(f"No call {payload.call_id}.", "call_id", "call_not_found")
-    outcome = payload.outcome
-    connection.execute(
-        insert(callback_attempts).values(
-            callback_id=callback_id,
-            at=at,
-            agent_id=agent.id,
-            outcome=outcome.value,
-            note=payload.note,
-            call_id=payload.call_id,
-        )
-    )
-    values: dict[str, Any] = {"attempt_count": row.attempt_count + 1, "lease_expires_at": None}
-    if outcome in (AttemptOutcome.NO_ANSWER, AttemptOutcome.BUSY):
-        unanswered = connection.execute(
-            select(func.count()).where(
-                callback_attempts.c.callback_id == callback_id,
-                callback_attempts.c.outcome.in_(["no_answer", "busy"]),
-            )
-        ).scalar_one()
-        if unanswered >= settings.max_attempts:
-            result = CallbackResult(outcome.value)
-            values |= _closed(result, at)
-        else:
-            retry = max(row.due_at, at + timedelta(minutes=settings.retry_after(unanswered)))
-            values |= {
-                "status": "open",
-                "due_at": retry,
-                "rank_at": _rank_of(row, settings, due_at=retry),
-            }
-    else:
-        result = {
-            AttemptOutcome.REACHED: CallbackResult.REACHED,
-            AttemptOutcome.DECLINED: CallbackResult.DECLINED,
-            AttemptOutcome.WRONG_NUMBER: CallbackResult.WRONG_NUMBER,
-        }[outcome]
-        values |= _closed(result, at)
-    updated = connection.execute(
-        update(callbacks).where(callbacks.c.id == callback_id).values(**values).returning(callbacks)
-    ).one()
-    op = "attempted" if updated.status in ACTIVE else "closed"
-    _record(connection, [updated], op, agent.id)
-    return _models(connection, [updated], settings, now)[0]
-
-
-def _closed(result: CallbackResult, at: datetime) -> dict[str, Any]:
-    return {"status": _RESULT_STATUS[result].value, "result": result.value, "closed_at": at}
-
-
-def release(
-    connection: Connection,
-    agent: Agent,
-    callback_id: int,
-    settings: CallbackSettings,
-    now: datetime,
-) -> Callback:
-    """Give a claimed callback back to the queue, untouched (a release of one already back in
-    the queue answers the same)."""
-    row = _locked(connection, callback_id)
-    _held_by(row, agent, now)
-    if row.status == "claimed":
-        row = connection.execute(
-            update(callbacks)
-            .where(callbacks.c.id == callback_id)
-            .values(status="open", lease_expires_at=None)
-            .returning(callbacks)
-        ).one()
-        _record(connection, [row], "released", agent.id)
-    return _models(connection, [row], settings, now)[0]
-
-
-def cancel(
-    connection: Connection,
-    agent: Agent,
-    callback_id: int,
-    reason: str,
-    settings: CallbackSettings,
-    now: datetime,
-) -> Callback:
-    row = _locked(connection, callback_id)
-    if row.status not in ACTIVE:
-        raise _state_problem(row, agent, now)
-    if (
-        row.status == "claimed"
-        and row.claimed_by != agent.id
-        and row.lease_expires_at > now
-        and agent.role is not Role.ADMIN
-    ):
-        raise conflict("callback_claimed", "Another agent is working on this callback.")
-    values = _closed(CallbackResult.CANCELLED, now) | {"lease_expires_at": None}
-    if reason:
-        values["note"] = _merge_note(row.note, reason)
-    row = connection.execute(
-        update(callbacks).where(callbacks.c.id == callback_id).values(**values).returning(callbacks)
-    ).one()
-    _record(connection, [row], "closed", agent.id)
-    return _models(connection, [row], settings, now)[0]
-
-
-# --- the floor ----------------------------------------------------------------------------------
-
-
-def _local_day(now: datetime) -> tuple[datetime, list[tuple[int, datetime, datetime]]]:
-    """Today's start in naive UTC, and its local hours as (hour, start, end) in naive UTC
-    (23 or 25 hours on the days the clocks change)."""
-    local = to_local(now)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    day = midnight.date()
-    start_utc = midnight.astimezone(UTC)
-    hours = []
-    moment = start_utc
-    while True:
-        following = moment + timedelta(hours=1)
-        if to_local(moment).date() != day:
-            break
-        hours.append((to_local(moment).hour, clock.to_db(moment), clock.to_db(following)))
-        moment = following
-    return clock.to_db(start_utc), hours
-
-
-def floor_figures(
-    connection: Connection, settings: CallbackSettings, now: datetime
-) -> CallbackFloor:
-    """The callback figures of the supervisor's floor, by SQL aggregates (each over an index):
-    the queue, its oldest wait, today's share reached, and today's missed calls by local hour."""
-    may_call = in_window(settings.office_hours, now, holidays=settings.exclude_holidays)
-    lapsed = and_(callbacks.c.status == "claimed", callbacks.c.lease_expires_at <= now)
-    queue = connection.execute(
-        select(
-            func.count(),
-            func.sum(
-                case(
-                    (
-                        and_(
-                            or_(callbacks.c.status == "open", lapsed),
-                            callbacks.c.due_at <= now,
-                            literal(may_call),
-                        ),
-                        1,
-                    ),
-                    else_=0,
-                )
-            ),
-            func.sum(
-                case(
-                    (and_(callbacks.c.status == "claimed", callbacks.c.lease_expires_at > now), 1),
-                    else_=0,
-                )
-            ),
-            func.min(callbacks.c.waiting_since),
-        ).where(callbacks.c.status.in_(ACTIVE))
-    ).one()
-    start, day_hours = _local_day(now)
-    closed = connection.execute(
-        select(
-            func.count(),
-            func.sum(case((callbacks.c.result.in_(REACHED_RESULTS), 1), else_=0)),
-        ).where(
-            callbacks.c.closed_at >= start,
-            callbacks.c.closed_at <= now,
-            callbacks.c.status != "cancelled",
-        )
-    ).one()
-    started = telephony_calls.c.started_at
-    per_hour = connection.execute(
-        select(
-            *[
-                func.sum(case((and_(started >= low, started < high), 1), else_=0))
-                for _hour, low, high in day_hours
-            ]
-        ).where(
-            telephony_calls.c.state == "missed",
-            started >= day_hours[0][1],
-            started < day_hours[-1][2],
-        )
-    ).one()
-    missed = [
-        HourCount(hour=hour, missed=int(count or 0))
-        for (hour, _, _), count in zip(day_hours, per_hour, strict=True)
-    ]
-    oldest = _naive(queue[3])
-    closed_today, reached_today = int(closed[0] or 0), int(closed[1] or 0)
-    return CallbackFloor(
-        queue_length=int(queue[0] or 0),
-        due_now=int(queue[1] or 0),
-        claimed=int(queue[2] or 0),
-        oldest_wait_seconds=int((now - oldest).total_seconds()) if oldest is not None else None,
-        closed_today=closed_today,
-        reached_today=reached_today,
-        reached_share=reached_today / closed_today if closed_today else None,
-        missed_today=sum(h.missed for h in missed),
-        missed_per_hour=missed,
-    )
-
-
-# --- retention ----------------------------------------------------------------------------------
-
-
-def prune(connection: Connection, settings: CallbackSettings, now: datetime) -> tuple[int, int]:
-    """Forget telephone calls and closed callbacks (with their attempts) older than
-    ``keep_days``. Returns (calls, callbacks) deleted."""
-    before = now - timedelta(days=settings.keep_days)
-    gone_calls = connection.execute(
-        delete(telephony_calls).where(telephony_calls.c.started_at < before)
-    ).rowcount
-    old = select(callbacks.c.id).where(
-        callbacks.c.closed_at < before, callbacks.c.status.notin_(ACTIVE)
-    )
-    connection.execute(delete(callback_attempts).where(callback_attempts.c.callback_id.in_(old)))
-    gone_callbacks = connection.execute(delete(callbacks).where(callbacks.c.id.in_(old))).rowcount
-    return int(gone_calls or 0), int(gone_callbacks or 0)

@@ -57,7 +57,7 @@ from console.domain.floor import (
     SlotWindow,
 )
 from console.domain.models import Role
-from console.server import agent_states, callbacks, clock
+from console.server import agent_states, callback_figures, clock
 from console.server.floor_settings import FloorSettings
 from console.server.messages import outbox
 from console.server.schema import (
@@ -751,7 +751,7 @@ def compute(
     defaults of ``[callbacks]``)."""
     now = clock.now()
     day = Day.around(now)
-    queue = callbacks.floor_figures(connection, callback_settings or CallbackSettings(), now)
+    queue = callback_figures.floor_figures(connection, callback_settings or CallbackSettings(), now)
     missed = list(queue.missed_per_hour)  # the day's local hours in order, as ``day.hours()``
     figures = cache.day.figures(connection, day, now) if cache else day_figures(connection, day)
     totals = cache.slots if cache else None

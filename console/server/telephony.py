@@ -36,7 +36,7 @@ from console.domain.callbacks import (
 from console.domain.errors import InvalidValue
 from console.domain.models import Agent
 from console.domain.phone import COUNTRY, parse_phone
-from console.server import callbacks, changes, clock
+from console.server import callback_figures, callbacks, changes, clock
 from console.server.agents import agent_names
 from console.server.errors import conflict, unprocessable
 from console.server.schema import agents, telephony_calls, telephony_extensions
@@ -289,7 +289,7 @@ def prune_now_and_then(connection: Connection, settings: CallbackSettings, now: 
     if time.monotonic() - _last_prune.get(key, -PRUNE_EVERY_SECONDS) < PRUNE_EVERY_SECONDS:
         return
     _last_prune[key] = time.monotonic()
-    callbacks.prune(connection, settings, now)
+    callback_figures.prune(connection, settings, now)
 
 
 # --- imported calls -----------------------------------------------------------------------------
@@ -418,7 +418,7 @@ def record_calls(
         outcome.callbacks.closed += done.closed
         if progress:
             progress(label, min(start + size, len(numbers)), len(numbers))
-    callbacks.prune(connection, settings, now)
+    callback_figures.prune(connection, settings, now)
     return outcome
 
 

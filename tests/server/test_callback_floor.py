@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert
 
 from console.domain.calendar import TZ
-from console.server.callbacks import floor_figures
+from console.server.callback_figures import floor_figures
 from console.server.db import Database
 from console.server.schema import agents, callbacks, telephony_calls
 from console.server.settings import CallbackSettings

@@ -20,7 +20,7 @@ from console.domain.callbacks import (
     TelephonyEventResult,
 )
 from console.domain.models import Agent, ApiError, Line
-from console.server import callbacks, clock, idempotency, telephony
+from console.server import callback_claims, callbacks, clock, idempotency, telephony
 from console.server.deps import (
     AgentDep,
     DatabaseDep,
@@ -133,7 +133,7 @@ def claim(
     chosen = payload.callback_id if payload else None
 
     def effect(connection) -> tuple[int, Any]:  # type: ignore[no-untyped-def]
-        found = callbacks.claim(connection, agent, settings.callbacks, clock.now(), chosen)
+        found = callback_claims.claim(connection, agent, settings.callbacks, clock.now(), chosen)
         return (200, found.model_dump(mode="json")) if found else (204, None)
 
     status, body = idempotency.run(
@@ -168,7 +168,7 @@ def attempt(
     an attempt made offline (with its ``at``) as long as nobody else claimed the callback."""
 
     def effect(connection) -> tuple[int, Any]:  # type: ignore[no-untyped-def]
-        found = callbacks.attempt(
+        found = callback_claims.attempt(
             connection, agent, callback_id, payload, settings.callbacks, clock.now()
         )
         return 200, found.model_dump(mode="json")
@@ -200,7 +200,9 @@ def release(
     """Give a claimed callback back to the queue as it was."""
 
     def effect(connection) -> tuple[int, Any]:  # type: ignore[no-untyped-def]
-        found = callbacks.release(connection, agent, callback_id, settings.callbacks, clock.now())
+        found = callback_claims.release(
+            connection, agent, callback_id, settings.callbacks, clock.now()
+        )
         return 200, found.model_dump(mode="json")
 
     return JSONResponse(
@@ -228,7 +230,7 @@ def cancel(
     reason = payload.reason if payload else ""
 
     def effect(connection) -> tuple[int, Any]:  # type: ignore[no-untyped-def]
-        found = callbacks.cancel(
+        found = callback_claims.cancel(
             connection, agent, callback_id, reason, settings.callbacks, clock.now()
         )
         return 200, found.model_dump(mode="json")

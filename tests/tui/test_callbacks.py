@@ -25,7 +25,7 @@ from console.screens.callbacks import CallbacksScreen
 from console.screens.lookup import LookupScreen
 from console.screens.new_caller import NewCallerForm
 from console.screens.wrapup import WrapUpScreen
-from console.server import callbacks as service_callbacks
+from console.server import callback_claims as service_callbacks
 from console.server import clock as service_clock
 from console.server.agents import create_agent
 from console.server.schema import callback_attempts, callbacks, calls

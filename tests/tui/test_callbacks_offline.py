@@ -31,7 +31,7 @@ from console.domain.models import Role
 from console.screens.callbacks import CallbacksScreen
 from console.screens.lookup import LookupScreen
 from console.screens.sync_issues import IssueTable, SyncIssuesScreen
-from console.server import callbacks as service_callbacks
+from console.server import callback_claims as service_callbacks
 from console.server import clock, telephony
 from console.server.agents import create_agent
 from console.server.db import Database

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
@@ -47,6 +48,7 @@ from console.screens.lookup import LookupScreen
 from console.screens.startup import StartupScreen
 from widgets.offline_banner import OfflineBanner
 from widgets.status_bar import StatusBar
+from widgets.textual_internals import read_alt_digits
 from widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
@@ -122,6 +124,14 @@ class AgentConsole(App):
     MODES = {"lookup": LookupScreen, **{mode: _new_screen(mode) for mode in SCREENS}}
     BINDINGS = [
         Binding(
+            "f1",
+            "show_help",
+            "Help",
+            id="help",
+            priority=True,
+            tooltip="Every key of this screen and the app's",
+        ),
+        Binding(
             "f2",
             "show_lookup",
             "Caller",
@@ -161,8 +171,6 @@ class AgentConsole(App):
             priority=True,
             tooltip="The doctor directory: who accepts new patients, and how fresh that is",
         ),
-        # In the footer for supervisors (an agent's footer has no room left); the key, alt+8 and
-        # the command palette open the list from any screen, for everyone.
         Binding(
             "f8",
             "show_reports",
@@ -171,7 +179,6 @@ class AgentConsole(App):
             priority=True,
             tooltip="Agents' open reports about the doctor directory",
         ),
-        Binding("f8", "open_reports", show=False, priority=True, id="reports"),
         Binding(
             "f9",
             "show_wrapup",
@@ -180,8 +187,6 @@ class AgentConsole(App):
             priority=True,
             tooltip="Disposition, notes, follow-up; ends the call",
         ),
-        # In the footer (last) only while sync issues are open; alt+6 and the command palette
-        # open the list at any time.
         Binding(
             "f6",
             "show_sync_issues",
@@ -200,6 +205,15 @@ class AgentConsole(App):
         Binding("alt+9", "show_wrapup", show=False, priority=True, id="alt.wrapup"),
         Binding("alt+6", "open_sync_issues", show=False, priority=True, id="alt.sync_issues"),
         Binding("ctrl+q", "quit", "Quit", id="quit", show=False, priority=True),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            id="palette",
+            show=False,
+            priority=True,
+            tooltip="Every action by name, with its key",
+        ),
     ]
 
     connection_state: reactive[str] = reactive("connecting")
@@ -212,6 +226,7 @@ class AgentConsole(App):
         role: Role = Role.AGENT,
     ) -> None:
         i18n.set_language(config.ui.language)
+        read_alt_digits()  # alt+1 ... alt+9 as tmux and xterm send them (ESC, then the digit)
         super().__init__()
         translate_bindings(self)
         self.config = config
@@ -643,6 +658,15 @@ class AgentConsole(App):
     async def action_open_sync_issues(self) -> None:
         await self.action_show_sync_issues()
 
+    def action_show_help(self) -> None:
+        """F1: the keys of the screen shown, and the app's; F1 again closes the help."""
+        from console.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        elif not isinstance(self.screen, StartupScreen):
+            self.push_screen(HelpScreen(self.screen))
+
     def action_reconnect(self) -> None:
         """Probe the central system now instead of waiting for the next back-off."""
         if self.store is not None:
@@ -655,78 +679,89 @@ class AgentConsole(App):
             return not isinstance(self.screen, ModalScreen) and not showing(
                 self.screen, "callbacks"
             )
-        if action == "show_sync_issues":  # in the footer: issues wait, and not shown yet
-            return self.sync_status.issues > 0 and not showing(self.screen, "sync")
+        if action == "show_sync_issues":  # always works; not in the footer of its own screen
+            return not showing(self.screen, "sync")
         # The footer has no room for the key of the screen already shown (F2 stays: on the
         # lookup it starts the next call).
         here = {
             "show_slots": "slots",
             "show_bookings": "bookings",
             "show_directory": "directory",
-            "show_wrapup": "wrapup",
         }.get(action)
         if here is not None:
             return not showing(self.screen, here)
         if action == "show_reports":
-            supervisor = self.desk is not None and self.desk.read_only
-            return supervisor and not showing(self.screen, "reports")
+            return not showing(self.screen, "reports")
+        if action == "show_wrapup":
+            return not showing(self.screen, "wrapup")
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        if not self._desk_ready():
-            return
-        key = self.key_label
+        """The command palette: every action bound on the screen and in the app, with its key,
+        in the UI's language; then Textual's own commands, translated."""
+        from console.screens.help import bound_actions, screen_nodes
+
+        if self._desk_ready():
+            for found in bound_actions(self, [*screen_nodes(screen), self]):
+                if found.action in ("command_palette", "app.command_palette"):
+                    continue
+                title = found.description or found.tooltip
+                keys = ", ".join(found.keys)
+                help_text = f"{found.tooltip} ({keys})" if found.tooltip else f"({keys})"
+                yield SystemCommand(title, help_text, self._runner(found.action, found.node))
+            if self.sync_status.state == OFFLINE:
+                yield SystemCommand(
+                    _("Reconnect now"),
+                    _("Try the central system now instead of waiting"),
+                    self.action_reconnect,
+                )
+        yield SystemCommand(_("Theme"), _("Change the current theme"), self.action_change_theme)
         yield SystemCommand(
-            _("Caller lookup"),
-            _("Find the caller ({key})").format(key=key("lookup")),
-            self.action_show_lookup,
+            _("Quit"),
+            _("Quit the application ({key})").format(key=self.key_label("quit")),
+            self.action_quit,
         )
-        yield SystemCommand(
-            _("Slot search"),
-            _("Free slots for the caller ({key})").format(key=key("slots")),
-            self.action_show_slots,
-        )
-        yield SystemCommand(
-            _("Bookings"),
-            _("The caller's bookings ({key})").format(key=key("bookings")),
-            self.action_show_bookings,
-        )
-        yield SystemCommand(
-            _("Callbacks"),
-            _("Callers to call back: claim the next and call ({key})").format(key=key("callbacks")),
-            self.action_show_callbacks,
-        )
-        yield SystemCommand(
-            _("Doctor directory"),
-            _("Who accepts new patients, and how fresh that is ({key})").format(
-                key=key("directory")
-            ),
-            self.action_show_directory,
-        )
-        yield SystemCommand(
-            _("Directory reports"),
-            _("Agents' open reports about the doctor directory ({key})").format(key=key("reports")),
-            self.action_show_reports,
-        )
-        yield SystemCommand(
-            _("Wrap-up"),
-            _("End the call with notes ({key})").format(key=key("wrapup")),
-            self.action_show_wrapup,
-        )
-        yield SystemCommand(
-            _("Sync issues"),
-            _("Writes the replay could not do: rebook or call back ({key})").format(
-                key=self.issues_key
-            ),
-            self.action_show_sync_issues,
-        )
-        if self.sync_status.state == OFFLINE:
+        if screen.maximized is not None:
             yield SystemCommand(
-                _("Reconnect now"),
-                _("Try the central system now instead of waiting"),
-                self.action_reconnect,
+                _("Minimize"),
+                _("Minimize the widget and restore to normal size"),
+                screen.action_minimize,
             )
+        elif screen.focused is not None and screen.focused.allow_maximize:
+            yield SystemCommand(
+                _("Maximize"), _("Maximize the focused widget"), screen.action_maximize
+            )
+        yield SystemCommand(
+            _("Screenshot"),
+            _("Save an SVG screenshot of the current screen"),
+            lambda: self.set_timer(0.1, self.deliver_screenshot),
+        )
+
+    def _runner(self, action: str, node: DOMNode) -> Callable[[], object]:
+        async def run() -> None:
+            await self.run_action(action, node)
+
+        return run
+
+    def action_command_palette(self) -> None:
+        """The command palette, its prompt and its "no matches" in the UI's language."""
+        from widgets.palette import ConsolePalette
+
+        if self.use_command_palette and not ConsolePalette.is_open(self):
+            self.push_screen(
+                ConsolePalette(
+                    placeholder=_("Search for commands…"),
+                    no_matches=_("No matches found"),
+                    id="--command-palette",
+                )
+            )
+
+    def action_help_quit(self) -> None:
+        """ctrl+c does not quit (it copies in an input): say which key does."""
+        self.notify(
+            _("Press {key} to quit the console.").format(key=self.key_label("quit")),
+            title=_("Do you want to quit?"),
+        )
 
     async def on_unmount(self) -> None:
         self._unmounting = True

@@ -35,6 +35,8 @@ def _place(place: str, *bindings: tuple[str, str, str]) -> tuple[KeyBinding, ...
 KEY_BINDINGS: tuple[KeyBinding, ...] = (
     *_place(
         APP,
+        ("help", "f1", "the keys of the screen and the app's (again: close it)"),
+        ("palette", "ctrl+p", "every action by name, with its key (command palette)"),
         ("lookup", "f2", "caller lookup; starts a call when none is active"),
         ("slots", "f3", "free slots for the current caller"),
         ("bookings", "f4", "the current caller's bookings"),
@@ -52,6 +54,10 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("alt.directory", "alt+7", "doctor directory (fallback key)"),
         ("alt.reports", "alt+8", "directory reports (fallback key)"),
         ("alt.wrapup", "alt+9", "wrap-up (fallback key)"),
+    ),
+    *_place(
+        "help",
+        ("help.close", "escape", "close the help"),
     ),
     *_place(
         "lookup",

@@ -29,12 +29,17 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.layout import ArrangeResult
+from textual.layouts.horizontal import HorizontalLayout
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from widgets.textual_internals import (
     FooterKey,
     FooterLabel,
     KeyGroup,
+    register_layout,
     set_footer_key_disabled,
 )
 
@@ -117,11 +122,49 @@ def _shape(plan: tuple[_Item, ...]) -> tuple[_Item, ...]:
     return tuple(shaped)
 
 
+class WrappingKeys(HorizontalLayout):
+    """Keys left to right, on as many lines as they need: a key that would cross the right
+    edge starts the next line. At 80 columns a screen's keys and the app's need two lines;
+    Textual's horizontal layout would cut them off at the edge."""
+
+    name = "wrapping-keys"
+
+    def arrange(
+        self, parent: Widget, children: list[Widget], size: Size, greedy: bool = True
+    ) -> ArrangeResult:
+        wide = Size(max(size.width, 1) * 8, size.height)  # one line, as long as it takes
+        placements = super().arrange(parent, children, wide, greedy=False)
+        wrapped = []
+        shift = line = 0
+        for placement in placements:
+            region = placement.region
+            if region.right - shift > size.width and region.x > shift:
+                line += 1
+                shift = region.x
+            moved = Region(region.x - shift, region.y + line, region.width, region.height)
+            wrapped.append(placement._replace(region=moved))
+        return wrapped
+
+
+register_layout(WrappingKeys)
+
+
 class KeysFooter(Footer):
-    """Textual's Footer (same keys, same look), without the leak; see the module docstring."""
+    """Textual's Footer (same keys, same look), without the leak; see the module docstring.
+
+    Its keys wrap onto a second line where one is too narrow for them (:class:`WrappingKeys`).
+    """
+
+    DEFAULT_CSS = """
+    KeysFooter {
+        height: auto;
+        max-height: 3;
+    }
+    """
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.styles.layout = WrappingKeys()
         self._shown: tuple[_Item, ...] | None = None  # what compose drew last
         self._update_pending = False
         # Without binding groups: every key widget, shown or hidden, in order, by its shape.

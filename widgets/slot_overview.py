@@ -57,7 +57,7 @@ class SlotOverview(SizedTable):
             id="slots.choose",
             tooltip="List the free slots of this day and location",
         ),
-        Binding("o", "screen.toggle_overview", "Overview", show=False, id="slots.overview.table"),
+        Binding("o", "screen.toggle_overview", "Overview", id="slots.overview.table"),
     ]
 
     @dataclass

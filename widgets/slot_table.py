@@ -52,7 +52,7 @@ class SlotTable(SizedTable):
             id="slots.choose",
             tooltip="Hold this slot for the caller",
         ),
-        Binding("o", "screen.toggle_overview", "Overview", show=False, id="slots.overview.table"),
+        Binding("o", "screen.toggle_overview", "Overview", id="slots.overview.table"),
     ]
 
     @dataclass
@@ -62,11 +62,17 @@ class SlotTable(SizedTable):
         slot: Slot
         taken: str | None
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, read_only: bool = False) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         translate_bindings(self)
+        self.read_only = read_only  # a supervisor's: no holds, and no key that offers one
         self._slots: dict[int, Slot] = {}
         self._taken: dict[int, str] = {}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_cursor":
+            return not self.read_only
+        return True
 
     def on_mount(self) -> None:
         self.add_column(_("Day"), key="day")

@@ -21,13 +21,17 @@ private parts. After upgrading Textual, that test names what moved.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
 
-from textual import _time
+from textual import _time, events
+from textual._xterm_parser import XTermParser
 from textual.binding import BindingsMap
+from textual.command import CommandPalette
 from textual.dom import DOMNode
+from textual.layout import Layout
+from textual.layouts.factory import LAYOUT_MAP
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -45,8 +49,11 @@ __all__ = [
     "FooterLabel",
     "KeyGroup",
     "Leaning",
+    "XTermParser",
     "bindings_of",
     "default_prevented",
+    "read_alt_digits",
+    "register_layout",
     "screenshot_module",
     "set_footer_key_disabled",
     "timer_clock",
@@ -121,7 +128,17 @@ LEANS_ON: tuple[Leaning, ...] = (
     # KeysFooter: Textual's Footer without its leak (widgets/footer.py).
     Leaning(Footer, "_bindings_ready", "widgets/footer.py"),
     Leaning(FooterKey, "_disabled", "widgets/textual_internals.py", instance=True),
+    # ConsolePalette: the palette's "No matches found" in the UI's language.
+    Leaning(CommandPalette, "_start_no_matches_countdown", "widgets/palette.py", ("search_value",)),
+    Leaning(CommandPalette, "_stop_no_matches_countdown", "widgets/palette.py", ()),
+    Leaning(CommandPalette, "_no_matches_timer", "widgets/palette.py", instance=True),
+    Leaning(CommandPalette, "_list_visible", "widgets/palette.py"),
+    Leaning(CommandPalette, "_NO_MATCHES", "widgets/palette.py"),
+    Leaning(CommandPalette, "_NO_MATCHES_COUNTDOWN", "widgets/palette.py"),
     # The functions below.
+    Leaning(
+        XTermParser, "_sequence_to_key_events", "widgets/textual_internals.py", ("sequence", "alt")
+    ),
     Leaning(Message, "_no_default_action", "widgets/textual_internals.py"),
     Leaning(DOMNode, "_bindings", "widgets/textual_internals.py", instance=True),
 )
@@ -159,6 +176,45 @@ def set_footer_key_disabled(key: FooterKey, disabled: bool) -> None:
     ``FooterKey`` reads the flag when it draws and on a click)."""
     key._disabled = disabled
     key.set_class(disabled, "-disabled")
+
+
+# -- a layout of our own -----------------------------------------------------------------------
+
+
+def register_layout(layout: type[Layout]) -> None:
+    """Make a layout of ours usable by name: Textual's styles take a layout only by a name in
+    its ``LAYOUT_MAP`` (``styles.layout = SomeLayout()`` looks the name up again)."""
+    LAYOUT_MAP.setdefault(layout.name, layout)
+
+
+# -- alt+digit as tmux and xterm send it -------------------------------------------------------
+
+ALT_DIGITS = {f"\x1b{digit}": f"alt+{digit}" for digit in "0123456789"}
+
+
+def read_alt_digits() -> None:
+    """Read ``ESC`` followed by a digit as alt+digit (idempotent; for the whole process).
+
+    tmux, xterm with ``metaSendsEscape`` and most Linux terminals send alt+1 as ``ESC 1``.
+    Textual 8.2.8 maps those ten sequences to the characters macOS's Option key types in
+    WezTerm (``ESC 1`` -> "¡", ``ESC 7`` -> "¶": its ``_ansi_sequences``), so the console's
+    alt+1 ... alt+9 fallbacks never fired and a stray character landed in the focused input.
+    ``XTermParser._sequence_to_key_events`` turns a whole sequence into keys; this wraps it
+    so that these ten become the alt keys; every other sequence is read as before."""
+    original = XTermParser._sequence_to_key_events
+    if getattr(original, "reads_alt_digits", False):
+        return
+
+    def sequence_to_key_events(
+        self: XTermParser, sequence: str, alt: bool = False
+    ) -> Iterable[events.Key]:
+        key = ALT_DIGITS.get(sequence)
+        if key is not None:
+            return (events.Key(key, None),)
+        return original(self, sequence, alt)
+
+    sequence_to_key_events.reads_alt_digits = True  # type: ignore[attr-defined]
+    XTermParser._sequence_to_key_events = sequence_to_key_events  # type: ignore[method-assign]
 
 
 # -- for the tests: where pytest-textual-snapshot takes its screenshots ---------------------------

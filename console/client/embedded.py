@@ -97,9 +97,11 @@ def _desk_token(data_path: Path, database: Database, role: Role) -> str:
         with database.read() as connection:
             if agent_for_token(connection, token) is not None:
                 return token
+    # The person at the desk, by name: the status bar adds the role, reports and calls name
+    # whoever made them ("Desk (demo agent) (agent)" said neither in any language).
     name = os.environ.get("USER", "desk").capitalize()
     with database.write() as connection:
-        _, token = create_agent(connection, f"{name} (demo {role.value})", role)
+        _, token = create_agent(connection, name, role)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:

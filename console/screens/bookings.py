@@ -55,6 +55,11 @@ class BookingsScreen(DeskScreen):
         super().__init__()
         self.include_past = False
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("cancel_booking", "reschedule"):  # supervisors only look
+            return not self.desk.read_only
+        return True
+
     def compose_body(self) -> ComposeResult:
         yield Static("", id="bookings-title")
         yield BookingsTable(id="bookings-table")

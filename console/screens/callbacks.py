@@ -369,6 +369,8 @@ class CallbacksScreen(DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("reached", "outcome", "release"):
             return self.held is not None and not self.desk.read_only
+        if action == "claim":  # supervisors only look
+            return not self.desk.read_only
         return True
 
     def action_reached(self) -> None:

@@ -171,7 +171,6 @@ class DirectoryScreen(DeskScreen):
             "Search",
             id="directory.search",
             tooltip="Back to the search box",
-            show=False,
         ),
         Binding("escape", "back", "Back", id="directory.back", show=False),
         Binding("down", "to_results", show=False, id="directory.to_results"),

@@ -195,7 +195,6 @@ class SlotsScreen(DeskScreen):
             "Service",
             id="slots.service",
             tooltip="Type another service",
-            show=False,
         ),
         Binding(
             "ctrl+x",
@@ -203,7 +202,6 @@ class SlotsScreen(DeskScreen):
             "Stop rescheduling",
             id="slots.stop_rescheduling",
             tooltip="Keep the booking as it is and search normally",
-            show=False,  # the rescheduling banner shows it, when it applies
         ),
         Binding("escape", "back", "Back", show=False, id="slots.back"),
     ]
@@ -260,7 +258,7 @@ class SlotsScreen(DeskScreen):
         yield Static("", id="reschedule-banner")
         yield Static("", id="slot-summary")
         with ContentSwitcher(initial="slot-table", id="slot-views"):
-            yield SlotTable(id="slot-table")
+            yield SlotTable(id="slot-table", read_only=self.desk.read_only)
             yield SlotOverview(id="slot-overview")
 
     @property
@@ -284,7 +282,7 @@ class SlotsScreen(DeskScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "stop_rescheduling":
+        if action == "stop_rescheduling":  # in the footer only while rescheduling
             return self.desk.rescheduling is not None
         return True
 

@@ -23,6 +23,7 @@ import textual
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import Screen
@@ -64,6 +65,7 @@ def _instances(app: App) -> dict[type, object]:
         Input: app.query_one(Input),
         DataTable: app.query_one(DataTable),
         Footer: Footer(),
+        CommandPalette: CommandPalette(),
         FooterKey: FooterKey("x", "x", "X", "x"),
         Message: Message(),
         DOMNode: DOMNode(),
@@ -465,3 +467,16 @@ def test_our_subclasses_lean_on_no_private_part_the_list_does_not_name() -> None
                 if (name, path) not in listed:
                     unlisted.add(f"{path}: {ours.__name__}.{name}")
     assert sorted(unlisted) == [], f"list these in {INTERNALS} (LEANS_ON), or rename: {unlisted}"
+
+
+def test_3_escape_and_a_digit_reads_as_alt_and_the_digit() -> None:
+    """What tmux and xterm send for alt+1 ... alt+9 (``ESC 1``) is read as ``alt+1``, not as
+    a character; other sequences, and a digit typed alone, read as before."""
+    from widgets.textual_internals import XTermParser
+
+    textual_internals.read_alt_digits()
+    textual_internals.read_alt_digits()  # idempotent
+    parser = XTermParser()
+    keys = [event.key for event in parser.feed("\x1b1a\x1b9" + "7" + "\x1b[A")]
+    keys += [event.key for event in parser.feed("")]
+    assert keys == ["alt+1", "a", "alt+9", "7", "up"]

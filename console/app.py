@@ -69,6 +69,7 @@ SCREENS = {
     "sync": ("console.screens.sync_issues", "SyncIssuesScreen"),
     "directory": ("console.screens.directory", "DirectoryScreen"),
     "reports": ("console.screens.reports", "ReportsScreen"),
+    "floor": ("console.screens.floor", "FloorScreen"),
 }
 
 
@@ -120,6 +121,7 @@ class AgentConsole(App):
         "styles/sync.tcss",
         "styles/directory.tcss",
         "styles/callbacks.tcss",
+        "styles/floor.tcss",
     ]
     MODES = {"lookup": LookupScreen, **{mode: _new_screen(mode) for mode in SCREENS}}
     BINDINGS = [
@@ -195,6 +197,24 @@ class AgentConsole(App):
             priority=True,
             tooltip="Bookings and other writes the replay could not do: rebook or follow up",
         ),
+        # The floor: supervisors' and admins' (an agent's desk neither shows nor runs it). Not a
+        # priority key: dialogs keep F10 as their save key.
+        Binding(
+            "f10",
+            "show_floor",
+            "Floor",
+            id="floor",
+            tooltip="The floor: agents' states, the day's figures, slot fill, alerts",
+        ),
+        # Away (with a reason) and back to ready: agents' and admins' desks.
+        Binding(
+            "f12",
+            "toggle_away",
+            "Away",
+            id="away",
+            priority=True,
+            tooltip="Step away with a reason, or come back ready for calls",
+        ),
         # Fallbacks for terminals and multiplexers that swallow function keys.
         Binding("alt+1", "show_lookup", show=False, priority=True, id="alt.lookup"),
         Binding("alt+2", "show_slots", show=False, priority=True, id="alt.slots"),
@@ -204,6 +224,8 @@ class AgentConsole(App):
         Binding("alt+8", "open_reports", show=False, priority=True, id="alt.reports"),
         Binding("alt+9", "show_wrapup", show=False, priority=True, id="alt.wrapup"),
         Binding("alt+6", "open_sync_issues", show=False, priority=True, id="alt.sync_issues"),
+        Binding("alt+0", "show_floor", show=False, priority=True, id="alt.floor"),
+        Binding("alt+a", "toggle_away", show=False, priority=True, id="alt.away"),
         Binding("ctrl+q", "quit", "Quit", id="quit", show=False, priority=True),
         Binding(
             "ctrl+p",
@@ -244,6 +266,8 @@ class AgentConsole(App):
         self._known_issues: set[int] | None = None
         self._unmounting = False  # unmounting: the Store is about to close
         self._ringing: tuple[str, Screen] | None = None  # the call popped, and its dialog
+        self._heartbeat_timer: Timer | None = None
+        self._heartbeat_worker: Worker | None = None
         self.set_keymap(keymap_for(config.keys))
 
     def key_label(self, binding_id: str) -> str:
@@ -279,15 +303,82 @@ class AgentConsole(App):
         desk = Desk(store, fixed_today=self.config.ui.today)
         await desk.connect()  # offline, from the cache, if the service does not answer
         self.desk = desk
+        desk.open_presence(on_change=self._presence_changed)
         self._apply_sync_status()
         await self.switch_mode("lookup")
         if self.config.telephony.extension and not desk.read_only:
             desk.subscribe_changes(watch_ringing(desk.phone, self._ringing_from_feed))
             self.sign_in_extension()
+        await self.switch_mode("floor" if self.reads_floor else "lookup")
+        self.start_presence()
         # The sync loop starts once the lookup screen is drawn: its first round (the slot
         # window, the agent's calls) would otherwise share the loop with drawing it, and the
         # agent waits for the search box, not for the cache.
         self.call_after_refresh(self.start_sync)
+
+    @property
+    def reads_floor(self) -> bool:
+        """Supervisors and admins read the floor (it is a supervisor's first screen)."""
+        desk = self.desk
+        return (
+            desk is not None
+            and desk.agent is not None
+            and desk.agent.role in (Role.SUPERVISOR, Role.ADMIN)
+        )
+
+    # -- this desk's state on the floor: reported on start, on changes, as a heartbeat ------
+
+    @work(group="presence", exit_on_error=False)
+    async def start_presence(self) -> None:
+        """Report ready (with the outbox's counts), then a heartbeat every
+        ``heartbeat_seconds`` the service asks for. Never queued: offline, nothing is sent."""
+        presence = self.desk.presence if self.desk is not None else None
+        if presence is None:
+            return
+        await presence.start()
+        if presence.silent or self._unmounting:
+            return
+        self._heartbeat_timer = self.set_interval(presence.heartbeat_seconds, self._heartbeat)
+
+    def _presence_changed(self) -> None:
+        if not self._unmounting:
+            self.post_message(DeskChanged())
+
+    def _heartbeat(self) -> None:
+        presence = self.desk.presence if self.desk is not None else None
+        if presence is None or presence.silent or self._unmounting:
+            return
+        if self._heartbeat_worker is not None and self._heartbeat_worker.is_running:
+            return  # the last one is still on its way (a slow service)
+        self._heartbeat_worker = self.run_worker(
+            presence.heartbeat(), group="heartbeat", exit_on_error=False
+        )
+
+    def action_toggle_away(self) -> None:
+        """Away with a reason (chosen in a dialog), or back to ready: one key."""
+        desk = self.desk
+        if desk is None or desk.presence is None or not self._desk_ready():
+            return
+        presence = desk.presence
+        if presence.state == "away":
+            desk.back_ready()
+            return
+        if desk.call is not None:
+            self.notify(
+                _("Wrap up the call first ({key}); then you can step away.").format(
+                    key=self.key_label("wrapup")
+                ),
+                title=_("On a call"),
+                severity="warning",
+            )
+            return
+        from console.screens.away import AwayDialog
+
+        def chosen(reason: str | None) -> None:
+            if reason is not None and self.desk is not None:
+                self.desk.go_away(reason)
+
+        self.push_screen(AwayDialog(presence.away_reasons), chosen)
 
     def start_sync(self) -> None:
         """Run the Store's sync loop (feed polls online, probes with back-off offline, replay
@@ -380,6 +471,7 @@ class AgentConsole(App):
             )
         if previous.state == SYNCING and status.state != SYNCING:
             self._after_replay()
+            self._report_replay(max(0, max(self._replay_total, previous.total) - status.queued))
         if previous.state != status.state == ONLINE and self.desk.phone.extension:
             self.sign_in_extension()  # declared again after an outage
         self._announce_issues()
@@ -405,6 +497,12 @@ class AgentConsole(App):
                 severity="warning",
                 timeout=20,
             )
+
+    def _report_replay(self, count: int) -> None:
+        """Back from an outage: tell the floor how many queued writes this desk replayed."""
+        presence = self.desk.presence if self.desk is not None else None
+        if presence is not None and not presence.silent and not self._unmounting:
+            self.run_worker(presence.replayed(count), group="presence", exit_on_error=False)
 
     def _after_replay(self) -> None:
         """Provisional bookings on screen became real ones (or issues): show them afresh."""
@@ -651,6 +749,10 @@ class AgentConsole(App):
         if self._desk_ready():
             await self.switch_mode("wrapup")
 
+    async def action_show_floor(self) -> None:
+        if self._desk_ready() and self.reads_floor:
+            await self.switch_mode("floor")
+
     async def action_show_sync_issues(self) -> None:
         if self._desk_ready():
             await self.switch_mode("sync")
@@ -690,6 +792,10 @@ class AgentConsole(App):
         }.get(action)
         if here is not None:
             return not showing(self.screen, here)
+        if action == "show_floor":
+            return self.reads_floor and not showing(self.screen, "floor")
+        if action == "toggle_away":
+            return self.desk is not None and self.desk.presence is not None
         if action == "show_reports":
             return not showing(self.screen, "reports")
         if action == "show_wrapup":
@@ -767,6 +873,12 @@ class AgentConsole(App):
         self._unmounting = True
         if self._status_timer is not None:
             self._status_timer.stop()
+        if self._heartbeat_timer is not None:
+            self._heartbeat_timer.stop()
+        presence = self.desk.presence if self.desk is not None else None
+        if presence is not None:
+            await presence.sign_out()  # the floor shows the desk signed out, not unreachable
+            await presence.aclose()
         await self.stop_sync()
         if self.desk is not None:
             await self.desk.release_hold()

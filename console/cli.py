@@ -55,6 +55,7 @@ EXAMPLES = """examples:
   agent-console prune --dry-run --db central.db
   agent-console backup --db central.db --to /backup/central-$(date +%F).db
   agent-console --server http://central:8000 --token ac_... sync --status
+  agent-console wallboard --server http://central:8000 --token ac_... --port 8080
   agent-console mail-sink                        show the demo's e-mails and SMS as they arrive
   agent-console send-messages                    send the demo's queued messages (to the sink)
 """
@@ -84,6 +85,29 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser("run", help="open the console (the default)")
+    wallboard = commands.add_parser(
+        "wallboard",
+        help="serve the supervisor's floor to a web browser (the wall's screen)",
+        description=(
+            "Serve the supervisor's floor to web browsers with textual-serve: each page that "
+            "opens it gets a read-only console of its own on the floor. Give a supervisor's "
+            "token (--token, or [server] token / AGENT_CONSOLE_TOKEN) and the central "
+            "service (--server, or [server] url / AGENT_CONSOLE_SERVER_URL)."
+        ),
+    )
+    # Also after the command (agent-console wallboard --server URL --token T --port P).
+    wallboard.add_argument("--server", default=argparse.SUPPRESS, help="URL of the central service")
+    wallboard.add_argument("--token", default=argparse.SUPPRESS, help="a supervisor's token")
+    wallboard.add_argument(
+        "--language", choices=["sl", "en"], default=argparse.SUPPRESS, help="UI language"
+    )
+    wallboard.add_argument("--port", type=int, default=8080, help="port to serve on (8080)")
+    wallboard.add_argument(
+        "--host", default="localhost", help="address to listen on (localhost; 0.0.0.0: all)"
+    )
+    wallboard.add_argument(
+        "--public-url", help="the page's address as browsers reach it (behind a proxy)"
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -243,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers: dict[str | None, Callable[[argparse.Namespace, Config], int]] = {
         None: _run,
         "run": _run,
+        "wallboard": _wallboard,
         "serve": _serve,
         "seed": _seed,
         "token": _token,
@@ -281,6 +306,27 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     except ConfigError as exc:  # e.g. an --extension the telephone system cannot have
         print(f"agent-console: {exc}", file=sys.stderr)
         return 2
+
+
+def _wallboard(args: argparse.Namespace, config: Config) -> int:
+    from console.wallboard import serve_wallboard
+
+    server = args.server or config.server.url
+    token = args.token or config.server.token
+    if not server or not token:
+        print(
+            "agent-console wallboard: needs --server URL and a supervisor's --token",
+            file=sys.stderr,
+        )
+        return 2
+    return serve_wallboard(
+        server=server,
+        token=token,
+        port=args.port,
+        host=args.host,
+        language=args.language,
+        public_url=args.public_url,
+    )
 
 
 def _serve(args: argparse.Namespace, config: Config) -> int:

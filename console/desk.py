@@ -17,16 +17,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from console.client.api import CentralApi, new_idempotency_key
 from console.client.connection import OFFLINE
 from console.client.feed import ChangeBatch
 from console.client.issues import Issues, SyncIssue
+from console.client.presence import Presence
 from console.client.store import Store
 from console.desk_phone import CallbackWork, ScreenPop
 from console.desk_views import CallerCard, Referral, SyncStatus
 from console.domain.calendar import TZ
 from console.domain.callbacks import Callback
+from console.domain.floor import AgentDay, AgentState, Floor
 from console.domain.models import (
     Agent,
     Booking,
@@ -71,6 +74,7 @@ class Desk:
     fixed_today: date | None = None  # config [ui] today: demos and tests pretend a date
     slots_from_cache: bool = False  # the last slot search was served by the local cache
     referral: Referral | None = None  # where the current caller was referred (directory)
+    presence: Presence | None = None  # this desk's state on the floor (agents and admins)
     _areas: DirectoryAreas | None = None
     _pending_keys: dict[str, str] = field(default_factory=dict)
     callbacks: CallbackWork = field(init=False)  # the callback being worked (console.desk_phone)
@@ -93,6 +97,86 @@ class Desk:
         )
         self.agent = agent
         return agent
+
+    # -- this desk's state on the supervisors' floor --------------------------------------
+
+    def open_presence(self, on_change: Callable[[], None] | None = None) -> Presence | None:
+        """Make the desk's :class:`Presence` (not for a supervisor: they take no calls)."""
+        if self.read_only or self.presence is not None:
+            return self.presence
+        store = self.store
+        api = store.api if store is not None else self.api
+        assert isinstance(api, CentralApi)
+        self.presence = Presence(
+            api,
+            may_send=lambda: not self.offline,
+            counts=lambda: (
+                (store.outbox_size(), len(store.conflicts())) if store is not None else (0, 0)
+            ),
+            call_id=self._real_call_id,
+            on_change=on_change,
+        )
+        return self.presence
+
+    def _real_call_id(self) -> int | None:
+        """The current call's id on the service; None while it is provisional (offline)."""
+        if self.call is None:
+            return None
+        if self.call.id > 0:
+            return self.call.id
+        store = self.store
+        return store.real_id("call", self.call.id) if store is not None else None
+
+    @property
+    def agent_state(self) -> AgentState | None:
+        return self.presence.state if self.presence is not None else None
+
+    def away_label(self, language: str) -> str | None:
+        """Why the agent is away, in ``language`` (the service's labels)."""
+        presence = self.presence
+        if presence is None or presence.state is not AgentState.AWAY:
+            return None
+        return presence.reason_label(presence.reason, language)
+
+    def go_away(self, reason: str) -> None:
+        """The agent steps away (a reason from the service's list); reported at once."""
+        if self.presence is None:
+            raise RuntimeError("This desk reports no state.")
+        if self.call is not None:
+            raise RuntimeError("Wrap up the call first.")
+        self.presence.post(AgentState.AWAY, reason=reason)
+
+    def back_ready(self) -> None:
+        """The agent is back and ready for calls; reported at once."""
+        if self.presence is not None:
+            self.presence.post(AgentState.READY)
+
+    async def floor(self) -> Floor:
+        """The supervisor's floor now (online only)."""
+        return await self.api.floor()
+
+    async def agent_day(self, agent_id: int, *, include_caller: bool = False) -> AgentDay:
+        """One agent's calls today; ``include_caller``: who called (an audited read)."""
+        return await self.api.agent_day(agent_id, self.today(), include_caller=include_caller)
+
+    async def export_calls(self, day: date, fmt: str) -> bytes:
+        """The day's calls as the bytes of a csv or xlsx file."""
+        return await self.api.export_calls(day, fmt)
+
+    async def save_export(self, day: date, fmt: str, path: str | Path) -> Path:
+        """Export the day's calls (``fmt``: csv or xlsx) into the file ``path`` (``~`` is the
+        home folder; missing folders are made); returns where it went."""
+        target = Path(path).expanduser().resolve()
+        data = await self.export_calls(day, fmt)
+
+        def write() -> None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + ".part")
+            partial.write_bytes(data)
+            partial.replace(target)
+
+        await asyncio.to_thread(write)
+        return target
 
     @property
     def store(self) -> Store | None:
@@ -216,6 +300,9 @@ class Desk:
         self.call_started = time.monotonic()
         self.call_ended = None
         self.api.call_id = self.call.id
+        if self.presence is not None:
+            # The service put the agent on the call when it started it: nothing to send.
+            self.presence.set(AgentState.ON_CALL)
         return self.call
 
     async def start_call_with(self, caller_id: int | None, direction: CallDirection) -> Call:
@@ -230,12 +317,17 @@ class Desk:
         self.call_started = time.monotonic()
         self.call_ended = None
         self.api.call_id = self.call.id
+        if self.presence is not None:
+            # The service put the agent on the call when it started it: nothing to send.
+            self.presence.set(AgentState.ON_CALL)
         return self.call
 
     def end_call(self) -> None:
         """The caller hung up: after-call work starts now."""
         if self.call is not None and self.call_ended is None:
             self.call_ended = time.monotonic()
+            if self.presence is not None:
+                self.presence.post(AgentState.AFTER_CALL_WORK, service_id=self.presence.service_id)
 
     async def wrap_up(
         self,
@@ -268,6 +360,9 @@ class Desk:
         self._done("wrap_up")
         await self.release_hold()
         self.reset()
+        if self.presence is not None:
+            # The service made the agent ready with the wrap-up: nothing to send.
+            self.presence.set(AgentState.READY)
         return call
 
     def reset(self) -> None:
@@ -342,6 +437,14 @@ class Desk:
         location_id: int | None = None,
         limit: int = 30,
     ) -> list[Slot]:
+        presence = self.presence
+        if (
+            presence is not None
+            and self.call is not None
+            and presence.state is AgentState.ON_CALL
+            and presence.service_id != service_id
+        ):
+            presence.post(AgentState.ON_CALL, service_id=service_id)  # what the caller needs
         page = await self.api.slots(
             service_id,
             start=start,

@@ -45,6 +45,8 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("reports", "f8", "open reports on the directory"),
         ("wrapup", "f9", "wrap-up; ends the call"),
         ("sync_issues", "f6", "sync issues after an outage"),
+        ("floor", "f10", "the supervisor's floor (supervisors and admins)"),
+        ("away", "f12", "away (with a reason) or back to ready"),
         ("quit", "ctrl+q", "quit"),
         ("alt.lookup", "alt+1", "caller lookup (fallback key: terminals swallow F-keys)"),
         ("alt.slots", "alt+2", "free slots (fallback key)"),
@@ -54,6 +56,8 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("alt.directory", "alt+7", "doctor directory (fallback key)"),
         ("alt.reports", "alt+8", "directory reports (fallback key)"),
         ("alt.wrapup", "alt+9", "wrap-up (fallback key)"),
+        ("alt.floor", "alt+0", "the floor (fallback key)"),
+        ("alt.away", "alt+a", "away or ready (fallback key)"),
     ),
     *_place(
         "help",
@@ -185,6 +189,27 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         "close_report",
         ("close_report.back", "escape", "back without closing"),
     ),
+    *_place(
+        "away",
+        ("away.choose", "enter", "away for the chosen reason"),
+        ("away.back", "escape", "stay ready"),
+    ),
+    *_place(
+        "floor",
+        ("floor.details", "enter", "the agent's calls today"),
+        ("floor.export", "e", "export the day's calls (csv or xlsx)"),
+        ("floor.refresh", "ctrl+r", "read the floor again now"),
+    ),
+    *_place(
+        "agent_day",
+        ("agent_day.callers", "c", "show who called (each caller shown is an audited read)"),
+        ("agent_day.back", "escape", "back to the floor"),
+    ),
+    *_place(
+        "export",
+        ("export.save", "enter", "export to the file named"),
+        ("export.back", "escape", "back without exporting"),
+    ),
 )
 
 BY_ID: dict[str, KeyBinding] = {binding.id: binding for binding in KEY_BINDINGS}
@@ -199,6 +224,8 @@ ALWAYS_MAPPED = (
     "reports",
     "wrapup",
     "sync_issues",
+    "floor",
+    "away",
 )
 
 

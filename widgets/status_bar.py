@@ -19,9 +19,11 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
 
+from console import i18n
 from console.desk_views import SyncStatus
 from console.domain.models import Agent, Caller
 from console.i18n import _
+from widgets.floor_text import state_text
 from widgets.offline_banner import OfflineBanner
 
 STATE_STYLES = {"online": "green", "offline": "bold red", "syncing": "bold yellow"}
@@ -49,6 +51,13 @@ class CallInProgress(Protocol):
     def call_seconds(self, now: float | None = None) -> int | None: ...
 
     def hold_seconds_left(self) -> int | None: ...
+
+    @property
+    def agent_state(self) -> str | None:
+        """The agent's own state on the floor (None: the desk reports none)."""
+
+    def away_label(self, language: str) -> str | None:
+        """Why the agent is away, in ``language`` (None unless away)."""
 
 
 def clock_text(seconds: int) -> str:
@@ -164,6 +173,10 @@ class StatusBar(Static):
         if agent is not None:
             line.append(f" {agent.name} ", style="bold")
             line.append(f"({_(agent.role.value)})  ")
+        own = desk.agent_state if desk else None
+        if desk is not None and own is not None:
+            line.append_text(state_text(own, desk.away_label(i18n.language())))
+            line.append("  ")
         line.append_text(connection_text(status.state, status, issues_key=self.issues_key))
         timers = self.timers
         if desk is not None:

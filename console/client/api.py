@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -35,6 +35,7 @@ from console.domain.callbacks import (
     CallbackPage,
     DeskExtension,
 )
+from console.domain.floor import AgentDay, DeskState, DeskStateIn, Floor
 from console.domain.models import (
     Agent,
     Booking,
@@ -495,6 +496,46 @@ class CentralApi:
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return ProviderReport.model_validate(data)
+
+    # -- agent state and the supervisor's floor ------------------------------------------
+
+    async def desk_state(self) -> DeskState:
+        """This agent's state as the service keeps it, its away reasons and heartbeat."""
+        return await self._get(DeskState, "/v1/desk/state")
+
+    async def report_state(self, report: DeskStateIn) -> DeskState:
+        """Report this desk's state (a change, or unchanged as the heartbeat). Never queued:
+        a state report is about now, so offline it is simply not sent."""
+        data = await self._request("PUT", "/v1/desk/state", json=self._body(report), call_id=None)
+        return DeskState.model_validate(data)
+
+    async def floor(self) -> Floor:
+        """The floor now (supervisors and admins)."""
+        return await self._get(Floor, "/v1/floor")
+
+    async def agent_day(
+        self, agent_id: int, day: date | None = None, *, include_caller: bool = False
+    ) -> AgentDay:
+        """One agent's calls of a day; ``include_caller`` is an audited read."""
+        return await self._get(
+            AgentDay,
+            f"/v1/floor/agents/{agent_id}/calls",
+            date=day.isoformat() if day else None,
+            include_caller="true" if include_caller else None,
+        )
+
+    async def export_calls(self, day: date, fmt: str) -> bytes:
+        """The day's calls as a CSV (UTF-8 with a byte-order mark) or xlsx file's bytes."""
+        params = {"date": day.isoformat(), "format": fmt}
+        try:
+            response = await self._client.get("/v1/floor/calls/export", params=params)
+        except httpx.TimeoutException:
+            raise Unreachable("The central service did not answer in time.") from None
+        except httpx.TransportError as exc:
+            raise Unreachable(f"Cannot reach the central service ({type(exc).__name__}).") from None
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return response.content
 
     async def changes(self, since: int, limit: int = 500, wait: float | None = None) -> ChangePage:
         """The change feed after ``since``. ``wait`` (seconds, at most

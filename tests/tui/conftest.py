@@ -19,7 +19,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from console.app import AgentConsole
-from console.config import CacheSection, Config, DemoSection, UiSection
+from console.config import CacheSection, Config, DemoSection, FloorSection, UiSection
 from console.domain.models import Agent, CallerIn, Role
 from console.server import callers
 from console.server.db import Database
@@ -83,6 +83,7 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
         role: str = "agent",
         sync_seconds: float = 2.0,
         keys: dict[str, str] | None = None,
+        floor: FloorSection | None = None,
         **ui: object,
     ) -> AgentConsole:
         config = Config(
@@ -93,6 +94,7 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
                 **{"timers": False, "today": TODAY, "search_delay_ms": 0, **ui}, language=language
             ),
             keys=keys or {},
+            floor=floor or FloorSection(),
         )
         return AgentConsole(config, role=Role(role))
 
@@ -100,7 +102,8 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
 
 
 async def wait_ready(pilot: Pilot) -> None:
-    """Wait until the console has connected and shows the lookup screen."""
+    """Wait until the console has connected and shows the lookup screen (a supervisor's
+    console starts on the floor: it is switched to the lookup, as F2 would)."""
     from console.screens.lookup import LookupScreen
 
     app = pilot.app
@@ -108,8 +111,24 @@ async def wait_ready(pilot: Pilot) -> None:
         if app.desk is not None and isinstance(app.screen, LookupScreen):
             await pilot.pause()
             return
+        if app.desk is not None and app.reads_floor and type(app.screen).__name__ == "FloorScreen":
+            await app.switch_mode("lookup")
         await pilot.pause(0.05)
     raise AssertionError(f"console did not become ready; screen is {app.screen!r}")
+
+
+async def wait_floor(pilot: Pilot) -> None:
+    """Wait until a supervisor's console shows the floor, read at least once."""
+    from console.screens.floor import FloorScreen
+
+    app = pilot.app
+    for _ in range(400):
+        screen = app.screen
+        if isinstance(screen, FloorScreen) and screen.loads:
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"the floor was never shown; screen is {app.screen!r}")
 
 
 @pytest.fixture

@@ -442,9 +442,109 @@ async def console_shift(
         )
 
 
+# --- the screen pop ---------------------------------------------------------------------------
+
+
+def _popped_frames(app: Any) -> list[tuple[float, str]]:
+    """(time.monotonic(), call id) of every frame drawn with a ringing call's card on screen."""
+    from console.screens.ringing import RingingDialog
+    from widgets.caller_card import CallerCardView
+
+    shown: list[tuple[float, str]] = []
+    original = app._display
+
+    def display(screen: Any, renderable: Any) -> None:
+        original(screen, renderable)
+        if renderable is None or app._batch_count or not isinstance(screen, RingingDialog):
+            return
+        card = screen.query(CallerCardView)
+        if card and card.first().display and card.first().caller_id is not None:
+            shown.append((time.monotonic(), screen.call.call_id))
+            del shown[:-50]
+
+    app._display = display
+    return shown
+
+
+async def screen_pop(server: str, token: str, extension: str, desk: str, rounds: int) -> None:
+    from console.app import AgentConsole
+    from console.config import Config, ServerSection, TelephonySection
+    from console.screens.ringing import RingingDialog
+
+    config = Config(
+        data_dir=desk,
+        server=ServerSection(url=server, token=token),
+        telephony=TelephonySection(extension=extension),
+    )
+    app = AgentConsole(config)
+    async with app.run_test(headless=True, size=SIZE) as pilot:
+        frames = _Frames(app)
+        await _until_ready(app, frames)
+        await _until_synced(app)
+        deadline = time.perf_counter() + 60
+        while not app.desk.phone.declared:
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the desk did not declare its extension")
+            await asyncio.sleep(0.01)
+        shown = _popped_frames(app)
+        _emit({"ready": True})
+        seen: set[str] = set()
+        for _ in range(rounds):
+            deadline = time.perf_counter() + 60
+            while not [item for item in shown if item[1] not in seen]:
+                if time.perf_counter() > deadline:
+                    raise TimeoutError("no ringing call's card was shown")
+                await asyncio.sleep(POLL)
+            at, call_id = next(item for item in shown if item[1] not in seen)
+            seen.add(call_id)
+            while isinstance(app.screen, RingingDialog):  # hidden; the phone rings on
+                await pilot.press("escape")
+                await pilot.pause()
+            _emit({"shown": call_id, "at": at})
+        _emit({"done": True, **_rss()})
+
+
+async def feed(server: str, token: str, extension: str, rounds: int) -> None:
+    import httpx
+
+    from console.desk_phone import LONG_POLL_SECONDS
+
+    async with httpx.AsyncClient(
+        base_url=server,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=LONG_POLL_SECONDS + 10,
+    ) as client:
+        answer = await client.get("/v1/changes/latest")
+        answer.raise_for_status()
+        since = int(answer.json()["last_seq"])
+        _emit({"ready": True})
+        seen = 0
+        while seen < rounds:
+            answer = await client.get(
+                "/v1/changes", params={"since": since, "wait": LONG_POLL_SECONDS}
+            )
+            at = time.monotonic()
+            answer.raise_for_status()
+            page = answer.json()
+            since = int(page["last_seq"])
+            for change in page["changes"]:
+                data = change["data"] or {}
+                if (
+                    change["entity"] == "ringing"
+                    and change["op"] == "ringing"
+                    and data.get("extension") == extension
+                ):
+                    _emit({"shown": str(data["call_id"]), "at": at})
+                    seen += 1
+        _emit({"done": True})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.console_probe")
-    parser.add_argument("mode", choices=["hello", "console-start", "console-type", "console-shift"])
+    parser.add_argument(
+        "mode",
+        choices=["hello", "console-start", "console-type", "console-shift", "screen-pop", "feed"],
+    )
     parser.add_argument("--database", help="the SQLite dataset the embedded service opens")
     parser.add_argument("--desk", help="the console's data directory (token, cache)")
     parser.add_argument("--queries", type=Path, help="a JSON list of search texts")
@@ -463,8 +563,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warm", type=int, default=50, help="console-shift: calls before the first measure"
     )
+    parser.add_argument("--server", help="screen-pop, feed: the central service's URL")
+    parser.add_argument("--token", help="screen-pop, feed: an agent's token")
+    parser.add_argument("--extension", help="screen-pop, feed: the desk's extension")
+    parser.add_argument("--rounds", type=int, default=10, help="screen-pop, feed: calls rung")
     args = parser.parse_args(argv)
-    if args.mode == "console-shift":
+    if args.mode == "screen-pop":
+        asyncio.run(screen_pop(args.server, args.token, args.extension, args.desk, args.rounds))
+    elif args.mode == "feed":
+        asyncio.run(feed(args.server, args.token, args.extension, args.rounds))
+    elif args.mode == "console-shift":
         queries = json.loads(args.queries.read_text())
         asyncio.run(
             console_shift(

@@ -26,6 +26,7 @@ FIGURES: dict[str, str] = {
     "callback_claims": "callback claims/s, 40 agents at once",
     "callback_double_claims": "callbacks claimed twice",
     "queue_log_import": "a month's queue_log imported",
+    "screen_pop": "screen pop, event to card drawn, max",
     "cold_start": "console cold start to lookup ready",
     "keystroke": "key press to results rendered, p95",
     "keystroke_work": "  … with search_delay_ms = 0, p95",

@@ -15,6 +15,7 @@ from benchmarks import console as console_bench
 from benchmarks import floor as floor_bench
 from benchmarks import messages as messages_bench
 from benchmarks import retention as retention_bench
+from benchmarks import screen_pop as screen_pop_bench
 from benchmarks import shift as shift_bench
 from benchmarks.dataset import (
     GROWTH,
@@ -46,7 +47,12 @@ SHIFT_FIGURES = (
     "shift_tasks",
     "shift_files",
 )
-CALLBACK_FIGURES = ("callback_claims", "callback_double_claims", "queue_log_import")
+CALLBACK_FIGURES = (
+    "callback_claims",
+    "callback_double_claims",
+    "queue_log_import",
+    "screen_pop",
+)
 MESSAGE_FIGURES = ("messages_send", "messages_booking")
 FLOOR_FIGURES = ("floor", "heartbeat")
 # What --only and --skip take: a group name, or one figure's name.
@@ -60,6 +66,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "replay": ("replay",),
     "callbacks": CALLBACK_FIGURES,
     "queue_log": ("queue_log_import",),
+    "screen_pop": ("screen_pop",),
     "console": CONSOLE_FIGURES,
     "cold_start": ("cold_start",),
     "keystroke": TYPING_FIGURES,
@@ -109,6 +116,7 @@ class Sizes:
     shift_warm: int  # ... the first of them, before memory and counts are taken
     callbacks: int  # due callbacks the 40 agents claim
     log_calls: int  # calls a month in the imported queue_log
+    pop_rounds: int  # calls rung on a console's extension (the screen pop)
     message_bookings: int  # bookings timed with messages on and off (half each)
     queued_messages: int  # messages the sender sends in one run
     floor_day: floor_bench.Day = field(default_factory=floor_bench.Day)  # agents, calls, bookings
@@ -133,6 +141,7 @@ FULL = Sizes(
     shift_warm=50,
     callbacks=1_000,
     log_calls=16_000,
+    pop_rounds=30,
     message_bookings=600,
     queued_messages=10_000,
 )
@@ -153,6 +162,7 @@ QUICK_SIZES = Sizes(
     shift_warm=15,
     callbacks=200,
     log_calls=2_000,
+    pop_rounds=5,
     message_bookings=40,
     queued_messages=300,
     floor_day=floor_bench.Day(calls=2_000, bookings=800),
@@ -390,6 +400,15 @@ class Run:
                 return callbacks_bench.import_rows(result, backend, self.sizes.log_calls)
 
             self.guarded(("queue_log_import",), backend, measure_import)
+        if "screen_pop" in wanted:
+
+            def measure_pop() -> list[Row]:
+                result = screen_pop_bench.run(
+                    place, rounds=self.sizes.pop_rounds, workers=workers, log=self.log
+                )
+                return screen_pop_bench.rows(result, backend)
+
+            self.guarded(("screen_pop",), backend, measure_pop)
 
     def _messages(self, dataset: Dataset) -> list[Row]:
         reset(dataset)

@@ -40,6 +40,7 @@ from console.config import Config, ConfigError, load_config
 
 EXAMPLES = """examples:
   agent-console                                  the console on the embedded demo database
+  agent-console --server http://central:8000 --token ac_... --extension 101
   agent-console serve --db postgresql://ac:secret@db/agent_console --host 0.0.0.0
   agent-console seed --db central.db --callers 2100000
   agent-console seed --db central.db --directory-data ../shared/data
@@ -76,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--server", help="URL of a central service (default: embedded)")
     parser.add_argument("--token", help="bearer token for --server")
     parser.add_argument("--language", choices=["sl", "en"], help="UI language")
+    parser.add_argument(
+        "--extension",
+        help="this desk's telephone extension (default [telephony] extension): a call "
+        "ringing there pops the caller's card",
+    )
     parser.add_argument(
         "--role",
         choices=["agent", "supervisor"],
@@ -300,14 +306,19 @@ def _database(args: argparse.Namespace, config: Config) -> str:
 def _run(args: argparse.Namespace, config: Config) -> int:
     from console.app import run_console
 
-    return run_console(
-        config,
-        server=args.server,
-        token=args.token,
-        language=args.language,
-        role=args.role,
-        config_file=args.config,
-    )
+    try:
+        return run_console(
+            config,
+            server=args.server,
+            token=args.token,
+            language=args.language,
+            role=args.role,
+            extension=args.extension,
+            config_file=args.config,
+        )
+    except ConfigError as exc:  # e.g. an --extension the telephone system cannot have
+        print(f"agent-console: {exc}", file=sys.stderr)
+        return 2
 
 
 def _wallboard(args: argparse.Namespace, config: Config) -> int:

@@ -626,6 +626,13 @@ class LookupScreen(DeskScreen):
         self._form_open = True
         self.app.push_screen(NewCallerForm(caller=caller), self._form_closed)
 
+    def new_caller_for(self, values: dict[str, str]) -> None:
+        """Open the new-caller form with these values filled in (the number of a callback
+        reached, or of a ringing call nobody has), for the call in progress."""
+        call_id = self.desk.call.id if self.desk.call else None
+        self.draft = Draft(call_id, dict(values))
+        self.action_new_caller()
+
     def _form_closed(self, outcome: object) -> None:
         from console.screens.new_caller import FormOutcome
 

@@ -262,8 +262,8 @@ _pattern(r"EMŠO register code must be between 50 and 59, got (?P<code>\d+)")(
 _pattern(r"EMŠO is not valid: no valid check digit exists for these first 12 digits")(
     lambda: _("This EMŠO cannot exist: no check digit fits its first 12 digits")
 )
-_pattern(r"EMŠO check digit is wrong: expected (?P<expected>\d), got (?P<got>\d)")(
-    lambda: _("EMŠO check digit is wrong: expected {expected}, got {got}")
+_pattern(r"EMŠO check digit does not match the other 12 digits: a digit is mistyped somewhere")(
+    lambda: _("EMŠO check digit does not match the other 12 digits: a digit is mistyped somewhere")
 )
 _pattern(r"Phone number is empty")(lambda: _("Phone number is empty"))
 _pattern(r"Phone number cannot contain letters, found (?P<found>.+)")(

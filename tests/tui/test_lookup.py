@@ -120,7 +120,10 @@ def test_validator_messages_are_translated_and_unknown_ones_kept(language) -> No
     language("sl")
     with pytest.raises(InvalidValue) as caught:
         parse_emso("0101990500004")
-    assert explain(caught.value) == "Kontrolna števka EMŠO ni pravilna: pričakovana 3, vpisana 4"
+    assert explain(caught.value) == (
+        "Kontrolna števka EMŠO se ne ujema z ostalimi 12 števkami: nekje je napačna števka"
+    )
+    emso_error = caught.value
     with pytest.raises(InvalidValue) as caught:
         parse_phone("041 23")
     assert explain(caught.value) == (
@@ -130,6 +133,9 @@ def test_validator_messages_are_translated_and_unknown_ones_kept(language) -> No
     language("en")
     assert explain(caught.value) == (
         "Slovenian numbers have 8 digits after the leading 0 (041 234 567), got 4"
+    )
+    assert explain(emso_error) == (
+        "EMŠO check digit does not match the other 12 digits: a digit is mistyped somewhere"
     )
 
 
@@ -377,7 +383,9 @@ async def test_a_bad_emso_check_digit_is_shown_as_you_type_and_save_refused(
         assert emso.message == "EMŠO ima 13 števk, vpisanih je 8"
         assert emso.state == "soft", "while typing the message is a hint, not an error"
         await pilot.press(*"00004")
-        assert emso.message == "Kontrolna števka EMŠO ni pravilna: pričakovana 3, vpisana 4"
+        assert emso.message == (
+            "Kontrolna števka EMŠO se ne ujema z ostalimi 12 števkami: nekje je napačna števka"
+        )
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is form, "save is refused"

@@ -171,8 +171,17 @@ class ValidatedInput(Vertical, can_focus=False):
         self._server_error = None
         self._run(strict=self._strict and not self.input.has_focus)
 
+    def focus_at_end(self) -> None:
+        """Focus the box with the cursor after its text, nothing selected (a value to complete,
+        like a name pre-filled from part of a query); later focus selects all as usual."""
+        box = self.input
+        box.select_on_focus = False
+        box.focus()
+        box.cursor_position = len(box.value)
+
     @on(Input.Blurred)
     def _left(self, event: Input.Blurred) -> None:
+        event.input.select_on_focus = True
         if self._server_error is None and self.value.strip():
             self._strict = True
             self._run(strict=True)

@@ -65,7 +65,7 @@ class Draft:
 
 def prefill_for(query: str, kind: str | None = None) -> dict[str, str]:
     """Which new-caller field the search text belongs in: a phone to the phone field, an EMŠO
-    or ZZZS number to theirs, a name split into first and last name."""
+    or ZZZS number to theirs, a name split surname first (the lookup's convention)."""
     text = query.strip()
     if not text:
         return {}
@@ -87,9 +87,11 @@ def prefill_for(query: str, kind: str | None = None) -> dict[str, str]:
     if any(ch.isdigit() for ch in text) or not words:
         return {}
     words = [w[:1].upper() + w[1:] if w.islower() else w for w in words]
+    # Surname first, as the lookup reads names (``kova jan``): "zupancic mar" is Priimek
+    # Zupancic, Ime Mar.
     if len(words) == 1:
-        return {"first_name": words[0]}
-    return {"first_name": words[0], "last_name": " ".join(words[1:])}
+        return {"last_name": words[0]}
+    return {"last_name": words[0], "first_name": " ".join(words[1:])}
 
 
 def group_partial(nsn: str) -> str:

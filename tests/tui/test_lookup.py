@@ -81,9 +81,12 @@ def footer_actions(screen) -> set[str]:
         ("+386 31 555 111", None, {"phones": "+386 31 555 111"}),
         ("0101990500003", "emso", {"emso": "0101990500003"}),
         ("123456789", "zzzs", {"zzzs_number": "123456789"}),
-        ("ana zupan", "name", {"first_name": "Ana", "last_name": "Zupan"}),
-        ("Ana Marija Zupan", None, {"first_name": "Ana", "last_name": "Marija Zupan"}),
-        ("mcDonald", None, {"first_name": "mcDonald"}),
+        # Surname first, as the lookup reads names (``kova jan``): issue 12 item 7.
+        ("zupan ana", "name", {"last_name": "Zupan", "first_name": "Ana"}),
+        ("zupancic mar", "name", {"last_name": "Zupancic", "first_name": "Mar"}),
+        ("Zupan Ana Marija", None, {"last_name": "Zupan", "first_name": "Ana Marija"}),
+        ("mcDonald", None, {"last_name": "mcDonald"}),
+        ("kovač", None, {"last_name": "Kovač"}),
         ("ana@example.si", None, {"email": "ana@example.si"}),
         ("K7M 4PX Y", "reference", {}),
         ("", None, {}),
@@ -375,7 +378,7 @@ async def test_a_bad_emso_check_digit_is_shown_as_you_type_and_save_refused(
     app = make_app(language="sl")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await search(pilot, "ana zupan")
+        await search(pilot, "zupan ana")
         form = await open_form(pilot)
         assert form.field("first_name").value == "Ana"
         assert form.field("last_name").value == "Zupan"
@@ -394,6 +397,31 @@ async def test_a_bad_emso_check_digit_is_shown_as_you_type_and_save_refused(
         assert problem.startswith("Ni shranjeno: popravite označena polja (EMŠO)")
         assert form.focused is emso.input
         assert (await app.desk.search("ana zupan")).callers == []
+
+
+@pytest.mark.parametrize(
+    ("query", "last", "first", "focused"),
+    [
+        ("zupancic mar", "Zupancic", "Mar", "first_name"),  # the query's last word: completed next
+        ("zupancic", "Zupancic", "", "first_name"),
+        ("041 234 567", "", "", "first_name"),
+    ],
+)
+async def test_a_new_caller_from_the_query_is_surname_first_and_the_focus_on_a_name(
+    make_app, ready, query: str, last: str, first: str, focused: str
+) -> None:
+    """Issue 12 item 7: "zupancic mar" is Priimek Zupancic, Ime Mar (the lookup's convention),
+    and typing goes into a name field, never into the phone."""
+    app = make_app(language="sl")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await search(pilot, query)
+        form = await open_form(pilot)
+        assert (form.field("last_name").value, form.field("first_name").value) == (last, first)
+        assert form.focused is form.field(focused).input
+        await pilot.press("k", "o")
+        assert form.field(focused).value == first + "ko"
+        assert form.field("phones").value == ("" if query[0].isalpha() else query)
 
 
 async def test_phone_and_email_are_checked_as_you_type(make_app, ready) -> None:
@@ -453,7 +481,7 @@ async def test_f10_saves_too(make_app, ready) -> None:
     app = make_app(language="en")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await search(pilot, "Tina Golob")
+        await search(pilot, "Golob Tina")
         form = await open_form(pilot)
         assert {"save", "save_fallback"} <= footer_actions(form)
         await pilot.press("f10")
@@ -468,7 +496,7 @@ async def test_an_emso_that_exists_is_shown_at_the_field_and_nothing_is_lost(
     app = make_app(language="sl")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await search(pilot, "janko kovač")
+        await search(pilot, "kovač janko")
         form = await open_form(pilot)
         await type_into(pilot, form, "phones", "041 999 888")
         await type_into(pilot, form, "emso", "0101990500003")
@@ -562,7 +590,7 @@ async def test_a_field_the_central_service_refuses_is_marked_in_the_ui_language(
     app = make_app(language="sl")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await search(pilot, "ana zupan")
+        await search(pilot, "zupan ana")
         form = await open_form(pilot)
         refused = ApiRefused(422, "invalid", "ZZZS number must have 9 digits, got 8", "zzzs_number")
         await form._refused(refused, CallerIn(first_name="Ana", last_name="Zupan"))

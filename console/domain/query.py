@@ -11,7 +11,7 @@ from typing import TypeVar
 from console.domain.emso import is_emso_shaped
 from console.domain.errors import InvalidValue
 from console.domain.phone import phone_query
-from console.domain.reference import is_reference_shaped, parse_reference
+from console.domain.reference import looks_like_reference, parse_reference
 from console.domain.text import digits_only
 from console.domain.zzzs import is_zzzs_shaped
 
@@ -38,11 +38,12 @@ def query_kind(query: str) -> str:
 
     Digits with phone punctuation are a number: 13 digits an EMŠO, 9 a ZZZS number (which the
     search also tries as a phone), anything starting with ``+`` or ``00`` or of another length
-    a phone. Seven letters and digits from the reference alphabet are a reference.
+    a phone. Seven letters and digits from the reference alphabet are a reference, and so are
+    seven letters and digits with both (no name has a digit, no phone number a letter).
     """
     stripped = query.strip()
     digits = digits_only(stripped)
-    if is_reference_shaped(stripped) and not stripped.isdigit():
+    if looks_like_reference(stripped):
         return "reference"
     if stripped and len(digits) >= 6 and len(digits) >= len(_PHONE_PUNCTUATION.sub("", stripped)):
         if stripped.startswith(("+", "00")):
@@ -59,10 +60,11 @@ def find_callers(query: str, lookup: Lookup[T]) -> tuple[str, list[T], bool]:
     """Read ``query`` (:func:`query_kind`) and look the callers up with ``lookup``: how the
     query was read, the callers found, and whether there were more.
 
-    A reference whose check character fails is read as a name; a reference no booking has is
-    tried as a name too ("mac anja" is MACANJA, check character and all), and is still "no such
-    booking" when no name matches either. Nine digits that are no ZZZS number are tried as a
-    phone number typed without the 0.
+    A reference that is not valid (a wrong check character, a symbol codes never use) finds
+    nobody: with a digit in it, it is no name either; seven letters are tried as a name. A
+    reference no booking has is tried as a name too ("mac anja" is MACANJA, check character
+    and all). Either is still a reference that found nothing when no name matches. Nine digits
+    that are no ZZZS number are tried as a phone number typed without the 0.
     """
     text = query.strip()
     kind = query_kind(text)
@@ -70,13 +72,14 @@ def find_callers(query: str, lookup: Lookup[T]) -> tuple[str, list[T], bool]:
         try:
             code = parse_reference(text)
         except InvalidValue:
-            kind = "name"
+            if any(ch.isdigit() for ch in text):
+                return kind, [], False
         else:
             found, _more = lookup("reference", code)
             if found:
                 return kind, found, False
-            found, more = lookup("name", text)
-            return ("name", found, more) if found else (kind, [], False)
+        found, more = lookup("name", text)
+        return ("name", found, more) if found else (kind, [], False)
     if kind in ("emso", "zzzs"):
         found, _more = lookup(kind, digits_only(text))
         if found or kind == "emso":

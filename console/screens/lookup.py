@@ -28,6 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from console.desk import CallerCard
 from console.domain.emso import is_emso_shaped
+from console.domain.errors import InvalidValue
 from console.domain.models import Caller, CallerSearch
 from console.domain.phone import (
     COUNTRY,
@@ -37,7 +38,13 @@ from console.domain.phone import (
     phone_query,
 )
 from console.domain.query import MIN_QUERY_LENGTH
-from console.domain.reference import format_reference, is_reference_shaped
+from console.domain.reference import (
+    ALPHABET,
+    format_reference,
+    is_reference_shaped,
+    parse_reference,
+    wrong_check_character,
+)
 from console.domain.text import digits_only
 from console.domain.zzzs import is_zzzs_shaped
 from console.i18n import _
@@ -47,6 +54,7 @@ from widgets.caller_card import CallerCardView
 from widgets.caller_results import CallerResults
 from widgets.steady_input import SteadyInput
 from widgets.translated import translate_bindings
+from widgets.validated_input import explain
 
 # "Searching…" appears only when an answer takes longer than this (seconds): most arrive within
 # a frame or two, and saying so for each keystroke would flicker and cost a frame of its own,
@@ -110,6 +118,25 @@ def group_partial(nsn: str) -> str:
     return " ".join(groups)
 
 
+def reference_problem(query: str) -> str | None:
+    """Why a query read as a booking reference is no valid one, or None if it is valid."""
+    try:
+        parse_reference(query)
+    except InvalidValue as error:
+        if wrong_check_character(query):
+            return _(
+                "Looks like a booking reference, but its check character is wrong: "
+                "probably mistyped"
+            )
+        bad = next((ch for ch in query.upper() if ch.isalnum() and ch not in ALPHABET), None)
+        if bad is not None:
+            return _(
+                "Looks like a booking reference, but it has “{found}”, which references never use"
+            ).format(found=bad)
+        return explain(error)
+    return None
+
+
 def describe_query(search: CallerSearch) -> str:
     """How the box was read: ``Searched by phone: +386 41 234 567``."""
     query = search.query
@@ -131,6 +158,9 @@ def describe_query(search: CallerSearch) -> str:
     if search.kind == "zzzs":
         return _("Searched by ZZZS number: {value}").format(value=digits_only(query))
     if search.kind == "reference":
+        problem = reference_problem(query)
+        if problem is not None:
+            return problem
         code = re.sub(r"[\s-]", "", query).upper()
         shown = format_reference(code) if len(code) == 7 else code
         return _("Searched by booking reference: {value}").format(value=shown)
@@ -297,6 +327,8 @@ class LookupScreen(DeskScreen):
             )
         elif count:
             line = describe_query(found) + " · " + _("Callers found: {count}").format(count=count)
+        elif found.kind == "reference" and reference_problem(query) is not None:
+            line = describe_query(found)  # a mistyped code: no new caller to add
         elif self.desk.read_only:
             line = describe_query(found) + " · " + _("No caller found")
         else:

@@ -341,6 +341,39 @@ async def test_down_and_up_move_between_box_and_results_and_typing_returns(make_
         assert screen.search_box.value == "novaka"
 
 
+@pytest.mark.parametrize(
+    ("language", "query", "said"),
+    [
+        (
+            "sl",
+            "DUPH435",
+            "Videti je kot referenca rezervacije, a kontrolni znak ni pravilen: "
+            "najbrž je napačno vpisana",
+        ),
+        (
+            "en",
+            "duph 43a",
+            "Looks like a booking reference, but its check character is wrong: probably mistyped",
+        ),
+        (
+            "en",
+            "D5PH434",
+            "Looks like a booking reference, but it has “5”, which references never use",
+        ),
+    ],
+)
+async def test_a_reference_with_a_wrong_check_character_is_said_so(
+    make_app, ready, language: str, query: str, said: str
+) -> None:
+    """Issue 12 item 8: not a name search that found nobody ("press ctrl+n to add")."""
+    app = make_app(language=language)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, query)
+        assert names(screen) == []
+        assert info(screen) == said
+
+
 # -- a new caller ------------------------------------------------------------------------------
 
 

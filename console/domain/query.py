@@ -38,13 +38,17 @@ def query_kind(query: str) -> str:
 
     Digits with phone punctuation are a number: 13 digits an EMŠO, 9 a ZZZS number (which the
     search also tries as a phone), anything starting with ``+`` or ``00`` or of another length
-    a phone. Seven letters and digits from the reference alphabet are a reference, and so are
+    a phone; so is any start of a number in international form (``+386``, ``+38640``), and a
+    whole Slovenian number without its ``0`` (:func:`~console.domain.phone.phone_query`). Seven
+    letters and digits from the reference alphabet are a reference, and so are
     seven letters and digits with both (no name has a digit, no phone number a letter).
     """
     stripped = query.strip()
     digits = digits_only(stripped)
     if looks_like_reference(stripped):
         return "reference"
+    if stripped.startswith(("+", "00")) and phone_query(stripped) is not None:
+        return "phone"  # the start of a number in international form: "+386", "+38640"
     if stripped and len(digits) >= 6 and len(digits) >= len(_PHONE_PUNCTUATION.sub("", stripped)):
         if stripped.startswith(("+", "00")):
             return "phone"

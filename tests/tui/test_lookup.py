@@ -167,6 +167,8 @@ FORMATS = [
     ("+386 41 234 567", "Janez Kovač", "phone"),
     ("00386 41 234 567", "Janez Kovač", "phone"),
     ("+386 (0)41 234 567", "Janez Kovač", "phone"),
+    ("41234567", "Janez Kovač", "phone"),  # issue 12 item 9: without the 0
+    ("41 234 567", "Janez Kovač", "phone"),
     ("0101990500003", "Janez Kovač", "emso"),
     ("0101990 500 003", "Janez Kovač", "emso"),
     ("123456789", "Janez Kovač", "zzzs"),
@@ -188,6 +190,24 @@ async def test_phone_emso_and_zzzs_in_any_format_find_the_caller(make_app, ready
             assert names(screen) == [who], query
             assert screen.last_search is not None and screen.last_search.kind == kind, query
             assert info(screen).endswith("· Callers found: 1"), query
+
+
+@pytest.mark.parametrize(
+    ("query", "said"), [("+386", "+386 …"), ("+38641", "+386 41…"), ("00386 41 2", "+386 41 2…")]
+)
+async def test_the_start_of_a_number_in_international_form_is_a_phone_search(
+    make_app, ready, query: str, said: str
+) -> None:
+    """Issue 12 item 9: "+386" and "+38641" are phone searches, not names."""
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, query)
+        assert screen.last_search is not None and screen.last_search.kind == "phone"
+        assert names(screen), "the callers whose numbers start so"
+        if query != "+386":  # every Slovenian number: Janez may be past the first page
+            assert "Janez Kovač" in names(screen)
+        assert info(screen).startswith(f"Searched by phone: {said} · ")
 
 
 async def test_short_and_unknown_queries_say_what_to_do(make_app, ready) -> None:

@@ -541,7 +541,11 @@ class DirectoryScreen(DeskScreen):
     def open_details(self, provider_id: int) -> None:
         from console.screens.directory_detail import DirectoryDetailScreen
 
-        self.app.push_screen(DirectoryDetailScreen(provider_id, self.table.entry(provider_id)))
+        self.app.push_screen(
+            DirectoryDetailScreen(
+                provider_id, self.table.entry(provider_id), reported=self.report_made
+            )
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The row keys (the table's p and n): reports for agents; the referral within a call
@@ -568,9 +572,9 @@ class DirectoryScreen(DeskScreen):
             open_report_dialog(self, entry, self.report_made)
 
     def report_made(self, entry: DirectoryEntry, report: ProviderReport) -> None:
-        """Show a report on its row at once (other desks see it through the feed). The row
-        stays where it is, even with accepting only, until the next search; the counts are
-        fetched again."""
+        """Show a report on its row at once, made here or in the doctor's details (other desks
+        see it through the feed). The row stays where it is, even with accepting only, until
+        the next search; the counts are fetched again."""
         self.table.update_entry(with_report(entry, report))
         self.recount()
         report_sent(self, entry, report)
@@ -611,13 +615,9 @@ class DirectoryScreen(DeskScreen):
             if self.shown_query is not None:  # what the form asks for now (typing goes on)
                 self.search(self.form_query(), immediate=True)
             return
-        own = self.desk.agent.id if self.desk.agent is not None else None
-        listed = {
-            c.entity_id
-            for c in providers
-            if self.table.entry(c.entity_id) is not None
-            and not (c.op == "reported" and c.agent_id == own)  # shown when it was made
-        }
+        # This agent's own reports too: one made from another screen (the reports list's
+        # details) is not on the row yet, and the service's row is the one to show anyway.
+        listed = {c.entity_id for c in providers if self.table.entry(c.entity_id) is not None}
         fresh = await asyncio.gather(
             *(self.desk.directory_entry(provider_id) for provider_id in sorted(listed)),
             return_exceptions=True,

@@ -8,6 +8,7 @@ row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.console import Group
@@ -227,10 +228,17 @@ class DirectoryDetailScreen(DeskScreen):
         Binding("n", "refer_without_call", show=False, id="directory.detail.refer"),  # says why not
     ]
 
-    def __init__(self, provider_id: int, entry: DirectoryEntry | None = None) -> None:
+    def __init__(
+        self,
+        provider_id: int,
+        entry: DirectoryEntry | None = None,
+        reported: Callable[[DirectoryEntry, ProviderReport], None] | None = None,
+    ) -> None:
+        """``reported`` is told of a report made here (the directory redraws its row)."""
         super().__init__()
         self.provider_id = provider_id
         self.entry = entry
+        self._on_report = reported
         self.detail: DirectoryDetail | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -309,7 +317,10 @@ class DirectoryDetailScreen(DeskScreen):
             open_report_dialog(self, self.entry, self._reported)
 
     def _reported(self, entry: DirectoryEntry, report: ProviderReport) -> None:
-        report_sent(self, entry, report)
+        if self._on_report is not None:
+            self._on_report(entry, report)
+        else:
+            report_sent(self, entry, report)
         self.load()
 
     def action_refer(self) -> None:

@@ -215,10 +215,10 @@ async def test_p_then_enter_reports_the_doctor_full_and_the_row_says_so(
         lines = state_lines(screen, provider_id)
         assert lines[0].plain == "✖ ne sprejema"  # the report is the freshest evidence now
         assert lines[1].plain.startswith("prijava ") and lines[1].plain.endswith(" · pravkar")
-        assert "prijavljeno: poln – Mojca (demo agent), pravkar" in lines[2].plain
+        assert "prijavljeno: poln – Mojca, pravkar" in lines[2].plain
         reports = await app.desk.reports("open")
         mine = [r for r in reports if r.provider_id == provider_id]
-        assert [(r.kind, r.agent_name) for r in mine] == [(ReportKind.FULL, "Mojca (demo agent)")]
+        assert [(r.kind, r.agent_name) for r in mine] == [(ReportKind.FULL, "Mojca")]
 
 
 async def test_a_report_from_the_details_shows_on_the_row_at_once(
@@ -290,7 +290,7 @@ async def test_the_report_dialog_takes_another_kind_and_a_note(
         report = next(r for r in await app.desk.reports("open") if r.provider_id == provider_id)
         assert (report.kind, report.note) == (ReportKind.CONTACT, "phone 01 234")
         note = state_lines(screen, provider_id)[2].plain
-        assert "reported wrong contact by Mojca (demo agent) just now" in note
+        assert "reported wrong contact by Mojca just now" in note
 
 
 async def test_a_supervisor_has_no_report_key_and_the_server_refuses_anyway(

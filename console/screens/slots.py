@@ -223,6 +223,8 @@ class SlotsScreen(DeskScreen):
         self._holding: int | None = None
         self._into_matches = False  # down was pressed in the service field: the list has focus
         self._from_cache = False  # the list was served by the local cache (offline)
+        # The call and caller the form was filled for: a new one starts with a clean form.
+        self._filled_for: tuple[int | None, int | None] = (None, None)
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -274,12 +276,56 @@ class SlotsScreen(DeskScreen):
         return self.query_one(ContentSwitcher).current == "slot-overview"
 
     def on_mount(self) -> None:
+        self._filled_for = self._whose()
         self._hint(_("Type the service the caller needs; the search starts when you choose it."))
         self.query_one("#service", Input).focus()
 
     def on_screen_resume(self) -> None:
+        if self._whose() != self._filled_for:
+            self.start_over()
         self._show_rescheduling()
         self.refresh_bindings()
+
+    def _whose(self) -> tuple[int | None, int | None]:
+        desk = self.desk
+        return (
+            desk.call.id if desk.call is not None else None,
+            desk.caller.id if desk.caller is not None else None,
+        )
+
+    def start_over(self) -> None:
+        """A clean form for another call or caller: no service, region, location or results
+        of the one before, the default dates from today, the focus in the service field."""
+        self._filled_for = self._whose()
+        self.workers.cancel_group(self, "slot-search")
+        self.workers.cancel_group(self, "slot-overview")
+        self.service = None
+        self.slots = []
+        self.cell = None
+        self._last_query = None
+        self._overview_query = None
+        self._overview_slots = {}
+        self._from_cache = False
+        self._rescheduling = None  # a reschedule still under way chooses its service again
+        self._hide_matches()
+        service = self.query_one("#service", Input)
+        with self.prevent(Input.Changed, Select.Changed):
+            service.value = ""
+            self.query_one("#region", Select).clear()
+            self._refill_locations()
+            self.query_one("#location", Select).clear()
+            today = self.desk.today()
+            for field_id, day in (
+                ("from", today),
+                ("to", today + timedelta(days=self.console.config.ui.slot_days)),
+            ):
+                field = self.query_one(f"#{field_id}", Input)
+                field.value = format_date(day)
+                field.remove_class("-invalid")
+        self.query_one(ContentSwitcher).current = "slot-table"
+        self.table.show([])
+        self._hint(_("Type the service the caller needs; the search starts when you choose it."))
+        service.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop_rescheduling":  # in the footer only while rescheduling

@@ -288,11 +288,66 @@ async def test_the_overview_counts_every_free_slot_and_a_cell_filters_the_list(
         await pilot.press("escape")
         await pilot.pause()
         assert table.row_count == 200 and screen.cell is None
-        await pilot.press("o")  # the short key works on the tables
+        await pilot.press("ctrl+o")  # from the list
         await settle(pilot)
         assert screen.overview_shown
-        await pilot.press("o")
+        await pilot.press("ctrl+o")  # and back from the overview
         assert not screen.overview_shown
+
+
+async def test_a_new_caller_starts_a_clean_search_in_the_service_field(make_app, ready) -> None:
+    """Issue 12 item 11: the previous caller's service, results and form do not carry over to
+    the next call; the focus is in the service field, so typing goes there."""
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_janez(app)
+        screen = await search(pilot, "passp")
+        screen.query_one("#region", Select).value = screen.table.slots[0].region
+        await settle(pilot)
+        assert screen.table.row_count > 0 and app.focused is screen.table
+        # The same caller, back from another screen: the search is as it was.
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert screen.query_one("#service", Input).value == "Passport"
+        # The call is wrapped up; the next call's caller wants something else.
+        await app.desk.wrap_up("information", "")
+        await pilot.press("f2")
+        await settle(pilot)
+        found = await app.desk.search("cesnik")
+        await app.desk.open_caller(found.callers[0].id)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert app.screen is screen
+        service = screen.query_one("#service", Input)
+        assert service.value == "" and screen.service is None
+        assert screen.table.row_count == 0 and not screen.overview_shown
+        assert screen.query_one("#region", Select).value == Select.NULL
+        assert app.focused is service
+        await pilot.press(*"osebna")
+        await settle(pilot)
+        assert service.value.lower().startswith("osebna") or screen.service is not None
+        assert not screen.overview_shown
+
+
+async def test_typing_on_the_slot_list_never_toggles_the_overview(make_app, ready) -> None:
+    """Issue 12 item 11: no letter is a key on the list or the overview (ctrl+o is)."""
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "passp")
+        assert app.focused is screen.table
+        await pilot.press(*"osebna")
+        await settle(pilot)
+        assert not screen.overview_shown
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert screen.overview_shown and app.focused is screen.overview
+        await pilot.press(*"o o")
+        await settle(pilot)
+        assert screen.overview_shown
 
 
 # -- holding and booking ----------------------------------------------------------------------

@@ -225,6 +225,7 @@ class SlotsScreen(DeskScreen):
         self._from_cache = False  # the list was served by the local cache (offline)
         # The call and caller the form was filled for: a new one starts with a clean form.
         self._filled_for: tuple[int | None, int | None] = (None, None)
+        self._defaults_day: date | None = None  # the day the default dates were filled in for
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -250,13 +251,14 @@ class SlotsScreen(DeskScreen):
             with Vertical(id="location-field", classes="slot-field"):
                 yield Label(_("Location"), classes="field-label")
                 yield Select(self._location_options(), prompt=_("All locations"), id="location")
+            first, last = self._default_dates(today)
+            self._defaults_day = today
             with Vertical(classes="slot-field date-field"):
                 yield Label(_("From"), classes="field-label")
-                yield Input(format_date(today), id="from")
+                yield Input(first, id="from")
             with Vertical(classes="slot-field date-field"):
                 yield Label(_("To"), classes="field-label")
-                last = today + timedelta(days=self.console.config.ui.slot_days)
-                yield Input(format_date(last), id="to")
+                yield Input(last, id="to")
         yield Static("", id="reschedule-banner")
         yield Static("", id="slot-summary")
         with ContentSwitcher(initial="slot-table", id="slot-views"):
@@ -314,14 +316,7 @@ class SlotsScreen(DeskScreen):
             self.query_one("#region", Select).clear()
             self._refill_locations()
             self.query_one("#location", Select).clear()
-            today = self.desk.today()
-            for field_id, day in (
-                ("from", today),
-                ("to", today + timedelta(days=self.console.config.ui.slot_days)),
-            ):
-                field = self.query_one(f"#{field_id}", Input)
-                field.value = format_date(day)
-                field.remove_class("-invalid")
+        self._set_default_dates(self.desk.today())
         self.query_one(ContentSwitcher).current = "slot-table"
         self.table.show([])
         self._hint(_("Type the service the caller needs; the search starts when you choose it."))
@@ -432,6 +427,7 @@ class SlotsScreen(DeskScreen):
         if self.service is None:
             return None
         today = self.desk.today()
+        self._roll_default_dates(today)
         days: list[date] = []
         for field_id in ("from", "to"):
             field = self.query_one(f"#{field_id}", Input)
@@ -443,6 +439,17 @@ class SlotsScreen(DeskScreen):
                 self._error(str(error))
                 return None
         first, last = days
+        if first < today:
+            # Free slots are never in the past: say so, rather than search from today quietly
+            # (or say "at most 120 days" of a range that starts years ago).
+            self.query_one("#from", Input).add_class("-invalid")
+            self._clear_results()
+            self._error(
+                _("The range starts in the past ({day}): free slots start today, {today}.").format(
+                    day=format_day(first), today=format_day(today)
+                )
+            )
+            return None
         if last < first:
             self.query_one("#to", Input).add_class("-invalid")
             self._error(_("The range ends before it starts."))
@@ -458,6 +465,40 @@ class SlotsScreen(DeskScreen):
             region=self._select_value("region"),
             location_id=self._select_value("location"),
         )
+
+    def _default_dates(self, today: date) -> tuple[str, str]:
+        last = today + timedelta(days=self.console.config.ui.slot_days)
+        return format_date(today), format_date(last)
+
+    def _set_default_dates(self, today: date) -> None:
+        self._defaults_day = today
+        with self.prevent(Input.Changed):
+            for field_id, text in zip(("from", "to"), self._default_dates(today), strict=True):
+                field = self.query_one(f"#{field_id}", Input)
+                field.value = text
+                field.remove_class("-invalid")
+
+    def _roll_default_dates(self, today: date) -> None:
+        """The dates the form filled in itself move on with the day (a console left open past
+        midnight); dates the agent typed are the agent's."""
+        if self._defaults_day is None or self._defaults_day == today:
+            return
+        filled = self._default_dates(self._defaults_day)
+        typed = tuple(self.query_one(f"#{i}", Input).value for i in ("from", "to"))
+        if typed == filled:
+            self._set_default_dates(today)
+        else:
+            self._defaults_day = today
+
+    def _clear_results(self) -> None:
+        """No results of another range under a message about this one."""
+        self.workers.cancel_group(self, "slot-search")
+        self.workers.cancel_group(self, "slot-overview")
+        self.slots = []
+        self.cell = None
+        self._last_query = None
+        self._overview_query = None
+        self.table.show([])
 
     def _search_if_changed(self, *, focus: bool = False) -> None:
         query = self._query()

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
 from console.client.api import CentralApi
+from console.domain.calendar import format_date
 from console.domain.models import BookingStatus, Role
 from console.screens.booking_dialogs import BookedDialog, HoldDialog
 from console.screens.slots import DateError, SlotsScreen, match_services, parse_day
@@ -247,6 +248,65 @@ async def test_region_location_and_dates_narrow_the_search(make_app, ready) -> N
         assert "No free slots in this range — try a wider range or another region." in summary(
             screen
         )
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "said"),
+    [
+        (
+            "en",
+            "25. 2. 2030",
+            "The range starts in the past (Mon 25. 2. 2030): free slots start today, "
+            "Mon 4. 3. 2030.",
+        ),
+        (
+            "sl",
+            "1. 1. 2020",
+            "Obdobje se začne v preteklosti (sre 1. 1. 2020): prosti termini so od danes, "
+            "pon 4. 3. 2030, naprej.",
+        ),
+    ],
+)
+async def test_a_past_from_date_is_said_and_keeps_no_stale_results(
+    make_app, ready, language: str, first: str, said: str
+) -> None:
+    """Issue 12 item 12: not "choose at most 120 days", not silently today, and the results
+    of the range before do not stay under the message."""
+    app = make_app(language=language)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "passp" if language == "en" else "potni")
+        table = screen.query_one(SlotTable)
+        assert table.row_count > 0
+        field = screen.query_one("#from", Input)
+        field.value = first
+        await settle(pilot)
+        assert summary(screen) == said
+        assert field.has_class("-invalid")
+        assert table.row_count == 0 and table.slots == []
+        field.value = format_date(TODAY)  # today again: the search runs
+        await settle(pilot)
+        assert not field.has_class("-invalid") and table.row_count > 0
+
+
+async def test_the_default_dates_move_on_with_the_day_but_typed_ones_stay(make_app, ready) -> None:
+    """Issue 12 item 12 (nothing computed once goes stale): past midnight the form's own
+    dates are today's, so they never turn into a past date; a date the agent typed stays."""
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "passp")
+        app.desk.fixed_today = TODAY + timedelta(days=1)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert screen.query_one("#from", Input).value == format_date(TODAY + timedelta(days=1))
+        assert "past" not in summary(screen) and screen.query_one(SlotTable).row_count > 0
+        screen.query_one("#from", Input).value = format_date(TODAY + timedelta(days=3))
+        await settle(pilot)
+        app.desk.fixed_today = TODAY + timedelta(days=2)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert screen.query_one("#from", Input).value == format_date(TODAY + timedelta(days=3))
 
 
 async def test_the_overview_counts_every_free_slot_and_a_cell_filters_the_list(

@@ -276,6 +276,8 @@ class DirectoryScreen(DeskScreen):
             )
         else:
             line.append(_("No doctor matches: widen the filters."), style="bold yellow")
+        if self.areas.generated:  # the demo without the insurer's lists
+            line.append("  " + _("generated demo clinics, no ZZZS lists"), "italic")
         if self.desk.read_only:
             line.append("  " + _("Read-only: supervisors cannot report"), style="bold red")
         self._summary(line)
@@ -304,6 +306,7 @@ class DirectoryScreen(DeskScreen):
         self.areas = await self.desk.directory_areas()
         self.query_one("#directory-municipality", AreaInput).set_names(self.areas.municipalities)
         self.query_one("#directory-region", AreaInput).set_names(self.areas.regions)
+        self._show_count()
         typed = any(
             self.query_one(f"#{field}", AreaInput).value.strip()
             for field in ("directory-municipality", "directory-region")

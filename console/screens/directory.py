@@ -551,23 +551,18 @@ class DirectoryScreen(DeskScreen):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The row keys (the table's p and n): reports for agents; the referral within a call
-        (in the footer only then: it has no room for keys that cannot work)."""
+        """The row keys (the table's p and n): reports and referrals for agents, when there
+        are rows."""
         desk = getattr(self.app, "desk", None)
         if action == "report_refused":
             return desk is not None and desk.read_only
-        if action not in ("report", "refer", "refer_without_call") or desk is None:
+        if action not in ("report", "refer") or desk is None:
             return True
         try:
             rows = bool(self.table.row_count)
         except NoMatches:  # not composed yet
             return False
-        if desk.read_only or not rows:
-            return False
-        if action == "report":
-            return True
-        in_call = desk.call is not None
-        return in_call if action == "refer" else not in_call
+        return rows and not desk.read_only  # report, and refer (outside a call it starts one)
 
     def action_report(self) -> None:
         entry = self.table.highlighted_entry()
@@ -587,14 +582,12 @@ class DirectoryScreen(DeskScreen):
             _("Read-only: supervisors cannot report."), title=_("Not allowed"), severity="warning"
         )
 
-    def action_refer(self) -> None:
+    @work(group="directory-refer", exit_on_error=False)
+    async def action_refer(self) -> None:
         entry = self.table.highlighted_entry()
-        if entry is not None:
-            refer(self, entry)
+        if entry is not None and await refer(self, entry):
             self._show_referral()
-
-    def action_refer_without_call(self) -> None:
-        self.action_refer()
+            self._refresh_keys()
 
     # -- the change feed ------------------------------------------------------------------
 

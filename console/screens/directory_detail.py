@@ -225,7 +225,6 @@ class DirectoryDetailScreen(DeskScreen):
             id="directory.detail.refer",
             tooltip="Note that the caller was referred to this doctor (saved with the wrap-up)",
         ),
-        Binding("n", "refer_without_call", show=False, id="directory.detail.refer"),  # says why not
     ]
 
     def __init__(
@@ -303,10 +302,8 @@ class DirectoryDetailScreen(DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "report":
             return not self.desk.read_only and self.entry is not None
-        if action in ("refer", "refer_without_call"):  # in the footer only within a call
-            in_call = self.desk.call is not None
-            wanted = in_call if action == "refer" else not in_call
-            return wanted and not self.desk.read_only and self.entry is not None
+        if action == "refer":  # outside a call too: it starts one
+            return not self.desk.read_only and self.entry is not None
         return True
 
     def action_back(self) -> None:
@@ -323,12 +320,11 @@ class DirectoryDetailScreen(DeskScreen):
             report_sent(self, entry, report)
         self.load()
 
-    def action_refer(self) -> None:
-        if self.entry is not None and refer(self, self.entry):
+    @work(group="directory-refer", exit_on_error=False)
+    async def action_refer(self) -> None:
+        if self.entry is not None and await refer(self, self.entry):
             self._show_title(self.entry)
-
-    def action_refer_without_call(self) -> None:
-        self.action_refer()
+            self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
         if self.entry is not None and self.is_mounted:

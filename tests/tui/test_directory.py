@@ -490,6 +490,45 @@ async def test_a_supervisor_sees_the_reports_but_cannot_close_them(
 # -- referral ---------------------------------------------------------------------------------
 
 
+async def test_n_refers_outside_a_call_too_and_the_footer_shows_it(
+    make_app, ready, data_dir: Path
+) -> None:
+    """Issue 12 item 18: the footer shows n (refer) outside a call, where it works: a health-line
+    caller is often anonymous, and a referral needs no caller record; it starts the call."""
+    provider_id, name = disagreeing_doctor(data_dir)
+    app = make_app(today=LIST_TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await find_doctor(pilot, ready, name)
+        assert app.desk.call is None
+        footer = {
+            b.binding.description
+            for b in screen.active_bindings.values()
+            if b.enabled and b.binding.show
+        }
+        assert "Napoti" in footer
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.desk.call is not None and app.desk.call.caller_id is None
+        assert app.desk.referral is not None and app.desk.referral.provider_id == provider_id
+        assert row_text(cells(screen, provider_id)).startswith("➜ ")
+        # In the doctor's details too.
+        await pilot.press("n")  # again: the referral is cleared
+        await settle(pilot)
+        assert app.desk.referral is None
+        await pilot.press("enter")
+        await settle(pilot)
+        details = app.screen
+        assert isinstance(details, DirectoryDetailScreen)
+        assert "refer" in {
+            b.binding.action
+            for b in details.active_bindings.values()
+            if b.enabled and b.binding.show
+        }
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.desk.referral is not None and app.desk.referral.provider_id == provider_id
+
+
 async def test_a_referral_is_shown_in_the_wrap_up_and_saved_with_it(
     make_app, ready, data_dir: Path
 ) -> None:
@@ -549,17 +588,6 @@ async def test_clearing_the_referral_in_the_wrap_up_takes_it_out_of_the_notes(
         assert app.desk.referral is None
         assert name not in wrapup.notes.text
         assert wrapup.query_one("#wrapup-referral").display is False
-
-
-async def test_refer_needs_a_call(make_app, ready, data_dir: Path) -> None:
-    _provider_id, name = disagreeing_doctor(data_dir)
-    app = make_app(today=LIST_TODAY)
-    async with app.run_test(size=SIZE) as pilot:
-        await find_doctor(pilot, ready, name)  # no F2: no call
-        await pilot.press("n")
-        await settle(pilot)
-        assert app.desk.referral is None
-        assert any("F2" in n.message for n in app._notifications)
 
 
 # -- moving around ----------------------------------------------------------------------------

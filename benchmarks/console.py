@@ -66,7 +66,9 @@ class _Probe:
         token.chmod(0o600)
         return str(desk)
 
-    def run(self, arguments: list[str]) -> tuple[float, dict[str, Any]]:
+    def run(
+        self, arguments: list[str], timeout: float = PROBE_TIMEOUT
+    ) -> tuple[float, dict[str, Any]]:
         """Run the probe; return (seconds from spawn to its first line, its last line)."""
         began = time.perf_counter()
         process = subprocess.Popen(
@@ -81,7 +83,7 @@ class _Probe:
         first = process.stdout.readline()
         elapsed = time.perf_counter() - began
         try:
-            rest, errors = process.communicate(timeout=PROBE_TIMEOUT)
+            rest, errors = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             rest, errors = process.communicate()

@@ -8,6 +8,11 @@ spawns it and reads one line of JSON from its stdout:
 - ``console-start``: start the console headless (the embedded service on the benchmark's SQLite
   dataset) and print as soon as the lookup screen is ready and drawn. The parent times both
   from spawn to that line: the same way of starting, the same moment of "ready".
+- ``console-shift``: a shift of calls through the console (``benchmarks.shift``): find the
+  caller, search a service's slots, hold and book the first, wrap up; the desk's clock moves
+  ``--call-minutes`` with each call, so the slot window is refreshed as often as configured in
+  the shift's time. Prints the process's resident memory after each call, and the widgets,
+  tasks and open files after the first ``--warm`` calls and at the end.
 - ``console-type``: print a line when the console is ready (as ``console-start`` does: the
   parent counts this start too), wait until its first sync is done, then type
   queries into the lookup box key by key, timing each key press until the first frame that
@@ -208,9 +213,238 @@ async def console_type(
         )
 
 
+# --- a shift: calls through the real console ----------------------------------------------
+
+
+class _ShiftTicks:
+    """The ticks the desk measures its own intervals in (``Clock.ticks``), in a shift: they
+    run at the real pace and move ``call_minutes`` on with each call (a call and its wrap-up on
+    the health line), so ``calls`` calls are a shift of ``calls * call_minutes`` minutes of
+    the desk's, lived in the real time the console takes for them, and the slot window is
+    refreshed as often as configured in that time. The wall clock stays real: holds and the
+    feed are dated by the service's."""
+
+    def __init__(self, call_minutes: float) -> None:
+        self.step = call_minutes * 60
+        self.moved = 0.0
+        self.began = time.monotonic()
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.moved
+
+    def next_call(self) -> None:
+        self.moved += self.step
+
+    def hours(self) -> float:
+        return (self() - self.began) / 3600
+
+
+def _counts(app: Any) -> dict[str, int]:
+    """Live widgets (any, on a screen or not), asyncio tasks, open file descriptors."""
+    import gc
+    import os
+
+    from textual.widget import Widget
+
+    gc.collect()
+    return {
+        "widgets": sum(1 for thing in gc.get_objects() if isinstance(thing, Widget)),
+        "tasks": len(asyncio.all_tasks()),
+        "files": len(os.listdir("/proc/self/fd")),
+    }
+
+
+LOOKS = 5  # looks at the counts, LOOK_GAP seconds apart; each count is the least seen
+LOOK_GAP = 0.3
+
+
+async def _steady_counts(app: Any, pilot: Any) -> dict[str, int]:
+    """The counts of what the console keeps (:func:`_counts`), each the least of ``LOOKS``
+    looks: the sync loop polls the feed every 2 s, and a look in the middle of a round sees
+    its task and its open files; what the console keeps is there at every look."""
+    least: dict[str, int] = {}
+    for _ in range(LOOKS):
+        await pilot.pause(LOOK_GAP)
+        for name, count in _counts(app).items():
+            least[name] = min(count, least.get(name, count))
+    return least
+
+
+def _open_files() -> dict[str, int]:
+    """The process's open file descriptors by what they are (a path, ``socket``, ``pipe``)."""
+    import os
+    import re
+
+    kinds: dict[str, int] = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        kind = re.sub(r":\[\d+\]$", "", target)  # socket:[123] -> socket
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
+def _task_kinds() -> dict[str, int]:
+    """The asyncio tasks by what they run (their coroutine's qualified name)."""
+    kinds: dict[str, int] = {}
+    for task in asyncio.all_tasks():
+        coro = task.get_coro()
+        name = getattr(coro, "__qualname__", type(coro).__name__)
+        kinds[name] = kinds.get(name, 0) + 1
+    return kinds
+
+
+async def _settled(app: Any, pilot: Any, timeout: float = 60.0) -> None:
+    """Until no worker of the console is running (three quiet looks in a row)."""
+    deadline = time.perf_counter() + timeout
+    quiet = 0
+    while quiet < 3:
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the console did not settle")
+        await pilot.pause(0.01)
+        quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
+
+
+async def _until(predicate: Any, what: str, timeout: float = 60.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"the console did not get to: {what}")
+        await asyncio.sleep(0.005)
+
+
+async def _one_call(app: Any, pilot: Any, query: str, service_code: str) -> bool:
+    """One call as an agent makes it: find the caller (F2), search the service's slots (F3),
+    hold the first and book it, wrap up (F9). True if a slot was booked."""
+    from console.screens.lookup import LookupScreen
+    from console.screens.slots import SlotsScreen
+    from console.screens.wrapup import WrapUpScreen
+
+    await pilot.press("f2")
+    await _until(lambda: isinstance(app.screen, LookupScreen), "the lookup")
+    await _settled(app, pilot)
+    lookup = app.screen
+    box = lookup.search_box
+    box.focus()
+    box.value = query
+    await _until(lambda: lookup.shown_query == query, f"the answer for {query!r}")
+    for _attempt in range(3):  # enter: to the first result, and enter again opens it
+        if app.desk.caller is not None:
+            break
+        await pilot.press("enter")
+        await _settled(app, pilot)
+    if app.desk.caller is None:
+        raise RuntimeError(f"no caller opened for {query!r}")
+
+    await pilot.press("f3")
+    await _until(lambda: isinstance(app.screen, SlotsScreen), "the slot search")
+    slots = app.screen
+    field = slots.query_one("#service")
+    field.focus()
+    field.value = service_code
+    await pilot.press("enter")
+    await _settled(app, pilot)
+    booked = False
+    if slots.table.row_count:
+        slots.table.focus()
+        slots.table.move_cursor(row=0)
+        await pilot.press("enter")  # hold it: the hold dialog
+        await _settled(app, pilot)
+        if app.desk.hold is not None:
+            await pilot.press("ctrl+s")  # confirm: the booked dialog
+            await _until(lambda: app.desk.last_booking is not None, "the booking")
+            await _settled(app, pilot)
+            await pilot.press("enter")  # close it
+            await _settled(app, pilot)
+            booked = True
+
+    await pilot.press("f9")
+    await _until(lambda: isinstance(app.screen, WrapUpScreen), "the wrap-up")
+    await _settled(app, pilot)
+    wrapup = app.screen
+    if wrapup.dispositions.chosen is None:
+        wrapup.dispositions.choose("no_slot")
+    wrapup.notes.load_text("Shift benchmark call.")
+    await pilot.press("ctrl+s")
+    await _until(lambda: app.desk.call is None, "the wrap-up saved")
+    await _until(lambda: isinstance(app.screen, LookupScreen), "the next call")
+    await _settled(app, pilot)
+    return booked
+
+
+async def console_shift(
+    database: str, desk: str, queries: list[str], calls: int, call_minutes: float, warm: int
+) -> None:
+    """``calls`` calls through the console, its clock moving ``call_minutes`` a call; prints
+    one JSON line: RSS, widgets, tasks and files after ``warm`` calls and at the end, and
+    RSS after every call against the desk's hours."""
+    from benchmarks.stats import peak_rss_mb, rss_mb
+    from console.app import AgentConsole
+    from console.clock import Clock
+    from console.config import Config, ServiceSection, UiSection
+
+    shift_time = _ShiftTicks(call_minutes)
+    app = AgentConsole(
+        Config(
+            data_dir=desk, service=ServiceSection(database=database), ui=UiSection(timers=False)
+        ),
+        clock=Clock(ticks=shift_time),
+    )
+    samples: list[tuple[float, float]] = []  # (desk hours, RSS MB) after each call
+    booked = 0
+    warm_counts: dict[str, int] = {}
+    warm_tasks: dict[str, int] = {}
+    warm_files: dict[str, int] = {}
+    warm_rss = 0.0
+    began = time.perf_counter()
+    async with app.run_test(headless=True, size=SIZE) as pilot:
+        frames = _Frames(app)
+        await _until_ready(app, frames)
+        await _until_synced(app)
+        codes = [service.code for service in app.desk.services]
+        for number in range(calls):
+            shift_time.next_call()
+            booked += await _one_call(
+                app, pilot, queries[number % len(queries)], codes[number % len(codes)]
+            )
+            app.clear_notifications()
+            samples.append((shift_time.hours(), rss_mb()))
+            if number + 1 == warm:
+                warm_rss = rss_mb()
+                warm_counts = await _steady_counts(app, pilot)
+                warm_tasks, warm_files = _task_kinds(), _open_files()
+        await _settled(app, pilot)
+        app.clear_notifications()
+        await pilot.pause(0.1)
+        end_counts = await _steady_counts(app, pilot)
+        end_tasks, end_files = _task_kinds(), _open_files()
+        _emit(
+            {
+                "calls": calls,
+                "booked": booked,
+                "warm": warm,
+                "warm_rss_mb": warm_rss,
+                "end_rss_mb": rss_mb(),
+                "peak_rss_mb": peak_rss_mb(),
+                "warm_counts": warm_counts,
+                "end_counts": end_counts,
+                "warm_tasks": warm_tasks,
+                "end_tasks": end_tasks,
+                "warm_files": warm_files,
+                "end_files": end_files,
+                "samples": samples,
+                "hours": shift_time.hours(),
+                "refreshes": app.store.sync.refreshes,
+                "seconds": time.perf_counter() - began,
+            }
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.console_probe")
-    parser.add_argument("mode", choices=["hello", "console-start", "console-type"])
+    parser.add_argument("mode", choices=["hello", "console-start", "console-type", "console-shift"])
     parser.add_argument("--database", help="the SQLite dataset the embedded service opens")
     parser.add_argument("--desk", help="the console's data directory (token, cache)")
     parser.add_argument("--queries", type=Path, help="a JSON list of search texts")
@@ -222,8 +456,22 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="the lookup's debounce (default: the product's default configuration)",
     )
+    parser.add_argument("--calls", type=int, default=500, help="console-shift: calls made")
+    parser.add_argument(
+        "--call-minutes", type=float, default=4.0, help="console-shift: the desk's minutes a call"
+    )
+    parser.add_argument(
+        "--warm", type=int, default=50, help="console-shift: calls before the first measure"
+    )
     args = parser.parse_args(argv)
-    if args.mode == "hello":
+    if args.mode == "console-shift":
+        queries = json.loads(args.queries.read_text())
+        asyncio.run(
+            console_shift(
+                args.database, args.desk, queries, args.calls, args.call_minutes, args.warm
+            )
+        )
+    elif args.mode == "hello":
         asyncio.run(hello())
     elif args.mode == "console-start":
         asyncio.run(console_start(args.database, args.desk))

@@ -30,6 +30,12 @@ FIGURES: dict[str, str] = {
     "keystroke": "key press to results rendered, p95",
     "keystroke_work": "  … with search_delay_ms = 0, p95",
     "memory": "console RSS after N searches",
+    "shift_rss_warm": "console RSS after the first calls of a shift",
+    "shift_rss_end": "console RSS at the end of a shift",
+    "shift_growth": "  … growth per hour of the shift",
+    "shift_widgets": "  … widgets at the end of a shift",
+    "shift_tasks": "  … asyncio tasks at the end of a shift",
+    "shift_files": "  … open files at the end of a shift",
     "bytes_per_call": "database bytes per call, after a prune",
     "messages_send": "N queued messages sent (SMTP)",
     "messages_booking": "booking p50 with the outbox write",
@@ -104,6 +110,8 @@ def _number(value: float | None, unit: str) -> str:
         return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
     if unit == "MB":
         return f"{value:.1f} MB"
+    if unit == "MB/h":
+        return f"{value:.2f} MB/h"
     if unit == "B":
         return f"{value:,.0f} B"
     if unit == "%":

@@ -15,6 +15,7 @@ from benchmarks import console as console_bench
 from benchmarks import floor as floor_bench
 from benchmarks import messages as messages_bench
 from benchmarks import retention as retention_bench
+from benchmarks import shift as shift_bench
 from benchmarks.dataset import (
     GROWTH,
     NATIONAL,
@@ -37,6 +38,14 @@ SEARCH_FIGURES = ("name_search", "id_search", "slots")
 BOOKING_FIGURES = ("booking_rate", "booking_p99", "double_bookings")
 CONSOLE_FIGURES = ("cold_start", "keystroke", "keystroke_work", "memory")
 TYPING_FIGURES = ("keystroke", "keystroke_work", "memory")
+SHIFT_FIGURES = (
+    "shift_rss_warm",
+    "shift_rss_end",
+    "shift_growth",
+    "shift_widgets",
+    "shift_tasks",
+    "shift_files",
+)
 CALLBACK_FIGURES = ("callback_claims", "callback_double_claims", "queue_log_import")
 MESSAGE_FIGURES = ("messages_send", "messages_booking")
 FLOOR_FIGURES = ("floor", "heartbeat")
@@ -57,6 +66,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "memory": TYPING_FIGURES,
     "growth": ("growth",),
     "retention": ("bytes_per_call",),
+    "shift": SHIFT_FIGURES,
     "messages": MESSAGE_FIGURES,
     "floor": FLOOR_FIGURES,
     "heartbeat": ("heartbeat",),
@@ -69,10 +79,14 @@ EVERYTHING = (
     *CALLBACK_FIGURES,
     *FLOOR_FIGURES,
     *CONSOLE_FIGURES,
+    *SHIFT_FIGURES,
     *MESSAGE_FIGURES,
     "growth",
     "bytes_per_call",
 )
+# --quick leaves out what takes minutes however small the dataset: the shift (ask for it with
+# --only shift).
+NOT_QUICK = frozenset(SHIFT_FIGURES)
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,8 @@ class Sizes:
     searches: int
     replay_writes: int
     retention_calls: int  # calls a day in the bytes-per-call figure
+    shift_calls: int  # calls of the shift (each 4 minutes of the desk's time)
+    shift_warm: int  # ... the first of them, before memory and counts are taken
     callbacks: int  # due callbacks the 40 agents claim
     log_calls: int  # calls a month in the imported queue_log
     message_bookings: int  # bookings timed with messages on and off (half each)
@@ -113,6 +129,8 @@ FULL = Sizes(
     searches=1_000,
     replay_writes=1_000,
     retention_calls=300,
+    shift_calls=500,
+    shift_warm=50,
     callbacks=1_000,
     log_calls=16_000,
     message_bookings=600,
@@ -131,6 +149,8 @@ QUICK_SIZES = Sizes(
     searches=30,
     replay_writes=64,
     retention_calls=60,
+    shift_calls=45,  # three hours of the desk's time: three window refreshes
+    shift_warm=15,
     callbacks=200,
     log_calls=2_000,
     message_bookings=40,
@@ -141,8 +161,10 @@ QUICK_SIZES = Sizes(
 )
 
 
-def selected(only: Iterable[str] | None, skip: Iterable[str] | None) -> set[str]:
-    chosen = set(EVERYTHING)
+def selected(
+    only: Iterable[str] | None, skip: Iterable[str] | None, *, quick: bool = False
+) -> set[str]:
+    chosen = set(EVERYTHING) - (NOT_QUICK if quick else set())
     if only:
         chosen = {figure for name in only for figure in GROUPS[name]}
     for name in skip or ():
@@ -176,7 +198,7 @@ class Run:
         """Every figure of one backend (and the console's, on SQLite)."""
         wanted = self.figures - {"growth", "bytes_per_call"}
         if place.backend != "sqlite":
-            wanted -= set(CONSOLE_FIGURES)
+            wanted -= {*CONSOLE_FIGURES, *SHIFT_FIGURES}
         if "bytes_per_call" in self.figures:  # on a scratch database of its own
             self.guarded(
                 ("bytes_per_call",),
@@ -213,6 +235,8 @@ class Run:
             self.guarded(figures, backend, lambda: self._floor(dataset, figures))
         if wanted & set(CONSOLE_FIGURES):
             self._console(dataset, wanted)
+        if wanted & set(SHIFT_FIGURES):
+            self._shift(dataset)
         if "seed" in wanted:
             timed = len(self.rows)
             self.guarded(("seed",), backend, lambda: [self._seed(place, dataset)])
@@ -405,6 +429,19 @@ class Run:
         finally:
             reset(dataset)
         return [row for row in floor_bench.rows(result, dataset.backend) if row.figure in figures]
+
+    def _shift(self, dataset: Dataset) -> None:
+        def measure() -> list[Row]:
+            result = shift_bench.measure(
+                dataset, calls=self.sizes.shift_calls, warm=self.sizes.shift_warm, log=self.log
+            )
+            return shift_bench.rows(result)
+
+        reset(dataset)
+        try:
+            self.guarded(SHIFT_FIGURES, "embedded", measure)
+        finally:
+            reset(dataset)
 
     def _console(self, dataset: Dataset, wanted: set[str]) -> None:
         backend = "embedded"

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, cast
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -35,26 +36,41 @@ from console.client.api import ApiError, ApiRefused, CentralApi, Unreachable
 from console.client.connection import OFFLINE, ONLINE, SYNCING
 from console.client.feed import ChangeBatch
 from console.client.store import Store
+from console.clock import Clock
 from console.config import Config
 from console.desk import Desk, SyncStatus
+from console.desk_views import Delivery
 from console.domain.models import Role
-from console.i18n import _
+from console.i18n import _, ngettext
 from console.keymap import key_label, keymap_for
-from console.messages import ChangesArrived, DeskChanged, SyncChanged
+from console.messages import ChangesArrived, DayChanged, DeskChanged, SyncChanged
+from console.offline_wording import reference_text
 from console.screens.lookup import LookupScreen
+from console.screens.quit import (
+    EXIT_QUEUED,
+    QuitConfirmation,
+    QuitReason,
+    queued_reason,
+    quit_line,
+    sync_command,
+)
 from console.screens.startup import StartupScreen
+from widgets import textual_fixes
 from widgets.offline_banner import OfflineBanner
 from widgets.status_bar import StatusBar
 from widgets.textual_internals import read_alt_digits
 from widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
-    from console.client.embedded import EmbeddedService
+    from console.client.embedded import EmbeddedService, LocalSender
 
 log = logging.getLogger(__name__)
 
+textual_fixes.apply()  # a leak of the pinned Textual that cost the console memory all shift
+
 MAX_BACKOFF = 10.0  # offline: probe after 1, 2, 4, 8, then every 10 s
 STATUS_DELAY = 0.15  # the Store reports every replayed row: redraw at most this often
+MIDNIGHT_MARGIN = 0.05  # seconds after midnight the day's timer fires
 
 # The screens other than the lookup, imported when first shown: the console starts on the
 # lookup, and importing them all (and their widgets) would hold up every start.
@@ -65,6 +81,7 @@ SCREENS = {
     "sync": ("console.screens.sync_issues", "SyncIssuesScreen"),
     "directory": ("console.screens.directory", "DirectoryScreen"),
     "reports": ("console.screens.reports", "ReportsScreen"),
+    "floor": ("console.screens.floor", "FloorScreen"),
 }
 
 
@@ -115,6 +132,7 @@ class AgentConsole(App):
         "styles/wrapup.tcss",
         "styles/sync.tcss",
         "styles/directory.tcss",
+        "styles/floor.tcss",
     ]
     MODES = {"lookup": LookupScreen, **{mode: _new_screen(mode) for mode in SCREENS}}
     BINDINGS = [
@@ -182,6 +200,24 @@ class AgentConsole(App):
             priority=True,
             tooltip="Bookings and other writes the replay could not do: rebook or follow up",
         ),
+        # The floor: supervisors' and admins' (an agent's desk neither shows nor runs it). Not a
+        # priority key: dialogs keep F10 as their save key.
+        Binding(
+            "f10",
+            "show_floor",
+            "Floor",
+            id="floor",
+            tooltip="The floor: agents' states, the day's figures, slot fill, alerts",
+        ),
+        # Away (with a reason) and back to ready: agents' and admins' desks.
+        Binding(
+            "f12",
+            "toggle_away",
+            "Away",
+            id="away",
+            priority=True,
+            tooltip="Step away with a reason, or come back ready for calls",
+        ),
         # Fallbacks for terminals and multiplexers that swallow function keys.
         Binding("alt+1", "show_lookup", show=False, priority=True, id="alt.lookup"),
         Binding("alt+2", "show_slots", show=False, priority=True, id="alt.slots"),
@@ -190,6 +226,8 @@ class AgentConsole(App):
         Binding("alt+8", "open_reports", show=False, priority=True, id="alt.reports"),
         Binding("alt+9", "show_wrapup", show=False, priority=True, id="alt.wrapup"),
         Binding("alt+6", "open_sync_issues", show=False, priority=True, id="alt.sync_issues"),
+        Binding("alt+0", "show_floor", show=False, priority=True, id="alt.floor"),
+        Binding("alt+a", "toggle_away", show=False, priority=True, id="alt.away"),
         Binding("ctrl+q", "quit", "Quit", id="quit", show=False, priority=True),
         Binding(
             "ctrl+p",
@@ -210,6 +248,7 @@ class AgentConsole(App):
         *,
         api: CentralApi | None = None,
         role: Role = Role.AGENT,
+        clock: Clock | None = None,
     ) -> None:
         i18n.set_language(config.ui.language)
         read_alt_digits()  # alt+1 ... alt+9 as tmux and xterm send them (ESC, then the digit)
@@ -217,6 +256,10 @@ class AgentConsole(App):
         translate_bindings(self)
         self.config = config
         self.role = role
+        # Every date and time the console shows or defaults comes from this one clock.
+        self.clock = clock or Clock(today=config.ui.today)
+        self._day = self.clock.today()  # the desk's day, as the open screens last heard it
+        self._midnight: Timer | None = None
         self.theme = config.ui.theme
         self._given_api = api
         self.desk: Desk | None = None
@@ -228,7 +271,17 @@ class AgentConsole(App):
         self._replay_total = 0
         self._outage = False  # offline (or writes queued) since the desk was last caught up
         self._known_issues: set[int] | None = None
+        self._known_confirmed: set[int] | None = None
         self._unmounting = False  # unmounting: the Store is about to close
+        self._heartbeat_timer: Timer | None = None
+        self._heartbeat_worker: Worker | None = None
+        # How to send queued writes without the console (said on quitting with some queued);
+        # run_console names the config file and a token given on the command line.
+        self.sync_command = sync_command(config.server.url)
+        # The embedded service's sender of messages to callers, and what the desk says of
+        # delivery (None: a networked desk, whose central service sends).
+        self._local_sender: LocalSender | None = None
+        self._delivery: Callable[[], Delivery] | None = None
         self.set_keymap(keymap_for(config.keys))
 
     def key_label(self, binding_id: str) -> str:
@@ -256,20 +309,104 @@ class AgentConsole(App):
             self.config.data_path,
             hold_minutes=self.config.service.hold_minutes,
             window_days=self.config.cache.window_days,
+            window_refresh=self.config.cache.window_refresh_minutes * 60,
             caller_limit=self.config.cache.caller_limit,
             max_backoff=MAX_BACKOFF,
             on_state_change=self._store_changed,
+            clock=self.clock,
         )
         self.store = store
-        desk = Desk(store, fixed_today=self.config.ui.today)
+        queued = store.outbox_size()
+        if queued:  # left by an earlier session (quit or killed): say so before anything else
+            self.notify(
+                ngettext(
+                    "{count} write from an earlier session waits on this desk: it is sent as "
+                    "soon as the central system answers.",
+                    "{count} writes from an earlier session wait on this desk: they are sent as "
+                    "soon as the central system answers.",
+                    queued,
+                ).format(count=queued),
+                title=_("Queued writes"),
+                severity="warning",
+                timeout=15,
+            )
+        store.subscribe(self._feed_read)
+        desk = Desk(store, clock=self.clock, delivery_source=self._delivery)
         await desk.connect()  # offline, from the cache, if the service does not answer
         self.desk = desk
+        desk.open_presence(on_change=self._presence_changed)
         self._apply_sync_status()
-        await self.switch_mode("lookup")
+        await self.switch_mode("floor" if self.reads_floor else "lookup")
+        self.start_presence()
+        self._watch_midnight()
         # The sync loop starts once the lookup screen is drawn: its first round (the slot
         # window, the agent's calls) would otherwise share the loop with drawing it, and the
         # agent waits for the search box, not for the cache.
         self.call_after_refresh(self.start_sync)
+
+    @property
+    def reads_floor(self) -> bool:
+        """Supervisors and admins read the floor (it is a supervisor's first screen)."""
+        desk = self.desk
+        return (
+            desk is not None
+            and desk.agent is not None
+            and desk.agent.role in (Role.SUPERVISOR, Role.ADMIN)
+        )
+
+    # -- this desk's state on the floor: reported on start, on changes, as a heartbeat ------
+
+    @work(group="presence", exit_on_error=False)
+    async def start_presence(self) -> None:
+        """Report ready (with the outbox's counts), then a heartbeat every
+        ``heartbeat_seconds`` the service asks for. Never queued: offline, nothing is sent."""
+        presence = self.desk.presence if self.desk is not None else None
+        if presence is None:
+            return
+        await presence.start()
+        if presence.silent or self._unmounting:
+            return
+        self._heartbeat_timer = self.set_interval(presence.heartbeat_seconds, self._heartbeat)
+
+    def _presence_changed(self) -> None:
+        if not self._unmounting:
+            self.post_message(DeskChanged())
+
+    def _heartbeat(self) -> None:
+        presence = self.desk.presence if self.desk is not None else None
+        if presence is None or presence.silent or self._unmounting:
+            return
+        if self._heartbeat_worker is not None and self._heartbeat_worker.is_running:
+            return  # the last one is still on its way (a slow service)
+        self._heartbeat_worker = self.run_worker(
+            presence.heartbeat(), group="heartbeat", exit_on_error=False
+        )
+
+    def action_toggle_away(self) -> None:
+        """Away with a reason (chosen in a dialog), or back to ready: one key."""
+        desk = self.desk
+        if desk is None or desk.presence is None or not self._desk_ready():
+            return
+        presence = desk.presence
+        if presence.state == "away":
+            desk.back_ready()
+            return
+        if desk.call is not None:
+            self.notify(
+                _("Wrap up the call first ({key}); then you can step away.").format(
+                    key=self.key_label("wrapup")
+                ),
+                title=_("On a call"),
+                severity="warning",
+            )
+            return
+        from console.screens.away import AwayDialog
+
+        def chosen(reason: str | None) -> None:
+            if reason is not None and self.desk is not None:
+                self.desk.go_away(reason)
+
+        self.push_screen(AwayDialog(presence.away_reasons), chosen)
 
     def start_sync(self) -> None:
         """Run the Store's sync loop (feed polls online, probes with back-off offline, replay
@@ -299,6 +436,7 @@ class AgentConsole(App):
                 title=_("Error"),
                 severity="error",
                 timeout=30,
+                markup=False,
             )
 
     async def stop_sync(self) -> None:
@@ -307,6 +445,40 @@ class AgentConsole(App):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+    # -- the desk's day: one timer at the next local midnight -----------------------------
+
+    def _watch_midnight(self) -> None:
+        """Wake at the next local midnight (not a poll): the open screens then show the new
+        day. Set again each time it fires (a timer that fired a moment early finds the same
+        day and waits the rest)."""
+        if self._midnight is not None:
+            self._midnight.stop()
+        self._midnight = self.set_timer(
+            self.clock.seconds_to_midnight() + MIDNIGHT_MARGIN, self._midnight_passed
+        )
+
+    def _midnight_passed(self) -> None:
+        self._midnight = None
+        if self._unmounting:
+            return
+        self.check_day()
+        self._watch_midnight()
+
+    def check_day(self) -> None:
+        """If the desk's day changed, roll the cached slot window on to it and tell the
+        screens on the stack (the others check when they are shown again): each shows the new
+        day where it showed today's."""
+        today = self.clock.today()
+        if today == self._day:
+            return
+        log.info("the desk's day is now %s", today)
+        self._day = today
+        if self.store is not None:  # the cached slot window starts today: roll it on now
+            self.store.sync.refresh_soon()
+            self.store.wake()
+        for screen in self.screen_stack:
+            screen.post_message(DayChanged(today))
 
     # -- the Store's state: status bars, banner, notifications ----------------------------
 
@@ -327,6 +499,21 @@ class AgentConsole(App):
             self._apply_sync_status()
         else:
             self.post_message(SyncChanged(state))
+
+    def _feed_read(self, batch: ChangeBatch) -> None:
+        """The desk's change-feed poller read a batch (on this app's event loop): say so when
+        it had to reload the local copy from scratch (the screens reload what they show)."""
+        if batch.resynced and not self._unmounting:
+            self.notify(
+                _(
+                    "This desk was away longer than the central system keeps its list of "
+                    "changes: its local copy (services, slots, callers) was loaded again from "
+                    "scratch. Writes waiting to be sent are kept and go as usual."
+                ),
+                title=_("Local copy reloaded"),
+                severity="warning",
+                timeout=20,
+            )
 
     @on(SyncChanged)
     def _sync_changed(self) -> None:
@@ -362,11 +549,18 @@ class AgentConsole(App):
             )
         if previous.state == SYNCING and status.state != SYNCING:
             self._after_replay()
+            self._report_replay(max(0, max(self._replay_total, previous.total) - status.queued))
         self._announce_issues()
-        if previous.issues != status.issues:
+        self._announce_confirmed()
+        if (previous.issues, previous.confirmed) != (status.issues, status.confirmed):
             self.refresh_bindings()
             if showing(self.screen, "sync"):
                 cast(_Loads, self.screen).load()
+        if previous.state != status.state and status.state == ONLINE:
+            self._back_online()
+        for screen in self.screen_stack:
+            if isinstance(screen, QuitConfirmation):
+                screen.refresh_reasons()
         self.refresh_status_bars()
 
     def _announce_issues(self) -> None:
@@ -385,6 +579,87 @@ class AgentConsole(App):
                 severity="warning",
                 timeout=20,
             )
+
+    def _report_replay(self, count: int) -> None:
+        """Back from an outage: tell the floor how many queued writes this desk replayed."""
+        presence = self.desk.presence if self.desk is not None else None
+        if presence is not None and not presence.silent and not self._unmounting:
+            self.run_worker(presence.replayed(count), group="presence", exit_on_error=False)
+
+    def _announce_confirmed(self) -> None:
+        """Bookings the replay confirmed: the agent gave the caller a provisional reference,
+        and is told the real one at once (F6 lists them until passed on)."""
+        if self.desk is None:
+            return
+        confirmed = self.desk.confirmations()
+        new = [c for c in confirmed if c.id not in (self._known_confirmed or set())]
+        first = self._known_confirmed is None
+        self._known_confirmed = {c.id for c in confirmed}
+        if not new:
+            return
+        if len(new) == 1 and not first:
+            one = new[0]
+            message = _(
+                "{given} is confirmed as {real} ({name}). Tell the caller the real reference: "
+                "{key}."
+            ).format(
+                given=reference_text(one.provisional),
+                real=reference_text(one.reference),
+                name=one.caller_name or "—",
+                key=self.issues_key,
+            )
+        else:
+            message = _(
+                "{count} bookings made offline are confirmed under their real references. "
+                "Tell the callers: {key}."
+            ).format(count=len(new), key=self.issues_key)
+        self.notify(message, title=_("Confirmed"), timeout=30, markup=False)
+
+    def _back_online(self) -> None:
+        """Screens showing what the local cache answered while offline ask again."""
+        for screen in self.screen_stack:
+            back_online = getattr(screen, "back_online", None)
+            if callable(back_online):
+                back_online()
+
+    def quit_reasons(self) -> list[QuitReason]:
+        """What quitting now would leave behind (QuitConfirmation lists it)."""
+        reasons: list[QuitReason] = []
+        if self.desk is not None and not self._unmounting:
+            queued = queued_reason(self.desk.queued_writes(), self.sync_command)
+            if queued is not None:
+                reasons.append(queued)
+        return reasons
+
+    async def action_quit(self) -> None:
+        """ctrl+q: quit, but first ask if that would leave something behind (writes not sent
+        yet; QuitConfirmation takes more reasons)."""
+        if any(isinstance(screen, QuitConfirmation) for screen in self.screen_stack):
+            return
+        if not self.quit_reasons():
+            self.exit()
+            return
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.quit_anyway()
+
+        self.push_screen(
+            QuitConfirmation(self.quit_reasons, send_now=self.action_reconnect_quietly), answered
+        )
+
+    def quit_anyway(self) -> None:
+        """Quit, leaving a line on the terminal if writes stay queued (exit status 1)."""
+        queued = len(self.desk.queued_writes()) if self.desk is not None else 0
+        if not queued:
+            self.exit()
+            return
+        line = quit_line(queued, self.sync_command)
+        self.exit(result=line, return_code=EXIT_QUEUED, message=Text(line))
+
+    def action_reconnect_quietly(self) -> None:
+        if self.store is not None:
+            self.store.wake()
 
     def _after_replay(self) -> None:
         """Provisional bookings on screen became real ones (or issues): show them afresh."""
@@ -417,12 +692,20 @@ class AgentConsole(App):
 
     @work(thread=True, exit_on_error=False)
     def _open_embedded(self) -> EmbeddedService:
-        from console.client.embedded import open_embedded
+        from console.client.embedded import open_embedded, start_local_sender
 
         def progress(label: str, done: int, total: int) -> None:
             self.call_from_thread(self._startup_progress, label, done, total)
 
-        return open_embedded(self.config, role=self.role, progress=progress)
+        service = open_embedded(self.config, role=self.role, progress=progress)
+        if not self._unmounting:
+            sender, delivery = start_local_sender(self.config)
+            self._local_sender = sender
+            self._delivery = sender.delivery if sender is not None else lambda: delivery
+            if sender is not None and self._unmounting:  # the app closed meanwhile
+                self._local_sender = None
+                sender.stop()
+        return service
 
     def _startup_progress(self, label: str, done: int, total: int) -> None:
         if isinstance(self.screen, StartupScreen):
@@ -445,7 +728,10 @@ class AgentConsole(App):
         # that reaches here is what the cache cannot answer offline.
         if isinstance(error, Unreachable) and self.store is not None:
             self.store.wake()
-        self.notify(_describe(error), title=_title(error), severity="error", timeout=8)
+        # Markup off: a message may name a config key in brackets ("[server] token").
+        self.notify(
+            _describe(error), title=_title(error), severity="error", timeout=8, markup=False
+        )
 
     def refresh_status_bars(self) -> None:
         """Give the status bar and the offline banner of every screen on the stack (a dialog
@@ -515,6 +801,10 @@ class AgentConsole(App):
         if self._desk_ready():
             await self.switch_mode("wrapup")
 
+    async def action_show_floor(self) -> None:
+        if self._desk_ready() and self.reads_floor:
+            await self.switch_mode("floor")
+
     async def action_show_sync_issues(self) -> None:
         if self._desk_ready():
             await self.switch_mode("sync")
@@ -549,6 +839,10 @@ class AgentConsole(App):
         }.get(action)
         if here is not None:
             return not showing(self.screen, here)
+        if action == "show_floor":
+            return self.reads_floor and not showing(self.screen, "floor")
+        if action == "toggle_away":
+            return self.desk is not None and self.desk.presence is not None
         if action == "show_reports":
             return not showing(self.screen, "reports")
         if action == "show_wrapup":  # wrap-up is an agent's: a supervisor has no F9
@@ -627,7 +921,18 @@ class AgentConsole(App):
         self._unmounting = True
         if self._status_timer is not None:
             self._status_timer.stop()
+        if self._heartbeat_timer is not None:
+            self._heartbeat_timer.stop()
+        presence = self.desk.presence if self.desk is not None else None
+        if presence is not None:
+            await presence.sign_out()  # the floor shows the desk signed out, not unreachable
+            await presence.aclose()
+        if self._midnight is not None:
+            self._midnight.stop()
         await self.stop_sync()
+        if self._local_sender is not None:
+            sender, self._local_sender = self._local_sender, None
+            await asyncio.to_thread(sender.stop)
         if self.desk is not None:
             await self.desk.release_hold()
         if self.store is not None:
@@ -674,8 +979,11 @@ def run_console(
     token: str | None = None,
     language: str | None = None,
     role: str | None = None,
+    config_file: str | None = None,
 ) -> int:
-    """Run the console until the agent quits; the ``agent-console`` command calls this."""
+    """Run the console until the agent quits; the ``agent-console`` command calls this. Its
+    exit status: 0, or 1 when the agent quit with writes still queued (the line it leaves on
+    the terminal says how to send them)."""
     updates: dict = {}
     if server or token:
         updates["server"] = config.server.model_copy(
@@ -684,5 +992,9 @@ def run_console(
     if language:
         updates["ui"] = config.ui.model_copy(update={"language": language})
     config = config.model_copy(update=updates)
-    AgentConsole(config, role=Role(role or "agent")).run()
-    return 0
+    app = AgentConsole(config, role=Role(role or "agent"))
+    app.sync_command = sync_command(
+        config.server.url, config_file=config_file, token_flag=bool(token)
+    )
+    app.run()
+    return app.return_code or 0

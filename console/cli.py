@@ -16,9 +16,12 @@ agent-console import queue-log FILE  Asterisk's queue_log: callers who did not g
 agent-console import cdr FILE.csv  Asterisk's cdr_csv Master.csv, the same from call records
 agent-console telephony simulate   post made-up call events to a service, for demos and load
 agent-console export reports|calls|audit  agents' reports; a day's calls (CSV, xlsx); the audit log
-agent-console sync [--status]      replay this desk's offline outbox now, or show what is queued
+agent-console sync [--status]      replay this home's offline outboxes now, or show what is queued
 agent-console send-messages        send confirmations and reminders to callers (serve does too)
 agent-console mail-sink            a local SMTP server (and SMS endpoint) printing what arrives
+
+The console exits with status 0, or 1 when the agent quits with writes still queued (it prints
+the command that sends them).
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ EXAMPLES = """examples:
   agent-console prune --dry-run --db central.db
   agent-console backup --db central.db --to /backup/central-$(date +%F).db
   agent-console --server http://central:8000 --token ac_... sync --status
+  agent-console wallboard --server http://central:8000 --token ac_... --port 8080
+  agent-console sync --status                    every outbox of this home, no network
+  agent-console --server http://central:8000 --token ac_... sync
   agent-console mail-sink                        show the demo's e-mails and SMS as they arrive
   agent-console send-messages                    send the demo's queued messages (to the sink)
 """
@@ -77,7 +83,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser("run", help="open the console (the default)")
+    commands.add_parser(
+        "run",
+        help="open the console (the default)",
+        description="Open the console. Exit status: 0; 1 when the agent quit with writes still "
+        "queued on this desk (the line it prints says how to send them: agent-console sync).",
+    )
+    wallboard = commands.add_parser(
+        "wallboard",
+        help="serve the supervisor's floor to a web browser (the wall's screen)",
+        description=(
+            "Serve the supervisor's floor to web browsers with textual-serve: each page that "
+            "opens it gets a read-only console of its own on the floor. Give a supervisor's "
+            "token (--token, or [server] token / AGENT_CONSOLE_TOKEN) and the central "
+            "service (--server, or [server] url / AGENT_CONSOLE_SERVER_URL)."
+        ),
+    )
+    # Also after the command (agent-console wallboard --server URL --token T --port P).
+    wallboard.add_argument("--server", default=argparse.SUPPRESS, help="URL of the central service")
+    wallboard.add_argument("--token", default=argparse.SUPPRESS, help="a supervisor's token")
+    wallboard.add_argument(
+        "--language", choices=["sl", "en"], default=argparse.SUPPRESS, help="UI language"
+    )
+    wallboard.add_argument("--port", type=int, default=8080, help="port to serve on (8080)")
+    wallboard.add_argument(
+        "--host", default="localhost", help="address to listen on (localhost; 0.0.0.0: all)"
+    )
+    wallboard.add_argument(
+        "--public-url", help="the page's address as browsers reach it (behind a proxy)"
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -209,16 +243,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = commands.add_parser(
         "sync",
-        help="replay this desk's offline outbox now, without the console",
+        help="replay this home's offline outboxes now, without the console",
         description="Send the writes this desk queued while the central service was "
-        "unreachable (in order, each once), then bring the local cache up to date. Exit "
-        "status: 0 all sent; 1 the service is unreachable (nothing is lost, the writes stay "
-        "queued); 2 no token; 3 all sent, but some need the agent (sync issues).",
+        "unreachable (in order, each once), then bring the local cache up to date. Without "
+        "--server: every outbox this home holds (one per central service the desk has used); "
+        "nothing is created or seeded. Exit status: 0 all sent; 1 a service is unreachable "
+        "(nothing is lost, the writes stay queued); 2 no token; 3 all sent, but some need the "
+        "agent (sync issues).",
     )
     sync.add_argument(
         "--status",
         action="store_true",
-        help="only show the outbox, the last sync and open sync issues (no network)",
+        help="only show each outbox, the last sync and open sync issues (no network)",
     )
     # Also accepted after the subcommand; SUPPRESS keeps a value given before it.
     sync.add_argument("--server", default=argparse.SUPPRESS, help="URL of the central service")
@@ -237,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers: dict[str | None, Callable[[argparse.Namespace, Config], int]] = {
         None: _run,
         "run": _run,
+        "wallboard": _wallboard,
         "serve": _serve,
         "seed": _seed,
         "token": _token,
@@ -264,7 +301,33 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     from console.app import run_console
 
     return run_console(
-        config, server=args.server, token=args.token, language=args.language, role=args.role
+        config,
+        server=args.server,
+        token=args.token,
+        language=args.language,
+        role=args.role,
+        config_file=args.config,
+    )
+
+
+def _wallboard(args: argparse.Namespace, config: Config) -> int:
+    from console.wallboard import serve_wallboard
+
+    server = args.server or config.server.url
+    token = args.token or config.server.token
+    if not server or not token:
+        print(
+            "agent-console wallboard: needs --server URL and a supervisor's --token",
+            file=sys.stderr,
+        )
+        return 2
+    return serve_wallboard(
+        server=server,
+        token=token,
+        port=args.port,
+        host=args.host,
+        language=args.language,
+        public_url=args.public_url,
     )
 
 
@@ -370,6 +433,7 @@ def _start_sender(database: str, config: Config) -> Any:
 
 def _seed(args: argparse.Namespace, config: Config) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
     from console.server.db import Database
     from console.server.seed import SeedError, seed
@@ -378,7 +442,9 @@ def _seed(args: argparse.Namespace, config: Config) -> int:
     try:
         directory = _directory_data(args, config, console)
     except ValueError as exc:
-        console.print(f"[red]agent-console seed: {exc}[/red]", highlight=False, soft_wrap=True)
+        console.print(
+            f"[red]agent-console seed: {escape(str(exc))}[/red]", highlight=False, soft_wrap=True
+        )
         return 1
     database = Database.open(_database(args, config))
     started = time.perf_counter()
@@ -395,7 +461,11 @@ def _seed(args: argparse.Namespace, config: Config) -> int:
                 directory_data=directory,
             )
         except SeedError as exc:
-            console.print(f"[red]agent-console seed: {exc}[/red]", highlight=False, soft_wrap=True)
+            console.print(
+                f"[red]agent-console seed: {escape(str(exc))}[/red]",
+                highlight=False,
+                soft_wrap=True,
+            )
             return 1
     elapsed = time.perf_counter() - started
     print(
@@ -431,6 +501,7 @@ def _directory_data(args: argparse.Namespace, config: Config, console: Any) -> P
         f"No doctor lists{where} ([demo] directory_data): generated clinics instead.",
         highlight=False,
         soft_wrap=True,
+        markup=False,  # "[demo]" is a config table, not a style
     )
     return None
 
@@ -641,6 +712,7 @@ def _add_import(commands: argparse._SubParsersAction) -> None:
 
 def _import(args: argparse.Namespace, config: Config) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
     from console.server.db import Database
     from console.server.importers import ListFormatError, import_lists, import_sledilnik
@@ -662,7 +734,9 @@ def _import(args: argparse.Namespace, config: Config) -> int:
                     results = [import_sledilnik(database, args.directory, progress=report)]
             except (ListFormatError, LogFormatError) as exc:
                 console.print(
-                    f"[red]agent-console import: {exc}[/red]", highlight=False, soft_wrap=True
+                    f"[red]agent-console import: {escape(str(exc))}[/red]",
+                    highlight=False,
+                    soft_wrap=True,
                 )
                 console.print("Nothing was imported.", highlight=False)
                 return 2

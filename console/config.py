@@ -124,10 +124,14 @@ class DemoSection(_Section):
     # The real doctor lists (zzzs/*.xlsx, zdravniki/) for the demo's health providers; a
     # relative path is taken from the config file's folder (no file: the project's root).
     directory_data: str = "../shared/data"
+    # The embedded console's own mail sink when nothing listens at [messages.smtp] (see
+    # config.toml): what it sends to callers is kept in <data dir>/mailbox/.
+    mailbox: bool = True
 
 
 class CacheSection(_Section):
     window_days: int = Field(default=30, ge=1, le=120)
+    window_refresh_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
     caller_limit: int = Field(default=500, ge=10, le=100_000)
     sync_seconds: float = Field(default=2.0, gt=0, le=300)
 

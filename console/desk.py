@@ -16,21 +16,29 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from console.client.api import CentralApi, new_idempotency_key
+from console.client.confirmations import Confirmation
 from console.client.connection import OFFLINE
 from console.client.feed import ChangeBatch
 from console.client.issues import Issues, SyncIssue
+from console.client.presence import Presence
 from console.client.store import Store
-from console.desk_views import CallerCard, Referral, SyncStatus
-from console.domain.calendar import TZ
+from console.client.writes.queue import QueuedWrite
+from console.clock import Clock
+from console.desk_views import CallerCard, Delivery, Referral, SyncStatus
+from console.domain.calendar import format_datetime
+from console.domain.floor import AgentDay, AgentState, Floor
 from console.domain.models import (
     Agent,
     Booking,
     Call,
     Caller,
     CallerIn,
+    CallerMessage,
+    CallerPatch,
     CallerSearch,
     DirectoryAreas,
     DirectoryDetail,
@@ -49,6 +57,13 @@ from console.domain.models import (
     Slot,
     WrapUpIn,
 )
+from console.i18n import _
+from console.offline_wording import (
+    callback_note,
+    follow_up_call_notes,
+    rebooked_note,
+    reference_text,
+)
 
 
 @dataclass
@@ -65,15 +80,19 @@ class Desk:
     hold: Hold | None = None
     rescheduling: Booking | None = None
     last_booking: Booking | None = None
-    fixed_today: date | None = None  # config [ui] today: demos and tests pretend a date
+    clock: Clock = field(default_factory=Clock)  # every date and time the desk shows or uses
     slots_from_cache: bool = False  # the last slot search was served by the local cache
     referral: Referral | None = None  # where the current caller was referred (directory)
+    presence: Presence | None = None  # this desk's state on the floor (agents and admins)
+    # Whether anything sends the messages to callers (the embedded service's sender says;
+    # None: a networked desk, whose central service's sender it cannot see).
+    delivery_source: Callable[[], Delivery] | None = None
     _areas: DirectoryAreas | None = None
     _pending_keys: dict[str, str] = field(default_factory=dict)
 
     def today(self) -> date:
-        """Today in Ljubljana (or the configured demo date)."""
-        return self.fixed_today or datetime.now(TZ).date()
+        """Today in Ljubljana, by the desk's clock (``[ui] today`` may pretend a date)."""
+        return self.clock.today()
 
     # -- the session ----------------------------------------------------------------------
 
@@ -84,6 +103,86 @@ class Desk:
         )
         self.agent = agent
         return agent
+
+    # -- this desk's state on the supervisors' floor --------------------------------------
+
+    def open_presence(self, on_change: Callable[[], None] | None = None) -> Presence | None:
+        """Make the desk's :class:`Presence` (not for a supervisor: they take no calls)."""
+        if self.read_only or self.presence is not None:
+            return self.presence
+        store = self.store
+        api = store.api if store is not None else self.api
+        assert isinstance(api, CentralApi)
+        self.presence = Presence(
+            api,
+            may_send=lambda: not self.offline,
+            counts=lambda: (
+                (store.outbox_size(), len(store.conflicts())) if store is not None else (0, 0)
+            ),
+            call_id=self._real_call_id,
+            on_change=on_change,
+        )
+        return self.presence
+
+    def _real_call_id(self) -> int | None:
+        """The current call's id on the service; None while it is provisional (offline)."""
+        if self.call is None:
+            return None
+        if self.call.id > 0:
+            return self.call.id
+        store = self.store
+        return store.real_id("call", self.call.id) if store is not None else None
+
+    @property
+    def agent_state(self) -> AgentState | None:
+        return self.presence.state if self.presence is not None else None
+
+    def away_label(self, language: str) -> str | None:
+        """Why the agent is away, in ``language`` (the service's labels)."""
+        presence = self.presence
+        if presence is None or presence.state is not AgentState.AWAY:
+            return None
+        return presence.reason_label(presence.reason, language)
+
+    def go_away(self, reason: str) -> None:
+        """The agent steps away (a reason from the service's list); reported at once."""
+        if self.presence is None:
+            raise RuntimeError("This desk reports no state.")
+        if self.call is not None:
+            raise RuntimeError("Wrap up the call first.")
+        self.presence.post(AgentState.AWAY, reason=reason)
+
+    def back_ready(self) -> None:
+        """The agent is back and ready for calls; reported at once."""
+        if self.presence is not None:
+            self.presence.post(AgentState.READY)
+
+    async def floor(self) -> Floor:
+        """The supervisor's floor now (online only)."""
+        return await self.api.floor()
+
+    async def agent_day(self, agent_id: int, *, include_caller: bool = False) -> AgentDay:
+        """One agent's calls today; ``include_caller``: who called (an audited read)."""
+        return await self.api.agent_day(agent_id, self.today(), include_caller=include_caller)
+
+    async def export_calls(self, day: date, fmt: str) -> bytes:
+        """The day's calls as the bytes of a csv or xlsx file."""
+        return await self.api.export_calls(day, fmt)
+
+    async def save_export(self, day: date, fmt: str, path: str | Path) -> Path:
+        """Export the day's calls (``fmt``: csv or xlsx) into the file ``path`` (``~`` is the
+        home folder; missing folders are made); returns where it went."""
+        target = Path(path).expanduser().resolve()
+        data = await self.export_calls(day, fmt)
+
+        def write() -> None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + ".part")
+            partial.write_bytes(data)
+            partial.replace(target)
+
+        await asyncio.to_thread(write)
+        return target
 
     @property
     def store(self) -> Store | None:
@@ -110,7 +209,12 @@ class Desk:
             queued=store.outbox_size(),
             issues=len(store.conflicts()),
             last_sync=store.last_sync,
+            confirmed=len(store.confirmed()),
         )
+
+    def delivery(self) -> Delivery:
+        """Whether the messages queued for callers go out, as far as this desk can tell."""
+        return self.delivery_source() if self.delivery_source is not None else Delivery()
 
     # -- the connection, the change feed and sync issues ----------------------------------
 
@@ -145,16 +249,59 @@ class Desk:
 
     async def rebook(self, issue: SyncIssue, slot_id: int) -> Booking:
         """Book ``slot_id`` for the issue's caller (a reschedule if that is what failed) and
-        close the issue."""
-        return await self._issues().rebook(issue, slot_id)
+        close the issue; the record of the call the failed booking was made in says so."""
+        issues = self._issues()
+        booking = await issues.rebook(issue, slot_id)
+        await issues.note_on_call(
+            issue, rebooked_note(issue, booking.reference, booking.slot), "rb"
+        )
+        return booking
 
     async def refresh_nearest(self, issue: SyncIssue) -> SyncIssue:
         """Look up the free slots nearest to the one the issue's caller wanted again."""
         return await self._issues().refresh_nearest(issue)
 
     async def to_follow_up(self, issue: SyncIssue, note: str) -> Call:
-        """Schedule a callback to the issue's caller (in 15 minutes) and close the issue."""
-        return await self._issues().to_follow_up(issue, note)
+        """Schedule a callback to the issue's caller (in 15 minutes) and close the issue; the
+        record of the call the write was made in says so."""
+        issues = self._issues()
+        call = await issues.to_follow_up(issue, note, notes=follow_up_call_notes(issue))
+        await issues.note_on_call(issue, callback_note(issue), "fu")
+        return call
+
+    # -- confirmations to pass on, and what waits in the outbox ---------------------------
+
+    def confirmations(self) -> list[Confirmation]:
+        """Provisional references the replay confirmed, still to pass on to the callers."""
+        store = self.store
+        return store.confirmed() if store is not None else []
+
+    def told(self, confirmation: Confirmation) -> None:
+        """The agent gave the caller the real reference."""
+        if self.store is not None:
+            self.store.confirmations.told(confirmation)
+
+    async def read_out_later(self, confirmation: Confirmation) -> Call:
+        """A callback to read the real reference out to the caller (in 15 minutes)."""
+        if self.store is None:
+            raise RuntimeError("Confirmations need the desk's Store.")
+        given = reference_text(confirmation.provisional)
+        real = reference_text(confirmation.reference)
+        when = format_datetime(confirmation.starts_at)
+        return await self.store.confirmations.to_follow_up(
+            confirmation,
+            notes=_(
+                "After the outage: booking {given} ({when}, {where}) is confirmed as {real}."
+            ).format(given=given, when=when, where=confirmation.location_name, real=real),
+            note=_(
+                "Read out the confirmed reference {real} (the caller was given {given})."
+            ).format(real=real, given=given),
+        )
+
+    def queued_writes(self) -> list[QueuedWrite]:
+        """The writes this desk has not sent yet, in order."""
+        store = self.store
+        return store.queued() if store is not None else []
 
     def dismiss(self, issue: SyncIssue, note: str = "") -> None:
         """Close the issue: the agent settled it another way (``note`` says how)."""
@@ -199,12 +346,17 @@ class Desk:
         self.call_started = time.monotonic()
         self.call_ended = None
         self.api.call_id = self.call.id
+        if self.presence is not None:
+            # The service put the agent on the call when it started it: nothing to send.
+            self.presence.set(AgentState.ON_CALL)
         return self.call
 
     def end_call(self) -> None:
         """The caller hung up: after-call work starts now."""
         if self.call is not None and self.call_ended is None:
             self.call_ended = time.monotonic()
+            if self.presence is not None:
+                self.presence.post(AgentState.AFTER_CALL_WORK, service_id=self.presence.service_id)
 
     async def wrap_up(
         self,
@@ -224,13 +376,16 @@ class Desk:
             follow_up_at=follow_up_at,
             follow_up_note=follow_up_note,
             after_call_work_seconds=int(time.monotonic() - self.call_ended),
-            ended_at=datetime.now(UTC) - _seconds(time.monotonic() - self.call_ended),
+            ended_at=self.clock.utcnow() - timedelta(seconds=time.monotonic() - self.call_ended),
             referred_provider_id=self.referral.provider_id if self.referral else None,
         )
         call = await self.api.wrap_up(self.call.id, payload, idempotency_key=self._key("wrap_up"))
         self._done("wrap_up")
         await self.release_hold()
         self.reset()
+        if self.presence is not None:
+            # The service made the agent ready with the wrap-up: nothing to send.
+            self.presence.set(AgentState.READY)
         return call
 
     def reset(self) -> None:
@@ -259,7 +414,7 @@ class Desk:
             self.api.calls(caller_id=caller_id, limit=5),
         )
         await self._attach(caller)
-        return CallerCard(caller=caller, bookings=bookings, calls=calls)
+        return CallerCard(caller=caller, bookings=bookings, calls=calls, delivery=self.delivery())
 
     async def create_caller(self, new: CallerIn) -> Caller:
         """Create a caller and make them the call's caller. The idempotency key follows the
@@ -269,6 +424,14 @@ class Desk:
         self._done(action)
         await self.ensure_call()
         await self._attach(caller)
+        return caller
+
+    async def update_caller(self, caller_id: int, patch: CallerPatch) -> Caller:
+        """Change a caller's record (only the fields set in ``patch``); offline it is queued
+        like any write. The call's caller is kept up to date."""
+        caller = await self.api.update_caller(caller_id, patch)
+        if self.caller is not None and self.caller.id == caller.id:
+            self.caller = caller
         return caller
 
     async def _attach(self, caller: Caller) -> None:
@@ -295,6 +458,14 @@ class Desk:
         location_id: int | None = None,
         limit: int = 30,
     ) -> list[Slot]:
+        presence = self.presence
+        if (
+            presence is not None
+            and self.call is not None
+            and presence.state is AgentState.ON_CALL
+            and presence.service_id != service_id
+        ):
+            presence.post(AgentState.ON_CALL, service_id=service_id)  # what the caller needs
         page = await self.api.slots(
             service_id,
             start=start,
@@ -322,17 +493,19 @@ class Desk:
     def hold_seconds_left(self) -> int | None:
         if self.hold is None:
             return None
-        return max(0, int((self.hold.expires_at - datetime.now(UTC)).total_seconds()))
+        return max(0, int((self.hold.expires_at - self.clock.utcnow()).total_seconds()))
 
-    async def confirm(self, notes: str = "") -> Booking:
+    async def confirm(self, notes: str = "", *, notify: bool = True) -> Booking:
         """Book the held slot for the current caller, or move the booking being rescheduled
-        there. The hold is consumed either way."""
+        there. The hold is consumed either way. ``notify=False``: no message to the caller
+        about it (the agent switched it off)."""
         if self.hold is None:
             raise RuntimeError("Hold a slot first.")
         if self.rescheduling is not None:
             booking = await self.api.reschedule(
                 self.rescheduling.reference,
                 hold_id=self.hold.id,
+                notify=notify,
                 idempotency_key=self._key(f"reschedule:{self.rescheduling.reference}"),
             )
             self._done(f"reschedule:{self.rescheduling.reference}")
@@ -345,6 +518,7 @@ class Desk:
                 hold_id=self.hold.id,
                 call_id=self.call.id if self.call else None,
                 notes=notes,
+                notify=notify,
                 idempotency_key=self._key(f"book:{self.hold.id}"),
             )
             self._done(f"book:{self.hold.id}")
@@ -352,12 +526,24 @@ class Desk:
         self.last_booking = booking
         return booking
 
-    async def cancel(self, booking: Booking, reason: str = "") -> Booking:
+    async def cancel(self, booking: Booking, reason: str = "", *, notify: bool = True) -> Booking:
         cancelled = await self.api.cancel(
-            booking.reference, reason, idempotency_key=self._key(f"cancel:{booking.reference}")
+            booking.reference,
+            reason,
+            idempotency_key=self._key(f"cancel:{booking.reference}"),
+            notify=notify,
         )
         self._done(f"cancel:{booking.reference}")
         return cancelled
+
+    async def withdraw_messages(self, booking: Booking) -> list[CallerMessage]:
+        """Switch off the booking's messages that have not gone out yet (the booked dialog's
+        switch); answers with all its messages (one already sent stays ``sent``). Offline, or
+        for a provisional booking, it is queued after the booking: the messages as last seen."""
+        found = await self.api.withdraw_messages(booking.reference)
+        if self.last_booking is not None and self.last_booking.reference == booking.reference:
+            self.last_booking = self.last_booking.model_copy(update={"messages": found})
+        return found
 
     def start_reschedule(self, booking: Booking) -> None:
         self.rescheduling = booking
@@ -440,9 +626,3 @@ class Desk:
 
     def clear_referral(self) -> None:
         self.referral = None
-
-
-def _seconds(value: float):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    return timedelta(seconds=value)

@@ -44,6 +44,8 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("reports", "f8", "open reports on the directory"),
         ("wrapup", "f9", "wrap-up; ends the call"),
         ("sync_issues", "f6", "sync issues after an outage"),
+        ("floor", "f10", "the supervisor's floor (supervisors and admins)"),
+        ("away", "f12", "away (with a reason) or back to ready"),
         ("quit", "ctrl+q", "quit"),
         ("alt.lookup", "alt+1", "caller lookup (fallback key: terminals swallow F-keys)"),
         ("alt.slots", "alt+2", "free slots (fallback key)"),
@@ -52,6 +54,8 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("alt.directory", "alt+7", "doctor directory (fallback key)"),
         ("alt.reports", "alt+8", "directory reports (fallback key)"),
         ("alt.wrapup", "alt+9", "wrap-up (fallback key)"),
+        ("alt.floor", "alt+0", "the floor (fallback key)"),
+        ("alt.away", "alt+a", "away or ready (fallback key)"),
     ),
     *_place(
         "help",
@@ -61,6 +65,7 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         "lookup",
         ("lookup.open", "enter", "open the chosen caller"),
         ("lookup.new_caller", "ctrl+n", "a new caller"),
+        ("lookup.edit_caller", "ctrl+e", "edit the caller on the card (messages and consent too)"),
         ("lookup.back", "escape", "back to the screen before"),
         ("lookup.clear", "escape", "clear the search box"),
         ("lookup.to_results", "down", "from the search box to the results"),
@@ -88,10 +93,12 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("hold.confirm_fallback", "f10", "book the held slot (fallback key)"),
         ("hold.again", "f5", "hold the same slot again"),
         ("hold.back", "escape", "let the slot go"),
+        ("hold.notify", "ctrl+n", "rescheduling: tell the caller about the change, or not"),
     ),
     *_place(
         "booked",
         ("booked.copy", "c", "copy the booking reference"),
+        ("booked.withdraw", "n", "switch off the messages to the caller about this booking"),
         ("booked.close", "enter", "close"),
         ("booked.back", "escape", "close"),
     ),
@@ -100,6 +107,7 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("cancel.confirm", "ctrl+s", "cancel the booking"),
         ("cancel.confirm_fallback", "f10", "cancel the booking (fallback key)"),
         ("cancel.keep", "escape", "keep the booking"),
+        ("cancel.notify", "ctrl+n", "tell the caller about the cancellation, or not"),
     ),
     *_place(
         "bookings",
@@ -119,10 +127,11 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
     *_place(
         "sync",
         ("sync.rebook", "r", "rebook in one step"),
-        ("sync.follow_up", "f", "turn into a follow-up"),
+        ("sync.follow_up", "f", "a callback: instead, or to read out the real reference"),
         ("sync.dismiss", "d", "dismiss the issue"),
         ("sync.refresh", "ctrl+r", "look up the nearest free slots again"),
         ("sync.rebook_here", "enter", "book the nearest slot under the cursor for the caller"),
+        ("sync.told", "t", "the caller has the confirmed reference"),
     ),
     *_place(
         "sync_note",
@@ -163,12 +172,50 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         "close_report",
         ("close_report.back", "escape", "back without closing"),
     ),
+    *_place(
+        "away",
+        ("away.choose", "enter", "away for the chosen reason"),
+        ("away.back", "escape", "stay ready"),
+    ),
+    *_place(
+        "floor",
+        ("floor.details", "enter", "the agent's calls today"),
+        ("floor.export", "e", "export the day's calls (csv or xlsx)"),
+        ("floor.refresh", "ctrl+r", "read the floor again now"),
+    ),
+    *_place(
+        "agent_day",
+        ("agent_day.callers", "c", "show who called (each caller shown is an audited read)"),
+        ("agent_day.back", "escape", "back to the floor"),
+    ),
+    *_place(
+        "export",
+        ("export.save", "enter", "export to the file named"),
+        ("export.back", "escape", "back without exporting"),
+    ),
+    *_place(
+        "quit",
+        ("quit.anyway", "q", "quit with writes still queued (they stay on this desk)"),
+        ("quit.anyway_again", "ctrl+q", "the same: ctrl+q pressed again"),
+        ("quit.send_now", "s", "try to send the queued writes now"),
+        ("quit.stay", "escape", "back to the console"),
+    ),
 )
 
 BY_ID: dict[str, KeyBinding] = {binding.id: binding for binding in KEY_BINDINGS}
 # The app's bindings that are always in the keymap, at their keys (configured or default), as
 # before keys were data: Textual puts keymapped bindings after the others in the footer.
-ALWAYS_MAPPED = ("lookup", "slots", "bookings", "directory", "reports", "wrapup", "sync_issues")
+ALWAYS_MAPPED = (
+    "lookup",
+    "slots",
+    "bookings",
+    "directory",
+    "reports",
+    "wrapup",
+    "sync_issues",
+    "floor",
+    "away",
+)
 
 
 def split_keys(keys: str) -> list[str]:

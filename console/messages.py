@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from textual.message import Message
 
@@ -53,3 +54,11 @@ class ChangesArrived(Message, bubble=False):
     screen that follows the feed (``DeskScreen.follows_changes``)."""
 
     batch: ChangeBatch
+
+
+@dataclass
+class DayChanged(Message, bubble=False):
+    """The desk's day changed under an open screen (the app's timer at local midnight): what
+    it shows or offers for "today" follows, what the agent typed stays."""
+
+    today: date

@@ -1,16 +1,24 @@
 """The central service under uvicorn on a loopback port, in a thread of the test process.
 
 Stopping and starting it again takes a tenth of a second; stopped, its port refuses
-connections, as a dead server's does (``tests/client/test_kill.py`` kills a uvicorn process
-with SIGKILL instead). Importable from any test as ``from served import Central``.
+connections, as a dead server's does. ``ServedProcess`` runs the real ``agent-console serve``
+in a process of its own, which a test can SIGKILL. Importable from any test as ``from served
+import Central, ServedProcess``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
+import httpx
 import uvicorn
 
 from console.server.app import create_app
@@ -56,3 +64,46 @@ class Central:
             self.server.should_exit = True
             self.thread.join(timeout=10)
             self.server = self.thread = None
+
+
+class ServedProcess:
+    """``agent-console serve`` in its own process on a loopback port: the real command, as a
+    call centre runs it (``workers`` uvicorn processes). ``kill()`` is SIGKILL."""
+
+    def __init__(self, database: str, log: Path, *, workers: int = 1) -> None:
+        self.database = database
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.workers = workers
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60.0) -> None:
+        command = [
+            *(sys.executable, "-m", "console.cli", "serve", "--db", self.database),
+            *("--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)),
+            *("--log-level", "warning"),
+        ]
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(self.log.read_text())
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL the service and its worker processes."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+            self.process = None

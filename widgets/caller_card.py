@@ -2,9 +2,11 @@
 
 Shows the caller's name, flags as coloured badges (an interpreter is needed: the agent must see
 it before saying a word), birth date and age, EMŠO, ZZZS number, phones (formatted), e-mail,
-language and notes; then the upcoming bookings (date and time in Ljubljana, service, location,
-reference grouped for reading aloud) and the recent calls (date, agent, disposition, the first
-line of the wrap-up notes). A last line reminds of the next keys (find a slot, bookings).
+language, where messages go (channel, address, since when the caller agreed) and notes; then
+the upcoming bookings (date and time in Ljubljana, service, location, reference grouped for
+reading aloud), the latest messages to the caller with their status (carried by those bookings:
+no request of their own), and the recent calls (date, agent, disposition, the first line of the
+wrap-up notes). A last line reminds of the next keys (find a slot, bookings).
 
 Three states: empty (a hint how to open a caller), loading, and a
 :class:`console.desk_views.CallerCard`.
@@ -27,12 +29,17 @@ from textual.reactive import reactive
 from textual.widgets import Label, Static
 
 from console import i18n
-from console.desk_views import CallerCard
+from console.clock import Clock
+from console.desk_views import CallerCard, Delivery
 from console.domain.calendar import format_date, format_datetime, format_time, to_local
 from console.domain.models import Booking, BookingStatus, Call, Disposition
 from console.domain.phone import format_phone
-from console.domain.reference import format_reference
+from console.domain.reference import PROVISIONAL_PREFIX, format_reference
 from console.i18n import _
+from widgets.caller_messages import card_table, consent_text, delivery_note, newest_first
+
+# The caller card lists this many of the caller's newest messages (and says how many more).
+MAX_MESSAGES = 4
 
 
 def flag_label(flag: str) -> str:
@@ -66,6 +73,12 @@ def language_name(code: str) -> str:
 
 def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def provisional_text(code: str) -> str:
+    """``P-K7M 4PX R``: a provisional reference grouped for reading aloud."""
+    rest = code[len(PROVISIONAL_PREFIX) :]
+    return PROVISIONAL_PREFIX + format_reference(rest) if len(rest) == 7 else code
 
 
 def first_line(text: str | None) -> str:
@@ -109,6 +122,8 @@ class CallerCardView(VerticalScroll, can_focus=True):
         & .card--provisional {
             color: $text-warning;
             text-style: bold;
+            width: 100%;
+            height: auto;
         }
         & .card--heading {
             text-style: bold;
@@ -138,13 +153,15 @@ class CallerCardView(VerticalScroll, can_focus=True):
         *,
         slots_key: str = "F3",
         bookings_key: str = "F4",
+        edit_key: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.slots_key = slots_key
         self.bookings_key = bookings_key
-        self.today: date = date.today()
+        self.edit_key = edit_key  # None: the caller cannot be edited here (read-only)
+        self.today: date = Clock().today()  # the screen gives the desk's
         self.dispositions: dict[str, Disposition] = {}
         self.current_call_id: int | None = None
         self.provisional = False  # entered offline, not yet accepted by the central service
@@ -169,14 +186,24 @@ class CallerCardView(VerticalScroll, can_focus=True):
         self.loading_card = False
         self.card = card
 
-    def show_bookings(self, bookings: list[Booking], *, provisional: bool | None = None) -> None:
-        """Refresh the upcoming bookings (after one was made or cancelled elsewhere), and
-        whether the caller is still ``provisional`` (None: as it was)."""
+    def show_bookings(
+        self,
+        bookings: list[Booking],
+        *,
+        provisional: bool | None = None,
+        delivery: Delivery | None = None,
+    ) -> None:
+        """Refresh the upcoming bookings and their messages (after one was made or cancelled
+        elsewhere), whether the caller is still ``provisional`` (None: as it was), and whether
+        anything sends the messages (None: as it was)."""
         if provisional is not None:
             self.provisional = provisional
         if self.card is not None:
             self.card = CallerCard(
-                caller=self.card.caller, bookings=bookings, calls=self.card.calls
+                caller=self.card.caller,
+                bookings=bookings,
+                calls=self.card.calls,
+                delivery=delivery or self.card.delivery,
             )
 
     def show_loading(self) -> None:
@@ -204,8 +231,8 @@ class CallerCardView(VerticalScroll, can_focus=True):
             return
         caller = card.caller
         yield Label(f"{caller.first_name} {caller.last_name}", classes="card--name", markup=False)
-        if self.provisional:
-            yield Label(
+        if self.provisional:  # a Static: it wraps in a narrow card instead of being cut
+            yield Static(
                 _("New, entered offline: the central register gets it when the connection is back"),
                 classes="card--provisional",
             )
@@ -225,17 +252,23 @@ class CallerCardView(VerticalScroll, can_focus=True):
             )
         yield Label(_("Upcoming bookings"), classes="card--heading")
         yield Static(self._bookings(card.bookings), classes="card--bookings")
+        messages = self._messages(card)
+        if messages is not None:
+            yield Label(_("Messages"), classes="card--heading card--messages-heading")
+            yield Static(messages, classes="card--messages")
         yield Label(_("Recent calls"), classes="card--heading")
         yield Static(self._calls(card.calls), classes="card--calls")
-        yield Static(
-            Text.assemble(
-                (self.slots_key, "bold"),
-                f" {_('find a slot')}   ",
-                (self.bookings_key, "bold"),
-                f" {_('bookings')}",
-            ),
-            classes="card--hint",
+        hint = Text.assemble(
+            (self.slots_key, "bold"),
+            f" {_('find a slot')}   ",
+            (self.bookings_key, "bold"),
+            f" {_('bookings')}",
         )
+        if self.edit_key:
+            hint.append("\n")
+            hint.append(self.edit_key, style="bold")
+            hint.append(f" {_('edit: contacts, messages, consent')}")
+        yield Static(hint, classes="card--hint")
 
     def _facts(self, card: CallerCard) -> Table:
         caller = card.caller
@@ -263,7 +296,23 @@ class CallerCardView(VerticalScroll, can_focus=True):
             grid.add_row(_("Phone"), "—")
         grid.add_row(_("E-mail"), caller.email or "—")
         grid.add_row(_("Language"), language_name(caller.language))
+        grid.add_row(_("Messages"), consent_text(caller))
         return grid
+
+    def _messages(self, card: CallerCard) -> Group | None:
+        """The caller's newest messages, one line each, and a word when nothing sends them."""
+        found = newest_first([m for booking in card.bookings for m in booking.messages])
+        if not found:
+            return None
+        starts = {booking.reference: booking.slot.starts_at for booking in card.bookings}
+        items: list[RenderableType] = [card_table(found[:MAX_MESSAGES], self.today, starts)]
+        if len(found) > MAX_MESSAGES:
+            more = len(found) - MAX_MESSAGES
+            items.append(Text(_("and {count} older").format(count=more), style="dim"))
+        note = delivery_note(found, card.delivery)
+        if note is not None:
+            items.append(note)
+        return Group(*items)
 
     def _service_name(self, booking: Booking) -> str:
         if i18n.language() == "en":
@@ -296,6 +345,14 @@ class CallerCardView(VerticalScroll, can_focus=True):
                     (booking.reference_display, "bold yellow"),
                     "  ",
                     (_("provisional, to be confirmed"), "yellow"),
+                )
+            elif booking.provisional_reference:  # made offline: the caller may quote either
+                reference.append("  ")
+                reference.append(
+                    _("given offline as {reference}").format(
+                        reference=provisional_text(booking.provisional_reference)
+                    ),
+                    style="yellow",
                 )
             items.append(Padding(reference, (0, 0, 0, 2)))
         return Group(*items)

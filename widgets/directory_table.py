@@ -27,10 +27,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets.data_table import RowKey
 
+from console.clock import Clock
 from console.domain.directory import assess
 from console.domain.models import DirectoryEntry
 from console.i18n import _
-from widgets import directory_text
 from widgets.directory_text import (
     accepts_text,
     evidence_note,
@@ -114,7 +114,8 @@ class DirectoryTable(SizedTable):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         translate_bindings(self)
         self._entries: dict[int, DirectoryEntry] = {}
-        self.today: date = date.today()
+        self.clock = Clock()  # the desk's (the screen sets it): reports' ages are measured by it
+        self.today: date = self.clock.today()
         self.stale_after_days = 30
         self.referred: int | None = None  # provider id of the caller's referral
 
@@ -140,7 +141,7 @@ class DirectoryTable(SizedTable):
         if not append:
             self.clear()
             self._entries = {}
-        now = directory_text.now()
+        now = self.clock.utcnow()
         for entry in entries:
             if entry.provider_id in self._entries:
                 continue
@@ -156,7 +157,7 @@ class DirectoryTable(SizedTable):
         if entry.provider_id not in self._entries:
             return False
         self._entries[entry.provider_id] = entry
-        cells, height = self._row(entry, directory_text.now())
+        cells, height = self._row(entry, self.clock.utcnow())
         key = RowKey(str(entry.provider_id))
         row = self.rows[key]
         resized = row.height != height  # a note appeared or went

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 
 from rich.text import Text
 
+from console.clock import Clock
 from console.domain.calendar import format_date
 from console.domain.directory import Evidence, Verdict, assess, days_old
 from console.domain.models import (
@@ -145,14 +146,10 @@ def days_ago(days: int) -> str:
     return plural(_("{count} day ago|{count} days ago"), days)
 
 
-def now() -> datetime:
-    """The time reports' ages are measured from (tests fix it for stable screenshots)."""
-    return datetime.now(UTC)
-
-
 def ago(moment: datetime, at: datetime | None = None) -> str:
-    """How long ago something happened: ``pravkar``, ``pred 5 min``, ``pred 2 h``, then days."""
-    seconds = max(0, int(((at or now()) - moment).total_seconds()))
+    """How long ago something happened: ``pravkar``, ``pred 5 min``, ``pred 2 h``, then days.
+    ``at``: now by the desk's clock (the screens pass it; the system's clock otherwise)."""
+    seconds = max(0, int(((at or Clock().utcnow()) - moment).total_seconds()))
     if seconds < 60:
         return _("just now")
     if seconds < 3600:

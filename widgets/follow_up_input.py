@@ -5,26 +5,30 @@ back to the caller) or what is wrong with it: a day or month that cannot be, a d
 not exist (31. 2.), a time that does not exist in Ljubljana (the hour skipped when the clocks go
 forward), a time already past, or a year that is probably a typo. While the text could still
 become a valid date and time, the line only shows the expected form; it never shouts mid-word.
+
+The example it shows (the placeholder, "e.g. ...") is a call back it would accept: the next
+working day at 10:00, by the desk's clock (``now``), so it never suggests a day gone by.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Static
 
-from console.domain.calendar import TZ, format_date, is_holiday
+from console.clock import Clock
+from console.domain.calendar import TZ, format_date, format_time, is_holiday, is_working_day
 from console.domain.errors import InvalidValue
 from console.i18n import _
 
 FIELD = "follow_up_at"
-EXAMPLE = "22. 11. 2026 14:30"
 HORIZON = timedelta(days=366)
+SUGGESTED_TIME = time(10, 0)
 
 _COMPLETE = re.compile(r"^\s*(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\s*,?\s+(\d{1,2})[:.](\d{2})\s*$")
 # Everything that can still grow into a complete value, piece by piece.
@@ -54,22 +58,40 @@ def describe(value: datetime) -> str:
     """``ponedeljek, 23. 11. 2026 ob 14:30`` (in the UI language), for reading back."""
     local = value.astimezone(TZ)
     text = _("{weekday}, {date} at {time}").format(
-        weekday=_weekday(local), date=format_date(local.date()), time=f"{local:%H:%M}"
+        weekday=_weekday(local), date=format_date(local.date()), time=format_time(local)
     )
     if is_holiday(local.date()):
         text += " " + _("(public holiday)")
     return text
 
 
-def check_partial(text: str, today: date | None = None) -> str | None:
+def suggestion(now: datetime) -> datetime:
+    """The call back the form offers as its example: the next working day at 10:00."""
+    day = now.astimezone(TZ).date() + timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return datetime.combine(day, SUGGESTED_TIME, tzinfo=TZ)
+
+
+def example(now: datetime) -> str:
+    """``5. 3. 2030 10:00``: the suggestion, written as the field takes it."""
+    value = suggestion(now)
+    return f"{format_date(value.date())} {value:%H:%M}"
+
+
+def check_partial(
+    text: str, today: date | None = None, *, now: datetime | None = None
+) -> str | None:
     """What is already wrong with a value still being typed (``None``: nothing yet).
 
     Once the year has four digits the date itself is checked (31. 2. does not exist; with
-    ``today``, a day already past is refused) before the time is typed.
+    ``today``, a day already past is refused) before the time is typed. ``now``: the desk's
+    time, for the example the message gives (default: the system's clock).
     """
     match = _PARTIAL.match(text)
     if match is None:
-        return _("Write the date and time as {example}.").format(example=EXAMPLE)
+        shown = example(now or Clock().now())
+        return _("Write the date and time as {example}.").format(example=shown)
     day, month, year, hour, minute = (
         match.group(name) for name in ("day", "month", "year", "hour", "minute")
     )
@@ -98,10 +120,10 @@ def parse_follow_up(text: str, now: datetime) -> datetime:
     """
     match = _COMPLETE.match(text)
     if match is None:
-        problem = check_partial(text) if text.strip() else None
+        problem = check_partial(text, now=now) if text.strip() else None
         raise InvalidValue(
             FIELD,
-            problem or _("Enter the date and time, e.g. {example}.").format(example=EXAMPLE),
+            problem or _("Enter the date and time, e.g. {example}.").format(example=example(now)),
         )
     day, month, year, hour, minute = (int(group) for group in match.groups())
     try:
@@ -162,12 +184,15 @@ class FollowUpInput(Vertical):
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
-        self._now = now or (lambda: datetime.now(TZ))
+        self._now = now or Clock().now
         self._error: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(
-            placeholder=EXAMPLE, max_length=40, select_on_focus=False, classes="follow-up--input"
+            placeholder=example(self._now()),
+            max_length=40,
+            select_on_focus=False,
+            classes="follow-up--input",
         )
         yield Static(self._format_hint(), classes="follow-up--hint")
 
@@ -217,11 +242,21 @@ class FollowUpInput(Vertical):
         elif _COMPLETE.match(text):
             self.check()
         else:
-            problem = check_partial(text, self._now().date())
+            now = self._now()
+            problem = check_partial(text, now.date(), now=now)
             self._show(problem, problem or self._format_hint())
 
+    def day_changed(self) -> None:
+        """The desk's day changed: the example follows it (what was typed stays, and is
+        checked against the new day)."""
+        self.input.placeholder = example(self._now())
+        if self.text.strip():
+            self.on_input_changed(Input.Changed(self.input, self.text))
+        else:
+            self._show(None, self._format_hint())
+
     def _format_hint(self) -> str:
-        return _("Date and time, e.g. {example}").format(example=EXAMPLE)
+        return _("Date and time, e.g. {example}").format(example=example(self._now()))
 
     def _show(self, error: str | None, text: str) -> None:
         self._error = error

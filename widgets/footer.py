@@ -23,6 +23,7 @@ or not: thousands of dead keys (hundreds of MB) after a working day.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import TYPE_CHECKING
@@ -162,9 +163,17 @@ class KeysFooter(Footer):
     }
     """
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        first: Callable[[], tuple[str, ...]] | tuple[str, ...] = (),
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.styles.layout = WrappingKeys()
+        # Binding ids shown before every other key when active (what needs the agent now,
+        # e.g. F6 after an outage): a footer wider than the screen cuts its last keys.
+        self.first = first
         self._shown: tuple[_Item, ...] | None = None  # what compose drew last
         self._update_pending = False
         # Without binding groups: every key widget, shown or hidden, in order, by its shape.
@@ -182,6 +191,9 @@ class KeysFooter(Footer):
             for (_, binding, enabled, tooltip) in active_bindings.values()
             if binding.show
         ]
+        first = self.first() if callable(self.first) else self.first
+        if first:  # stable: the others keep their order
+            bindings.sort(key=lambda found: found[0].id not in first)
         action_to_bindings: defaultdict[str, list[tuple[Binding, bool, str]]]
         action_to_bindings = defaultdict(list)
         for binding, enabled, tooltip in bindings:

@@ -9,9 +9,9 @@ from datetime import datetime
 from rich.text import Text
 from textual.binding import Binding
 
+from console.clock import Clock
 from console.domain.models import ProviderReport
 from console.i18n import _
-from widgets import directory_text
 from widgets.directory_text import ago, kind_label, type_label
 from widgets.sized_table import SizedTable
 from widgets.translated import translate_bindings
@@ -59,6 +59,7 @@ class ReportsTable(SizedTable):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         translate_bindings(self)
         self._reports: dict[int, ProviderReport] = {}
+        self.clock = Clock()  # the desk's (the screen sets it): the reports' ages
 
     def on_mount(self) -> None:
         for key, width in COLUMNS:
@@ -74,7 +75,7 @@ class ReportsTable(SizedTable):
         self.clear()
         ordered = sorted(reports, key=lambda r: (r.created_at, r.id), reverse=True)
         self._reports = {report.id: report for report in ordered}
-        now = directory_text.now()
+        now = self.clock.utcnow()
         for report in ordered:
             self.add_row(*self._cells(report, now), key=str(report.id), height=None)
         if current is not None and current.id in self._reports:

@@ -2,8 +2,9 @@
 
 The connection part shows the desk's sync status (the app gives it): ``● povezano``; offline
 with the writes queued and the age of the last sync (``● brez povezave · 3 v čakalni vrsti ·
-zadnja sinhronizacija pred 12 s``); ``● usklajevanje 5/12`` while the outbox is replayed; and a
-badge while sync issues wait for the agent. The bar also puts an
+zadnja sinhronizacija pred 12 s``); ``● usklajevanje 5/12`` while the outbox is replayed; a
+badge while sync issues wait for the agent, and one while bookings the replay confirmed wait to
+be passed on to their callers (``✓ potrjeno: 1 (F6)``). The bar also puts an
 :class:`~widgets.offline_banner.OfflineBanner` under itself on its screen, so every screen
 shows the outage the same way.
 """
@@ -11,7 +12,7 @@ shows the outage the same way.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from rich.text import Text
@@ -19,9 +20,12 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
 
+from console import i18n
+from console.clock import Clock
 from console.desk_views import SyncStatus
 from console.domain.models import Agent, Caller
 from console.i18n import _
+from widgets.floor_text import state_text
 from widgets.offline_banner import OfflineBanner
 
 STATE_STYLES = {"online": "green", "offline": "bold red", "syncing": "bold yellow"}
@@ -29,7 +33,7 @@ STATE_STYLES = {"online": "green", "offline": "bold red", "syncing": "bold yello
 
 class CallInProgress(Protocol):
     """What the status bar shows of the desk (``console.desk.Desk`` is one): who is at it,
-    the call's timers, the caller, a hold's countdown, read-only."""
+    the call's timers, the caller, a hold's countdown, read-only, and the desk's clock."""
 
     @property
     def agent(self) -> Agent | None: ...
@@ -46,19 +50,25 @@ class CallInProgress(Protocol):
     @property
     def read_only(self) -> bool: ...
 
+    @property
+    def clock(self) -> Clock: ...
+
     def call_seconds(self, now: float | None = None) -> int | None: ...
 
     def hold_seconds_left(self) -> int | None: ...
+
+    @property
+    def agent_state(self) -> str | None:
+        """The agent's own state on the floor (None: the desk reports none)."""
+
+    def away_label(self, language: str) -> str | None:
+        """Why the agent is away, in ``language`` (None unless away)."""
 
 
 def clock_text(seconds: int) -> str:
     minutes, seconds = divmod(max(0, seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def age_text(seconds: float) -> str:
@@ -73,15 +83,18 @@ def age_text(seconds: float) -> str:
     return f"{seconds // 86400} d"
 
 
-def last_sync_text(last_sync: datetime | None, now: datetime | None = None) -> str:
+def last_sync_text(last_sync: datetime | None, now: datetime) -> str:
     if last_sync is None:
         return _("never synced")
-    age = ((now or _now()) - last_sync).total_seconds()
+    age = (now - last_sync).total_seconds()
     return _("last sync {age} ago").format(age=age_text(age))
 
 
-def connection_text(state: str, status: SyncStatus | None, *, issues_key: str = "F6") -> Text:
-    """The connection part of the bar: state, queue, last sync, open issues."""
+def connection_text(
+    state: str, status: SyncStatus | None, *, now: datetime, issues_key: str = "F6"
+) -> Text:
+    """The connection part of the bar: state, queue, last sync (its age at ``now``), open
+    issues."""
     line = Text()
     line.append("● ", style=STATE_STYLES.get(state, "dim"))
     if state == "syncing" and status is not None and status.total:
@@ -95,7 +108,7 @@ def connection_text(state: str, status: SyncStatus | None, *, issues_key: str = 
         if status.queued:
             line.append(" · " + _("{count} queued").format(count=status.queued))
         if state == "offline":
-            line.append(" · " + last_sync_text(status.last_sync))
+            line.append(" · " + last_sync_text(status.last_sync, now))
     if status is not None and status.issues:
         line.append("  ")
         line.append(
@@ -103,6 +116,13 @@ def connection_text(state: str, status: SyncStatus | None, *, issues_key: str = 
             style="bold black on yellow",
         )
         line.append(" ", style="bold black on yellow")
+    if status is not None and status.confirmed:  # references to pass on to callers
+        line.append("  ")
+        line.append(
+            " " + _("✓ confirmed: {count} ({key})").format(count=status.confirmed, key=issues_key),
+            style="bold black on green",
+        )
+        line.append(" ", style="bold black on green")
     return line
 
 
@@ -164,7 +184,14 @@ class StatusBar(Static):
         if agent is not None:
             line.append(f" {agent.name} ", style="bold")
             line.append(f"({_(agent.role.value)})  ")
-        line.append_text(connection_text(status.state, status, issues_key=self.issues_key))
+        own = desk.agent_state if desk else None
+        if desk is not None and own is not None:
+            line.append_text(state_text(own, desk.away_label(i18n.language())))
+            line.append("  ")
+        moment = desk.clock.utcnow() if desk is not None else Clock().utcnow()
+        line.append_text(
+            connection_text(status.state, status, now=moment, issues_key=self.issues_key)
+        )
         timers = self.timers
         if desk is not None:
             now = time.monotonic()

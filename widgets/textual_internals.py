@@ -6,7 +6,8 @@ tables, the footer without its leak, the note box's keys, the translated footer 
 they use of Textual's private parts is gathered here in three ways:
 
 - private modules and names are imported from here only (:data:`CellCacheKey`,
-  :class:`FooterKey`, :class:`FooterLabel`, :class:`KeyGroup`, :func:`timer_clock`,
+  :class:`FooterKey`, :class:`FooterLabel`, :class:`KeyGroup`, :class:`StylesCache` (whose
+  leaking cache ``widgets/textual_fixes.py`` replaces), :func:`timer_clock`,
   :func:`timer_sleep`, :func:`screenshot_module`);
 - private state read or written from outside a subclass goes through a function here
   (:func:`default_prevented`, :func:`bindings_of`, :func:`set_footer_key_disabled`);
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from textual import _time, events
+from textual._styles_cache import StylesCache
 from textual._xterm_parser import XTermParser
 from textual.binding import BindingsMap
 from textual.command import CommandPalette
@@ -49,6 +51,7 @@ __all__ = [
     "FooterLabel",
     "KeyGroup",
     "Leaning",
+    "StylesCache",
     "XTermParser",
     "bindings_of",
     "default_prevented",

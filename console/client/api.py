@@ -7,7 +7,9 @@ arrives as one of two exceptions with a message an agent can read:
 - :class:`ApiRefused` — the server answered and said no (4xx/5xx): ``status``, ``error``,
   ``message``, ``field``;
 - :class:`Unreachable` — no answer (connection refused, timeout, DNS): the console may go
-  offline.
+  offline. A write that got no answer carries what was sent (:class:`Attempt`): a request that
+  may have reached the service (sent, then no answer or a dropped connection) may have been
+  done there, and only the very same request under the same key gets its first answer.
 
 One broken connection is not an unreachable service: a keep-alive connection the server (or
 something between) closed without saying so fails the next request sent on it. A request that
@@ -21,13 +23,15 @@ from __future__ import annotations
 import importlib.util
 import sys
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from console.domain.floor import AgentDay, DeskState, DeskStateIn, Floor
 from console.domain.models import (
     Agent,
     Booking,
@@ -35,6 +39,7 @@ from console.domain.models import (
     CallDirection,
     Caller,
     CallerIn,
+    CallerMessage,
     CallerPatch,
     CallerSearch,
     ChangePage,
@@ -48,6 +53,7 @@ from console.domain.models import (
     ProviderReport,
     ReportClose,
     ReportIn,
+    RetentionPolicy,
     Service,
     SlotPage,
     WrapUpIn,
@@ -86,12 +92,31 @@ class ApiRefused(ApiError):
         self.field = field
 
 
-class Unreachable(ApiError):
-    """The server could not be reached in time."""
+@dataclass(frozen=True)
+class Attempt:
+    """A write sent without an answer: exactly what went on the wire, and whether it may have
+    reached the service (False only when no connection was made)."""
 
-    def __init__(self, message: str) -> None:
+    method: str
+    path: str
+    body: Any
+    call_id: int | None
+    idempotency_key: str | None
+    may_have_arrived: bool
+
+
+class Unreachable(ApiError):
+    """The server could not be reached in time. ``attempt``: the write that got no answer
+    (None for reads and for errors raised before anything was sent)."""
+
+    def __init__(self, message: str, *, attempt: Attempt | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.attempt = attempt
+
+
+# No connection was made: the request cannot have reached the service.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def new_idempotency_key() -> str:
@@ -209,10 +234,22 @@ class CentralApi:
             response = await self._client.request(
                 method, path, json=json, params=params, headers=headers
             )
-        except httpx.TimeoutException:
-            raise Unreachable("The central service did not answer in time.") from None
         except httpx.TransportError as exc:
-            raise Unreachable(f"Cannot reach the central service ({type(exc).__name__}).") from None
+            attempt = None
+            if method != "GET":
+                attempt = Attempt(
+                    method,
+                    path,
+                    json,
+                    call_id,
+                    idempotency_key,
+                    may_have_arrived=not isinstance(exc, _NOT_SENT),
+                )
+            if isinstance(exc, httpx.TimeoutException):
+                message = "The central service did not answer in time."
+            else:
+                message = f"Cannot reach the central service ({type(exc).__name__})."
+            raise Unreachable(message, attempt=attempt) from None
         if response.status_code >= 400:
             raise _refusal(response)
         if response.status_code == 204 or not response.content:
@@ -323,20 +360,33 @@ class CentralApi:
         slot_id: int | None = None,
         call_id: int | None = None,
         notes: str = "",
+        notify: bool = True,
         idempotency_key: str | None = None,
     ) -> Booking:
+        """Book; ``notify=False``: no confirmation or reminder goes to the caller."""
         body = {
             "caller_id": caller_id,
             "hold_id": hold_id,
             "slot_id": slot_id,
             "call_id": call_id,
             "notes": notes,
+            **({} if notify else {"notify": False}),
         }
         data = await self._request(
             "POST",
             "/v1/bookings",
             json=body,
             idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return Booking.model_validate(data)
+
+    async def keep_provisional_reference(self, reference: str, provisional: str) -> Booking:
+        """Keep ``provisional`` (``P-…``, given to the caller offline) as an alias of the
+        booking ``reference`` (idempotent)."""
+        data = await self._request(
+            "PUT",
+            f"/v1/bookings/{reference}/provisional-reference",
+            json={"provisional_reference": provisional},
         )
         return Booking.model_validate(data)
 
@@ -349,12 +399,22 @@ class CentralApi:
         return await self._get(Booking, f"/v1/bookings/{reference}")
 
     async def cancel(
-        self, reference: str, reason: str = "", idempotency_key: str | None = None
+        self,
+        reference: str,
+        reason: str = "",
+        idempotency_key: str | None = None,
+        *,
+        notify: bool = True,
     ) -> Booking:
+        """Cancel; ``notify=False``: no message to the caller about it."""
         data = await self._request(
             "POST",
             f"/v1/bookings/{reference}/cancel",
-            json={"reason": reason, "call_id": self.call_id},
+            json={
+                "reason": reason,
+                "call_id": self.call_id,
+                **({} if notify else {"notify": False}),
+            },
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return Booking.model_validate(data)
@@ -365,15 +425,28 @@ class CentralApi:
         *,
         hold_id: int | None = None,
         slot_id: int | None = None,
+        notify: bool = True,
         idempotency_key: str | None = None,
     ) -> Booking:
+        """Move a booking; ``notify=False``: no message to the caller about it."""
         data = await self._request(
             "POST",
             f"/v1/bookings/{reference}/reschedule",
-            json={"hold_id": hold_id, "slot_id": slot_id, "call_id": self.call_id},
+            json={
+                "hold_id": hold_id,
+                "slot_id": slot_id,
+                "call_id": self.call_id,
+                **({} if notify else {"notify": False}),
+            },
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return Booking.model_validate(data)
+
+    async def withdraw_messages(self, reference: str) -> list[CallerMessage]:
+        """Switch off a booking's messages that have not gone out yet; answers with all the
+        booking's messages (one already sent stays ``sent``)."""
+        data = await self._request("POST", f"/v1/bookings/{reference}/messages/withdraw")
+        return TypeAdapter(list[CallerMessage]).validate_python(data)
 
     async def start_call(
         self,
@@ -407,6 +480,18 @@ class CentralApi:
             "POST",
             f"/v1/calls/{call_id}/wrapup",
             json=wrap_up.model_dump(mode="json"),
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return Call.model_validate(data)
+
+    async def add_call_note(
+        self, call_id: int, note: str, idempotency_key: str | None = None
+    ) -> Call:
+        """Add a dated line to a call's record, also after its wrap-up."""
+        data = await self._request(
+            "POST",
+            f"/v1/calls/{call_id}/notes",
+            json={"note": note},
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return Call.model_validate(data)
@@ -463,8 +548,52 @@ class CentralApi:
         )
         return ProviderReport.model_validate(data)
 
+    # -- agent state and the supervisor's floor ------------------------------------------
+
+    async def desk_state(self) -> DeskState:
+        """This agent's state as the service keeps it, its away reasons and heartbeat."""
+        return await self._get(DeskState, "/v1/desk/state")
+
+    async def report_state(self, report: DeskStateIn) -> DeskState:
+        """Report this desk's state (a change, or unchanged as the heartbeat). Never queued:
+        a state report is about now, so offline it is simply not sent."""
+        data = await self._request("PUT", "/v1/desk/state", json=self._body(report), call_id=None)
+        return DeskState.model_validate(data)
+
+    async def floor(self) -> Floor:
+        """The floor now (supervisors and admins)."""
+        return await self._get(Floor, "/v1/floor")
+
+    async def agent_day(
+        self, agent_id: int, day: date | None = None, *, include_caller: bool = False
+    ) -> AgentDay:
+        """One agent's calls of a day; ``include_caller`` is an audited read."""
+        return await self._get(
+            AgentDay,
+            f"/v1/floor/agents/{agent_id}/calls",
+            date=day.isoformat() if day else None,
+            include_caller="true" if include_caller else None,
+        )
+
+    async def export_calls(self, day: date, fmt: str) -> bytes:
+        """The day's calls as a CSV (UTF-8 with a byte-order mark) or xlsx file's bytes."""
+        params = {"date": day.isoformat(), "format": fmt}
+        try:
+            response = await self._client.get("/v1/floor/calls/export", params=params)
+        except httpx.TimeoutException:
+            raise Unreachable("The central service did not answer in time.") from None
+        except httpx.TransportError as exc:
+            raise Unreachable(f"Cannot reach the central service ({type(exc).__name__}).") from None
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return response.content
+
     async def changes(self, since: int, limit: int = 500) -> ChangePage:
         return await self._get(ChangePage, "/v1/changes", since=since, limit=limit)
+
+    async def retention(self) -> RetentionPolicy:
+        """How long the service keeps idempotency keys, the change feed, holds and audit rows."""
+        return await self._get(RetentionPolicy, "/v1/retention")
 
     async def latest_change(self) -> int:
         """The sequence number of the newest change (0 for an empty feed)."""

@@ -36,7 +36,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,9 @@ _FILE_SLUG = re.compile(r"[^a-z0-9]+")
 # The callers each kind of lookup finds by its value (see console.domain.query.find_callers).
 _HITS = {
     "reference": "SELECT caller_id FROM bookings WHERE reference = ?",
+    # A booking made offline (its reference), or the confirmed one that keeps it as an alias.
+    "provisional": "SELECT caller_id FROM bookings WHERE reference = ?1 "
+    "OR json_extract(json, '$.provisional_reference') = ?1",
     "emso": "SELECT id FROM callers WHERE emso = ?",
     "zzzs": "SELECT id FROM callers WHERE zzzs_number = ?",
 }
@@ -99,6 +102,14 @@ def cache_path(data_path: Path | str, server_url: str) -> Path:
     slug = _FILE_SLUG.sub("-", server_url.lower().split("://")[-1]).strip("-")[:40] or "server"
     digest = hashlib.sha1(server_url.encode()).hexdigest()[:8]
     return Path(data_path) / f"desk-{slug}-{digest}.db"
+
+
+def desk_caches(data_path: Path | str) -> list[Path]:
+    """The desk cache files in ``data_path`` (one per central service used), by name."""
+    folder = Path(data_path)
+    if not folder.is_dir():
+        return []
+    return sorted(path for path in folder.glob("desk-*.db") if path.is_file())
 
 
 def ts(value: datetime) -> str:
@@ -275,6 +286,18 @@ class LocalCache:
                 pk="id",
                 if_not_exists=True,
             )
+            db.table("confirmations").create(
+                {
+                    "id": int,
+                    "provisional": str,
+                    "created_at": str,
+                    "passed_on_at": str,
+                    "passed_on": str,
+                    "json": str,
+                },
+                pk="id",
+                if_not_exists=True,
+            )
 
     @contextlib.contextmanager
     def transaction(self, *, durable: bool = False) -> Iterator[None]:
@@ -346,6 +369,32 @@ class LocalCache:
         return rows[0] if rows else None
 
     # -- meta -----------------------------------------------------------------------------
+
+    @property
+    def server_url(self) -> str | None:
+        """The central service this cache is for (recorded by ``Store.open``)."""
+        return self.get_meta("server_url")
+
+    @server_url.setter
+    def server_url(self, value: str) -> None:
+        if self.get_meta("server_url") != value:
+            self.set_meta("server_url", value)
+
+    @staticmethod
+    def recorded_server(path: Path | str) -> str | None:
+        """The service a cache file records, read without opening it as a cache (nothing is
+        created or changed); None for a file of an earlier version, or not a cache."""
+        try:
+            connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        except sqlite3.Error:
+            return None
+        try:
+            row = connection.execute("SELECT value FROM meta WHERE key = 'server_url'").fetchone()
+        except sqlite3.Error:
+            return None
+        finally:
+            connection.close()
+        return row[0] if row else None
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
@@ -687,6 +736,13 @@ class LocalCache:
         """Another desk changed this caller: the copy here may be out of date."""
         self.db.execute("UPDATE callers SET stale = 1 WHERE id = ?", (caller_id,))
 
+    def mark_all_callers_stale(self) -> list[int]:
+        """Every caller the service knows may have changed unseen (a resync): mark them all;
+        their ids."""
+        with self.transaction():
+            self.db.execute("UPDATE callers SET stale = 1 WHERE provisional = 0")
+            return self._ids("SELECT id FROM callers WHERE provisional = 0 ORDER BY id", ())
+
     def has_caller(self, caller_id: int) -> bool:
         return self._one("SELECT 1 FROM callers WHERE id = ?", (caller_id,)) is not None
 
@@ -745,12 +801,6 @@ class LocalCache:
         more than ``limit``.
         """
         text = query.strip()
-        if text.upper().startswith(PROVISIONAL_PREFIX):
-            ids = self._ids(
-                "SELECT caller_id FROM bookings WHERE reference = ?",
-                (PROVISIONAL_PREFIX + text[len(PROVISIONAL_PREFIX) :].replace(" ", "").upper(),),
-            )
-            return "reference", self._summaries(ids, "reference", limit), False
 
         def lookup(kind: str, value: str) -> tuple[list[CallerSummary], bool]:
             if kind == "name":
@@ -763,7 +813,8 @@ class LocalCache:
                 found = self._summaries(ids, kind, limit + 1)
                 return found[:limit], len(found) > limit
             ids = self._ids(_HITS[kind], (value,))
-            return self._summaries(ids, kind, limit), False
+            matched = "reference" if kind == "provisional" else kind
+            return self._summaries(ids, matched, limit), False
 
         return find_callers(text, lookup)
 
@@ -995,6 +1046,48 @@ class LocalCache:
         self.db.execute(
             "UPDATE issues SET resolved_at = ?, resolution = ? WHERE id = ?",
             (ts(utcnow()), resolution, issue_id),
+        )
+
+    # -- confirmations to pass on (console.client.confirmations) ---------------------------
+
+    def add_confirmation(self, confirmation: Any) -> int:
+        """Record a provisional reference the replay confirmed (a
+        :class:`~console.client.confirmations.Confirmation`); the same one again changes
+        nothing. Confirmations passed on more than 30 days ago go."""
+        found = self._one(
+            "SELECT id FROM confirmations WHERE provisional = ?", (confirmation.provisional,)
+        )
+        if found:
+            return int(found["id"])
+        now = utcnow()
+        self.db.execute(
+            "DELETE FROM confirmations WHERE passed_on_at IS NOT NULL AND passed_on_at < ?",
+            (ts(now - timedelta(days=30)),),
+        )
+        cursor = self.db.execute(
+            "INSERT INTO confirmations (provisional, created_at, json) VALUES (?, ?, ?)",
+            (confirmation.provisional, ts(now), json.dumps(confirmation.to_json(), default=str)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def confirmations(self, *, include_passed_on: bool = False) -> list[dict]:
+        clause = "" if include_passed_on else "WHERE passed_on_at IS NULL"
+        rows = self._rows(f"SELECT * FROM confirmations {clause} ORDER BY id")
+        return [
+            {
+                "id": row["id"],
+                "created_at": from_ts(row["created_at"]),
+                "passed_on_at": from_ts(row["passed_on_at"]),
+                "passed_on": row["passed_on"],
+                "data": json.loads(row["json"]),
+            }
+            for row in rows
+        ]
+
+    def pass_on_confirmation(self, confirmation_id: int, how: str) -> None:
+        self.db.execute(
+            "UPDATE confirmations SET passed_on_at = ?, passed_on = ? WHERE id = ?",
+            (ts(utcnow()), how, confirmation_id),
         )
 
     def open_issue_count(self) -> int:

@@ -83,19 +83,20 @@ class DirectoryCache:
         """Keep these rows (``replace``: they are the whole directory; others leave)."""
         with self.cache.transaction():
             if replace:
-                keep = {e.provider_id for e in entries}
-                gone = [
-                    r["id"]
-                    for r in self.cache.db.query("SELECT id FROM directory")
-                    if r["id"] not in keep
-                ]
-                for start in range(0, len(gone), 500):
-                    chunk = gone[start : start + 500]
-                    self.cache.db.execute(
-                        f"DELETE FROM directory WHERE id IN ({','.join('?' * len(chunk))})", chunk
-                    )
+                self.keep_only({e.provider_id for e in entries})
             for entry in entries:
                 self._upsert(entry)
+
+    def keep_only(self, provider_ids: set[int]) -> None:
+        """The directory is these doctors: the rows of any other leave."""
+        rows = self.cache.db.query("SELECT id FROM directory")
+        gone = [row["id"] for row in rows if row["id"] not in provider_ids]
+        with self.cache.transaction():
+            for start in range(0, len(gone), 500):
+                chunk = gone[start : start + 500]
+                self.cache.db.execute(
+                    f"DELETE FROM directory WHERE id IN ({','.join('?' * len(chunk))})", chunk
+                )
 
     def _upsert(self, entry: DirectoryEntry, detail: DirectoryDetail | None = None) -> None:
         row = self._row(entry)

@@ -3,20 +3,32 @@
 With no server URL configured, the console opens ``central.db`` in its data directory,
 migrates it, seeds demo data on first start, and talks to the app through httpx's ASGI
 transport. The desk's own token is created once and kept in ``desk-token`` (mode 0600).
+
+The embedded service queues confirmations and reminders to callers like the central one;
+:class:`LocalSender` sends them from the console's own process (``[messages] sender``), while
+its mail server (and SMS gateway) answer: by default ``agent-console mail-sink``, or, when
+nothing listens there, the demo's own :class:`DemoMailbox` (``[demo] mailbox``), which keeps
+what arrives as text files the agent can read.
 """
 
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import event, func, select
 
 from console.config import Config
+from console.desk_views import MESSAGES_OFF, NO_SENDER, SENDING, WAITING, Delivery
 from console.domain.models import Role
 from console.server.agents import (
     agent_for_token,
@@ -27,6 +39,10 @@ from console.server.app import create_app
 from console.server.db import Database
 from console.server.migrate import upgrade
 from console.server.schema import locations
+
+if TYPE_CHECKING:
+    from console.server.messages.sender import SenderThread
+    from console.server.messages.settings import MessageSettings
 
 EMBEDDED_BASE_URL = "http://embedded"
 # SQLite's page cache for each pooled connection of the embedded service, in KiB (SQLite's
@@ -59,16 +75,21 @@ def open_embedded(
     *,
     role: Role = Role.AGENT,
     progress: ProgressCallback | None = None,
+    seed: bool = True,
 ) -> EmbeddedService:
     """Open (migrating and, the first time, seeding) the embedded service. Slow the first
-    time: call it from a worker thread and pass ``progress`` to show a bar."""
+    time: call it from a worker thread and pass ``progress`` to show a bar. ``seed=False``
+    (``agent-console sync``) never seeds: an empty database is refused (ValueError)."""
     database = Database.open(config.service_database)
     limit_page_cache(database)
     upgrade(database.engine)
+    if needs_seeding(database) and not seed:
+        database.dispose()
+        raise ValueError(f"the embedded service's database {config.service_database} is empty")
     if needs_seeding(database):
-        from console.server.seed import seed
+        from console.server.seed import seed as fill
 
-        seed(
+        fill(
             database,
             callers=config.demo.callers,
             days=config.demo.days,
@@ -115,3 +136,188 @@ def _desk_token(data_path: Path, database: Database, role: Role) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(token + "\n")
     return token
+
+
+# -- the embedded service's sender ---------------------------------------------------------------
+
+PROBE_SECONDS = 3.0  # how often the local sender looks whether its servers answer
+PROBE_TIMEOUT = 1.0
+MAILBOX_DIR = "mailbox"  # the demo mailbox's folder, in the data directory
+MAILBOX_KEEP = 200  # the newest messages the demo mailbox keeps
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def endpoints(settings: MessageSettings) -> list[tuple[str, int]]:
+    """The servers messages go through: the SMTP server, and the SMS gateway if one is set."""
+    found = [(settings.smtp.host, settings.smtp.port)]
+    if settings.sms.url:
+        url = urlsplit(settings.sms.url)
+        if url.hostname:
+            found.append((url.hostname, url.port or (443 if url.scheme == "https" else 80)))
+    return found
+
+
+def answers(host: str, port: int, timeout: float = PROBE_TIMEOUT) -> bool:
+    """Whether something accepts a TCP connection at ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+class DemoMailbox:
+    """The embedded demo's own mail sink (``[demo] mailbox``): the SMTP server and SMS endpoint
+    of ``agent-console mail-sink``, in the console's process, on ``[messages.smtp]``'s and
+    ``[messages.sms]``'s loopback ports, so that the console's sender really sends and the
+    agent can read what the caller got. Each e-mail or SMS is kept as one text file (headers,
+    the plain text, the calendar file's METHOD, UID, SEQUENCE, times and LOCATION) in
+    ``folder`` (mode 0700, files 0600: they hold callers' details), named by arrival so that
+    they sort oldest first; only the newest ``keep`` stay."""
+
+    def __init__(
+        self, folder: Path, host: str, smtp_port: int, sms_port: int, keep: int = MAILBOX_KEEP
+    ) -> None:
+        self.folder = folder
+        self.host = host
+        self.smtp_port = smtp_port
+        self.sms_port = sms_port
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._sink: object | None = None
+
+    def start(self) -> None:
+        """Listen (an ``OSError`` when a port is taken)."""
+        from console.server.messages.sink import MailSink
+
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o700)
+        sink = MailSink(self.host, self.smtp_port, self.sms_port, show=self._keep)
+        sink.start()
+        self._sink = sink
+
+    def stop(self) -> None:
+        sink, self._sink = self._sink, None
+        if sink is not None:
+            sink.stop()  # type: ignore[attr-defined]
+
+    def files(self) -> list[Path]:
+        """The messages kept, oldest first."""
+        return sorted(self.folder.glob("*.txt"))
+
+    def _keep(self, text: str) -> None:
+        with self._lock:
+            stamp = time.time_ns()
+            name = time.strftime("%Y%m%d-%H%M%S", time.localtime(stamp / 1e9))
+            path = self.folder / f"{name}-{stamp % 1_000_000_000:09d}.txt"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text.lstrip("─\n") + "\n")
+            for old in self.files()[: -self.keep]:
+                old.unlink(missing_ok=True)
+
+
+def demo_mailbox(config: Config, settings: MessageSettings) -> DemoMailbox | None:
+    """The demo mailbox to start, if ``[demo] mailbox`` asks for one and nothing answers at
+    the loopback address e-mails go to (something that does, e.g. ``agent-console mail-sink``
+    started first, gets them instead). Its SMS endpoint serves ``[messages.sms] url`` when that
+    is on the same host and free."""
+    host, port = settings.smtp.host, settings.smtp.port
+    if not config.demo.mailbox or host not in LOOPBACK or answers(host, port):
+        return None
+    sms_port = 0
+    if settings.sms.url:
+        url = urlsplit(settings.sms.url)
+        if url.scheme == "http" and url.hostname == host and url.port:
+            sms_port = 0 if answers(host, url.port) else url.port
+    return DemoMailbox(config.data_path / MAILBOX_DIR, host, port, sms_port)
+
+
+class LocalSender:
+    """The sender of the embedded service, in the console's own process: it sends while every
+    server messages go through answers (by default ``agent-console mail-sink``), and waits,
+    messages left queued, while one does not — so a console started without the sink neither
+    spends the messages' retries nor fails them. It looks every ``probe_seconds``.
+
+    Like every sender it takes the database's lock: an ``agent-console send-messages`` started
+    on the same database meanwhile waits (or this one does). :meth:`delivery` says what it is
+    doing, for the caller card and the booked dialog."""
+
+    def __init__(
+        self,
+        target: str,
+        settings: MessageSettings,
+        *,
+        probe_seconds: float = PROBE_SECONDS,
+        mailbox: DemoMailbox | None = None,
+    ) -> None:
+        self.target = target
+        self.settings = settings
+        self.probe_seconds = probe_seconds
+        self.mailbox = mailbox  # the demo's own mail sink, started and stopped with this
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sender: SenderThread | None = None
+        self._down: str | None = None  # the server that did not answer at the last look
+
+    def start(self) -> None:
+        if self.mailbox is not None:
+            try:
+                self.mailbox.start()
+            except OSError:  # another console took the port meanwhile: it takes the messages
+                self.mailbox = None
+        self._down = self._unanswered()  # known at once: the first screen may say it
+        self._thread = threading.Thread(target=self._watch, name="local-sender", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self.mailbox is not None:
+            self.mailbox.stop()
+
+    def delivery(self) -> Delivery:
+        down = self._down
+        if down is not None:
+            return Delivery(state=WAITING, server=down)
+        mailbox = self.mailbox
+        return Delivery(state=SENDING, mailbox=str(mailbox.folder) if mailbox else "")
+
+    def _unanswered(self) -> str | None:
+        for host, port in endpoints(self.settings):
+            if not answers(host, port):
+                return f"{host}:{port}"
+        return None
+
+    def _watch(self) -> None:
+        from console.server.messages.sender import SenderThread
+
+        try:
+            while not self._stop.is_set():
+                self._down = self._unanswered()
+                if self._down is None and self._sender is None:
+                    self._sender = SenderThread(self.target, self.settings)
+                    self._sender.start()
+                elif self._down is not None and self._sender is not None:
+                    self._sender.stop()
+                    self._sender = None
+                self._stop.wait(self.probe_seconds)
+        finally:
+            if self._sender is not None:
+                self._sender.stop()
+                self._sender = None
+
+
+def start_local_sender(config: Config) -> tuple[LocalSender | None, Delivery]:
+    """The embedded service's sender, started if ``[messages]`` has one (None otherwise), and
+    what the desk can say of delivery when there is none."""
+    settings = config.messages.settings()
+    if not settings.enabled:
+        return None, Delivery(state=MESSAGES_OFF)
+    if not settings.sender:
+        return None, Delivery(state=NO_SENDER)
+    sender = LocalSender(config.service_database, settings, mailbox=demo_mailbox(config, settings))
+    sender.start()
+    return sender, sender.delivery()

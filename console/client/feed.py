@@ -35,10 +35,13 @@ MAX_DELIVERED = 10_000
 @dataclass(frozen=True)
 class ChangeBatch:
     """What one poll of the feed read, oldest first; ``fell_behind``: more than
-    :data:`MAX_DELIVERED` changes, only the first of them here."""
+    :data:`MAX_DELIVERED` changes, only the first of them here (or none, after a resync).
+    ``resynced``: the feed no longer held the desk's place, and its cache was reloaded from
+    scratch (``console.client.sync``): whatever a subscriber shows, it loads again."""
 
     changes: list[Change] = field(default_factory=list)
     fell_behind: bool = False
+    resynced: bool = False
 
 
 Subscriber = Callable[[ChangeBatch], None]
@@ -119,7 +122,13 @@ class ChangeFeed:
                 caller_id = change.data.get("caller_id")
                 reference = change.data.get("reference", "")
                 cached = self.cache.booking(reference) if reference else None
-                fresh = cached is not None and cached.status.value == change.data.get("status")
+                fresh = (
+                    cached is not None
+                    and cached.status.value == change.data.get("status")
+                    # a provisional reference kept after the fact (see keep_provisional)
+                    and change.data.get("provisional_reference")
+                    in (None, cached.provisional_reference)
+                )
                 if caller_id is not None and self.cache.has_caller(caller_id) and not fresh:
                     fetch_bookings.add(reference)
         fetched_slots = await self._fetch_slots(fetch_slots)

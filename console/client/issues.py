@@ -51,6 +51,7 @@ class SyncIssue:
     nearest: list[Slot] = field(default_factory=list)  # free slots closest to it
     call_id: int | None = None
     notes: str = ""
+    error: str | None = None  # the service's error code (``slot_booked``, ``caller_exists``, ...)
     resolved_at: datetime | None = None
     resolution: str | None = None
 
@@ -134,6 +135,10 @@ class Writer(Protocol):
         self, call_id: int, wrap_up: WrapUpIn, idempotency_key: str | None = None
     ) -> Call: ...
 
+    async def add_call_note(
+        self, call_id: int, note: str, idempotency_key: str | None = None
+    ) -> Call: ...
+
     def real_id(self, kind: str, local: int) -> int | None: ...
 
 
@@ -191,7 +196,8 @@ class Issues:
 
     async def rebook(self, issue: SyncIssue, slot_id: int) -> Booking:
         """Book ``slot_id`` (one of ``issue.nearest``, or any other) for the issue's caller —
-        a reschedule of the original booking if that is what failed — and close the issue."""
+        a reschedule of the original booking if that is what failed, in the call the failed
+        booking was made in — and close the issue."""
         if issue.kind != "slot_taken" or issue.caller_id is None:
             raise ValueError("Only a booking whose slot was taken can be rebooked.")
         key = self._key(issue, f"rb{slot_id}")
@@ -217,10 +223,14 @@ class Issues:
         *,
         at: datetime | None = None,
         disposition: str = "callback",
+        notes: str | None = None,
     ) -> Call:
         """Record a callback owed to the issue's caller: an outbound call wrapped up with
-        ``disposition`` and a follow-up at ``at`` (default: in 15 minutes), then close the
-        issue. The agent's worklist of follow-ups picks it up."""
+        ``disposition``, ``notes`` (what happened; the desk writes it in the agent's
+        language) and a follow-up at ``at`` (default: in 15 minutes) with ``note``, then close
+        the issue."""
+        # The service turns the wrap-up's follow-up into a callback in its queue (kept for this
+        # agent, on the caller's first phone).
         caller_id = issue.caller_id
         if caller_id is not None and caller_id < 0:
             caller_id = self.writer.real_id("caller", caller_id)
@@ -237,7 +247,8 @@ class Issues:
             call.id,
             WrapUpIn(
                 disposition=disposition,
-                notes=f"Sync issue: booking{reference}{wanted} not confirmed: {issue.message}",
+                notes=notes
+                or f"Sync issue: booking{reference}{wanted} not confirmed: {issue.message}",
                 follow_up_at=at or utcnow() + timedelta(minutes=15),
                 follow_up_note=note,
             ),
@@ -245,6 +256,18 @@ class Issues:
         )
         self._resolve(issue, "follow-up: " + note)
         return wrapped
+
+    async def note_on_call(self, issue: SyncIssue, note: str, suffix: str) -> Call | None:
+        """Add ``note`` to the record of the call the issue's write was made in (what finally
+        became of it), keyed on the issue (``suffix``: one note per way of settling it)."""
+        call_id = issue.call_id
+        if call_id is not None and call_id < 0:
+            call_id = self.writer.real_id("call", call_id)
+        if call_id is None:
+            return None
+        return await self.writer.add_call_note(
+            call_id, note, idempotency_key=self._key(issue, f"n{suffix}")
+        )
 
     def dismiss(self, issue: SyncIssue, note: str = "") -> None:
         """The agent has dealt with an issue another way (e.g. fixed and re-entered a caller the

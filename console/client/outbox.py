@@ -17,6 +17,7 @@ under the same key.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,8 +52,9 @@ class OutboxEntry:
 class Outbox:
     """Queued writes in the desk's SQLite file (see the module docstring)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, now: Callable[[], datetime] = utcnow) -> None:
         self.db = db
+        self._now = now  # the desk's clock: when a write was queued
         with db.atomic():
             db.table("outbox").create(
                 {
@@ -84,16 +86,32 @@ class Outbox:
 
     # -- writing --------------------------------------------------------------------------
 
-    def append(self, kind: str, payload: dict[str, Any], key: str | None = None) -> OutboxEntry:
-        """Queue a write; committed (or part of the caller's transaction) when it returns."""
+    def append(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        key: str | None = None,
+        *,
+        request: dict[str, Any] | None = None,
+    ) -> OutboxEntry:
+        """Queue a write; committed (or part of the caller's transaction) when it returns.
+        ``request``: the request already sent for it without an answer (frozen from the
+        start)."""
         key = key or new_idempotency_key()
         synchronous = self.db.conn.execute("PRAGMA synchronous").fetchone()[0]
         assert synchronous >= 2, "an outbox row must be appended in a durable transaction"
         with self.db.atomic():
             cursor = self.db.execute(
-                "INSERT INTO outbox (kind, payload, idempotency_key, created_at, state, attempts) "
-                "VALUES (?, ?, ?, ?, ?, 0)",
-                (kind, json.dumps(payload, default=str), key, ts(utcnow()), PENDING),
+                "INSERT INTO outbox (kind, payload, idempotency_key, created_at, state, attempts, "
+                "request) VALUES (?, ?, ?, ?, ?, 0, ?)",
+                (
+                    kind,
+                    json.dumps(payload, default=str),
+                    key,
+                    ts(self._now()),
+                    PENDING,
+                    json.dumps(request, default=str) if request is not None else None,
+                ),
             )
             seq = int(cursor.lastrowid or 0)
         entry = self.get(seq)

@@ -11,7 +11,7 @@ answers, else on this desk only.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from console.client.api import ApiRefused, CentralApi, Unreachable, directory_params
@@ -24,6 +24,7 @@ from console.client.provisional import IdMap
 from console.client.writes import Context, not_cached
 from console.client.writes.bookings import local_hold
 from console.client.writes.reports import with_queued_reports
+from console.domain.floor import AgentDay, Floor
 from console.domain.models import (
     Agent,
     Booking,
@@ -45,6 +46,10 @@ from console.domain.models import (
 from console.domain.query import QUERY_TOO_SHORT, is_too_short
 
 T = TypeVar("T")
+
+
+def _floor_not_cached() -> Any:
+    raise not_cached("the floor")
 
 
 class Reads:
@@ -110,6 +115,25 @@ class Reads:
 
     async def health(self) -> bool:
         return await self.api.health()
+
+    # -- the supervisor's floor: online only (never cached: it is about now) -------------
+
+    async def floor(self) -> Floor:
+        return await self.read_through(self.api.floor, None, _floor_not_cached)
+
+    async def agent_day(
+        self, agent_id: int, day: date | None = None, *, include_caller: bool = False
+    ) -> AgentDay:
+        return await self.read_through(
+            lambda: self.api.agent_day(agent_id, day, include_caller=include_caller),
+            None,
+            _floor_not_cached,
+        )
+
+    async def export_calls(self, day: date, fmt: str) -> bytes:
+        return await self.read_through(
+            lambda: self.api.export_calls(day, fmt), None, _floor_not_cached
+        )
 
     async def services(self) -> list[Service]:
         return await self.read_through(
@@ -225,14 +249,17 @@ class Reads:
         )
 
     async def booking(self, reference: str) -> Booking:
+        """One booking; a provisional reference this desk made is read here until replayed,
+        one another desk gave (the service keeps it as an alias) from the service."""
         real = self.ids.real_ref(reference)
+        made_here = real is None and self.cache.booking(reference.upper()) is not None
         return await self.read_through(
-            lambda: self.api.booking(real),  # type: ignore[arg-type]
+            lambda: self.api.booking(real or reference),
             self.cache.put_booking,
             lambda: self._must(
                 self.cache.booking(real or reference.upper()), f"booking {reference}"
             ),
-            online=real is not None,
+            online=not made_here,
         )
 
     async def calls(

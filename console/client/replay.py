@@ -2,9 +2,12 @@
 
 Each outbox row's idempotency key is fixed when the row is appended, and a request that went
 unanswered is kept with the row (frozen), so a replay cut short by a dead service and tried
-again re-sends the same request under the same key. Rows are sent by their
-:class:`~console.client.writes.base.Write`; up to ``concurrency`` at once, each only after the
-earlier rows it depends on have finished (:meth:`~console.client.writes.base.Write.replay_keys`).
+again re-sends the same request under the same key. A write the desk sent online whose answer
+was lost is queued with the request it sent (``Request.sent_online``): the replay sends that
+first, byte for byte, and so gets the first answer (the booking made then, not a refusal).
+Rows are sent by their :class:`~console.client.writes.base.Write`; up to ``concurrency`` at
+once, each only after the earlier rows it depends on have finished
+(:meth:`~console.client.writes.base.Write.replay_keys`).
 
 Outcomes: done (``applied``: provisional ids become real); a booking whose slot was taken
 meanwhile becomes a ``slot_taken`` sync issue with the nearest free slots; a write the service
@@ -12,6 +15,11 @@ refuses (4xx) is never retried silently: it becomes a ``refused`` issue, and wri
 depended on it ``blocked`` issues. An unreachable service, a 5xx, a revoked token stop the
 round: the rows stay pending (a write the service keeps failing on with a 5xx becomes an issue
 after a few rounds, so it cannot block the rest). Nothing is dropped.
+
+A write queued longer ago than the service keeps idempotency keys (``GET /v1/retention``,
+``idempotency_key_days``, less :data:`KEY_MARGIN` for the clocks' disagreement) is never sent:
+its key may be gone, so a write that reached the service once would be applied twice. It
+becomes a ``too_old`` issue for the agent to check and redo by hand.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +40,7 @@ from console.client.issues import Issues, nearest_free
 from console.client.outbox import OutboxEntry
 from console.client.provisional import Unresolved
 from console.client.writes import Context, Moot, Request, Write, replay_keys, write_for
+from console.clock import Clock
 from console.domain.models import Slot
 
 log = logging.getLogger(__name__)
@@ -40,6 +50,12 @@ log = logging.getLogger(__name__)
 REPLAY_CONCURRENCY = 8
 REPLAY_LOOKAHEAD = 256
 MAX_SERVER_FAULTS = 5  # 5xx answers to one queued write before it becomes an issue
+# The service keeps a write's idempotency key this long unless it says otherwise (the
+# default of its [retention] idempotency_days), and the margin kept from it: the desk's
+# clock and the service's may disagree, and a key is dated by the service's first attempt.
+DEFAULT_KEY_DAYS = 30
+KEY_MARGIN = timedelta(days=1)
+KEY_DAYS_META = "idempotency_key_days"  # the service's figure, as last heard (cache meta)
 
 
 @dataclass
@@ -108,6 +124,7 @@ class Replayer:
         *,
         concurrency: int = REPLAY_CONCURRENCY,
         on_applied: Callable[[], None] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("replay_concurrency must be at least 1")
@@ -119,7 +136,10 @@ class Replayer:
         self.concurrency = concurrency
         self.on_applied = on_applied  # after each write done: e.g. the desk's call became real
         self.lock = ReplayLock(lock_path)
+        self.clock = clock or Clock()
         self._round_issues: list[int] = []  # slot_taken issues of the replay in progress
+        self._oldest: datetime | None = None  # writes queued before this are not sent
+        self._key_days = DEFAULT_KEY_DAYS  # how long the service keeps a key, as last heard
 
     async def replay(self, progress: Callable[[int, int], None] | None = None) -> ReplayReport:
         """Send the outbox, each write once, in order for every entity it touches. Stops (rows
@@ -143,6 +163,12 @@ class Replayer:
         self._round_issues = []
         self.connection.set(SYNCING)
         try:
+            try:
+                self._oldest = await self.oldest_replayable()
+            except Unreachable as exc:
+                report.unreachable = True
+                self.connection.went_offline(exc)
+                return report
             await self._round(report, total, progress)
             # Later writes of this round may have taken slots offered as the nearest: offer
             # what is free now.
@@ -158,6 +184,21 @@ class Replayer:
         report.remaining = self.outbox.size()
         report.seconds = time.perf_counter() - started
         return report
+
+    async def oldest_replayable(self) -> datetime:
+        """Writes queued before this moment are not sent: how long the service keeps
+        idempotency keys (asked now, else as last heard, else its default), less the margin."""
+        meta = self.ctx.cache
+        try:
+            policy = await self.api.retention()
+        except ApiRefused as exc:  # a service that does not say (or a refused token)
+            log.info("retention not known (%s): keys taken to last as last heard", exc.message)
+            days = int(meta.get_meta(KEY_DAYS_META) or DEFAULT_KEY_DAYS)
+        else:
+            days = policy.idempotency_key_days
+            meta.set_meta(KEY_DAYS_META, str(days))
+        self._key_days = days
+        return self.clock.utcnow() - timedelta(days=days) + KEY_MARGIN
 
     async def _round(
         self,
@@ -272,6 +313,9 @@ class Replayer:
         """Send one row; returns the ReplayReport field to count it under."""
         write = write_for(entry)
         ctx = self.ctx
+        if self._oldest is not None and entry.created_at < self._oldest:
+            self._too_old(write)
+            return "failed"
         try:
             if entry.request is None:
                 settled = await write.settle(self.api, ctx)
@@ -280,11 +324,17 @@ class Replayer:
                     return "done"
             request = Request.from_json(entry.request) if entry.request else write.request(ctx)
             try:
-                answer = await request.send(self.api, entry.idempotency_key)
-            except (Unreachable, ApiRefused) as exc:
-                if isinstance(exc, Unreachable) or is_service_fault(exc):
-                    self._freeze(entry, request)  # the retry sends exactly this, same key
-                raise
+                answer = await self._send(entry, request)
+            except ApiRefused as exc:
+                if not request.sent_online or is_service_fault(exc):
+                    raise
+                # The request sent online (its answer lost) is refused: it was never done, so
+                # nothing is stored under its key. What the row itself asks goes instead, under
+                # the same key (e.g. the slot, where the hold sent online has expired since).
+                own = write.request(ctx)
+                if own.same_as(request):
+                    raise
+                answer = await self._send(entry, own)
         except Unresolved as missing:
             self._blocked(write, missing)
             return "failed"
@@ -306,12 +356,23 @@ class Replayer:
         self._applied(write, answer)
         return "done"
 
+    async def _send(self, entry: OutboxEntry, request: Request) -> Any:
+        """Send ``request`` for ``entry`` under its key; one left without an answer (or
+        failed by the service) is frozen with the row first."""
+        try:
+            return await request.send(self.api, entry.idempotency_key)
+        except (Unreachable, ApiRefused) as exc:
+            if isinstance(exc, Unreachable) or is_service_fault(exc):
+                self._freeze(entry, request)  # the retry sends exactly this, same key
+            raise
+
     def _freeze(self, entry: OutboxEntry, request: Request) -> None:
         """Keep the request a row sent without an answer: every retry sends exactly it. (Had
         the desk died before this, the retry builds the same request again: rows go in order,
         so the ids it refers to were settled before it was first sent.)"""
-        if entry.request is None:
-            self.outbox.set_request(entry.seq, request.to_json())
+        frozen = request.to_json()
+        if entry.request != frozen:
+            self.outbox.set_request(entry.seq, frozen)
 
     def _applied(self, write: Write, answer: Any, notes: dict | None = None) -> None:
         """The service did it: record the answer, make provisional ids real, refresh the
@@ -331,16 +392,34 @@ class Replayer:
                 nearest = await nearest_free(self.api, write.wanted)
         with self.ctx.cache.transaction():
             issue = write.conflict(self.ctx, error.message, nearest)
+            issue.error = error.error
             self._round_issues.append(self.issues.add(issue))
             self.outbox.mark_conflict(write.entry.seq, f"{error.error}: {error.message}")
 
     def _refused(self, entry: OutboxEntry, error: ApiRefused) -> None:
         write = write_for(entry)
         issue = write.issue(self.ctx, "refused", error.message)
+        issue.error = error.error
         with self.ctx.cache.transaction():
             write.dropped(self.ctx)
             self.issues.add(issue)
             self.outbox.mark_failed(entry.seq, f"{error.status} {error.error}: {error.message}")
+
+    def _too_old(self, write: Write) -> None:
+        """Queued longer ago than the service keeps its key: not sent (it could be applied
+        twice); an issue for the agent instead."""
+        assert write.entry is not None
+        days = (self.clock.utcnow() - write.entry.created_at).days
+        message = (
+            f"Not sent: queued {days} days ago, longer than the central service keeps a "
+            f"write's key ({self._key_days} days). Sending it now could apply it twice: check "
+            "whether it was done, and redo it if not."
+        )
+        issue = write.issue(self.ctx, "too_old", message)
+        with self.ctx.cache.transaction():
+            write.dropped(self.ctx)
+            self.issues.add(issue)
+            self.outbox.mark_failed(write.entry.seq, message)
 
     def _blocked(self, write: Write, missing: Unresolved) -> None:
         assert write.entry is not None
@@ -351,6 +430,7 @@ class Replayer:
             f"which the central service did not accept{because}."
         )
         issue = write.issue(self.ctx, "blocked", message)
+        issue.error = "blocked"
         with self.ctx.cache.transaction():
             write.dropped(self.ctx)
             self.issues.add(issue)

@@ -17,9 +17,11 @@ signature. The Store is a façade over small parts:
   replay of the outbox in order, exactly once (``console.client.replay``); what the replay
   cannot do becomes a sync issue for the agent (``console.client.issues``, :attr:`issues`).
 
-``state`` (``"online"``, ``"offline"``, ``"syncing"``), :meth:`outbox_size`, ``last_sync``,
-:meth:`conflicts`, and ``on_state_change``: a plain callable, called with the state after any
-change of state, outbox size, last sync or issues — the status bar redraws from it.
+``state`` (``"online"``, ``"offline"``, ``"syncing"``), :meth:`outbox_size` and
+:meth:`queued` (what waits), ``last_sync``, :meth:`conflicts`, :meth:`confirmed` (references
+the replay confirmed, to pass on: ``console.client.confirmations``), and
+``on_state_change``: a plain callable, called with the state after any change of state,
+outbox size, last sync or issues — the status bar redraws from it.
 
 The Store runs on the console's event loop: the app runs :meth:`run` as a task; cache calls
 are short SQLite statements made on that loop.
@@ -34,6 +36,7 @@ from typing import Any
 
 from console.client.api import CentralApi
 from console.client.cache import DEFAULT_CALLER_LIMIT, LocalCache, cache_path
+from console.client.confirmations import Confirmation, Confirmations
 from console.client.connection import MAX_BACKOFF, Connection
 from console.client.directory_cache import DirectoryCache
 from console.client.feed import ChangeBatch, ChangeFeed
@@ -49,24 +52,37 @@ from console.client.sync import (
     SyncLoop,
 )
 from console.client.writes import REGISTRY, Context
-from console.client.writes.bookings import Book, Cancel, Cancellation, Move, NewBooking, Reschedule
+from console.client.writes.bookings import (
+    Book,
+    Cancel,
+    Cancellation,
+    Move,
+    NewBooking,
+    Reschedule,
+    Silence,
+    WithdrawMessages,
+)
 from console.client.writes.callers import CallerChange, CreateCaller, NewCaller, UpdateCaller
 from console.client.writes.calls import (
     AttachCaller,
     CallCaller,
+    CallNoteAsk,
     CallWrapUp,
     NewCall,
+    NoteCall,
     StartCall,
     WrapUp,
 )
-from console.client.writes.queue import Writes
+from console.client.writes.queue import QueuedWrite, Writes, queued_write
 from console.client.writes.reports import CloseReport, NewReport, ReportClosing, ReportProvider
+from console.clock import Clock
 from console.domain.models import (
     Booking,
     Call,
     CallDirection,
     Caller,
     CallerIn,
+    CallerMessage,
     CallerPatch,
     ProviderReport,
     ReportClose,
@@ -91,13 +107,16 @@ class Store(Reads):
         max_backoff: float = MAX_BACKOFF,
         on_state_change: Callable[[str], None] | None = None,
         replay_concurrency: int = REPLAY_CONCURRENCY,
+        clock: Clock | None = None,
     ) -> None:
-        outbox = Outbox(cache.db)
+        self.clock = clock or Clock()  # the desk's: the window's start, stamps, ages
+        outbox = Outbox(cache.db, now=self.clock.utcnow)
         ctx = Context(cache, IdMap(cache), outbox, DirectoryCache(cache), REGISTRY)
         connection = Connection(max_backoff=max_backoff, on_change=on_state_change)
         super().__init__(api, ctx, connection, window_days=window_days, hold_minutes=hold_minutes)
         self.writes = Writes(api, self.ctx, self.connection)
         self.issues = Issues(cache, self.outbox, api, self, self.connection.notify)
+        self.confirmations = Confirmations(cache, self, self.connection.notify)
         self.replayer = Replayer(
             api,
             self.ctx,
@@ -106,6 +125,7 @@ class Store(Reads):
             Path(f"{cache.path}.lock"),
             concurrency=replay_concurrency,
             on_applied=self._follow_call,
+            clock=self.clock,
         )
         self.feed = ChangeFeed(api, cache, self.directory_cache, window_days=window_days)
         self.sync = SyncLoop(
@@ -119,6 +139,7 @@ class Store(Reads):
             window_days=window_days,
             window_slots=window_slots,
             window_refresh=window_refresh,
+            clock=self.clock,
         )
         self._call_id: int | None = None
 
@@ -133,6 +154,7 @@ class Store(Reads):
     ) -> Store:
         """A Store over the cache file for ``api``'s service in ``data_path``."""
         cache = LocalCache(cache_path(data_path, api.base_url), caller_limit=caller_limit)
+        cache.server_url = api.base_url  # agent-console sync finds its outbox by it
         return cls(api, cache, **options)
 
     async def aclose(self) -> None:
@@ -170,6 +192,14 @@ class Store(Reads):
     def conflicts(self) -> list[SyncIssue]:
         """Open sync issues, oldest first."""
         return self.issues.open()
+
+    def confirmed(self) -> list[Confirmation]:
+        """Provisional references the replay confirmed, not passed on to the caller yet."""
+        return self.confirmations.open()
+
+    def queued(self) -> list[QueuedWrite]:
+        """The writes waiting in the outbox, in order, as a person would name them."""
+        return [queued_write(entry, self.ctx) for entry in self.outbox.pending()]
 
     def wake(self) -> None:
         """Probe or sync now instead of at the next tick (e.g. the agent pressed retry)."""
@@ -239,15 +269,21 @@ class Store(Reads):
         slot_id: int | None = None,
         call_id: int | None = None,
         notes: str = "",
+        notify: bool = True,
         idempotency_key: str | None = None,
     ) -> Booking:
-        ask = NewBooking(caller_id, hold_id, slot_id, call_id, notes)
+        ask = NewBooking(caller_id, hold_id, slot_id, call_id, notes, notify)
         return await self.writes.submit(Book, ask, idempotency_key)
 
     async def cancel(
-        self, reference: str, reason: str = "", idempotency_key: str | None = None
+        self,
+        reference: str,
+        reason: str = "",
+        idempotency_key: str | None = None,
+        *,
+        notify: bool = True,
     ) -> Booking:
-        ask = Cancellation(reference, reason, self._call_id)
+        ask = Cancellation(reference, reason, self._call_id, notify)
         return await self.writes.submit(Cancel, ask, idempotency_key)
 
     async def reschedule(
@@ -256,10 +292,16 @@ class Store(Reads):
         *,
         hold_id: int | None = None,
         slot_id: int | None = None,
+        notify: bool = True,
         idempotency_key: str | None = None,
     ) -> Booking:
-        ask = Move(reference, hold_id, slot_id, self._call_id)
+        ask = Move(reference, hold_id, slot_id, self._call_id, notify)
         return await self.writes.submit(Reschedule, ask, idempotency_key)
+
+    async def withdraw_messages(self, reference: str) -> list[CallerMessage]:
+        """Switch off a booking's messages not sent yet; offline, or while the booking is
+        provisional, queued after it (the answer is then the messages as last seen)."""
+        return await self.writes.submit(WithdrawMessages, Silence(reference))
 
     async def start_call(
         self,
@@ -276,6 +318,12 @@ class Store(Reads):
         self, call_id: int, wrap_up: WrapUpIn, idempotency_key: str | None = None
     ) -> Call:
         return await self.writes.submit(WrapUp, CallWrapUp(call_id, wrap_up), idempotency_key)
+
+    async def add_call_note(
+        self, call_id: int, note: str, idempotency_key: str | None = None
+    ) -> Call:
+        """Add a line to a call's record (also after its wrap-up; queued offline)."""
+        return await self.writes.submit(NoteCall, CallNoteAsk(call_id, note), idempotency_key)
 
     async def report_provider(
         self, provider_id: int, report: ReportIn, idempotency_key: str | None = None

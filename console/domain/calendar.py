@@ -223,12 +223,24 @@ def format_date(d: date) -> str:
     return f"{d.day}. {d.month}. {d.year}"
 
 
+def happens_twice(local: datetime) -> bool:
+    """The wall time is one of the hour the clocks go back (the last Sunday of October, 02:00
+    to 03:00 twice): it needs its zone to say which one."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+def _wall_time(local: datetime) -> str:
+    text = f"{local:%H:%M}"
+    return f"{text} {local.tzname()}" if happens_twice(local) else text
+
+
 def format_time(dt: datetime) -> str:
-    """``09:05`` in Ljubljana time."""
-    return to_local(dt).strftime("%H:%M")
+    """``09:05`` in Ljubljana time; in the hour that happens twice, with its zone: ``02:30
+    CEST`` (summer time, the first) and ``02:30 CET`` (the second)."""
+    return _wall_time(to_local(dt))
 
 
 def format_datetime(dt: datetime) -> str:
-    """``22. 11. 2026 09:05`` in Ljubljana time."""
+    """``22. 11. 2026 09:05`` in Ljubljana time (with the zone as :func:`format_time`)."""
     local = to_local(dt)
-    return f"{format_date(local.date())} {local:%H:%M}"
+    return f"{format_date(local.date())} {_wall_time(local)}"

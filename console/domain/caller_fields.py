@@ -4,13 +4,14 @@ so the replay is not refused for a typo the agent could have fixed while on the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from console.domain.email import parse_email
 from console.domain.emso import emso_birth_date, parse_emso
 from console.domain.errors import InvalidValue
-from console.domain.phone import parse_phone
+from console.domain.phone import is_mobile, parse_phone
 from console.domain.zzzs import parse_zzzs
 
 # The validators name what they check (``zzzs``, ``phone``); the API names its fields.
@@ -66,3 +67,44 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     if cleaned.get("flags") is not None:
         cleaned["flags"] = sorted({f.strip() for f in cleaned["flags"] if f.strip()})
     return cleaned
+
+
+# -- where confirmations and reminders go -------------------------------------------------------
+
+
+def first_mobile(numbers: Sequence[Any]) -> str | None:
+    """The first mobile number of a caller's phones (E.164 strings or ``Phone`` models)."""
+    for phone in numbers:
+        number = getattr(phone, "number", phone)
+        if is_mobile(number):
+            return number
+    return None
+
+
+def check_channel(channel: str | None, email: str | None, phones: Sequence[Any]) -> None:
+    """Refuse a message channel the caller has no address for (the field named is the
+    channel): e-mail needs an e-mail address, SMS a Slovenian mobile number."""
+    channel = str(getattr(channel, "value", channel)) if channel is not None else None
+    if channel == "email" and not email:
+        raise InvalidValue(
+            "message_channel", "Messages by e-mail need an e-mail address on the caller's card."
+        )
+    if channel == "sms" and first_mobile(phones) is None:
+        raise InvalidValue(
+            "message_channel", "Messages by SMS need a mobile number on the caller's card."
+        )
+
+
+def message_address(
+    consent: bool, channel: str | None, email: str | None, phones: Sequence[Any]
+) -> str | None:
+    """Where messages go now: the e-mail address or the first mobile number; None when the
+    caller has not consented, chose no channel, or the channel has no address."""
+    channel = str(getattr(channel, "value", channel)) if channel is not None else None
+    if not consent:
+        return None
+    if channel == "email":
+        return email or None
+    if channel == "sms":
+        return first_mobile(phones)
+    return None

@@ -12,7 +12,15 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 
@@ -154,6 +162,9 @@ When = Annotated[
     AfterValidator(_in_calendar),
     Field(description="ISO 8601 time, from 2000-01-01 to 2099-12-31 (UTC)"),
 ]
+# A provisional reference a desk gave offline: P-, then a booking reference (the service checks
+# it and answers 422 naming the field when it is not one).
+ProvisionalReference = Annotated[Line, Field(min_length=1, max_length=20)]
 
 
 def _drop_null(schema: dict[str, Any]) -> None:
@@ -452,6 +463,11 @@ class BookingIn(_Model):
         strict=True,
         description="false: no message to the caller about this (the agent switched it off)",
     )
+    provisional_reference: ProvisionalReference | None = Field(
+        default=None,
+        description="the provisional reference (P-…) a desk gave the caller while offline: kept "
+        "as an alias of the booking, found by lookup and GET /v1/bookings/{ref}",
+    )
 
 
 class RescheduleIn(_Model):
@@ -467,6 +483,18 @@ class RescheduleIn(_Model):
         strict=True,
         description="false: no message to the caller about this (the agent switched it off)",
     )
+    provisional_reference: ProvisionalReference | None = Field(
+        default=None,
+        description="the provisional reference (P-…) a desk gave the caller while offline: kept "
+        "as an alias of the booking, found by lookup and GET /v1/bookings/{ref}",
+    )
+
+
+class ProvisionalReferenceIn(_Model):
+    """The provisional reference (P-…) a desk gave the caller for a booking it sent online and
+    never heard back about."""
+
+    provisional_reference: ProvisionalReference
 
 
 class CancelIn(_Model):
@@ -533,11 +561,20 @@ class Booking(BaseModel):
         description="messages to the caller about this booking, oldest first; a write's answer "
         "lists the ones it queued (what will be sent where)",
     )
+    provisional_reference: str | None = Field(
+        default=None, description="the P- reference a desk gave the caller while offline"
+    )
 
 
 class CallIn(_Model):
     caller_id: BodyId | None = None
     direction: CallDirection = CallDirection.INBOUND
+    started_at: When | None = Field(
+        default=None,
+        description="when the call began on the desk (a call the desk made offline and sends "
+        "later); default: now. Refused in the future beyond a small clock skew, or older than "
+        "the idempotency window ([retention] idempotency_days)",
+    )
 
 
 class CallPatch(_Model):
@@ -557,7 +594,9 @@ class WrapUpIn(_Model):
         Annotated[int, Field(ge=0, le=86400), BeforeValidator(_json_integer)] | None
     ) = None
     ended_at: When | None = Field(
-        default=None, description="when the call ended: after it started, not in the future"
+        default=None,
+        description="when the caller hung up, by the desk's clock (default: now); not before "
+        "the call's start, not in the future beyond a small clock skew (5 minutes)",
     )
     referred_provider_id: BodyId | None = Field(
         default=None, description="the doctor (directory provider) the caller was referred to"
@@ -588,6 +627,23 @@ class Call(BaseModel):
     wrapped_at: datetime | None
     referred_provider_id: int | None = None
     referred_provider_name: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def handle_seconds(self) -> int | None:
+        """Handle time: talk (start to end, as the desk saw them) plus after-call work; None
+        until the call has ended."""
+        if self.ended_at is None:
+            return None
+        talk = max(0, int((self.ended_at - self.started_at).total_seconds()))
+        return talk + (self.after_call_work_seconds or 0)
+
+
+class CallNote(_Model):
+    """A line added to a call's record after its wrap-up (e.g. what finally became of a booking
+    the replay after an outage could not confirm)."""
+
+    note: Annotated[Prose, Field(min_length=1, max_length=1000)]
 
 
 class Disposition(BaseModel):

@@ -11,7 +11,7 @@ from typing import TypeVar
 from console.domain.emso import is_emso_shaped
 from console.domain.errors import InvalidValue
 from console.domain.phone import phone_query
-from console.domain.reference import looks_like_reference, parse_reference
+from console.domain.reference import looks_like_reference, parse_provisional, parse_reference
 from console.domain.text import digits_only
 from console.domain.zzzs import is_zzzs_shaped
 
@@ -23,8 +23,8 @@ QUERY_TOO_SHORT = f"Type at least {MIN_QUERY_LENGTH} characters to search."
 _PHONE_PUNCTUATION = re.compile(r"[\s()./+-]")
 T = TypeVar("T")
 # ``lookup(kind, value)``: the callers a lookup of one kind finds, and whether there were more.
-# ``value`` is the reference code, the EMŠO or ZZZS digits, the E.164 prefix of a phone number,
-# or the query's text for a name.
+# ``value`` is the reference code (``P-`` and the code for a provisional one), the EMŠO or ZZZS
+# digits, the E.164 prefix of a phone number, or the query's text for a name.
 Lookup = Callable[[str, str], tuple[list[T], bool]]
 
 
@@ -64,13 +64,19 @@ def find_callers(query: str, lookup: Lookup[T]) -> tuple[str, list[T], bool]:
     """Read ``query`` (:func:`query_kind`) and look the callers up with ``lookup``: how the
     query was read, the callers found, and whether there were more.
 
-    A reference that is not valid (a wrong check character, a symbol codes never use) finds
-    nobody: with a digit in it, it is no name either; seven letters are tried as a name. A
-    reference no booking has is tried as a name too ("mac anja" is MACANJA, check character
-    and all). Either is still a reference that found nothing when no name matches. Nine digits
-    that are no ZZZS number are tried as a phone number typed without the 0.
+    A provisional reference (``P-K7M 4PX R``, given while a desk was offline) is looked up as
+    ``provisional``: the booking keeps it as an alias. A reference that is not valid (a wrong
+    check character, a symbol codes never use) finds nobody: with a digit in it, it is no name
+    either; seven letters are tried as a name. A reference no booking has is tried as a name
+    too ("mac anja" is MACANJA, check character and all). Either is still a reference that
+    found nothing when no name matches. Nine digits that are no ZZZS number are tried as a
+    phone number typed without the 0.
     """
     text = query.strip()
+    provisional = parse_provisional(text)
+    if provisional is not None:  # given offline: the booking keeps it beside its own
+        found, _more = lookup("provisional", provisional)
+        return "reference", found, False
     kind = query_kind(text)
     if kind == "reference":
         try:

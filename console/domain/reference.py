@@ -95,6 +95,19 @@ def parse_reference(text: str) -> str:
     return cleaned
 
 
+def parse_provisional(text: str) -> str | None:
+    """A provisional reference as heard or typed (``P-K7M 4PX R``, ``p k7m4pxr``,
+    ``PK7M4PXR``) in its stored form ``P-K7M4PXR``; None when ``text`` is not one (its code
+    must pass the check, as a real reference's does)."""
+    cleaned = _clean(text)
+    if len(cleaned) != LENGTH + 1 or cleaned[0] != PROVISIONAL_PREFIX[0]:
+        return None
+    try:
+        return PROVISIONAL_PREFIX + parse_reference(cleaned[1:])
+    except InvalidValue:
+        return None
+
+
 def format_reference(code: str) -> str:
     """Grouped for reading aloud: ``K7M 4PX Y``."""
     return f"{code[:3]} {code[3:6]} {code[6:]}"

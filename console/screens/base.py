@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Protocol, cast
 
 from textual import on
@@ -12,12 +13,17 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from console.client.feed import MAX_DELIVERED, ChangeBatch
-from console.messages import ChangesArrived
+from console.messages import ChangesArrived, DayChanged
 from console.screens.frames import PromptFrames
 from widgets.footer import KeysFooter
 from widgets.status_bar import StatusBar
 from widgets.textual_internals import default_prevented
 from widgets.translated import translate_bindings
+
+# Keys the footer shows first while something after an outage needs the agent (sync issues, or
+# bookings confirmed whose real reference the caller has not been told): F6 is always there,
+# but first only then.
+FIRST_KEYS = ("sync_issues",)
 
 if TYPE_CHECKING:
     from textual.message_pump import MessagePump
@@ -81,6 +87,10 @@ class DeskScreen(PromptFrames, Screen):
     what the desk's one change-feed poller reads, in :meth:`changes_arrived` — while it is
     the current screen; what arrives while it is not is kept (a bounded list) and given when
     it is shown again, after asking the desk to catch up at once.
+
+    Dates follow the desk's clock: a screen that shows or offers "today" implements
+    :meth:`day_changed`, called when the day changes while it is open (the app's timer at
+    midnight) or when it is shown again on a later day.
     """
 
     follows_changes: ClassVar[bool] = False
@@ -90,6 +100,7 @@ class DeskScreen(PromptFrames, Screen):
         translate_bindings(self)
         self._unfollow: Callable[[], None] | None = None
         self._missed: ChangeBatch | None = None
+        self._day: date | None = None  # the desk's day this screen last showed
 
     @property
     def console(self) -> ConsoleApp:
@@ -101,6 +112,7 @@ class DeskScreen(PromptFrames, Screen):
 
     def compose(self) -> ComposeResult:
         console = self.console
+        self._day = self.desk.today()
         yield StatusBar(
             self.desk,
             status=console.sync_status,
@@ -108,7 +120,12 @@ class DeskScreen(PromptFrames, Screen):
             timers=console.config.ui.timers,
         )
         yield from self.compose_body()
-        yield KeysFooter(compact=True)
+        yield KeysFooter(compact=True, first=self._first_keys)
+
+    def _first_keys(self) -> tuple[str, ...]:
+        status = getattr(self.app, "sync_status", None)
+        waiting = status is not None and (status.issues + status.confirmed) > 0
+        return FIRST_KEYS if waiting else ()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -146,6 +163,21 @@ class DeskScreen(PromptFrames, Screen):
 
     def changes_arrived(self, batch: ChangeBatch) -> None:
         """What the change feed read while this screen is shown (``follows_changes``)."""
+
+    # -- the desk's day -------------------------------------------------------------------
+
+    @on(DayChanged)
+    @on(ScreenResume)
+    def _check_day(self) -> None:
+        today = self.desk.today()
+        if self._day is None or today == self._day:
+            return
+        before, self._day = self._day, today
+        self.day_changed(before, today)
+
+    def day_changed(self, before: date, today: date) -> None:
+        """The desk's day is now ``today`` (it was ``before`` when this screen last showed
+        it): show the new day where the screen showed today's, keep what the agent typed."""
 
     @on(Worker.StateChanged)
     def _forward_worker_errors(self, event: Worker.StateChanged) -> None:

@@ -4,6 +4,12 @@ and cancel (with an optional reason).
 Each is a ``ModalScreen`` over the slot or bookings screen. The hold dialog does its own API
 calls, so a refusal (the slot taken meanwhile, the hold expired) is shown right there and the
 notes typed so far stay in the field. How they word things is in :mod:`console.screens.wording`.
+
+Messages to the caller: the booked dialog says what will be sent where (the booking's
+``messages``: kind, channel, address, when), or why nothing will be, and ``n`` switches them
+off for this booking while they wait; a reschedule (the hold dialog) and a cancellation offer
+"notify the caller", on by default (``ctrl+n``). How messages are worded is in
+:mod:`widgets.caller_messages`.
 """
 
 from __future__ import annotations
@@ -12,17 +18,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from console.client.api import ApiRefused
-from console.domain.models import Booking, BookingStatus, Slot
+from console.desk_views import MESSAGES_OFF, Delivery
+from console.domain.models import Booking, BookingStatus, Caller, CallerMessage, MessageStatus, Slot
 from console.i18n import _
 from console.messages import DeskChanged
 from console.screens.base import ConsoleApp, key_label
@@ -36,6 +43,7 @@ from console.screens.wording import (
     when_text,
 )
 from widgets.bookings_table import reference_text, status_label
+from widgets.caller_messages import delivery_note, dialog_lines, where_text, why_nothing
 from widgets.footer import KeysFooter
 from widgets.hold_countdown import HoldCountdown
 from widgets.reference_code import ReferenceCode
@@ -48,6 +56,36 @@ SLOT_GONE = ("slot_booked", "slot_held", "slot_blocked", "slot_past")
 HOLD_GONE = ("hold_expired", "hold_released", "hold_not_yours")
 
 
+def callers_own(desk: Desk, caller_id: int) -> Caller | None:
+    """The desk's caller if a booking of ``caller_id`` is theirs (where messages go)."""
+    caller = desk.caller
+    return caller if caller is not None and caller.id == caller_id else None
+
+
+def notify_choice(caller: Caller | None, delivery: Delivery, *, id: str) -> Checkbox | Static:
+    """ "Notify the caller", on by default, where the caller gets messages; else why not."""
+    if caller is not None and caller.message_address and delivery.state != MESSAGES_OFF:
+        where = where_text(caller.message_channel, caller.message_address)
+        return Checkbox(
+            _("Notify the caller: {where}").format(where=where), value=True, id=id, compact=True
+        )
+    return Static(Text(why_nothing(caller, notify=True, delivery=delivery), style="dim"), id=id)
+
+
+def notify_chosen(screen: ModalScreen, id: str) -> bool:
+    """Whether the dialog's "notify the caller" is on (True where it offers none)."""
+    found = screen.query(f"#{id}")
+    choice = found.first() if found else None
+    return choice.value if isinstance(choice, Checkbox) else True
+
+
+def toggle_notify(screen: ModalScreen, id: str) -> None:
+    found = screen.query(f"#{id}")
+    choice = found.first() if found else None
+    if isinstance(choice, Checkbox):
+        choice.toggle()
+
+
 # -- hold and confirm -------------------------------------------------------------------------
 
 
@@ -58,6 +96,7 @@ class HoldOutcome:
     booking: Booking | None = None
     taken: str | None = None
     notes: str = ""
+    notify: bool = True  # the agent left "notify the caller" on
 
 
 class HoldDialog(ModalScreen[HoldOutcome]):
@@ -77,6 +116,13 @@ class HoldDialog(ModalScreen[HoldOutcome]):
         ),
         Binding(
             "escape", "back", "Back", id="hold.back", tooltip="Let the slot go and pick another"
+        ),
+        Binding(
+            "ctrl+n",
+            "toggle_notify",
+            "Notify",
+            id="hold.notify",
+            tooltip="Send the caller a message about the change, or not",
         ),
     ]
 
@@ -147,6 +193,9 @@ class HoldDialog(ModalScreen[HoldOutcome]):
                     ),
                     id="hold-offline",
                 )
+            if rescheduling is not None:
+                caller = callers_own(desk, rescheduling.caller_id)
+                yield notify_choice(caller, desk.delivery(), id="hold-notify")
             if rescheduling is None:
                 yield Label(_("Notes for the office (optional)"), classes="field-label")
                 yield Input(
@@ -177,7 +226,12 @@ class HoldDialog(ModalScreen[HoldOutcome]):
             return self.expired and not self.taken
         if action == "confirm":
             return None if self.taken else True
+        if action == "toggle_notify":
+            return bool(self.query("Checkbox#hold-notify"))
         return True
+
+    def action_toggle_notify(self) -> None:
+        toggle_notify(self, "hold-notify")
 
     # -- keys -----------------------------------------------------------------------------
 
@@ -217,8 +271,9 @@ class HoldDialog(ModalScreen[HoldOutcome]):
     async def confirm(self) -> None:
         self.busy = True
         self._say(_("Booking…"), style="bold")
+        notify = notify_chosen(self, "hold-notify")
         try:
-            booking = await self.desk.confirm(self._typed_notes())
+            booking = await self.desk.confirm(self._typed_notes(), notify=notify)
         except ApiRefused as error:
             self.busy = False
             self._refused(error)
@@ -228,7 +283,7 @@ class HoldDialog(ModalScreen[HoldOutcome]):
             self._say("")
             raise
         self.busy = False
-        self.dismiss(HoldOutcome(booking=booking))
+        self.dismiss(HoldOutcome(booking=booking, notify=notify))
 
     @work(exclusive=True, group="booking-confirm", exit_on_error=False)
     async def hold_again(self) -> None:
@@ -281,11 +336,18 @@ class HoldDialog(ModalScreen[HoldOutcome]):
 
 
 class BookedDialog(ModalScreen[None]):
-    """The reference, big, to read to the caller; with what, when, where and what to bring.
+    """The reference, big, to read to the caller; with what, when, where and what to bring,
+    and what will be sent to the caller where (or why nothing will be).
 
     ``details=True`` shows an existing booking (from the bookings screen) the same way. A
-    booking made offline is provisional: the dialog says so first, in a warning colour.
+    booking made offline is provisional: the dialog says so first, in a warning colour, and
+    that its confirmation goes out once the central system confirms it. ``notified=False``:
+    the agent switched the caller's message off for this write. ``n`` switches off the
+    booking's messages still waiting (the service holds an event's message back for a few
+    seconds for this); one that went out already is said to be sent.
     """
+
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     BINDINGS = [
         Binding(
@@ -295,23 +357,39 @@ class BookedDialog(ModalScreen[None]):
             id="booked.copy",
             tooltip="Copy the reference to the clipboard",
         ),
+        Binding(
+            "n",
+            "withdraw",
+            "Don't send",
+            id="booked.withdraw",
+            tooltip="Switch off the messages to the caller about this booking",
+        ),
         Binding("enter", "close", "Close", id="booked.close"),
         Binding("escape", "close", "Close", show=False, id="booked.back"),
     ]
 
-    def __init__(self, booking: Booking, *, details: bool = False) -> None:
+    def __init__(self, booking: Booking, *, details: bool = False, notified: bool = True) -> None:
         super().__init__()
         translate_bindings(self)
         self.booking = booking
         self.details = details
+        self.notified = notified
+        self.messages: list[CallerMessage] = list(booking.messages)
+        self.withdrawn = False  # switched off here: the service answered
+        self.withdraw_queued = False  # switched off here: queued, the service has not answered
+        self.busy = False
         self.provisional = bool(getattr(booking, "provisional", False)) and (
             booking.status is BookingStatus.CONFIRMED
         )
         self.set_class(self.provisional, "-provisional")
 
+    @property
+    def desk(self) -> Desk:
+        return cast(ConsoleApp, self.app).desk
+
     def compose(self) -> ComposeResult:
         booking = self.booking
-        with Vertical(id="booked-dialog", classes="dialog"):
+        with VerticalScroll(id="booked-dialog", classes="dialog"):
             if self.details:
                 title = _("Booking {reference}").format(reference=booking.reference_display)
             elif booking.replaces:
@@ -331,38 +409,117 @@ class BookedDialog(ModalScreen[None]):
             if booking.status is BookingStatus.CONFIRMED:
                 yield Label(_("Read the reference to the caller:"), id="booked-hint")
             yield ReferenceCode(booking.reference, id="booked-reference")
-            rows: list[tuple[str, RenderableType | str]] = []
-            if self.provisional:
-                rows.append(
-                    (
-                        _("Status"),
-                        Text(
-                            _(
-                                "provisional: made offline; the central system confirms it "
-                                "when the connection is back"
-                            ),
-                            style="bold yellow",
+            yield Static(fact_grid(self._facts()), id="booked-facts")
+        yield KeysFooter()
+
+    def _facts(self) -> list[tuple[str, RenderableType | str]]:
+        booking = self.booking
+        rows: list[tuple[str, RenderableType | str]] = []
+        if self.provisional:
+            rows.append(
+                (
+                    _("Status"),
+                    Text(
+                        _(
+                            "provisional: made offline; the central system confirms it "
+                            "when the connection is back"
                         ),
+                        style="bold yellow",
+                    ),
+                )
+            )
+        elif self.details or booking.status is not BookingStatus.CONFIRMED:
+            rows.append((_("Status"), status_label(booking.status)))
+        rows += [
+            (_("Service"), Text(service_label(booking.service), style="bold")),
+            (_("When"), Text(when_text(booking.slot), style="bold")),
+            (_("Location"), booking.location.name),
+            (_("Address"), address_of(booking.location)),
+            (_("Provider"), booking.slot.provider_name),
+            (_("Bring"), documents_text(booking.service)),
+        ]
+        if booking.notes:
+            rows.append((_("Notes"), booking.notes))
+        if booking.replaces and self.details:
+            rows.append((_("Replaces"), reference_text(booking.replaces)))
+        if booking.provisional_reference and not self.provisional:
+            rows.append((_("Given offline as"), reference_text(booking.provisional_reference)))
+        if booking.superseded_by:
+            rows.append((_("Moved to"), reference_text(booking.superseded_by)))
+        rows.append((_("Messages"), self._messages()))
+        return rows
+
+    def _caller(self) -> Caller | None:
+        return callers_own(self.desk, self.booking.caller_id)
+
+    def _messages(self) -> RenderableType:
+        """What goes to the caller where, and when (or why nothing does)."""
+        desk = self.desk
+        delivery = desk.delivery()
+        caller = self._caller()
+        lines: list[RenderableType] = []
+        if self.messages:
+            today = desk.today()
+            lines += dialog_lines(self.messages, today)
+            if self.withdrawn and any(
+                m.status in (MessageStatus.SENT, MessageStatus.SENDING) for m in self.messages
+            ):
+                lines.append(
+                    Text(
+                        _("Already sent: a message that went out cannot be recalled."),
+                        style="bold yellow",
                     )
                 )
-            elif self.details or booking.status is not BookingStatus.CONFIRMED:
-                rows.append((_("Status"), status_label(booking.status)))
-            rows += [
-                (_("Service"), Text(service_label(booking.service), style="bold")),
-                (_("When"), Text(when_text(booking.slot), style="bold")),
-                (_("Location"), booking.location.name),
-                (_("Address"), address_of(booking.location)),
-                (_("Provider"), booking.slot.provider_name),
-                (_("Bring"), documents_text(booking.service)),
-            ]
-            if booking.notes:
-                rows.append((_("Notes"), booking.notes))
-            if booking.replaces and self.details:
-                rows.append((_("Replaces"), reference_text(booking.replaces)))
-            if booking.superseded_by:
-                rows.append((_("Moved to"), reference_text(booking.superseded_by)))
-            yield Static(fact_grid(rows), id="booked-facts")
-        yield KeysFooter()
+            elif self.withdrawn:
+                lines.append(Text(_("Switched off: nothing goes to the caller."), style="bold"))
+            note = delivery_note(self.messages, delivery)
+            if note is not None and not self.withdraw_queued:
+                lines.append(note)
+        elif self.provisional and self.notified and caller is not None and caller.message_address:
+            where = where_text(caller.message_channel, caller.message_address)
+            lines.append(
+                Text(
+                    _("Goes out once the central system confirms the booking: {where}").format(
+                        where=where
+                    ),
+                    style="yellow",
+                )
+            )
+        else:
+            lines.append(
+                Text(why_nothing(caller, notify=self.notified, delivery=delivery), style="dim")
+            )
+        if self.withdraw_queued:
+            lines.append(
+                Text(
+                    _(
+                        "Switching off is queued: the central system gets it when the "
+                        "connection is back; what went out before cannot be recalled."
+                    ),
+                    style="bold yellow",
+                )
+            )
+        return Group(*lines)
+
+    def _waiting(self) -> bool:
+        """Whether anything is left to switch off."""
+        if self.withdrawn or self.withdraw_queued:
+            return False
+        if any(m.status is MessageStatus.QUEUED for m in self.messages):
+            return True
+        caller = self._caller()
+        return (
+            self.provisional
+            and self.notified
+            and caller is not None
+            and caller.message_address is not None
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "withdraw":
+            desk = getattr(self.app, "desk", None)
+            return desk is not None and not desk.read_only and self._waiting()
+        return True
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.booking.reference_display)
@@ -371,6 +528,26 @@ class BookedDialog(ModalScreen[None]):
             timeout=3,
         )
 
+    def action_withdraw(self) -> None:
+        if not self.busy and self._waiting():
+            self.withdraw()
+
+    @work(exclusive=True, group="booked-withdraw", exit_on_error=False)
+    async def withdraw(self) -> None:
+        self.busy = True
+        try:
+            found = await self.desk.withdraw_messages(self.booking)
+        finally:
+            self.busy = False
+        if self.provisional or any(m.status is MessageStatus.QUEUED for m in found):
+            self.withdraw_queued = True  # the service has not seen it yet
+        else:
+            self.messages = found
+            self.withdrawn = True
+        self.query_one("#booked-facts", Static).update(fact_grid(self._facts()))
+        self.refresh_bindings()
+        self.post_message(DeskChanged())
+
     def action_close(self) -> None:
         self.dismiss(None)
 
@@ -378,8 +555,18 @@ class BookedDialog(ModalScreen[None]):
 # -- cancel -----------------------------------------------------------------------------------
 
 
-class CancelDialog(ModalScreen[str | None]):
-    """Cancel a booking? Answers the reason typed (maybe empty), or None to keep it."""
+@dataclass(frozen=True)
+class CancelChoice:
+    """The agent confirmed the cancellation: the reason typed (maybe empty), and whether the
+    caller is told."""
+
+    reason: str
+    notify: bool = True
+
+
+class CancelDialog(ModalScreen[CancelChoice | None]):
+    """Cancel a booking? Answers the reason typed and "notify the caller" (on by default), or
+    None to keep it."""
 
     BINDINGS = [
         Binding(
@@ -391,6 +578,13 @@ class CancelDialog(ModalScreen[str | None]):
         ),
         Binding("f10", "cancel_booking", show=False, id="cancel.confirm_fallback"),
         Binding("escape", "keep", "Keep it", id="cancel.keep", tooltip="Keep the booking as it is"),
+        Binding(
+            "ctrl+n",
+            "toggle_notify",
+            "Notify",
+            id="cancel.notify",
+            tooltip="Send the caller a message about the cancellation, or not",
+        ),
     ]
 
     def __init__(self, booking: Booking) -> None:
@@ -400,6 +594,7 @@ class CancelDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         booking = self.booking
+        desk = cast(ConsoleApp, self.app).desk
         with Vertical(id="cancel-dialog", classes="dialog"):
             yield Label(
                 _("Cancel booking {reference}?").format(reference=booking.reference_display),
@@ -420,6 +615,9 @@ class CancelDialog(ModalScreen[str | None]):
                 placeholder=_("e.g. the caller cannot come"), max_length=500, id="cancel-reason"
             )
             yield Static(_("The slot becomes free for other callers."), id="cancel-hint")
+            yield notify_choice(
+                callers_own(desk, booking.caller_id), desk.delivery(), id="cancel-notify"
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
                     _("Cancel the booking"), variant="error", id="cancel-confirm", compact=True
@@ -430,10 +628,19 @@ class CancelDialog(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query_one("#cancel-reason", Input).focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_notify":
+            return bool(self.query("Checkbox#cancel-notify"))
+        return True
+
+    def action_toggle_notify(self) -> None:
+        toggle_notify(self, "cancel-notify")
+
     @on(Input.Submitted, "#cancel-reason")
     @on(Button.Pressed, "#cancel-confirm")
     def action_cancel_booking(self) -> None:
-        self.dismiss(self.query_one("#cancel-reason", Input).value.strip())
+        reason = self.query_one("#cancel-reason", Input).value.strip()
+        self.dismiss(CancelChoice(reason, notify_chosen(self, "cancel-notify")))
 
     @on(Button.Pressed, "#cancel-keep")
     def action_keep(self) -> None:

@@ -7,6 +7,8 @@ confirmation moves the booking atomically (the old one ends ``rescheduled``).
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,7 +19,7 @@ from console.domain.models import Booking, BookingStatus
 from console.i18n import _
 from console.messages import DeskChanged, RescheduleRequested
 from console.screens.base import DeskScreen
-from console.screens.booking_dialogs import BookedDialog, CancelDialog
+from console.screens.booking_dialogs import BookedDialog, CancelChoice, CancelDialog
 from widgets.bookings_table import BookingsTable
 
 
@@ -74,6 +76,11 @@ class BookingsScreen(DeskScreen):
 
     def on_screen_resume(self) -> None:
         self.load()
+
+    def day_changed(self, before: date, today: date) -> None:
+        """A new day: yesterday's bookings are no longer upcoming."""
+        if self.is_current:
+            self.load()  # (when not, showing the screen again loads it)
 
     # -- loading --------------------------------------------------------------------------
 
@@ -173,15 +180,15 @@ class BookingsScreen(DeskScreen):
         if booking is None or not self._changeable(booking):
             return
 
-        def answered(reason: str | None) -> None:
-            if reason is not None:
-                self.cancel(booking, reason)
+        def answered(choice: CancelChoice | None) -> None:
+            if choice is not None:
+                self.cancel(booking, choice.reason, notify=choice.notify)
 
         self.app.push_screen(CancelDialog(booking), answered)
 
     @work(exclusive=True, group="bookings-cancel", exit_on_error=False)
-    async def cancel(self, booking: Booking, reason: str) -> None:
-        cancelled = await self.desk.cancel(booking, reason)
+    async def cancel(self, booking: Booking, reason: str, *, notify: bool = True) -> None:
+        cancelled = await self.desk.cancel(booking, reason, notify=notify)
         self.post_message(DeskChanged())
         if self.desk.offline:
             message = _(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, replace
+from datetime import date
 
 from rich.text import Text
 from textual import events, on, work
@@ -235,12 +236,18 @@ class DirectoryScreen(DeskScreen):
     def on_mount(self) -> None:
         config = self.console.config
         table = self.table
+        table.clock = self.desk.clock
         table.today = self.desk.today()
         table.stale_after_days = config.directory.stale_after_days
         self._hint(_("Searching…"))
         self.search_box.focus()
         self.load_areas()
         self.search(self.form_query(), immediate=True)
+
+    def day_changed(self, before: date, today: date) -> None:
+        """A new day: every row's age ("N days ago") and staleness is counted from it."""
+        self.table.today = today
+        self.table.show(self.table.entries, keep_cursor=True)
 
     def on_screen_resume(self) -> None:
         self._show_referral()

@@ -9,7 +9,7 @@ row.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from rich.console import Group
 from rich.table import Table
@@ -34,7 +34,6 @@ from console.i18n import _
 from console.screens.base import DeskScreen
 from console.screens.directory_actions import open_report_dialog, refer, report_sent
 from console.screens.wording import fact_grid
-from widgets import directory_text
 from widgets.directory_text import (
     accepts_text,
     ago,
@@ -264,7 +263,7 @@ class DirectoryDetailScreen(DeskScreen):
     def show(self, detail: DirectoryDetail) -> None:
         self.detail = detail
         self.entry = detail
-        now = directory_text.now()
+        now = self.desk.clock.utcnow()
         self._show_title(detail)
         self.query_one("#detail-contacts", Static).update(
             Group(fact_grid(contact_rows(detail)), Text(""), fact_grid(work_rows(detail)))
@@ -286,12 +285,13 @@ class DirectoryDetailScreen(DeskScreen):
         self.query_one("#detail-title", Static).update(title)
         verdict = assess(entry)
         stale_after = self.console.config.directory.stale_after_days
+        now = self.desk.clock.utcnow()
         line = Text.assemble(
             accepts_text(verdict.accepts if entry.active else False),
             "   ",
-            freshness_text(verdict, self.desk.today(), stale_after),
+            freshness_text(verdict, self.desk.today(), stale_after, now),
         )
-        note = evidence_note(entry, verdict)
+        note = evidence_note(entry, verdict, now)
         if note is not None:
             line.append("\n")
             line.append_text(note)
@@ -329,3 +329,8 @@ class DirectoryDetailScreen(DeskScreen):
     def on_screen_resume(self) -> None:
         if self.entry is not None and self.is_mounted:
             self._show_title(self.entry)
+
+    def day_changed(self, before: date, today: date) -> None:
+        """A new day: the ages of the facts and reports are counted from it."""
+        if self.detail is not None:
+            self.show(self.detail)

@@ -8,7 +8,9 @@ Enter in the box goes to the first result, or opens it when it is the only one; 
 result opens the caller card (and attaches the caller to the call). Down goes to the results;
 keys typed faster than the focus moves (down, enter) still mean the results, and a down before
 the answer is in takes the focus there once it arrives. Escape goes back to the box,
-and a second escape clears it. Ctrl+N adds a new caller (not for supervisors: read-only).
+and a second escape clears it. Ctrl+N adds a new caller (not for supervisors: read-only);
+ctrl+E edits the caller on the card (contacts, messages and consent). While the card shows
+messages waiting to go out, it is refreshed once the next of them is due, so it says how it went.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -29,7 +32,7 @@ from textual.worker import Worker, WorkerState
 from console.desk import CallerCard
 from console.domain.emso import is_emso_shaped
 from console.domain.errors import InvalidValue
-from console.domain.models import Caller, CallerSearch
+from console.domain.models import Caller, CallerSearch, MessageStatus
 from console.domain.phone import (
     COUNTRY,
     LANDLINE_AREAS,
@@ -40,8 +43,10 @@ from console.domain.phone import (
 from console.domain.query import MIN_QUERY_LENGTH
 from console.domain.reference import (
     ALPHABET,
+    PROVISIONAL_PREFIX,
     format_reference,
     is_reference_shaped,
+    parse_provisional,
     parse_reference,
     wrong_check_character,
 )
@@ -61,6 +66,23 @@ from widgets.validated_input import explain
 # pushing the answer's frame back by one.
 SEARCHING_NOTICE_AFTER = 0.15
 NEW_CALLER_KEY = "ctrl+n"
+# The card is refreshed when its next queued message is due (plus this), if that is within
+# MESSAGES_LOOKAHEAD: a confirmation goes out seconds after the booking, a reminder days later.
+MESSAGES_SETTLE = timedelta(seconds=3)
+MESSAGES_LOOKAHEAD = timedelta(minutes=15)
+
+
+def next_message_due(card: CallerCard, now: datetime) -> datetime | None:
+    """When the card's next queued message is due, if soon; None: nothing to wait for (an
+    overdue message is not waited for again: nothing seems to send it)."""
+    due = [
+        message.next_attempt_at or message.send_after
+        for booking in card.bookings
+        for message in booking.messages
+        if message.status is MessageStatus.QUEUED
+    ]
+    soon = [when for when in due if now < when <= now + MESSAGES_LOOKAHEAD]
+    return min(soon) if soon else None
 
 
 @dataclass
@@ -119,7 +141,10 @@ def group_partial(nsn: str) -> str:
 
 
 def reference_problem(query: str) -> str | None:
-    """Why a query read as a booking reference is no valid one, or None if it is valid."""
+    """Why a query read as a booking reference is no valid one, or None if it is valid (or a
+    provisional one, given offline)."""
+    if parse_provisional(query) is not None:
+        return None
     try:
         parse_reference(query)
     except InvalidValue as error:
@@ -161,8 +186,12 @@ def describe_query(search: CallerSearch) -> str:
         problem = reference_problem(query)
         if problem is not None:
             return problem
+        provisional = parse_provisional(query)
         code = re.sub(r"[\s-]", "", query).upper()
-        shown = format_reference(code) if len(code) == 7 else code
+        if provisional is not None:  # given offline: P-K7M 4PX R
+            shown = PROVISIONAL_PREFIX + format_reference(provisional[len(PROVISIONAL_PREFIX) :])
+        else:
+            shown = format_reference(code) if len(code) == 7 else code
         return _("Searched by booking reference: {value}").format(value=shown)
     return _("Searched by name: {value}").format(value=query)
 
@@ -205,6 +234,15 @@ class LookupScreen(DeskScreen):
         ),
         Binding(NEW_CALLER_KEY, "new_caller_refused", show=False, id="lookup.new_caller"),
         Binding(
+            "ctrl+e",
+            "edit_caller",
+            "Edit caller",
+            id="lookup.edit_caller",
+            priority=True,
+            show=False,  # the card shows it: the footer keeps room for the screens' keys
+            tooltip="Edit the caller on the card: contacts, messages and consent",
+        ),
+        Binding(
             "escape",
             "back",
             "Back",
@@ -232,6 +270,7 @@ class LookupScreen(DeskScreen):
         self.draft: Draft | None = None
         self._form_open = False
         self._searching_notice: Timer | None = None
+        self._messages_timer: Timer | None = None
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -248,6 +287,9 @@ class LookupScreen(DeskScreen):
                 id="lookup-card",
                 slots_key=self.console.key_label("slots"),
                 bookings_key=self.console.key_label("bookings"),
+                edit_key=None
+                if self.desk.read_only
+                else self.console.key_label("lookup.edit_caller"),
             )
 
     def on_mount(self) -> None:
@@ -424,6 +466,8 @@ class LookupScreen(DeskScreen):
             return not read_only
         if action == "new_caller_refused":
             return read_only
+        if action == "edit_caller":
+            return not read_only and self._card_caller() is not None
         try:
             box = self.search_box
         except NoMatches:  # not composed yet
@@ -500,6 +544,8 @@ class LookupScreen(DeskScreen):
             current_call_id=desk.call.id if desk.call else None,
             provisional=desk.is_provisional_caller(card.caller.id),
         )
+        self._follow_messages()
+        self.refresh_bindings()
 
     @work(exclusive=True, group="caller", exit_on_error=False)
     async def refresh_bookings(self) -> None:
@@ -507,8 +553,49 @@ class LookupScreen(DeskScreen):
         caller = self.desk.caller
         if caller is not None and self.card.caller_id == caller.id:
             self.card.show_bookings(
-                bookings, provisional=self.desk.is_provisional_caller(caller.id)
+                bookings,
+                provisional=self.desk.is_provisional_caller(caller.id),
+                delivery=self.desk.delivery(),
             )
+            self._follow_messages()
+
+    def _follow_messages(self) -> None:
+        """Refresh the card once its next queued message is due (if soon), so it shows how it
+        went; one timer at a time."""
+        if self._messages_timer is not None:
+            self._messages_timer.stop()
+            self._messages_timer = None
+        card = self.card.card
+        if card is None:
+            return
+        now = datetime.now(UTC)
+        due = next_message_due(card, now)
+        if due is not None:
+            wait = (due - now + MESSAGES_SETTLE).total_seconds()
+            self._messages_timer = self.set_timer(wait, self._messages_due)
+
+    def _messages_due(self) -> None:
+        self._messages_timer = None
+        if self.is_current and self.desk.caller is not None:
+            self.refresh_bookings()
+
+    def _card_caller(self) -> Caller | None:
+        card = self.card.card
+        return card.caller if card is not None else None
+
+    def back_online(self) -> None:
+        """The central system answers again: an answer the local cache gave is asked again
+        (it no longer says "from the local cache")."""
+        found = self.last_search
+        cached = found is not None and getattr(found, "from_cache", False)
+        if cached and self.is_mounted and self.query_text and self.shown_query == self.query_text:
+            self.search(self.query_text, immediate=True)
+
+    def day_changed(self, before: date, today: date) -> None:
+        """A new day: the card's age and upcoming bookings are as of today."""
+        self.card.today = today
+        if self.desk.caller is not None and self.card.caller_id == self.desk.caller.id:
+            self.refresh_bookings()
 
     def on_screen_resume(self) -> None:
         desk = getattr(self.app, "desk", None)
@@ -563,10 +650,23 @@ class LookupScreen(DeskScreen):
         self._form_open = True
         self.app.push_screen(NewCallerForm(values), self._form_closed)
 
+    def action_edit_caller(self) -> None:
+        """Edit the caller on the card (contacts, messages and consent) in the caller form."""
+        from console.screens.new_caller import NewCallerForm
+
+        caller = self._card_caller()
+        if caller is None or self.desk.read_only:
+            return
+        self._form_open = True
+        self.app.push_screen(NewCallerForm(caller=caller), self._form_closed)
+
     def _form_closed(self, outcome: object) -> None:
         from console.screens.new_caller import FormOutcome
 
         if not isinstance(outcome, FormOutcome):
+            return
+        if outcome.updated is not None:
+            self._caller_updated(outcome.updated)
             return
         call_id = self.desk.call.id if self.desk.call else None
         if outcome.created is not None:
@@ -584,6 +684,31 @@ class LookupScreen(DeskScreen):
                 ),
                 timeout=4,
             )
+
+    def _caller_updated(self, caller: Caller) -> None:
+        card = self.card.card
+        if card is not None and card.caller.id == caller.id:
+            self.card.show(
+                CallerCard(
+                    caller=caller,
+                    bookings=card.bookings,
+                    calls=card.calls,
+                    delivery=self.desk.delivery(),
+                ),
+                today=self.desk.today(),
+                dispositions=self.desk.dispositions,
+                current_call_id=self.desk.call.id if self.desk.call else None,
+                provisional=self.desk.is_provisional_caller(caller.id),
+            )
+        if self.desk.offline:
+            message = _(
+                "The change to {name} is queued: the central system gets it when the "
+                "connection is back."
+            )
+        else:
+            message = _("Saved the changes to {name}.")
+        self.notify(message.format(name=f"{caller.first_name} {caller.last_name}"), timeout=4)
+        self.card.focus()
 
     def _caller_created(self, caller: Caller) -> None:
         self.show_card(CallerCard(caller=caller, bookings=[], calls=[]))

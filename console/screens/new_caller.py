@@ -1,4 +1,5 @@
-"""The new-caller form (ctrl+n on the lookup screen), a modal dialog.
+"""The new-caller form (ctrl+n on the lookup screen) and the same form editing the caller on
+the card (ctrl+e), a modal dialog.
 
 Every field is checked as the agent types, with the same validators the central service uses,
 and the message appears under the field in the UI language. Ctrl+S (or F10, for terminals that
@@ -6,6 +7,11 @@ swallow ctrl+s) saves: the form refuses while a field is wrong and says which. W
 service refuses (an EMŠO that already belongs to a caller: 409; a field it rejects: 422) is shown
 next to that field, and everything typed stays. Escape closes the form; what was typed is handed
 back to the lookup screen and comes back when the form is opened again during the same call.
+
+Messages to the caller: the channel (e-mail, SMS or none) and whether the caller agreed; the
+form says since when (editing), and refuses a channel without its address, naming the field,
+as the central service does. Editing sends only the fields that changed; offline the change is
+queued like any caller change.
 """
 
 from __future__ import annotations
@@ -17,22 +23,24 @@ from typing import Any, cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from console.client.api import ApiRefused
 from console.domain.calendar import format_date
+from console.domain.caller_fields import check_channel
 from console.domain.email import parse_email
 from console.domain.emso import emso_birth_date, emso_sex, parse_emso
 from console.domain.errors import InvalidValue
-from console.domain.models import Caller, CallerIn
+from console.domain.models import Caller, CallerIn, CallerPatch, MessageChannel
 from console.domain.phone import format_phone, parse_phone
 from console.domain.zzzs import parse_zzzs
 from console.i18n import _
 from console.screens.base import ConsoleApp, key_label
 from widgets.caller_card import flag_label, language_name
+from widgets.caller_messages import channel_label
 from widgets.footer import KeysFooter
 from widgets.translated import translate_bindings
 from widgets.validated_input import ValidatedInput, explain
@@ -52,17 +60,48 @@ API_FIELDS = {
     "zzzs": "zzzs_number",
     "email": "email",
     "notes": "notes",
+    "message_channel": "message_channel",
 }
+CHANNELS = (MessageChannel.NONE, MessageChannel.EMAIL, MessageChannel.SMS)
 
 
 @dataclass
 class FormOutcome:
-    """How the form closed: ``created`` a caller, asked to ``open_id`` an existing one, or closed
-    with ``values`` typed (kept by the lookup screen for this call)."""
+    """How the form closed: ``created`` a caller, ``updated`` the one it edited, asked to
+    ``open_id`` an existing one, or closed with ``values`` typed (kept by the lookup screen for
+    this call)."""
 
     values: dict[str, Any] = field(default_factory=dict)
     created: Caller | None = None
     open_id: int | None = None
+    updated: Caller | None = None
+
+
+def values_of(caller: Caller) -> dict[str, Any]:
+    """A caller's record as the form's fields show it (for editing)."""
+    return {
+        "first_name": caller.first_name,
+        "last_name": caller.last_name,
+        "phones": ", ".join(format_phone(phone.number) for phone in caller.phones),
+        "email": caller.email or "",
+        "emso": caller.emso or "",
+        "zzzs_number": caller.zzzs_number or "",
+        "language": caller.language,
+        "flags": list(caller.flags),
+        "notes": caller.notes,
+        "message_channel": MessageChannel(caller.message_channel).value,
+        "message_consent": caller.message_consent,
+    }
+
+
+def consent_since(caller: Caller | None) -> str:
+    """Since when the caller agreed to messages, or when they withdrew (editing)."""
+    if caller is None or caller.message_consent_at is None:
+        return ""
+    day = format_date(caller.message_consent_at)
+    if caller.message_consent:
+        return _("agreed {date}").format(date=day)
+    return _("consent withdrawn {date}").format(date=day)
 
 
 def parse_name(text: str) -> str:
@@ -112,7 +151,8 @@ def _localised(error: InvalidValue) -> str:
 
 
 class NewCallerForm(ModalScreen[FormOutcome]):
-    """First and last name, phones, EMŠO, ZZZS number, e-mail, language, flags, notes."""
+    """First and last name, phones, EMŠO, ZZZS number, e-mail, language, messages (channel and
+    consent), flags, notes. Given ``caller``, it edits that caller's record."""
 
     SAVE = Binding.Group("Save")
     BINDINGS = [
@@ -151,19 +191,23 @@ class NewCallerForm(ModalScreen[FormOutcome]):
         ),
     ]
 
-    def __init__(self, values: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, values: dict[str, Any] | None = None, *, caller: Caller | None = None
+    ) -> None:
         super().__init__()
         translate_bindings(self)
-        self.initial = dict(values or {})
+        self.editing = caller
+        self.initial = dict(values or (values_of(caller) if caller is not None else {}))
         self.existing_id: int | None = None
         self.saving = False
+        self._refused_choice: tuple[object, bool] | None = None  # the channel last refused
 
     # -- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         values = self.initial
-        with Vertical(id="new-caller-dialog") as dialog:
-            dialog.border_title = _("New caller")
+        with VerticalScroll(id="new-caller-dialog") as dialog:
+            dialog.border_title = _("Edit caller") if self.editing else _("New caller")
             yield Static("", id="new-caller-problem", markup=False)
             with Horizontal(classes="new-caller-row"):
                 yield ValidatedInput(
@@ -230,6 +274,23 @@ class NewCallerForm(ModalScreen[FormOutcome]):
                         allow_blank=False,
                         id="new-caller-language",
                     )
+                with Vertical(id="new-caller-messages-box"):
+                    yield Label(_("Messages"), classes="new-caller-label")
+                    yield Select(
+                        [(channel_label(channel), channel.value) for channel in CHANNELS],
+                        value=values.get("message_channel", MessageChannel.NONE.value),
+                        allow_blank=False,
+                        id="new-caller-channel",
+                    )
+                    yield Checkbox(
+                        _("caller agreed"),
+                        value=bool(values.get("message_consent", False)),
+                        id="new-caller-consent",
+                        compact=True,
+                    )
+                    yield Static(
+                        consent_since(self.editing), id="new-caller-consent-at", markup=False
+                    )
                 with Vertical(id="new-caller-flags-box"):
                     yield Label(_("Flags"), classes="new-caller-label")
                     chosen = set(values.get("flags", ()))
@@ -276,17 +337,41 @@ class NewCallerForm(ModalScreen[FormOutcome]):
         language = self.query_one("#new-caller-language", Select).value
         out["language"] = language if isinstance(language, str) else "sl"
         out["flags"] = [f for f in FLAGS if self.query_one(f"#flag-{f}", Checkbox).value]
+        channel = self.query_one("#new-caller-channel", Select).value
+        out["message_channel"] = channel if isinstance(channel, str) else MessageChannel.NONE.value
+        out["message_consent"] = self.query_one("#new-caller-consent", Checkbox).value
         return out
 
     def _has_content(self) -> bool:
         values = self.values()
-        return any(values[name].strip() for name in (*TEXT_FIELDS, "notes")) or bool(
-            values["flags"]
+        return (
+            any(values[name].strip() for name in (*TEXT_FIELDS, "notes"))
+            or bool(values["flags"])
+            or values["message_consent"]
+            or values["message_channel"] != MessageChannel.NONE.value
         )
 
     def set_problem(self, text: str) -> None:
         self.query_one("#new-caller-problem", Static).update(text)
         self.query_one("#new-caller-problem").set_class(bool(text), "-shown")
+
+    def _show_channel_problem(self, text: str) -> None:
+        self.query_one("#new-caller-consent-at", Static).update(text or consent_since(self.editing))
+        self.query_one("#new-caller-consent-at").set_class(bool(text), "-error")
+
+    @on(Select.Changed, "#new-caller-channel")
+    @on(Checkbox.Changed, "#new-caller-consent")
+    def _messages_changed(self) -> None:
+        # A change the agent made since the refusal clears it (not the refused choice itself,
+        # whose change may arrive after the refusal).
+        if not self.saving and self._messages_choice() != self._refused_choice:
+            self._refused_choice = None
+            self._show_channel_problem("")
+            self.set_problem("")
+
+    def _messages_choice(self) -> tuple[object, bool]:
+        channel = self.query_one("#new-caller-channel", Select).value
+        return channel, self.query_one("#new-caller-consent", Checkbox).value
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
@@ -339,10 +424,36 @@ class NewCallerForm(ModalScreen[FormOutcome]):
             language=values["language"],
             notes=values["notes"].strip(),
             flags=values["flags"],
+            message_channel=MessageChannel(values["message_channel"]),
+            message_consent=values["message_consent"],
         )
+        try:
+            check_channel(payload.message_channel, payload.email, payload.phones)
+        except InvalidValue as problem:
+            self._channel_refused(channel_problem(problem))
+            return
+        if self.editing is not None:
+            patch = changes(self.editing, payload)
+            if not patch.model_fields_set:
+                self.dismiss(FormOutcome())  # nothing changed: nothing to send
+                return
+            self.saving = True
+            self.set_problem(_("Saving…"))
+            self.save_changes(self.editing.id, patch, payload)
+            return
         self.saving = True
         self.set_problem(_("Saving…"))
         self.save(payload)
+
+    def _channel_refused(self, message: str) -> None:
+        self._refused_choice = self._messages_choice()
+        self._show_channel_problem(message)
+        self.set_problem(_("Not saved: {reason}").format(reason=message))
+        self.query_one("#new-caller-channel", Select).focus()
+        # The reason under the consent box too, on a short screen where the focus alone
+        # would stop at the channel above it.
+        reason = self.query_one("#new-caller-consent-at")
+        self.call_after_refresh(reason.scroll_visible, animate=False)
 
     @work(exclusive=True, group="save", exit_on_error=False)
     async def save(self, payload: CallerIn) -> None:
@@ -359,6 +470,20 @@ class NewCallerForm(ModalScreen[FormOutcome]):
             self.saving = False
         self.dismiss(FormOutcome(created=caller))
 
+    @work(exclusive=True, group="save", exit_on_error=False)
+    async def save_changes(self, caller_id: int, patch: CallerPatch, payload: CallerIn) -> None:
+        desk = cast(ConsoleApp, self.app).desk
+        try:
+            caller = await desk.update_caller(caller_id, patch)
+        except ApiRefused as refused:
+            if refused.status in (409, 422):
+                await self._refused(refused, payload)
+                return
+            raise
+        finally:
+            self.saving = False
+        self.dismiss(FormOutcome(updated=caller))
+
     @on(Worker.StateChanged)
     def _save_failed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "save" and event.state is WorkerState.ERROR:
@@ -367,6 +492,10 @@ class NewCallerForm(ModalScreen[FormOutcome]):
     async def _refused(self, refused: ApiRefused, payload: CallerIn) -> None:
         """Put the central service's answer next to the field it is about; keep everything."""
         name = API_FIELDS.get(refused.field or "")
+        if name == "message_channel":
+            self._channel_refused(channel_problem(InvalidValue(name, refused.message)))
+            self.refresh_bindings()
+            return
         if refused.status == 409 and name is None:
             if "EMŠO" in refused.message:
                 name = "emso"
@@ -409,3 +538,35 @@ class NewCallerForm(ModalScreen[FormOutcome]):
         return _("{name} already has this ZZZS number: {key} opens that caller.").format(
             name=who, key=key
         )
+
+
+def channel_problem(problem: InvalidValue) -> str:
+    """A channel without its address, in the UI language (the service's words otherwise)."""
+    if "e-mail" in problem.message:
+        return _("Messages by e-mail need an e-mail address: fill in E-mail, or choose another.")
+    if "SMS" in problem.message:
+        return _(
+            "Messages by SMS need a mobile number: add one to Phone numbers, or choose another."
+        )
+    return problem.message
+
+
+def changes(caller: Caller, wanted: CallerIn) -> CallerPatch:
+    """The fields of ``wanted`` that differ from ``caller``'s record: what an edit sends."""
+    now = {
+        "first_name": caller.first_name,
+        "last_name": caller.last_name,
+        "phones": [phone.number for phone in caller.phones],
+        "emso": caller.emso,
+        "zzzs_number": caller.zzzs_number,
+        "email": caller.email,
+        "language": caller.language,
+        "notes": caller.notes,
+        "flags": sorted(caller.flags),
+        "message_channel": MessageChannel(caller.message_channel),
+        "message_consent": caller.message_consent,
+    }
+    new = wanted.model_dump()
+    new["flags"] = sorted(new["flags"])
+    changed = {name: new[name] for name, value in now.items() if new[name] != value}
+    return CallerPatch(**changed)

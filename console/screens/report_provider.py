@@ -115,15 +115,18 @@ class ReportDialog(DeskModal):
         desk = console.desk
         stale_after = console.config.directory.stale_after_days
         verdict = assess(entry)
+        now = desk.clock.utcnow()
         now_says = Text.assemble(
-            accepts_text(verdict.accepts), "  ", freshness_text(verdict, desk.today(), stale_after)
+            accepts_text(verdict.accepts),
+            "  ",
+            freshness_text(verdict, desk.today(), stale_after, now),
         )
         rows: list[tuple[str, Text | str]] = [
             (_("Doctor"), Text(f"{entry.name} · {type_label(entry.type)}", style="bold")),
             (_("Institution"), f"{entry.institution}, {place_text(entry)}"),
             (_("The directory says"), now_says),
         ]
-        note = evidence_note(entry, verdict)
+        note = evidence_note(entry, verdict, now)
         if note is not None:
             rows.append(("", note))
         with Vertical(classes="dialog"):

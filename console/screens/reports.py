@@ -8,6 +8,8 @@ supervisors read only, and the server refuses them anyway). The list follows the
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -40,6 +42,7 @@ class CloseReportDialog(DeskModal):
 
     def compose(self) -> ComposeResult:
         report = self.report
+        now = self.app.clock.utcnow()  # type: ignore[attr-defined]
         with Vertical(classes="dialog"):
             yield Label(_("Close the report"), classes="dialog-title")
             yield Static(
@@ -49,7 +52,7 @@ class CloseReportDialog(DeskModal):
                         (_("Institution"), report.institution),
                         (_("Says"), Text(kind_label(report.kind), style="bold")),
                         (_("Note"), report.note or "—"),
-                        (_("By"), f"{report.agent_name}, {ago(report.created_at)}"),
+                        (_("By"), f"{report.agent_name}, {ago(report.created_at, now)}"),
                     ]
                 ),
                 id="close-facts",
@@ -114,6 +117,11 @@ class ReportsScreen(DeskScreen):
     def on_screen_resume(self) -> None:
         self.load()
 
+    def day_changed(self, before: date, today: date) -> None:
+        """A new day: the reports' ages ("today", "yesterday") are counted afresh."""
+        if self.is_current:
+            self.load()  # (when not, showing the screen again loads it)
+
     def _hint(self, text: str, style: str = "dim") -> None:
         self.query_one("#reports-hint", Static).update(Text(text, style=style))
 
@@ -125,6 +133,7 @@ class ReportsScreen(DeskScreen):
         self.show(reports)
 
     def show(self, reports: list[ProviderReport]) -> None:
+        self.table.clock = self.desk.clock
         self.table.show(reports)
         title = Text(_("Agents' open reports about the doctor directory"), style="bold")
         title.append("   " + plural(_("{count} open|{count} open"), len(reports)), style="dim")
@@ -182,5 +191,10 @@ class ReportsScreen(DeskScreen):
         who = report.provider_name
         if report.type is not None:
             who += f" ({type_label(report.type)})"
-        self.notify(_("Report closed: {doctor}.").format(doctor=who), title=_("Closed"), timeout=4)
+        self.notify(
+            _("Report closed: {doctor}.").format(doctor=who),
+            title=_("Closed"),
+            timeout=4,
+            markup=False,
+        )
         self.load()

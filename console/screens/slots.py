@@ -2,8 +2,12 @@
 overview, and holding and booking a slot for the caller (or moving a booking there).
 
 The form on top (service with type-ahead, region, location, from, to) searches as soon as a
-service is chosen and again whenever the form changes. It follows the central change feed
-(the desk's one poller), so slots other agents hold or book meanwhile are struck through.
+service is chosen and again whenever the form changes. The service field never rewrites what is
+being typed: while typing, the matching services are listed (an exact code or name first);
+one is chosen on Enter, from the list, or (an exact code or name) when the agent leaves the
+field. From and To follow the desk's day until the agent types them. It follows the central
+change feed (the desk's one poller), so slots other agents hold or book meanwhile are struck
+through.
 """
 
 from __future__ import annotations
@@ -110,6 +114,17 @@ def match_services(services: list[Service], text: str) -> list[Service]:
             continue
         ranked.append((rank, label, service))
     return [service for _rank, _label, service in sorted(ranked, key=lambda r: r[:2])]
+
+
+def services_for(services: list[Service], text: str) -> list[Service]:
+    """What the list under the service field offers for ``text``: the service whose code or
+    name it is exactly first (``health-den`` is a code, and the beginning of another), then
+    the rest of :func:`match_services`."""
+    exact = exact_service(services, text)
+    found = match_services(services, text)
+    if exact is None:
+        return found
+    return [exact, *(service for service in found if service is not exact)]
 
 
 def exact_service(services: list[Service], text: str) -> Service | None:
@@ -223,15 +238,20 @@ class SlotsScreen(DeskScreen):
         self._holding: int | None = None
         self._into_matches = False  # down was pressed in the service field: the list has focus
         self._from_cache = False  # the list was served by the local cache (offline)
-        # The call and caller the form was filled for: a new one starts with a clean form.
-        self._filled_for: tuple[int | None, int | None] = (None, None)
-        self._defaults_day: date | None = None  # the day the default dates were filled in for
+        self._for_call: tuple[int | None, int | None] = (None, None)  # (call, caller) shown for
+        # What the From and To fields were given (not typed): they follow the desk's day.
+        self._defaults: dict[str, str] = {}
 
     # -- layout ---------------------------------------------------------------------------
 
+    def _default_range(self, today: date) -> dict[str, str]:
+        """The From and To the form offers on ``today``: today and ``[ui] slot_days`` on."""
+        last = today + timedelta(days=self.console.config.ui.slot_days)
+        return {"from": format_date(today), "to": format_date(last)}
+
     def compose_body(self) -> ComposeResult:
         desk = self.desk
-        today = desk.today()
+        self._defaults = self._default_range(desk.today())
         with Horizontal(id="slot-form"):
             with Vertical(id="service-field", classes="slot-field"):
                 yield Label(_("Service"), classes="field-label")
@@ -251,14 +271,12 @@ class SlotsScreen(DeskScreen):
             with Vertical(id="location-field", classes="slot-field"):
                 yield Label(_("Location"), classes="field-label")
                 yield Select(self._location_options(), prompt=_("All locations"), id="location")
-            first, last = self._default_dates(today)
-            self._defaults_day = today
             with Vertical(classes="slot-field date-field"):
                 yield Label(_("From"), classes="field-label")
-                yield Input(first, id="from")
+                yield Input(self._defaults["from"], id="from")
             with Vertical(classes="slot-field date-field"):
                 yield Label(_("To"), classes="field-label")
-                yield Input(last, id="to")
+                yield Input(self._defaults["to"], id="to")
         yield Static("", id="reschedule-banner")
         yield Static("", id="slot-summary")
         with ContentSwitcher(initial="slot-table", id="slot-views"):
@@ -278,27 +296,27 @@ class SlotsScreen(DeskScreen):
         return self.query_one(ContentSwitcher).current == "slot-overview"
 
     def on_mount(self) -> None:
-        self._filled_for = self._whose()
         self._hint(_("Type the service the caller needs; the search starts when you choose it."))
         self.query_one("#service", Input).focus()
 
     def on_screen_resume(self) -> None:
-        if self._whose() != self._filled_for:
+        key = self._call_key()
+        if key[0] != self._for_call[0] and (self.service is not None or self._last_query):
+            # Another call (the next caller): a clean form, not the last caller's service.
             self.start_over()
         self._show_rescheduling()
+        if self._call_key() != self._for_call and self._last_query is not None:
+            # The same call's caller found since: the list is searched again, without what
+            # was taken since (by this desk too).
+            self._for_call = self._call_key()
+            self._start_search(self._last_query, quiet=True)
         self.refresh_bindings()
 
-    def _whose(self) -> tuple[int | None, int | None]:
-        desk = self.desk
-        return (
-            desk.call.id if desk.call is not None else None,
-            desk.caller.id if desk.caller is not None else None,
-        )
-
     def start_over(self) -> None:
-        """A clean form for another call or caller: no service, region, location or results
-        of the one before, the default dates from today, the focus in the service field."""
-        self._filled_for = self._whose()
+        """A clean form for another call: no service, region, location, results or last
+        booking's line of the one before, the default dates from today, the focus in the
+        service field."""
+        self._for_call = self._call_key()
         self.workers.cancel_group(self, "slot-search")
         self.workers.cancel_group(self, "slot-overview")
         self.service = None
@@ -311,16 +329,39 @@ class SlotsScreen(DeskScreen):
         self._rescheduling = None  # a reschedule still under way chooses its service again
         self._hide_matches()
         service = self.query_one("#service", Input)
+        self._defaults = self._default_range(self.desk.today())
         with self.prevent(Input.Changed, Select.Changed):
             service.value = ""
             self.query_one("#region", Select).clear()
             self._refill_locations()
             self.query_one("#location", Select).clear()
-        self._set_default_dates(self.desk.today())
+            for field_id, value in self._defaults.items():
+                field = self.query_one(f"#{field_id}", Input)
+                field.value = value
+                field.remove_class("-invalid")
         self.query_one(ContentSwitcher).current = "slot-table"
         self.table.show([])
         self._hint(_("Type the service the caller needs; the search starts when you choose it."))
         service.focus()
+
+    def back_online(self) -> None:
+        """The central system answers again: a list the local cache served is asked again."""
+        if self._from_cache and self._last_query is not None and self.is_mounted:
+            self._start_search(self._last_query, quiet=True)
+
+    def _call_key(self) -> tuple[int | None, int | None]:
+        desk = self.desk
+        return (desk.call.id if desk.call else None, desk.caller.id if desk.caller else None)
+
+    def day_changed(self, before: date, today: date) -> None:
+        """A new day: From and To move on with it unless the agent typed them (then they stay
+        as typed); a search shown for the old range runs again for the new one."""
+        offered = self._default_range(today)
+        for field_id, value in offered.items():
+            field = self.query_one(f"#{field_id}", Input)
+            if field.value == self._defaults.get(field_id):
+                field.value = value  # (Input.Changed searches again, if the range changed)
+        self._defaults = offered
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop_rescheduling":  # in the footer only while rescheduling
@@ -427,7 +468,6 @@ class SlotsScreen(DeskScreen):
         if self.service is None:
             return None
         today = self.desk.today()
-        self._roll_default_dates(today)
         days: list[date] = []
         for field_id in ("from", "to"):
             field = self.query_one(f"#{field_id}", Input)
@@ -465,30 +505,6 @@ class SlotsScreen(DeskScreen):
             region=self._select_value("region"),
             location_id=self._select_value("location"),
         )
-
-    def _default_dates(self, today: date) -> tuple[str, str]:
-        last = today + timedelta(days=self.console.config.ui.slot_days)
-        return format_date(today), format_date(last)
-
-    def _set_default_dates(self, today: date) -> None:
-        self._defaults_day = today
-        with self.prevent(Input.Changed):
-            for field_id, text in zip(("from", "to"), self._default_dates(today), strict=True):
-                field = self.query_one(f"#{field_id}", Input)
-                field.value = text
-                field.remove_class("-invalid")
-
-    def _roll_default_dates(self, today: date) -> None:
-        """The dates the form filled in itself move on with the day (a console left open past
-        midnight); dates the agent typed are the agent's."""
-        if self._defaults_day is None or self._defaults_day == today:
-            return
-        filled = self._default_dates(self._defaults_day)
-        typed = tuple(self.query_one(f"#{i}", Input).value for i in ("from", "to"))
-        if typed == filled:
-            self._set_default_dates(today)
-        else:
-            self._defaults_day = today
 
     def _clear_results(self) -> None:
         """No results of another range under a message about this one."""
@@ -534,14 +550,10 @@ class SlotsScreen(DeskScreen):
 
     @on(Input.Changed, "#service")
     def _service_typed(self, event: Input.Changed) -> None:
-        exact = exact_service(self.desk.services, event.value)
-        if exact is not None:
-            self._hide_matches()
-            if exact is not self.service:
-                self.choose_service(exact)
-            return
-        if event.input.has_focus:
-            self._show_matches(match_services(self.desk.services, event.value))
+        """Typing lists the matching services, an exact code or name first; nothing is chosen
+        (and the text is never replaced) until Enter or leaving the field."""
+        if event.input.has_focus:  # (not when choose_service wrote the chosen name)
+            self._show_matches(services_for(self.desk.services, event.value))
 
     @on(Input.Submitted, "#service")
     def _service_entered(self, event: Input.Submitted) -> None:
@@ -554,8 +566,7 @@ class SlotsScreen(DeskScreen):
             if service is not None:
                 self.choose_service(service, focus=True)
                 return
-        exact = exact_service(self.desk.services, event.value)
-        found = [exact] if exact else match_services(self.desk.services, event.value)
+        found = services_for(self.desk.services, event.value)
         if not found:
             self._error(_("No service matches “{text}”.").format(text=event.value.strip()))
             return
@@ -582,6 +593,14 @@ class SlotsScreen(DeskScreen):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if getattr(event.widget, "id", None) not in ("service", "service-matches"):
             self._hide_matches()
+            self._left_service_field()
+
+    def _left_service_field(self) -> None:
+        """The agent left the service field: an exact code or name typed there is chosen
+        (anything else waits for Enter or the list)."""
+        exact = exact_service(self.desk.services, self.query_one("#service", Input).value)
+        if exact is not None and exact is not self.service:
+            self.choose_service(exact)
 
     def choose_service(self, service: Service, *, focus: bool = False, force: bool = False) -> None:
         """Search for ``service`` (the form's other fields stay as they are)."""
@@ -660,6 +679,7 @@ class SlotsScreen(DeskScreen):
             raise
         self.slots = found
         self._from_cache = self.desk.slots_from_cache
+        self._for_call = self._call_key()
         if self.overview_shown or self.cell is not None:
             await self._load_overview(query, force=quiet)
         if self.cell is not None:
@@ -841,7 +861,7 @@ class SlotsScreen(DeskScreen):
                     self._error(outcome.taken)
             self.release_hold()
             return
-        self._booked(outcome.booking)
+        self._booked(outcome.booking, notified=outcome.notify)
 
     def _caller_id(self) -> int | None:
         return self.desk.caller.id if self.desk.caller is not None else None
@@ -852,7 +872,7 @@ class SlotsScreen(DeskScreen):
         self.post_message(DeskChanged())
         self.refresh_status()
 
-    def _booked(self, booking: Booking) -> None:
+    def _booked(self, booking: Booking, *, notified: bool = True) -> None:
         self._notes = (None, "")
         self.mark_taken(booking.slot.id, "booked")
         self._show_rescheduling()
@@ -860,7 +880,7 @@ class SlotsScreen(DeskScreen):
         self.post_message(BookingMade(booking))
         self.post_message(DeskChanged())
         self.refresh_status()
-        self.app.push_screen(BookedDialog(booking))
+        self.app.push_screen(BookedDialog(booking, notified=notified))
         provisional = getattr(booking, "provisional", False)
         done = (
             _("Provisionally booked {reference} (to be confirmed): {when}, {location}.")

@@ -3,6 +3,7 @@ with a progress bar, then hand over to the lookup screen."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Center, Middle
 from textual.screen import Screen
@@ -30,5 +31,6 @@ class StartupScreen(Screen):
         bar.update(total=max(total, 1), progress=done)
 
     def show_failure(self, message: str) -> None:
-        self.query_one("#startup-step", Label).update(message)
+        # As plain text: a message may name a config key in brackets ("[server] token").
+        self.query_one("#startup-step", Label).update(Text(message))
         self.query_one("#startup-progress", ProgressBar).display = False

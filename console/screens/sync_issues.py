@@ -1,10 +1,18 @@
-"""Sync issues (F6): what the replay after an outage could not do by itself, for the agent.
+"""After an outage (F6): what the replay could not do by itself, and what it confirmed.
 
 A booking made offline whose slot someone else took meanwhile, or a write the central system
 refused, is never dropped: it waits here with the caller's name and phone until the agent
 settles it. For a taken slot the nearest free slots are offered and ``r`` (or enter on one of
-them) rebooks the caller there in one step; ``f`` turns the issue into a callback in the
-agent's follow-ups instead; ``d`` closes it with a note when it was dealt with another way.
+them) rebooks the caller there in one step; ``f`` puts a callback to the caller in the
+central callbacks queue instead (kept for the agent, due in 15 minutes: the wrap-up's
+follow-up of an outbound call makes it); ``d`` closes it with a note when
+it was dealt with another way. Either way the record of the call the booking was made in says
+what finally happened.
+
+Below them, the bookings the replay confirmed: the caller was given a provisional reference
+(``P-…``, which keeps finding the booking) and should have the real one too. ``f`` on one
+queues a callback to read it out, ``t`` says the caller was told. (A caller with messages
+switched on also gets the booking's confirmation, which carries the real reference.)
 """
 
 from __future__ import annotations
@@ -17,44 +25,21 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from console.client.api import ApiRefused, Unreachable
+from console.client.confirmations import Confirmation
 from console.client.issues import SyncIssue
 from console.domain.calendar import format_time, to_local
 from console.domain.models import Slot
 from console.domain.phone import format_phone
 from console.i18n import _
 from console.messages import DeskChanged
+from console.offline_wording import action_label, problem_text, reference_text
 from console.screens.base import DeskModal, DeskScreen
 from console.screens.booking_dialogs import BookedDialog
 from console.screens.wording import fact_grid, refusal_text, when_text
-from widgets.bookings_table import reference_text
 from widgets.footer import KeysFooter
 from widgets.sized_table import SizedTable
 from widgets.slot_table import format_day
 from widgets.translated import translate_bindings
-
-
-def action_label(action: str) -> str:
-    """The queued write an issue is about, in words."""
-    labels = {
-        "book": _("booking"),
-        "reschedule": _("reschedule"),
-        "cancel": _("cancellation"),
-        "create_caller": _("new caller"),
-        "update_caller": _("caller change"),
-        "start_call": _("call"),
-        "attach_caller": _("call"),
-        "wrap_up": _("wrap-up"),
-    }
-    return labels.get(action, action)
-
-
-def problem_text(issue: SyncIssue) -> str:
-    """What went wrong, short."""
-    if issue.kind == "slot_taken":
-        return _("slot taken meanwhile")
-    if issue.kind == "blocked":
-        return _("not sent: it depended on a refused write")
-    return _("refused: {reason}").format(reason=issue.message)
 
 
 def wanted_text(slot: Slot | None, *, where: bool = True) -> str:
@@ -66,7 +51,7 @@ def wanted_text(slot: Slot | None, *, where: bool = True) -> str:
     return f"{when}, {slot.location_name}" if where else when
 
 
-def phone_text(issue: SyncIssue) -> str:
+def phone_text(issue: SyncIssue | Confirmation) -> str:
     return format_phone(issue.caller_phone) if issue.caller_phone else "—"
 
 
@@ -161,6 +146,49 @@ class NearestTable(SizedTable):
         return self._slots.get(int(key)) if key is not None else None
 
 
+class ConfirmationTable(SizedTable):
+    """Bookings the replay confirmed, whose callers were given a provisional reference; the
+    row key is the confirmation's id."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._confirmed: dict[int, Confirmation] = {}
+
+    def on_mount(self) -> None:
+        self.add_column(_("Caller"), key="caller")
+        self.add_column(_("Phone"), key="phone")
+        self.add_column(_("Given"), key="given")
+        self.add_column(_("Confirmed as"), key="real")
+        self.add_column(_("Slot"), key="slot")
+
+    @property
+    def confirmations(self) -> list[Confirmation]:
+        return list(self._confirmed.values())
+
+    def show(self, confirmations: list[Confirmation]) -> None:
+        current = self.highlighted()
+        self.clear()
+        self._confirmed = {c.id: c for c in confirmations}
+        for confirmation in confirmations:
+            local = to_local(confirmation.starts_at)
+            self.add_row(
+                Text(confirmation.caller_name or "—", style="bold"),
+                Text(phone_text(confirmation), style="bold"),
+                Text(reference_text(confirmation.provisional), style="yellow"),
+                Text(reference_text(confirmation.reference), style="bold green"),
+                Text(f"{format_day(local.date())} {format_time(confirmation.starts_at)}"),
+                key=str(confirmation.id),
+            )
+        if current is not None and current.id in self._confirmed:
+            self.move_cursor(row=self.get_row_index(str(current.id)))
+
+    def highlighted(self) -> Confirmation | None:
+        if not self._confirmed or not 0 <= self.cursor_row < self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return self._confirmed.get(int(key)) if key is not None else None
+
+
 class IssueNoteDialog(DeskModal):
     """A note for a follow-up or for closing an issue; answers the note, or None."""
 
@@ -170,7 +198,9 @@ class IssueNoteDialog(DeskModal):
         Binding("escape", "back", "Back", tooltip="Leave the issue open", id="sync_note.back"),
     ]
 
-    def __init__(self, title: str, issue: SyncIssue, label: str, note: str, hint: str) -> None:
+    def __init__(
+        self, title: str, issue: SyncIssue | Confirmation, label: str, note: str, hint: str
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.issue = issue
@@ -182,17 +212,21 @@ class IssueNoteDialog(DeskModal):
         issue = self.issue
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Static(
-                fact_grid(
-                    [
-                        (_("Caller"), Text(issue.caller_name or "—", style="bold")),
-                        (_("Phone"), Text(phone_text(issue), style="bold")),
-                        (_("Wanted slot"), wanted_text(issue.slot)),
-                        (_("Problem"), problem_text(issue)),
-                    ]
-                ),
-                id="issue-facts",
-            )
+            rows: list[tuple[str, Text | str]] = [
+                (_("Caller"), Text(issue.caller_name or "—", style="bold")),
+                (_("Phone"), Text(phone_text(issue), style="bold")),
+            ]
+            if isinstance(issue, Confirmation):
+                rows += [
+                    (_("Given"), reference_text(issue.provisional)),
+                    (_("Confirmed as"), Text(reference_text(issue.reference), style="bold")),
+                ]
+            else:
+                rows += [
+                    (_("Wanted slot"), wanted_text(issue.slot)),
+                    (_("Problem"), problem_text(issue)),
+                ]
+            yield Static(fact_grid(rows), id="issue-facts")
             yield Label(self.label, classes="field-label")
             yield Input(self.note, max_length=1000, id="issue-note")
             yield Static(self.hint, id="issue-hint")
@@ -234,9 +268,17 @@ class SyncIssuesScreen(DeskScreen):
         Binding(
             "f",
             "follow_up",
-            "Follow-up",
+            "Call back",
             id="sync.follow_up",
-            tooltip="Call the caller back later instead: a callback in your follow-ups",
+            tooltip="Put a callback to the caller in the callbacks queue, kept for you, due in "
+            "15 minutes",
+        ),
+        Binding(
+            "t",
+            "told",
+            "Told",
+            id="sync.told",
+            tooltip="The caller has the confirmed reference: take it off the list",
         ),
         Binding(
             "d",
@@ -265,6 +307,8 @@ class SyncIssuesScreen(DeskScreen):
         yield IssueTable(id="sync-issues")
         yield Static("", id="sync-detail")
         yield NearestTable(id="sync-nearest")
+        yield Static("", id="confirmed-title")
+        yield ConfirmationTable(id="sync-confirmed")
         yield Static("", id="sync-message")
 
     @property
@@ -276,12 +320,25 @@ class SyncIssuesScreen(DeskScreen):
         return self.query_one(NearestTable)
 
     @property
+    def confirmed_table(self) -> ConfirmationTable:
+        return self.query_one(ConfirmationTable)
+
+    @property
     def issue(self) -> SyncIssue | None:
         return self.issues_table.highlighted_issue()
 
+    @property
+    def confirmation(self) -> Confirmation | None:
+        """The highlighted confirmation, when the agent is on that list."""
+        table = self.confirmed_table
+        return table.highlighted() if self.focused is table else None
+
     def on_mount(self) -> None:
         self.load()
-        self.issues_table.focus()
+        if self.issues_table.row_count or not self.confirmed_table.row_count:
+            self.issues_table.focus()
+        else:
+            self.confirmed_table.focus()
 
     def on_screen_resume(self) -> None:
         self.load()
@@ -292,7 +349,7 @@ class SyncIssuesScreen(DeskScreen):
         """Read the open issues from the desk's cache (no network) and show them."""
         issues = self.desk.sync_issues() if self.desk is not None else []
         title = self.query_one("#sync-title", Static)
-        if issues:
+        if issues or self.desk.confirmations():
             title.update(
                 Text.assemble(
                     (_("Sync issues: {count} open").format(count=len(issues)), "bold"),
@@ -313,7 +370,33 @@ class SyncIssuesScreen(DeskScreen):
         self.issues_table.show(issues)
         self.issues_table.display = bool(issues)
         self._show_issue(self.issue)
+        self._load_confirmed()
         self.refresh_bindings()
+
+    def _load_confirmed(self) -> None:
+        confirmed = self.desk.confirmations() if self.desk is not None else []
+        table = self.confirmed_table
+        focused = self.focused is table
+        table.show(confirmed)
+        table.display = bool(confirmed)
+        title = self.query_one("#confirmed-title", Static)
+        title.display = bool(confirmed)
+        if confirmed:
+            title.update(
+                Text.assemble(
+                    (_("Confirmed after the outage: {count}").format(count=len(confirmed)), "bold"),
+                    "  ",
+                    (
+                        _(
+                            "Each caller was given a provisional reference: give them the real "
+                            "one (f records a callback, t: told)."
+                        ),
+                        "dim",
+                    ),
+                )
+            )
+        elif focused and self.issues_table.row_count:
+            self.issues_table.focus()
 
     def _show_issue(self, issue: SyncIssue | None) -> None:
         detail = self.query_one("#sync-detail", Static)
@@ -346,14 +429,14 @@ class SyncIssuesScreen(DeskScreen):
         elif issue.kind == "slot_taken":
             line.append(
                 _(
-                    "No free slot near the one wanted is known: ctrl+r looks again, f schedules "
+                    "No free slot near the one wanted is known: ctrl+r looks again, f records "
                     "a callback."
                 ),
                 style="bold yellow",
             )
         else:
             line.append(
-                _("This cannot be rebooked: f schedules a callback, d closes it with a note."),
+                _("This cannot be rebooked: f records a callback, d closes it with a note."),
                 style="dim",
             )
         detail.update(line)
@@ -362,6 +445,9 @@ class SyncIssuesScreen(DeskScreen):
 
     def _say(self, text: str, style: str = "bold red") -> None:
         self.query_one("#sync-message", Static).update(Text(text, style=style))
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # f acts on the list the agent is on; t only on confirmations
 
     @on(DataTable.RowHighlighted, "#sync-issues")
     def _issue_highlighted(self) -> None:
@@ -385,16 +471,19 @@ class SyncIssuesScreen(DeskScreen):
         self.action_rebook()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action not in ("rebook", "follow_up", "dismiss_issue", "refresh_nearest"):
+        if action not in ("rebook", "follow_up", "dismiss_issue", "refresh_nearest", "told"):
             return True
         desk = getattr(self.app, "desk", None)
         if desk is None or desk.read_only or not desk.works_offline:
             return False
         try:
             issue = self.issue
+            confirmation = self.confirmation
         except Exception:  # not composed yet
             return False
-        if issue is None:
+        if confirmation is not None:  # on the confirmed list: f calls back, t says told
+            return action in ("follow_up", "told")
+        if action == "told" or issue is None:
             return False
         if action in ("rebook", "refresh_nearest"):
             return issue.kind == "slot_taken"
@@ -408,7 +497,7 @@ class SyncIssuesScreen(DeskScreen):
             return
         slot = self.nearest_table.highlighted_slot() if self.nearest_table.slots else None
         if slot is None:
-            self._say(_("No free slot to offer: ctrl+r looks again, f schedules a callback."))
+            self._say(_("No free slot to offer: ctrl+r looks again, f records a callback."))
             return
         self.rebook(issue, slot)
 
@@ -421,8 +510,9 @@ class SyncIssuesScreen(DeskScreen):
         except ApiRefused as error:
             if error.status != 409:
                 raise
-            self._say(refusal_text(error) + " " + _("Looking up the nearest free slots again…"))
-            await self._refresh(issue)
+            why = refusal_text(error)
+            self._say(why + " " + _("Looking up the nearest free slots again…"))
+            await self._refresh(issue, why=why)
             return
         finally:
             self.busy = False
@@ -449,7 +539,9 @@ class SyncIssuesScreen(DeskScreen):
     async def refresh_nearest(self, issue: SyncIssue) -> None:
         await self._refresh(issue)
 
-    async def _refresh(self, issue: SyncIssue) -> None:
+    async def _refresh(self, issue: SyncIssue, *, why: str = "") -> None:
+        """The nearest free slots again; ``why``: what made the agent's choice fail, kept in
+        the message above the fresh list."""
         try:
             fresh = await self.desk.refresh_nearest(issue)
         except Unreachable:
@@ -461,13 +553,24 @@ class SyncIssuesScreen(DeskScreen):
             )
             self._show_issue(fresh)
             if not fresh.nearest:
-                self._say(_("No free slot near the one wanted: f schedules a callback."))
+                self._say(
+                    (why + " " if why else "")
+                    + _("No free slot near the one wanted: f records a callback.")
+                )
+            elif why:
+                self._say(why + " " + _("The list is fresh: pick another slot."), style="bold")
             else:
                 self._say("")
 
     def action_follow_up(self) -> None:
+        if self.busy or not self.check_action("follow_up", ()):
+            return
+        confirmation = self.confirmation
+        if confirmation is not None:
+            self.read_out_later(confirmation)
+            return
         issue = self.issue
-        if issue is None or self.busy or not self.check_action("follow_up", ()):
+        if issue is None:
             return
         default = _("Booking not confirmed after the outage: offer another time.")
         if issue.kind != "slot_taken":
@@ -477,7 +580,10 @@ class SyncIssuesScreen(DeskScreen):
             issue,
             _("Note for the callback"),
             default,
-            _("A callback in 15 minutes goes into your follow-ups; the issue is closed."),
+            _(
+                "A callback goes into the callbacks queue (kept for you, due in 15 minutes); "
+                "the issue is closed."
+            ),
         )
 
         def answered(note: str | None) -> None:
@@ -494,8 +600,47 @@ class SyncIssuesScreen(DeskScreen):
         finally:
             self.busy = False
         self._say(
-            _("Callback to {name} ({phone}) scheduled in your follow-ups.").format(
-                name=issue.caller_name or "—", phone=phone_text(issue)
+            _(
+                "Callback to {name} ({phone}) is in the callbacks queue, kept for you: due in "
+                "15 minutes."
+            ).format(name=issue.caller_name or "—", phone=phone_text(issue)),
+            style="bold green",
+        )
+        self.post_message(DeskChanged())
+        self.load()
+
+    @work(exclusive=True, group="sync-read-out", exit_on_error=False)
+    async def read_out_later(self, confirmation: Confirmation) -> None:
+        """A callback to give the caller the confirmed reference (one key: f)."""
+        # The wrap-up's follow-up makes a callback in the central queue (kept for this agent).
+        self.busy = True
+        try:
+            await self.desk.read_out_later(confirmation)
+        finally:
+            self.busy = False
+        self._say(
+            _(
+                "Callback to {name} ({phone}) is in the callbacks queue: read out {reference}, "
+                "due in 15 minutes."
+            ).format(
+                name=confirmation.caller_name or "—",
+                phone=phone_text(confirmation),
+                reference=reference_text(confirmation.reference),
+            ),
+            style="bold green",
+        )
+        self.post_message(DeskChanged())
+        self.load()
+
+    def action_told(self) -> None:
+        confirmation = self.confirmation
+        if confirmation is None or self.busy:
+            return
+        self.desk.told(confirmation)
+        self._say(
+            _("{name} has the confirmed reference {reference}.").format(
+                name=confirmation.caller_name or "—",
+                reference=reference_text(confirmation.reference),
             ),
             style="bold green",
         )

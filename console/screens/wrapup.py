@@ -10,7 +10,7 @@ put into the notes and saved with the wrap-up, and ctrl+r clears it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 
 from textual import on, work
@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from console import i18n
 from console.client.api import ApiRefused
 from console.desk import Referral
-from console.domain.calendar import TZ, format_date, format_time
+from console.domain.calendar import format_date, format_time
 from console.domain.models import Booking, Call
 from console.i18n import _
 from console.messages import DeskChanged
@@ -212,12 +212,12 @@ class WrapUpScreen(DeskScreen):
         return (self.desk.call_seconds() or 0) if timers else 0
 
     def _now(self) -> datetime:
-        """Now in Ljubljana, on the desk's day (a demo may pretend a date)."""
-        now = datetime.now(TZ)
-        desk = self.desk
-        if desk is not None and desk.fixed_today is not None:
-            now = datetime.combine(desk.today(), now.timetz())
-        return now
+        """Now in Ljubljana, on the desk's day, by the desk's clock."""
+        return self.desk.clock.now() if self.desk is not None else self.console.clock.now()
+
+    def day_changed(self, before: date, today: date) -> None:
+        """A new day: the call back's example follows it; a time typed stays as typed."""
+        self.follow_up_at.day_changed()
 
     def _prefill_from_booking(self, booking: Booking | None) -> None:
         """A booking made in this call: choose its disposition and note its reference."""

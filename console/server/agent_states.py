@@ -342,10 +342,13 @@ def _feed(
 def call_started(
     connection: Connection, agent_id: int, call_id: int, at: datetime, settings: FloorSettings
 ) -> None:
-    """A call began at ``at``: its agent is on it."""
+    """A call began at ``at``: its agent is on it (from ``at``, or from when the agent's
+    present state began if that is later: intervals never overlap)."""
     row, created = _locked(connection, agent_id, at)
     if not created and row.state == AgentState.ON_CALL and row.call_id == call_id:
         return
+    if not created and at < row.since:
+        at = row.since
     nxt = _Next(AgentState.ON_CALL, None, call_id, None)
     unreachable = not created and _was_unreachable(row, at, settings)
     previous = None if created else ("unreachable" if unreachable else row.state)

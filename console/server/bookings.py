@@ -21,7 +21,13 @@ from console.domain.models import (
     Slot,
     SlotStatus,
 )
-from console.domain.reference import format_reference, new_reference, parse_reference
+from console.domain.reference import (
+    PROVISIONAL_PREFIX,
+    format_reference,
+    new_reference,
+    parse_provisional,
+    parse_reference,
+)
 from console.server import audit, calls, changes, clock, holds
 from console.server.catalogue import get_location, get_service
 from console.server.errors import conflict, forbidden, not_found, unprocessable
@@ -63,10 +69,16 @@ def to_model(connection: Connection, row: Row) -> Booking:
         notes=row.notes,
         superseded_by=_reference_of(connection, row.superseded_by),
         replaces=_reference_of(connection, row.replaces),
+        provisional_reference=row.provisional_reference,
     )
 
 
 def get_row(connection: Connection, reference: str) -> Row:
+    """The booking with this reference, or with this provisional one (``P-…``: the alias a
+    desk gave the caller while offline)."""
+    provisional = parse_provisional(reference)
+    if provisional is not None:
+        return _by_provisional(connection, provisional)
     try:
         code = parse_reference(reference)
     except InvalidValue as exc:
@@ -75,6 +87,77 @@ def get_row(connection: Connection, reference: str) -> Row:
     if row is None:
         raise not_found("booking", format_reference(code))
     return row
+
+
+def _by_provisional(connection: Connection, provisional: str) -> Row:
+    rows = connection.execute(
+        select(bookings).where(bookings.c.provisional_reference == provisional).limit(2)
+    ).all()
+    shown = PROVISIONAL_PREFIX + format_reference(provisional[len(PROVISIONAL_PREFIX) :])
+    if not rows:
+        raise not_found("booking", shown)
+    if len(rows) > 1:  # two desks drew the same code offline: the agent tells them apart
+        raise conflict(
+            "ambiguous_reference",
+            f"More than one booking was given the provisional reference {shown}; look the "
+            "caller up by name or phone instead.",
+        )
+    return rows[0]
+
+
+def provisional_reference(value: str | None) -> str | None:
+    """A provisional reference sent with a write, as stored (``P-K7M4PXR``); 422 if it is
+    not one."""
+    if value is None:
+        return None
+    found = parse_provisional(value)
+    if found is None:
+        raise unprocessable(
+            "A provisional reference is P- and a 7-symbol booking reference, e.g. P-K7M 4PX R.",
+            "provisional_reference",
+        )
+    return found
+
+
+def keep_provisional(
+    connection: Connection, agent: Agent, reference: str, provisional: str
+) -> Booking:
+    """Keep ``provisional`` (the reference a desk gave the caller offline) as an alias of the
+    booking ``reference``: the desk's booking went online, but its answer never came. Doing
+    it again changes nothing; a booking that keeps another one already refuses (409)."""
+    code = provisional_reference(provisional)
+    row = get_row(connection, reference)
+    if row.created_by != agent.id and agent.role is not Role.ADMIN:
+        raise forbidden("Only the agent who made a booking gives it its provisional reference.")
+    if row.provisional_reference not in (None, code):
+        raise conflict(
+            "provisional_reference_set",
+            f"Booking {format_reference(row.reference)} already keeps another provisional "
+            "reference.",
+        )
+    if row.provisional_reference is None:
+        connection.execute(
+            update(bookings).where(bookings.c.id == row.id).values(provisional_reference=code)
+        )
+        audit.record(
+            connection,
+            agent,
+            "update",
+            "booking",
+            row.id,
+            caller_id=row.caller_id,
+            detail=f"provisional reference {code}",
+        )
+        changes.record(
+            connection,
+            "booking",
+            row.id,
+            "updated",
+            agent.id,
+            {**_feed(row), "provisional_reference": code},
+        )
+        row = connection.execute(select(bookings).where(bookings.c.id == row.id)).one()
+    return to_model(connection, row)
 
 
 def for_caller(connection: Connection, caller_id: int, include_past: bool) -> list[Booking]:
@@ -229,9 +312,11 @@ def _insert(
     notes: str,
     idempotency_key: str | None,
     replaces: int | None = None,
+    provisional: str | None = None,
 ) -> tuple[int, dict]:
     """Insert the booking and mark its slot booked: (id, the values stored)."""
     values = dict(
+        provisional_reference=provisional,
         slot_id=slot.id,
         caller_id=caller_id,
         service_id=slot.service_id,
@@ -307,6 +392,7 @@ def _booked(slot: Row, values: dict, replaces: str | None = None) -> Booking:
         notes=values["notes"],
         superseded_by=None,
         replaces=replaces,
+        provisional_reference=values["provisional_reference"],
     )
 
 
@@ -328,6 +414,7 @@ def create(
     header_call_id: int | None = None,
     message_settings: MessageSettings | None = None,
 ) -> Booking:
+    provisional = provisional_reference(payload.provisional_reference)
     slot = _claim_slot(connection, agent, payload.hold_id, payload.slot_id, payload.caller_id)
     call_id = call_of(connection, agent, payload.call_id, header_call_id)
     booking_id, values = _insert(
@@ -338,6 +425,7 @@ def create(
         call_id,
         payload.notes,
         idempotency_key,
+        provisional=provisional,
     )
     audit.record(
         connection,
@@ -472,9 +560,12 @@ def reschedule(
     header_call_id: int | None = None,
     message_settings: MessageSettings | None = None,
     notify: bool = True,
+    provisional: str | None = None,
 ) -> Booking:
     """Book the new slot and retire the old booking in one transaction: the old one ends as
-    ``rescheduled`` pointing at its successor and can never become active again."""
+    ``rescheduled`` pointing at its successor and can never become active again.
+    ``provisional``: the reference the desk gave the caller for the new one while offline."""
+    provisional = provisional_reference(provisional)
     old = get_row(connection, reference)
     call_id = call_of(connection, agent, call_id, header_call_id)
     _ensure_may_change(agent, old)
@@ -493,6 +584,7 @@ def reschedule(
         old.notes,
         idempotency_key,
         replaces=old.id,
+        provisional=provisional,
     )
     done = connection.execute(
         update(bookings)

@@ -56,9 +56,11 @@ def search(
     return find_callers(query, lookup)
 
 
-# The callers each kind of query finds (at most one for an EMŠO, a ZZZS number or a reference).
+# The callers each kind of query finds (at most one for an EMŠO, a ZZZS number or a reference;
+# a provisional reference is the alias of one booking, rarely of two).
 _HITS = {
     "reference": "SELECT caller_id FROM bookings WHERE reference = :value",
+    "provisional": "SELECT caller_id FROM bookings WHERE provisional_reference = :value",
     "emso": "SELECT id FROM callers WHERE emso = :value",
     "zzzs": "SELECT id FROM callers WHERE zzzs_number = :value",
     "phone": "SELECT caller_id FROM caller_phones WHERE number >= :low AND number < :high "
@@ -106,7 +108,7 @@ def _page(connection: Connection, kind: str, params: dict, limit: int) -> list[C
                     phones=phones,
                     emso=row.emso,
                     zzzs_number=row.zzzs_number,
-                    matched_on=kind,
+                    matched_on="reference" if kind == "provisional" else kind,
                 )
             )
         if row.number is not None:

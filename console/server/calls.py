@@ -1,5 +1,11 @@
 """Calls and their wrap-ups.
 
+A desk reports a call's own times (its start with the call, its end with the wrap-up): a call
+made offline reaches the service minutes or days later, and its record keeps when it really
+happened. A time in the future beyond ``CLOCK_SKEW`` is refused (a desk's clock may run a
+little ahead), and so is a start older than the idempotency window: a desk never replays a
+write older than that.
+
 A call is claimed for a change (a caller attached, the wrap-up) under a row lock on
 PostgreSQL (SQLite's writers hold the database's write lock already), and the wrap-up's update
 is conditional on the call being open: of two wrap-ups at once, one wins and the other gets
@@ -8,10 +14,11 @@ is conditional on the call being open: of two wrap-ups at once, one wins and the
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Row, insert, select, update
 
+from console.domain.calendar import TZ
 from console.domain.models import Agent, Call, CallDirection, Role, WrapUpIn
 from console.server import audit, callbacks, changes, clock
 from console.server.agents import agent_names
@@ -19,9 +26,31 @@ from console.server.errors import conflict, forbidden, not_found, unprocessable
 from console.server.schema import callers, calls, providers
 from console.server.settings import CallbackSettings
 
-# A wrap-up may say the call ended up to this long after the service's clock (desks' clocks
-# drift a little); later is refused.
+# A desk may say a call started or ended up to this long after the service's clock (desks'
+# clocks drift a little; such a time is taken as now); later is refused.
 CLOCK_SKEW = timedelta(minutes=5)
+MAX_NOTES = 8000 + 4000  # a wrap-up's notes and the lines added to them later
+
+
+def desk_time(value: datetime | None, field: str, *, oldest_days: int | None = None) -> datetime:
+    """A time a desk reports for a call, as stored (naive UTC); None: now. Refused (422 naming
+    ``field``) beyond ``CLOCK_SKEW`` in the future or more than ``oldest_days`` ago; a time
+    within the skew ahead is taken as now."""
+    now = clock.now()
+    if value is None:
+        return now
+    stored = clock.to_db(value)
+    if stored > now + CLOCK_SKEW:
+        raise unprocessable(
+            f"{field} is in the future (the desk's clock may be wrong).", field, "time_in_future"
+        )
+    if oldest_days is not None and stored < now - timedelta(days=oldest_days):
+        raise unprocessable(
+            f"{field} is more than {oldest_days} days ago: older calls are not accepted.",
+            field,
+            "time_too_old",
+        )
+    return min(stored, now)
 
 
 def to_model(
@@ -103,8 +132,17 @@ def check_caller(connection: Connection, caller_id: int | None, field: str = "ca
 
 
 def start(
-    connection: Connection, agent: Agent, caller_id: int | None, direction: CallDirection
+    connection: Connection,
+    agent: Agent,
+    caller_id: int | None,
+    direction: CallDirection,
+    started_at: datetime | None = None,
+    *,
+    oldest_days: int = 30,
 ) -> Call:
+    """Start a call, at ``started_at`` when the desk says when it began (see
+    :func:`desk_time`)."""
+    began = desk_time(started_at, "started_at", oldest_days=oldest_days)
     check_caller(connection, caller_id)
     call_id = connection.execute(
         insert(calls)
@@ -112,14 +150,15 @@ def start(
             agent_id=agent.id,
             caller_id=caller_id,
             direction=direction.value,
-            started_at=clock.now(),
+            started_at=began,
         )
         .returning(calls.c.id)
     ).scalar_one()
     audit.record(connection, agent, "create", "call", call_id, caller_id=caller_id, call_id=call_id)
     changes.record(connection, "call", call_id, "started", agent.id, {"caller_id": caller_id})
     if caller_id is not None and direction is CallDirection.INBOUND:
-        callbacks.caller_reached_us(connection, caller_id, clock.now(), agent.id)
+        # The callbacks waiting when the caller called (a call made offline: then, not now).
+        callbacks.caller_reached_us(connection, caller_id, began, agent.id)
     return get(connection, call_id)
 
 
@@ -168,11 +207,10 @@ def wrap_up(
             "disposition",
         )
     now = clock.now()
-    ended = clock.to_db(payload.ended_at) if payload.ended_at else (row.ended_at or now)
+    # Beyond CLOCK_SKEW in the future: 422 time_in_future (desk_time).
+    ended = desk_time(payload.ended_at, "ended_at") if payload.ended_at else (row.ended_at or now)
     if ended < row.started_at:
         raise unprocessable("The call cannot end before it started.", "ended_at")
-    if ended > now + CLOCK_SKEW:
-        raise unprocessable("The call cannot end in the future.", "ended_at")
     follow_up = clock.to_db(payload.follow_up_at) if payload.follow_up_at else None
     if follow_up is not None and follow_up < row.started_at:
         raise unprocessable("A follow-up must be after the call.", "follow_up_at")
@@ -189,7 +227,8 @@ def wrap_up(
         .values(
             ended_at=ended,
             disposition=payload.disposition,
-            notes=payload.notes,
+            # Lines added before the wrap-up (a sync issue settled during the call) stay.
+            notes=f"{payload.notes}\n{row.notes}".strip() if row.notes else payload.notes,
             follow_up_at=follow_up,
             follow_up_note=payload.follow_up_note or None,
             after_call_work_seconds=payload.after_call_work_seconds,
@@ -232,6 +271,28 @@ def wrap_up(
             payload.follow_up_assign,
             callback_settings or CallbackSettings(),
         )
+    return get(connection, call_id)
+
+
+def add_note(connection: Connection, agent: Agent, call_id: int, note: str) -> Call:
+    """Add a line to a call's record, wrapped up or not: what finally became of something the
+    call did (a booking the replay after an outage could not confirm, rebooked or turned into
+    a callback). Dated and signed; the notes before it stay as they were."""
+    row = get_row(connection, call_id)
+    if row.agent_id != agent.id and agent.role is not Role.ADMIN:
+        raise forbidden("This call belongs to another agent.")
+    stamp = clock.from_db(clock.now())
+    assert stamp is not None
+    local = stamp.astimezone(TZ)  # as Slovenians write it: 4. 12. 2026 09:05
+    line = f"[{local.day}. {local.month}. {local.year} {local:%H:%M} {agent.name}] {note.strip()}"
+    notes = f"{row.notes}\n{line}" if row.notes else line
+    if len(notes) > MAX_NOTES:
+        raise unprocessable("This call's notes are full: no more lines can be added.", "note")
+    connection.execute(update(calls).where(calls.c.id == call_id).values(notes=notes))
+    audit.record(
+        connection, agent, "update", "call", call_id, caller_id=row.caller_id, call_id=call_id
+    )
+    changes.record(connection, "call", call_id, "noted", agent.id, {"caller_id": row.caller_id})
     return get(connection, call_id)
 
 

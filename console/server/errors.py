@@ -67,6 +67,8 @@ ERROR_CODES: tuple[tuple[int, str, str], ...] = (
     (409, "callback_busy", "the number's callback is changing: retry"),
     (409, "outside_hours", "outside the callback hours"),
     (409, "call_busy", "the telephone system's call is being recorded by another request: retry"),
+    (409, "provisional_reference_set", "the booking keeps another provisional reference"),
+    (409, "ambiguous_reference", "two bookings keep this provisional reference: look it up"),
     (410, "resync", "a change-feed cursor older than the feed keeps, or past its end: reload"),
     (413, "body_too_large", "the body is over the limit"),
     (
@@ -80,6 +82,8 @@ ERROR_CODES: tuple[tuple[int, str, str], ...] = (
     (422, "call_not_found", "call_id (body) or X-Call-Id names no call of this agent's"),
     (422, "provider_not_found", "referred_provider_id names no doctor"),
     (422, "idempotency_key_reused", "this agent sent the Idempotency-Key with another request"),
+    (422, "time_in_future", "started_at or ended_at over 5 minutes ahead of the service's clock"),
+    (422, "time_too_old", "started_at older than the idempotency window ([retention])"),
     (500, "internal", "a bug: logged, answered in this shape; never expected"),
     (503, "busy", "the database could not take the request in time; retry after Retry-After"),
     (503, "unavailable", "/health, /healthz: the database did not answer (in 3 s)"),

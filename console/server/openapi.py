@@ -19,6 +19,10 @@ from console.domain.reference import ALPHABET
 _SYMBOL = f"[{ALPHABET}{ALPHABET.lower()}]"
 # A booking reference as typed: 3-3-1 symbols, grouped by a space or a dash, or not at all.
 REFERENCE_PATTERN = f"^{_SYMBOL}{{3}}[ -]?{_SYMBOL}{{3}}[ -]?{_SYMBOL}$"
+# The same, or a provisional reference a desk gave offline (P-, then a booking reference).
+BOOKING_REFERENCE_PATTERN = (
+    f"{REFERENCE_PATTERN}|^[Pp][ -]?{_SYMBOL}{{3}}[ -]?{_SYMBOL}{{3}}[ -]?{_SYMBOL}$"
+)
 
 _MEANING = {
     401: "no token, a malformed Authorization header, or an unknown or revoked token",

@@ -294,6 +294,8 @@ bookings = Table(
     Column("superseded_by", ForeignKey("bookings.id")),
     Column("replaces", ForeignKey("bookings.id")),
     Column("idempotency_key", String(80)),
+    # The P- reference a desk gave the caller offline: an alias lookup finds the booking by.
+    Column("provisional_reference", String(12)),
     CheckConstraint(
         "status IN ('confirmed', 'cancelled', 'rescheduled', 'no_show')", name="status"
     ),
@@ -308,6 +310,7 @@ Index(
     postgresql_where=text(ACTIVE_BOOKING),
 )
 Index("ix_bookings_caller_id", bookings.c.caller_id)
+Index("ix_bookings_provisional_reference", bookings.c.provisional_reference)
 # The floor's and the day's figures: bookings made and cancelled in a day, and by a call.
 Index("ix_bookings_created_at", bookings.c.created_at)
 Index("ix_bookings_cancelled_at", bookings.c.cancelled_at)

@@ -161,13 +161,22 @@ def test_search_by_phone_emso_zzzs_and_reference(cache) -> None:  # type: ignore
     cache.put_booking(booking(10, code, 4, slot(6, 25)))
     assert cache.search_callers(code.lower())[:2] == ("reference", cache.search_callers(code)[1])
     assert [c.id for c in cache.search_callers(code)[1]] == [4]
-    provisional = ProvisionalBooking.model_validate(
-        booking(-5, "P-ACDEFHJ", 2, slot(7, 26)).model_dump()
-    )
+    # A provisional reference is P- and a code with its check character, as a desk draws it.
+    made = "P-ACDEFH" + check_symbol("ACDEFH")
+    provisional = ProvisionalBooking.model_validate(booking(-5, made, 2, slot(7, 26)).model_dump())
     cache.put_booking(provisional, provisional=True)
-    assert [c.id for c in cache.search_callers("p-acdefhj")[1]] == [2]
-    assert isinstance(cache.booking("P-ACDEFHJ"), ProvisionalBooking)
+    for typed in (made.lower(), f"{made[:5]} {made[5:8]} {made[8]}", made.replace("-", " ")):
+        assert cache.search_callers(typed)[0] == "reference"
+        assert [c.id for c in cache.search_callers(typed)[1]] == [2]
+    assert cache.search_callers(made[:-1] + ("A" if made[-1] != "A" else "C"))[1] == []
+    assert isinstance(cache.booking(made), ProvisionalBooking)
     assert not isinstance(cache.booking(code), ProvisionalBooking)
+    # Confirmed, the booking keeps the provisional reference as an alias: still found by it.
+    confirmed_code = "ACDEFJ" + check_symbol("ACDEFJ")
+    confirmed = booking(11, confirmed_code, 2, slot(7, 26))
+    cache.remove_booking(-5)
+    cache.put_booking(confirmed.model_copy(update={"provisional_reference": made}))
+    assert [c.id for c in cache.search_callers(made)[1]] == [2]
 
 
 def test_only_the_most_recent_callers_are_kept(tmp_path: Path) -> None:

@@ -117,6 +117,7 @@ async def test_a_provisional_caller_is_merged_by_emso_and_a_new_one_created(rig)
     await desk.wrap_up("information", "asked about documents")
     assert store.outbox_size() == 9  # 2 calls, 2 callers, 2 attaches, a booking, 2 wrap-ups
     rig.central.start()
+    replayed_at = datetime.now(UTC)
     assert await store.sync_once()
     assert store.outbox_size() == 0 and store.conflicts() == []
 
@@ -139,7 +140,11 @@ async def test_a_provisional_caller_is_merged_by_emso_and_a_new_one_created(rig)
     assert made.reference == store.resolve_reference(booking.reference)
     assert made.slot_id == slot.id and made.call_id == first.id
     assert first.caller_id == janez and first.disposition == "booked"
-    assert first.notes.startswith("[offline call ") and first.notes.endswith("offline")
+    # The call keeps its own times (when it began and ended on the desk), not the replay's.
+    assert first.notes == "offline"
+    assert first.started_at.replace(tzinfo=UTC) == call.started_at
+    assert first.ended_at.replace(tzinfo=UTC) <= replayed_at
+    assert first.ended_at.replace(tzinfo=UTC) >= call.started_at
     assert first.follow_up_note == "remind"
     assert abs((first.follow_up_at.replace(tzinfo=UTC) - follow_up).total_seconds()) < 1
     assert later.caller_id == created and later.disposition == "information"

@@ -36,6 +36,8 @@ from console.client.writes.bookings import (
     Move,
     NewBooking,
     Reschedule,
+    Silence,
+    WithdrawMessages,
 )
 from console.client.writes.callers import CallerChange, CreateCaller, NewCaller, UpdateCaller
 from console.client.writes.calls import (
@@ -61,6 +63,7 @@ from console.domain.models import (
     CallDirection,
     Caller,
     CallerIn,
+    CallerMessage,
     CallerPatch,
     DirectoryEntry,
     DoctorType,
@@ -326,8 +329,11 @@ def test_a_call_started_and_its_caller_named(desk: Desk) -> None:
     write, started = desk.queue(StartCall, NewCall(None, CallDirection.INBOUND))
     assert started.id < 0 and started.agent_id == 7 and desk.cache.call(started.id) == started
     assert write.replay_keys() == {("call", started.id)}
+    # The call's own start goes with it: the service records when it really began.
     assert write.request(desk.ctx) == Request(
-        "POST", "/v1/calls", {"caller_id": None, "direction": "inbound"}
+        "POST",
+        "/v1/calls",
+        {"caller_id": None, "direction": "inbound", "started_at": started.started_at.isoformat()},
     )
     attach, attached = desk.queue(AttachCaller, CallCaller(started.id, JANEZ))
     assert attached.caller_id == JANEZ and desk.cache.call(started.id).caller_id == JANEZ
@@ -375,10 +381,11 @@ def test_a_wrap_up(desk: Desk) -> None:
     desk.ids.map("reference", booked.reference, "A3C9KMT")
     request = write.request(desk.ctx)
     assert (request.method, request.path) == ("POST", "/v1/calls/78/wrapup")
-    # Started offline: the desk's times go into the notes, the end is the service's.
-    assert request.body["notes"].startswith("[offline call ")
-    assert "A3C 9KM T (" + booked.reference_display + ")" in request.body["notes"]
-    assert request.body["ended_at"] is None
+    # Started offline: the call was sent with its own start, so its end and follow-up go as
+    # the desk saw them; the notes quote the confirmed reference, and nothing else is added.
+    assert request.body["notes"] == f"Booked A3C 9KM T ({booked.reference_display})."
+    assert request.body["ended_at"] == asked.ended_at.isoformat().replace("+00:00", "Z")
+    assert request.body["follow_up_at"] == asked.model_dump(mode="json")["follow_up_at"]
     answer = call(78, JANEZ).model_copy(update={"disposition": "booked", "wrapped_at": utcnow()})
     with desk.cache.transaction():
         assert write.applied(desk.ctx, answer.model_dump(mode="json")) == {"call_id": 78}
@@ -409,6 +416,7 @@ def test_a_booking(desk: Desk) -> None:
             "hold_id": None,
             "call_id": CALL,
             "notes": "first visit",
+            "provisional_reference": made.reference,  # kept by the service as an alias
         },
         call_id=CALL,
     )
@@ -423,7 +431,12 @@ def test_a_booking(desk: Desk) -> None:
     assert desk.ids.real_ref(made.reference) == "A3C9KMT"
     assert desk.cache.booking(made.reference) is None
     assert write.result(desk.ctx).reference == "A3C9KMT"
+    assert desk.cache.booking("A3C9KMT").provisional_reference == made.reference
     assert write.describe().startswith("book ") and "Janez Kovač 041 234 567" in write.describe()
+    # The agent gave the caller the provisional reference: a confirmation to pass on.
+    [told] = desk.cache.confirmations()
+    assert told["data"]["provisional"] == made.reference and told["data"]["reference"] == "A3C9KMT"
+    assert told["data"]["caller_name"] == "Janez Kovač"
 
 
 def test_a_booking_for_a_caller_made_offline_waits_for_the_caller(desk: Desk) -> None:
@@ -490,7 +503,7 @@ def test_a_reschedule(desk: Desk) -> None:
     assert write.request(desk.ctx) == Request(
         "POST",
         f"/v1/bookings/{BOOKED}/reschedule",
-        {"slot_id": 43, "hold_id": None, "call_id": CALL},
+        {"slot_id": 43, "hold_id": None, "call_id": CALL, "provisional_reference": moved.reference},
         call_id=CALL,
     )
     with pytest.raises(ApiRefused) as same:
@@ -510,6 +523,62 @@ def test_a_reschedule(desk: Desk) -> None:
     assert old.status is BookingStatus.RESCHEDULED and old.superseded_by == "A3C9KMT"
     assert desk.ids.real_ref(moved.reference) == "A3C9KMT"
     assert write.describe().startswith(f"move {BOOKED} to ")
+
+
+def test_notify_off_is_kept_in_the_row_and_sent_on_replay(desk: Desk) -> None:
+    book, _made = desk.queue(Book, NewBooking(JANEZ, None, 41, CALL, "", notify=False))
+    assert book.to_json()["notify"] is False and "no message to the caller" in book.describe()
+    assert book.request(desk.ctx).body["notify"] is False
+    # On (the default): the request is the one sent before messages existed.
+    told, _ = desk.queue(Book, NewBooking(JANEZ, None, 42, CALL, ""))
+    assert told.to_json()["notify"] is True and "notify" not in told.request(desk.ctx).body
+    cancel, _ = desk.queue(Cancel, Cancellation(BOOKED, "", CALL, notify=False))
+    assert cancel.request(desk.ctx).body == {"reason": "", "call_id": CALL, "notify": False}
+    desk.cache.put_slots([slot(44, 4)])
+    desk.cache.put_booking(booking("M3K4PXR", 43, booking_id=101))
+    move, _ = desk.queue(Reschedule, Move("M3K4PXR", None, 44, None, notify=False))
+    assert move.request(desk.ctx).body["notify"] is False
+
+
+def test_switching_off_a_bookings_messages(desk: Desk) -> None:
+    _book, made = desk.queue(Book, NewBooking(JANEZ, None, 41, CALL, ""))
+    write, shown = desk.queue(WithdrawMessages, Silence(made.reference))
+    assert shown == []  # a provisional booking has none yet: the service will say
+    assert write.replay_keys() == {("reference", made.reference)}  # after its booking
+    with pytest.raises(Unresolved):
+        write.request(desk.ctx)
+    desk.ids.map("reference", made.reference, "A3C9KMT")
+    assert write.request(desk.ctx) == Request(
+        "POST", "/v1/bookings/A3C9KMT/messages/withdraw", keyed=False
+    )
+    desk.cache.put_booking(booking("A3C9KMT", 41, booking_id=200))
+    answer = [message(1, "booked", "sent"), message(2, "reminder", "cancelled")]
+    with desk.cache.transaction():
+        done = write.applied(desk.ctx, [m.model_dump(mode="json") for m in answer])
+    assert done == {"reference": "A3C9KMT", "withdrawn": 1}
+    assert [m.status.value for m in desk.cache.booking("A3C9KMT").messages] == ["sent", "cancelled"]
+    assert write.describe() == f"switch off the messages of {made.reference}"
+    # A booking that was never confirmed sent nothing: nothing to switch off.
+    other, never = desk.queue(Book, NewBooking(JANEZ, None, 42, None, ""))
+    late, _ = desk.queue(WithdrawMessages, Silence(never.reference))
+    desk.ctx.outbox.mark_conflict(other.entry.seq, "slot_booked: taken")
+    with pytest.raises(Moot):
+        late.request(desk.ctx)
+
+
+def message(ident: int, kind: str, status: str) -> CallerMessage:
+    return CallerMessage(
+        id=ident,
+        booking_reference="A3C9KMT",
+        kind=kind,
+        channel="email",
+        address="janez@example.si",
+        status=status,
+        reason="Switched off by the agent." if status == "cancelled" else None,
+        send_after=SOON,
+        created_at=SOON,
+        message_id=f"<{ident}@example.si>",
+    )
 
 
 # -- the doctor directory -------------------------------------------------------------------------
@@ -604,7 +673,12 @@ OLD_ROWS: list[tuple[str, dict, str, Request]] = [
             "started_at": "2030-03-04T09:00:00+00:00",
         },
         "call -2 started 04. 03. 2030 10:00",
-        Request("POST", "/v1/calls", {"caller_id": 501, "direction": "inbound"}),
+        # Sent now with the start the desk recorded (the service keeps the call's own time).
+        Request(
+            "POST",
+            "/v1/calls",
+            {"caller_id": 501, "direction": "inbound", "started_at": "2030-03-04T09:00:00+00:00"},
+        ),
     ),
     (
         "attach_caller",
@@ -754,6 +828,9 @@ def test_every_kind_is_registered_once_under_its_own_name() -> None:
             "wrap_up",
             "report_provider",
             "close_report",
+            "keep_reference",
+            "note_call",
+            "withdraw_messages",
         }
     )
     assert all(kind == write.kind for kind, write in REGISTRY.items())

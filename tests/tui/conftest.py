@@ -10,16 +10,24 @@ from __future__ import annotations
 import inspect
 import shutil
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
 from snapshot_text import describe_mismatch, snapshot_path
 from textual.pilot import Pilot
 from textual.widgets import DataTable
+from tui_shared import TODAY, wait_floor  # noqa: F401  (for the fixtures here)
 
 from console.app import AgentConsole
-from console.config import CacheSection, Config, DemoSection, UiSection
+from console.clock import Clock
+from console.config import (
+    CacheSection,
+    Config,
+    DemoSection,
+    FloorSection,
+    MessagesSection,
+    UiSection,
+)
 from console.domain.models import Agent, CallerIn, Role
 from console.server import callers
 from console.server.db import Database
@@ -27,7 +35,6 @@ from console.server.migrate import upgrade
 from console.server.seed import seed
 from widgets.textual_internals import screenshot_module
 
-TODAY = date(2030, 3, 4)  # a Monday
 SIZE = (120, 36)
 
 KNOWN_CALLERS = {
@@ -74,7 +81,11 @@ def data_dir(seeded_data_dir: Path, tmp_path: Path) -> Path:
 def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AgentConsole]:
     """``make_app(language="sl", role="agent", keys={...})``: a console on this test's copy of
     the data (``sync_seconds``: how often its desk polls the change feed; ``keys`` as ``[keys]``
-    in config.toml)."""
+    in config.toml; ``messages`` as ``[messages]``: by default the embedded service queues
+    messages and nothing in the console sends them, whatever listens on this machine's ports;
+    ``mailbox``: as ``[demo] mailbox``, off unless asked for);
+    ``clock``: the desk's clock, injected, with ``today=None`` so that it is not
+    shifted to ``TODAY``)."""
 
     monkeypatch.setenv("USER", "mojca")  # the demo desk's agent is named after $USER
 
@@ -83,24 +94,31 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
         role: str = "agent",
         sync_seconds: float = 2.0,
         keys: dict[str, str] | None = None,
+        floor: FloorSection | None = None,
+        messages: MessagesSection | None = None,
+        mailbox: bool = False,
+        clock: Clock | None = None,
         **ui: object,
     ) -> AgentConsole:
         config = Config(
             data_dir=str(data_dir),
-            demo=DemoSection(callers=300, days=10),
+            demo=DemoSection(callers=300, days=10, mailbox=mailbox),
             cache=CacheSection(sync_seconds=sync_seconds),
             ui=UiSection(
                 **{"timers": False, "today": TODAY, "search_delay_ms": 0, **ui}, language=language
             ),
             keys=keys or {},
+            floor=floor or FloorSection(),
+            messages=messages or MessagesSection(sender=False),
         )
-        return AgentConsole(config, role=Role(role))
+        return AgentConsole(config, role=Role(role), clock=clock)
 
     return make
 
 
 async def wait_ready(pilot: Pilot) -> None:
-    """Wait until the console has connected and shows the lookup screen."""
+    """Wait until the console has connected and shows the lookup screen (a supervisor's
+    console starts on the floor: it is switched to the lookup, as F2 would)."""
     from console.screens.lookup import LookupScreen
 
     app = pilot.app
@@ -108,6 +126,8 @@ async def wait_ready(pilot: Pilot) -> None:
         if app.desk is not None and isinstance(app.screen, LookupScreen):
             await pilot.pause()
             return
+        if app.desk is not None and app.reads_floor and type(app.screen).__name__ == "FloorScreen":
+            await app.switch_mode("lookup")
         await pilot.pause(0.05)
     raise AssertionError(f"console did not become ready; screen is {app.screen!r}")
 

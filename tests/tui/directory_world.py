@@ -24,12 +24,12 @@ import pytest
 import shared_data
 from sqlalchemy import and_, select
 
+from console import clock as desk_clock
 from console.domain.models import DirectoryEntry
 from console.server import clock
 from console.server.db import Database
 from console.server.importers.load import import_lists, import_sledilnik
 from console.server.schema import locations, provider_facts, providers
-from widgets import directory_text
 
 LIST_TODAY = date(2026, 11, 22)
 FIXED_NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
@@ -62,10 +62,11 @@ def data_dir(directory_seeded: Path, tmp_path: Path) -> Path:
 
 
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The server stamps reports, and the console measures their age, at ``FIXED_NOW``."""
+    """The server stamps reports, and the console measures their age, at ``FIXED_NOW``: the
+    system's clock as both read it, stopped there."""
     naive = FIXED_NOW.replace(tzinfo=None)
     monkeypatch.setattr(clock, "now", lambda: naive)
-    monkeypatch.setattr(directory_text, "now", lambda: FIXED_NOW)
+    monkeypatch.setattr(desk_clock, "system_time", lambda: FIXED_NOW)
 
 
 # -- facts of the real data, found rather than hard-coded -------------------------------------

@@ -11,7 +11,7 @@ SIZE = (120, 36)
 
 
 async def test_an_app_key_and_a_screen_key_remapped_by_id(make_app, ready) -> None:
-    app = make_app(language="en", keys={"slots": "f12", "lookup.new_caller": "ctrl+y"})
+    app = make_app(language="en", keys={"slots": "f11", "lookup.new_caller": "ctrl+y"})
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         screen = app.screen
@@ -19,7 +19,7 @@ async def test_an_app_key_and_a_screen_key_remapped_by_id(make_app, ready) -> No
         bound = screen.active_bindings
         assert bound["ctrl+y"].binding.action == "new_caller"
         assert "ctrl+n" not in bound
-        assert bound["f12"].binding.action == "show_slots" and "f3" not in bound
+        assert bound["f11"].binding.action == "show_slots" and "f3" not in bound
         await pilot.press(*"qwxzyq")
         await settle(pilot)
         info = str(screen.query_one("#lookup-info").render())
@@ -27,7 +27,7 @@ async def test_an_app_key_and_a_screen_key_remapped_by_id(make_app, ready) -> No
         await pilot.press("f3")
         await pilot.pause()
         assert app.screen is screen
-        await pilot.press("f12")
+        await pilot.press("f11")
         await pilot.pause()
         assert isinstance(app.screen, SlotsScreen)
 

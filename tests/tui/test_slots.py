@@ -14,7 +14,7 @@ from harness import settle
 from sqlalchemy import update
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Input, Select
+from textual.widgets import Input, OptionList, Select
 
 from console.client.api import CentralApi
 from console.domain.calendar import format_date
@@ -184,7 +184,7 @@ async def test_a_service_lists_the_earliest_free_slots_but_holding_needs_a_calle
         assert "Find the caller first (F2)" in notifications(app)
 
 
-async def test_type_ahead_completes_in_slovenian_and_a_code_searches_at_once(
+async def test_type_ahead_completes_in_slovenian_and_a_code_searches_on_enter(
     make_app, ready
 ) -> None:
     app = make_app(language="sl")
@@ -198,12 +198,98 @@ async def test_type_ahead_completes_in_slovenian_and_a_code_searches_at_once(
         assert field._suggestion == "Družinski zdravnik – prvi pregled"
         matches = app.screen.query_one("#service-matches")
         assert matches.has_class("-visible") and matches.option_count == 1
-        await pilot.press("ctrl+a", "ctrl+k", *"ue-id-card")  # a code: chosen as typed
+        await pilot.press("ctrl+a", "ctrl+k", *"ue-id-card")  # a code: listed first ...
+        await settle(pilot)
+        assert field.value == "ue-id-card" and app.screen.service is None
+        assert first_match(app.screen) == "Osebna izkaznica"
+        await pilot.press("enter")  # ... and chosen on enter
         await settle(pilot)
         assert field.value == "Osebna izkaznica"
         assert app.screen.service.code == "ue-id-card"
         assert app.screen.query_one(SlotTable).row_count > 0
         assert not matches.has_class("-visible")
+
+
+def first_match(screen: SlotsScreen) -> str:
+    """The first service the list under the service field offers."""
+    matches = screen.query_one("#service-matches", OptionList)
+    assert matches.has_class("-visible") and matches.option_count
+    label = matches.get_option_at_index(0).prompt
+    return str(label).rsplit("  ", 1)[0]  # the name, without its dim code
+
+
+async def type_slowly(pilot, text: str, field: Input, pause: float = 0.12) -> None:  # type: ignore[no-untyped-def]
+    """Type key by key at a person's pace, after what the field holds; after every key it
+    holds exactly what was typed so far (nothing chosen, replaced or completed under it)."""
+    before = field.value
+    for count, key in enumerate(text, 1):
+        await pilot.press(key)
+        await pilot.pause(pause)
+        typed = before + text[:count]
+        assert field.value == typed, f"after {typed!r} the field says {field.value!r}"
+
+
+@pytest.mark.parametrize("language", ["sl", "en"])
+async def test_a_code_that_begins_another_is_typed_key_by_key(make_app, ready, language) -> None:
+    """``health-den`` (the dentist for adults) is the beginning of ``health-den-y`` (for
+    children and young people): typed at a person's pace, the longer code is never cut short,
+    each exact code is the first match while typing, and enter chooses it."""
+    app = make_app(language=language)
+    young = {
+        "sl": "Zobozdravnik za otroke in mladino – prvi pregled",
+        "en": "Dentist for children and young people – first visit",
+    }[language]
+    adults = {
+        "sl": "Zobozdravnik za odrasle – prvi pregled",
+        "en": "Dentist for adults – first visit",
+    }[language]
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        field = screen.query_one("#service", Input)
+        await type_slowly(pilot, "health-den", field)
+        assert screen.service is None
+        assert first_match(screen) == adults  # exact: first, but not chosen yet
+        await type_slowly(pilot, "-y", field)
+        assert field.value == "health-den-y" and screen.service is None
+        assert first_match(screen) == young
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.service.code == "health-den-y"
+        assert field.value == young
+        assert app.focused is screen.table
+        assert screen.table.slots and all(
+            slot.service_id == screen.service.id for slot in screen.table.slots
+        )
+
+
+async def test_leaving_the_field_chooses_an_exact_code(make_app, ready) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        field = screen.query_one("#service", Input)
+        await type_slowly(pilot, "health-den", field)
+        await pilot.press("tab")  # into the list of matches: still the service field
+        await settle(pilot)
+        assert app.focused is screen.query_one("#service-matches") and screen.service is None
+        await pilot.press("tab")  # on to the region
+        await settle(pilot)
+        assert app.focused is screen.query_one("#region")
+        assert screen.service.code == "health-den"
+        assert field.value == "Dentist for adults – first visit"
+        # Something that is not a code or a name waits for enter or the list.
+        field.focus()
+        await pilot.press("ctrl+a", "ctrl+k")
+        await type_slowly(pilot, "dentist for", field)
+        screen.query_one("#from", Input).focus()
+        await settle(pilot)
+        assert screen.service.code == "health-den"
+        assert field.value == "dentist for"
 
 
 async def test_region_location_and_dates_narrow_the_search(make_app, ready) -> None:
@@ -287,26 +373,6 @@ async def test_a_past_from_date_is_said_and_keeps_no_stale_results(
         field.value = format_date(TODAY)  # today again: the search runs
         await settle(pilot)
         assert not field.has_class("-invalid") and table.row_count > 0
-
-
-async def test_the_default_dates_move_on_with_the_day_but_typed_ones_stay(make_app, ready) -> None:
-    """Issue 12 item 12 (nothing computed once goes stale): past midnight the form's own
-    dates are today's, so they never turn into a past date; a date the agent typed stays."""
-    app = make_app(language="en")
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        screen = await search(pilot, "passp")
-        app.desk.fixed_today = TODAY + timedelta(days=1)
-        await pilot.press("ctrl+r")
-        await settle(pilot)
-        assert screen.query_one("#from", Input).value == format_date(TODAY + timedelta(days=1))
-        assert "past" not in summary(screen) and screen.query_one(SlotTable).row_count > 0
-        screen.query_one("#from", Input).value = format_date(TODAY + timedelta(days=3))
-        await settle(pilot)
-        app.desk.fixed_today = TODAY + timedelta(days=2)
-        await pilot.press("ctrl+r")
-        await settle(pilot)
-        assert screen.query_one("#from", Input).value == format_date(TODAY + timedelta(days=3))
 
 
 async def test_the_overview_counts_every_free_slot_and_a_cell_filters_the_list(

@@ -29,7 +29,6 @@ from console.domain.reference import new_reference
 from console.screens.lookup import LookupScreen
 from console.server.agents import create_agent
 from console.server.db import Database
-from widgets import status_bar
 
 SIZE = (120, 36)
 # A stopped service refuses connections at once, so failover does not wait for this; it only
@@ -95,7 +94,7 @@ async def open_caller(pilot: Pilot, text: str) -> None:
 def last_sync_shown_as(app, seconds: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The status bar's clock, pinned: the last sync was ``seconds`` ago."""
     last = app.store.last_sync
-    monkeypatch.setattr(status_bar, "_now", lambda: last + timedelta(seconds=seconds))
+    monkeypatch.setattr(app.clock, "utcnow", lambda: last + timedelta(seconds=seconds))
 
 
 class TestOffline:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import TODAY
 from terminal import console_in_terminal
+from tui_shared import TODAY
 
 ESC = b"\x1b"
 

@@ -120,10 +120,10 @@ def test_keys_are_named_as_the_messages_name_them() -> None:
 
 def test_a_key_is_remapped_by_its_id(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
-    config.write_text('[keys]\nslots = "f12"\n"lookup.new_caller" = "ctrl+k"\n')
+    config.write_text('[keys]\nslots = "f11"\n"lookup.new_caller" = "ctrl+k"\n')
     loaded = load_config(config, environ={})
-    assert loaded.keys == {"slots": "f12", "lookup.new_caller": "ctrl+k"}
-    assert loaded.key_of("slots") == "f12"
+    assert loaded.keys == {"slots": "f11", "lookup.new_caller": "ctrl+k"}
+    assert loaded.key_of("slots") == "f11"
     assert loaded.key_of("bookings") == "f4"
 
 

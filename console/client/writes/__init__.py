@@ -24,6 +24,13 @@ Everything about one kind lives in its class, in the module of its entity (``cal
   ``dropped`` (undo what it showed), ``issue`` (what the agent is told);
 - ``describe()``: one line for a person (``agent-console sync --status``).
 
+A write sent online whose answer never came (the request may have reached the service) is
+queued with that request exactly as sent (``Request.sent_online``): the replay sends it again
+byte for byte, under the same key, and gets the first answer; refused, it was never done, and
+``request(ctx)`` goes instead. ``after_lost_answer(ctx)`` names writes to queue right after
+such a row (a booking's provisional reference, which the request sent online did not carry).
+Nothing to do for a new kind: it comes from ``Writes.submit``.
+
 A Write is given a :class:`~console.client.writes.base.Context` (the cache, the id map, the
 outbox, the directory copy), never the Store: the Store imports the writes, not the other way.
 
@@ -76,9 +83,15 @@ from console.client.writes.base import (
     Write,
     not_cached,
 )
-from console.client.writes.bookings import Book, Cancel, Reschedule
+from console.client.writes.bookings import (
+    Book,
+    Cancel,
+    KeepReference,
+    Reschedule,
+    WithdrawMessages,
+)
 from console.client.writes.callers import CreateCaller, UpdateCaller
-from console.client.writes.calls import AttachCaller, StartCall, WrapUp
+from console.client.writes.calls import AttachCaller, NoteCall, StartCall, WrapUp
 from console.client.writes.reports import CloseReport, ReportProvider
 
 # Every kind of queued write, by the kind its outbox rows carry.
@@ -92,9 +105,12 @@ REGISTRY: dict[str, type[Write]] = {
         Book,
         Cancel,
         Reschedule,
+        WithdrawMessages,
         WrapUp,
         ReportProvider,
         CloseReport,
+        KeepReference,
+        NoteCall,
     )
 }
 

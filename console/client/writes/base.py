@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from console.client.api import ApiRefused, CentralApi, Unreachable
+from console.client.api import ApiRefused, Attempt, CentralApi, Unreachable
 from console.client.cache import LocalCache, utcnow
 from console.client.directory_cache import DirectoryCache
 from console.client.issues import SyncIssue
@@ -62,22 +62,31 @@ def not_cached(what: str) -> Unreachable:
 @dataclass(frozen=True)
 class Request:
     """What a queued write sends, with the real ids; frozen with the row once sent without an
-    answer, so that every retry sends exactly it under the same idempotency key."""
+    answer, so that every retry sends exactly it under the same idempotency key.
+
+    ``sent_online``: the request the desk sent online whose answer never came (the write was
+    queued then): it may have been done, so the replay sends it byte for byte first, under the
+    same key, and gets the first answer. Refused, it was never done (nothing is stored under
+    its key), and the row's own request goes instead."""
 
     method: str
     path: str
     body: Any = None
     call_id: int | None = None  # the call it is made in (X-Call-Id), not the desk's current one
     keyed: bool = True  # sent with the row's idempotency key (PATCHes are idempotent as they are)
+    sent_online: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "method": self.method,
             "path": self.path,
             "body": self.body,
             "call_id": self.call_id,
             "keyed": self.keyed,
         }
+        if self.sent_online:
+            data["sent_online"] = True
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Request:
@@ -87,7 +96,24 @@ class Request:
             body=data.get("body"),
             call_id=data.get("call_id"),
             keyed=data.get("keyed", True),
+            sent_online=data.get("sent_online", False),
         )
+
+    @classmethod
+    def lost(cls, attempt: Attempt) -> Request:
+        """The online request ``attempt`` as the queued row keeps it."""
+        return cls(
+            attempt.method,
+            attempt.path,
+            attempt.body,
+            attempt.call_id,
+            keyed=attempt.idempotency_key is not None,
+            sent_online=True,
+        )
+
+    def same_as(self, other: Request) -> bool:
+        """The same request on the wire (whatever the desk knows of where it came from)."""
+        return self.to_json() | {"sent_online": False} == other.to_json() | {"sent_online": False}
 
     async def send(self, api: CentralApi, key: str) -> Any:
         return await api.send(
@@ -176,6 +202,17 @@ class Write(Generic[P, A, R]):
         """Offline: check it as the service would, and make the write to queue (new
         provisional ids are drawn here). Runs in the transaction that queues it."""
         raise NotImplementedError
+
+    @classmethod
+    def make_sent(cls, ctx: Context, ask: A) -> Self:
+        """As :meth:`make`, for a write sent online whose answer was lost (queued with the
+        request as sent): without the offline checks the service has already made."""
+        return cls.make(ctx, ask)
+
+    def after_lost_answer(self, ctx: Context) -> list[Write]:
+        """Sent online and queued when the answer never came: writes to queue right after it
+        (in the same transaction), for what the request sent online did not carry."""
+        return []
 
     def provisional(self, ctx: Context) -> R:
         """Offline: the result the desk works with until the replay (a caller or booking with

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel
 
 from console.client.api import ApiRefused, CentralApi
 from console.client.cache import ProvisionalBooking, utcnow
+from console.client.confirmations import Confirmation
 from console.client.issues import SyncIssue, local_time
 from console.client.provisional import Unresolved
 from console.client.writes.base import (
@@ -22,9 +23,22 @@ from console.client.writes.base import (
     caller_snapshot,
     not_cached,
 )
-from console.domain.models import Booking, BookingStatus, Hold, Slot, SlotStatus
+from console.domain.models import (
+    Booking,
+    BookingStatus,
+    CallerMessage,
+    Hold,
+    MessageStatus,
+    Slot,
+    SlotStatus,
+)
 from console.domain.phone import format_phone
-from console.domain.reference import PROVISIONAL_PREFIX, format_reference, new_reference
+from console.domain.reference import (
+    PROVISIONAL_PREFIX,
+    format_reference,
+    new_reference,
+    parse_provisional,
+)
 
 # Refusals of a booking that mean "the slot is no longer yours to book".
 SLOT_ERRORS = frozenset(
@@ -42,6 +56,13 @@ SLOT_ERRORS = frozenset(
 
 
 # -- slots and holds offline ---------------------------------------------------------------------
+
+
+def quiet(notify: bool) -> dict[str, bool]:
+    """``"notify": false`` in a request's body when the agent switched the caller's message
+    off; nothing when it is on (the service's default), so a request is the same as before
+    messages existed and a row queued by an earlier version replays byte for byte."""
+    return {} if notify else {"notify": False}
 
 
 def bookable_slot(ctx: Context, slot_id: int, *, own_hold: int | None = None) -> Slot:
@@ -97,7 +118,19 @@ def booked(ctx: Context, booking: Booking) -> None:
         ctx.cache.remove_holds_on(booking.slot.id)
 
 
-def _slot_for(ctx: Context, hold_id: int | None, slot_id: int | None) -> Slot:
+def _slot_for(
+    ctx: Context, hold_id: int | None, slot_id: int | None, *, sent: bool = False
+) -> Slot:
+    """The slot to book offline, checked as the service would; ``sent``: the request already
+    went online (its answer was lost), so the service has judged it: the slot as cached."""
+    if sent:
+        if hold_id is not None:
+            hold = ctx.cache.hold(hold_id)
+            slot_id = hold["slot_id"] if hold is not None else None
+        slot = ctx.cache.slot(slot_id) if slot_id is not None else None
+        if slot is None:
+            raise not_cached("this slot")
+        return slot
     if hold_id is not None:
         hold = ctx.cache.hold(hold_id)
         if hold is None:
@@ -121,6 +154,14 @@ def _held_offline(
             raise ApiRefused(409, "hold_released", "This hold was released; hold the slot again.")
         return None, hold["slot_id"]
     return hold_id, slot_id
+
+
+def alias(body: dict[str, Any], made: str) -> dict[str, Any]:
+    """A booking's request body with the provisional reference the caller was given, for the
+    service to keep as the booking's alias (left out if it is not one: rows of old versions)."""
+    if parse_provisional(made) is None:
+        return body
+    return {**body, "provisional_reference": made}
 
 
 def _changeable(ctx: Context, reference: str) -> Booking:
@@ -203,8 +244,36 @@ class _Booking(Write):
         ctx.cache.remove_booking(p.local_id)
         ctx.cache.set_slot_status(booking.slot.id, SlotStatus.BOOKED)
         self._replaced(ctx, BookingStatus.RESCHEDULED, booking.reference)
+        if booking.provisional_reference is None:  # kept by the service a moment later
+            booking = booking.model_copy(update={"provisional_reference": self.made})
         ctx.cache.put_booking(booking)
+        # The agent gave the caller the provisional reference: tell them the real one.
+        ctx.cache.add_confirmation(
+            Confirmation(
+                id=0,
+                provisional=self.made,
+                reference=booking.reference,
+                caller_id=booking.caller_id,
+                caller_name=p.caller.name,
+                caller_phone=p.caller.phone,
+                starts_at=booking.slot.starts_at,
+                location_name=booking.location.name,
+                call_id=booking.call_id,
+                created_at=utcnow(),
+            )
+        )
         return {"reference": booking.reference, "booking_id": booking.id}
+
+    @classmethod
+    def make_sent(cls, ctx: Context, ask: Any) -> Self:
+        """Sent online, answer lost: queued without checking the hold again (it may have
+        run out in the seconds the answer took; the service judged it when it came)."""
+        return cls.make(ctx, ask, sent=True)  # type: ignore[call-arg]
+
+    def after_lost_answer(self, ctx: Context) -> list[Write]:
+        """The booking sent online did not carry the provisional reference the caller is
+        given now: the service keeps it as the booking's alias once the replay has it."""
+        return [KeepReference(KeepReferencePayload(reference=self.made))]
 
     def _replaced(self, ctx: Context, status: BookingStatus, by: str | None = None) -> None:
         """The booking this one replaces (a reschedule's) is now ``status``."""
@@ -238,9 +307,10 @@ class _Booking(Write):
         p = self.payload
         who = p.caller.name or f"caller {p.caller_id}"
         phone = f" {format_phone(p.caller.phone)}" if p.caller.phone else ""
+        quiet = "" if p.notify else ", no message to the caller"
         return (
             f"{verb} {local_time(p.slot.starts_at)} {p.slot.location_name} for {who}{phone} "
-            f"({self.made})"
+            f"({self.made}{quiet})"
         )
 
 
@@ -254,6 +324,7 @@ class NewBooking:
     slot_id: int | None
     call_id: int | None
     notes: str
+    notify: bool = True  # False: no confirmation or reminder to the caller
 
 
 class BookPayload(BaseModel):
@@ -265,6 +336,7 @@ class BookPayload(BaseModel):
     notes: str = ""
     slot: Slot  # as the desk saw it: the issue says which one was wanted
     caller: CallerSnapshot
+    notify: bool = True  # rows queued before messages existed have none: the default
 
 
 class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
@@ -281,7 +353,7 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
         hold_id, slot_id = _held_offline(ctx, ask.hold_id, ask.slot_id)
         caller_id = ctx.ids.resolved("caller", ask.caller_id)[1]
         assert caller_id is not None
-        return NewBooking(caller_id, hold_id, slot_id, ask.call_id, ask.notes)
+        return NewBooking(caller_id, hold_id, slot_id, ask.call_id, ask.notes, ask.notify)
 
     @classmethod
     def ready(cls, ctx: Context, ask: NewBooking) -> bool:
@@ -297,14 +369,15 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
             slot_id=ask.slot_id,
             call_id=ctx.ids.real_int("call", ask.call_id),
             notes=ask.notes,
+            notify=ask.notify,
             idempotency_key=key,
         )
         booked(ctx, booking)
         return booking
 
     @classmethod
-    def make(cls, ctx: Context, ask: NewBooking) -> Book:
-        slot = _slot_for(ctx, ask.hold_id, ask.slot_id)
+    def make(cls, ctx: Context, ask: NewBooking, *, sent: bool = False) -> Book:
+        slot = _slot_for(ctx, ask.hold_id, ask.slot_id, sent=sent)
         return cls(
             BookPayload(
                 local_id=ctx.cache.next_local_id(),
@@ -315,6 +388,7 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
                 notes=ask.notes,
                 slot=slot,
                 caller=CallerSnapshot(**caller_snapshot(ctx, ask.caller_id)),
+                notify=ask.notify,
             )
         )
 
@@ -337,8 +411,9 @@ class Book(_Booking, Write[BookPayload, NewBooking, Booking]):
             "hold_id": None,
             "call_id": call_id,
             "notes": p.notes,
+            **quiet(p.notify),
         }
-        return Request("POST", "/v1/bookings", body, call_id=call_id)
+        return Request("POST", "/v1/bookings", alias(body, p.reference), call_id=call_id)
 
     def describe(self) -> str:
         return self._describe("book")
@@ -353,6 +428,7 @@ class Move:
     hold_id: int | None
     slot_id: int | None
     call_id: int | None  # the desk's call
+    notify: bool = True  # False: no message to the caller about the move
 
 
 class ReschedulePayload(BaseModel):
@@ -365,6 +441,7 @@ class ReschedulePayload(BaseModel):
     caller_id: int
     caller: CallerSnapshot
     notes: str = ""
+    notify: bool = True  # rows queued before messages existed have none: the default
 
 
 class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
@@ -382,7 +459,7 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
     @classmethod
     def prepare(cls, ctx: Context, ask: Move) -> Move:
         hold_id, slot_id = _held_offline(ctx, ask.hold_id, ask.slot_id)
-        return Move(ask.reference, hold_id, slot_id, ask.call_id)
+        return Move(ask.reference, hold_id, slot_id, ask.call_id, ask.notify)
 
     @classmethod
     def ready(cls, ctx: Context, ask: Move) -> bool:
@@ -393,7 +470,7 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
         real = ctx.ids.real_ref(ask.reference)
         assert real is not None
         moved = await api.reschedule(
-            real, hold_id=ask.hold_id, slot_id=ask.slot_id, idempotency_key=key
+            real, hold_id=ask.hold_id, slot_id=ask.slot_id, notify=ask.notify, idempotency_key=key
         )
         with ctx.cache.transaction():
             booked(ctx, moved)
@@ -403,9 +480,9 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
         return moved
 
     @classmethod
-    def make(cls, ctx: Context, ask: Move) -> Reschedule:
+    def make(cls, ctx: Context, ask: Move, *, sent: bool = False) -> Reschedule:
         old = _changeable(ctx, ctx.ids.real_ref(ask.reference) or ask.reference.upper())
-        slot = _slot_for(ctx, ask.hold_id, ask.slot_id)
+        slot = _slot_for(ctx, ask.hold_id, ask.slot_id, sent=sent)
         if slot.id == old.slot.id:
             raise ApiRefused(
                 422, "invalid", "That is the slot already booked; pick a different one.", "slot_id"
@@ -421,6 +498,7 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
                 caller_id=old.caller_id,
                 caller=CallerSnapshot(**caller_snapshot(ctx, old.caller_id)),
                 notes=old.notes,
+                notify=ask.notify,
             )
         )
 
@@ -439,7 +517,10 @@ class Reschedule(_Booking, Write[ReschedulePayload, Move, Booking]):
         p = self.payload
         reference = ctx.ids.real_ref(p.reference, strict=True)
         call_id = ctx.ids.real_int("call", p.call_id)
-        body = {"slot_id": p.slot_id, "hold_id": None, "call_id": call_id}
+        body = alias(
+            {"slot_id": p.slot_id, "hold_id": None, "call_id": call_id, **quiet(p.notify)},
+            p.new_reference,
+        )
         return Request("POST", f"/v1/bookings/{reference}/reschedule", body, call_id=call_id)
 
     def _replaced(self, ctx: Context, status: BookingStatus, by: str | None = None) -> None:
@@ -466,12 +547,14 @@ class Cancellation:
     reference: str
     reason: str
     call_id: int | None  # the desk's call
+    notify: bool = True  # False: no message to the caller about the cancellation
 
 
 class CancelPayload(BaseModel):
     reference: str
     reason: str = ""
     call_id: int | None = None
+    notify: bool = True  # rows queued before messages existed have none: the default
 
 
 class Cancel(Write[CancelPayload, Cancellation, Booking]):
@@ -490,7 +573,7 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
     ) -> Booking:
         real = ctx.ids.real_ref(ask.reference)
         assert real is not None
-        cancelled = await api.cancel(real, ask.reason, idempotency_key=key)
+        cancelled = await api.cancel(real, ask.reason, idempotency_key=key, notify=ask.notify)
         ctx.cache.put_booking(cancelled)
         return cancelled
 
@@ -498,7 +581,12 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
     def make(cls, ctx: Context, ask: Cancellation) -> Cancel:
         booking = _changeable(ctx, ctx.ids.real_ref(ask.reference) or ask.reference.upper())
         return cls(
-            CancelPayload(reference=booking.reference, reason=ask.reason, call_id=ask.call_id)
+            CancelPayload(
+                reference=booking.reference,
+                reason=ask.reason,
+                call_id=ask.call_id,
+                notify=ask.notify,
+            )
         )
 
     def provisional(self, ctx: Context) -> Booking:
@@ -524,7 +612,11 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
                     settles=creator.seq,
                 )
             raise Unresolved("reference", p.reference)
-        body = {"reason": p.reason, "call_id": ctx.ids.real_int("call", p.call_id)}
+        body = {
+            "reason": p.reason,
+            "call_id": ctx.ids.real_int("call", p.call_id),
+            **quiet(p.notify),
+        }
         return Request("POST", f"/v1/bookings/{reference}/cancel", body)
 
     def applied(self, ctx: Context, answer: Any) -> dict[str, Any]:
@@ -532,5 +624,139 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
         ctx.cache.put_booking(booking)
         return {"reference": booking.reference, "booking_id": booking.id}
 
+    def issue(self, ctx: Context, kind: str, message: str) -> SyncIssue:
+        """Whom to call back, and for which slot: from the booking as the desk has it."""
+        issue = super().issue(ctx, kind, message)
+        booking = ctx.cache.booking(ctx.ids.real_ref(self.payload.reference) or "")
+        if booking is not None:
+            who = caller_snapshot(ctx, booking.caller_id)
+            issue.caller_id = booking.caller_id
+            issue.caller_name, issue.caller_phone = who["name"], who["phone"]
+            issue.slot = booking.slot
+        return issue
+
     def describe(self) -> str:
         return f"cancel {self.payload.reference}"
+
+
+# -- a provisional reference kept ----------------------------------------------------------------
+
+
+class KeepReferencePayload(BaseModel):
+    reference: str  # the provisional one (P-…) the caller was given
+
+
+class KeepReference(Write[KeepReferencePayload, None, Booking]):
+    """The service keeps a provisional reference as its booking's alias, for a booking (or a
+    reschedule) the desk sent online whose answer was lost: the request sent then did not
+    carry the ``P-…`` reference the caller was given when the desk queued it. Queued right
+    after it (:meth:`_Booking.after_lost_answer`), never by an agent; idempotent (a PUT)."""
+
+    kind = "keep_reference"
+    Payload = KeepReferencePayload
+    keyed = False
+
+    def replay_keys(self) -> frozenset:
+        return KeySet().add("reference", self.payload.reference.upper()).frozen()
+
+    def request(self, ctx: Context) -> Request:
+        made = self.payload.reference
+        if parse_provisional(made) is None:
+            raise Moot(f"{made} is not a provisional reference the service can keep")
+        real = ctx.ids.real_ref(made)
+        if real is None:
+            creator = ctx.creator_of("reference", made)
+            if creator is not None and creator.state in ("conflict", "failed"):
+                raise Moot(f"booking {made} was never confirmed: no reference to keep")
+            raise Unresolved("reference", made)
+        body = {"provisional_reference": made}
+        return Request("PUT", f"/v1/bookings/{real}/provisional-reference", body, keyed=False)
+
+    def applied(self, ctx: Context, answer: Any) -> dict[str, Any]:
+        booking = Booking.model_validate(answer)
+        ctx.cache.put_booking(booking)
+        return {"reference": booking.reference, "booking_id": booking.id}
+
+    def describe(self) -> str:
+        return f"keep {self.payload.reference} as the booking's other reference"
+
+
+# -- switching a booking's messages off ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Silence:
+    reference: str  # the booking's, a provisional ``P-…`` one until its booking is replayed
+
+
+class WithdrawPayload(BaseModel):
+    reference: str
+
+
+class WithdrawMessages(Write[WithdrawPayload, Silence, list[CallerMessage]]):
+    """The agent switched a booking's messages off after it was made (the booked dialog): the
+    service withdraws those not sent yet. Offline, or for a booking still provisional, it is
+    queued and replayed after the booking it names. Sent without an idempotency key: doing it
+    twice changes nothing more."""
+
+    kind = "withdraw_messages"
+    Payload = WithdrawPayload
+    keyed = False
+
+    @classmethod
+    def ready(cls, ctx: Context, ask: Silence) -> bool:
+        return ctx.ids.real_ref(ask.reference) is not None
+
+    @classmethod
+    async def online(
+        cls, api: CentralApi, ctx: Context, ask: Silence, key: str | None
+    ) -> list[CallerMessage]:
+        real = ctx.ids.real_ref(ask.reference)
+        assert real is not None
+        found = await api.withdraw_messages(real)
+        _remember_messages(ctx, real, found)
+        return found
+
+    @classmethod
+    def make(cls, ctx: Context, ask: Silence) -> WithdrawMessages:
+        reference = ctx.ids.real_ref(ask.reference) or ask.reference.upper()
+        if ctx.cache.booking(reference) is None:
+            raise not_cached(f"booking {ask.reference}")
+        return cls(WithdrawPayload(reference=reference))
+
+    def provisional(self, ctx: Context) -> list[CallerMessage]:
+        """The booking's messages as this desk last saw them: whether the switch-off comes in
+        time is the service's to say when the write is replayed."""
+        booking = ctx.cache.booking(self.payload.reference)
+        return list(booking.messages) if booking is not None else []
+
+    def replay_keys(self) -> frozenset:
+        return KeySet().add("reference", self.payload.reference.upper()).frozen()
+
+    def request(self, ctx: Context) -> Request:
+        p = self.payload
+        reference = ctx.ids.real_ref(p.reference)
+        if reference is None:
+            creator = ctx.creator_of("reference", p.reference)
+            if creator is not None and creator.state in ("conflict", "failed"):
+                raise Moot(f"booking {p.reference} was never confirmed, so nothing was sent")
+            raise Unresolved("reference", p.reference)
+        return Request("POST", f"/v1/bookings/{reference}/messages/withdraw", keyed=False)
+
+    def applied(self, ctx: Context, answer: Any) -> dict[str, Any]:
+        found = [CallerMessage.model_validate(message) for message in answer or []]
+        reference = ctx.ids.real_ref(self.payload.reference)
+        if reference is not None:
+            _remember_messages(ctx, reference, found)
+        withdrawn = sum(1 for m in found if m.status is MessageStatus.CANCELLED)
+        return {"reference": reference, "withdrawn": withdrawn}
+
+    def describe(self) -> str:
+        return f"switch off the messages of {self.payload.reference}"
+
+
+def _remember_messages(ctx: Context, reference: str, found: list[CallerMessage]) -> None:
+    """The booking's messages as the service answered, kept with the cached booking."""
+    booking = ctx.cache.booking(reference)
+    if booking is not None:
+        ctx.cache.put_booking(booking.model_copy(update={"messages": found}))

@@ -11,19 +11,30 @@ from console.client.api import ApiRefused, CentralApi
 from console.client.cache import utcnow
 from console.client.issues import SyncIssue
 from console.client.writes.base import Context, KeySet, Request, Settled, Write, not_cached
-from console.domain.caller_fields import clean_caller_fields
+from console.domain.caller_fields import check_channel, clean_caller_fields, message_address
 from console.domain.errors import InvalidValue
 from console.domain.models import Caller, CallerIn, CallerPatch, Phone
 from console.domain.phone import is_mobile
 from console.domain.text import fold
 
 
-def clean_caller(values: dict[str, Any]) -> dict[str, Any]:
+def clean_caller(values: dict[str, Any], current: Caller | None = None) -> dict[str, Any]:
     """A new caller or a patch checked the way the service will check it (so a caller entered
     offline is not refused on replay for a typo the agent could have fixed while on the
-    phone); the birth date as ISO text. Raises ApiRefused(422) naming the API's field."""
+    phone); the birth date as ISO text. A message channel needs its address: a patch is
+    checked together with the ``current`` caller. Raises ApiRefused(422) naming the API's
+    field."""
     try:
         cleaned = clean_caller_fields(values)
+        if current is None or {"message_channel", "email", "phones"} & cleaned.keys():
+            check_channel(
+                cleaned.get("message_channel")
+                or (current.message_channel if current is not None else None),
+                cleaned.get("email", current.email if current else None),
+                cleaned["phones"]
+                if cleaned.get("phones") is not None
+                else [phone.number for phone in (current.phones if current else [])],
+            )
     except InvalidValue as exc:
         raise ApiRefused(422, "invalid", exc.message, exc.field) from None
     if cleaned.get("birth_date") is not None:
@@ -101,7 +112,11 @@ class CreateCaller(Write[CreateCallerPayload, NewCaller, Caller]):
             birth_date=values["birth_date"],
             created_at=now,
             updated_at=now,
+            message_channel=values["message_channel"],
+            message_consent=values["message_consent"],
+            message_consent_at=now if values["message_consent"] else None,
         )
+        caller.message_address = _address(caller)
         ctx.cache.put_caller(caller, provisional=True)
         return caller
 
@@ -181,6 +196,13 @@ class CreateCaller(Write[CreateCallerPayload, NewCaller, Caller]):
         )
 
 
+def _address(caller: Caller) -> str | None:
+    """Where the caller's messages go now, as the service will say (``message_address``)."""
+    return message_address(
+        caller.message_consent, caller.message_channel, caller.email, caller.phones
+    )
+
+
 async def _matched(api: CentralApi, caller_id: int, how: str) -> Settled:
     """The caller as the service has it (read without the desk's call: no call asked)."""
     found = Caller.model_validate(await api.send("GET", f"/v1/callers/{caller_id}"))
@@ -234,7 +256,7 @@ class UpdateCaller(Write[UpdateCallerPayload, CallerChange, Caller]):
         sent = ask.patch.model_dump(exclude_unset=True)
         if not sent:
             raise ApiRefused(422, "invalid", "Nothing to change: send at least one field.")
-        clean_caller(sent)
+        clean_caller(sent, current)
         return cls(
             UpdateCallerPayload(
                 caller_id=current.id, patch=ask.patch.model_dump(mode="json", exclude_unset=True)
@@ -246,13 +268,20 @@ class UpdateCaller(Write[UpdateCallerPayload, CallerChange, Caller]):
         if current is None:
             raise not_cached("this caller")
         values = clean_caller(
-            CallerPatch.model_validate(self.payload.patch).model_dump(exclude_unset=True)
+            CallerPatch.model_validate(self.payload.patch).model_dump(exclude_unset=True), current
         )
-        update = {k: v for k, v in values.items() if k != "phones"}
+        update = {k: v for k, v in values.items() if k != "phones" and v is not None}
+        for name in ("emso", "zzzs_number", "email", "birth_date"):  # these may be cleared
+            if name in values:
+                update[name] = values[name]
         if "phones" in values:
             update["phones"] = phones(values["phones"])
-        update["updated_at"] = utcnow()
+        now = utcnow()
+        if update.get("message_consent", current.message_consent) != current.message_consent:
+            update["message_consent_at"] = now
+        update["updated_at"] = now
         changed = current.model_copy(update=update)
+        changed.message_address = _address(changed)
         ctx.cache.put_caller(changed, provisional=changed.id < 0)
         return changed
 

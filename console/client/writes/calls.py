@@ -13,8 +13,7 @@ from console.client.api import ApiRefused, CentralApi
 from console.client.cache import utcnow
 from console.client.issues import local_time
 from console.client.provisional import references_in
-from console.client.writes.base import Context, KeySet, Request, Write, not_cached
-from console.domain.calendar import TZ
+from console.client.writes.base import Context, KeySet, Request, Settled, Write, not_cached
 from console.domain.models import Call, CallDirection, WrapUpIn
 
 
@@ -112,9 +111,27 @@ class StartCall(Write[StartCallPayload, NewCall, Call]):
 
     def request(self, ctx: Context) -> Request:
         caller_id = ctx.ids.real_int("caller", self.payload.caller_id)
-        return Request(
-            "POST", "/v1/calls", {"caller_id": caller_id, "direction": self.payload.direction}
+        body = {
+            "caller_id": caller_id,
+            "direction": self.payload.direction,
+            "started_at": self.payload.started_at,  # when it began on the desk
+        }
+        return Request("POST", "/v1/calls", body)
+
+    async def settle(
+        self, api: CentralApi, ctx: Context, refusal: ApiRefused | None = None
+    ) -> Settled | None:
+        """The service refused the desk's clock for the call's start (far in the future: the
+        desk's clock is wrong; or older than the service keeps keys): the call starts by the
+        service's clock instead, under the same key (a refusal stored nothing under it)."""
+        if refusal is None or refusal.field != "started_at" or self.entry is None:
+            return None
+        body = self.request(ctx).body
+        body.pop("started_at")
+        answer = await api.send(
+            "POST", "/v1/calls", json=body, idempotency_key=self.entry.idempotency_key
         )
+        return Settled(answer, {"started_at": "the service's clock: " + refusal.message})
 
     def applied(self, ctx: Context, answer: Any) -> dict[str, Any]:
         call = Call.model_validate(answer)
@@ -277,6 +294,29 @@ class WrapUp(Write[WrapUpPayload, CallWrapUp, Call]):
         body = wrap_up_body(ctx, self.payload.wrap_up, self.payload.call_id, call_id)
         return Request("POST", f"/v1/calls/{call_id}/wrapup", body)
 
+    async def settle(
+        self, api: CentralApi, ctx: Context, refusal: ApiRefused | None = None
+    ) -> Settled | None:
+        """The service refused the desk's times (the call's start was recorded by the
+        service's clock, so the desk's end falls before it): the wrap-up goes without its
+        end (the service's now) and with a follow-up no earlier than the call's start, under
+        the same key (a refusal stored nothing under it)."""
+        if refusal is None or refusal.field not in ("ended_at", "follow_up_at"):
+            return None
+        if self.entry is None:
+            return None
+        request = self.request(ctx)
+        body = dict(request.body)
+        body["ended_at"] = None
+        real = ctx.cache.call(ctx.ids.real_int("call", self.payload.call_id, strict=True) or 0)
+        start = real.started_at if real is not None else utcnow()
+        if body.get("follow_up_at") and datetime.fromisoformat(body["follow_up_at"]) <= start:
+            body["follow_up_at"] = (start + timedelta(minutes=5)).isoformat()
+        answer = await api.send(
+            request.method, request.path, json=body, idempotency_key=self.entry.idempotency_key
+        )
+        return Settled(answer, {"times": "the service's clock: " + refusal.message})
+
     def applied(self, ctx: Context, answer: Any) -> dict[str, Any]:
         call = Call.model_validate(answer)
         ctx.cache.put_call(call)
@@ -287,28 +327,75 @@ class WrapUp(Write[WrapUpPayload, CallWrapUp, Call]):
 
 
 def wrap_up_body(ctx: Context, wrap_up: dict, call_id: int, real_call_id: int) -> dict:
-    """A call started offline begins on the service only when replayed, so the times the
-    desk saw would fall before its start (and be refused): they go into the notes, the end
-    is left to the service, and a follow-up that would now fall before the call's start is
-    moved just after it (the time asked for kept in the note). Provisional references in
-    the notes (the wrap-up quotes the booking made in the call) become the confirmed ones."""
+    """The wrap-up as sent: provisional references in the notes (the wrap-up quotes the booking
+    made in the call) become the confirmed ones. The desk's own times go as they are: a call
+    started offline is sent with its own start, so its end and follow-up fit it."""
     body = dict(wrap_up)
     if body.get("notes"):
         body["notes"] = ctx.ids.confirmed_references(body["notes"])
-    starts = ctx.outbox.find(StartCall.kind, local_id=call_id) if call_id < 0 else []
-    if not starts:
-        return body
-    started = datetime.fromisoformat(starts[0].payload["started_at"])
-    ended = datetime.fromisoformat(body["ended_at"]) if body.get("ended_at") else None
-    span = local_time(started) + (f"–{ended.astimezone(TZ):%H:%M}" if ended else "")
-    body["notes"] = f"[offline call {span}] {body.get('notes') or ''}".strip()[:8000]
-    body["ended_at"] = None
-    real = ctx.cache.call(real_call_id)
-    real_start = real.started_at if real else utcnow()
-    if body.get("follow_up_at"):
-        wanted = datetime.fromisoformat(body["follow_up_at"])
-        if wanted <= real_start:
-            body["follow_up_at"] = (real_start + timedelta(minutes=5)).isoformat()
-            note = body.get("follow_up_note") or ""
-            body["follow_up_note"] = f"[asked for {local_time(wanted)}] {note}".strip()[:1000]
     return body
+
+
+# -- a line added to a call's record -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallNoteAsk:
+    call_id: int
+    note: str
+
+
+class NoteCallPayload(BaseModel):
+    call_id: int  # as the desk named it (provisional if the call was started offline)
+    note: str
+
+
+class NoteCall(Write[NoteCallPayload, CallNoteAsk, Call]):
+    """A line added to a call's record after the fact (what became of a booking the replay
+    could not confirm: rebooked, or a callback), wrapped up or not."""
+
+    kind = "note_call"
+    Payload = NoteCallPayload
+
+    @classmethod
+    def prepare(cls, ctx: Context, ask: CallNoteAsk) -> CallNoteAsk:
+        return CallNoteAsk(ctx.ids.resolved("call", ask.call_id)[1] or ask.call_id, ask.note)
+
+    @classmethod
+    def ready(cls, ctx: Context, ask: CallNoteAsk) -> bool:
+        return ctx.ids.resolved("call", ask.call_id)[0]
+
+    @classmethod
+    async def online(cls, api: CentralApi, ctx: Context, ask: CallNoteAsk, key: str | None) -> Call:
+        call = await api.add_call_note(ask.call_id, ask.note, idempotency_key=key)
+        ctx.cache.put_call(call)
+        return call
+
+    @classmethod
+    def make(cls, ctx: Context, ask: CallNoteAsk) -> NoteCall:
+        return cls(NoteCallPayload(call_id=ask.call_id, note=ask.note))
+
+    def provisional(self, ctx: Context) -> Call:
+        current = cached_call(ctx, self.payload.call_id)
+        notes = f"{current.notes}\n{self.payload.note}" if current.notes else self.payload.note
+        changed = current.model_copy(update={"notes": notes})
+        ctx.cache.put_call(changed, provisional=changed.id < 0)
+        return changed
+
+    def result(self, ctx: Context) -> Call:
+        return cached_call(ctx, self.payload.call_id)
+
+    def replay_keys(self) -> frozenset:
+        return KeySet().add("call", self.payload.call_id).frozen()
+
+    def request(self, ctx: Context) -> Request:
+        call_id = ctx.ids.real_int("call", self.payload.call_id, strict=True)
+        return Request("POST", f"/v1/calls/{call_id}/notes", {"note": self.payload.note})
+
+    def applied(self, ctx: Context, answer: Any) -> dict[str, Any]:
+        call = Call.model_validate(answer)
+        ctx.cache.put_call(call)
+        return {"call_id": call.id}
+
+    def describe(self) -> str:
+        return f"note on call {self.payload.call_id}: {self.payload.note[:60]}"

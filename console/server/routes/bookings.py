@@ -13,7 +13,13 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 
-from console.domain.models import Booking, BookingIn, CancelIn, RescheduleIn
+from console.domain.models import (
+    Booking,
+    BookingIn,
+    CancelIn,
+    ProvisionalReferenceIn,
+    RescheduleIn,
+)
 from console.server import bookings, callers, idempotency
 from console.server.deps import (
     AgentDep,
@@ -26,7 +32,7 @@ from console.server.deps import (
 )
 from console.server.errors import not_found
 from console.server.messages import outbox
-from console.server.openapi import REFERENCE_PATTERN, errors
+from console.server.openapi import BOOKING_REFERENCE_PATTERN, REFERENCE_PATTERN, errors
 
 router = APIRouter(prefix="/v1/bookings", tags=["bookings"])
 
@@ -37,6 +43,17 @@ Reference = Annotated[
         description="the booking's reference: 7 symbols of ACDEFHJKMNPRTUVWXY34679 (any case), "
         "the last a check symbol; grouped 3-3-1 by a space or a dash, or not at all "
         "(K7M4PXY, K7M 4PX Y). A mistyped one (the check fails) is 422.",
+    ),
+]
+ReferenceOrProvisional = Annotated[
+    str,
+    Path(
+        pattern=BOOKING_REFERENCE_PATTERN,
+        description="the booking's reference: 7 symbols of ACDEFHJKMNPRTUVWXY34679 (any case), "
+        "the last a check symbol; grouped 3-3-1 by a space or a dash, or not at all "
+        "(K7M4PXY, K7M 4PX Y). Or the provisional reference a desk gave the caller offline, "
+        "which the booking keeps as an alias: P- and such a reference (P-K7M4PXY). A mistyped "
+        "one (the check fails) is 422.",
     ),
 ]
 
@@ -92,8 +109,8 @@ def list_for_caller(
         return outbox.attach(connection, bookings.for_caller(connection, caller, include_past))
 
 
-@router.get("/{reference}", response_model=Booking, responses=errors(404, 422))
-def read(reference: Reference, _agent: AgentDep, database: DatabaseDep) -> Booking:
+@router.get("/{reference}", response_model=Booking, responses=errors(404, 409, 422))
+def read(reference: ReferenceOrProvisional, _agent: AgentDep, database: DatabaseDep) -> Booking:
     with database.read() as connection:
         booking = bookings.to_model(connection, bookings.get_row(connection, reference))
         return outbox.attach(connection, [booking])[0]
@@ -170,6 +187,7 @@ def reschedule(
             header_call_id=call_id,
             message_settings=settings.messages,
             notify=payload.notify,
+            provisional=payload.provisional_reference,
         )
         return 201, booking.model_dump(mode="json")
 
@@ -182,3 +200,23 @@ def reschedule(
         effect,
     )
     return JSONResponse(body, status_code=status)
+
+
+@router.put(
+    "/{reference}/provisional-reference",
+    response_model=Booking,
+    responses=errors(403, 404, 409, 413, 422),
+)
+def keep_provisional_reference(
+    reference: Reference,
+    payload: ProvisionalReferenceIn,
+    agent: WriterDep,
+    database: DatabaseDep,
+) -> Booking:
+    """Keep the provisional reference (``P-…``) the desk gave the caller as an alias of the
+    booking: for a booking the desk sent online without hearing back. The same again changes
+    nothing; 409 `provisional_reference_set` when the booking keeps another one."""
+    with database.write() as connection:
+        return bookings.keep_provisional(
+            connection, agent, reference, payload.provisional_reference
+        )

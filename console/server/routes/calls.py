@@ -14,6 +14,7 @@ from console.domain.models import (
     ApiError,
     Call,
     CallIn,
+    CallNote,
     CallPatch,
     Change,
     ChangePage,
@@ -46,10 +47,22 @@ def start(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
+    """Start a call, now or (a call a desk made offline) at ``started_at``. A call that began
+    minutes or hours ago (the desk recorded it offline and sends it after the fact) is kept
+    with its own times but does not move the agent's live state on the floor."""
+
     def effect(connection: Connection) -> tuple[int, dict]:
-        call = calls.start(connection, agent, payload.caller_id, payload.direction)
+        call = calls.start(
+            connection,
+            agent,
+            payload.caller_id,
+            payload.direction,
+            payload.started_at,
+            oldest_days=settings.retention.idempotency_days,
+        )
         started = clock.to_db(call.started_at)
-        agent_states.call_started(connection, call.agent_id, call.id, started, settings.floor)
+        if payload.started_at is None or started >= clock.now() - calls.CLOCK_SKEW:
+            agent_states.call_started(connection, call.agent_id, call.id, started, settings.floor)
         return 201, call.model_dump(mode="json")
 
     status, body = idempotency.run(
@@ -138,6 +151,32 @@ def wrap_up(
         agent,
         idempotency_key,
         f"POST /v1/calls/{call_id}/wrapup",
+        payload.model_dump(),
+        effect,
+    )[1]
+
+
+@router.post(
+    "/calls/{call_id}/notes", response_model=Call, responses=errors(403, 404, 409, 413, 422)
+)
+def add_note(
+    call_id: CallId,
+    payload: CallNote,
+    agent: WriterDep,
+    database: DatabaseDep,
+    idempotency_key: IdempotencyKey = None,
+) -> dict:
+    """Add a dated, signed line to a call's record, also after its wrap-up (what finally
+    became of a booking the replay after an outage could not confirm)."""
+
+    def effect(connection: Connection) -> tuple[int, dict]:
+        return 200, calls.add_note(connection, agent, call_id, payload.note).model_dump(mode="json")
+
+    return idempotency.run(
+        database,
+        agent,
+        idempotency_key,
+        f"POST /v1/calls/{call_id}/notes",
         payload.model_dump(),
         effect,
     )[1]

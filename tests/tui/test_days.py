@@ -1,0 +1,321 @@
+"""The console's dates follow the desk's clock across midnight, without a restart.
+
+The real console on the seeded demo world (``conftest.py``), with its clock injected
+(``console.clock.Clock``): a time that stands still just before midnight until the test lets it
+run. The app's one timer at the next local midnight then shows the new day on the screens that
+are open, and a screen shown again later shows it too; what the agent typed stays. Across the
+last Sundays of March and October as well: a slot at 02:30 on the spring change does not exist,
+and the two 02:30s of the autumn one are both listed, each with its zone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+from textual.widgets import Input
+
+from console.clock import Clock
+from console.domain.calendar import TZ
+from console.screens.lookup import LookupScreen
+from console.screens.slots import SlotsScreen
+from console.screens.wrapup import WrapUpScreen
+from console.server.db import Database
+from console.server.schema import provider_services, providers, services, slots
+from widgets.slot_table import SlotTable
+
+SIZE = (120, 36)
+
+
+class HeldTime:
+    """The desk's time for a test: it stands at ``start`` (Ljubljana) until :meth:`run`, then
+    runs at the real pace from there."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.since: float | None = None
+
+    def __call__(self) -> datetime:
+        if self.since is None:
+            return self.start
+        return self.start + timedelta(seconds=time.monotonic() - self.since)
+
+    def run(self) -> None:
+        self.since = time.monotonic()
+
+
+def just_before_midnight(day: date) -> HeldTime:
+    return HeldTime(datetime.combine(day, datetime.min.time(), TZ) - timedelta(seconds=1.5))
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    quiet = 0
+    for _ in range(200):
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.02)
+        quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
+        if quiet == 3:
+            return
+    raise AssertionError("the console did not settle")
+
+
+async def until(pilot, predicate: Callable[[], bool], what: str, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def field(screen: SlotsScreen, field_id: str) -> str:
+    return screen.query_one(f"#{field_id}", Input).value
+
+
+async def slot_search(pilot, service: str) -> SlotsScreen:  # type: ignore[no-untyped-def]
+    await pilot.press("f3")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SlotsScreen)
+    screen.query_one("#service", Input).focus()
+    await pilot.press(*service, "enter")
+    await settle(pilot)
+    return screen
+
+
+# -- the slot search --------------------------------------------------------------------------
+
+
+async def test_a_console_started_before_midnight_searches_from_the_new_day_after_it(
+    make_app, ready
+) -> None:
+    """The issue's check: the slot search open at midnight shows the new day, From and To,
+    and searches it again, without a restart."""
+    desk_time = just_before_midnight(date(2030, 3, 5))  # Monday 4. 3. 2030, 23:59:58.5
+    app = make_app(today=None, clock=Clock(desk_time))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await slot_search(pilot, "ue-id-card")
+        assert (field(screen, "from"), field(screen, "to")) == ("4. 3. 2030", "18. 3. 2030")
+        searched = screen._last_query
+        assert searched is not None and searched.first_day == date(2030, 3, 4)
+        assert screen.table.slots[0].starts_at.astimezone(TZ).date() == date(2030, 3, 4)
+
+        desk_time.run()  # ... and midnight comes
+        await until(pilot, lambda: field(screen, "from") == "5. 3. 2030", "From to move on")
+        assert field(screen, "to") == "19. 3. 2030"
+        await settle(pilot)
+        assert screen._last_query is not None and screen._last_query.first_day == date(2030, 3, 5)
+        first = screen.table.slots[0].starts_at.astimezone(TZ).date()
+        assert first == date(2030, 3, 5)  # the search ran again for the new range
+        assert app.desk.today() == date(2030, 3, 5)
+
+
+async def test_the_cached_slot_window_rolls_on_to_the_new_day_at_midnight(make_app, ready) -> None:
+    """The desk's copy of the slots (what it searches offline, from today) is fetched again
+    for the new day after midnight, not up to an hour later when its refresh would be due."""
+    desk_time = just_before_midnight(date(2030, 3, 5))
+    app = make_app(today=None, clock=Clock(desk_time), sync_seconds=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await until(pilot, lambda: app.store.sync.refreshes > 0, "the first window")
+        before = app.store.sync.refreshes
+        desk_time.run()
+        await until(pilot, lambda: app._day == date(2030, 3, 5), "the app's day to change")
+        await until(pilot, lambda: app.store.sync.refreshes > before, "the window to roll on")
+
+
+async def test_dates_the_agent_typed_stay_as_typed(make_app, ready) -> None:
+    desk_time = just_before_midnight(date(2030, 3, 5))
+    app = make_app(today=None, clock=Clock(desk_time))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await slot_search(pilot, "ue-id-card")
+        to = screen.query_one("#to", Input)
+        to.value = "8. 3. 2030"  # as the agent types it
+        await settle(pilot)
+        desk_time.run()
+        await until(pilot, lambda: field(screen, "from") == "5. 3. 2030", "From to move on")
+        await settle(pilot)
+        assert field(screen, "to") == "8. 3. 2030"
+        assert screen._last_query is not None
+        assert (screen._last_query.first_day, screen._last_query.last_day) == (
+            date(2030, 3, 5),
+            date(2030, 3, 8),
+        )
+
+
+async def test_a_screen_away_at_midnight_shows_the_new_day_when_it_is_shown_again(
+    make_app, ready
+) -> None:
+    desk_time = just_before_midnight(date(2030, 3, 5))
+    app = make_app(today=None, clock=Clock(desk_time))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await slot_search(pilot, "ue-id-card")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        desk_time.run()
+        await until(pilot, lambda: app._day == date(2030, 3, 5), "the app's day to change")
+        assert field(screen, "from") == "4. 3. 2030"  # not shown: nothing to redraw yet
+        await pilot.press("f3")
+        await settle(pilot)
+        assert app.screen is screen
+        assert (field(screen, "from"), field(screen, "to")) == ("5. 3. 2030", "19. 3. 2030")
+
+
+async def test_a_pretended_date_moves_on_at_midnight_too(make_app, ready) -> None:
+    """``[ui] today`` (a demo's date) goes through the same clock: it changes at midnight."""
+    desk_time = just_before_midnight(date(2026, 12, 4))
+    app = make_app(today=None, clock=Clock(desk_time, today=date(2030, 3, 4)))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await slot_search(pilot, "ue-id-card")
+        assert field(screen, "from") == "4. 3. 2030"
+        desk_time.run()
+        await until(pilot, lambda: field(screen, "from") == "5. 3. 2030", "From to move on")
+
+
+@pytest.mark.parametrize(
+    ("sunday", "hours"),
+    [(date(2030, 3, 31), 23), (date(2030, 10, 27), 25)],
+    ids=["spring-forward", "fall-back"],
+)
+async def test_midnight_before_a_summer_time_change(
+    make_app, ready, sunday: date, hours: int
+) -> None:
+    """Into the last Sunday of March and of October: the day changes at midnight, and the
+    timer for the next one waits the day's 23 or 25 hours."""
+    desk_time = just_before_midnight(sunday)
+    clock = Clock(desk_time)
+    app = make_app(today=None, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await slot_search(pilot, "ue-id-card")
+        saturday = sunday - timedelta(days=1)
+        assert field(screen, "from") == f"{saturday.day}. {saturday.month}. {saturday.year}"
+        desk_time.run()
+        shown = f"{sunday.day}. {sunday.month}. {sunday.year}"
+        await until(pilot, lambda: field(screen, "from") == shown, "From to move on")
+        left = clock.seconds_to_midnight()
+        assert hours * 3600 - 60 < left <= hours * 3600
+
+
+def add_slots(data_dir: Path, code: str, moments: list[datetime]) -> None:
+    """Free slots of service ``code`` at these moments, with one of its providers."""
+    database = Database.open(data_dir / "central.db")
+    try:
+        with database.write() as connection:
+            service_id = connection.execute(
+                select(services.c.id).where(services.c.code == code)
+            ).scalar_one()
+            provider = connection.execute(
+                select(providers.c.id, providers.c.location_id)
+                .join(provider_services, provider_services.c.provider_id == providers.c.id)
+                .where(provider_services.c.service_id == service_id)
+                .limit(1)
+            ).one()
+            for moment in moments:
+                start = moment.astimezone(UTC).replace(tzinfo=None)
+                connection.execute(
+                    insert(slots).values(
+                        provider_id=provider.id,
+                        location_id=provider.location_id,
+                        service_id=service_id,
+                        starts_at=start,
+                        ends_at=start + timedelta(minutes=15),
+                        status="free",
+                    )
+                )
+    finally:
+        database.dispose()
+
+
+def times_listed(table: SlotTable) -> list[str]:
+    return [str(table.get_row_at(row)[1]) for row in range(table.row_count)]
+
+
+async def test_slots_on_the_summer_time_changes_are_shown_at_their_real_times(
+    make_app, ready, data_dir: Path
+) -> None:
+    """Spring: the hour from 02:00 does not exist, a slot at 01:30 UTC is at 03:30. Autumn:
+    02:30 happens twice, both slots are listed, in order, each with its zone."""
+    add_slots(
+        data_dir,
+        "ue-passport",
+        [
+            datetime(2030, 3, 31, 0, 30, tzinfo=UTC),  # 01:30 CET
+            datetime(2030, 3, 31, 1, 30, tzinfo=UTC),  # 03:30 CEST (02:30 never comes)
+            datetime(2030, 10, 27, 0, 30, tzinfo=UTC),  # 02:30 CEST
+            datetime(2030, 10, 27, 1, 30, tzinfo=UTC),  # 02:30 CET, an hour later
+            datetime(2030, 10, 27, 2, 30, tzinfo=UTC),  # 03:30 CET
+        ],
+    )
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await slot_search(pilot, "ue-passport")
+        for sunday, expected in (
+            ("31. 3. 2030", ["01:30", "03:30"]),
+            ("27. 10. 2030", ["02:30 CEST", "02:30 CET", "03:30"]),
+        ):
+            screen.query_one("#from", Input).value = sunday
+            screen.query_one("#to", Input).value = sunday
+            await settle(pilot)
+            assert times_listed(screen.table) == expected
+
+
+# -- the other screens' "today" ---------------------------------------------------------------
+
+
+async def test_the_call_back_the_wrap_up_suggests_follows_the_day(make_app, ready) -> None:
+    """The wrap-up's example call back is the next working day at 10:00, by the desk's clock:
+    on Friday evening it is Monday; after midnight too (a weekend day is no working day)."""
+    desk_time = just_before_midnight(date(2030, 3, 5))  # Monday night
+    app = make_app(today=None, clock=Clock(desk_time))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, WrapUpScreen)
+        follow_up = screen.follow_up_at
+        assert follow_up.input.placeholder == "5. 3. 2030 10:00"
+        desk_time.run()
+        await until(
+            pilot, lambda: follow_up.input.placeholder == "6. 3. 2030 10:00", "the example to move"
+        )
+
+    desk_time = just_before_midnight(date(2030, 3, 9))  # Friday night
+    app = make_app(today=None, clock=Clock(desk_time))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        follow_up = app.screen.follow_up_at
+        assert follow_up.input.placeholder == "11. 3. 2030 10:00"
+        desk_time.run()
+        await until(pilot, lambda: app._day == date(2030, 3, 9), "Saturday")
+        assert follow_up.input.placeholder == "11. 3. 2030 10:00"
+
+
+async def test_a_follow_up_typed_for_today_is_checked_against_the_new_day(make_app, ready) -> None:
+    desk_time = just_before_midnight(date(2030, 3, 5))
+    app = make_app(today=None, clock=Clock(desk_time), language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        follow_up = app.screen.follow_up_at
+        follow_up.text = "4. 3. 2030"  # today, the time still to come
+        await settle(pilot)
+        assert follow_up.error is None
+        desk_time.run()
+        await until(pilot, lambda: follow_up.error is not None, "the day to have passed")
+        assert follow_up.text == "4. 3. 2030"  # as typed
+        assert "passed" in follow_up.error

@@ -1,0 +1,193 @@
+"""The supervisor's floor (F10): the real console over the embedded service, on a known morning
+(``floor_world``) with the service's clock held at 11:00.
+
+It is a supervisor's first screen; it shows every agent's state and day, the figures, slot fill
+and the alerts worded by kind; enter drills down to an agent's calls, and who called only on
+``c`` (an audited read); ``e`` exports the day to a file; another desk's state change arrives
+through the change feed; the timers tick locally from the service's clock; agents get no floor.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from floor_clock import FakeClock
+from floor_world import AGENTS, FLOOR_SECTION, build_floor
+from harness import settle, until
+from sqlalchemy import func, select
+from tui_shared import TODAY, wait_floor
+
+from console.domain.floor import AgentState, DeskStateIn
+from console.domain.models import Agent, Role
+from console.screens.floor import FloorScreen
+from console.screens.floor_dialogs import AgentDayScreen, ExportDialog
+from console.server import agent_states
+from console.server.db import Database
+from console.server.schema import audit_log
+from widgets.floor_agents import AgentsTable
+from widgets.floor_panels import AlertsList, SlotFillTable
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def world(data_dir, monkeypatch):  # type: ignore[no-untyped-def]
+    clock = FakeClock(FakeClock.local(TODAY, 8)).install(monkeypatch)
+    return build_floor(data_dir, clock, TODAY), clock
+
+
+def row_text(table: AgentsTable, agent_id: int) -> list[str]:
+    return [str(cell) for cell in table.get_row(str(agent_id))]
+
+
+def floor_of(app) -> FloorScreen:  # type: ignore[no-untyped-def]
+    assert isinstance(app.screen, FloorScreen)
+    return app.screen
+
+
+async def test_the_floor_is_a_supervisors_first_screen(make_app, world) -> None:  # type: ignore[no-untyped-def]
+    ids, _clock = world
+    app = make_app(language="en", role="supervisor", floor=FLOOR_SECTION)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_floor(pilot)
+        table = floor_of(app).table
+        assert row_text(table, ids["ana"])[:5] == [
+            "Ana Kos",
+            "on a call",
+            "10:00",
+            "10:00",
+            "Identity card",
+        ]
+        assert row_text(table, ids["bojan"])[1:4] == ["after-call work", "4:00", "2:00"]
+        assert row_text(table, ids["cvetka"])[1:3] == ["away: Break", "40:00"]
+        assert row_text(table, ids["dusan"])[1] == "unreachable"
+        assert row_text(table, ids["dusan"])[11] == "3"  # queued writes
+        ana = row_text(table, ids["ana"])
+        assert ana[5:9] == ["2", "6:00", "1:00", "1"]  # calls, avg handle, avg ACW, booked
+        alerts = str(app.screen.query_one(AlertsList).render())
+        assert "Cvetka Horvat: away for 40:00 (limit 30:00)" in alerts
+        assert "Dušan Mlakar: desk unreachable for 20:00 with 3 write(s) queued" in alerts
+        fill = app.screen.query_one(SlotFillTable)
+        assert fill.row_count > 0
+        assert "supervisor" in str(app.screen.query_one("StatusBar").render())
+        # no write keys for supervisors: neither away/ready nor anything that changes data
+        shown = {key for key, b in app.screen.active_bindings.items() if b.binding.show}
+        assert "f12" not in shown
+        assert app.desk.presence is None
+
+
+async def test_slovenian_words_the_states_and_alerts(make_app, world) -> None:  # type: ignore[no-untyped-def]
+    ids, _clock = world
+    app = make_app(language="sl", role="supervisor", floor=FLOOR_SECTION)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_floor(pilot)
+        table = floor_of(app).table
+        assert row_text(table, ids["cvetka"])[1] == "odsoten: Odmor"
+        assert row_text(table, ids["dusan"])[1] == "nedosegljiv"
+        alerts = str(app.screen.query_one(AlertsList).render())
+        assert "Cvetka Horvat: odsoten že 40:00 (meja 30:00)" in alerts
+
+
+async def test_enter_shows_the_agents_day_and_c_shows_who_called(make_app, world, data_dir) -> None:  # type: ignore[no-untyped-def]
+    ids, _clock = world
+    app = make_app(language="en", role="supervisor", floor=FLOOR_SECTION)
+    database = Database.open(data_dir / "central.db")
+
+    def audited() -> int:
+        with database.read() as connection:
+            return connection.execute(select(func.count()).select_from(audit_log)).scalar_one()
+
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_floor(pilot)
+        table = floor_of(app).table
+        table.move_cursor(row=table.get_row_index(str(ids["ana"])))
+        before = audited()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AgentDayScreen) and app.screen.day)
+        screen = app.screen
+        assert isinstance(screen, AgentDayScreen)
+        assert screen.day is not None and not screen.day.caller_identity
+        assert len(screen.day.calls) == 2
+        assert audited() == before, "no caller was read"
+        await pilot.press("c")
+        await until(pilot, lambda: screen.day is not None and screen.day.caller_identity)
+        assert audited() > before, "showing the callers is an audited read"
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, FloorScreen))
+    database.dispose()
+
+
+async def test_the_day_is_exported_to_the_file_the_supervisor_confirms(
+    make_app, world, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(language="en", role="supervisor", floor=FLOOR_SECTION)
+    target = tmp_path / "out" / "calls.csv"
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_floor(pilot)
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        box = app.screen.query_one("#export-path")
+        box.value = str(tmp_path / "out" / "calls.txt")
+        await pilot.press("enter")
+        assert isinstance(app.screen, ExportDialog), "only .csv or .xlsx"
+        box.value = str(target)
+        await pilot.press("enter")
+        await until(pilot, target.exists)
+        await settle(pilot)
+        notes = [n.message for n in app._notifications]
+        assert any(str(target) in note for note in notes)
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 1 + 4  # the header, and the morning's four calls
+
+
+async def test_another_desks_state_change_arrives_through_the_feed(
+    make_app, world, data_dir
+) -> None:  # type: ignore[no-untyped-def]
+    ids, clock = world
+    app = make_app(language="en", role="supervisor", floor=FLOOR_SECTION, sync_seconds=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_floor(pilot)
+        table = floor_of(app).table
+        assert row_text(table, ids["cvetka"])[1] == "away: Break"
+        database = Database.open(data_dir / "central.db")
+        cvetka = Agent(id=ids["cvetka"], name=AGENTS["cvetka"][0], role=Role.AGENT)
+        clock.advance(5)
+        with database.write() as connection:
+            agent_states.report(
+                connection,
+                cvetka,
+                DeskStateIn(state=AgentState.READY),
+                FLOOR_SECTION.settings(),
+            )
+        database.dispose()
+        await until(pilot, lambda: row_text(table, ids["cvetka"])[1] == "ready", timeout=20)
+        alerts = str(app.screen.query_one(AlertsList).render())
+        assert "Cvetka" not in alerts
+
+
+async def test_the_timers_tick_from_the_services_clock(make_app, world) -> None:  # type: ignore[no-untyped-def]
+    ids, _clock = world
+    app = make_app(language="en", role="supervisor", floor=FLOOR_SECTION, timers=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_floor(pilot)
+        table = floor_of(app).table
+        table._received -= 65  # as if the floor had arrived 65 s ago
+        table.tick()
+        assert row_text(table, ids["ana"])[2:4] == ["11:05", "11:05"]
+        assert row_text(table, ids["bojan"])[2:4] == ["5:05", "2:00"], "the talk stays"
+        assert table.service_now() - table.floor.at >= timedelta(seconds=65)
+
+
+async def test_an_agent_has_no_floor(make_app, ready) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        shown = {key for key, b in app.screen.active_bindings.items() if b.binding.show}
+        assert "f10" not in shown
+        await pilot.press("f10")
+        await pilot.press("alt+0")
+        await settle(pilot)
+        assert not isinstance(app.screen, FloorScreen)

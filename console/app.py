@@ -987,8 +987,9 @@ class AgentConsole(App):
             return self.desk is not None and self.desk.presence is not None
         if action == "show_reports":
             return not showing(self.screen, "reports")
-        if action == "show_wrapup":
-            return not showing(self.screen, "wrapup")
+        if action == "show_wrapup":  # wrap-up is an agent's: a supervisor has no F9
+            desk = getattr(self, "desk", None)
+            return not showing(self.screen, "wrapup") and not (desk is not None and desk.read_only)
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

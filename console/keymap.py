@@ -82,7 +82,6 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
     *_place(
         "slots",
         ("slots.overview", "ctrl+o", "the overview by day and place, or the list"),
-        ("slots.overview.table", "o", "the same, from the list or the overview"),
         ("slots.refresh", "ctrl+r", "search again"),
         ("slots.service", "ctrl+f", "to the service box"),
         ("slots.service_list", "down", "from the service box to its list"),

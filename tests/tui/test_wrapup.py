@@ -272,17 +272,19 @@ async def test_a_booking_in_the_call_preselects_booked_and_notes_the_reference(
         assert booking.reference_display in saved.notes
 
 
-async def test_a_supervisor_sees_that_wrap_up_is_not_for_them(make_app, ready) -> None:
+async def test_a_supervisor_has_no_wrap_up_key(make_app, ready) -> None:
+    """Issue 12 item 18: wrap-up is not a supervisor's: F9 (and alt+9) is not in the footer,
+    the help or the palette, and pressing it shows nothing."""
     app = make_app(language="en", role="supervisor")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, WrapUpScreen)
-        assert "Supervisors" in text_of(screen, "#wrapup-notice")
-        assert not screen.query_one("#wrapup-form").display
-        assert screen.check_action("save", ()) is False
+        before = app.screen
+        footer = {b.binding.key for b in before.active_bindings.values() if b.enabled}
+        assert "f9" not in footer and "alt+9" not in footer
+        for key in ("f9", "alt+9"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.screen is before and not isinstance(app.screen, WrapUpScreen)
 
 
 async def test_the_status_bar_counts_after_call_work_not_the_call(make_app, ready) -> None:

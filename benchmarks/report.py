@@ -42,6 +42,7 @@ FIGURES: dict[str, str] = {
     "messages_booking": "booking p50 with the outbox write",
     "floor": "GET /v1/floor p95 (200 agents, 20k calls, 8k bookings)",
     "heartbeat": "200 desks' heartbeats every 10 s: service CPU",
+    "floor_live": "agent's state change to a supervisor's floor, max",
 }
 
 

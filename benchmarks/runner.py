@@ -13,6 +13,7 @@ from benchmarks import api_latency, contention, growth, replay
 from benchmarks import callbacks as callbacks_bench
 from benchmarks import console as console_bench
 from benchmarks import floor as floor_bench
+from benchmarks import floor_live as floor_live_bench
 from benchmarks import messages as messages_bench
 from benchmarks import retention as retention_bench
 from benchmarks import screen_pop as screen_pop_bench
@@ -54,7 +55,8 @@ CALLBACK_FIGURES = (
     "screen_pop",
 )
 MESSAGE_FIGURES = ("messages_send", "messages_booking")
-FLOOR_FIGURES = ("floor", "heartbeat")
+FLOOR_FIGURES = ("floor", "heartbeat", "floor_live")
+DATASET_FLOOR_FIGURES = ("floor", "heartbeat")  # over the dataset's busy day
 # What --only and --skip take: a group name, or one figure's name.
 GROUPS: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
@@ -77,6 +79,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "messages": MESSAGE_FIGURES,
     "floor": FLOOR_FIGURES,
     "heartbeat": ("heartbeat",),
+    "floor_live": ("floor_live",),
 }
 EVERYTHING = (
     "seed",
@@ -122,6 +125,7 @@ class Sizes:
     floor_day: floor_bench.Day = field(default_factory=floor_bench.Day)  # agents, calls, bookings
     floor_requests: int = 300
     heartbeats: int = 2_000
+    floor_changes: int = 30  # agent state changes watched on a supervisor's floor
 
 
 FULL = Sizes(
@@ -168,6 +172,7 @@ QUICK_SIZES = Sizes(
     floor_day=floor_bench.Day(calls=2_000, bookings=800),
     floor_requests=30,
     heartbeats=200,
+    floor_changes=6,
 )
 
 
@@ -221,6 +226,9 @@ class Run:
         if wanted & set(CALLBACK_FIGURES):  # on scratch databases: no dataset needed
             self._callbacks(place, wanted)
             wanted -= set(CALLBACK_FIGURES)
+        if "floor_live" in wanted:  # on a scratch database: no dataset needed
+            self._floor_live(place)
+            wanted -= {"floor_live"}
         if not wanted:
             return
         backend = place.backend
@@ -240,8 +248,8 @@ class Run:
             self._service(dataset, wanted)
         if wanted & set(MESSAGE_FIGURES):
             self.guarded(MESSAGE_FIGURES, backend, lambda: self._messages(dataset))
-        if wanted & set(FLOOR_FIGURES):
-            figures = tuple(figure for figure in FLOOR_FIGURES if figure in wanted)
+        if wanted & set(DATASET_FLOOR_FIGURES):
+            figures = tuple(figure for figure in DATASET_FLOOR_FIGURES if figure in wanted)
             self.guarded(figures, backend, lambda: self._floor(dataset, figures))
         if wanted & set(CONSOLE_FIGURES):
             self._console(dataset, wanted)
@@ -409,6 +417,17 @@ class Run:
                 return screen_pop_bench.rows(result, backend)
 
             self.guarded(("screen_pop",), backend, measure_pop)
+
+    def _floor_live(self, place: Place) -> None:
+        workers = self.workers_for(place.url_for("x"))
+
+        def measure() -> list[Row]:
+            result = floor_live_bench.run(
+                place, rounds=self.sizes.floor_changes, workers=workers, log=self.log
+            )
+            return floor_live_bench.rows(result, place.backend)
+
+        self.guarded(("floor_live",), place.backend, measure)
 
     def _messages(self, dataset: Dataset) -> list[Row]:
         reset(dataset)

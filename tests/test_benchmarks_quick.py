@@ -35,6 +35,7 @@ SERVICE_FIGURES = [
     "messages_booking",
     "floor",
     "heartbeat",
+    "floor_live",
 ]
 CONSOLE_FIGURES = ["cold_start", "keystroke", "keystroke_work", "memory"]
 # The shift (hundreds of calls through the console) takes minutes however small the dataset:
@@ -64,6 +65,7 @@ WITH_FLOOR = {
     "messages_booking",
     "floor",
     "heartbeat",
+    "floor_live",
 }
 
 

@@ -268,7 +268,7 @@ async def test_a_new_caller_a_booking_and_the_wrap_up_are_queued_offline(rig: Ri
     async with app.run_test(size=SIZE) as pilot:
         await ready_and_synced(pilot)
         rig.central.stop()
-        screen = await look_up(pilot, "Nika Zupan")
+        screen = await look_up(pilot, "Zupan Nika")  # surname first, as a lookup is typed
         await until(pilot, lambda: app.connection_state == "offline")
         assert screen.results.callers == []
         assert "from the local cache (offline)" in str(screen.query_one("#lookup-info").render())

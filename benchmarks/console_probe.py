@@ -442,9 +442,219 @@ async def console_shift(
         )
 
 
+# --- the screen pop ---------------------------------------------------------------------------
+
+
+def _popped_frames(app: Any) -> list[tuple[float, str]]:
+    """(time.monotonic(), call id) of every frame drawn with a ringing call's card on screen."""
+    from console.screens.ringing import RingingDialog
+    from widgets.caller_card import CallerCardView
+
+    shown: list[tuple[float, str]] = []
+    original = app._display
+
+    def display(screen: Any, renderable: Any) -> None:
+        original(screen, renderable)
+        if renderable is None or app._batch_count or not isinstance(screen, RingingDialog):
+            return
+        card = screen.query(CallerCardView)
+        if card and card.first().display and card.first().caller_id is not None:
+            shown.append((time.monotonic(), screen.call.call_id))
+            del shown[:-50]
+
+    app._display = display
+    return shown
+
+
+async def screen_pop(server: str, token: str, extension: str, desk: str, rounds: int) -> None:
+    from console.app import AgentConsole
+    from console.config import Config, ServerSection, TelephonySection
+    from console.screens.ringing import RingingDialog
+
+    config = Config(
+        data_dir=desk,
+        server=ServerSection(url=server, token=token),
+        telephony=TelephonySection(extension=extension),
+    )
+    app = AgentConsole(config)
+    async with app.run_test(headless=True, size=SIZE) as pilot:
+        frames = _Frames(app)
+        await _until_ready(app, frames)
+        await _until_synced(app)
+        deadline = time.perf_counter() + 60
+        while not app.desk.phone.declared:
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the desk did not declare its extension")
+            await asyncio.sleep(0.01)
+        shown = _popped_frames(app)
+        _emit({"ready": True})
+        seen: set[str] = set()
+        for _ in range(rounds):
+            deadline = time.perf_counter() + 60
+            while not [item for item in shown if item[1] not in seen]:
+                if time.perf_counter() > deadline:
+                    raise TimeoutError("no ringing call's card was shown")
+                await asyncio.sleep(POLL)
+            at, call_id = next(item for item in shown if item[1] not in seen)
+            seen.add(call_id)
+            while isinstance(app.screen, RingingDialog):  # hidden; the phone rings on
+                await pilot.press("escape")
+                await pilot.pause()
+            _emit({"shown": call_id, "at": at})
+        _emit({"done": True, **_rss()})
+
+
+async def feed(server: str, token: str, extension: str, rounds: int) -> None:
+    import httpx
+
+    from console.desk_phone import LONG_POLL_SECONDS
+
+    async with httpx.AsyncClient(
+        base_url=server,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=LONG_POLL_SECONDS + 10,
+    ) as client:
+        answer = await client.get("/v1/changes/latest")
+        answer.raise_for_status()
+        since = int(answer.json()["last_seq"])
+        _emit({"ready": True})
+        seen = 0
+        while seen < rounds:
+            answer = await client.get(
+                "/v1/changes", params={"since": since, "wait": LONG_POLL_SECONDS}
+            )
+            at = time.monotonic()
+            answer.raise_for_status()
+            page = answer.json()
+            since = int(page["last_seq"])
+            for change in page["changes"]:
+                data = change["data"] or {}
+                if (
+                    change["entity"] == "ringing"
+                    and change["op"] == "ringing"
+                    and data.get("extension") == extension
+                ):
+                    _emit({"shown": str(data["call_id"]), "at": at})
+                    seen += 1
+        _emit({"done": True})
+
+
+# --- the floor, live ---------------------------------------------------------------------
+
+
+def _floor_frames(app: Any, agent_id: int) -> list[tuple[float, str]]:
+    """(time.monotonic(), state) of every frame of the floor screen whose agents table shows
+    agent ``agent_id`` in a state other than the previous such frame's."""
+    from console.screens.floor import FloorScreen
+    from widgets.floor_agents import AgentsTable
+
+    shown: list[tuple[float, str]] = []
+    original = app._display
+
+    def display(screen: Any, renderable: Any) -> None:
+        original(screen, renderable)
+        if renderable is None or app._batch_count or not isinstance(screen, FloorScreen):
+            return
+        table = screen.query(AgentsTable)
+        floor = table.first().floor if table else None
+        if floor is None or not table.first().row_count:
+            return
+        state = next((a.state.value for a in floor.agents if a.id == agent_id), None)
+        if state is not None and (not shown or shown[-1][1] != state):
+            shown.append((time.monotonic(), state))
+            del shown[:-50]
+
+    app._display = display
+    return shown
+
+
+async def floor_watch(server: str, token: str, desk: str, agent_id: int, rounds: int) -> None:
+    """A supervisor's console on the floor: one line per state of agent ``agent_id`` drawn."""
+    from console.app import AgentConsole
+    from console.config import Config, ServerSection
+    from console.screens.floor import FloorScreen
+
+    app = AgentConsole(Config(data_dir=desk, server=ServerSection(url=server, token=token)))
+    async with app.run_test(headless=True, size=SIZE):
+        deadline = time.perf_counter() + 300
+        while not (isinstance(app.screen, FloorScreen) and app.screen.loads):
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"the floor was not shown; screen {app.screen!r}")
+            await asyncio.sleep(0.01)
+        await _until_synced(app)
+        shown = _floor_frames(app, agent_id)
+        app.screen.load()  # a frame with the agent, now that the hook is in
+        deadline = time.perf_counter() + 60
+        while not shown:
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the floor never showed the agent")
+            await asyncio.sleep(0.01)
+        _emit({"ready": True, "state": shown[-1][1]})
+        told = len(shown)
+        for _ in range(rounds):
+            deadline = time.perf_counter() + 60
+            while len(shown) <= told:
+                if time.perf_counter() > deadline:
+                    raise TimeoutError("the floor did not show the agent's next state")
+                await asyncio.sleep(POLL)
+            at, state = shown[told]
+            told += 1
+            _emit({"state": state, "at": at})
+        _emit({"done": True, **_rss()})
+
+
+async def floor_feed(server: str, token: str, agent_id: int, rounds: int) -> None:
+    """A bare HTTP client long-polling the change feed: one line per state change of
+    agent ``agent_id``."""
+    import httpx
+
+    from console.desk_phone import LONG_POLL_SECONDS
+
+    async with httpx.AsyncClient(
+        base_url=server,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=LONG_POLL_SECONDS + 10,
+    ) as client:
+        answer = await client.get("/v1/changes/latest")
+        answer.raise_for_status()
+        since = int(answer.json()["last_seq"])
+        _emit({"ready": True})
+        seen = 0
+        while seen < rounds:
+            answer = await client.get(
+                "/v1/changes", params={"since": since, "wait": LONG_POLL_SECONDS}
+            )
+            at = time.monotonic()
+            answer.raise_for_status()
+            page = answer.json()
+            since = int(page["last_seq"])
+            for change in page["changes"]:
+                data = change["data"] or {}
+                if (
+                    change["entity"] == "agent_state"
+                    and int(change["entity_id"]) == agent_id
+                    and data.get("state") != data.get("previous")
+                ):
+                    _emit({"state": data["state"], "at": at})
+                    seen += 1
+        _emit({"done": True})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.console_probe")
-    parser.add_argument("mode", choices=["hello", "console-start", "console-type", "console-shift"])
+    parser.add_argument(
+        "mode",
+        choices=[
+            "hello",
+            "console-start",
+            "console-type",
+            "console-shift",
+            "screen-pop",
+            "feed",
+            "floor-watch",
+            "floor-feed",
+        ],
+    )
     parser.add_argument("--database", help="the SQLite dataset the embedded service opens")
     parser.add_argument("--desk", help="the console's data directory (token, cache)")
     parser.add_argument("--queries", type=Path, help="a JSON list of search texts")
@@ -463,8 +673,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warm", type=int, default=50, help="console-shift: calls before the first measure"
     )
+    parser.add_argument("--server", help="screen-pop, feed: the central service's URL")
+    parser.add_argument("--token", help="screen-pop, feed: an agent's token")
+    parser.add_argument("--extension", help="screen-pop, feed: the desk's extension")
+    parser.add_argument("--rounds", type=int, default=10, help="screen-pop, feed: calls rung")
+    parser.add_argument("--agent-id", type=int, help="floor-watch, floor-feed: the agent watched")
     args = parser.parse_args(argv)
-    if args.mode == "console-shift":
+    if args.mode == "floor-watch":
+        asyncio.run(floor_watch(args.server, args.token, args.desk, args.agent_id, args.rounds))
+    elif args.mode == "floor-feed":
+        asyncio.run(floor_feed(args.server, args.token, args.agent_id, args.rounds))
+    elif args.mode == "screen-pop":
+        asyncio.run(screen_pop(args.server, args.token, args.extension, args.desk, args.rounds))
+    elif args.mode == "feed":
+        asyncio.run(feed(args.server, args.token, args.extension, args.rounds))
+    elif args.mode == "console-shift":
         queries = json.loads(args.queries.read_text())
         asyncio.run(
             console_shift(

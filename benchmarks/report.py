@@ -26,6 +26,7 @@ FIGURES: dict[str, str] = {
     "callback_claims": "callback claims/s, 40 agents at once",
     "callback_double_claims": "callbacks claimed twice",
     "queue_log_import": "a month's queue_log imported",
+    "screen_pop": "screen pop, event to card drawn, max",
     "cold_start": "console cold start to lookup ready",
     "warm_start": "console warm start (second start of a desk)",
     "keystroke": "key press to results rendered, p95",
@@ -42,6 +43,7 @@ FIGURES: dict[str, str] = {
     "messages_booking": "booking p50 with the outbox write",
     "floor": "GET /v1/floor p95 (200 agents, 20k calls, 8k bookings)",
     "heartbeat": "200 desks' heartbeats every 10 s: service CPU",
+    "floor_live": "agent's state change to a supervisor's floor, max",
 }
 
 

@@ -13,8 +13,10 @@ from benchmarks import api_latency, contention, growth, replay
 from benchmarks import callbacks as callbacks_bench
 from benchmarks import console as console_bench
 from benchmarks import floor as floor_bench
+from benchmarks import floor_live as floor_live_bench
 from benchmarks import messages as messages_bench
 from benchmarks import retention as retention_bench
+from benchmarks import screen_pop as screen_pop_bench
 from benchmarks import shift as shift_bench
 from benchmarks.dataset import (
     GROWTH,
@@ -46,9 +48,15 @@ SHIFT_FIGURES = (
     "shift_tasks",
     "shift_files",
 )
-CALLBACK_FIGURES = ("callback_claims", "callback_double_claims", "queue_log_import")
+CALLBACK_FIGURES = (
+    "callback_claims",
+    "callback_double_claims",
+    "queue_log_import",
+    "screen_pop",
+)
 MESSAGE_FIGURES = ("messages_send", "messages_booking")
-FLOOR_FIGURES = ("floor", "heartbeat")
+FLOOR_FIGURES = ("floor", "heartbeat", "floor_live")
+DATASET_FLOOR_FIGURES = ("floor", "heartbeat")  # over the dataset's busy day
 # What --only and --skip take: a group name, or one figure's name.
 GROUPS: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
@@ -60,6 +68,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "replay": ("replay",),
     "callbacks": CALLBACK_FIGURES,
     "queue_log": ("queue_log_import",),
+    "screen_pop": ("screen_pop",),
     "console": CONSOLE_FIGURES,
     "cold_start": ("cold_start", "warm_start"),
     "warm_start": ("warm_start",),
@@ -71,6 +80,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "messages": MESSAGE_FIGURES,
     "floor": FLOOR_FIGURES,
     "heartbeat": ("heartbeat",),
+    "floor_live": ("floor_live",),
 }
 EVERYTHING = (
     "seed",
@@ -110,11 +120,13 @@ class Sizes:
     shift_warm: int  # ... the first of them, before memory and counts are taken
     callbacks: int  # due callbacks the 40 agents claim
     log_calls: int  # calls a month in the imported queue_log
+    pop_rounds: int  # calls rung on a console's extension (the screen pop)
     message_bookings: int  # bookings timed with messages on and off (half each)
     queued_messages: int  # messages the sender sends in one run
     floor_day: floor_bench.Day = field(default_factory=floor_bench.Day)  # agents, calls, bookings
     floor_requests: int = 300
     heartbeats: int = 2_000
+    floor_changes: int = 30  # agent state changes watched on a supervisor's floor
 
 
 FULL = Sizes(
@@ -134,6 +146,7 @@ FULL = Sizes(
     shift_warm=50,
     callbacks=1_000,
     log_calls=16_000,
+    pop_rounds=30,
     message_bookings=600,
     queued_messages=10_000,
 )
@@ -154,11 +167,13 @@ QUICK_SIZES = Sizes(
     shift_warm=15,
     callbacks=200,
     log_calls=2_000,
+    pop_rounds=5,
     message_bookings=40,
     queued_messages=300,
     floor_day=floor_bench.Day(calls=2_000, bookings=800),
     floor_requests=30,
     heartbeats=200,
+    floor_changes=6,
 )
 
 
@@ -212,6 +227,9 @@ class Run:
         if wanted & set(CALLBACK_FIGURES):  # on scratch databases: no dataset needed
             self._callbacks(place, wanted)
             wanted -= set(CALLBACK_FIGURES)
+        if "floor_live" in wanted:  # on a scratch database: no dataset needed
+            self._floor_live(place)
+            wanted -= {"floor_live"}
         if not wanted:
             return
         backend = place.backend
@@ -231,8 +249,8 @@ class Run:
             self._service(dataset, wanted)
         if wanted & set(MESSAGE_FIGURES):
             self.guarded(MESSAGE_FIGURES, backend, lambda: self._messages(dataset))
-        if wanted & set(FLOOR_FIGURES):
-            figures = tuple(figure for figure in FLOOR_FIGURES if figure in wanted)
+        if wanted & set(DATASET_FLOOR_FIGURES):
+            figures = tuple(figure for figure in DATASET_FLOOR_FIGURES if figure in wanted)
             self.guarded(figures, backend, lambda: self._floor(dataset, figures))
         if wanted & set(CONSOLE_FIGURES):
             self._console(dataset, wanted)
@@ -391,6 +409,26 @@ class Run:
                 return callbacks_bench.import_rows(result, backend, self.sizes.log_calls)
 
             self.guarded(("queue_log_import",), backend, measure_import)
+        if "screen_pop" in wanted:
+
+            def measure_pop() -> list[Row]:
+                result = screen_pop_bench.run(
+                    place, rounds=self.sizes.pop_rounds, workers=workers, log=self.log
+                )
+                return screen_pop_bench.rows(result, backend)
+
+            self.guarded(("screen_pop",), backend, measure_pop)
+
+    def _floor_live(self, place: Place) -> None:
+        workers = self.workers_for(place.url_for("x"))
+
+        def measure() -> list[Row]:
+            result = floor_live_bench.run(
+                place, rounds=self.sizes.floor_changes, workers=workers, log=self.log
+            )
+            return floor_live_bench.rows(result, place.backend)
+
+        self.guarded(("floor_live",), place.backend, measure)
 
     def _messages(self, dataset: Dataset) -> list[Row]:
         reset(dataset)

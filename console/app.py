@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, cast
 
+from pydantic import ValidationError
 from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -27,7 +28,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
@@ -37,13 +38,15 @@ from console.client.connection import OFFLINE, ONLINE, SYNCING
 from console.client.feed import ChangeBatch
 from console.client.store import Store
 from console.clock import Clock
-from console.config import Config
+from console.config import Config, ConfigError, TelephonySection
 from console.desk import Desk, SyncStatus
+from console.desk_phone import CallInProgress, RingingCall, watch_ringing
 from console.desk_views import Delivery
 from console.domain.models import Role
+from console.domain.phone import format_phone
 from console.i18n import _, ngettext
 from console.keymap import key_label, keymap_for
-from console.messages import ChangesArrived, DayChanged, DeskChanged, SyncChanged
+from console.messages import ChangesArrived, DayChanged, DeskChanged, RingingChanged, SyncChanged
 from console.offline_wording import reference_text
 from console.screens.lookup import LookupScreen
 from console.screens.quit import (
@@ -77,6 +80,7 @@ MIDNIGHT_MARGIN = 0.05  # seconds after midnight the day's timer fires
 SCREENS = {
     "slots": ("console.screens.slots", "SlotsScreen"),
     "bookings": ("console.screens.bookings", "BookingsScreen"),
+    "callbacks": ("console.screens.callbacks", "CallbacksScreen"),
     "wrapup": ("console.screens.wrapup", "WrapUpScreen"),
     "sync": ("console.screens.sync_issues", "SyncIssuesScreen"),
     "directory": ("console.screens.directory", "DirectoryScreen"),
@@ -132,6 +136,7 @@ class AgentConsole(App):
         "styles/wrapup.tcss",
         "styles/sync.tcss",
         "styles/directory.tcss",
+        "styles/callbacks.tcss",
         "styles/floor.tcss",
     ]
     MODES = {"lookup": LookupScreen, **{mode: _new_screen(mode) for mode in SCREENS}}
@@ -167,6 +172,14 @@ class AgentConsole(App):
             id="bookings",
             priority=True,
             tooltip="The current caller's bookings: cancel, reschedule",
+        ),
+        Binding(
+            "f5",
+            "show_callbacks",
+            "Callbacks",
+            id="callbacks",
+            priority=True,
+            tooltip="The callers to call back: claim the next, call, record what happened",
         ),
         Binding(
             "f7",
@@ -222,6 +235,7 @@ class AgentConsole(App):
         Binding("alt+1", "show_lookup", show=False, priority=True, id="alt.lookup"),
         Binding("alt+2", "show_slots", show=False, priority=True, id="alt.slots"),
         Binding("alt+3", "show_bookings", show=False, priority=True, id="alt.bookings"),
+        Binding("alt+5", "show_callbacks", show=False, priority=True, id="alt.callbacks"),
         Binding("alt+7", "show_directory", show=False, priority=True, id="alt.directory"),
         Binding("alt+8", "open_reports", show=False, priority=True, id="alt.reports"),
         Binding("alt+9", "show_wrapup", show=False, priority=True, id="alt.wrapup"),
@@ -273,6 +287,7 @@ class AgentConsole(App):
         self._known_issues: set[int] | None = None
         self._known_confirmed: set[int] | None = None
         self._unmounting = False  # unmounting: the Store is about to close
+        self._ringing: tuple[str, Screen] | None = None  # the call popped, and its dialog
         self._heartbeat_timer: Timer | None = None
         self._heartbeat_worker: Worker | None = None
         # How to send queued writes without the console (said on quitting with some queued);
@@ -336,7 +351,11 @@ class AgentConsole(App):
         self.desk = desk
         desk.open_presence(on_change=self._presence_changed)
         self._apply_sync_status()
+        # The first screen (the floor for supervisors), then the screen pop's extension.
         await self.switch_mode("floor" if self.reads_floor else "lookup")
+        if self.config.telephony.extension and not desk.read_only:
+            desk.subscribe_changes(watch_ringing(desk.phone, self._ringing_from_feed))
+            self.sign_in_extension()
         self.start_presence()
         self._watch_midnight()
         # The sync loop starts once the lookup screen is drawn: its first round (the slot
@@ -550,6 +569,8 @@ class AgentConsole(App):
         if previous.state == SYNCING and status.state != SYNCING:
             self._after_replay()
             self._report_replay(max(0, max(self._replay_total, previous.total) - status.queued))
+        if previous.state != status.state == ONLINE and self.desk.phone.extension:
+            self.sign_in_extension()  # declared again after an outage
         self._announce_issues()
         self._announce_confirmed()
         if (previous.issues, previous.confirmed) != (status.issues, status.confirmed):
@@ -760,6 +781,118 @@ class AgentConsole(App):
     def _desk_changed(self) -> None:
         self.refresh_status_bars()
 
+    # -- the screen pop: a call ringing on this desk's extension ---------------------------
+
+    @work(exclusive=True, group="extension", exit_on_error=False)
+    async def sign_in_extension(self) -> None:
+        """Declare ``[telephony] extension`` to the central service (again after an outage;
+        offline it waits for the desk to be back)."""
+        if self.desk is not None and self.config.telephony.extension:
+            if self.desk.phone.extension is None:
+                await self.desk.phone.sign_in(self.config.telephony.extension)
+            else:
+                await self.desk.phone.declare_again()
+
+    def _ringing_from_feed(self, ringing: list[RingingCall], ended: set[str]) -> None:
+        """The change feed's subscriber (called on this loop by the sync task)."""
+        if not self._unmounting and self.is_running:
+            self.post_message(RingingChanged(ringing, ended))
+
+    @on(RingingChanged)
+    def _ringing_changed(self, message: RingingChanged) -> None:
+        shown = self._ringing
+        if shown is not None and shown[0] in message.ended:
+            self._take_down(shown[1])
+        if message.ringing:
+            self.pop_ringing(message.ringing[-1])
+
+    def _take_down(self, screen: Screen) -> None:
+        """The call popped stopped ringing here: its dialog goes (now, or when it is shown
+        again: the agent may have switched screens meanwhile)."""
+        self._ringing = None
+        ended = getattr(screen, "ring_ended", None)
+        if ended is not None:
+            ended()
+
+    @work(exclusive=True, group="ringing", exit_on_error=False)
+    async def pop_ringing(self, call: RingingCall) -> None:
+        """Show the card of the caller a ringing number belongs to (the callers, when several;
+        the new-caller form with the number, when none)."""
+        from console.screens.ringing import RingingCallerForm, RingingDialog
+
+        desk = self.desk
+        if desk is None or isinstance(self.screen, StartupScreen):
+            return
+        matches = await desk.phone.matches(call)
+        previous, self._ringing = self._ringing, None
+        if previous is not None:
+            self._take_down(previous[1])
+        current = desk.call
+        busy = current is not None and (
+            current.caller_id is not None or desk.last_booking is not None
+        )
+        screen: Screen
+        if matches.none and not busy:
+            screen = RingingCallerForm(call)
+            self.push_screen(screen, lambda outcome: self._ringing_form_closed(call, outcome))
+        else:
+            screen = RingingDialog(
+                call, matches, today=desk.today(), dispositions=desk.dispositions, busy=busy
+            )
+            self.push_screen(screen, self._ringing_answered)
+        self._ringing = (call.call_id, screen)
+
+    def _ringing_answered(self, answer: object) -> None:
+        from console.screens.ringing import TakeCall
+
+        self._ringing = None
+        if isinstance(answer, TakeCall):
+            self.take_ringing(answer.call, answer.caller_id)
+
+    def _ringing_form_closed(self, call: RingingCall, outcome: object) -> None:
+        from console.screens.new_caller import FormOutcome
+
+        self._ringing = None
+        if not isinstance(outcome, FormOutcome):
+            return
+        if outcome.created is not None:  # saved: the call started with the new caller
+            self.open_call(outcome.created.id)
+        elif outcome.open_id is not None:  # the caller existed after all
+            self.take_ringing(call, outcome.open_id)
+
+    @work(exclusive=True, group="call", exit_on_error=False)
+    async def take_ringing(self, call: RingingCall, caller_id: int | None) -> None:
+        desk = self.desk
+        if desk is None:
+            return
+        try:
+            await desk.phone.take(call, caller_id)
+        except CallInProgress:
+            self.notify(
+                _("A call is in progress: wrap it up first ({key}).").format(
+                    key=self.key_label("wrapup")
+                ),
+                severity="warning",
+            )
+            return
+        self.post_message(DeskChanged())
+        self.open_call(caller_id, call.number if caller_id is None else None)
+
+    def open_call(self, caller_id: int | None, new_number: str | None = None) -> None:
+        """The desk's call goes on on the lookup: the caller's card, or (no caller yet) the
+        new-caller form with ``new_number`` filled in."""
+        self.run_worker(self._open_call(caller_id, new_number), group="open-call", exclusive=True)
+
+    async def _open_call(self, caller_id: int | None, new_number: str | None) -> None:
+        await self.switch_mode("lookup")
+        screen = self.screen
+        if not isinstance(screen, LookupScreen):
+            return
+        if caller_id is not None:
+            screen.open_caller(caller_id)
+        elif new_number:
+            screen.call_after_refresh(screen.new_caller_for, {"phones": format_phone(new_number)})
+
     # -- screens --------------------------------------------------------------------------
 
     def _desk_ready(self) -> bool:
@@ -788,6 +921,10 @@ class AgentConsole(App):
     async def action_show_bookings(self) -> None:
         if self._desk_ready():
             await self.switch_mode("bookings")
+
+    async def action_show_callbacks(self) -> None:
+        if self._desk_ready():
+            await self.switch_mode("callbacks")
 
     async def action_show_directory(self) -> None:
         if self._desk_ready():
@@ -831,6 +968,11 @@ class AgentConsole(App):
             self.notify(_("Trying to reach the central system…"), timeout=3)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_callbacks":
+            # Not over a dialog: its own keys come first there (the hold dialog's F5).
+            return not isinstance(self.screen, ModalScreen) and not showing(
+                self.screen, "callbacks"
+            )
         if action == "show_sync_issues":  # always works; not in the footer of its own screen
             return not showing(self.screen, "sync")
         # The footer has no room for the key of the screen already shown (F2 stays: on the
@@ -848,8 +990,9 @@ class AgentConsole(App):
             return self.desk is not None and self.desk.presence is not None
         if action == "show_reports":
             return not showing(self.screen, "reports")
-        if action == "show_wrapup":
-            return not showing(self.screen, "wrapup")
+        if action == "show_wrapup":  # wrap-up is an agent's: a supervisor has no F9
+            desk = getattr(self, "desk", None)
+            return not showing(self.screen, "wrapup") and not (desk is not None and desk.read_only)
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -937,6 +1080,7 @@ class AgentConsole(App):
             await asyncio.to_thread(sender.stop)
         if self.desk is not None:
             await self.desk.release_hold()
+            await self.desk.phone.sign_out()
         if self.store is not None:
             await self.store.aclose()
         elif self._given_api is not None:
@@ -982,11 +1126,18 @@ def run_console(
     language: str | None = None,
     role: str | None = None,
     config_file: str | None = None,
+    extension: str | None = None,
 ) -> int:
     """Run the console until the agent quits; the ``agent-console`` command calls this. Its
     exit status: 0, or 1 when the agent quit with writes still queued (the line it leaves on
     the terminal says how to send them)."""
     updates: dict = {}
+    if extension:
+        try:
+            updates["telephony"] = TelephonySection(extension=extension)
+        except ValidationError as exc:
+            problem = exc.errors()[0]["msg"]
+            raise ConfigError(f"--extension {extension!r}: {problem}") from None
     if server or token:
         updates["server"] = config.server.model_copy(
             update={k: v for k, v in (("url", server), ("token", token)) if v}

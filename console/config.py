@@ -154,6 +154,13 @@ class DirectorySection(_Section):
     page_size: int = Field(default=50, ge=10, le=500)
 
 
+class TelephonySection(_Section):
+    """This desk's place in the telephone system (a screen pop when its extension rings)."""
+
+    # "": none (no screen pop). As the telephone system names it: 101, 2001, SIP/desk-7 ...
+    extension: str = Field(default="", max_length=32, pattern=r"^[0-9A-Za-z*#+_.\-/]*$")
+
+
 class CallbacksSection(_Section):
     """The callback queue of the central service (see console.server.callbacks)."""
 
@@ -302,6 +309,7 @@ class Config(_Section):
     ui: UiSection = UiSection()
     directory: DirectorySection = DirectorySection()
     callbacks: CallbacksSection = CallbacksSection()
+    telephony: TelephonySection = TelephonySection()
     # [keys]: binding id -> its keys; see console/keymap.py and config.toml for the ids.
     keys: dict[str, str] = Field(default_factory=dict)
     messages: MessagesSection = MessagesSection()

@@ -28,14 +28,17 @@ from console.client.presence import Presence
 from console.client.store import Store
 from console.client.writes.queue import QueuedWrite
 from console.clock import Clock
+from console.desk_phone import CallbackWork, ScreenPop
 from console.desk_views import CallerCard, Delivery, Referral, SyncStatus
 from console.domain.calendar import format_datetime
+from console.domain.callbacks import Callback
 from console.domain.clashes import Clashes, clashes
 from console.domain.floor import AgentDay, AgentState, Floor
 from console.domain.models import (
     Agent,
     Booking,
     Call,
+    CallDirection,
     Caller,
     CallerIn,
     CallerMessage,
@@ -92,6 +95,12 @@ class Desk:
     allow_overlap: bool = False
     _areas: DirectoryAreas | None = None
     _pending_keys: dict[str, str] = field(default_factory=dict)
+    callbacks: CallbackWork = field(init=False)  # the callback being worked (console.desk_phone)
+    phone: ScreenPop = field(init=False)  # the extension and the calls ringing on it
+
+    def __post_init__(self) -> None:
+        self.callbacks = CallbackWork(self)
+        self.phone = ScreenPop(self)
 
     def today(self) -> date:
         """Today in Ljubljana, by the desk's clock (``[ui] today`` may pretend a date)."""
@@ -264,9 +273,10 @@ class Desk:
         """Look up the free slots nearest to the one the issue's caller wanted again."""
         return await self._issues().refresh_nearest(issue)
 
-    async def to_follow_up(self, issue: SyncIssue, note: str) -> Call:
-        """Schedule a callback to the issue's caller (in 15 minutes) and close the issue; the
-        record of the call the write was made in says so."""
+    async def to_follow_up(self, issue: SyncIssue, note: str) -> Call | Callback:
+        """Owe the issue's caller a callback (in the queue in 15 minutes, kept for this agent;
+        without a phone, a follow-up call that the service makes a callback) and close the
+        issue; the record of the call the write was made in says so."""
         issues = self._issues()
         call = await issues.to_follow_up(issue, note, notes=follow_up_call_notes(issue))
         await issues.note_on_call(issue, callback_note(issue), "fu")
@@ -332,6 +342,13 @@ class Desk:
     def _done(self, action: str) -> None:
         self._pending_keys.pop(action, None)
 
+    def key_for(self, action: str) -> str:
+        """The idempotency key of an intended write (see :meth:`_key`), for the desk's parts."""
+        return self._key(action)
+
+    def done_with(self, action: str) -> None:
+        self._done(action)
+
     # -- the call -------------------------------------------------------------------------
 
     def call_seconds(self, now: float | None = None) -> int | None:
@@ -354,6 +371,23 @@ class Desk:
             self.presence.set(AgentState.ON_CALL)
         return self.call
 
+    async def start_call_with(self, caller_id: int | None, direction: CallDirection) -> Call:
+        """Start a call with this caller from its first moment (a callback dialled out, a
+        ringing call taken): the caller is the call's from the start. None: not known yet."""
+        if self.call is not None:
+            raise RuntimeError("A call is in progress.")
+        action = f"start_call:{direction.value}:{caller_id}"
+        key = self._key(action)
+        self.call = await self.api.start_call(caller_id, direction, idempotency_key=key)
+        self._done(action)
+        self.call_started = time.monotonic()
+        self.call_ended = None
+        self.api.call_id = self.call.id
+        if self.presence is not None:
+            # The service put the agent on the call when it started it: nothing to send.
+            self.presence.set(AgentState.ON_CALL)
+        return self.call
+
     def end_call(self) -> None:
         """The caller hung up: after-call work starts now."""
         if self.call is not None and self.call_ended is None:
@@ -367,8 +401,12 @@ class Desk:
         notes: str,
         follow_up_at: datetime | None = None,
         follow_up_note: str = "",
+        follow_up_number: str | None = None,
+        follow_up_assign: str = "me",
     ) -> Call:
-        """Save the wrap-up, end the call, and clear the desk for the next one."""
+        """Save the wrap-up, end the call, and clear the desk for the next one. A follow-up
+        becomes a callback on ``follow_up_number`` (default: the caller's first phone), kept
+        for this agent (``follow_up_assign`` "me") or for anyone ("pool")."""
         if self.call is None:
             raise RuntimeError("There is no call to wrap up.")
         self.end_call()
@@ -381,6 +419,8 @@ class Desk:
             after_call_work_seconds=int(time.monotonic() - self.call_ended),
             ended_at=self.clock.utcnow() - timedelta(seconds=time.monotonic() - self.call_ended),
             referred_provider_id=self.referral.provider_id if self.referral else None,
+            follow_up_number=follow_up_number if follow_up_at is not None else None,
+            follow_up_assign="pool" if follow_up_assign == "pool" else "me",
         )
         call = await self.api.wrap_up(self.call.id, payload, idempotency_key=self._key("wrap_up"))
         self._done("wrap_up")
@@ -418,6 +458,16 @@ class Desk:
         )
         await self._attach(caller)
         return CallerCard(caller=caller, bookings=bookings, calls=calls, delivery=self.delivery())
+
+    async def read_card(self, caller_id: int) -> CallerCard:
+        """The caller card, without making this the call's caller (a card popped while the
+        phone rings, a callback's caller before dialling)."""
+        caller, bookings, calls = await asyncio.gather(
+            self.api.caller(caller_id),
+            self.api.bookings(caller_id),
+            self.api.calls(caller_id=caller_id, limit=5),
+        )
+        return CallerCard(caller=caller, bookings=bookings, calls=calls)
 
     async def create_caller(self, new: CallerIn) -> Caller:
         """Create a caller and make them the call's caller. The idempotency key follows the

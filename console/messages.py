@@ -8,6 +8,7 @@ from datetime import date
 from textual.message import Message
 
 from console.client.feed import ChangeBatch
+from console.desk_phone import RingingCall
 from console.domain.models import Booking
 
 
@@ -62,3 +63,13 @@ class DayChanged(Message, bubble=False):
     it shows or offers for "today" follows, what the agent typed stays."""
 
     today: date
+
+
+@dataclass
+class RingingChanged(Message, bubble=False):
+    """Calls ringing on this desk's extension (``ringing``, newest last), and the calls that
+    stopped ringing (``ended``: answered elsewhere, or the caller hung up), from the change
+    feed: the app pops the caller's card or takes it down."""
+
+    ringing: list[RingingCall]
+    ended: set[str]

@@ -8,6 +8,9 @@ use them.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from console.callback_wording import outcome_label
 from console.client.issues import SyncIssue
 from console.domain.calendar import format_date, format_time, to_local
 from console.domain.models import Slot
@@ -38,6 +41,9 @@ def action_label(action: str) -> str:
         "keep_reference": _("provisional reference kept"),
         "report_provider": _("report on a doctor"),
         "close_report": _("report closed"),
+        "callback_attempt": _("callback outcome"),
+        "callback_release": _("callback given back"),
+        "create_callback": _("callback"),
     }
     return labels.get(action, action)
 
@@ -80,6 +86,8 @@ def problem_text(issue: SyncIssue) -> str:
         return _("slot taken meanwhile")
     if issue.kind == "blocked":
         return _("not sent: it depended on a refused write")
+    if issue.kind in ("callback_claimed", "callback_closed"):
+        return callback_taken_text(issue)
     if issue.kind == "too_old":
         return _("not sent: queued too long ago (it could be applied twice); check and redo it")
     return _("refused: {reason}").format(reason=refusal_reason(issue.error))
@@ -127,4 +135,31 @@ def follow_up_call_notes(issue: SyncIssue) -> str:
     """The notes of the callback made for a sync issue."""
     return _("After the outage: {what} was not done ({problem}).").format(
         what=what_it_was(issue), problem=problem_text(issue)
+    )
+
+
+def callback_taken_text(issue: SyncIssue) -> str:
+    """A callback's outcome recorded offline that the service did not take: who had the
+    callback meanwhile, or how it was closed, and what this desk had recorded."""
+    details = issue.details
+    at = details.get("at")
+    when = format_time(datetime.fromisoformat(at)) if at else "—"
+    recorded = _("your outcome “{outcome}” ({time}) was not recorded").format(
+        outcome=outcome_label(str(details.get("outcome", ""))), time=when
+    )
+    if issue.kind == "callback_claimed":
+        return _("another agent claimed this callback meanwhile: {recorded}").format(
+            recorded=recorded
+        )
+    how = {
+        "reached_us": _("the caller called in"),
+        "reached": _("another agent reached the caller"),
+        "declined": _("the caller declined"),
+        "wrong_number": _("a wrong number"),
+        "no_answer": _("no more attempts"),
+        "busy": _("no more attempts"),
+        "cancelled": _("cancelled"),
+    }.get(str(details.get("result")), _("settled elsewhere"))
+    return _("the callback was closed meanwhile ({how}): {recorded}").format(
+        how=how, recorded=recorded
     )

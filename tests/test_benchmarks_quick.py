@@ -30,10 +30,12 @@ SERVICE_FIGURES = [
     "callback_claims",
     "callback_double_claims",
     "queue_log_import",
+    "screen_pop",
     "messages_send",
     "messages_booking",
     "floor",
     "heartbeat",
+    "floor_live",
 ]
 CONSOLE_FIGURES = ["cold_start", "warm_start", "keystroke", "keystroke_work", "memory"]
 # The shift (hundreds of calls through the console) takes minutes however small the dataset:
@@ -59,10 +61,12 @@ WITH_FLOOR = {
     "bytes_per_call",
     "callback_claims",
     "queue_log_import",
+    "screen_pop",
     "messages_send",
     "messages_booking",
     "floor",
     "heartbeat",
+    "floor_live",
 }
 
 

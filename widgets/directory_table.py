@@ -100,8 +100,6 @@ class DirectoryTable(SizedTable):
             id="directory.refer",
             tooltip="Note that the caller was referred to this doctor (saved with the wrap-up)",
         ),
-        # says why not:
-        Binding("n", "screen.refer_without_call", show=False, priority=True, id="directory.refer"),
         # supervisors:
         Binding("p", "screen.report_refused", show=False, priority=True, id="directory.report"),
     ]

@@ -57,7 +57,6 @@ class SlotOverview(SizedTable):
             id="slots.choose",
             tooltip="List the free slots of this day and location",
         ),
-        Binding("o", "screen.toggle_overview", "Overview", id="slots.overview.table"),
     ]
 
     @dataclass

@@ -52,7 +52,8 @@ class SlotTable(SizedTable):
             id="slots.choose",
             tooltip="Hold this slot for the caller",
         ),
-        Binding("o", "screen.toggle_overview", "Overview", id="slots.overview.table"),
+        # A supervisor's enter: not in the footer, but it says why nothing is held.
+        Binding("enter", "hold_refused", show=False, id="slots.choose"),
     ]
 
     @dataclass
@@ -72,7 +73,12 @@ class SlotTable(SizedTable):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "select_cursor":
             return not self.read_only
+        if action == "hold_refused":
+            return self.read_only
         return True
+
+    def action_hold_refused(self) -> None:
+        self.notify(_("Read-only: supervisors cannot book"), severity="warning")
 
     def on_mount(self) -> None:
         self.add_column(_("Day"), key="day")

@@ -171,8 +171,17 @@ class ValidatedInput(Vertical, can_focus=False):
         self._server_error = None
         self._run(strict=self._strict and not self.input.has_focus)
 
+    def focus_at_end(self) -> None:
+        """Focus the box with the cursor after its text, nothing selected (a value to complete,
+        like a name pre-filled from part of a query); later focus selects all as usual."""
+        box = self.input
+        box.select_on_focus = False
+        box.focus()
+        box.cursor_position = len(box.value)
+
     @on(Input.Blurred)
     def _left(self, event: Input.Blurred) -> None:
+        event.input.select_on_focus = True
         if self._server_error is None and self.value.strip():
             self._strict = True
             self._run(strict=True)
@@ -262,8 +271,8 @@ _pattern(r"EMŠO register code must be between 50 and 59, got (?P<code>\d+)")(
 _pattern(r"EMŠO is not valid: no valid check digit exists for these first 12 digits")(
     lambda: _("This EMŠO cannot exist: no check digit fits its first 12 digits")
 )
-_pattern(r"EMŠO check digit is wrong: expected (?P<expected>\d), got (?P<got>\d)")(
-    lambda: _("EMŠO check digit is wrong: expected {expected}, got {got}")
+_pattern(r"EMŠO check digit does not match the other 12 digits: a digit is mistyped somewhere")(
+    lambda: _("EMŠO check digit does not match the other 12 digits: a digit is mistyped somewhere")
 )
 _pattern(r"Phone number is empty")(lambda: _("Phone number is empty"))
 _pattern(r"Phone number cannot contain letters, found (?P<found>.+)")(

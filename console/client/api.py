@@ -31,6 +31,13 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from console.domain.callbacks import (
+    AttemptIn,
+    Callback,
+    CallbackIn,
+    CallbackPage,
+    DeskExtension,
+)
 from console.domain.floor import AgentDay, DeskState, DeskStateIn, Floor
 from console.domain.models import (
     Agent,
@@ -60,6 +67,12 @@ from console.domain.models import (
 )
 
 T = TypeVar("T")
+
+# A long poll of the change feed (``changes(..., wait=S)``) goes over a connection pool of its
+# own, with a read timeout of S plus the client's: it never holds up the desk's other requests
+# (a write, a search, the probe that tells the desk it is offline), and the service's wait is
+# always below the timeout of the client that waits for it.
+MAX_LONG_POLL_SECONDS = 25.0
 
 
 def _skip_sniffio_lookups() -> None:
@@ -188,9 +201,28 @@ class CentralApi:
             headers={"Authorization": f"Bearer {token}", "User-Agent": "agent-console"},
         )
         self.call_id: int | None = None
+        self._timeout = timeout
+        self._transport = transport
+        self._token = token
+        self._long_poll: httpx.AsyncClient | None = None  # made on the first long poll
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        if self._long_poll is not None:
+            await self._long_poll.aclose()
+
+    def _long_poll_client(self, wait: float) -> httpx.AsyncClient:
+        """The connection pool of long polls (see :data:`MAX_LONG_POLL_SECONDS`)."""
+        if self._long_poll is None:
+            self._long_poll = httpx.AsyncClient(
+                base_url=self.base_url,
+                transport=self._transport,
+                timeout=httpx.Timeout(
+                    MAX_LONG_POLL_SECONDS + self._timeout, connect=min(self._timeout, 3.0)
+                ),
+                headers={"Authorization": f"Bearer {self._token}", "User-Agent": "agent-console"},
+            )
+        return self._long_poll
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -220,6 +252,7 @@ class CentralApi:
         params: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         call_id: int | _CurrentCall | None = CURRENT_CALL,
+        client: httpx.AsyncClient | None = None,
     ) -> Any:
         headers = {}
         if isinstance(call_id, _CurrentCall):
@@ -231,7 +264,7 @@ class CentralApi:
         if params:
             params = {k: v for k, v in params.items() if v is not None}
         try:
-            response = await self._client.request(
+            response = await (client or self._client).request(
                 method, path, json=json, params=params, headers=headers
             )
         except httpx.TransportError as exc:
@@ -595,8 +628,20 @@ class CentralApi:
             raise _refusal(response)
         return response.content
 
-    async def changes(self, since: int, limit: int = 500) -> ChangePage:
-        return await self._get(ChangePage, "/v1/changes", since=since, limit=limit)
+    async def changes(self, since: int, limit: int = 500, wait: float | None = None) -> ChangePage:
+        """The change feed after ``since``. ``wait`` (seconds, at most
+        :data:`MAX_LONG_POLL_SECONDS`): a long poll, answered as soon as a change after
+        ``since`` exists, or empty after ``wait`` seconds; sent over its own connections."""
+        if not wait:
+            return await self._get(ChangePage, "/v1/changes", since=since, limit=limit)
+        wait = min(float(wait), MAX_LONG_POLL_SECONDS)
+        data = await self._request(
+            "GET",
+            "/v1/changes",
+            params={"since": since, "limit": limit, "wait": wait},
+            client=self._long_poll_client(wait),
+        )
+        return ChangePage.model_validate(data)
 
     async def retention(self) -> RetentionPolicy:
         """How long the service keeps idempotency keys, the change feed, holds and audit rows."""
@@ -605,6 +650,86 @@ class CentralApi:
     async def latest_change(self) -> int:
         """The sequence number of the newest change (0 for an empty feed)."""
         return (await self._get(ChangePage, "/v1/changes/latest")).last_seq
+
+    # -- callbacks and the telephone system -----------------------------------------------
+
+    async def callbacks(
+        self, status: str | None = None, number: str | None = None, limit: int = 200
+    ) -> CallbackPage:
+        """The callback queue in its order (``status`` None: open and claimed), with the
+        callback hours and whether they are open now."""
+        return await self._get(
+            CallbackPage, "/v1/callbacks", status=status, number=number, limit=limit
+        )
+
+    async def callback(self, callback_id: int) -> Callback:
+        return await self._get(Callback, f"/v1/callbacks/{callback_id}")
+
+    async def create_callback(
+        self, callback: CallbackIn, idempotency_key: str | None = None
+    ) -> Callback:
+        """An agent's callback (a follow-up, or a sync issue's): a new one, or merged into the
+        number's open callback."""
+        data = await self._request(
+            "POST",
+            "/v1/callbacks",
+            json=callback.model_dump(mode="json", exclude_none=True),
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return Callback.model_validate(data)
+
+    async def claim_callback(
+        self, callback_id: int | None = None, idempotency_key: str | None = None
+    ) -> Callback | None:
+        """Lease the next due callback (or ``callback_id``, if it is due); None when none is."""
+        data = await self._request(
+            "POST",
+            "/v1/callbacks/claim",
+            json={"callback_id": callback_id} if callback_id is not None else None,
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return Callback.model_validate(data) if data is not None else None
+
+    async def callback_attempt(
+        self, callback_id: int, attempt: AttemptIn, idempotency_key: str | None = None
+    ) -> Callback:
+        """Record a try at calling back (its outcome) on a callback this agent claimed."""
+        data = await self._request(
+            "POST",
+            f"/v1/callbacks/{callback_id}/attempts",
+            json=attempt.model_dump(mode="json", exclude_none=True),
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return Callback.model_validate(data)
+
+    async def release_callback(
+        self, callback_id: int, idempotency_key: str | None = None
+    ) -> Callback:
+        """Give a claimed callback back to the queue as it was."""
+        data = await self._request(
+            "POST",
+            f"/v1/callbacks/{callback_id}/release",
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        return Callback.model_validate(data)
+
+    async def declare_extension(self, extension: str) -> DeskExtension:
+        """This desk answers ``extension``: the telephone system's calls ringing there are
+        this desk's (the change feed's ``ringing``). The same PUT twice declares it once: its
+        key only lets a broken connection's request go again (as every write's)."""
+        data = await self._request(
+            "PUT",
+            "/v1/telephony/extension",
+            json={"extension": extension},
+            idempotency_key=new_idempotency_key(),
+        )
+        return DeskExtension.model_validate(data)
+
+    async def release_extension(self) -> None:
+        """The desk signs out: its extension is no longer this agent's (twice: the same)."""
+        await self._request(
+            "DELETE", "/v1/telephony/extension", idempotency_key=new_idempotency_key()
+        )
 
 
 DIRECTORY_FILTERS = frozenset(

@@ -118,6 +118,12 @@ class Connection:
         """Probe or sync now instead of at the next tick (e.g. the agent pressed retry)."""
         self._wake.set()
 
+    async def woken(self) -> None:
+        """Wait for :meth:`wake` (a long poll of the feed races this: a write queued or the
+        agent's retry ends the wait at once)."""
+        await self._wake.wait()
+        self._wake.clear()
+
     async def pause(self, interval: float) -> None:
         """Wait until the next round: ``interval`` seconds online; offline the back-off
         (1, 2, 4 … ``max_backoff`` seconds); at once after :meth:`wake`."""

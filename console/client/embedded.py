@@ -31,7 +31,11 @@ from sqlalchemy import event, func, select
 from console.config import Config
 from console.desk_views import MESSAGES_OFF, NO_SENDER, SENDING, WAITING, Delivery
 from console.domain.models import Role
-from console.server.agents import agent_for_token, create_agent
+from console.server.agents import (
+    agent_for_token,
+    create_agent,
+    name_demo_agent_after_the_person,
+)
 from console.server.app import create_app
 from console.server.db import Database
 from console.server.migrate import upgrade
@@ -156,8 +160,12 @@ def _desk_token(data_path: Path, database: Database, role: Role) -> str:
     if path.is_file():
         token = path.read_text().strip()
         with database.read() as connection:
-            if agent_for_token(connection, token) is not None:
-                return token
+            agent = agent_for_token(connection, token)
+        if agent is not None:
+            if agent.name.endswith(f" (demo {agent.role.value})"):  # a desk named the old way
+                with database.write() as connection:
+                    name_demo_agent_after_the_person(connection, agent)
+            return token
     # The person at the desk, by name: the status bar adds the role, reports and calls name
     # whoever made them ("Desk (demo agent) (agent)" said neither in any language).
     name = os.environ.get("USER", "desk").capitalize()

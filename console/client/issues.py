@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from console.client.api import CentralApi, new_idempotency_key
 from console.client.cache import LocalCache, utcnow
 from console.client.outbox import Outbox
 from console.domain.calendar import TZ
+from console.domain.callbacks import Callback, CallbackIn, CallbackSource
 from console.domain.models import Booking, Call, CallDirection, Slot, WrapUpIn
 
 NEAREST = 5
@@ -33,7 +34,9 @@ class SyncIssue:
 
     ``kind``: ``slot_taken`` (the slot went to someone else: :meth:`Issues.rebook` one of
     ``nearest`` or :meth:`Issues.to_follow_up`), ``refused`` (the service said no, ``message``
-    says why), ``blocked`` (it depended on a write that was refused).
+    says why), ``blocked`` (it depended on a write that was refused), ``callback_claimed`` and
+    ``callback_closed`` (a callback's outcome made offline, not recorded: another agent claimed
+    the callback meanwhile, or it was closed; ``details`` say what and how).
     """
 
     id: int
@@ -54,6 +57,7 @@ class SyncIssue:
     error: str | None = None  # the service's error code (``slot_booked``, ``caller_exists``, ...)
     resolved_at: datetime | None = None
     resolution: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)  # what a kind needs besides
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -138,6 +142,9 @@ class Writer(Protocol):
     async def add_call_note(
         self, call_id: int, note: str, idempotency_key: str | None = None
     ) -> Call: ...
+    async def create_callback(
+        self, callback: CallbackIn, idempotency_key: str | None = None
+    ) -> Callback: ...
 
     def real_id(self, kind: str, local: int) -> int | None: ...
 
@@ -224,31 +231,41 @@ class Issues:
         at: datetime | None = None,
         disposition: str = "callback",
         notes: str | None = None,
-    ) -> Call:
-        """Record a callback owed to the issue's caller: an outbound call wrapped up with
-        ``disposition``, ``notes`` (what happened; the desk writes it in the agent's
-        language) and a follow-up at ``at`` (default: in 15 minutes) with ``note``, then close
-        the issue."""
-        # The service turns the wrap-up's follow-up into a callback in its queue (kept for this
-        # agent, on the caller's first phone).
+    ) -> Call | Callback:
+        """Owe the issue's caller a callback, then close the issue: with a phone to call, a
+        callback in the queue (source ``sync_issue``, kept for this agent, due at ``at``,
+        default in 15 minutes); without one, an outbound call wrapped up with ``disposition``
+        and a follow-up at ``at`` (the service makes that a callback too). ``notes``: what
+        happened, in the agent's language (default: in English, from the issue)."""
         caller_id = issue.caller_id
+        if issue.caller_phone:
+            # By now the replay has made every provisional id real or found it refused.
+            real_caller = self.writer.real_id("caller", caller_id) if caller_id else None
+            real_call = self.writer.real_id("call", issue.call_id) if issue.call_id else None
+            callback = await self.writer.create_callback(
+                CallbackIn(
+                    number=issue.caller_phone,
+                    source=CallbackSource.SYNC_ISSUE.value,
+                    due_at=at or utcnow() + timedelta(minutes=15),
+                    note=f"{note} — {notes or self._what(issue)}"[:1000],
+                    caller_id=real_caller,
+                    call_id=real_call,
+                    assign="me",
+                ),
+                idempotency_key=self._key(issue, "cb"),
+            )
+            self._resolve(issue, "follow-up: " + note)
+            return callback
         if caller_id is not None and caller_id < 0:
             caller_id = self.writer.real_id("caller", caller_id)
         call = await self.writer.start_call(
             caller_id, CallDirection.OUTBOUND, idempotency_key=self._key(issue, "fc")
         )
-        wanted = (
-            f" ({local_time(issue.slot.starts_at)}, {issue.slot.location_name})"
-            if issue.slot
-            else ""
-        )
-        reference = f" {issue.reference}" if issue.reference else ""
         wrapped = await self.writer.wrap_up(
             call.id,
             WrapUpIn(
                 disposition=disposition,
-                notes=notes
-                or f"Sync issue: booking{reference}{wanted} not confirmed: {issue.message}",
+                notes=notes or self._what(issue),
                 follow_up_at=at or utcnow() + timedelta(minutes=15),
                 follow_up_note=note,
             ),
@@ -268,6 +285,17 @@ class Issues:
         return await self.writer.add_call_note(
             call_id, note, idempotency_key=self._key(issue, f"n{suffix}")
         )
+
+    @staticmethod
+    def _what(issue: SyncIssue) -> str:
+        """What the issue was about, for the follow-up's record."""
+        wanted = (
+            f" ({local_time(issue.slot.starts_at)}, {issue.slot.location_name})"
+            if issue.slot
+            else ""
+        )
+        reference = f" {issue.reference}" if issue.reference else ""
+        return f"Sync issue: booking{reference}{wanted} not confirmed: {issue.message}"
 
     def dismiss(self, issue: SyncIssue, note: str = "") -> None:
         """The agent has dealt with an issue another way (e.g. fixed and re-entered a caller the

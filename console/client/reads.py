@@ -23,7 +23,9 @@ from console.client.pages import CachedCallerSearch, CachedDirectoryPage, Cached
 from console.client.provisional import IdMap
 from console.client.writes import Context, not_cached
 from console.client.writes.bookings import local_hold
+from console.client.writes.callbacks import recall_queue, remember_claimed, remember_queue
 from console.client.writes.reports import with_queued_reports
+from console.domain.callbacks import Callback, CallbackPage, DeskExtension
 from console.domain.floor import AgentDay, Floor
 from console.domain.models import (
     Agent,
@@ -347,6 +349,59 @@ class Reads:
             lambda found: self.directory_cache.put_reports(status, found),
             recall,
         )
+
+    # -- callbacks ------------------------------------------------------------------------
+
+    async def callbacks(
+        self, status: str | None = None, number: str | None = None, limit: int = 200
+    ) -> CallbackPage:
+        """The callback queue (``status`` None: open and claimed). Offline, the queue as this
+        desk last fetched it (a :class:`CachedCallbackPage`, with when), with its own queued
+        outcomes and releases applied; other statuses and numbers are not kept."""
+        queue = status is None and number is None
+
+        def recall() -> CallbackPage:
+            if not queue:
+                raise not_cached("this list of callbacks")
+            return recall_queue(self.cache, self.outbox)
+
+        return await self.read_through(
+            lambda: self.api.callbacks(status, number, limit),
+            (lambda page: remember_queue(self.cache, page)) if queue else None,
+            recall,
+        )
+
+    async def claim_callback(
+        self, callback_id: int | None = None, idempotency_key: str | None = None
+    ) -> Callback | None:
+        """Lease the next due callback (a lease the central database decides on: never
+        queued, like a hold). What is claimed is kept in the cache, so it can be worked
+        through an outage (``console.client.writes.callbacks``)."""
+        if not self.connection.may_read():
+            raise Unreachable(
+                "The central service is unreachable: a callback can only be claimed online "
+                "(one claimed before the outage can still be worked)."
+            )
+        try:
+            found = await self.api.claim_callback(callback_id, idempotency_key)
+        except Unreachable as exc:
+            self.connection.went_offline(exc)
+            raise
+        if found is not None:
+            remember_claimed(self.cache, found)
+        return found
+
+    async def declare_extension(self, extension: str) -> DeskExtension:
+        """This desk answers ``extension`` (online only: a desk declares it again when it is
+        back online)."""
+        try:
+            return await self.api.declare_extension(extension)
+        except Unreachable as exc:
+            self.connection.went_offline(exc)
+            raise
+
+    async def release_extension(self) -> None:
+        await self.api.release_extension()
 
     # -- holds: a lease, never queued: taken on the service whenever it answers -----------
 

@@ -51,7 +51,7 @@ from console.client.sync import (
     DEFAULT_WINDOW_SLOTS,
     SyncLoop,
 )
-from console.client.writes import REGISTRY, Context
+from console.client.writes import REGISTRY, Context, not_cached
 from console.client.writes.bookings import (
     Book,
     Cancel,
@@ -61,6 +61,13 @@ from console.client.writes.bookings import (
     Reschedule,
     Silence,
     WithdrawMessages,
+)
+from console.client.writes.callbacks import (
+    CallbackOutcome,
+    CreateCallback,
+    Outcome,
+    ReleaseCallback,
+    claimed_callback,
 )
 from console.client.writes.callers import CallerChange, CreateCaller, NewCaller, UpdateCaller
 from console.client.writes.calls import (
@@ -76,6 +83,7 @@ from console.client.writes.calls import (
 from console.client.writes.queue import QueuedWrite, Writes, queued_write
 from console.client.writes.reports import CloseReport, NewReport, ReportClosing, ReportProvider
 from console.clock import Clock
+from console.domain.callbacks import AttemptIn, Callback, CallbackIn
 from console.domain.models import (
     Booking,
     Call,
@@ -341,3 +349,47 @@ class Store(Reads):
         """Close a report (the data was checked, or corrected at the source)."""
         ask = ReportClosing(report_id, close)
         return await self.writes.submit(CloseReport, ask, idempotency_key)
+
+    # -- callbacks ------------------------------------------------------------------------
+
+    def claimed_callback(self) -> Callback | None:
+        """The callback this desk claimed and has not finished with (no network): it can be
+        worked through an outage and a restart."""
+        return claimed_callback(self.cache)
+
+    async def callback_attempt(
+        self, callback_id: int, attempt: AttemptIn, idempotency_key: str | None = None
+    ) -> Callback:
+        """Record an attempt's outcome on the callback this desk claimed; offline, queued with
+        the time it was made and replayed."""
+        held = claimed_callback(self.cache)
+        if held is None or held.id != callback_id:
+            held = await self.callback(callback_id)
+        ask = Outcome(held, attempt.outcome, attempt.note, attempt.call_id or self._call_id)
+        return await self.writes.submit(CallbackOutcome, ask, idempotency_key)
+
+    async def release_callback(
+        self, callback_id: int, idempotency_key: str | None = None
+    ) -> Callback:
+        """Give the claimed callback back to the queue; offline, queued."""
+        held = claimed_callback(self.cache)
+        if held is None or held.id != callback_id:
+            held = await self.callback(callback_id)
+        return await self.writes.submit(ReleaseCallback, held, idempotency_key)
+
+    async def callback(self, callback_id: int) -> Callback:
+        """One callback (the one this desk claimed, from the cache, while offline)."""
+
+        def recall() -> Callback:
+            held = claimed_callback(self.cache)
+            if held is None or held.id != callback_id:
+                raise not_cached("this callback")
+            return held
+
+        return await self.read_through(lambda: self.api.callback(callback_id), None, recall)
+
+    async def create_callback(
+        self, callback: CallbackIn, idempotency_key: str | None = None
+    ) -> Callback:
+        """An agent's own callback (e.g. a sync issue's follow-up); offline, queued."""
+        return await self.writes.submit(CreateCallback, callback, idempotency_key)

@@ -19,12 +19,21 @@ prune, or a database restored from an older copy) reloads its cache from scratch
 it keeps; its outbox stays as it is; it follows the feed from the head taken before the
 reload; and it tells the screens (a :class:`~console.client.feed.ChangeBatch` with
 ``resynced``).
+
+With ``long_poll`` set (a desk that declared its telephone extension: a call ringing there
+must show within a second), the wait between rounds online is a long poll of the feed instead
+(``GET /v1/changes?wait=S``, over the client's separate connections for long polls): it ends
+as soon as a change is made, and the next round reads it at once. The long poll only waits: the
+round reads and applies the feed as always, so there is still one reader of it. A write queued
+meanwhile, or the agent's retry, ends the wait (:meth:`Connection.wake`); a failed long poll
+turns the desk offline like any request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -93,6 +102,8 @@ class SyncLoop:
         self.resyncs = 0  # how often the feed sent this desk back to reload from scratch
         self.refreshes = 0  # slot-window refreshes done
         self._lock = asyncio.Lock()
+        # Seconds a long poll of the feed waits between rounds online (None: pause instead).
+        self.long_poll: float | None = None
 
     def refresh_soon(self) -> None:
         """Refresh the reference data, the directory and the slot window in the next round."""
@@ -118,7 +129,37 @@ class SyncLoop:
             if after_first_round is not None:
                 after_first_round()
                 after_first_round = None
-            await self.connection.pause(interval)
+            if not await self._long_poll():
+                await self.connection.pause(interval)
+
+    async def _long_poll(self) -> bool:
+        """Online with ``long_poll`` set: wait until the feed has a change after the cursor
+        (or the wait ends, or :meth:`Connection.wake`). False when it did not wait (then the
+        caller pauses as usual): no long poll set, offline, or the service refused it."""
+        wait, since = self.long_poll, self.cache.last_seq
+        if not wait or since is None or self.connection.state != ONLINE:
+            return False
+        started = time.monotonic()
+        poll = asyncio.ensure_future(self.api.changes(since, 1, wait=wait))
+        woken = asyncio.ensure_future(self.connection.woken())
+        try:
+            await asyncio.wait({poll, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (poll, woken):
+                task.cancel()
+            await asyncio.gather(poll, woken, return_exceptions=True)
+        if poll.cancelled():
+            return True  # woken: the next round now
+        error = poll.exception()
+        if isinstance(error, Unreachable):
+            self.connection.went_offline(error)
+            return True
+        if error is not None:  # refused (an older service, a 410 the round handles): pause
+            log.warning("long poll of the change feed failed: %s", error)
+            return False
+        # An answer long before the wait was up with nothing in it (a service that does not
+        # wait): pause as usual rather than ask again at once.
+        return bool(poll.result().changes) or time.monotonic() - started >= wait / 2
 
     async def sync_once(self) -> bool:
         """One round: probe if offline; replay the outbox; refresh reference data and the slot

@@ -88,6 +88,10 @@ class Callback(BaseModel):
         default_factory=list,
         description="callers with this phone number now: none (a new caller), one, or several",
     )
+    caller_names: list[str] = Field(
+        default_factory=list,
+        description="their names (first and last), in the order of caller_ids",
+    )
     caller_id: int | None = Field(default=None, description="the caller an agent named")
     origin_call_id: int | None = Field(default=None, description="the call that asked for it")
     created_at: datetime

@@ -23,6 +23,9 @@ WEIGHTS = (7, 6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 REGISTERS = range(50, 60)
 _SEPARATORS = str.maketrans("", "", " -\t")
 _DIGITS = frozenset("0123456789")
+CHECK_DIGIT_MISMATCH = (
+    "EMŠO check digit does not match the other 12 digits: a digit is mistyped somewhere"
+)
 
 
 def _clean(text: str) -> str:
@@ -82,9 +85,10 @@ def parse_emso(text: str) -> str:
         raise InvalidValue(
             FIELD, "EMŠO is not valid: no valid check digit exists for these first 12 digits"
         )
-    got = int(cleaned[12])
-    if got != expected:
-        raise InvalidValue(FIELD, f"EMŠO check digit is wrong: expected {expected}, got {got}")
+    if int(cleaned[12]) != expected:
+        # Never the digit that would pass: that invites "fixing" a typo elsewhere in the number
+        # by changing the last digit (issue 12 item 6).
+        raise InvalidValue(FIELD, CHECK_DIGIT_MISMATCH)
     return cleaned
 
 

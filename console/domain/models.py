@@ -829,6 +829,11 @@ class DirectoryAreas(BaseModel):
 
     regions: list[str]
     municipalities: list[str]
+    generated: bool = Field(
+        default=False,
+        description="true when no insurer's list was ever loaded: the doctors are the demo's "
+        "generated clinics",
+    )
 
 
 # --- operations -------------------------------------------------------------------------------

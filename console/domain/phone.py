@@ -147,9 +147,11 @@ def format_phone(e164: str) -> str:
 def phone_query(text: str) -> str | None:
     """For search: the E.164 prefix to look up if ``text`` looks like a (partial) phone number.
 
-    Needs at least 6 digits and an explicit start (``0``, ``+`` or ``00``); returns None for
-    anything else, including text with letters and digit strings too long to be a phone number.
-    A 9-digit number starting with 0 may also be a ZZZS number: callers can search both.
+    A national number needs at least 6 digits starting with ``0``, or is a whole Slovenian
+    number typed without its ``0`` (``40 237 043``). In international form (``+`` or ``00``)
+    any start is a phone search, down to the country code (``+386``, ``+38640``). Returns None
+    for anything else, including text with letters and digit strings too long to be a phone
+    number. A 9-digit number starting with 0 may also be a ZZZS number: callers can search both.
     """
     stripped = text.strip()
     if not stripped or _DATE.match(stripped):
@@ -159,11 +161,11 @@ def phone_query(text: str) -> str | None:
     if not all(ch in _DIGITS or ch in _PUNCTUATION for ch in body):
         return None
     digits = "".join(ch for ch in body if ch in _DIGITS)
-    if len(digits) < 6:
-        return None
     international = _international(plus, digits)
     if international is None:
         if not digits.startswith("0"):
+            return f"+{COUNTRY}{digits}" if _whole_nsn(digits) else None
+        if len(digits) < 6:
             return None
         nsn = digits[1:]
     elif international.startswith(COUNTRY):
@@ -177,6 +179,17 @@ def phone_query(text: str) -> str | None:
     if len(nsn) > 8 or (nsn and nsn[0] == "0"):
         return None
     return f"+{COUNTRY}{nsn}"
+
+
+def _whole_nsn(digits: str) -> bool:
+    """Whether ``digits`` are a whole, valid Slovenian number without its leading 0."""
+    if len(digits) != 8:
+        return False
+    try:
+        _check_nsn(digits)
+    except InvalidValue:
+        return False
+    return True
 
 
 def random_mobile(rnd: random.Random) -> str:

@@ -11,7 +11,7 @@ from typing import TypeVar
 from console.domain.emso import is_emso_shaped
 from console.domain.errors import InvalidValue
 from console.domain.phone import phone_query
-from console.domain.reference import is_reference_shaped, parse_provisional, parse_reference
+from console.domain.reference import looks_like_reference, parse_provisional, parse_reference
 from console.domain.text import digits_only
 from console.domain.zzzs import is_zzzs_shaped
 
@@ -38,12 +38,17 @@ def query_kind(query: str) -> str:
 
     Digits with phone punctuation are a number: 13 digits an EMŠO, 9 a ZZZS number (which the
     search also tries as a phone), anything starting with ``+`` or ``00`` or of another length
-    a phone. Seven letters and digits from the reference alphabet are a reference.
+    a phone; so is any start of a number in international form (``+386``, ``+38640``), and a
+    whole Slovenian number without its ``0`` (:func:`~console.domain.phone.phone_query`). Seven
+    letters and digits from the reference alphabet are a reference, and so are
+    seven letters and digits with both (no name has a digit, no phone number a letter).
     """
     stripped = query.strip()
     digits = digits_only(stripped)
-    if is_reference_shaped(stripped) and not stripped.isdigit():
+    if looks_like_reference(stripped):
         return "reference"
+    if stripped.startswith(("+", "00")) and phone_query(stripped) is not None:
+        return "phone"  # the start of a number in international form: "+386", "+38640"
     if stripped and len(digits) >= 6 and len(digits) >= len(_PHONE_PUNCTUATION.sub("", stripped)):
         if stripped.startswith(("+", "00")):
             return "phone"
@@ -60,10 +65,11 @@ def find_callers(query: str, lookup: Lookup[T]) -> tuple[str, list[T], bool]:
     query was read, the callers found, and whether there were more.
 
     A provisional reference (``P-K7M 4PX R``, given while a desk was offline) is looked up as
-    ``provisional``: the booking keeps it as an alias. A reference whose check character fails
-    is read as a name; a reference no booking has is
-    tried as a name too ("mac anja" is MACANJA, check character and all), and is still "no such
-    booking" when no name matches either. Nine digits that are no ZZZS number are tried as a
+    ``provisional``: the booking keeps it as an alias. A reference that is not valid (a wrong
+    check character, a symbol codes never use) finds nobody: with a digit in it, it is no name
+    either; seven letters are tried as a name. A reference no booking has is tried as a name
+    too ("mac anja" is MACANJA, check character and all). Either is still a reference that
+    found nothing when no name matches. Nine digits that are no ZZZS number are tried as a
     phone number typed without the 0.
     """
     text = query.strip()
@@ -76,13 +82,14 @@ def find_callers(query: str, lookup: Lookup[T]) -> tuple[str, list[T], bool]:
         try:
             code = parse_reference(text)
         except InvalidValue:
-            kind = "name"
+            if any(ch.isdigit() for ch in text):
+                return kind, [], False
         else:
             found, _more = lookup("reference", code)
             if found:
                 return kind, found, False
-            found, more = lookup("name", text)
-            return ("name", found, more) if found else (kind, [], False)
+        found, more = lookup("name", text)
+        return ("name", found, more) if found else (kind, [], False)
     if kind in ("emso", "zzzs"):
         found, _more = lookup(kind, digits_only(text))
         if found or kind == "emso":

@@ -60,6 +60,26 @@ def is_reference_shaped(text: str) -> bool:
     return len(cleaned) == LENGTH and all(ch in _VALUE for ch in cleaned)
 
 
+def looks_like_reference(text: str) -> bool:
+    """True if ``text`` reads as a reference someone may have mistyped: reference-shaped, or
+    seven letters and digits with both (a name has no digit, a phone number no letter)."""
+    cleaned = _clean(text)
+    if len(cleaned) != LENGTH or not (cleaned.isascii() and cleaned.isalnum()):
+        return False
+    return is_reference_shaped(cleaned) or (
+        any(ch.isdigit() for ch in cleaned) and any(ch.isalpha() for ch in cleaned)
+    )
+
+
+def wrong_check_character(text: str) -> bool:
+    """True if ``text`` is six good symbols and a last one that is not their check symbol
+    (``DUPH435`` for ``DUPH434``): the code was mistyped or misheard."""
+    cleaned = _clean(text)
+    if len(cleaned) != LENGTH or not all(ch in _VALUE for ch in cleaned[:BODY_LENGTH]):
+        return False
+    return check_symbol(cleaned[:BODY_LENGTH]) != cleaned[BODY_LENGTH]
+
+
 def parse_reference(text: str) -> str:
     """Validate a reference as heard or typed; return its 7 uppercase symbols."""
     cleaned = _clean(text)

@@ -63,6 +63,8 @@ class ConsoleApp(Protocol):
 
     def follow_changes(self, target: MessagePump) -> Callable[[], None]: ...
 
+    def open_call(self, caller_id: int | None, new_number: str | None = None) -> None: ...
+
 
 def forward_worker_errors(screen: Screen, event: Worker.StateChanged) -> None:
     """Hand a failed worker's error to the app's one error display.

@@ -41,6 +41,9 @@ class BookingsScreen(DeskScreen):
             id="bookings.reschedule",
             tooltip="Move the booking to another slot",
         ),
+        # A supervisor's c and r: not in the footer, but they say why nothing happens.
+        Binding("c", "read_only_refused", show=False, id="bookings.cancel"),
+        Binding("r", "read_only_refused", show=False, id="bookings.reschedule"),
         Binding(
             "p",
             "toggle_past",
@@ -60,7 +63,12 @@ class BookingsScreen(DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("cancel_booking", "reschedule"):  # supervisors only look
             return not self.desk.read_only
+        if action == "read_only_refused":
+            return self.desk.read_only
         return True
+
+    def action_read_only_refused(self) -> None:
+        self.notify(_("Read-only: supervisors cannot book"), severity="warning")
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="bookings-title")

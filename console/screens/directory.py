@@ -283,6 +283,8 @@ class DirectoryScreen(DeskScreen):
             )
         else:
             line.append(_("No doctor matches: widen the filters."), style="bold yellow")
+        if self.areas.generated:  # the demo without the insurer's lists
+            line.append("  " + _("generated demo clinics, no ZZZS lists"), "italic")
         if self.desk.read_only:
             line.append("  " + _("Read-only: supervisors cannot report"), style="bold red")
         self._summary(line)
@@ -311,6 +313,7 @@ class DirectoryScreen(DeskScreen):
         self.areas = await self.desk.directory_areas()
         self.query_one("#directory-municipality", AreaInput).set_names(self.areas.municipalities)
         self.query_one("#directory-region", AreaInput).set_names(self.areas.regions)
+        self._show_count()
         typed = any(
             self.query_one(f"#{field}", AreaInput).value.strip()
             for field in ("directory-municipality", "directory-region")
@@ -548,26 +551,25 @@ class DirectoryScreen(DeskScreen):
     def open_details(self, provider_id: int) -> None:
         from console.screens.directory_detail import DirectoryDetailScreen
 
-        self.app.push_screen(DirectoryDetailScreen(provider_id, self.table.entry(provider_id)))
+        self.app.push_screen(
+            DirectoryDetailScreen(
+                provider_id, self.table.entry(provider_id), reported=self.report_made
+            )
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The row keys (the table's p and n): reports for agents; the referral within a call
-        (in the footer only then: it has no room for keys that cannot work)."""
+        """The row keys (the table's p and n): reports and referrals for agents, when there
+        are rows."""
         desk = getattr(self.app, "desk", None)
         if action == "report_refused":
             return desk is not None and desk.read_only
-        if action not in ("report", "refer", "refer_without_call") or desk is None:
+        if action not in ("report", "refer") or desk is None:
             return True
         try:
             rows = bool(self.table.row_count)
         except NoMatches:  # not composed yet
             return False
-        if desk.read_only or not rows:
-            return False
-        if action == "report":
-            return True
-        in_call = desk.call is not None
-        return in_call if action == "refer" else not in_call
+        return rows and not desk.read_only  # report, and refer (outside a call it starts one)
 
     def action_report(self) -> None:
         entry = self.table.highlighted_entry()
@@ -575,9 +577,9 @@ class DirectoryScreen(DeskScreen):
             open_report_dialog(self, entry, self.report_made)
 
     def report_made(self, entry: DirectoryEntry, report: ProviderReport) -> None:
-        """Show a report on its row at once (other desks see it through the feed). The row
-        stays where it is, even with accepting only, until the next search; the counts are
-        fetched again."""
+        """Show a report on its row at once, made here or in the doctor's details (other desks
+        see it through the feed). The row stays where it is, even with accepting only, until
+        the next search; the counts are fetched again."""
         self.table.update_entry(with_report(entry, report))
         self.recount()
         report_sent(self, entry, report)
@@ -587,14 +589,12 @@ class DirectoryScreen(DeskScreen):
             _("Read-only: supervisors cannot report."), title=_("Not allowed"), severity="warning"
         )
 
-    def action_refer(self) -> None:
+    @work(group="directory-refer", exit_on_error=False)
+    async def action_refer(self) -> None:
         entry = self.table.highlighted_entry()
-        if entry is not None:
-            refer(self, entry)
+        if entry is not None and await refer(self, entry):
             self._show_referral()
-
-    def action_refer_without_call(self) -> None:
-        self.action_refer()
+            self._refresh_keys()
 
     # -- the change feed ------------------------------------------------------------------
 
@@ -618,13 +618,9 @@ class DirectoryScreen(DeskScreen):
             if self.shown_query is not None:  # what the form asks for now (typing goes on)
                 self.search(self.form_query(), immediate=True)
             return
-        own = self.desk.agent.id if self.desk.agent is not None else None
-        listed = {
-            c.entity_id
-            for c in providers
-            if self.table.entry(c.entity_id) is not None
-            and not (c.op == "reported" and c.agent_id == own)  # shown when it was made
-        }
+        # This agent's own reports too: one made from another screen (the reports list's
+        # details) is not on the row yet, and the service's row is the one to show anyway.
+        listed = {c.entity_id for c in providers if self.table.entry(c.entity_id) is not None}
         fresh = await asyncio.gather(
             *(self.desk.directory_entry(provider_id) for provider_id in sorted(listed)),
             return_exceptions=True,

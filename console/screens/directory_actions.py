@@ -49,8 +49,9 @@ def open_report_dialog(
     screen.app.push_screen(ReportDialog(entry), closed)
 
 
-def refer(screen: DeskScreen, entry: DirectoryEntry) -> bool:
-    """``n``: the caller was referred to this doctor (again: not any more)."""
+async def refer(screen: DeskScreen, entry: DirectoryEntry) -> bool:
+    """``n``: the caller was referred to this doctor (again: not any more). Outside a call it
+    starts one: a health-line caller is often anonymous, and a referral needs no caller."""
     desk = screen.desk
     if desk.read_only:
         screen.notify(
@@ -59,14 +60,7 @@ def refer(screen: DeskScreen, entry: DirectoryEntry) -> bool:
             severity="warning",
         )
         return False
-    if desk.call is None:
-        screen.notify(
-            _("No call in progress — {key} starts one; then refer the caller.").format(
-                key=screen.console.key_label("lookup")
-            ),
-            title=_("No call"),
-            severity="warning",
-        )
+    if desk.call is None and await desk.ensure_call() is None:
         return False
     if desk.referral is not None and desk.referral.provider_id == entry.provider_id:
         desk.clear_referral()

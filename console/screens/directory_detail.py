@@ -8,6 +8,7 @@ row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from rich.console import Group
@@ -223,13 +224,19 @@ class DirectoryDetailScreen(DeskScreen):
             id="directory.detail.refer",
             tooltip="Note that the caller was referred to this doctor (saved with the wrap-up)",
         ),
-        Binding("n", "refer_without_call", show=False, id="directory.detail.refer"),  # says why not
     ]
 
-    def __init__(self, provider_id: int, entry: DirectoryEntry | None = None) -> None:
+    def __init__(
+        self,
+        provider_id: int,
+        entry: DirectoryEntry | None = None,
+        reported: Callable[[DirectoryEntry, ProviderReport], None] | None = None,
+    ) -> None:
+        """``reported`` is told of a report made here (the directory redraws its row)."""
         super().__init__()
         self.provider_id = provider_id
         self.entry = entry
+        self._on_report = reported
         self.detail: DirectoryDetail | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -295,10 +302,8 @@ class DirectoryDetailScreen(DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "report":
             return not self.desk.read_only and self.entry is not None
-        if action in ("refer", "refer_without_call"):  # in the footer only within a call
-            in_call = self.desk.call is not None
-            wanted = in_call if action == "refer" else not in_call
-            return wanted and not self.desk.read_only and self.entry is not None
+        if action == "refer":  # outside a call too: it starts one
+            return not self.desk.read_only and self.entry is not None
         return True
 
     def action_back(self) -> None:
@@ -309,15 +314,17 @@ class DirectoryDetailScreen(DeskScreen):
             open_report_dialog(self, self.entry, self._reported)
 
     def _reported(self, entry: DirectoryEntry, report: ProviderReport) -> None:
-        report_sent(self, entry, report)
+        if self._on_report is not None:
+            self._on_report(entry, report)
+        else:
+            report_sent(self, entry, report)
         self.load()
 
-    def action_refer(self) -> None:
-        if self.entry is not None and refer(self, self.entry):
+    @work(group="directory-refer", exit_on_error=False)
+    async def action_refer(self) -> None:
+        if self.entry is not None and await refer(self, self.entry):
             self._show_title(self.entry)
-
-    def action_refer_without_call(self) -> None:
-        self.action_refer()
+            self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
         if self.entry is not None and self.is_mounted:

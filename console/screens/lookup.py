@@ -31,6 +31,7 @@ from textual.worker import Worker, WorkerState
 
 from console.desk import CallerCard
 from console.domain.emso import is_emso_shaped
+from console.domain.errors import InvalidValue
 from console.domain.models import Caller, CallerSearch, MessageStatus
 from console.domain.phone import (
     COUNTRY,
@@ -41,10 +42,13 @@ from console.domain.phone import (
 )
 from console.domain.query import MIN_QUERY_LENGTH
 from console.domain.reference import (
+    ALPHABET,
     PROVISIONAL_PREFIX,
     format_reference,
     is_reference_shaped,
     parse_provisional,
+    parse_reference,
+    wrong_check_character,
 )
 from console.domain.text import digits_only
 from console.domain.zzzs import is_zzzs_shaped
@@ -55,6 +59,7 @@ from widgets.caller_card import CallerCardView
 from widgets.caller_results import CallerResults
 from widgets.steady_input import SteadyInput
 from widgets.translated import translate_bindings
+from widgets.validated_input import explain
 
 # "Searching…" appears only when an answer takes longer than this (seconds): most arrive within
 # a frame or two, and saying so for each keystroke would flicker and cost a frame of its own,
@@ -90,7 +95,7 @@ class Draft:
 
 def prefill_for(query: str, kind: str | None = None) -> dict[str, str]:
     """Which new-caller field the search text belongs in: a phone to the phone field, an EMŠO
-    or ZZZS number to theirs, a name split into first and last name."""
+    or ZZZS number to theirs, a name split surname first (the lookup's convention)."""
     text = query.strip()
     if not text:
         return {}
@@ -112,9 +117,11 @@ def prefill_for(query: str, kind: str | None = None) -> dict[str, str]:
     if any(ch.isdigit() for ch in text) or not words:
         return {}
     words = [w[:1].upper() + w[1:] if w.islower() else w for w in words]
+    # Surname first, as the lookup reads names (``kova jan``): "zupancic mar" is Priimek
+    # Zupancic, Ime Mar.
     if len(words) == 1:
-        return {"first_name": words[0]}
-    return {"first_name": words[0], "last_name": " ".join(words[1:])}
+        return {"last_name": words[0]}
+    return {"last_name": words[0], "first_name": " ".join(words[1:])}
 
 
 def group_partial(nsn: str) -> str:
@@ -131,6 +138,28 @@ def group_partial(nsn: str) -> str:
     if rest:
         groups.append(rest)
     return " ".join(groups)
+
+
+def reference_problem(query: str) -> str | None:
+    """Why a query read as a booking reference is no valid one, or None if it is valid (or a
+    provisional one, given offline)."""
+    if parse_provisional(query) is not None:
+        return None
+    try:
+        parse_reference(query)
+    except InvalidValue as error:
+        if wrong_check_character(query):
+            return _(
+                "Looks like a booking reference, but its check character is wrong: "
+                "probably mistyped"
+            )
+        bad = next((ch for ch in query.upper() if ch.isalnum() and ch not in ALPHABET), None)
+        if bad is not None:
+            return _(
+                "Looks like a booking reference, but it has “{found}”, which references never use"
+            ).format(found=bad)
+        return explain(error)
+    return None
 
 
 def describe_query(search: CallerSearch) -> str:
@@ -154,6 +183,9 @@ def describe_query(search: CallerSearch) -> str:
     if search.kind == "zzzs":
         return _("Searched by ZZZS number: {value}").format(value=digits_only(query))
     if search.kind == "reference":
+        problem = reference_problem(query)
+        if problem is not None:
+            return problem
         provisional = parse_provisional(query)
         code = re.sub(r"[\s-]", "", query).upper()
         if provisional is not None:  # given offline: P-K7M 4PX R
@@ -337,6 +369,8 @@ class LookupScreen(DeskScreen):
             )
         elif count:
             line = describe_query(found) + " · " + _("Callers found: {count}").format(count=count)
+        elif found.kind == "reference" and reference_problem(query) is not None:
+            line = describe_query(found)  # a mistyped code: no new caller to add
         elif self.desk.read_only:
             line = describe_query(found) + " · " + _("No caller found")
         else:
@@ -632,6 +666,13 @@ class LookupScreen(DeskScreen):
             return
         self._form_open = True
         self.app.push_screen(NewCallerForm(caller=caller), self._form_closed)
+
+    def new_caller_for(self, values: dict[str, str]) -> None:
+        """Open the new-caller form with these values filled in (the number of a callback
+        reached, or of a ringing call nobody has), for the call in progress."""
+        call_id = self.desk.call.id if self.desk.call else None
+        self.draft = Draft(call_id, dict(values))
+        self.action_new_caller()
 
     def _form_closed(self, outcome: object) -> None:
         from console.screens.new_caller import FormOutcome

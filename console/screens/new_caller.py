@@ -317,15 +317,13 @@ class NewCallerForm(ModalScreen[FormOutcome]):
         if desk is not None and desk.read_only:  # the lookup screen never opens it; be sure
             self.dismiss(FormOutcome())
             return
+        # A name field, never the phone: the first empty one, else the first name (from the
+        # query's last word, usually typed only in part).
         first_empty = next(
-            (
-                name
-                for name in ("first_name", "last_name", "phones")
-                if not self.field(name).value.strip()
-            ),
+            (name for name in ("first_name", "last_name") if not self.field(name).value.strip()),
             "first_name",
         )
-        self.field(first_empty).focus()
+        self.field(first_empty).focus_at_end()
 
     def field(self, name: str) -> ValidatedInput:
         return self.query_one(f"#{name}", ValidatedInput)

@@ -300,13 +300,49 @@ class SlotsScreen(DeskScreen):
         self.query_one("#service", Input).focus()
 
     def on_screen_resume(self) -> None:
+        key = self._call_key()
+        if key[0] != self._for_call[0] and (self.service is not None or self._last_query):
+            # Another call (the next caller): a clean form, not the last caller's service.
+            self.start_over()
         self._show_rescheduling()
         if self._call_key() != self._for_call and self._last_query is not None:
-            # Another call (the next caller): the last booking's line goes, and the list is
-            # searched again, without what was taken since (by this desk too).
+            # The same call's caller found since: the list is searched again, without what
+            # was taken since (by this desk too).
             self._for_call = self._call_key()
             self._start_search(self._last_query, quiet=True)
         self.refresh_bindings()
+
+    def start_over(self) -> None:
+        """A clean form for another call: no service, region, location, results or last
+        booking's line of the one before, the default dates from today, the focus in the
+        service field."""
+        self._for_call = self._call_key()
+        self.workers.cancel_group(self, "slot-search")
+        self.workers.cancel_group(self, "slot-overview")
+        self.service = None
+        self.slots = []
+        self.cell = None
+        self._last_query = None
+        self._overview_query = None
+        self._overview_slots = {}
+        self._from_cache = False
+        self._rescheduling = None  # a reschedule still under way chooses its service again
+        self._hide_matches()
+        service = self.query_one("#service", Input)
+        self._defaults = self._default_range(self.desk.today())
+        with self.prevent(Input.Changed, Select.Changed):
+            service.value = ""
+            self.query_one("#region", Select).clear()
+            self._refill_locations()
+            self.query_one("#location", Select).clear()
+            for field_id, value in self._defaults.items():
+                field = self.query_one(f"#{field_id}", Input)
+                field.value = value
+                field.remove_class("-invalid")
+        self.query_one(ContentSwitcher).current = "slot-table"
+        self.table.show([])
+        self._hint(_("Type the service the caller needs; the search starts when you choose it."))
+        service.focus()
 
     def back_online(self) -> None:
         """The central system answers again: a list the local cache served is asked again."""
@@ -443,6 +479,17 @@ class SlotsScreen(DeskScreen):
                 self._error(str(error))
                 return None
         first, last = days
+        if first < today:
+            # Free slots are never in the past: say so, rather than search from today quietly
+            # (or say "at most 120 days" of a range that starts years ago).
+            self.query_one("#from", Input).add_class("-invalid")
+            self._clear_results()
+            self._error(
+                _("The range starts in the past ({day}): free slots start today, {today}.").format(
+                    day=format_day(first), today=format_day(today)
+                )
+            )
+            return None
         if last < first:
             self.query_one("#to", Input).add_class("-invalid")
             self._error(_("The range ends before it starts."))
@@ -458,6 +505,16 @@ class SlotsScreen(DeskScreen):
             region=self._select_value("region"),
             location_id=self._select_value("location"),
         )
+
+    def _clear_results(self) -> None:
+        """No results of another range under a message about this one."""
+        self.workers.cancel_group(self, "slot-search")
+        self.workers.cancel_group(self, "slot-overview")
+        self.slots = []
+        self.cell = None
+        self._last_query = None
+        self._overview_query = None
+        self.table.show([])
 
     def _search_if_changed(self, *, focus: bool = False) -> None:
         query = self._query()

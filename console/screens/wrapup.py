@@ -25,7 +25,9 @@ from console import i18n
 from console.client.api import ApiRefused
 from console.desk import Referral
 from console.domain.calendar import format_date, format_time
+from console.domain.errors import InvalidValue
 from console.domain.models import Booking, Call
+from console.domain.phone import format_phone, parse_phone
 from console.i18n import _
 from console.messages import DeskChanged
 from console.screens.base import DeskScreen
@@ -33,6 +35,7 @@ from widgets.directory_text import type_label
 from widgets.disposition_list import DispositionList
 from widgets.follow_up_input import FollowUpInput
 from widgets.status_bar import clock_text
+from widgets.validated_input import explain
 
 SAVE_GROUP = Binding.Group("Save")
 
@@ -74,6 +77,7 @@ class WrapUpScreen(DeskScreen):
         super().__init__()
         self._prefilled: str | None = None  # reference of the booking already put in the notes
         self._referral_line: str | None = None  # the referral's line put in the notes
+        self._number_prefilled: str | None = None  # the caller's phone put in the number
         self._saving = False
 
     # -- layout ---------------------------------------------------------------------------
@@ -120,6 +124,18 @@ class WrapUpScreen(DeskScreen):
                                 max_length=1000,
                                 id="wrapup-follow-up-note",
                             )
+                        with Horizontal(classes="wrapup-field"):
+                            yield Label(_("Number"), classes="wrapup-field-label")
+                            yield Input(
+                                placeholder=_("the caller's phone"),
+                                max_length=40,
+                                id="wrapup-follow-up-number",
+                            )
+                            yield Checkbox(
+                                _("anyone may call back"),
+                                id="wrapup-follow-up-pool",
+                                compact=True,
+                            )
                 yield Static(id="wrapup-message", classes="wrapup-error")
 
     @property
@@ -142,6 +158,14 @@ class WrapUpScreen(DeskScreen):
     def follow_up_note(self) -> Input:
         return self.query_one("#wrapup-follow-up-note", Input)
 
+    @property
+    def follow_up_number(self) -> Input:
+        return self.query_one("#wrapup-follow-up-number", Input)
+
+    @property
+    def follow_up_pool(self) -> Checkbox:
+        return self.query_one("#wrapup-follow-up-pool", Checkbox)
+
     # -- entering: the call ends ----------------------------------------------------------
 
     def on_mount(self) -> None:
@@ -158,6 +182,7 @@ class WrapUpScreen(DeskScreen):
             self.post_message(DeskChanged())
             self._prefill_from_booking(desk.last_booking)
             self._prefill_referral(desk.referral)
+            self._prefill_number()
         self._show_state()
         if self._can_save() and not isinstance(self.focused, (TextArea, Input, Checkbox)):
             self.dispositions.focus()
@@ -232,6 +257,14 @@ class WrapUpScreen(DeskScreen):
             text = self.notes.text
             self.notes.load_text(line + ("\n" + text if text else "\n"))
             self.notes.move_cursor(self.notes.document.end)
+
+    def _prefill_number(self) -> None:
+        """The call back goes to the caller's first phone unless the agent types another."""
+        caller = self.desk.caller
+        number = format_phone(caller.phones[0].number) if caller and caller.phones else ""
+        if self.follow_up_number.value.strip() in ("", self._number_prefilled):  # not typed
+            self.follow_up_number.value = number
+            self._number_prefilled = number
 
     # -- the referral (from the doctor directory) -----------------------------------------
 
@@ -328,6 +361,10 @@ class WrapUpScreen(DeskScreen):
     def _follow_up_at_submitted(self) -> None:
         self.follow_up_note.focus()
 
+    @on(Input.Changed, "#wrapup-follow-up-number")
+    def _number_typed(self) -> None:
+        self.follow_up_number.remove_class("-invalid")
+
     @on(Input.Submitted, "#wrapup-follow-up-note")
     def _follow_up_note_submitted(self) -> None:
         self.action_save()
@@ -360,13 +397,26 @@ class WrapUpScreen(DeskScreen):
             self.dispositions.add_class("-invalid")
             problems.append(self.dispositions)
         follow_up_at: datetime | None = None
+        number: str | None = None
         if self.follow_up.value:
             follow_up_at = self.follow_up_at.check()
             if follow_up_at is None:
                 problems.append(self.follow_up_at.input)
                 named.append(_("Call back") + " · " + _("When"))
+            typed = self.follow_up_number.value.strip()
+            if typed:
+                try:
+                    number = parse_phone(typed)
+                except InvalidValue as error:
+                    self.follow_up_number.add_class("-invalid")
+                    problems.append(self.follow_up_number)
+                    problem = _("The number to call back: {problem}")
+                    self.query_one("#wrapup-message", Static).update(
+                        Content(problem.format(problem=explain(error)))
+                    )
         if problems:
-            message.update(_("Not saved: correct {fields}.").format(fields=", ".join(named)))
+            if self.follow_up_number not in problems:
+                message.update(_("Not saved: correct {fields}.").format(fields=", ".join(named)))
             problems[0].focus()  # type: ignore[attr-defined]
             return
         assert disposition is not None
@@ -376,6 +426,8 @@ class WrapUpScreen(DeskScreen):
             self.notes.text.strip(),
             follow_up_at,
             self.follow_up_note.value.strip() if follow_up_at is not None else "",
+            number,
+            "pool" if self.follow_up_pool.value else "me",
         )
 
     @work(exclusive=True, group="wrapup", exit_on_error=False)
@@ -385,9 +437,18 @@ class WrapUpScreen(DeskScreen):
         notes: str,
         follow_up_at: datetime | None,
         follow_up_note: str,
+        follow_up_number: str | None = None,
+        follow_up_assign: str = "me",
     ) -> None:
         try:
-            call = await self.desk.wrap_up(disposition, notes, follow_up_at, follow_up_note)
+            call = await self.desk.wrap_up(
+                disposition,
+                notes,
+                follow_up_at,
+                follow_up_note,
+                follow_up_number=follow_up_number,
+                follow_up_assign=follow_up_assign,
+            )
         except ApiRefused as refused:
             if refused.status != 422:
                 raise
@@ -414,6 +475,9 @@ class WrapUpScreen(DeskScreen):
         elif refused.field == "follow_up_at":
             self.follow_up_at.show_error(refused.message)
             self.follow_up_at.focus_input()
+        elif refused.field == "follow_up_number":
+            self.follow_up_number.add_class("-invalid")
+            self.follow_up_number.focus()
         self.query_one("#wrapup-message", Static).update(Content(text))
 
     def _saved(self, call: Call) -> None:
@@ -437,6 +501,10 @@ class WrapUpScreen(DeskScreen):
         self.follow_up.value = False
         self.follow_up_at.clear()
         self.follow_up_note.value = ""
+        self.follow_up_number.value = ""
+        self.follow_up_number.remove_class("-invalid")
+        self.follow_up_pool.value = False
+        self._number_prefilled = None
         self._prefilled = None
         self._referral_line = None
         for static in self.query(".wrapup-error").results(Static):

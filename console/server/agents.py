@@ -42,6 +42,17 @@ def agent_for_token(connection: Connection, token: str) -> Agent | None:
     return Agent(id=row.id, name=row.name, role=Role(row.role)) if row else None
 
 
+def name_demo_agent_after_the_person(connection: Connection, agent: Agent) -> Agent:
+    """A desk agent named the old way ("Mojca (demo agent)") is renamed to the person's name, so
+    its reports, calls and bookings name whoever made them."""
+    suffix = f" (demo {agent.role.value})"
+    if not agent.name.endswith(suffix) or agent.name == suffix.strip():
+        return agent
+    name = agent.name[: -len(suffix)]
+    connection.execute(update(agents).where(agents.c.id == agent.id).values(name=name))
+    return agent.model_copy(update={"name": name})
+
+
 def list_agents(connection: Connection) -> list[Row]:
     """Every agent: id, name, role, whether the token works, when it was created."""
     return list(

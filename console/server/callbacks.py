@@ -196,6 +196,18 @@ def matched_callers(connection: Connection, numbers: Iterable[str]) -> dict[str,
     return dict(found)
 
 
+def _caller_names(connection: Connection, ids: Iterable[int]) -> dict[int, str]:
+    """First and last names of these callers, by id (for a queue on screen)."""
+    found: dict[int, str] = {}
+    for chunk in _chunks(sorted(ids)):
+        query = select(callers.c.id, callers.c.first_name, callers.c.last_name).where(
+            callers.c.id.in_(chunk)
+        )
+        for caller_id, first, last in connection.execute(query):
+            found[int(caller_id)] = f"{first} {last}"
+    return found
+
+
 def _models(
     connection: Connection, rows: Sequence[Row], settings: CallbackSettings, now: datetime
 ) -> list[Callback]:
@@ -212,6 +224,7 @@ def _models(
             attempts[attempt.callback_id].append(attempt)
     names = agent_names(connection, {a.agent_id for found in attempts.values() for a in found})
     matched = matched_callers(connection, [row.number for row in rows])
+    who = _caller_names(connection, {i for found in matched.values() for i in found})
     hours = settings.office_hours
     out = []
     for row in rows:
@@ -227,6 +240,7 @@ def _models(
                 result=CallbackResult(row.result) if row.result else None,
                 note=row.note,
                 caller_ids=matched.get(row.number, []),
+                caller_names=[who.get(i, "") for i in matched.get(row.number, [])],
                 caller_id=row.caller_id,
                 origin_call_id=row.origin_call_id,
                 created_at=clock.from_db(row.created_at),

@@ -41,6 +41,7 @@ from console.domain.text import collation_key, fold
 from console.server import clock, reports
 from console.server.errors import not_found
 from console.server.schema import (
+    directory_imports,
     location_facts,
     locations,
     provider_facts,
@@ -236,9 +237,11 @@ def areas(connection: Connection) -> DirectoryAreas:
             regions.add(row.region)
         if row.municipality and row.municipality.strip():
             municipalities.add(row.municipality)
+    loaded = connection.execute(select(directory_imports.c.id).limit(1)).first()
     return DirectoryAreas(
         regions=sorted(regions, key=collation_key),
         municipalities=sorted(municipalities, key=collation_key),
+        generated=loaded is None,
     )
 
 

@@ -27,6 +27,7 @@ from console.server.schema import changes
 
 POLL_SECONDS = 0.1
 MAX_WAIT_SECONDS = 25.0
+DISCONNECT_CHECK_SECONDS = 1.0  # a long poll checks this often whether its client went away
 
 
 def feed_end(database: Database) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, func, insert, select
 from console.domain.calendar import OfficeHours
 from console.domain.text import fold
 from console.server import demo_data, seed_directory
+from console.server.importers.load_zzzs import search_text
 from console.server.importers.results import ImportResult
 from console.server.schema import locations, provider_services, providers, services
 from console.server.seed_directory import DirectoryData
@@ -214,6 +215,7 @@ class Catalogue:
     def write(self, connection: Connection) -> None:
         connection.execute(insert(services), self.services)
         connection.execute(insert(locations), self.locations)
+        where = {row["id"]: row for row in self.locations}
         connection.execute(
             insert(providers),
             [
@@ -222,6 +224,18 @@ class Catalogue:
                     "code": p.code,
                     "name": p.name,
                     "name_folded": fold(p.name),
+                    # The directory's search covers the institution and the place, as the
+                    # real lists' loader makes it (load_zzzs.search_text).
+                    "search_folded": (
+                        search_text(
+                            p.name,
+                            where[p.location_id]["name"],
+                            where[p.location_id]["town"],
+                            where[p.location_id]["municipality"],
+                        )
+                        if p.kind == "doctor"
+                        else None
+                    ),
                     "kind": p.kind,
                     "specialty": p.specialty,
                     "location_id": p.location_id,

@@ -199,9 +199,11 @@ async def test_a_slot_taken_meanwhile_becomes_an_issue_the_agent_resolves(rig) -
     rebooked = await desk.rebook(first, first.nearest[0].id)
     assert not store.is_provisional(rebooked.reference)
     assert rebooked.slot.id == first.nearest[0].id and rebooked.caller_id == spela
-    call = await desk.to_follow_up(issues[1], "Offer another time")
-    assert call.disposition == "callback" and call.follow_up_note == "Offer another time"
-    assert call.caller_id == spela and call.follow_up_at is not None
+    # The follow-up is a callback in the queue, kept for this agent, from the sync issue.
+    callback = await desk.to_follow_up(issues[1], "Offer another time")
+    assert callback.source == "sync_issue" and callback.number == "+38631555111"
+    assert callback.note.startswith("Offer another time") and callback.caller_id == spela
+    assert callback.assigned_to == rig.world.agents["agent"] and callback.status == "open"
     assert store.conflicts() == []
     assert (
         rig.count(

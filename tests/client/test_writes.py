@@ -831,6 +831,9 @@ def test_every_kind_is_registered_once_under_its_own_name() -> None:
             "keep_reference",
             "note_call",
             "withdraw_messages",
+            "callback_attempt",
+            "callback_release",
+            "create_callback",
         }
     )
     assert all(kind == write.kind for kind, write in REGISTRY.items())

@@ -12,7 +12,8 @@ year), a time falls in the years 2000-2099, a window's ``to`` is after its ``fro
 cursor is one the feed gave (not past its end), a phone number is one, messages by SMS or
 e-mail need a mobile or an address on the card, a desk away says why with one of the configured
 reasons (and no reason otherwise), a call and a service go only with a call's states, a
-``service_id`` names a service. Before a request
+``service_id`` names a service, a provisional reference has its check symbol, a
+call sent after the fact started within the last week. Before a request
 goes out, this hook makes each *positive* part of it keep those rules, using the records of
 the world the test built (``AGENT_CONSOLE_FUZZ_WORLD``). Negative parts are left exactly as
 drawn: the service must refuse them. Everything else (types, lengths, patterns, ranges,
@@ -175,6 +176,14 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
             body.pop("service_id", None)
         elif body.get("service_id") is not None:
             body["service_id"] = _random.choice(_ids("services"))
+    if "provisional_reference" in body and body["provisional_reference"] is not None:
+        # A provisional reference (P- and a reference whose last symbol is its check symbol),
+        # one per booking: a new one each time.
+        body["provisional_reference"] = f"P-{new_reference(_random)}"
+    if path == "/v1/calls":
+        # A call's own start and end (a desk's, sent after the fact) are within the last week.
+        body.pop("started_at", None)
+        body.pop("ended_at", None)
     if path.endswith("/wrapup"):
         # A call's end and follow-up relate to when it started and to now: the service's clock.
         body.pop("ended_at", None)

@@ -53,6 +53,41 @@ def test_a_name_that_is_also_a_well_formed_reference_falls_back_to_the_name_sear
     assert _search(database, code) == ("reference", [], False)
 
 
+def test_a_reference_with_a_wrong_check_character_is_no_name_search(world_db) -> None:
+    """Issue 12 item 8: DUPH435 (DUPH434 mistyped) is read as a reference that found nothing,
+    not as a name; seven letters with a failing check are still tried as a name."""
+    database, world = world_db
+    _add(database, world, ("Janez", "Kranjec"))
+    assert query_kind("DUPH435") == "reference"
+    assert query_kind("duph 43 5") == "reference"
+    assert _search(database, "DUPH435") == ("reference", [], False)
+    assert _search(database, "DUPH 43A") == ("reference", [], False)  # A: a wrong check
+    assert _search(database, "kranjec") == ("name", ["Janez Kranjec"], False)
+    assert _search(database, "kranjea") == ("reference", [], False)  # no name, no valid code
+
+
+@pytest.mark.parametrize(
+    "query", ["40237043", "040 237 043", "+386 40 237 043", "+38640", "+386", "00386 40"]
+)
+def test_a_number_without_its_0_or_the_start_of_an_international_one_is_a_phone_search(
+    world_db, query: str
+) -> None:
+    """Issue 12 item 9: one rule (console.domain.phone.phone_query) for the service, the
+    desk's cache and the lookup screen."""
+    database, world = world_db
+    agent = support._system_agent(world)
+    with database.write() as connection:
+        callers.create(
+            connection,
+            agent,
+            CallerIn(first_name="Vida", last_name="Dolenc", phones=["040 237 043"]),
+        )
+    if query != "040 237 043":  # nine digits: a ZZZS number first, then a phone
+        assert query_kind(query) == "phone"
+    kind, found, _more = _search(database, query)
+    assert kind == "phone" and "Vida Dolenc" in found
+
+
 def test_a_booked_reference_finds_the_booker_even_if_a_name_matches_too(world_db) -> None:
     database, world = world_db
     _add(database, world, ("Anja", "Macek"))

@@ -34,7 +34,7 @@ from console.app import AgentConsole
 from console.client.api import ApiRefused
 from console.config import CacheSection, Config, ServerSection, UiSection
 from console.domain.directory import accepting_now
-from console.domain.models import DoctorType, ReportKind, Role
+from console.domain.models import Change, DoctorType, ReportKind, Role
 from console.domain.text import fold
 from console.screens.directory import DirectoryScreen
 from console.screens.directory_detail import DirectoryDetailScreen
@@ -219,6 +219,55 @@ async def test_p_then_enter_reports_the_doctor_full_and_the_row_says_so(
         reports = await app.desk.reports("open")
         mine = [r for r in reports if r.provider_id == provider_id]
         assert [(r.kind, r.agent_name) for r in mine] == [(ReportKind.FULL, "Mojca")]
+
+
+async def test_a_report_from_the_details_shows_on_the_row_at_once(
+    make_app, ready, data_dir: Path
+) -> None:
+    """Issue 12 item 10: p in a doctor's details, escape: the row says what the report says,
+    as the count above it does, without a new search."""
+    provider_id, name = disagreeing_doctor(data_dir)
+    app = make_app(today=LIST_TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await find_doctor(pilot, ready, name)
+        assert state_lines(screen, provider_id)[0].plain == "✔ sprejema nove paciente"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DirectoryDetailScreen)
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportDialog)
+        await pilot.press("enter")  # full
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        assert state_lines(screen, provider_id)[0].plain == "✖ ne sprejema"
+        assert screen.counts is not None and screen.counts.accepting == 0
+        assert ", 0 sprejema" in summary(screen)
+
+
+async def test_a_report_this_agent_made_elsewhere_updates_the_row_when_the_feed_says_so(
+    make_app, ready, data_dir: Path
+) -> None:
+    """Issue 12 item 10: a report made from the reports list's details (another screen) is
+    this agent's too; the feed's change redraws the row."""
+    provider_id, name = disagreeing_doctor(data_dir)
+    app = make_app(today=LIST_TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await find_doctor(pilot, ready, name)
+        report = await app.desk.report_provider(provider_id, ReportKind.FULL, "")
+        change = Change(
+            seq=1,
+            at=report.created_at,
+            entity="provider",
+            entity_id=provider_id,
+            op="reported",
+            agent_id=app.desk.agent.id,
+        )
+        await screen.apply_changes([change])
+        await settle(pilot)
+        assert state_lines(screen, provider_id)[0].plain == "✖ ne sprejema"
 
 
 async def test_the_report_dialog_takes_another_kind_and_a_note(
@@ -441,6 +490,45 @@ async def test_a_supervisor_sees_the_reports_but_cannot_close_them(
 # -- referral ---------------------------------------------------------------------------------
 
 
+async def test_n_refers_outside_a_call_too_and_the_footer_shows_it(
+    make_app, ready, data_dir: Path
+) -> None:
+    """Issue 12 item 18: the footer shows n (refer) outside a call, where it works: a health-line
+    caller is often anonymous, and a referral needs no caller record; it starts the call."""
+    provider_id, name = disagreeing_doctor(data_dir)
+    app = make_app(today=LIST_TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await find_doctor(pilot, ready, name)
+        assert app.desk.call is None
+        footer = {
+            b.binding.description
+            for b in screen.active_bindings.values()
+            if b.enabled and b.binding.show
+        }
+        assert "Napoti" in footer
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.desk.call is not None and app.desk.call.caller_id is None
+        assert app.desk.referral is not None and app.desk.referral.provider_id == provider_id
+        assert row_text(cells(screen, provider_id)).startswith("➜ ")
+        # In the doctor's details too.
+        await pilot.press("n")  # again: the referral is cleared
+        await settle(pilot)
+        assert app.desk.referral is None
+        await pilot.press("enter")
+        await settle(pilot)
+        details = app.screen
+        assert isinstance(details, DirectoryDetailScreen)
+        assert "refer" in {
+            b.binding.action
+            for b in details.active_bindings.values()
+            if b.enabled and b.binding.show
+        }
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.desk.referral is not None and app.desk.referral.provider_id == provider_id
+
+
 async def test_a_referral_is_shown_in_the_wrap_up_and_saved_with_it(
     make_app, ready, data_dir: Path
 ) -> None:
@@ -500,17 +588,6 @@ async def test_clearing_the_referral_in_the_wrap_up_takes_it_out_of_the_notes(
         assert app.desk.referral is None
         assert name not in wrapup.notes.text
         assert wrapup.query_one("#wrapup-referral").display is False
-
-
-async def test_refer_needs_a_call(make_app, ready, data_dir: Path) -> None:
-    _provider_id, name = disagreeing_doctor(data_dir)
-    app = make_app(today=LIST_TODAY)
-    async with app.run_test(size=SIZE) as pilot:
-        await find_doctor(pilot, ready, name)  # no F2: no call
-        await pilot.press("n")
-        await settle(pilot)
-        assert app.desk.referral is None
-        assert any("F2" in n.message for n in app._notifications)
 
 
 # -- moving around ----------------------------------------------------------------------------

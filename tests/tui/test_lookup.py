@@ -81,9 +81,12 @@ def footer_actions(screen) -> set[str]:
         ("+386 31 555 111", None, {"phones": "+386 31 555 111"}),
         ("0101990500003", "emso", {"emso": "0101990500003"}),
         ("123456789", "zzzs", {"zzzs_number": "123456789"}),
-        ("ana zupan", "name", {"first_name": "Ana", "last_name": "Zupan"}),
-        ("Ana Marija Zupan", None, {"first_name": "Ana", "last_name": "Marija Zupan"}),
-        ("mcDonald", None, {"first_name": "mcDonald"}),
+        # Surname first, as the lookup reads names (``kova jan``): issue 12 item 7.
+        ("zupan ana", "name", {"last_name": "Zupan", "first_name": "Ana"}),
+        ("zupancic mar", "name", {"last_name": "Zupancic", "first_name": "Mar"}),
+        ("Zupan Ana Marija", None, {"last_name": "Zupan", "first_name": "Ana Marija"}),
+        ("mcDonald", None, {"last_name": "mcDonald"}),
+        ("kovač", None, {"last_name": "Kovač"}),
         ("ana@example.si", None, {"email": "ana@example.si"}),
         ("K7M 4PX Y", "reference", {}),
         ("", None, {}),
@@ -120,7 +123,10 @@ def test_validator_messages_are_translated_and_unknown_ones_kept(language) -> No
     language("sl")
     with pytest.raises(InvalidValue) as caught:
         parse_emso("0101990500004")
-    assert explain(caught.value) == "Kontrolna števka EMŠO ni pravilna: pričakovana 3, vpisana 4"
+    assert explain(caught.value) == (
+        "Kontrolna števka EMŠO se ne ujema z ostalimi 12 števkami: nekje je napačna števka"
+    )
+    emso_error = caught.value
     with pytest.raises(InvalidValue) as caught:
         parse_phone("041 23")
     assert explain(caught.value) == (
@@ -130,6 +136,9 @@ def test_validator_messages_are_translated_and_unknown_ones_kept(language) -> No
     language("en")
     assert explain(caught.value) == (
         "Slovenian numbers have 8 digits after the leading 0 (041 234 567), got 4"
+    )
+    assert explain(emso_error) == (
+        "EMŠO check digit does not match the other 12 digits: a digit is mistyped somewhere"
     )
 
 
@@ -158,6 +167,8 @@ FORMATS = [
     ("+386 41 234 567", "Janez Kovač", "phone"),
     ("00386 41 234 567", "Janez Kovač", "phone"),
     ("+386 (0)41 234 567", "Janez Kovač", "phone"),
+    ("41234567", "Janez Kovač", "phone"),  # issue 12 item 9: without the 0
+    ("41 234 567", "Janez Kovač", "phone"),
     ("0101990500003", "Janez Kovač", "emso"),
     ("0101990 500 003", "Janez Kovač", "emso"),
     ("123456789", "Janez Kovač", "zzzs"),
@@ -179,6 +190,24 @@ async def test_phone_emso_and_zzzs_in_any_format_find_the_caller(make_app, ready
             assert names(screen) == [who], query
             assert screen.last_search is not None and screen.last_search.kind == kind, query
             assert info(screen).endswith("· Callers found: 1"), query
+
+
+@pytest.mark.parametrize(
+    ("query", "said"), [("+386", "+386 …"), ("+38641", "+386 41…"), ("00386 41 2", "+386 41 2…")]
+)
+async def test_the_start_of_a_number_in_international_form_is_a_phone_search(
+    make_app, ready, query: str, said: str
+) -> None:
+    """Issue 12 item 9: "+386" and "+38641" are phone searches, not names."""
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, query)
+        assert screen.last_search is not None and screen.last_search.kind == "phone"
+        assert names(screen), "the callers whose numbers start so"
+        if query != "+386":  # every Slovenian number: Janez may be past the first page
+            assert "Janez Kovač" in names(screen)
+        assert info(screen).startswith(f"Searched by phone: {said} · ")
 
 
 async def test_short_and_unknown_queries_say_what_to_do(make_app, ready) -> None:
@@ -332,6 +361,39 @@ async def test_down_and_up_move_between_box_and_results_and_typing_returns(make_
         assert screen.search_box.value == "novaka"
 
 
+@pytest.mark.parametrize(
+    ("language", "query", "said"),
+    [
+        (
+            "sl",
+            "DUPH435",
+            "Videti je kot referenca rezervacije, a kontrolni znak ni pravilen: "
+            "najbrž je napačno vpisana",
+        ),
+        (
+            "en",
+            "duph 43a",
+            "Looks like a booking reference, but its check character is wrong: probably mistyped",
+        ),
+        (
+            "en",
+            "D5PH434",
+            "Looks like a booking reference, but it has “5”, which references never use",
+        ),
+    ],
+)
+async def test_a_reference_with_a_wrong_check_character_is_said_so(
+    make_app, ready, language: str, query: str, said: str
+) -> None:
+    """Issue 12 item 8: not a name search that found nobody ("press ctrl+n to add")."""
+    app = make_app(language=language)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, query)
+        assert names(screen) == []
+        assert info(screen) == said
+
+
 # -- a new caller ------------------------------------------------------------------------------
 
 
@@ -369,7 +431,7 @@ async def test_a_bad_emso_check_digit_is_shown_as_you_type_and_save_refused(
     app = make_app(language="sl")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await search(pilot, "ana zupan")
+        await search(pilot, "zupan ana")
         form = await open_form(pilot)
         assert form.field("first_name").value == "Ana"
         assert form.field("last_name").value == "Zupan"
@@ -377,7 +439,9 @@ async def test_a_bad_emso_check_digit_is_shown_as_you_type_and_save_refused(
         assert emso.message == "EMŠO ima 13 števk, vpisanih je 8"
         assert emso.state == "soft", "while typing the message is a hint, not an error"
         await pilot.press(*"00004")
-        assert emso.message == "Kontrolna števka EMŠO ni pravilna: pričakovana 3, vpisana 4"
+        assert emso.message == (
+            "Kontrolna števka EMŠO se ne ujema z ostalimi 12 števkami: nekje je napačna števka"
+        )
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is form, "save is refused"
@@ -386,6 +450,31 @@ async def test_a_bad_emso_check_digit_is_shown_as_you_type_and_save_refused(
         assert problem.startswith("Ni shranjeno: popravite označena polja (EMŠO)")
         assert form.focused is emso.input
         assert (await app.desk.search("ana zupan")).callers == []
+
+
+@pytest.mark.parametrize(
+    ("query", "last", "first", "focused"),
+    [
+        ("zupancic mar", "Zupancic", "Mar", "first_name"),  # the query's last word: completed next
+        ("zupancic", "Zupancic", "", "first_name"),
+        ("041 234 567", "", "", "first_name"),
+    ],
+)
+async def test_a_new_caller_from_the_query_is_surname_first_and_the_focus_on_a_name(
+    make_app, ready, query: str, last: str, first: str, focused: str
+) -> None:
+    """Issue 12 item 7: "zupancic mar" is Priimek Zupancic, Ime Mar (the lookup's convention),
+    and typing goes into a name field, never into the phone."""
+    app = make_app(language="sl")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await search(pilot, query)
+        form = await open_form(pilot)
+        assert (form.field("last_name").value, form.field("first_name").value) == (last, first)
+        assert form.focused is form.field(focused).input
+        await pilot.press("k", "o")
+        assert form.field(focused).value == first + "ko"
+        assert form.field("phones").value == ("" if query[0].isalpha() else query)
 
 
 async def test_phone_and_email_are_checked_as_you_type(make_app, ready) -> None:
@@ -445,7 +534,7 @@ async def test_f10_saves_too(make_app, ready) -> None:
     app = make_app(language="en")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await search(pilot, "Tina Golob")
+        await search(pilot, "Golob Tina")
         form = await open_form(pilot)
         assert {"save", "save_fallback"} <= footer_actions(form)
         await pilot.press("f10")
@@ -460,7 +549,7 @@ async def test_an_emso_that_exists_is_shown_at_the_field_and_nothing_is_lost(
     app = make_app(language="sl")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await search(pilot, "janko kovač")
+        await search(pilot, "kovač janko")
         form = await open_form(pilot)
         await type_into(pilot, form, "phones", "041 999 888")
         await type_into(pilot, form, "emso", "0101990500003")
@@ -554,7 +643,7 @@ async def test_a_field_the_central_service_refuses_is_marked_in_the_ui_language(
     app = make_app(language="sl")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await search(pilot, "ana zupan")
+        await search(pilot, "zupan ana")
         form = await open_form(pilot)
         refused = ApiRefused(422, "invalid", "ZZZS number must have 9 digits, got 8", "zzzs_number")
         await form._refused(refused, CallerIn(first_name="Ana", last_name="Zupan"))

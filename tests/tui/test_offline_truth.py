@@ -44,7 +44,7 @@ from console.screens.quit import QuitConfirmation
 from console.screens.slots import SlotsScreen
 from console.screens.sync_issues import ConfirmationTable, IssueTable, SyncIssuesScreen
 from console.server.db import Database
-from console.server.schema import bookings, calls
+from console.server.schema import bookings, callbacks, calls
 from widgets.caller_card import CallerCardView
 from widgets.footer import FooterKey, KeysFooter
 
@@ -444,9 +444,9 @@ async def test_the_outage_in_slovenian_at_80x24_is_slovenian_and_uncut(rig: Rig)
         said = str(f6.query_one("#sync-message").render())
         # The callback is in the central callbacks queue (no list of tasks is promised).
         assert "je v vrsti povratnih klicev" in said and "opravil" not in said
-        [callback] = rig.rows(select(calls).where(calls.c.disposition == "callback"))
-        assert callback.notes.startswith("Po izpadu ni bilo izvedeno: odpoved ")
-        assert "Sync issue" not in callback.notes and "offline call" not in callback.notes
+        [callback] = rig.rows(select(callbacks).where(callbacks.c.source == "sync_issue"))
+        assert "Po izpadu ni bilo izvedeno: odpoved " in callback.note
+        assert "Sync issue" not in callback.note and "offline call" not in callback.note
         # The call the cancellation was made in says what finally became of it.
         [original] = rig.rows(select(calls).where(calls.c.id == app.desk.call.id))
         assert original.notes.endswith("klicatelja bomo poklicali nazaj.")

@@ -115,7 +115,7 @@ async def _new_caller_with_mistakes(pilot: Pilot, ready) -> None:
     digit (the agent has moved on: an error) and the phone is still being typed (a hint)."""
     await ready(pilot)
     app = pilot.app
-    app.screen.search_box.value = "ana zupan"
+    app.screen.search_box.value = "zupan ana"
     await _settle(pilot)
     await pilot.press("ctrl+n")
     await pilot.pause()

@@ -89,9 +89,9 @@ class TestWrapUpSnapshots:
 
         assert snap_compare(make_app(language=language), run_before=run_before, terminal_size=SIZE)
 
-    def test_supervisor_is_told_wrap_up_is_not_theirs(
-        self, snap_compare, make_app, ready, language
-    ) -> None:
+    def test_supervisor_has_no_wrap_up_key(self, snap_compare, make_app, ready, language) -> None:
+        """F9 shows nothing for a supervisor, and the footer has no F9 (issue 12 item 18)."""
+
         async def run_before(pilot: Pilot) -> None:
             await ready(pilot)
             await _supervisor(pilot)

@@ -272,17 +272,19 @@ async def test_a_booking_in_the_call_preselects_booked_and_notes_the_reference(
         assert booking.reference_display in saved.notes
 
 
-async def test_a_supervisor_sees_that_wrap_up_is_not_for_them(make_app, ready) -> None:
+async def test_a_supervisor_has_no_wrap_up_key(make_app, ready) -> None:
+    """Issue 12 item 18: wrap-up is not a supervisor's: F9 (and alt+9) is not in the footer,
+    the help or the palette, and pressing it shows nothing."""
     app = make_app(language="en", role="supervisor")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, WrapUpScreen)
-        assert "Supervisors" in text_of(screen, "#wrapup-notice")
-        assert not screen.query_one("#wrapup-form").display
-        assert screen.check_action("save", ()) is False
+        before = app.screen
+        footer = {b.binding.key for b in before.active_bindings.values() if b.enabled}
+        assert "f9" not in footer and "alt+9" not in footer
+        for key in ("f9", "alt+9"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.screen is before and not isinstance(app.screen, WrapUpScreen)
 
 
 async def test_the_status_bar_counts_after_call_work_not_the_call(make_app, ready) -> None:
@@ -333,3 +335,60 @@ async def test_an_outage_queues_the_wrap_up_and_the_replay_saves_it(make_app, re
             await pilot.pause(0.05)
         saved = next(c for c in await app.desk.api.calls(mine=True) if c.id == call_id)
         assert saved.notes == "a\nb" and saved.wrapped_at is not None
+
+
+# -- the follow-up becomes a callback ---------------------------------------------------------
+
+
+async def test_a_follow_up_is_a_callback_to_the_callers_phone_kept_for_this_agent(
+    make_app, ready
+) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await open_janez(app)
+        screen = await start_call_and_wrap_up(pilot)
+        await pilot.press("4", "tab", *"Notes", "tab", "space")  # "Call back"
+        await pilot.press(*"5. 3. 2030 10:00", "enter", *"Results")
+        # The number to call back is the caller's first phone, until another is typed.
+        assert screen.follow_up_number.value == "041 234 567"
+        assert not screen.follow_up_pool.value
+        call_id = app.desk.call.id
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.desk.call is None
+
+        me = await app.desk.api.me()
+        [callback] = (await app.desk.api.callbacks(number="+38641234567")).callbacks
+        assert (callback.source, callback.status) == ("agent_follow_up", "open")
+        assert callback.assigned_to == me.id and callback.origin_call_id == call_id
+        assert callback.due_at == datetime(2030, 3, 5, 10, 0, tzinfo=TZ)
+        assert callback.note == "Results"
+
+
+async def test_a_follow_up_to_another_number_for_anyone_and_a_bad_number_refused(
+    make_app, ready
+) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await start_call_and_wrap_up(pilot)  # nobody opened: no number to prefill
+        await pilot.press("4", "tab", "tab", "space", *"5. 3. 2030 10:00")
+        assert screen.follow_up_number.value == ""
+        screen.follow_up_number.focus()
+        await pilot.press(*"12")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen and app.desk.call is not None  # not saved
+        assert screen.follow_up_number.has_class("-invalid")
+        assert "The number to call back" in text_of(screen, "#wrapup-message")
+
+        screen.follow_up_number.value = "040 111 222"
+        screen.follow_up_pool.value = True  # anyone may call back
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.desk.call is None
+        [callback] = (await app.desk.api.callbacks(number="+38640111222")).callbacks
+        assert callback.source == "agent_follow_up" and callback.assigned_to is None

@@ -82,6 +82,10 @@ class Terminal:
             str(rows),
             f"env -i {settings} {command}",
         )
+        # No client is attached: keep the window at this size whatever tmux's defaults say
+        # (a detached session may otherwise be sized 80x24 by the server's default-size).
+        self._tmux("set-option", "-t", self.session, "window-size", "manual")
+        self._tmux("resize-window", "-t", self.session, "-x", str(columns), "-y", str(rows))
 
     def screen(self) -> str:
         """What the terminal shows now, as text."""

@@ -69,11 +69,16 @@ def test_separators_are_accepted(text: str) -> None:
     assert parse_emso(text) == MALE_1990
 
 
-def test_wrong_check_digit_message() -> None:
+def test_wrong_check_digit_message_says_what_is_wrong_not_the_digit_that_would_pass() -> None:
+    # Issue 12 item 6: naming the expected digit invites "fixing" a typo elsewhere in the number
+    # by changing the last digit; the message says the check digit does not match, no more.
     with pytest.raises(InvalidValue) as info:
         parse_emso("0101990500005")
     assert info.value.field == "emso"
-    assert str(info.value) == "EMŠO check digit is wrong: expected 3, got 5"
+    assert str(info.value) == (
+        "EMŠO check digit does not match the other 12 digits: a digit is mistyped somewhere"
+    )
+    assert "3" not in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -130,7 +130,19 @@ def test_is_mobile() -> None:
         ("+44 20 7946", "+44207946"),
         ("0044 20 7946", "+44207946"),
         ("041 23", None),  # fewer than 6 digits
-        ("41 234 567", None),  # no 0 or +: could be anything
+        # Issue 12 item 9: a whole Slovenian number typed without its 0, and the start of a
+        # number in international form, are phone searches.
+        ("40237043", "+38640237043"),
+        ("41 234 567", "+38641234567"),
+        ("1 234 56 78", "+38612345678"),
+        ("+386", "+386"),
+        ("+38640", "+38640"),
+        ("+386 4", "+3864"),
+        ("00386", "+386"),
+        ("+44", "+44"),
+        ("402370", None),  # no 0 and not a whole number: could be anything
+        ("60237043", None),  # no Slovenian number starts 06x but 064 065 068 069
+        ("+", None),
         ("123456789", None),  # a ZZZS number
         ("0101990500003", None),  # an EMŠO
         ("1. 1. 1990", None),  # a birth date

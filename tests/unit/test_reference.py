@@ -15,8 +15,10 @@ from console.domain.reference import (
     check_symbol,
     format_reference,
     is_reference_shaped,
+    looks_like_reference,
     new_reference,
     parse_reference,
+    wrong_check_character,
 )
 
 # Worked by hand: values in ALPHABET are K=7, 7=21, M=8, 4=19, P=10, X=16, so
@@ -67,6 +69,18 @@ def test_rejections_say_what_is_wrong(text: str, fragment: str) -> None:
     with pytest.raises(InvalidValue, match=fragment) as info:
         parse_reference(text)
     assert info.value.field == "reference"
+
+
+def test_a_wrong_check_character_is_told_from_a_symbol_never_used() -> None:
+    # Issue 12 item 8: the body is six good symbols and only the last one is wrong.
+    assert wrong_check_character("DUPH435")  # 5 is never used, in the check's place
+    assert wrong_check_character("duph 43A")
+    assert not wrong_check_character("DUPH434")  # right
+    assert not wrong_check_character("D5PH434")  # a symbol never used in the body
+    assert looks_like_reference("DUPH435") and looks_like_reference("D5PH434")
+    assert looks_like_reference("kranjea")  # seven symbols of the alphabet
+    assert not looks_like_reference("novak ja")  # O is no symbol, and no digit: a name
+    assert not looks_like_reference("0412345")  # digits only: a phone
 
 
 def test_is_reference_shaped_checks_shape_only() -> None:

@@ -8,7 +8,7 @@ provisional result at once (a caller or booking with a negative id, a ``P-`` ref
 replay (``console.client.replay``) later sends each queued write, in order, exactly once.
 
 Everything about one kind lives in its class, in the module of its entity (``callers``,
-``calls``, ``bookings``, ``reports``):
+``calls``, ``bookings``, ``reports``, ``callbacks``):
 
 - ``Payload``: the typed payload of its outbox row (a pydantic model; rows written by earlier
   versions of the desk, killed with writes queued and then upgraded, must still parse);
@@ -90,6 +90,7 @@ from console.client.writes.bookings import (
     Reschedule,
     WithdrawMessages,
 )
+from console.client.writes.callbacks import CallbackOutcome, CreateCallback, ReleaseCallback
 from console.client.writes.callers import CreateCaller, UpdateCaller
 from console.client.writes.calls import AttachCaller, NoteCall, StartCall, WrapUp
 from console.client.writes.reports import CloseReport, ReportProvider
@@ -111,6 +112,9 @@ REGISTRY: dict[str, type[Write]] = {
         CloseReport,
         KeepReference,
         NoteCall,
+        CallbackOutcome,
+        ReleaseCallback,
+        CreateCallback,
     )
 }
 

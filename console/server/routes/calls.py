@@ -233,9 +233,16 @@ async def change_feed(
         deadline = time.monotonic() + wait
         seen = since
         while not found:
-            end = await watcher.wait_past(seen, deadline - time.monotonic())
-            if end is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 break
+            # In slices: the wait of a desk that went away (it quit, it gave up on the request)
+            # ends within a slice instead of holding a worker's task to the end.
+            end = await watcher.wait_past(seen, min(left, feed_wait.DISCONNECT_CHECK_SECONDS))
+            if end is None:
+                if await request.is_disconnected():
+                    break
+                continue
             seen = end
             found = await run_in_threadpool(_changes_since, database, since, page)
     return ChangePage(changes=found, last_seq=found[-1].seq if found else since)

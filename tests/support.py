@@ -187,3 +187,10 @@ def slots_of(world: World, provider: str) -> list[int]:
     per_provider = len(world.slots) // len(world.providers)
     ids = world.slots[index * per_provider : (index + 1) * per_provider]
     return sorted(ids, key=lambda slot_id: world.slot_starts[slot_id])
+
+
+def at_distinct_times(found: list) -> list:
+    """The slots, one per start time: the tests that book several for one caller must not book
+    two at one time (the two counters share times; 409 caller_has_booking)."""
+    seen: set = set()
+    return [s for s in found if not (s.starts_at in seen or seen.add(s.starts_at))]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 from pydantic import ValidationError
 from rich.text import Text
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.message_pump import MessagePump
@@ -59,6 +59,7 @@ from console.screens.quit import (
 )
 from console.screens.startup import StartupScreen
 from widgets import textual_fixes
+from widgets.keys_in_order import KeysInOrderApp
 from widgets.offline_banner import OfflineBanner
 from widgets.status_bar import StatusBar
 from widgets.textual_internals import read_alt_digits
@@ -124,7 +125,7 @@ def freeze_long_lived() -> None:
     gc.freeze()
 
 
-class AgentConsole(App):
+class AgentConsole(KeysInOrderApp):
     """agent-console: find the caller, book a slot, wrap up the call."""
 
     TITLE = "agent-console"

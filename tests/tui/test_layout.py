@@ -9,9 +9,10 @@ import functools
 
 import pytest
 from harness import settle
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, Static
 
 from console.screens.slots import SlotsScreen
 
@@ -72,3 +73,25 @@ async def test_the_slot_search_is_one_row_where_there_is_room(make_app, ready) -
         assert all(inside(field) for field in fields)
         assert len({field.region.y for field in fields}) == 1
         assert isinstance(fields[0], Input) and isinstance(fields[1], Select)
+
+
+def shown_text(widget: Widget) -> str:
+    """What a widget shows on the screen, its lines joined, spaces collapsed."""
+    lines = widget.render_lines(Region(0, 0, *widget.region.size))
+    return " ".join(" ".join(strip.text for strip in lines).split())
+
+
+@pytest.mark.parametrize("language", ["sl", "en"])
+async def test_the_slot_search_says_whole_what_it_found_at_80x24(
+    make_app, ready, language: str
+) -> None:
+    """The line above the list (service, how many, from when) is not cut at the edge."""
+    app = make_app(language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_slots(pilot, ready)
+        await pilot.press(*"health-den-y", "enter")
+        await settle(pilot)
+        summary = screen.query_one("#slot-summary", Static)
+        said = " ".join(str(summary.render()).split())
+        assert len(said) > 76  # longer than a line
+        assert shown_text(summary) == said

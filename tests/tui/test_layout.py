@@ -9,7 +9,6 @@ import functools
 
 import pytest
 from harness import settle
-from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static
@@ -76,9 +75,12 @@ async def test_the_slot_search_is_one_row_where_there_is_room(make_app, ready) -
 
 
 def shown_text(widget: Widget) -> str:
-    """What a widget shows on the screen, its lines joined, spaces collapsed."""
-    lines = widget.render_lines(Region(0, 0, *widget.region.size))
-    return " ".join(" ".join(strip.text for strip in lines).split())
+    """What the screen shows where the widget is (its children too), its lines joined,
+    spaces collapsed."""
+    region = widget.region
+    strips = widget.screen._compositor.render_strips()
+    lines = [strips[y].crop(region.x, region.right).text for y in range(region.y, region.bottom)]
+    return " ".join(" ".join(lines).split())
 
 
 @pytest.mark.parametrize("language", ["sl", "en"])

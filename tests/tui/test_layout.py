@@ -13,7 +13,10 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static
 
+from console.screens.base import SPARE_KEYS
 from console.screens.slots import SlotsScreen
+from widgets.footer import KeysFooter, _keys
+from widgets.textual_internals import FooterKey
 
 SLOT_FIELDS = ("#service", "#region", "#location", "#from", "#to")
 
@@ -97,3 +100,37 @@ async def test_the_slot_search_says_whole_what_it_found_at_80x24(
         said = " ".join(str(summary.render()).split())
         assert len(said) > 76  # longer than a line
         assert shown_text(summary) == said
+
+
+# -- the footer -------------------------------------------------------------------------------
+
+SCREEN_KEYS = {"lookup": (), "slots": ("f3",), "bookings": ("f4",), "directory": ("f7",)}
+
+
+@pytest.mark.parametrize("language", ["sl", "en"])
+@pytest.mark.parametrize("screen_name", list(SCREEN_KEYS))
+async def test_the_footer_takes_two_rows_at_80_columns(
+    make_app, ready, language: str, screen_name: str
+) -> None:
+    """At 80x24 the keys take at most two of the 24 rows. The screen's own keys, help, the
+    caller, slots and wrap-up are always there; what does not fit is in F1 and ctrl+p."""
+    app = make_app(language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        found = await app.desk.search("kova jan")
+        janez = next(c for c in found.callers if c.first_name == "Janez")
+        await app.desk.open_caller(janez.id)
+        await settle(pilot)
+        for key in SCREEN_KEYS[screen_name]:
+            await pilot.press(key)
+            await settle(pilot)
+        footer = app.screen.query_one(KeysFooter)
+        assert footer.region.height <= 2
+        keys = [key for key in footer.query(FooterKey) if key.display]
+        placed = [key for key in keys if key.region]
+        assert all(inside(key) and footer.region.contains_region(key.region) for key in placed)
+        shown = {key.key for key in placed}
+        assert {"f1", "f2", "f3", "f9"} <= shown | set(SCREEN_KEYS[screen_name])
+        # Every key the footer means to show but the spare ones (the app's least needed).
+        planned = {key.key for key in _keys(footer._plan()) if key.id not in SPARE_KEYS}
+        assert planned - {"ctrl+p"} <= shown

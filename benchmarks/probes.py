@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.dataset import REPO
+from benchmarks.server import stop_process
 
 LINE_TIMEOUT = 120.0  # seconds to wait for a probe's line before giving up
 
@@ -81,12 +82,7 @@ class ProbeProcess:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop_process(self.process)
 
 
 @contextmanager

@@ -8,10 +8,7 @@ import re
 
 from console.client.cache.meta import MetaRows
 from console.client.cache.values import as_json, ts, utcnow
-from console.domain.models import (
-    Caller,
-    CallerSummary,
-)
+from console.domain.models import Caller, CallerSummary
 from console.domain.query import MIN_QUERY_LENGTH, find_callers
 from console.domain.text import fold
 

@@ -8,12 +8,7 @@ from typing import Any
 
 from console.client.cache.callers import CallerRows
 from console.client.cache.values import ts, utcnow
-from console.domain.models import (
-    Booking,
-    BookingStatus,
-    Call,
-    Caller,
-)
+from console.domain.models import Booking, BookingStatus, Call, Caller
 
 
 class ProvisionalBooking(Booking):

@@ -9,9 +9,7 @@ from pathlib import Path
 
 from console.client.cache.database import CacheFile
 from console.client.cache.values import as_json, from_ts, ts
-from console.domain.models import (
-    Agent,
-)
+from console.domain.models import Agent
 
 
 class MetaRows(CacheFile):

@@ -5,12 +5,7 @@ from __future__ import annotations
 
 from console.client.cache.database import CacheFile
 from console.client.cache.values import as_json
-from console.domain.models import (
-    Disposition,
-    Location,
-    Provider,
-    Service,
-)
+from console.domain.models import Disposition, Location, Provider, Service
 from console.domain.text import fold
 
 

@@ -8,10 +8,7 @@ from typing import Any
 
 from console.client.cache.database import CacheFile
 from console.client.cache.values import as_json, from_ts, ts, utcnow
-from console.domain.models import (
-    Slot,
-    SlotStatus,
-)
+from console.domain.models import Slot, SlotStatus
 
 
 class SlotRows(CacheFile):

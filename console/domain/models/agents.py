@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import (
-    BaseModel,
-)
+from pydantic import BaseModel
 
 
 class Role(StrEnum):

@@ -7,19 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-)
+from pydantic import BaseModel, ConfigDict, Field
 
-from console.domain.models.bounds import (
-    MAX_ID,
-    BodyId,
-    ClientModel,
-    Prose,
-    ProvisionalReference,
-)
+from console.domain.models.bounds import MAX_ID, BodyId, ClientModel, Prose, ProvisionalReference
 from console.domain.models.catalogue import Location, Service, Slot
 from console.domain.models.messages import CallerMessage
 
@@ -53,6 +43,33 @@ _HOLD_OR_SLOT: dict[str, Any] = {
 }
 
 
+# What the writes on bookings share (book, reschedule, cancel); null or left out: none.
+AgentsCall = Annotated[BodyId | None, Field(description="a call of this agent's")]
+Notify = Annotated[
+    bool,
+    Field(
+        strict=True,
+        description="false: no message to the caller about this (the agent switched it off)",
+    ),
+]
+AllowOverlap = Annotated[
+    bool,
+    Field(
+        strict=True,
+        description="true: book even though the caller has another active booking at an "
+        "overlapping time (else 409 caller_has_booking); a service's one-booking-per-caller "
+        "rule is not overridden",
+    ),
+]
+ProvisionalAlias = Annotated[
+    ProvisionalReference | None,
+    Field(
+        description="the provisional reference (P-…) a desk gave the caller while offline: kept "
+        "as an alias of the booking, found by lookup and GET /v1/bookings/{ref}",
+    ),
+]
+
+
 class BookingIn(ClientModel):
     """Confirm a slot for a caller: either a hold this agent owns, or a free slot directly."""
 
@@ -61,25 +78,11 @@ class BookingIn(ClientModel):
     caller_id: BodyId
     hold_id: BodyId | None = None
     slot_id: BodyId | None = None
-    call_id: BodyId | None = Field(default=None, description="a call of this agent's")
+    call_id: AgentsCall = None
     notes: Annotated[Prose, Field(max_length=2000)] = ""
-    notify: bool = Field(
-        default=True,
-        strict=True,
-        description="false: no message to the caller about this (the agent switched it off)",
-    )
-    allow_overlap: bool = Field(
-        default=False,
-        strict=True,
-        description="true: book even though the caller has another active booking at an "
-        "overlapping time (else 409 caller_has_booking); a service's one-booking-per-caller "
-        "rule is not overridden",
-    )
-    provisional_reference: ProvisionalReference | None = Field(
-        default=None,
-        description="the provisional reference (P-…) a desk gave the caller while offline: kept "
-        "as an alias of the booking, found by lookup and GET /v1/bookings/{ref}",
-    )
+    notify: Notify = True
+    allow_overlap: AllowOverlap = False
+    provisional_reference: ProvisionalAlias = None
 
 
 class RescheduleIn(ClientModel):
@@ -89,24 +92,10 @@ class RescheduleIn(ClientModel):
 
     hold_id: BodyId | None = None
     slot_id: BodyId | None = None
-    call_id: BodyId | None = Field(default=None, description="a call of this agent's")
-    notify: bool = Field(
-        default=True,
-        strict=True,
-        description="false: no message to the caller about this (the agent switched it off)",
-    )
-    allow_overlap: bool = Field(
-        default=False,
-        strict=True,
-        description="true: book even though the caller has another active booking at an "
-        "overlapping time (else 409 caller_has_booking); a service's one-booking-per-caller "
-        "rule is not overridden",
-    )
-    provisional_reference: ProvisionalReference | None = Field(
-        default=None,
-        description="the provisional reference (P-…) a desk gave the caller while offline: kept "
-        "as an alias of the booking, found by lookup and GET /v1/bookings/{ref}",
-    )
+    call_id: AgentsCall = None
+    notify: Notify = True
+    allow_overlap: AllowOverlap = False
+    provisional_reference: ProvisionalAlias = None
 
 
 class ProvisionalReferenceIn(ClientModel):
@@ -118,12 +107,8 @@ class ProvisionalReferenceIn(ClientModel):
 
 class CancelIn(ClientModel):
     reason: Annotated[Prose, Field(max_length=500)] = ""
-    call_id: BodyId | None = Field(default=None, description="a call of this agent's")
-    notify: bool = Field(
-        default=True,
-        strict=True,
-        description="false: no message to the caller about this (the agent switched it off)",
-    )
+    call_id: AgentsCall = None
+    notify: Notify = True
 
 
 class Booking(BaseModel):

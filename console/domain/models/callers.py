@@ -5,20 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from console.domain.models.bounds import (
-    ClientModel,
-    Line,
-    Prose,
-    drop_null,
-)
+from console.domain.models.bounds import ClientModel, Line, Prose, drop_null
 from console.domain.models.messages import MessageChannel
 
 

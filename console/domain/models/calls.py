@@ -6,21 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    Field,
-    computed_field,
-)
+from pydantic import BaseModel, BeforeValidator, Field, computed_field
 
-from console.domain.models.bounds import (
-    BodyId,
-    ClientModel,
-    Line,
-    Prose,
-    When,
-    json_integer,
-)
+from console.domain.models.bounds import BodyId, ClientModel, Line, Prose, When, json_integer
 
 
 class CallDirection(StrEnum):

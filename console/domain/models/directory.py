@@ -6,16 +6,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import (
-    BaseModel,
-    Field,
-)
+from pydantic import BaseModel, Field
 
-from console.domain.models.bounds import (
-    BodyId,
-    ClientModel,
-    Prose,
-)
+from console.domain.models.bounds import BodyId, ClientModel, Prose
 
 
 class DoctorType(StrEnum):

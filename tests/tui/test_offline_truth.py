@@ -349,10 +349,11 @@ async def test_a_taken_suggestion_keeps_its_explanation_when_the_list_refreshes(
         assert isinstance(f6, SyncIssuesScreen) and f6.query_one(IssueTable).row_count == 1
         offered = f6.nearest_table.highlighted_slot()
         with rig.other_agent() as other:  # ... and the first suggestion too, just now
-            other.post(
+            answer = other.post(  # for another caller: Marija already has the first slot
                 "/v1/bookings",
-                json={"caller_id": rig.world.callers["marija"], "slot_id": offered.id},
+                json={"caller_id": rig.world.callers["janez"], "slot_id": offered.id},
             )
+            assert answer.status_code == 201, answer.text
         await pilot.press("r")
         await settle(pilot)
         said = str(f6.query_one("#sync-message").render())

@@ -155,7 +155,7 @@ class AgentConsole(App):
             "Caller",
             id="lookup",
             priority=True,
-            tooltip="Find the caller; starts a call when none is active",
+            tooltip="Find the caller: picking one (or a new one) starts the call",
         ),
         Binding(
             "f3",
@@ -905,14 +905,8 @@ class AgentConsole(App):
         screen = self.screen
         if isinstance(screen, LookupScreen):  # F2 on the lookup itself: no resume
             screen.select_query()
-        self.start_call()
-
-    @work(exclusive=True, group="call", exit_on_error=False)
-    async def start_call(self) -> None:
-        desk = self.desk
-        if desk is not None and desk.call is None and not desk.read_only:
-            await desk.ensure_call()
-            self.post_message(DeskChanged())
+        # No call starts here: one starts when the agent picks (or adds) the caller, or starts
+        # an anonymous call (the lookup's key), so that F2 alone leaves no empty call record.
 
     async def action_show_slots(self) -> None:
         if self._desk_ready():
@@ -976,7 +970,7 @@ class AgentConsole(App):
         if action == "show_sync_issues":  # always works; not in the footer of its own screen
             return not showing(self.screen, "sync")
         # The footer has no room for the key of the screen already shown (F2 stays: on the
-        # lookup it starts the next call).
+        # lookup it selects the query for the next caller).
         here = {
             "show_slots": "slots",
             "show_bookings": "bookings",

@@ -203,7 +203,15 @@ class WrapUpScreen(DeskScreen):
                 )
             )
         elif desk is None or desk.call is None:
-            notice.update(_("No call in progress — F2 starts one."))
+            notice.update(
+                _(
+                    "No call in progress — {lookup}: pick the caller (that starts the call), "
+                    "or {anonymous} there for an anonymous call."
+                ).format(
+                    lookup=self.console.key_label("lookup"),
+                    anonymous=self.console.key_label("lookup.anonymous_call"),
+                )
+            )
         notice.display = not self._can_save()
         form.display = self._can_save()
         # Disabled, so that no hidden field takes the focus (and its keys and footer labels).

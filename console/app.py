@@ -51,8 +51,12 @@ from console.offline_wording import reference_text
 from console.screens.lookup import LookupScreen
 from console.screens.quit import (
     EXIT_QUEUED,
+    RELEASE,
+    WRAP_UP,
     QuitConfirmation,
     QuitReason,
+    call_reason,
+    hold_reason,
     queued_reason,
     quit_line,
     sync_command,
@@ -646,28 +650,46 @@ class AgentConsole(App):
     def quit_reasons(self) -> list[QuitReason]:
         """What quitting now would leave behind (QuitConfirmation lists it)."""
         reasons: list[QuitReason] = []
-        if self.desk is not None and not self._unmounting:
-            queued = queued_reason(self.desk.queued_writes(), self.sync_command)
+        desk = self.desk
+        if desk is not None and not self._unmounting:
+            if desk.call is not None and not desk.read_only:
+                caller = desk.caller
+                name = f"{caller.first_name} {caller.last_name}" if caller is not None else None
+                reasons.append(call_reason(name, desk.call.started_at, self.key_label("wrapup")))
+            if desk.hold is not None:
+                reasons.append(hold_reason(desk.hold))
+            queued = queued_reason(desk.queued_writes(), self.sync_command)
             if queued is not None:
                 reasons.append(queued)
         return reasons
 
     async def action_quit(self) -> None:
-        """ctrl+q: quit, but first ask if that would leave something behind (writes not sent
-        yet; QuitConfirmation takes more reasons)."""
+        """ctrl+q (and the palette's Quit): quit, but first ask if that would leave something
+        behind: a call not wrapped up, a slot held, writes not sent yet."""
         if any(isinstance(screen, QuitConfirmation) for screen in self.screen_stack):
             return
         if not self.quit_reasons():
             self.exit()
             return
 
-        def answered(quit_anyway: bool | None) -> None:
-            if quit_anyway:
+        def answered(answer: bool | str | None) -> None:
+            if answer == WRAP_UP:
+                self.run_worker(self.action_show_wrapup(), group="quit", exclusive=True)
+            elif answer == RELEASE:
+                self.run_worker(self._release_and_quit(), group="quit", exclusive=True)
+            elif answer is True:
                 self.quit_anyway()
 
         self.push_screen(
             QuitConfirmation(self.quit_reasons, send_now=self.action_reconnect_quietly), answered
         )
+
+    async def _release_and_quit(self) -> None:
+        """Let the held slot go now (another desk may book it at once), leave the call open
+        (the next start offers it for wrap-up), and quit."""
+        if self.desk is not None:
+            await self.desk.release_hold()
+        self.quit_anyway()
 
     def quit_anyway(self) -> None:
         """Quit, leaving a line on the terminal if writes stay queued (exit status 1)."""

@@ -222,6 +222,8 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
     ),
     *_place(
         "quit",
+        ("quit.wrap_up", "w", "go to the wrap-up of the call in progress"),
+        ("quit.release", "r", "let the held slot go and quit (the call stays open for later)"),
         ("quit.anyway", "q", "quit with writes still queued (they stay on this desk)"),
         ("quit.anyway_again", "ctrl+q", "the same: ctrl+q pressed again"),
         ("quit.send_now", "s", "try to send the queued writes now"),

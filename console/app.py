@@ -142,6 +142,7 @@ class AgentConsole(App):
         "styles/directory.tcss",
         "styles/callbacks.tcss",
         "styles/floor.tcss",
+        "styles/calls.tcss",
     ]
     MODES = {"lookup": LookupScreen, **{mode: _new_screen(mode) for mode in SCREENS}}
     BINDINGS = [
@@ -301,6 +302,9 @@ class AgentConsole(App):
         # delivery (None: a networked desk, whose central service sends).
         self._local_sender: LocalSender | None = None
         self._delivery: Callable[[], Delivery] | None = None
+        # Calls left open the agent chose to leave for now ("later"): not offered again until
+        # the next start.
+        self._left_for_later: set[int] = set()
         self.set_keymap(keymap_for(config.keys))
 
     def key_label(self, binding_id: str) -> str:
@@ -362,6 +366,7 @@ class AgentConsole(App):
             self.sign_in_extension()
         self.start_presence()
         self._watch_midnight()
+        self.offer_open_calls()  # calls an earlier session left open: wrap them up
         # The sync loop starts once the lookup screen is drawn: its first round (the slot
         # window, the agent's calls) would otherwise share the loop with drawing it, and the
         # agent waits for the search box, not for the cache.
@@ -641,11 +646,83 @@ class AgentConsole(App):
         self.notify(message, title=_("Confirmed"), timeout=30, markup=False)
 
     def _back_online(self) -> None:
-        """Screens showing what the local cache answered while offline ask again."""
+        """Screens showing what the local cache answered while offline ask again; calls left
+        open (the service's own list, now that it answers) are offered for wrap-up."""
+        self.offer_open_calls()
         for screen in self.screen_stack:
             back_online = getattr(screen, "back_online", None)
             if callable(back_online):
                 back_online()
+
+    # -- calls left open: offered for wrap-up ---------------------------------------------
+
+    @work(exclusive=True, group="open-calls", exit_on_error=False)
+    async def offer_open_calls(self) -> None:
+        """List this agent's calls left open (an earlier session quit or crashed during them)
+        and offer to wrap each up; those the agent leaves for later wait for the next start."""
+        from console.screens.open_calls import OpenCallsDialog
+
+        desk = self.desk
+        if desk is None or desk.read_only or self._unmounting:
+            return
+        if any(isinstance(screen, OpenCallsDialog) for screen in self.screen_stack):
+            return
+        found = [
+            left for left in await desk.open_calls() if left.call.id not in self._left_for_later
+        ]
+        if not found or self._unmounting or desk.call is not None:
+            return  # (during a call the offer waits: it comes again after its wrap-up)
+        self.push_screen(OpenCallsDialog(found), self._open_call_chosen)
+
+    def _open_call_chosen(self, chosen: object) -> None:
+        from console.desk_views import LeftOpen
+        from console.screens.open_calls import OpenCallsDialog
+
+        if isinstance(chosen, LeftOpen):
+            self.resume_call(chosen)
+            return
+        for screen in self.screen_stack:  # (none: the dialog has gone)
+            if isinstance(screen, OpenCallsDialog):
+                return
+        desk = self.desk
+        if desk is not None:
+            self.run_worker(self._leave_for_later(), group="open-calls-later")
+
+    async def _leave_for_later(self) -> None:
+        desk = self.desk
+        if desk is None:
+            return
+        left = await desk.open_calls()
+        self._left_for_later |= {item.call.id for item in left}
+        if left:
+            self.notify(
+                ngettext(
+                    "{count} call stays open: it is offered again on the next start.",
+                    "{count} calls stay open: they are offered again on the next start.",
+                    len(left),
+                ).format(count=len(left)),
+                timeout=6,
+            )
+
+    @work(exclusive=True, group="call", exit_on_error=False)
+    async def resume_call(self, left: object) -> None:
+        """Make a call left open the desk's call and open its wrap-up."""
+        from console.desk_views import LeftOpen
+
+        desk = self.desk
+        if desk is None or not isinstance(left, LeftOpen):
+            return
+        if desk.call is not None:
+            self.notify(
+                _("A call is in progress: wrap it up first ({key}).").format(
+                    key=self.key_label("wrapup")
+                ),
+                severity="warning",
+            )
+            return
+        await desk.resume_call(left.call)
+        self.post_message(DeskChanged())
+        await self.switch_mode("wrapup")
 
     def quit_reasons(self) -> list[QuitReason]:
         """What quitting now would leave behind (QuitConfirmation lists it)."""

@@ -68,3 +68,12 @@ class SyncStatus:
     done: int = 0  # while syncing: rows of this replay sent so far, of ``total``
     total: int = 0
     confirmed: int = 0  # references the replay confirmed, to pass on to the callers
+
+
+@dataclass(frozen=True)
+class LeftOpen:
+    """A call of this agent's left open (no wrap-up): offered for wrap-up on start. ``caller``:
+    the caller's name if this desk knows it, None for an anonymous call or one it does not."""
+
+    call: Call
+    caller: str | None = None

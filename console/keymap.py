@@ -205,6 +205,11 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("away.back", "escape", "stay ready"),
     ),
     *_place(
+        "open_calls",
+        ("open_calls.wrap_up", "enter", "wrap up the chosen call left open"),
+        ("open_calls.later", "escape", "leave the calls open for now (offered on the next start)"),
+    ),
+    *_place(
         "floor",
         ("floor.details", "enter", "the agent's calls today"),
         ("floor.export", "e", "export the day's calls (csv or xlsx)"),

@@ -502,6 +502,7 @@ class WrapUpScreen(DeskScreen):
         self.clear_form()
         self.post_message(DeskChanged())
         self.app.switch_mode("lookup")
+        self.console.offer_open_calls()  # more calls left open: the next one
 
     def clear_form(self) -> None:
         self.dispositions.choose(None)

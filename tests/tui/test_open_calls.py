@@ -11,10 +11,12 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from directory_world import database_of
-from harness import settle
+from harness import settle, until
 from sqlalchemy import select
+from textual.widgets import OptionList
 
 from console.domain.calendar import TZ
+from console.screens.open_calls import OpenCallsDialog
 from console.screens.quit import QuitConfirmation
 from console.screens.wrapup import WrapUpScreen
 from console.server.schema import calls, holds
@@ -115,3 +117,70 @@ async def test_without_a_call_or_a_hold_quitting_asks_nothing(make_app, ready) -
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_the_next_start_offers_the_calls_left_open_for_wrap_up(
+    make_app, ready, data_dir: Path
+) -> None:
+    first = make_app(language="en")
+    async with first.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_janez(first)  # picking the caller starts the call
+        left_id = first.desk.call.id
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("q")  # quit anyway: the call stays open
+        await pilot.pause()
+    [row] = rows(data_dir, select(calls).where(calls.c.id == left_id))
+    assert row.wrapped_at is None and row.disposition is None
+
+    again = make_app(language="en")
+    async with again.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(again.screen, OpenCallsDialog), timeout=30)
+        dialog = again.screen
+        assert "1 call of yours is not wrapped up" in str(
+            dialog.query_one(".dialog-title").render()
+        )
+        listed = dialog.query_one("#open-calls-list", OptionList)
+        assert listed.option_count == 1 and "Janez Kovač" in str(
+            listed.get_option_at_index(0).prompt
+        )
+        assert {"enter", "escape"} <= footer_keys(dialog)
+        await pilot.press("enter")  # wrap it up
+        await until(pilot, lambda: isinstance(again.screen, WrapUpScreen))
+        wrapup = again.screen
+        assert again.desk.call is not None and again.desk.call.id == left_id
+        assert "Janez Kovač" in str(wrapup.query_one("#wrapup-summary").render())
+        await pilot.press("4")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: again.desk.call is None)
+    [row] = rows(data_dir, select(calls).where(calls.c.id == left_id))
+    assert row.wrapped_at is not None and row.disposition is not None
+    assert row.ended_at == row.started_at  # when it really ended is unknown: no talk time
+
+
+async def test_calls_left_for_later_are_not_offered_again_until_the_next_start(
+    make_app, ready
+) -> None:
+    first = make_app(language="en")
+    async with first.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f2", "ctrl+g")  # an anonymous call, left open
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+
+    again = make_app(language="sl")
+    async with again.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(again.screen, OpenCallsDialog), timeout=30)
+        listed = again.screen.query_one("#open-calls-list", OptionList)
+        assert "anonimni klicatelj" in str(listed.get_option_at_index(0).prompt)
+        await pilot.press("escape")  # later
+        await settle(pilot)
+        assert not isinstance(again.screen, OpenCallsDialog)
+        assert again.desk.call is None
+        again._back_online()  # back online: the calls left for later are not offered again
+        await settle(pilot)
+        assert not isinstance(again.screen, OpenCallsDialog)

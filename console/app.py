@@ -575,6 +575,7 @@ class AgentConsole(App):
                 title=_("Back online"),
                 timeout=8,
             )
+            self.offer_open_calls()  # the service's own list, now that every wrap-up is in
         if previous.state == SYNCING and status.state != SYNCING:
             self._after_replay()
             self._report_replay(max(0, max(self._replay_total, previous.total) - status.queued))
@@ -646,9 +647,7 @@ class AgentConsole(App):
         self.notify(message, title=_("Confirmed"), timeout=30, markup=False)
 
     def _back_online(self) -> None:
-        """Screens showing what the local cache answered while offline ask again; calls left
-        open (the service's own list, now that it answers) are offered for wrap-up."""
-        self.offer_open_calls()
+        """Screens showing what the local cache answered while offline ask again."""
         for screen in self.screen_stack:
             back_online = getattr(screen, "back_online", None)
             if callable(back_online):
@@ -667,6 +666,8 @@ class AgentConsole(App):
             return
         if any(isinstance(screen, OpenCallsDialog) for screen in self.screen_stack):
             return
+        if desk.sync_status().queued:
+            return  # a queued wrap-up may close one: offered once everything is sent
         found = [
             left for left in await desk.open_calls() if left.call.id not in self._left_for_later
         ]

@@ -29,7 +29,14 @@ from console.client.store import Store
 from console.client.writes.queue import QueuedWrite
 from console.clock import Clock
 from console.desk_phone import CallbackWork, ScreenPop
-from console.desk_views import CallerCard, Delivery, LeftOpen, Referral, SyncStatus
+from console.desk_views import (
+    CallAction,
+    CallerCard,
+    Delivery,
+    LeftOpen,
+    Referral,
+    SyncStatus,
+)
 from console.domain.calendar import format_datetime
 from console.domain.callbacks import Callback
 from console.domain.clashes import Clashes, clashes
@@ -96,6 +103,8 @@ class Desk:
     # The call was left open (the console quit or crashed) and taken up again to wrap it up:
     # its real end is unknown, so it is recorded as ending when it started (no talk time).
     resumed: bool = False
+    # What the call in progress did to bookings, in order (the wrap-up's pre-fill says all).
+    actions: list[CallAction] = field(default_factory=list)
     _areas: DirectoryAreas | None = None
     _pending_keys: dict[str, str] = field(default_factory=dict)
     callbacks: CallbackWork = field(init=False)  # the callback being worked (console.desk_phone)
@@ -478,6 +487,7 @@ class Desk:
         self.last_booking = None
         self.referral = None
         self.resumed = False
+        self.actions = []
         self.api.call_id = None
         self._pending_keys.clear()
 
@@ -639,6 +649,9 @@ class Desk:
         self.hold = None
         self.allow_overlap = False
         self.last_booking = booking
+        if self.call is not None:
+            kind = "rescheduled" if booking.replaces else "booked"
+            self.actions.append(CallAction(kind, booking))
         return booking
 
     async def cancel(self, booking: Booking, reason: str = "", *, notify: bool = True) -> Booking:
@@ -649,6 +662,8 @@ class Desk:
             notify=notify,
         )
         self._done(f"cancel:{booking.reference}")
+        if self.call is not None:
+            self.actions.append(CallAction("cancelled", cancelled))
         return cancelled
 
     async def withdraw_messages(self, booking: Booking) -> list[CallerMessage]:

@@ -51,6 +51,10 @@ SAVE_GROUP = Binding.Group("Save")
 class WrapUpScreen(DeskScreen):
     """Disposition, notes and a call back for the call that just ended."""
 
+    # On a short terminal (80x24) the call back's fields are one line each, so that all of them
+    # stay above the footer (styles/wrapup.tcss).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+s",

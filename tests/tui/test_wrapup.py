@@ -471,3 +471,36 @@ async def test_the_pre_fill_says_every_action_and_follows_the_disposition(make_a
     assert saved.disposition == "cancelled"
     assert f"Cancelled {moved.reference_display}" in saved.notes
     assert "Caller moved abroad." in saved.notes
+
+
+@pytest.mark.parametrize("language", ["sl", "en"])
+async def test_at_80x24_every_call_back_field_is_above_the_footer(
+    make_app, ready, language: str
+) -> None:
+    """Issue 12: at 80x24 the call back's fields fell below the footer."""
+    from widgets.footer import KeysFooter
+
+    app = make_app(language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await open_janez(app)
+        screen = await start_call_and_wrap_up(pilot)
+        await pilot.press("7")  # call back later: the fields appear
+        await settle(pilot)
+        footer_top = screen.query_one(KeysFooter).region.y
+        fields = [
+            screen.follow_up,
+            screen.follow_up_at.input,
+            screen.follow_up_note,
+            screen.follow_up_number,
+            screen.follow_up_pool,
+        ]
+        for field in fields:
+            region = field.region
+            assert region.height >= 1 and region.bottom <= footer_top, field
+            assert region.right <= 80, field
+        # Every field is reached from the keyboard, and what is typed lands in it.
+        screen.follow_up_number.focus()
+        screen.follow_up_number.value = ""
+        await pilot.press(*"040 111 222")
+        assert screen.follow_up_number.value == "040 111 222"

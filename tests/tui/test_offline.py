@@ -440,7 +440,13 @@ async def test_a_console_started_during_an_outage_works_from_its_cache(rig: Rig)
     async with app.run_test(size=SIZE) as pilot:
         # The first console left its call open (issue 12 item 4): offered for wrap-up, from
         # the desk's copy while the central system is down; escape leaves it for later.
-        await until(pilot, lambda: isinstance(app.screen, OpenCallsDialog))
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, OpenCallsDialog)
+                and bool(app.screen.query("#open-calls-list"))
+            ),
+        )
         assert app.connection_state == "offline"
         assert "Janez Kovač" in str(
             app.screen.query_one("#open-calls-list").get_option_at_index(0).prompt

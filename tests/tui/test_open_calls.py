@@ -136,7 +136,14 @@ async def test_the_next_start_offers_the_calls_left_open_for_wrap_up(
 
     again = make_app(language="en")
     async with again.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(again.screen, OpenCallsDialog), timeout=30)
+        await until(
+            pilot,
+            lambda: (
+                isinstance(again.screen, OpenCallsDialog)
+                and bool(again.screen.query("#open-calls-list"))
+            ),
+            timeout=30,
+        )
         dialog = again.screen
         assert "1 call of yours is not wrapped up" in str(
             dialog.query_one(".dialog-title").render()
@@ -174,7 +181,14 @@ async def test_calls_left_for_later_are_not_offered_again_until_the_next_start(
 
     again = make_app(language="sl")
     async with again.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(again.screen, OpenCallsDialog), timeout=30)
+        await until(
+            pilot,
+            lambda: (
+                isinstance(again.screen, OpenCallsDialog)
+                and bool(again.screen.query("#open-calls-list"))
+            ),
+            timeout=30,
+        )
         listed = again.screen.query_one("#open-calls-list", OptionList)
         assert "anonimni klicatelj" in str(listed.get_option_at_index(0).prompt)
         await pilot.press("escape")  # later

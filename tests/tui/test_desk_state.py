@@ -18,11 +18,11 @@ import httpx
 import pytest
 import support
 from harness import settle, until
+from offline_rig import desk_console
 from served import Central
 from textual.pilot import Pilot
 
 from console.app import AgentConsole
-from console.config import Config, ServerSection, UiSection
 from console.screens.away import AwayDialog
 from console.screens.lookup import LookupScreen
 from console.screens.wrapup import WrapUpScreen
@@ -44,15 +44,9 @@ class Rig:
     data_dir: Path
 
     def console(self, language: str = "en", keys: dict[str, str] | None = None) -> AgentConsole:
-        config = Config(
-            server=ServerSection(
-                url=self.central.url, token=support.TOKENS["agent"], timeout_seconds=TIMEOUT
-            ),
-            data_dir=str(self.data_dir),
-            ui=UiSection(timers=False, search_delay_ms=0, language=language),
-            keys=keys or {},
+        return desk_console(
+            self.central.url, self.data_dir, timeout=TIMEOUT, language=language, keys=keys or {}
         )
-        return AgentConsole(config)
 
     def kept(self) -> dict:
         """The agent's state as the service keeps it (its own GET, with the agent's token)."""

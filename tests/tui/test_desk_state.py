@@ -169,7 +169,7 @@ async def test_on_a_call_then_after_call_work_then_ready(rig: Rig) -> None:
     app = rig.console()
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await pilot.press("f2")  # starts the call: the service puts the agent on it
+        await pilot.press("f2", "ctrl+g")  # an anonymous call: the service puts the agent on it
         await until(pilot, lambda: app.desk.call is not None)
         await until(pilot, lambda: rig.kept()["state"] == "on_call")
         assert rig.kept()["call_id"] == app.desk.call.id
@@ -192,7 +192,7 @@ async def test_after_an_outage_the_desk_reports_what_it_replayed(rig: Rig) -> No
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
         rig.central.stop()
-        await pilot.press("f2")  # a call started offline: queued
+        await pilot.press("f2", "ctrl+g")  # a call started offline: queued
         await until(pilot, lambda: app.desk.call is not None and app.store.outbox_size() >= 1)
         assert app.store.state == "offline"
         rig.central.start()

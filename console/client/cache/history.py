@@ -106,9 +106,16 @@ class HistoryRows(CallerRows):
         return Call.model_validate_json(row["json"]) if row else None
 
     def calls(
-        self, *, caller_id: int | None = None, agent_id: int | None = None, limit: int = 20
+        self,
+        *,
+        caller_id: int | None = None,
+        agent_id: int | None = None,
+        limit: int = 20,
+        open_only: bool = False,
     ) -> list[Call]:
         where, params = [], []
+        if open_only:  # not wrapped up (a wrap-up queued offline is applied to the copy)
+            where.append("json_extract(json, '$.wrapped_at') IS NULL")
         if caller_id is not None:
             where.append("caller_id = ?")
             params.append(caller_id)

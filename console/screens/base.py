@@ -78,6 +78,8 @@ class ConsoleApp(Protocol):
 
     def open_call(self, caller_id: int | None, new_number: str | None = None) -> None: ...
 
+    def offer_open_calls(self) -> object: ...
+
 
 def forward_worker_errors(screen: Screen, event: Worker.StateChanged) -> None:
     """Hand a failed worker's error to the app's one error display.

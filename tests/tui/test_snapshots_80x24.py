@@ -85,6 +85,7 @@ SCREENS = {
     "directory_details": _details,
     "reports": _keys("f8"),
     "wrapup": _keys("f9"),
+    "wrapup_call_back": _keys("f9", "7"),  # the call back's fields above the footer
     "sync_issues": _keys("f6"),
     "help": _keys("f1"),
     "hold_dialog": _keys("f3", *"potni", "enter", "enter"),

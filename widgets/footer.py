@@ -289,7 +289,8 @@ class KeysFooter(Footer):
             tooltip=key.tooltip,
             classes=key.classes,
         )
-        widget.binding_id = key.id  # type: ignore[attr-defined]  (the spare keys go by it)
+        # The spare keys go by it (KeysFooter.spare).
+        widget.binding_id = key.id  # type: ignore[attr-defined]
         if key.classes != COMMAND_PALETTE:  # as Textual's: that one keeps its own default
             widget.set_reactive(FooterKey.compact, self.compact)
             widget.set_class(self.compact, "-compact")  # what its watcher would do

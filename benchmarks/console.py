@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.dataset import REPO, Dataset
+from benchmarks.probes import probe_env
 from benchmarks.report import Row, judge
 from benchmarks.stats import median, p95, percentile
 from benchmarks.workload import bench_tokens, sample_callers
@@ -52,11 +52,7 @@ class _Probe:
         self.token = token
         self.scratch = scratch
         self.desks = 0
-        config = scratch / "config.toml"
-        config.write_text("# benchmarks: every default\n")
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_CONSOLE_")}
-        self.env["AGENT_CONSOLE_CONFIG"] = str(config)
-        self.env.pop("TEXTUAL", None)
+        self.env = probe_env(scratch)
 
     def desk(self) -> str:
         self.desks += 1

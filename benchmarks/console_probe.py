@@ -35,6 +35,7 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -307,12 +308,20 @@ async def _settled(app: Any, pilot: Any, timeout: float = 60.0) -> None:
         quiet = 0 if any(worker.is_running for worker in app.workers) else quiet + 1
 
 
-async def _until(predicate: Any, what: str, timeout: float = 60.0) -> None:
+async def _wait(
+    predicate: Callable[[], Any], message: str | Callable[[], str], timeout: float, poll: float
+) -> None:
+    """Until ``predicate()`` is true, looking every ``poll`` seconds; TimeoutError(``message``,
+    or what it says when called) after ``timeout`` seconds."""
     deadline = time.perf_counter() + timeout
     while not predicate():
         if time.perf_counter() > deadline:
-            raise TimeoutError(f"the console did not get to: {what}")
-        await asyncio.sleep(0.005)
+            raise TimeoutError(message if isinstance(message, str) else message())
+        await asyncio.sleep(poll)
+
+
+async def _until(predicate: Any, what: str, timeout: float = 60.0) -> None:
+    await _wait(predicate, f"the console did not get to: {what}", timeout, 0.005)
 
 
 async def _one_call(app: Any, pilot: Any, query: str, service_code: str) -> bool:
@@ -442,28 +451,74 @@ async def console_shift(
         )
 
 
-# --- the screen pop ---------------------------------------------------------------------------
+# --- the screen pop and the floor, live: a console's frames, and the feed as the floor ------
 
 
-def _popped_frames(app: Any) -> list[tuple[float, str]]:
-    """(time.monotonic(), call id) of every frame drawn with a ringing call's card on screen."""
-    from console.screens.ringing import RingingDialog
-    from widgets.caller_card import CallerCardView
-
+def _drawn(
+    app: Any, screen_type: type, value: Callable[[Any], str | None], *, changes_only: bool = False
+) -> list[tuple[float, str]]:
+    """(time.monotonic(), value) of every frame drawn on a ``screen_type`` screen for which
+    ``value(screen)`` is not None (``changes_only``: only when it differs from the last one)."""
     shown: list[tuple[float, str]] = []
     original = app._display
 
     def display(screen: Any, renderable: Any) -> None:
         original(screen, renderable)
-        if renderable is None or app._batch_count or not isinstance(screen, RingingDialog):
+        if renderable is None or app._batch_count or not isinstance(screen, screen_type):
             return
-        card = screen.query(CallerCardView)
-        if card and card.first().display and card.first().caller_id is not None:
-            shown.append((time.monotonic(), screen.call.call_id))
+        found = value(screen)
+        if found is not None and not (changes_only and shown and shown[-1][1] == found):
+            shown.append((time.monotonic(), found))
             del shown[:-50]
 
     app._display = display
     return shown
+
+
+async def _follow_feed(
+    server: str, token: str, rounds: int, pick: Callable[[dict[str, Any]], dict | None]
+) -> None:
+    """A bare HTTP client long-polling the change feed the way the desk does: one line (what
+    ``pick`` makes of a change, and when its page arrived) per change ``pick`` picks, until
+    ``rounds`` of them."""
+    import httpx
+
+    from console.desk_phone import LONG_POLL_SECONDS
+
+    async with httpx.AsyncClient(
+        base_url=server,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=LONG_POLL_SECONDS + 10,
+    ) as client:
+        answer = await client.get("/v1/changes/latest")
+        answer.raise_for_status()
+        since = int(answer.json()["last_seq"])
+        _emit({"ready": True})
+        seen = 0
+        while seen < rounds:
+            answer = await client.get(
+                "/v1/changes", params={"since": since, "wait": LONG_POLL_SECONDS}
+            )
+            at = time.monotonic()
+            answer.raise_for_status()
+            page = answer.json()
+            since = int(page["last_seq"])
+            for change in page["changes"]:
+                line = pick(change)
+                if line is not None:
+                    _emit({**line, "at": at})
+                    seen += 1
+        _emit({"done": True})
+
+
+def _popped_card(screen: Any) -> str | None:
+    """The ringing call's id when its dialog shows the caller's card."""
+    from widgets.caller_card import CallerCardView
+
+    card = screen.query(CallerCardView)
+    if card and card.first().display and card.first().caller_id is not None:
+        return str(screen.call.call_id)
+    return None
 
 
 async def screen_pop(server: str, token: str, extension: str, desk: str, rounds: int) -> None:
@@ -481,21 +536,19 @@ async def screen_pop(server: str, token: str, extension: str, desk: str, rounds:
         frames = _Frames(app)
         await _until_ready(app, frames)
         await _until_synced(app)
-        deadline = time.perf_counter() + 60
-        while not app.desk.phone.declared:
-            if time.perf_counter() > deadline:
-                raise TimeoutError("the desk did not declare its extension")
-            await asyncio.sleep(0.01)
-        shown = _popped_frames(app)
+        await _wait(
+            lambda: app.desk.phone.declared, "the desk did not declare its extension", 60, 0.01
+        )
+        shown = _drawn(app, RingingDialog, _popped_card)
         _emit({"ready": True})
         seen: set[str] = set()
+
+        def unseen() -> list[tuple[float, str]]:
+            return [item for item in shown if item[1] not in seen]
+
         for _ in range(rounds):
-            deadline = time.perf_counter() + 60
-            while not [item for item in shown if item[1] not in seen]:
-                if time.perf_counter() > deadline:
-                    raise TimeoutError("no ringing call's card was shown")
-                await asyncio.sleep(POLL)
-            at, call_id = next(item for item in shown if item[1] not in seen)
+            await _wait(unseen, "no ringing call's card was shown", 60, POLL)
+            at, call_id = unseen()[0]
             seen.add(call_id)
             while isinstance(app.screen, RingingDialog):  # hidden; the phone rings on
                 await pilot.press("escape")
@@ -505,67 +558,19 @@ async def screen_pop(server: str, token: str, extension: str, desk: str, rounds:
 
 
 async def feed(server: str, token: str, extension: str, rounds: int) -> None:
-    import httpx
+    """The screen pop's floor: one line per call rung on ``extension``."""
 
-    from console.desk_phone import LONG_POLL_SECONDS
+    def ringing(change: dict[str, Any]) -> dict | None:
+        data = change["data"] or {}
+        if (
+            change["entity"] == "ringing"
+            and change["op"] == "ringing"
+            and data.get("extension") == extension
+        ):
+            return {"shown": str(data["call_id"])}
+        return None
 
-    async with httpx.AsyncClient(
-        base_url=server,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=LONG_POLL_SECONDS + 10,
-    ) as client:
-        answer = await client.get("/v1/changes/latest")
-        answer.raise_for_status()
-        since = int(answer.json()["last_seq"])
-        _emit({"ready": True})
-        seen = 0
-        while seen < rounds:
-            answer = await client.get(
-                "/v1/changes", params={"since": since, "wait": LONG_POLL_SECONDS}
-            )
-            at = time.monotonic()
-            answer.raise_for_status()
-            page = answer.json()
-            since = int(page["last_seq"])
-            for change in page["changes"]:
-                data = change["data"] or {}
-                if (
-                    change["entity"] == "ringing"
-                    and change["op"] == "ringing"
-                    and data.get("extension") == extension
-                ):
-                    _emit({"shown": str(data["call_id"]), "at": at})
-                    seen += 1
-        _emit({"done": True})
-
-
-# --- the floor, live ---------------------------------------------------------------------
-
-
-def _floor_frames(app: Any, agent_id: int) -> list[tuple[float, str]]:
-    """(time.monotonic(), state) of every frame of the floor screen whose agents table shows
-    agent ``agent_id`` in a state other than the previous such frame's."""
-    from console.screens.floor import FloorScreen
-    from widgets.floor_agents import AgentsTable
-
-    shown: list[tuple[float, str]] = []
-    original = app._display
-
-    def display(screen: Any, renderable: Any) -> None:
-        original(screen, renderable)
-        if renderable is None or app._batch_count or not isinstance(screen, FloorScreen):
-            return
-        table = screen.query(AgentsTable)
-        floor = table.first().floor if table else None
-        if floor is None or not table.first().row_count:
-            return
-        state = next((a.state.value for a in floor.agents if a.id == agent_id), None)
-        if state is not None and (not shown or shown[-1][1] != state):
-            shown.append((time.monotonic(), state))
-            del shown[:-50]
-
-    app._display = display
-    return shown
+    await _follow_feed(server, token, rounds, ringing)
 
 
 async def floor_watch(server: str, token: str, desk: str, agent_id: int, rounds: int) -> None:
@@ -573,30 +578,37 @@ async def floor_watch(server: str, token: str, desk: str, agent_id: int, rounds:
     from console.app import AgentConsole
     from console.config import Config, ServerSection
     from console.screens.floor import FloorScreen
+    from widgets.floor_agents import AgentsTable
+
+    def agent_state(screen: Any) -> str | None:
+        """The agent's state in the floor screen's agents table."""
+        table = screen.query(AgentsTable)
+        floor = table.first().floor if table else None
+        if floor is None or not table.first().row_count:
+            return None
+        return next((a.state.value for a in floor.agents if a.id == agent_id), None)
 
     app = AgentConsole(Config(data_dir=desk, server=ServerSection(url=server, token=token)))
     async with app.run_test(headless=True, size=SIZE):
-        deadline = time.perf_counter() + 300
-        while not (isinstance(app.screen, FloorScreen) and app.screen.loads):
-            if time.perf_counter() > deadline:
-                raise TimeoutError(f"the floor was not shown; screen {app.screen!r}")
-            await asyncio.sleep(0.01)
+        await _wait(
+            lambda: isinstance(app.screen, FloorScreen) and app.screen.loads,
+            lambda: f"the floor was not shown; screen {app.screen!r}",
+            300,
+            0.01,
+        )
         await _until_synced(app)
-        shown = _floor_frames(app, agent_id)
+        shown = _drawn(app, FloorScreen, agent_state, changes_only=True)
         app.screen.load()  # a frame with the agent, now that the hook is in
-        deadline = time.perf_counter() + 60
-        while not shown:
-            if time.perf_counter() > deadline:
-                raise TimeoutError("the floor never showed the agent")
-            await asyncio.sleep(0.01)
+        await _wait(lambda: shown, "the floor never showed the agent", 60, 0.01)
         _emit({"ready": True, "state": shown[-1][1]})
         told = len(shown)
         for _ in range(rounds):
-            deadline = time.perf_counter() + 60
-            while len(shown) <= told:
-                if time.perf_counter() > deadline:
-                    raise TimeoutError("the floor did not show the agent's next state")
-                await asyncio.sleep(POLL)
+            await _wait(
+                lambda told=told: len(shown) > told,
+                "the floor did not show the agent's next state",
+                60,
+                POLL,
+            )
             at, state = shown[told]
             told += 1
             _emit({"state": state, "at": at})
@@ -604,40 +616,19 @@ async def floor_watch(server: str, token: str, desk: str, agent_id: int, rounds:
 
 
 async def floor_feed(server: str, token: str, agent_id: int, rounds: int) -> None:
-    """A bare HTTP client long-polling the change feed: one line per state change of
-    agent ``agent_id``."""
-    import httpx
+    """The live floor's floor: one line per state change of agent ``agent_id``."""
 
-    from console.desk_phone import LONG_POLL_SECONDS
+    def state_change(change: dict[str, Any]) -> dict | None:
+        data = change["data"] or {}
+        if (
+            change["entity"] == "agent_state"
+            and int(change["entity_id"]) == agent_id
+            and data.get("state") != data.get("previous")
+        ):
+            return {"state": data["state"]}
+        return None
 
-    async with httpx.AsyncClient(
-        base_url=server,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=LONG_POLL_SECONDS + 10,
-    ) as client:
-        answer = await client.get("/v1/changes/latest")
-        answer.raise_for_status()
-        since = int(answer.json()["last_seq"])
-        _emit({"ready": True})
-        seen = 0
-        while seen < rounds:
-            answer = await client.get(
-                "/v1/changes", params={"since": since, "wait": LONG_POLL_SECONDS}
-            )
-            at = time.monotonic()
-            answer.raise_for_status()
-            page = answer.json()
-            since = int(page["last_seq"])
-            for change in page["changes"]:
-                data = change["data"] or {}
-                if (
-                    change["entity"] == "agent_state"
-                    and int(change["entity_id"]) == agent_id
-                    and data.get("state") != data.get("previous")
-                ):
-                    _emit({"state": data["state"], "at": at})
-                    seen += 1
-        _emit({"done": True})
+    await _follow_feed(server, token, rounds, state_change)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,9 +33,13 @@ from benchmarks.report import Row, judge
 from benchmarks.server import ApiServer
 from benchmarks.stats import p95, percentile, timed_ms
 from benchmarks.workload import free_slot_ids
-from console.server import floor as floor_module
 from console.server.agents import create_agent
 from console.server.db import Database
+from console.server.floor.agents import agent_rows
+from console.server.floor.day import Day as LocalDay
+from console.server.floor.figures import booking_sql, call_sql
+from console.server.floor.settled import SETTLE
+from console.server.floor.slots import Windows, free_sql, taken_sql
 from console.server.floor_settings import FloorSettings
 from console.server.schema import agent_presence, agent_states, bookings, calls, slots
 
@@ -84,8 +88,8 @@ def populate(database: Database, day: Day, seed: int = 14) -> tuple[list[str], s
     tokens and a supervisor's token."""
     rng = random.Random(seed)
     now = datetime.now(UTC).replace(tzinfo=None)
-    today = floor_module.Day.around(now)
-    yesterday = floor_module.Day.of(today.date - timedelta(days=1))
+    today = LocalDay.around(now)
+    yesterday = LocalDay.of(today.date - timedelta(days=1))
     # Today's calls start before a quarter of an hour ago, so they are wrapped up by now.
     last = max(today.start + timedelta(seconds=1), now - timedelta(minutes=15))
     free = free_slot_ids(database, day.bookings, seed, after_hours=24)
@@ -255,23 +259,23 @@ def raw_floor(database: Database, settings: FloorSettings) -> int:
     slots, the newest slot, the services, the open reports. Returns the number of rows."""
     fetched = 0
     now = datetime.now(UTC).replace(tzinfo=None)
-    day = floor_module.Day.around(now)
-    upto = now - floor_module.SETTLE
-    windows = floor_module.Windows.after(day, settings.fill_working_days)
+    day = LocalDay.around(now)
+    upto = now - SETTLE
+    windows = Windows.after(day, settings.fill_working_days)
     day_bounds = {"start": day.start, "end": day.end}
     with database.read() as connection:
         for rows, extra in (
             ("settled", {"lo": upto - timedelta(seconds=1), "hi": upto}),
             ("recent", {"lo": upto}),
         ):
-            sql = floor_module._call_sql(connection, rows)
+            sql = call_sql(connection, rows)
             params = day_bounds | extra
             fetched += len(connection.execute(text(sql).bindparams(*_typed(*params)), params).all())
-        bookings_sql = text(floor_module._booking_sql(connection)).bindparams(*_typed("lo", "hi"))
+        bookings_sql = text(booking_sql(connection)).bindparams(*_typed("lo", "hi"))
         for lo, hi in ((upto - timedelta(seconds=1), upto), (upto, day.end)):
             fetched += len(connection.execute(bookings_sql, {"lo": lo, "hi": hi}).all())
-        fetched += len(floor_module._agent_rows(connection))
-        taken = text(floor_module._taken_sql(windows)).bindparams(*_typed(*windows.names()))
+        fetched += len(agent_rows(connection))
+        taken = text(taken_sql(windows)).bindparams(*_typed(*windows.names()))
         fetched += len(connection.execute(taken, windows.params()).all())
         fetched += len(connection.execute(text("SELECT max(id) FROM slots")).all())
         fetched += len(
@@ -298,11 +302,11 @@ def raw_floor(database: Database, settings: FloorSettings) -> int:
 def whole_day_ms(database: Database) -> float:
     """What counting the whole day's calls and bookings costs (raw SQL): the first read of
     the floor in a day (or after the service starts), before it keeps the settled part."""
-    day = floor_module.Day.around(datetime.now(UTC).replace(tzinfo=None))
+    day = LocalDay.around(datetime.now(UTC).replace(tzinfo=None))
     times = []
     with database.read() as connection:
-        calls_sql = text(floor_module._call_sql(connection)).bindparams(*_typed("start", "end"))
-        bookings_sql = text(floor_module._booking_sql(connection)).bindparams(*_typed("lo", "hi"))
+        calls_sql = text(call_sql(connection)).bindparams(*_typed("start", "end"))
+        bookings_sql = text(booking_sql(connection)).bindparams(*_typed("lo", "hi"))
 
         def count() -> None:
             connection.execute(calls_sql, {"start": day.start, "end": day.end}).all()
@@ -315,9 +319,9 @@ def whole_day_ms(database: Database) -> float:
 
 def totals_recount_ms(database: Database, settings: FloorSettings) -> float:
     """What counting the slot totals again costs (raw SQL), done every slot_totals_seconds."""
-    day = floor_module.Day.around(datetime.now(UTC).replace(tzinfo=None))
-    windows = floor_module.Windows.after(day, settings.fill_working_days)
-    statement = text(floor_module._free_sql(windows)).bindparams(
+    day = LocalDay.around(datetime.now(UTC).replace(tzinfo=None))
+    windows = Windows.after(day, settings.fill_working_days)
+    statement = text(free_sql(windows)).bindparams(
         *(bindparam(n, type_=DateTime) for n in windows.names())
     )
     times = []

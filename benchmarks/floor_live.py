@@ -23,7 +23,6 @@ the whole machine), from the moment before the parent sent the PUT.
 from __future__ import annotations
 
 import math
-import os
 import random
 import tempfile
 import time
@@ -34,8 +33,8 @@ from pathlib import Path
 import httpx
 
 from benchmarks.dataset import Place
+from benchmarks.probes import ProbeProcess, console_and_feed
 from benchmarks.report import Row, judge
-from benchmarks.screen_pop import _Probe
 from benchmarks.server import ApiServer
 from benchmarks.stats import median, percentile
 from console.server.agents import create_agent
@@ -86,19 +85,12 @@ def run(
             ) as desk,
         ):
             desk.put("/v1/desk/state", json=READY).raise_for_status()  # on the floor, ready
-            config = Path(scratch) / "config.toml"
-            config.write_text("# benchmarks: every default\n")
-            env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_CONSOLE_")}
-            env["AGENT_CONSOLE_CONFIG"] = str(config)
-            env.pop("TEXTUAL", None)
-            console_dir = Path(scratch) / "desk"
-            console_dir.mkdir()
             common = ["--server", server.url, "--agent-id", str(agent_id), "--rounds", str(rounds)]
-            console = _Probe(
-                ["floor-watch", *common, "--token", watch_token, "--desk", str(console_dir)], env
-            )
-            floor = _Probe(["floor-feed", *common, "--token", feed_token], env)
-            try:
+            with console_and_feed(
+                Path(scratch),
+                ["floor-watch", *common, "--token", watch_token],
+                ["floor-feed", *common, "--token", feed_token],
+            ) as (console, floor):
                 ready = console.line()  # the floor shown, the agent on it
                 if ready.get("state") != READY["state"]:
                     raise RuntimeError(f"the floor showed the agent as {ready!r}, not ready")
@@ -106,9 +98,6 @@ def run(
                 _change_rounds(desk, console, floor, result, rng)
                 result.rss_mb = float(console.line().get("rss_mb", math.nan))
                 floor.line()
-            finally:
-                console.stop()
-                floor.stop()
     finally:
         database.dispose()
         place.drop(SCRATCH)
@@ -117,8 +106,8 @@ def run(
 
 def _change_rounds(
     desk: httpx.Client,
-    console: _Probe,
-    floor: _Probe,
+    console: ProbeProcess,
+    floor: ProbeProcess,
     result: FloorLiveResult,
     rng: random.Random,
 ) -> None:
@@ -130,10 +119,7 @@ def _change_rounds(
         result.puts.append(time.monotonic() - sent)
         answer.raise_for_status()
         for probe, times in ((console, result.shown), (floor, result.floors)):
-            line = probe.line()
-            if line.get("state") != report["state"]:
-                raise RuntimeError(f"{probe.name} showed {line!r}, not {report['state']}")
-            times.append(float(line["at"]) - sent)
+            times.append(probe.seen("state", report["state"], sent))
 
 
 def rows(result: FloorLiveResult, backend: str) -> list[Row]:

@@ -22,24 +22,18 @@ the whole machine), from the moment before the parent posted the event.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import queue
 import random
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 
-from benchmarks.dataset import REPO, Place
+from benchmarks.dataset import Place
+from benchmarks.probes import ProbeProcess, console_and_feed
 from benchmarks.report import Row, judge
 from benchmarks.server import ApiServer
 from benchmarks.stats import median, percentile
@@ -53,7 +47,6 @@ TARGET_SECONDS = 1.0
 SCRATCH = "screen_pop_scratch"
 EXTENSION = "101"
 ELSEWHERE = "102"
-LINE_TIMEOUT = 120.0  # seconds to wait for a probe's line before giving up
 
 
 @dataclass
@@ -91,54 +84,6 @@ def _world(database: Database, rounds: int) -> tuple[str, str, str, list[str]]:
     return desk_token, floor_token, pbx_token, numbers
 
 
-class _Probe:
-    """A ``benchmarks.console_probe`` process whose lines are read by a thread into a queue."""
-
-    def __init__(self, arguments: list[str], env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.console_probe", *arguments],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.name = arguments[0]
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            if line.strip():
-                self.lines.put(line)
-        self.lines.put(None)
-
-    def line(self) -> dict[str, Any]:
-        try:
-            found = self.lines.get(timeout=LINE_TIMEOUT)
-        except queue.Empty:
-            found = None
-        if found is None:
-            self.stop()
-            errors = self.process.stderr.read() if self.process.stderr else ""
-            raise RuntimeError(
-                f"console probe {self.name} ended or went quiet (exit {self.process.returncode})"
-                f":\n{errors[-3000:]}"
-            )
-        return json.loads(found)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 def run(
     place: Place, *, rounds: int, workers: int, log: Callable[[str], None], seed: int = 15
 ) -> PopResult:
@@ -153,27 +98,17 @@ def run(
             tempfile.TemporaryDirectory(prefix="bench-screen-pop-") as scratch,
             ApiServer(place.url_for(SCRATCH), workers=workers) as server,
         ):
-            config = Path(scratch) / "config.toml"
-            config.write_text("# benchmarks: every default\n")
-            env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_CONSOLE_")}
-            env["AGENT_CONSOLE_CONFIG"] = str(config)
-            env.pop("TEXTUAL", None)
-            desk = Path(scratch) / "desk"
-            desk.mkdir()
             common = ["--server", server.url, "--extension", EXTENSION, "--rounds", str(rounds)]
-            console = _Probe(
-                ["screen-pop", *common, "--token", desk_token, "--desk", str(desk)], env
-            )
-            floor = _Probe(["feed", *common, "--token", floor_token], env)
-            try:
+            with console_and_feed(
+                Path(scratch),
+                ["screen-pop", *common, "--token", desk_token],
+                ["feed", *common, "--token", floor_token],
+            ) as (console, floor):
                 console.line()  # ready, synced, the extension declared
                 floor.line()
                 _ring_rounds(server.url, pbx_token, numbers, console, floor, result, rng)
                 result.rss_mb = float(console.line().get("rss_mb", math.nan))
                 floor.line()
-            finally:
-                console.stop()
-                floor.stop()
     finally:
         database.dispose()
         place.drop(SCRATCH)
@@ -184,8 +119,8 @@ def _ring_rounds(
     url: str,
     token: str,
     numbers: list[str],
-    console: _Probe,
-    floor: _Probe,
+    console: ProbeProcess,
+    floor: ProbeProcess,
     result: PopResult,
     rng: random.Random,
 ) -> None:
@@ -209,10 +144,7 @@ def _ring_rounds(
             result.posts.append(time.monotonic() - posted)
             answer.raise_for_status()
             for probe, times in ((console, result.pops), (floor, result.floors)):
-                line = probe.line()
-                if line.get("shown") != call_id:
-                    raise RuntimeError(f"{probe.name} showed {line!r}, not the call {call_id}")
-                times.append(float(line["at"]) - posted)
+                times.append(probe.seen("shown", call_id, posted))
             pbx.post(
                 "/v1/telephony/events",
                 json={"event": "answered", "call_id": call_id, "extension": ELSEWHERE},

@@ -51,8 +51,12 @@ from console.offline_wording import reference_text
 from console.screens.lookup import LookupScreen
 from console.screens.quit import (
     EXIT_QUEUED,
+    RELEASE,
+    WRAP_UP,
     QuitConfirmation,
     QuitReason,
+    call_reason,
+    hold_reason,
     queued_reason,
     quit_line,
     sync_command,
@@ -139,6 +143,7 @@ class AgentConsole(KeysInOrderApp):
         "styles/directory.tcss",
         "styles/callbacks.tcss",
         "styles/floor.tcss",
+        "styles/calls.tcss",
     ]
     MODES = {"lookup": LookupScreen, **{mode: _new_screen(mode) for mode in SCREENS}}
     BINDINGS = [
@@ -156,7 +161,7 @@ class AgentConsole(KeysInOrderApp):
             "Caller",
             id="lookup",
             priority=True,
-            tooltip="Find the caller; starts a call when none is active",
+            tooltip="Find the caller: picking one (or a new one) starts the call",
         ),
         Binding(
             "f3",
@@ -298,6 +303,9 @@ class AgentConsole(KeysInOrderApp):
         # delivery (None: a networked desk, whose central service sends).
         self._local_sender: LocalSender | None = None
         self._delivery: Callable[[], Delivery] | None = None
+        # Calls left open the agent chose to leave for now ("later"): not offered again until
+        # the next start.
+        self._left_for_later: set[int] = set()
         self.set_keymap(keymap_for(config.keys))
 
     def key_label(self, binding_id: str) -> str:
@@ -359,6 +367,7 @@ class AgentConsole(KeysInOrderApp):
             self.sign_in_extension()
         self.start_presence()
         self._watch_midnight()
+        self.offer_open_calls()  # calls an earlier session left open: wrap them up
         # The sync loop starts once the lookup screen is drawn: its first round (the slot
         # window, the agent's calls) would otherwise share the loop with drawing it, and the
         # agent waits for the search box, not for the cache.
@@ -567,6 +576,7 @@ class AgentConsole(KeysInOrderApp):
                 title=_("Back online"),
                 timeout=8,
             )
+            self.offer_open_calls()  # the service's own list, now that every wrap-up is in
         if previous.state == SYNCING and status.state != SYNCING:
             self._after_replay()
             self._report_replay(max(0, max(self._replay_total, previous.total) - status.queued))
@@ -644,31 +654,121 @@ class AgentConsole(KeysInOrderApp):
             if callable(back_online):
                 back_online()
 
+    # -- calls left open: offered for wrap-up ---------------------------------------------
+
+    @work(exclusive=True, group="open-calls", exit_on_error=False)
+    async def offer_open_calls(self) -> None:
+        """List this agent's calls left open (an earlier session quit or crashed during them)
+        and offer to wrap each up; those the agent leaves for later wait for the next start."""
+        from console.screens.open_calls import OpenCallsDialog
+
+        desk = self.desk
+        if desk is None or desk.read_only or self._unmounting:
+            return
+        if any(isinstance(screen, OpenCallsDialog) for screen in self.screen_stack):
+            return
+        if desk.sync_status().queued:
+            return  # a queued wrap-up may close one: offered once everything is sent
+        found = [
+            left for left in await desk.open_calls() if left.call.id not in self._left_for_later
+        ]
+        if not found or self._unmounting or desk.call is not None:
+            return  # (during a call the offer waits: it comes again after its wrap-up)
+        self.push_screen(OpenCallsDialog(found), self._open_call_chosen)
+
+    def _open_call_chosen(self, chosen: object) -> None:
+        from console.desk_views import LeftOpen
+        from console.screens.open_calls import OpenCallsDialog
+
+        if isinstance(chosen, LeftOpen):
+            self.resume_call(chosen)
+            return
+        for screen in self.screen_stack:  # (none: the dialog has gone)
+            if isinstance(screen, OpenCallsDialog):
+                return
+        desk = self.desk
+        if desk is not None:
+            self.run_worker(self._leave_for_later(), group="open-calls-later")
+
+    async def _leave_for_later(self) -> None:
+        desk = self.desk
+        if desk is None:
+            return
+        left = await desk.open_calls()
+        self._left_for_later |= {item.call.id for item in left}
+        if left:
+            self.notify(
+                ngettext(
+                    "{count} call stays open: it is offered again on the next start.",
+                    "{count} calls stay open: they are offered again on the next start.",
+                    len(left),
+                ).format(count=len(left)),
+                timeout=6,
+            )
+
+    @work(exclusive=True, group="call", exit_on_error=False)
+    async def resume_call(self, left: object) -> None:
+        """Make a call left open the desk's call and open its wrap-up."""
+        from console.desk_views import LeftOpen
+
+        desk = self.desk
+        if desk is None or not isinstance(left, LeftOpen):
+            return
+        if desk.call is not None:
+            self.notify(
+                _("A call is in progress: wrap it up first ({key}).").format(
+                    key=self.key_label("wrapup")
+                ),
+                severity="warning",
+            )
+            return
+        await desk.resume_call(left.call)
+        self.post_message(DeskChanged())
+        await self.switch_mode("wrapup")
+
     def quit_reasons(self) -> list[QuitReason]:
         """What quitting now would leave behind (QuitConfirmation lists it)."""
         reasons: list[QuitReason] = []
-        if self.desk is not None and not self._unmounting:
-            queued = queued_reason(self.desk.queued_writes(), self.sync_command)
+        desk = self.desk
+        if desk is not None and not self._unmounting:
+            if desk.call is not None and not desk.read_only:
+                caller = desk.caller
+                name = f"{caller.first_name} {caller.last_name}" if caller is not None else None
+                reasons.append(call_reason(name, desk.call.started_at, self.key_label("wrapup")))
+            if desk.hold is not None:
+                reasons.append(hold_reason(desk.hold))
+            queued = queued_reason(desk.queued_writes(), self.sync_command)
             if queued is not None:
                 reasons.append(queued)
         return reasons
 
     async def action_quit(self) -> None:
-        """ctrl+q: quit, but first ask if that would leave something behind (writes not sent
-        yet; QuitConfirmation takes more reasons)."""
+        """ctrl+q (and the palette's Quit): quit, but first ask if that would leave something
+        behind: a call not wrapped up, a slot held, writes not sent yet."""
         if any(isinstance(screen, QuitConfirmation) for screen in self.screen_stack):
             return
         if not self.quit_reasons():
             self.exit()
             return
 
-        def answered(quit_anyway: bool | None) -> None:
-            if quit_anyway:
+        def answered(answer: bool | str | None) -> None:
+            if answer == WRAP_UP:
+                self.run_worker(self.action_show_wrapup(), group="quit", exclusive=True)
+            elif answer == RELEASE:
+                self.run_worker(self._release_and_quit(), group="quit", exclusive=True)
+            elif answer is True:
                 self.quit_anyway()
 
         self.push_screen(
             QuitConfirmation(self.quit_reasons, send_now=self.action_reconnect_quietly), answered
         )
+
+    async def _release_and_quit(self) -> None:
+        """Let the held slot go now (another desk may book it at once), leave the call open
+        (the next start offers it for wrap-up), and quit."""
+        if self.desk is not None:
+            await self.desk.release_hold()
+        self.quit_anyway()
 
     def quit_anyway(self) -> None:
         """Quit, leaving a line on the terminal if writes stay queued (exit status 1)."""
@@ -906,14 +1006,8 @@ class AgentConsole(KeysInOrderApp):
         screen = self.screen
         if isinstance(screen, LookupScreen):  # F2 on the lookup itself: no resume
             screen.select_query()
-        self.start_call()
-
-    @work(exclusive=True, group="call", exit_on_error=False)
-    async def start_call(self) -> None:
-        desk = self.desk
-        if desk is not None and desk.call is None and not desk.read_only:
-            await desk.ensure_call()
-            self.post_message(DeskChanged())
+        # No call starts here: one starts when the agent picks (or adds) the caller, or starts
+        # an anonymous call (the lookup's key), so that F2 alone leaves no empty call record.
 
     async def action_show_slots(self) -> None:
         if self._desk_ready():
@@ -977,7 +1071,7 @@ class AgentConsole(KeysInOrderApp):
         if action == "show_sync_issues":  # always works; not in the footer of its own screen
             return not showing(self.screen, "sync")
         # The footer has no room for the key of the screen already shown (F2 stays: on the
-        # lookup it starts the next call).
+        # lookup it selects the query for the next caller).
         here = {
             "show_slots": "slots",
             "show_bookings": "bookings",

@@ -36,11 +36,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from console.cli_data import (
+    add_db_argument,
     add_export_parser,
     add_import_parser,
     add_messages_parsers,
     add_telephony_parser,
     database_of,
+    migrated_database,
     progress_bar,
     run_export,
     run_import,
@@ -140,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         "migrated once, before the workers start. A PostgreSQL server running with fsync=off "
         "or synchronous_commit=off is warned about at start (a crash could lose bookings).",
     )
-    serve.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(serve)
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8000)")
     serve.add_argument(
@@ -168,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fill a database with UE Ljubljana offices and services, health "
         "providers, callers with valid EMŠO and phone numbers, and free slots.",
     )
-    seed.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(seed)
     seed.add_argument("--callers", type=int, default=None, help="how many callers (default 20000)")
     seed.add_argument("--days", type=int, default=None, help="working days of slots (default 30)")
     seed.add_argument(
@@ -199,14 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
         "the desks' extensions, nothing else",
     )
     create.add_argument("--name", required=True, help="the person's name, as shown to others")
-    create.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(create)
     listing = token_commands.add_parser(
         "list",
         help="list the agents with their role and whether their token works",
         description="List every agent: id, role, name, created, and whether the token is "
         "active or revoked. Tokens themselves are never stored, only their hashes.",
     )
-    listing.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(listing)
     revoke = token_commands.add_parser(
         "revoke",
         help="revoke an agent's token",
@@ -215,10 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
         "`token create`. Exit status: 0 revoked (or revoked already), 1 no such agent.",
     )
     revoke.add_argument("agent_id", type=int, metavar="ID", help="the agent's id (token list)")
-    revoke.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(revoke)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
-    migrate.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(migrate)
 
     prune = commands.add_parser(
         "prune",
@@ -230,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
         "booking while it runs; prints what it removed per table. `serve` does this once a "
         "day by itself. Exit status: 0 done; 1 another prune is running.",
     )
-    prune.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(prune)
     prune.add_argument(
         "--dry-run", action="store_true", help="only count what would be deleted; delete nothing"
     )
@@ -255,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rule.add_argument("code", nargs="?", help="the service's code (e.g. ue-passport)")
     rule.add_argument("setting", nargs="?", choices=("on", "off"), help="on or off")
-    rule.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(rule)
 
     backup = commands.add_parser(
         "backup",
@@ -563,13 +565,9 @@ def _directory_data(args: argparse.Namespace, config: Config, console: Any) -> P
 
 def _token(args: argparse.Namespace, config: Config) -> int:
     from console.server.agents import create_agent, list_agents, revoke_token
-    from console.server.db import Database
     from console.server.deps import TOKEN_CACHE_SECONDS
-    from console.server.migrate import upgrade
 
-    database = Database.open(database_of(args, config))
-    try:
-        upgrade(database.engine)
+    with migrated_database(args, config) as database:
         if args.token_command == "list":
             with database.read() as connection:
                 rows = list_agents(connection)
@@ -599,8 +597,6 @@ def _token(args: argparse.Namespace, config: Config) -> int:
         print(f"Created {agent.role.value} {agent.name!r} (id {agent.id}). Token, shown once:")
         print(token)
         return 0
-    finally:
-        database.dispose()
 
 
 def _migrate(args: argparse.Namespace, config: Config) -> int:
@@ -615,13 +611,9 @@ def _migrate(args: argparse.Namespace, config: Config) -> int:
 def _service_rule(args: argparse.Namespace, config: Config) -> int:
     from sqlalchemy import select, update
 
-    from console.server.db import Database
-    from console.server.migrate import upgrade
     from console.server.schema import services
 
-    database = Database.open(database_of(args, config))
-    try:
-        upgrade(database.engine)
+    with migrated_database(args, config) as database:
         if args.code and args.setting:
             with database.write() as connection:
                 done = connection.execute(
@@ -637,8 +629,6 @@ def _service_rule(args: argparse.Namespace, config: Config) -> int:
             if args.code:
                 query = query.where(services.c.code == args.code)
             rows = connection.execute(query.order_by(services.c.code)).all()
-    finally:
-        database.dispose()
     if not rows:
         print(f"agent-console service-rule: no service {args.code!r}.", file=sys.stderr)
         return 1

@@ -24,6 +24,49 @@ def database_of(args: argparse.Namespace, config: Config) -> str:
     return getattr(args, "db", None) or config.service_database
 
 
+def add_db_argument(parser: argparse.ArgumentParser) -> None:
+    """``--db``: the database a command works on (default: the config's)."""
+    parser.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+
+
+def add_output_argument(
+    parser: argparse.ArgumentParser, help: str = "write to FILE instead of standard output"
+) -> None:
+    """``-o``/``--output FILE``: where an export goes (default: standard output)."""
+    parser.add_argument("-o", "--output", metavar="FILE", help=help)
+
+
+@contextmanager
+def migrated_database(args: argparse.Namespace, config: Config) -> Iterator[Any]:
+    """The command's database (:func:`database_of`), migrated, until the block ends; then
+    disposed of."""
+    from console.server.db import Database
+    from console.server.migrate import upgrade
+
+    database = Database.open(database_of(args, config))
+    try:
+        upgrade(database.engine)
+        yield database
+    finally:
+        database.dispose()
+
+
+@contextmanager
+def written(path: str | None, *, durable: bool = False) -> Iterator[Any]:
+    """Where an export writes: the file ``path`` (UTF-8 with a byte-order mark, so spreadsheet
+    programs read č, š and ž), else standard output; flushed at the end (a file ``durable``:
+    synced to disk too)."""
+    if not path:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        yield out
+        if durable:
+            out.flush()
+            os.fsync(out.fileno())
+
+
 def add_import_parser(commands: argparse._SubParsersAction) -> None:
     importer = commands.add_parser(
         "import",
@@ -45,7 +88,7 @@ def add_import_parser(commands: argparse._SubParsersAction) -> None:
         "employment share, load) in their history and in the change feed.",
     )
     zzzs.add_argument("files", nargs="+", metavar="FILE.xlsx", help="the spreadsheets")
-    zzzs.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(zzzs)
     sledilnik = sources.add_parser(
         "sledilnik",
         help="Sledilnik's doctors.csv, institutions.csv and overrides.csv",
@@ -54,7 +97,7 @@ def add_import_parser(commands: argparse._SubParsersAction) -> None:
         "doctors (import those first). Never overwrites the insurer's data.",
     )
     sledilnik.add_argument("directory", metavar="DIR", help="the folder with the CSV files")
-    sledilnik.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(sledilnik)
     calls_help = (
         " Each call is recorded once by its id (a re-import changes nothing), in time order, "
         "and a number's callback is then open exactly when its last call did not get through. "
@@ -69,7 +112,7 @@ def add_import_parser(commands: argparse._SubParsersAction) -> None:
         "EXITWITHTIMEOUT and EXITWITHKEY mean the caller did not get through." + calls_help,
     )
     queue_log.add_argument("files", nargs="+", metavar="FILE", help="queue_log files")
-    queue_log.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(queue_log)
     cdr = sources.add_parser(
         "cdr",
         help="Asterisk's cdr_csv Master.csv: inbound calls answered or not (callbacks)",
@@ -93,41 +136,34 @@ def add_import_parser(commands: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="a dialplan context of inbound calls (repeat for several)",
     )
-    cdr.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(cdr)
 
 
 def run_import(args: argparse.Namespace, config: Config) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    from console.server.db import Database
     from console.server.importers import ListFormatError, import_lists, import_sledilnik
     from console.server.importers.call_logs import LogFormatError
-    from console.server.migrate import upgrade
 
     console = Console(stderr=True)
-    database = Database.open(database_of(args, config))
     started = time.perf_counter()
-    try:
-        upgrade(database.engine)
-        with progress_bar(console) as report:
-            try:
-                if args.source == "zzzs":
-                    results = import_lists(database, args.files, progress=report)
-                elif args.source in ("queue-log", "cdr"):
-                    results = _import_calls(args, config, database, report)
-                else:
-                    results = [import_sledilnik(database, args.directory, progress=report)]
-            except (ListFormatError, LogFormatError) as exc:
-                console.print(
-                    f"[red]agent-console import: {escape(str(exc))}[/red]",
-                    highlight=False,
-                    soft_wrap=True,
-                )
-                console.print("Nothing was imported.", highlight=False)
-                return 2
-    finally:
-        database.dispose()
+    with migrated_database(args, config) as database, progress_bar(console) as report:
+        try:
+            if args.source == "zzzs":
+                results = import_lists(database, args.files, progress=report)
+            elif args.source in ("queue-log", "cdr"):
+                results = _import_calls(args, config, database, report)
+            else:
+                results = [import_sledilnik(database, args.directory, progress=report)]
+        except (ListFormatError, LogFormatError) as exc:
+            console.print(
+                f"[red]agent-console import: {escape(str(exc))}[/red]",
+                highlight=False,
+                soft_wrap=True,
+            )
+            console.print("Nothing was imported.", highlight=False)
+            return 2
     for result in results:
         print(result.message)
     print(f"Imported in {time.perf_counter() - started:.1f} s.")
@@ -173,10 +209,8 @@ def add_export_parser(commands: argparse._SubParsersAction) -> None:
         default="open",
         help="which reports (default: the open ones)",
     )
-    reports.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
-    )
-    reports.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_output_argument(reports)
+    add_db_argument(reports)
     calls = what.add_parser(
         "calls",
         help="every call of a day, for the supervisor: CSV or an Excel workbook",
@@ -194,13 +228,10 @@ def add_export_parser(commands: argparse._SubParsersAction) -> None:
     calls.add_argument(
         "--format", choices=["csv", "xlsx"], default="csv", help="csv (default) or xlsx"
     )
-    calls.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        help="write to FILE (default: CSV to standard output, xlsx to calls-DATE.xlsx)",
+    add_output_argument(
+        calls, "write to FILE (default: CSV to standard output, xlsx to calls-DATE.xlsx)"
     )
-    calls.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(calls)
     audit = what.add_parser(
         "audit",
         help="the audit log (who read or changed which caller's record), as CSV",
@@ -209,62 +240,42 @@ def add_export_parser(commands: argparse._SubParsersAction) -> None:
         "file is completely written. Only exported rows are ever pruned, and only where "
         "[retention] audit_days is set (audit rows are kept at least a year).",
     )
-    audit.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
-    )
+    add_output_argument(audit)
     audit.add_argument("--all", action="store_true", help="every row, also those exported before")
     audit.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    audit.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(audit)
 
 
 def run_export(args: argparse.Namespace, config: Config) -> int:
-    from console.server.db import Database
-    from console.server.migrate import upgrade
     from console.server.reports import export_reports_csv
 
     if args.what == "calls":
         return _export_calls(args, config)
     if args.what == "audit":
         return _export_audit(args, config)
-    database = Database.open(database_of(args, config))
-    try:
-        upgrade(database.engine)
-        if args.output:
-            with open(args.output, "w", encoding="utf-8-sig", newline="") as out:
-                count = export_reports_csv(database, out, args.status)
-        else:
-            count = export_reports_csv(database, sys.stdout, args.status)
-    finally:
-        database.dispose()
+    with migrated_database(args, config) as database, written(args.output) as out:
+        count = export_reports_csv(database, out, args.status)
     where = args.output or "standard output"
     print(f"{count} {args.status} report(s) written to {where}.", file=sys.stderr)
     return 0
 
 
 def _export_calls(args: argparse.Namespace, config: Config) -> int:
-    from console.server.db import Database
     from console.server.export_calls import write_csv, write_xlsx
-    from console.server.migrate import upgrade
 
     try:
         day = _parse_day(args.date)
     except ValueError as exc:
         print(f"agent-console export calls: {exc}", file=sys.stderr)
         return 2
-    database = Database.open(database_of(args, config))
-    try:
-        upgrade(database.engine)
+    with migrated_database(args, config) as database:
         where = args.output
         if args.format == "xlsx":
             where = where or f"calls-{day.isoformat()}.xlsx"
             count = write_xlsx(database, day, where)
-        elif where:
-            with open(where, "w", encoding="utf-8-sig", newline="") as out:
-                count = write_csv(database, day, out)
         else:
-            count = write_csv(database, day, sys.stdout)
-    finally:
-        database.dispose()
+            with written(where) as out:
+                count = write_csv(database, day, out)
     print(f"{count} call(s) of {day.isoformat()} written to {where or 'standard output'}.",
           file=sys.stderr)  # fmt: skip
     return 0
@@ -292,8 +303,6 @@ def _parse_day(text: str | None) -> date:
 
 def _export_audit(args: argparse.Namespace, config: Config) -> int:
     from console.server import audit_export
-    from console.server.db import Database
-    from console.server.migrate import upgrade
 
     if args.output and Path(args.output).exists() and not args.force:
         print(
@@ -302,20 +311,10 @@ def _export_audit(args: argparse.Namespace, config: Config) -> int:
             file=sys.stderr,
         )
         return 2
-    database = Database.open(database_of(args, config))
-    try:
-        upgrade(database.engine)
-        if args.output:
-            with open(args.output, "w", encoding="utf-8-sig", newline="") as out:
-                result = audit_export.write_csv(database, out, everything=args.all)
-                out.flush()
-                os.fsync(out.fileno())
-        else:
-            result = audit_export.write_csv(database, sys.stdout, everything=args.all)
-            sys.stdout.flush()
+    with migrated_database(args, config) as database:
+        with written(args.output, durable=True) as out:
+            result = audit_export.write_csv(database, out, everything=args.all)
         audit_export.mark_exported(database, result, args.output or "standard output")
-    finally:
-        database.dispose()
     where = args.output or "standard output"
     span = f" (#{result.first_id}-#{result.last_id})" if result.rows else ""
     print(f"{result.rows} audit row(s){span} written to {where}.", file=sys.stderr)
@@ -450,7 +449,7 @@ def add_messages_parsers(commands: argparse._SubParsersAction) -> None:
         "sends it again under the same Message-ID. Runs until ctrl+c; --once sends what is "
         "due now and exits. Exit status: 0 done; 1 another sender holds the lock (--once).",
     )
-    send.add_argument("--db", help="SQLite file or postgresql:// URL (default: from config)")
+    add_db_argument(send)
     send.add_argument(
         "--once", action="store_true", help="send what is due now, then exit (cron-style)"
     )
@@ -479,17 +478,13 @@ def run_send_messages(args: argparse.Namespace, config: Config) -> int:
     import signal
     import threading
 
-    from console.server.db import Database
     from console.server.messages.sender import Sender
-    from console.server.migrate import upgrade
 
     logging.basicConfig(format="%(asctime)s %(levelname)s %(message)s", level=logging.INFO)
     if args.verbose:
         logging.getLogger("agent_console.messages").setLevel(logging.DEBUG)
     settings = config.messages.settings()
-    database = Database.open(database_of(args, config))
-    try:
-        upgrade(database.engine)
+    with migrated_database(args, config) as database:
         sender = Sender(database, settings)
         if args.once:
             report = sender.run_once()
@@ -509,8 +504,6 @@ def run_send_messages(args: argparse.Namespace, config: Config) -> int:
         )
         sender.run(stop)
         return 0
-    finally:
-        database.dispose()
 
 
 def run_mail_sink(args: argparse.Namespace, config: Config) -> int:

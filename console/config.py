@@ -94,6 +94,7 @@ class RetentionSection(_Section):
     audit_days: int = Field(default=0, ge=0, le=36_500)
     daily: bool = True
     daily_at: str = Field(default="03:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    abandon_calls_after_hours: float = Field(default=12, ge=0, le=8760)
 
     @field_validator("audit_days")
     @classmethod
@@ -115,6 +116,7 @@ class RetentionSection(_Section):
             audit_days=self.audit_days,
             daily=self.daily,
             daily_at=time(int(hours), int(minutes)),
+            abandon_calls_after_hours=self.abandon_calls_after_hours,
         )
 
 

@@ -29,7 +29,14 @@ from console.client.store import Store
 from console.client.writes.queue import QueuedWrite
 from console.clock import Clock
 from console.desk_phone import CallbackWork, ScreenPop
-from console.desk_views import CallerCard, Delivery, Referral, SyncStatus
+from console.desk_views import (
+    CallAction,
+    CallerCard,
+    Delivery,
+    LeftOpen,
+    Referral,
+    SyncStatus,
+)
 from console.domain.calendar import format_datetime
 from console.domain.callbacks import Callback
 from console.domain.clashes import Clashes, clashes
@@ -93,6 +100,11 @@ class Desk:
     delivery_source: Callable[[], Delivery] | None = None
     # The agent chose to book the held slot beside the caller's overlapping booking.
     allow_overlap: bool = False
+    # The call was left open (the console quit or crashed) and taken up again to wrap it up:
+    # its real end is unknown, so it is recorded as ending when it started (no talk time).
+    resumed: bool = False
+    # What the call in progress did to bookings, in order (the wrap-up's pre-fill says all).
+    actions: list[CallAction] = field(default_factory=list)
     _areas: DirectoryAreas | None = None
     _pending_keys: dict[str, str] = field(default_factory=dict)
     callbacks: CallbackWork = field(init=False)  # the callback being worked (console.desk_phone)
@@ -388,6 +400,37 @@ class Desk:
             self.presence.set(AgentState.ON_CALL)
         return self.call
 
+    async def open_calls(self) -> list[LeftOpen]:
+        """This agent's calls left open (no wrap-up), oldest first, other than the call in
+        progress: offered for wrap-up on start. Offline, from the desk's copy."""
+        if self.read_only:
+            return []
+        found = await self.api.calls(mine=True, open_only=True, limit=50)
+        current = self.call.id if self.call is not None else None
+        store = self.store
+        left = []
+        for call in sorted(found, key=lambda c: (c.started_at, c.id)):
+            if call.id == current or call.wrapped_at is not None:
+                continue
+            known = store.cache.caller(call.caller_id) if store and call.caller_id else None
+            name = f"{known.first_name} {known.last_name}" if known is not None else None
+            left.append(LeftOpen(call=call, caller=name))
+        return left
+
+    async def resume_call(self, call: Call) -> Call:
+        """Take up a call left open to wrap it up: it becomes the desk's call (with its caller),
+        its after-call work counted from now."""
+        if self.call is not None:
+            raise RuntimeError("A call is in progress.")
+        self.reset()
+        caller = await self.api.caller(call.caller_id) if call.caller_id is not None else None
+        self.call = call
+        self.caller = caller
+        self.resumed = True
+        self.call_started = self.call_ended = time.monotonic()
+        self.api.call_id = call.id
+        return call
+
     def end_call(self) -> None:
         """The caller hung up: after-call work starts now."""
         if self.call is not None and self.call_ended is None:
@@ -411,13 +454,16 @@ class Desk:
             raise RuntimeError("There is no call to wrap up.")
         self.end_call()
         assert self.call_ended is not None
+        ended_at = self.clock.utcnow() - timedelta(seconds=time.monotonic() - self.call_ended)
+        if self.resumed:
+            ended_at = self.call.started_at  # left open: when it really ended is unknown
         payload = WrapUpIn(
             disposition=disposition,
             notes=notes,
             follow_up_at=follow_up_at,
             follow_up_note=follow_up_note,
             after_call_work_seconds=int(time.monotonic() - self.call_ended),
-            ended_at=self.clock.utcnow() - timedelta(seconds=time.monotonic() - self.call_ended),
+            ended_at=ended_at,
             referred_provider_id=self.referral.provider_id if self.referral else None,
             follow_up_number=follow_up_number if follow_up_at is not None else None,
             follow_up_assign="pool" if follow_up_assign == "pool" else "me",
@@ -440,6 +486,8 @@ class Desk:
         self.rescheduling = None
         self.last_booking = None
         self.referral = None
+        self.resumed = False
+        self.actions = []
         self.api.call_id = None
         self._pending_keys.clear()
 
@@ -601,6 +649,9 @@ class Desk:
         self.hold = None
         self.allow_overlap = False
         self.last_booking = booking
+        if self.call is not None:
+            kind = "rescheduled" if booking.replaces else "booked"
+            self.actions.append(CallAction(kind, booking))
         return booking
 
     async def cancel(self, booking: Booking, reason: str = "", *, notify: bool = True) -> Booking:
@@ -611,6 +662,8 @@ class Desk:
             notify=notify,
         )
         self._done(f"cancel:{booking.reference}")
+        if self.call is not None:
+            self.actions.append(CallAction("cancelled", cancelled))
         return cancelled
 
     async def withdraw_messages(self, booking: Booking) -> list[CallerMessage]:

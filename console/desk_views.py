@@ -68,3 +68,53 @@ class SyncStatus:
     done: int = 0  # while syncing: rows of this replay sent so far, of ``total``
     total: int = 0
     confirmed: int = 0  # references the replay confirmed, to pass on to the callers
+
+
+@dataclass(frozen=True)
+class LeftOpen:
+    """A call of this agent's left open (no wrap-up): offered for wrap-up on start. ``caller``:
+    the caller's name if this desk knows it, None for an anonymous call or one it does not."""
+
+    call: Call
+    caller: str | None = None
+
+
+@dataclass(frozen=True)
+class CallAction:
+    """Something done to a booking in the call in progress: ``booked``, ``rescheduled`` (the
+    new booking, which ``replaces`` the old reference) or ``cancelled``. The wrap-up's pre-fill
+    says all of them."""
+
+    kind: str
+    booking: Booking
+
+
+def call_outcome(actions: list[CallAction]) -> dict[str, list[Booking]]:
+    """What the call's actions come to, booking by booking: ``booked`` (new and still active;
+    a booking made and then moved in the same call is still a new one), ``rescheduled`` (an
+    earlier booking moved, still active), ``cancelled`` (cancelled in the end, also after a
+    reschedule in the same call). A booking made and cancelled in the same call counts as
+    cancelled."""
+    final: dict[str, tuple[str, Booking]] = {}
+    for action in actions:
+        booking = action.booking
+        if action.kind == "rescheduled":
+            before = final.pop(booking.replaces or "", None)
+            kind = "booked" if before is not None and before[0] == "booked" else "rescheduled"
+            final[booking.reference] = (kind, booking)
+        else:
+            final[booking.reference] = (action.kind, booking)
+    outcome: dict[str, list[Booking]] = {"booked": [], "rescheduled": [], "cancelled": []}
+    for kind, booking in final.values():
+        outcome[kind].append(booking)
+    return outcome
+
+
+def suggested_disposition(actions: list[CallAction], referred: bool) -> str | None:
+    """The disposition the call's actions suggest: booked, else rescheduled, else cancelled,
+    else referred (a referral made in the directory); None when nothing was done."""
+    outcome = call_outcome(actions)
+    for code in ("booked", "rescheduled", "cancelled"):
+        if outcome[code]:
+            return code
+    return "referred" if referred else None

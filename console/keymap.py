@@ -37,7 +37,7 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         APP,
         ("help", "f1", "the keys of the screen and the app's (again: close it)"),
         ("palette", "ctrl+p", "every action by name, with its key (command palette)"),
-        ("lookup", "f2", "caller lookup; starts a call when none is active"),
+        ("lookup", "f2", "caller lookup (picking a caller starts the call)"),
         ("slots", "f3", "free slots for the current caller"),
         ("bookings", "f4", "the current caller's bookings"),
         ("callbacks", "f5", "callbacks (in a dialog, the dialog's own F5 first)"),
@@ -68,6 +68,7 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("lookup.open", "enter", "open the chosen caller"),
         ("lookup.new_caller", "ctrl+n", "a new caller"),
         ("lookup.edit_caller", "ctrl+e", "edit the caller on the card (messages and consent too)"),
+        ("lookup.anonymous_call", "ctrl+g", "start an anonymous call (no caller record)"),
         ("lookup.back", "escape", "back to the screen before"),
         ("lookup.clear", "escape", "clear the search box"),
         ("lookup.to_results", "down", "from the search box to the results"),
@@ -204,6 +205,11 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("away.back", "escape", "stay ready"),
     ),
     *_place(
+        "open_calls",
+        ("open_calls.wrap_up", "enter", "wrap up the chosen call left open"),
+        ("open_calls.later", "escape", "leave the calls open for now (offered on the next start)"),
+    ),
+    *_place(
         "floor",
         ("floor.details", "enter", "the agent's calls today"),
         ("floor.export", "e", "export the day's calls (csv or xlsx)"),
@@ -221,6 +227,8 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
     ),
     *_place(
         "quit",
+        ("quit.wrap_up", "w", "go to the wrap-up of the call in progress"),
+        ("quit.release", "r", "let the held slot go and quit (the call stays open for later)"),
         ("quit.anyway", "q", "quit with writes still queued (they stay on this desk)"),
         ("quit.anyway_again", "ctrl+q", "the same: ctrl+q pressed again"),
         ("quit.send_now", "s", "try to send the queued writes now"),

@@ -361,6 +361,8 @@ class CallerCardView(VerticalScroll, can_focus=True):
         if not code:
             return _("not wrapped up")
         found = self.dispositions.get(code)
+        if found is None and code == "abandoned":  # closed by the service, left open too long
+            return _("Abandoned (closed by the service)")
         if found is None:
             return code
         return found.label_en if i18n.language() == "en" else found.label

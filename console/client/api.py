@@ -537,10 +537,20 @@ class CentralApi:
         return Call.model_validate(data)
 
     async def calls(
-        self, caller_id: int | None = None, mine: bool = False, limit: int = 20
+        self,
+        caller_id: int | None = None,
+        mine: bool = False,
+        limit: int = 20,
+        open_only: bool = False,
     ) -> list[Call]:
+        """Calls, newest first; ``open_only``: those not wrapped up yet."""
         return await self._get(
-            list[Call], "/v1/calls", caller=caller_id, mine=mine or None, limit=limit
+            list[Call],
+            "/v1/calls",
+            caller=caller_id,
+            mine=mine or None,
+            open=open_only or None,
+            limit=limit,
         )
 
     # -- the doctor directory -------------------------------------------------------------

@@ -31,6 +31,7 @@ from sqlalchemy import event, func, select
 from console.config import Config
 from console.desk_views import MESSAGES_OFF, NO_SENDER, SENDING, WAITING, Delivery
 from console.domain.models import Role
+from console.server.abandoned import close_abandoned
 from console.server.agents import (
     agent_for_token,
     create_agent,
@@ -106,7 +107,10 @@ def open_embedded(
     if private is not None:
         tighten(private)  # the -wal and -shm the migration and the seed created
     token = _desk_token(config.data_path, database, role)
-    app = create_app(config.server_settings(), database, migrate=False)
+    settings = config.server_settings()
+    # Calls left open too long (``serve`` does this every minute; the demo when it opens).
+    close_abandoned(database, settings.retention.abandon_calls_after_hours)
+    app = create_app(settings, database, migrate=False)
     return EmbeddedService(app=app, database=database, token=token)
 
 

@@ -265,7 +265,11 @@ class Reads:
         )
 
     async def calls(
-        self, caller_id: int | None = None, mine: bool = False, limit: int = 20
+        self,
+        caller_id: int | None = None,
+        mine: bool = False,
+        limit: int = 20,
+        open_only: bool = False,
     ) -> list[Call]:
         known, real = self.ids.resolved("caller", caller_id)
 
@@ -275,10 +279,13 @@ class Reads:
                     self.cache.put_call(call)
 
         return await self.read_through(
-            lambda: self.api.calls(real, mine, limit),
+            lambda: self.api.calls(real, mine, limit, open_only),
             remember,
             lambda: self.cache.calls(
-                caller_id=real, agent_id=self.ctx.me().id if mine else None, limit=limit
+                caller_id=real,
+                agent_id=self.ctx.me().id if mine else None,
+                limit=limit,
+                open_only=open_only,
             ),
             online=known,
         )

@@ -145,6 +145,7 @@ class FloorScreen(DeskScreen):
         self.table.show(floor)
         english = i18n.language() == "en"
         labels = {d.code: d.label_en if english else d.label for d in self.desk.dispositions}
+        labels.setdefault("abandoned", _("Abandoned (closed by the service)"))
         self.query_one(DayFigures).show(floor, labels)
         self.query_one(HourChart).show(floor)
         self.query_one(SlotFillTable).show(floor)

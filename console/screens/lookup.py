@@ -243,6 +243,13 @@ class LookupScreen(DeskScreen):
             tooltip="Edit the caller on the card: contacts, messages and consent",
         ),
         Binding(
+            "ctrl+g",
+            "anonymous_call",
+            "Anonymous call",
+            id="lookup.anonymous_call",
+            tooltip="Start a call without a caller record (the caller gives no name)",
+        ),
+        Binding(
             "escape",
             "back",
             "Back",
@@ -454,7 +461,12 @@ class LookupScreen(DeskScreen):
         except NoMatches:
             return
         desk = getattr(self.app, "desk", None)
-        state = (self.focused is box, bool(box.value), desk is not None and desk.read_only)
+        state = (
+            self.focused is box,
+            bool(box.value),
+            desk is not None and desk.read_only,
+            desk is not None and desk.call is None,
+        )
         if state != getattr(self, "_keys_state", None):
             self._keys_state = state
             self.refresh_bindings()
@@ -468,6 +480,8 @@ class LookupScreen(DeskScreen):
             return read_only
         if action == "edit_caller":
             return not read_only and self._card_caller() is not None
+        if action == "anonymous_call":
+            return not read_only and desk is not None and desk.call is None
         try:
             box = self.search_box
         except NoMatches:  # not composed yet
@@ -611,6 +625,7 @@ class LookupScreen(DeskScreen):
             self.refresh_bookings()  # a booking may have been made or cancelled meanwhile
         if not returning_from_form:
             self.select_query()
+        self._refresh_keys()  # the anonymous-call key: only while no call is in progress
 
     def select_query(self) -> None:
         """The search box, its text selected: what the agent types next replaces the last
@@ -627,6 +642,27 @@ class LookupScreen(DeskScreen):
         self.last_search = None
         self.shown_query = None
         self.draft = None
+
+    # -- an anonymous call --------------------------------------------------------------------
+
+    def action_anonymous_call(self) -> None:
+        """Start a call with no caller record: a health-line caller who gives no name, a
+        question the directory answers. Picking a caller later makes them the call's."""
+        if self.desk.read_only or self.desk.call is not None:
+            return
+        self.start_anonymous_call()
+
+    @work(exclusive=True, group="call", exit_on_error=False)
+    async def start_anonymous_call(self) -> None:
+        await self.desk.ensure_call()
+        self.refresh_bindings()
+        self.post_message(DeskChanged())
+        self.notify(
+            _("Anonymous call started: {key} wraps it up.").format(
+                key=self.console.key_label("wrapup")
+            ),
+            timeout=4,
+        )
 
     # -- a new caller -------------------------------------------------------------------------
 

@@ -1,11 +1,12 @@
 """Quitting: ``QuitConfirmation``, the one dialog that asks before the console closes.
 
 ctrl+q quits at once when nothing would be left behind. Otherwise the app gathers the reasons
-to ask (:class:`QuitReason`) and shows them in this dialog: for now, writes still queued in the
-outbox (how many, and what each is); the same dialog takes further reasons (an open call, a
-slot held: issue 12) as more :class:`QuitReason` sections. ``q`` quits anyway, ``escape``
-stays, ``s`` tries to send the queued writes now. The dialog redraws when the reasons change
-(the outbox empties while it is open).
+to ask (:class:`QuitReason`) and shows them in this dialog: writes still queued in the outbox
+(how many, and what each is), a call not wrapped up yet, a slot held for the caller. ``w``
+goes to the wrap-up, ``r`` lets the held slot go and quits (the call stays open: the next
+start offers it for wrap-up), ``q`` quits anyway, ``escape`` stays, ``s`` tries to send the
+queued writes now. The dialog redraws when the reasons change (the outbox empties while it is
+open).
 
 Quitting with writes still queued leaves one line on the terminal, how to send them
 (:func:`sync_command`), and the console exits with status 1.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from rich.text import Text
 from textual import on
@@ -24,7 +26,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, Static
 
 from console.client.writes.queue import QueuedWrite
-from console.domain.calendar import format_datetime
+from console.domain.calendar import format_datetime, format_time
+from console.domain.models import Hold
 from console.i18n import _, ngettext
 from console.offline_wording import action_label, reference_text
 from console.screens.base import DeskModal
@@ -37,7 +40,7 @@ EXIT_QUEUED = 1  # the console's exit status when it quits with writes still que
 @dataclass(frozen=True)
 class QuitReason:
     """One reason to ask before quitting: a short ``title`` and the ``lines`` that explain it.
-    ``kind`` names it (``queued``; later ``call``, ``hold``)."""
+    ``kind`` names it (``queued``, ``call``, ``hold``)."""
 
     kind: str
     title: str
@@ -80,6 +83,34 @@ def queued_reason(writes: list[QueuedWrite], command: str) -> QuitReason | None:
     return QuitReason("queued", title, lines)
 
 
+def call_reason(caller: str | None, started_at: datetime | None, wrap_key: str) -> QuitReason:
+    """The reason "a call is not wrapped up": who (``caller``; None: an anonymous call) and
+    since when."""
+    who = caller or _("anonymous caller")
+    lines = [
+        _("{caller}, since {time}").format(
+            caller=who, time=format_time(started_at) if started_at is not None else "—"
+        ),
+        _(
+            "{key} wraps it up now. Left open, it is offered for wrap-up when the console "
+            "starts again."
+        ).format(key=wrap_key),
+    ]
+    return QuitReason("call", _("A call is not wrapped up"), lines)
+
+
+def hold_reason(hold: Hold) -> QuitReason:
+    """The reason "a slot is held for the caller"."""
+    slot = hold.slot
+    lines = [
+        f"{format_datetime(slot.starts_at)}, {slot.location_name} · {slot.provider_name}",
+        _("Held until {time}: nobody else can book it meanwhile.").format(
+            time=format_time(hold.expires_at)
+        ),
+    ]
+    return QuitReason("hold", _("A slot is held for the caller"), lines)
+
+
 def sync_command(
     server_url: str | None, *, config_file: str | None = None, token_flag: bool = False
 ) -> str:
@@ -108,12 +139,31 @@ def quit_line(count: int, command: str) -> str:
     ).format(count=count, command=command)
 
 
+WRAP_UP = "wrap_up"  # the dialog's answers besides True (quit) and False (stay)
+RELEASE = "release"
+
+
 class QuitConfirmation(DeskModal):
     """Asks before quitting, listing every reason to (:class:`QuitReason`); answers True to
-    quit. ``reasons`` is called again whenever :meth:`refresh_reasons` is: the dialog shows
-    what holds now."""
+    quit, :data:`WRAP_UP` to go to the wrap-up, :data:`RELEASE` to let the held slot go and
+    quit, False to stay. ``reasons`` is called again whenever :meth:`refresh_reasons` is: the
+    dialog shows what holds now."""
 
     BINDINGS = [
+        Binding(
+            "w",
+            "wrap_up",
+            "Wrap up",
+            tooltip="Go to the wrap-up of the call in progress",
+            id="quit.wrap_up",
+        ),
+        Binding(
+            "r",
+            "release",
+            "Release and quit",
+            tooltip="Let the held slot go and quit; the call stays open for later",
+            id="quit.release",
+        ),
         Binding(
             "q",
             "quit_anyway",
@@ -149,12 +199,23 @@ class QuitConfirmation(DeskModal):
             with VerticalScroll(id="quit-reasons"):
                 yield Static(self._text(), id="quit-text")
             with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Wrap up"), variant="success", id="quit-wrap-up", compact=True)
+                yield Button(_("Release and quit"), id="quit-release", compact=True)
                 yield Button(_("Quit anyway"), variant="error", id="quit-anyway", compact=True)
                 yield Button(_("Stay"), variant="primary", id="quit-stay", compact=True)
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        self._show_buttons()
         self.query_one("#quit-stay", Button).focus()
+
+    def _kinds(self) -> set[str]:
+        return {reason.kind for reason in self.reasons}
+
+    def _show_buttons(self) -> None:
+        kinds = self._kinds()
+        self.query_one("#quit-wrap-up", Button).display = "call" in kinds
+        self.query_one("#quit-release", Button).display = bool(kinds & {"call", "hold"})
 
     def _text(self) -> Text:
         text = Text()
@@ -174,12 +235,27 @@ class QuitConfirmation(DeskModal):
         self.reasons = self._reasons()
         if self.is_mounted:
             self.query_one("#quit-text", Static).update(self._text())
+            self._show_buttons()
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send_now":
             return self._send_now is not None and any(r.kind == "queued" for r in self.reasons)
+        if action == "wrap_up":
+            return "call" in self._kinds()
+        if action == "release":
+            return bool(self._kinds() & {"call", "hold"})
         return True
+
+    @on(Button.Pressed, "#quit-wrap-up")
+    def action_wrap_up(self) -> None:
+        if "call" in self._kinds():
+            self.dismiss(WRAP_UP)
+
+    @on(Button.Pressed, "#quit-release")
+    def action_release(self) -> None:
+        if self._kinds() & {"call", "hold"}:
+            self.dismiss(RELEASE)
 
     @on(Button.Pressed, "#quit-anyway")
     def action_quit_anyway(self) -> None:

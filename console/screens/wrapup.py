@@ -3,9 +3,16 @@
 Entering the screen ends the agent's call (after-call work starts and the status bar counts it).
 The form keeps what was typed while the agent looks elsewhere (each mode keeps its screen), and
 through any refusal or outage; only a successful save clears it, resets the desk and returns to
-the caller lookup for the next call. A booking made in this call preselects its disposition and
-puts its reference into the notes; a referral made in the doctor directory (``n``) is shown,
-put into the notes and saved with the wrap-up, and ctrl+r clears it.
+the caller lookup for the next call.
+
+The form is pre-filled from everything done in the call (``Desk.actions`` and the referral):
+the disposition the actions come to (:func:`~console.desk_views.suggested_disposition`: a
+reschedule and then a cancel is "cancelled") and a generated part of the notes: a first line
+that follows the disposition chosen (its label and the bookings it is about) and one line per
+booking, reschedule, cancellation and referral, in order. Whenever the disposition or the
+actions change, the generated lines are written again and whatever the agent typed stays. A
+referral made in the doctor directory (``n``) is shown and saved with the wrap-up, and ctrl+r
+clears it.
 """
 
 from __future__ import annotations
@@ -24,9 +31,10 @@ from textual.worker import Worker, WorkerState
 from console import i18n
 from console.client.api import ApiRefused
 from console.desk import Referral
+from console.desk_views import CallAction, call_outcome, suggested_disposition
 from console.domain.calendar import format_date, format_time
 from console.domain.errors import InvalidValue
-from console.domain.models import Booking, Call
+from console.domain.models import Call, Disposition
 from console.domain.phone import format_phone, parse_phone
 from console.i18n import _
 from console.messages import DeskChanged
@@ -42,6 +50,10 @@ SAVE_GROUP = Binding.Group("Save")
 
 class WrapUpScreen(DeskScreen):
     """Disposition, notes and a call back for the call that just ended."""
+
+    # On a short terminal (80x24) the call back's fields are one line each, so that all of them
+    # stay above the footer (styles/wrapup.tcss).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -75,8 +87,8 @@ class WrapUpScreen(DeskScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._prefilled: str | None = None  # reference of the booking already put in the notes
-        self._referral_line: str | None = None  # the referral's line put in the notes
+        self._generated: list[str] = []  # the generated lines now in the notes
+        self._suggested: str | None = None  # the disposition chosen by the pre-fill, not the agent
         self._number_prefilled: str | None = None  # the caller's phone put in the number
         self._saving = False
 
@@ -180,8 +192,7 @@ class WrapUpScreen(DeskScreen):
         if desk.call is not None and not desk.read_only:
             desk.end_call()
             self.post_message(DeskChanged())
-            self._prefill_from_booking(desk.last_booking)
-            self._prefill_referral(desk.referral)
+            self._prefill()
             self._prefill_number()
         self._show_state()
         if self._can_save() and not isinstance(self.focused, (TextArea, Input, Checkbox)):
@@ -203,7 +214,15 @@ class WrapUpScreen(DeskScreen):
                 )
             )
         elif desk is None or desk.call is None:
-            notice.update(_("No call in progress — F2 starts one."))
+            notice.update(
+                _(
+                    "No call in progress — {lookup}: pick the caller (that starts the call), "
+                    "or {anonymous} there for an anonymous call."
+                ).format(
+                    lookup=self.console.key_label("lookup"),
+                    anonymous=self.console.key_label("lookup.anonymous_call"),
+                )
+            )
         notice.display = not self._can_save()
         form.display = self._can_save()
         # Disabled, so that no hidden field takes the focus (and its keys and footer labels).
@@ -226,10 +245,11 @@ class WrapUpScreen(DeskScreen):
             _("Caller: {name}").format(name=who),
             _("Call duration: {duration}").format(duration=clock_text(self._call_seconds())),
         ]
-        if desk.last_booking is not None:
-            parts.append(
-                _("Booking: {reference}").format(reference=desk.last_booking.reference_display)
-            )
+        references = list(dict.fromkeys(a.booking.reference_display for a in desk.actions))
+        if not references and desk.last_booking is not None:
+            references = [desk.last_booking.reference_display]
+        if references:
+            parts.append(_("Booking: {reference}").format(reference=", ".join(references)))
         return "   ·   ".join(parts)
 
     def _call_seconds(self) -> int:
@@ -244,18 +264,56 @@ class WrapUpScreen(DeskScreen):
         """A new day: the call back's example follows it; a time typed stays as typed."""
         self.follow_up_at.day_changed()
 
-    def _prefill_from_booking(self, booking: Booking | None) -> None:
-        """A booking made in this call: choose its disposition and note its reference."""
-        if booking is None or booking.reference == self._prefilled:
+    def _prefill(self) -> None:
+        """Choose the disposition the call's actions suggest (unless the agent chose one) and
+        write the generated lines of the notes afresh."""
+        desk = self.desk
+        suggested = suggested_disposition(desk.actions, desk.referral is not None)
+        chosen = self.dispositions.chosen
+        if suggested is not None and (chosen is None or chosen.code == self._suggested):
+            if chosen is None or chosen.code != suggested:
+                self.dispositions.choose(suggested)
+            self._suggested = suggested
+        self._regenerate()
+
+    def _generated_lines(self) -> list[str]:
+        """The notes' generated part: the outcome as the chosen disposition says it, then each
+        booking, reschedule, cancellation and referral of the call (none when nothing was
+        done)."""
+        desk = self.desk
+        facts = [self._action_line(action) for action in desk.actions]
+        if desk.referral is not None:
+            facts.append(self._referral_text(desk.referral))
+        chosen = self.dispositions.chosen
+        if not facts or chosen is None:
+            return facts
+        return [self._outcome_line(chosen), *facts]
+
+    def _outcome_line(self, disposition: Disposition) -> str:
+        """``Appointment cancelled: B7K 4PX R.``: the disposition's label, and the bookings
+        (or the doctor) the call's actions make it about."""
+        label = disposition.label_en if i18n.language() == "en" else disposition.label
+        outcome = call_outcome(self.desk.actions)
+        about = [booking.reference_display for booking in outcome.get(disposition.code, [])]
+        referral = self.desk.referral
+        if disposition.code == "referred" and referral is not None:
+            about = [referral.name]
+        return f"{label}: {', '.join(about)}." if about else f"{label}."
+
+    def _regenerate(self) -> None:
+        """Write the generated lines afresh at the top of the notes; every line the agent
+        typed stays, in its order."""
+        new = self._generated_lines()
+        if new == self._generated and all(line in self.notes.text for line in new):
             return
-        self._prefilled = booking.reference
-        code = "rescheduled" if booking.replaces else "booked"
-        if self.dispositions.chosen is None:
-            self.dispositions.choose(code)
-        line = self._booking_line(booking)
-        if booking.reference_display not in self.notes.text:
-            text = self.notes.text
-            self.notes.load_text(line + ("\n" + text if text else "\n"))
+        old = set(self._generated)
+        typed = [row for row in self.notes.text.split("\n") if row not in old]
+        while typed and not typed[0].strip():
+            typed.pop(0)
+        self._generated = new
+        text = "\n".join([*new, *typed]) if not new else "\n".join(new) + "\n" + "\n".join(typed)
+        if text != self.notes.text:
+            self.notes.load_text(text)
             self.notes.move_cursor(self.notes.document.end)
 
     def _prefill_number(self) -> None:
@@ -290,38 +348,17 @@ class WrapUpScreen(DeskScreen):
             type=type_label(referral.type),
         )
 
-    def _prefill_referral(self, referral: Referral | None) -> None:
-        """A referral made in this call: note it (once; a new one replaces the old line), and
-        choose the "referred" disposition if none is chosen and nothing was booked."""
-        line = self._referral_text(referral) if referral is not None else None
-        if line == self._referral_line:
-            return
-        self._drop_referral_line()
-        self._referral_line = line
-        if line is None:
-            return
-        if self.dispositions.chosen is None and self.desk.last_booking is None:
-            self.dispositions.choose("referred")
-        text = self.notes.text
-        if line not in text:
-            self.notes.load_text(text + ("\n" if text and not text.endswith("\n") else "") + line)
-            self.notes.move_cursor(self.notes.document.end)
-
-    def _drop_referral_line(self) -> None:
-        if self._referral_line and self._referral_line in self.notes.text:
-            kept = [row for row in self.notes.text.split("\n") if row != self._referral_line]
-            self.notes.load_text("\n".join(kept))
-        self._referral_line = None
-
     def action_clear_referral(self) -> None:
         if self.desk is None or self.desk.referral is None:
             return
         self.desk.clear_referral()
-        self._drop_referral_line()
+        self._prefill()
         self._show_state()
         self.post_message(DeskChanged())
 
-    def _booking_line(self, booking: Booking) -> str:
+    def _action_line(self, action: CallAction) -> str:
+        """One line of the notes per booking, reschedule or cancellation."""
+        booking = action.booking
         english = i18n.language() == "en"
         values = {
             "reference": booking.reference_display,
@@ -331,7 +368,11 @@ class WrapUpScreen(DeskScreen):
             "time": format_time(booking.slot.starts_at),
             "location": booking.location.name,
         }
-        if booking.replaces:
+        if action.kind == "cancelled":
+            return _("Cancelled {reference}: {service}, {date} at {time}, {location}.").format(
+                **values
+            )
+        if action.kind == "rescheduled" or booking.replaces:
             return _(
                 "Rescheduled to {reference} (was {old}): {service}, {date} at {time}, {location}."
             ).format(**values)
@@ -346,6 +387,8 @@ class WrapUpScreen(DeskScreen):
         self.dispositions.remove_class("-invalid")
         if event.disposition.code == "callback" and not self.follow_up.value:
             self.follow_up.value = True
+        if self._can_save():
+            self._regenerate()  # the generated notes follow the disposition
 
     @on(DispositionList.OptionSelected)
     def _disposition_confirmed(self) -> None:
@@ -494,6 +537,7 @@ class WrapUpScreen(DeskScreen):
         self.clear_form()
         self.post_message(DeskChanged())
         self.app.switch_mode("lookup")
+        self.console.offer_open_calls()  # more calls left open: the next one
 
     def clear_form(self) -> None:
         self.dispositions.choose(None)
@@ -505,8 +549,8 @@ class WrapUpScreen(DeskScreen):
         self.follow_up_number.remove_class("-invalid")
         self.follow_up_pool.value = False
         self._number_prefilled = None
-        self._prefilled = None
-        self._referral_line = None
+        self._generated = []
+        self._suggested = None
         for static in self.query(".wrapup-error").results(Static):
             static.update("")
         self.dispositions.remove_class("-invalid")

@@ -27,7 +27,7 @@ from console.domain.models import Agent, Role
 from console.domain.reference import format_reference
 from console.server import agent_states, audit, clock
 from console.server.errors import not_found
-from console.server.floor import Day
+from console.server.floor.day import Day
 from console.server.floor_settings import FloorSettings
 from console.server.schema import (
     agent_presence,

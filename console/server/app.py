@@ -103,8 +103,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if daily is not None and settings.retention.daily:
-            daily.start()
+        retention = settings.retention
+        if daily is not None and (retention.daily or retention.abandon_calls_after_hours):
+            daily.start()  # the daily prune, and closing calls left open too long
         try:
             yield
         finally:

@@ -297,9 +297,17 @@ def add_note(connection: Connection, agent: Agent, call_id: int, note: str) -> C
 
 
 def recent(
-    connection: Connection, *, caller_id: int | None, agent_id: int | None, limit: int
+    connection: Connection,
+    *,
+    caller_id: int | None,
+    agent_id: int | None,
+    limit: int,
+    open_only: bool = False,
 ) -> list[Call]:
+    """Calls, newest first; ``open_only``: those not wrapped up yet."""
     query = select(calls).order_by(calls.c.started_at.desc(), calls.c.id.desc()).limit(limit)
+    if open_only:
+        query = query.where(calls.c.wrapped_at.is_(None))
     if caller_id is not None:
         query = query.where(calls.c.caller_id == caller_id)
     if agent_id is not None:

@@ -21,7 +21,7 @@ from console.domain.calendar import TZ
 from console.domain.floor import BookingAction, CallBooking
 from console.server.agent_day import call_bookings
 from console.server.db import Database
-from console.server.floor import Day
+from console.server.floor.day import Day
 from console.server.schema import agents, calls
 
 PAGE = 1000

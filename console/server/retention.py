@@ -53,6 +53,7 @@ from sqlalchemy import (
 
 from console.domain.calendar import TZ
 from console.server import changes, clock
+from console.server.abandoned import close_abandoned
 from console.server.db import Database, DatabaseBusy
 from console.server.schema import agent_states, audit_log, holds, idempotency_keys, meta_info
 from console.server.settings import RetentionSettings
@@ -471,6 +472,12 @@ class DailyPrune:
         wait = self.first_check_seconds
         while not self._stopping.wait(wait):
             wait = self.check_seconds
+            try:  # calls left open too long: closed as abandoned (every check, not daily)
+                close_abandoned(self.database, self.retention.abandon_calls_after_hours)
+            except Exception:
+                log.exception("closing abandoned calls failed; tried again at the next check")
+            if not self.retention.daily:
+                continue
             try:
                 self.tick()
             except Exception:  # a database that is down now may be up at the next check

@@ -43,6 +43,9 @@ class RetentionSettings:
     audit_days: int = 0  # 0: kept; otherwise at least MIN_AUDIT_DAYS
     daily: bool = True  # `serve` prunes once a day by itself
     daily_at: time = time(3, 0)  # ... at this local (Europe/Ljubljana) time
+    # Calls left open longer than this are closed as abandoned (console.server.abandoned);
+    # 0: never.
+    abandon_calls_after_hours: float = 12.0
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import support
 from floor_clock import FakeClock, today
 
 from console.server import floor
+from console.server.floor.settled import SETTLE
 from console.server.floor_settings import FloorSettings
 
 SETTINGS = FloorSettings(unreachable_after_seconds=100_000)
@@ -74,10 +75,10 @@ def test_the_kept_figures_always_equal_a_fresh_count(api, clock) -> None:  # typ
     clock.advance(3600)
     same_as_afresh(api, cache)
     # ... and it was the kept figures that answered: settled up to a moment SETTLE ago.
-    assert cache.day._upto == clock.now() - floor.SETTLE
+    assert cache.day._upto == clock.now() - SETTLE
     clock.advance(10)  # less than a folding step: nothing is folded, the answer is the same
     same_as_afresh(api, cache)
-    assert cache.day._upto == clock.now() - floor.SETTLE - timedelta(seconds=10)
+    assert cache.day._upto == clock.now() - SETTLE - timedelta(seconds=10)
 
 
 def test_midnight_and_a_clock_set_back(api, clock) -> None:  # type: ignore[no-untyped-def]

@@ -356,7 +356,9 @@ def test_serve_prunes_by_itself_and_stops_with_the_service(api, database_url_par
         daily = app.state.daily_prune
         assert daily is not None and daily._thread is not None and daily._thread.is_alive()
     assert daily._thread is None  # stopped with the service
-    off = RetentionSettings(daily=False)
+    # Neither the daily prune nor closing abandoned calls (which runs every check, even with
+    # daily = false): no thread at all.
+    off = RetentionSettings(daily=False, abandon_calls_after_hours=0)
     quiet = create_app(
         ServerSettings(database=database_url_param, retention=off),
         api.database,

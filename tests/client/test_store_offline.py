@@ -25,13 +25,6 @@ from console.domain.models import CallerIn, CallerPatch, WrapUpIn
 from console.server.schema import bookings, callers, calls, changes, slots
 
 
-def at_distinct_times(found: list) -> list:
-    """The slots, one per start time: bookings for one caller must not overlap (else 409
-    caller_has_booking)."""
-    seen: set = set()
-    return [s for s in found if not (s.starts_at in seen or seen.add(s.starts_at))]
-
-
 async def until(predicate: Callable[[], bool], timeout: float = 15.0) -> float:
     """Wait for ``predicate``; returns how long it took."""
     started = time.monotonic()
@@ -169,7 +162,7 @@ async def test_a_slot_taken_meanwhile_becomes_an_issue_the_agent_resolves(rig) -
     service = rig.world.services["ue-id-card"]
     rig.central.stop()
 
-    taken = at_distinct_times(await desk.find_slots(service))[:2]  # one caller
+    taken = support.at_distinct_times(await desk.find_slots(service))[:2]  # one caller
     for slot in taken:
         await desk.hold_slot(slot.id)
         await desk.confirm()
@@ -355,7 +348,7 @@ async def test_reschedules_cancellations_and_refusals_replay_in_order(rig) -> No
     janez = rig.world.callers["janez"]
     await store.caller(janez)
     page = await store.slots(rig.world.services["ue-id-card"], limit=20)
-    free = [s.id for s in at_distinct_times(page.slots)]  # one caller: never two at one time
+    free = [s.id for s in support.at_distinct_times(page.slots)]  # one caller: not two at a time
     a, b, c, d, e, f = free[:6]
     online = await store.book(janez, slot_id=a)
     rig.central.stop()

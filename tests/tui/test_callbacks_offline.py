@@ -17,15 +17,14 @@ from pathlib import Path
 
 import callback_world
 import pytest
-import support
 from harness import served_world, settle, until
+from offline_rig import desk_console, ready_and_synced
 from served import Central
 from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import Static
 
 from console.app import AgentConsole
-from console.config import Config, ServerSection, UiSection
 from console.domain.callbacks import AnsweredEvent, RingingEvent
 from console.domain.models import Role
 from console.screens.callbacks import CallbacksScreen
@@ -50,14 +49,7 @@ class Rig:
     clock: callback_world.Clock
 
     def console(self, language: str = "en") -> AgentConsole:
-        config = Config(
-            server=ServerSection(
-                url=self.central.url, token=support.TOKENS["agent"], timeout_seconds=TIMEOUT
-            ),
-            data_dir=str(self.data_dir),
-            ui=UiSection(timers=False, search_delay_ms=0, language=language),
-        )
-        return AgentConsole(config)
+        return desk_console(self.central.url, self.data_dir, timeout=TIMEOUT, language=language)
 
     def callback(self, number: str):  # type: ignore[no-untyped-def]
         with self.database.read() as connection:
@@ -78,11 +70,7 @@ def rig(tmp_path: Path, _sqlite_template: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 async def online(pilot: Pilot) -> AgentConsole:
-    app = pilot.app
-    await until(pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen))
-    await until(pilot, lambda: app.store.last_sync is not None)
-    await settle(pilot)
-    return app
+    return await ready_and_synced(pilot)
 
 
 async def callbacks_screen(pilot: Pilot) -> CallbacksScreen:

@@ -239,7 +239,7 @@ async def test_give_back_and_a_call_in_progress(make_app, ready, queue, data_dir
         row = callback_of(data_dir, callback_world.UNKNOWN)
         assert (row.status, row.lease_expires_at, row.attempt_count) == ("open", None, 0)
 
-        await pilot.press("f2")  # a call starts: no callback until it is wrapped up
+        await pilot.press("f2", "ctrl+g")  # a call starts: no callback until it is wrapped up
         await settle(pilot)
         assert app.desk.call is not None
         await pilot.press("f5")

@@ -72,6 +72,10 @@ async def test_an_overlapping_booking_is_told_and_takes_an_explicit_override(
         assert isinstance(dialog, ClashDialog) and app.desk.hold is None
         facts = text_of(dialog.query_one("#clash-facts"))
         assert before.reference_display in facts
+        # A centred, framed panel over the slot list, like the hold dialog; not bare text.
+        panel = dialog.query_one("#clash-dialog").region
+        assert panel.x > 0 and panel.right < SIZE[0] and panel.y > 0
+        assert dialog.query_one("#clash-dialog").styles.border_top[0] != ""
         await pilot.press("enter")  # the focus is on Back: enter does not book anyway
         await settle(pilot)
         assert app.screen is screen and app.desk.hold is None

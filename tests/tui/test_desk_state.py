@@ -18,11 +18,11 @@ import httpx
 import pytest
 import support
 from harness import settle, until
+from offline_rig import desk_console
 from served import Central
 from textual.pilot import Pilot
 
 from console.app import AgentConsole
-from console.config import Config, ServerSection, UiSection
 from console.screens.away import AwayDialog
 from console.screens.lookup import LookupScreen
 from console.screens.wrapup import WrapUpScreen
@@ -44,15 +44,9 @@ class Rig:
     data_dir: Path
 
     def console(self, language: str = "en", keys: dict[str, str] | None = None) -> AgentConsole:
-        config = Config(
-            server=ServerSection(
-                url=self.central.url, token=support.TOKENS["agent"], timeout_seconds=TIMEOUT
-            ),
-            data_dir=str(self.data_dir),
-            ui=UiSection(timers=False, search_delay_ms=0, language=language),
-            keys=keys or {},
+        return desk_console(
+            self.central.url, self.data_dir, timeout=TIMEOUT, language=language, keys=keys or {}
         )
-        return AgentConsole(config)
 
     def kept(self) -> dict:
         """The agent's state as the service keeps it (its own GET, with the agent's token)."""
@@ -175,7 +169,7 @@ async def test_on_a_call_then_after_call_work_then_ready(rig: Rig) -> None:
     app = rig.console()
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await pilot.press("f2")  # starts the call: the service puts the agent on it
+        await pilot.press("f2", "ctrl+g")  # an anonymous call: the service puts the agent on it
         await until(pilot, lambda: app.desk.call is not None)
         await until(pilot, lambda: rig.kept()["state"] == "on_call")
         assert rig.kept()["call_id"] == app.desk.call.id
@@ -198,7 +192,7 @@ async def test_after_an_outage_the_desk_reports_what_it_replayed(rig: Rig) -> No
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
         rig.central.stop()
-        await pilot.press("f2")  # a call started offline: queued
+        await pilot.press("f2", "ctrl+g")  # a call started offline: queued
         await until(pilot, lambda: app.desk.call is not None and app.store.outbox_size() >= 1)
         assert app.store.state == "offline"
         rig.central.start()

@@ -536,7 +536,7 @@ async def test_a_referral_is_shown_in_the_wrap_up_and_saved_with_it(
     app = make_app(today=LIST_TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("f2")  # the call starts
+        await pilot.press("f2", "ctrl+g")  # an anonymous call starts
         await settle(pilot)
         screen = await find_doctor(pilot, ready, name)
         await pilot.press("n")

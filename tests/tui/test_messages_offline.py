@@ -7,78 +7,41 @@ switching it off there is queued behind the booking and replayed after it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import support
-from harness import served_world, settle, until
-from served import Central
+from harness import settle, until
+from offline_rig import SIZE, ready_and_synced, served_rig, shown_text
+from offline_rig import ServedRig as Rig
 from sqlalchemy import select
-from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, Static
 
-from console.app import AgentConsole
-from console.config import Config, ServerSection, UiSection
 from console.domain.models import CallerPatch, MessageChannel
 from console.screens.booking_dialogs import BookedDialog, HoldDialog
 from console.screens.lookup import LookupScreen
 from console.screens.new_caller import NewCallerForm
 from console.screens.slots import SlotsScreen
-from console.server.db import Database
 from console.server.schema import bookings, callers, messages
 from widgets.caller_card import CallerCardView
 
-SIZE = (120, 36)
-TIMEOUT = 3.0
 EMAIL = "janez.kovac@example.si"
-
-
-@dataclass
-class Rig:
-    central: Central
-    database: Database
-    world: support.World
-    data_dir: Path
-
-    def console(self, language: str = "en") -> AgentConsole:
-        config = Config(
-            server=ServerSection(
-                url=self.central.url, token=support.TOKENS["agent"], timeout_seconds=TIMEOUT
-            ),
-            data_dir=str(self.data_dir),
-            ui=UiSection(timers=False, search_delay_ms=0, language=language),
-        )
-        return AgentConsole(config)
-
-    def rows(self, query) -> list:  # type: ignore[no-untyped-def]
-        with self.database.read() as connection:
-            return list(connection.execute(query))
 
 
 @pytest.fixture
 def rig(tmp_path: Path, _sqlite_template: Path) -> Iterator[Rig]:
-    with served_world(_sqlite_template, tmp_path, days=3, slots_per_day=6) as served:
-        central, database, world = served
-        yield Rig(central, database, world, tmp_path / "desk")
-
-
-def text_of(widget) -> str:  # type: ignore[no-untyped-def]
-    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, *widget.size)))
+    with served_rig(_sqlite_template, tmp_path, days=3, slots_per_day=6) as served:
+        yield served
 
 
 def flat(card: CallerCardView) -> str:
     """What the card shows, its lines joined (a narrow card wraps them)."""
-    return " ".join(" ".join(text_of(part) for part in card.query(Static)).split())
+    return " ".join(" ".join(shown_text(part) for part in card.query(Static)).split())
 
 
 async def janez_on_the_card(pilot: Pilot, rig: Rig) -> CallerCardView:
     """Online: the desk caches Janez's card as it opens it."""
-    app = pilot.app
-    await until(pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen))
-    await until(pilot, lambda: app.store.last_sync is not None)
-    await settle(pilot)
+    app = await ready_and_synced(pilot)
     app.screen.open_caller(rig.world.callers["janez"])
     await settle(pilot)
     return app.screen.query_one(CallerCardView)
@@ -158,11 +121,11 @@ async def test_a_provisional_bookings_confirmation_waits_and_its_switch_off_is_q
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, BookedDialog) and dialog.provisional
-        shown = " ".join(text_of(dialog.query_one("#booked-facts")).split())
+        shown = " ".join(shown_text(dialog.query_one("#booked-facts")).split())
         assert f"Goes out once the central system confirms the booking: e-mail to {EMAIL}" in shown
         await pilot.press("n")
         await settle(pilot)
-        shown = " ".join(text_of(dialog.query_one("#booked-facts")).split())
+        shown = " ".join(shown_text(dialog.query_one("#booked-facts")).split())
         assert "Switching off is queued" in shown
         assert [row.kind for row in app.store.outbox.pending()] == ["book", "withdraw_messages"]
 

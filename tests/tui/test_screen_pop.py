@@ -21,6 +21,7 @@ import httpx
 import pytest
 import support
 from harness import served_world, settle, until
+from offline_rig import desk_console
 from served import Central
 from sqlalchemy import select
 from textual.pilot import Pilot
@@ -29,7 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from console.app import AgentConsole
-from console.config import Config, ServerSection, TelephonySection, UiSection
+from console.config import TelephonySection
 from console.domain.models import CallDirection, CallerIn
 from console.screens.lookup import LookupScreen
 from console.screens.new_caller import NewCallerForm
@@ -58,15 +59,13 @@ class Rig:
     family: list[int]
 
     def console(self, extension: str = EXTENSION, language: str = "en") -> AgentConsole:
-        config = Config(
-            server=ServerSection(
-                url=self.central.url, token=support.TOKENS["agent"], timeout_seconds=TIMEOUT
-            ),
-            data_dir=str(self.data_dir),
-            ui=UiSection(timers=False, search_delay_ms=0, language=language),
+        return desk_console(
+            self.central.url,
+            self.data_dir,
+            timeout=TIMEOUT,
+            language=language,
             telephony=TelephonySection(extension=extension),
         )
-        return AgentConsole(config)
 
     def post(self, **event: object) -> dict:
         """The telephone system posts an event over HTTP."""

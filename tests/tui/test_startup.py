@@ -7,7 +7,9 @@ from textual.pilot import Pilot
 from console.domain.models import Role
 
 
-async def test_starts_on_the_embedded_service_and_starts_a_call_with_f2(make_app, ready) -> None:
+async def test_starts_on_the_embedded_service_and_f2_alone_starts_no_call(make_app, ready) -> None:
+    """Issue 12 item 4: F2 (the lookup) alone leaves no call record; the anonymous-call key
+    (ctrl+g on the lookup) starts one with no caller."""
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(pilot)
@@ -17,7 +19,17 @@ async def test_starts_on_the_embedded_service_and_starts_a_call_with_f2(make_app
         await pilot.press("f2")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.desk.call is not None
+        assert app.desk.call is None
+        assert await app.desk.api.calls(mine=True) == []  # no call record either
+        await pilot.press("ctrl+g")  # an anonymous call
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.desk.call is not None and app.desk.call.caller_id is None
+        [call] = await app.desk.api.calls(mine=True)
+        assert call.id == app.desk.call.id
+        await pilot.press("ctrl+g")  # a call is in progress: no second one
+        await app.workers.wait_for_complete()
+        assert len(await app.desk.api.calls(mine=True)) == 1
 
 
 async def test_a_supervisor_starts_no_call_and_sees_read_only(make_app, ready) -> None:

@@ -22,8 +22,15 @@ SIZE = (120, 36)
 
 
 async def start_call_and_wrap_up(pilot: Pilot) -> WrapUpScreen:
+    """F9 on the call in progress; without one, an anonymous call is started first (F2 alone
+    starts none: issue 12 item 4)."""
+    before = pilot.app.desk.call
     await pilot.press("f2")
     await settle(pilot)
+    assert pilot.app.desk.call is before
+    if before is None:
+        await pilot.press("ctrl+g")
+        await settle(pilot)
     assert pilot.app.desk.call is not None
     await pilot.press("f9")
     await settle(pilot)
@@ -257,14 +264,19 @@ async def test_a_booking_in_the_call_preselects_booked_and_notes_the_reference(
         booking = await book_for_janez(app)
         screen = await start_call_and_wrap_up(pilot)
         assert screen.dispositions.chosen.code == "booked"
-        assert screen.notes.text.startswith(f"Booked {booking.reference_display}: ")
+        # The generated part: the outcome as the disposition says it, then the booking.
+        first, second = screen.notes.text.split("\n")[:2]
+        assert first == f"Appointment booked: {booking.reference_display}."
+        assert second.startswith(f"Booked {booking.reference_display}: ")
         assert booking.reference_display in text_of(screen, "#wrapup-summary")
-        # Leaving and coming back does not add the line twice.
+        # Leaving and coming back does not add the lines twice.
+        before = screen.notes.text
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("f9")
         await settle(pilot)
-        assert screen.notes.text.count(booking.reference_display) == 1
+        assert screen.notes.text == before
+        assert screen.notes.text.count(f"Booked {booking.reference_display}") == 1
         await pilot.press("ctrl+s")
         await settle(pilot)
         saved = (await app.desk.api.calls(mine=True))[0]
@@ -392,3 +404,103 @@ async def test_a_follow_up_to_another_number_for_anyone_and_a_bad_number_refused
         assert app.desk.call is None
         [callback] = (await app.desk.api.callbacks(number="+38640111222")).callbacks
         assert callback.source == "agent_follow_up" and callback.assigned_to is None
+
+
+# -- issue 12 item 5: the pre-fill says everything the call did -------------------------------
+
+
+async def test_the_pre_fill_says_every_action_and_follows_the_disposition(make_app, ready) -> None:
+    """A reschedule and then a cancel in one call: the pre-fill mentions both and chooses
+    "cancelled", not "rescheduled"; changing the disposition rewrites the generated part of
+    the notes and keeps what the agent typed."""
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        desk = app.desk
+        booked = await book_for_janez(app)  # picking Janez started the call
+        service = next(s for s in desk.services if s.code == "ue-id-card")
+        start = datetime.combine(desk.today(), time(0, 0), TZ)
+        slots = await desk.find_slots(service.id, start=start, end=start + timedelta(days=14))
+        other = next(s for s in slots if s.starts_at != booked.slot.starts_at)
+        desk.start_reschedule(booked)
+        await desk.hold_slot(other.id)
+        moved = await desk.confirm()
+        assert moved.replaces == booked.reference
+        await desk.cancel(moved, "changed plans")
+
+        screen = await start_call_and_wrap_up(pilot)
+        assert screen.dispositions.chosen.code == "cancelled"
+        lines = screen.notes.text.split("\n")
+        assert lines[0] == f"Appointment cancelled: {moved.reference_display}."
+        assert lines[1].startswith(f"Booked {booked.reference_display}: ")
+        assert lines[2].startswith(f"Rescheduled to {moved.reference_display} ")
+        assert lines[3].startswith(f"Cancelled {moved.reference_display}: ")
+        summary = text_of(screen, "#wrapup-summary")
+        assert booked.reference_display in summary and moved.reference_display in summary
+
+        screen.notes.focus()
+        screen.notes.move_cursor(screen.notes.document.end)  # below the generated lines
+        await pilot.press(*"Caller moved abroad.")
+        assert screen.notes.text.endswith("\nCaller moved abroad.")
+        screen.dispositions.focus()
+        await pilot.press("4")  # "Information only": the generated part follows it
+        await settle(pilot)
+        assert screen.dispositions.chosen.code == "information"
+        lines = screen.notes.text.split("\n")
+        assert lines[0] == "Information only."
+        assert "Appointment cancelled" not in screen.notes.text
+        assert lines[-1] == "Caller moved abroad."  # typed text kept, once
+        assert screen.notes.text.count("Caller moved abroad.") == 1
+        assert screen.notes.text.count(f"Cancelled {moved.reference_display}") == 1
+        await pilot.press("3")  # back to "cancelled"
+        await settle(pilot)
+        assert screen.notes.text.split("\n")[0] == (
+            f"Appointment cancelled: {moved.reference_display}."
+        )
+
+        # Leaving and coming back writes nothing twice, and keeps the agent's choice.
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert screen.notes.text.count(f"Booked {booked.reference_display}") == 1
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.desk.call is None
+        saved = (await app.desk.api.calls(mine=True))[0]
+    assert saved.disposition == "cancelled"
+    assert f"Cancelled {moved.reference_display}" in saved.notes
+    assert "Caller moved abroad." in saved.notes
+
+
+@pytest.mark.parametrize("language", ["sl", "en"])
+async def test_at_80x24_every_call_back_field_is_above_the_footer(
+    make_app, ready, language: str
+) -> None:
+    """Issue 12: at 80x24 the call back's fields fell below the footer."""
+    from widgets.footer import KeysFooter
+
+    app = make_app(language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await open_janez(app)
+        screen = await start_call_and_wrap_up(pilot)
+        await pilot.press("7")  # call back later: the fields appear
+        await settle(pilot)
+        footer_top = screen.query_one(KeysFooter).region.y
+        fields = [
+            screen.follow_up,
+            screen.follow_up_at.input,
+            screen.follow_up_note,
+            screen.follow_up_number,
+            screen.follow_up_pool,
+        ]
+        for field in fields:
+            region = field.region
+            assert region.height >= 1 and region.bottom <= footer_top, field
+            assert region.right <= 80, field
+        # Every field is reached from the keyboard, and what is typed lands in it.
+        screen.follow_up_number.focus()
+        screen.follow_up_number.value = ""
+        await pilot.press(*"040 111 222")
+        assert screen.follow_up_number.value == "040 111 222"

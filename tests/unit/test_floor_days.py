@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from console.domain.calendar import TZ
-from console.server.floor import Day, Windows
+from console.server.floor.day import Day
+from console.server.floor.slots import Windows
 
 
 def test_the_day_follows_ljubljana_not_utc() -> None:

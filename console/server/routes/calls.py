@@ -78,11 +78,22 @@ def recent(
     database: DatabaseDep,
     caller: Annotated[int | None, query_id("caller")] = None,
     mine: bool = False,
+    open: bool = Query(
+        False,
+        description="only calls not wrapped up yet (no disposition): with `mine=true`, the "
+        "calls a desk left open, to offer them for wrap-up",
+    ),
     limit: int = Query(20, ge=1, le=200),
 ) -> list[Call]:
+    """Calls, newest first: a caller's (``caller``), this agent's (``mine``), open ones only
+    (``open``)."""
     with database.read() as connection:
         return calls.recent(
-            connection, caller_id=caller, agent_id=agent.id if mine else None, limit=limit
+            connection,
+            caller_id=caller,
+            agent_id=agent.id if mine else None,
+            limit=limit,
+            open_only=open,
         )
 
 

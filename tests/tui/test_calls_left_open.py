@@ -1,0 +1,200 @@
+"""Issue 12 item 4: calls are not left open.
+
+F2 alone starts no call (tests/tui/test_startup.py); quitting with a call not wrapped up or a
+slot held asks what to do (wrap up, release and quit, quit anyway); the next start offers the
+agent's calls left open for wrap-up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from directory_world import database_of
+from harness import settle, until
+from sqlalchemy import select
+from textual.widgets import OptionList
+
+from console.domain.calendar import TZ
+from console.screens.open_calls import OpenCallsDialog
+from console.screens.quit import QuitConfirmation
+from console.screens.wrapup import WrapUpScreen
+from console.server.schema import calls, holds
+
+SIZE = (120, 36)
+
+
+async def open_janez(app) -> None:
+    found = await app.desk.search("0101990500003")
+    await app.desk.open_caller(found.callers[0].id)
+
+
+async def hold_for_janez(app):
+    desk = app.desk
+    await open_janez(app)
+    service = next(s for s in desk.services if s.code == "ue-id-card")
+    start = datetime.combine(desk.today(), time(0, 0), TZ)
+    [slot] = await desk.find_slots(service.id, start=start, end=start + timedelta(days=14), limit=1)
+    return await desk.hold_slot(slot.id)
+
+
+def dialog_text(dialog: QuitConfirmation) -> str:
+    return str(dialog.query_one("#quit-text").render())
+
+
+def footer_keys(screen) -> set[str]:
+    return {b.binding.key for b in screen.active_bindings.values() if b.enabled}
+
+
+def rows(data_dir: Path, statement) -> list:
+    database = database_of(data_dir)
+    try:
+        with database.read() as connection:
+            return list(connection.execute(statement).all())
+    finally:
+        database.dispose()
+
+
+async def test_quitting_with_a_call_and_a_hold_asks_wrap_up_release_or_quit(
+    make_app, ready, data_dir: Path
+) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        hold = await hold_for_janez(app)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, QuitConfirmation) and app.is_running
+        text = dialog_text(dialog)
+        assert "A call is not wrapped up" in text and "Janez Kovač" in text
+        assert "A slot is held for the caller" in text and hold.slot.location_name in text
+        assert {"w", "r", "q", "escape"} <= footer_keys(dialog)  # the keys are shown
+        assert "s" not in footer_keys(dialog)  # nothing queued to send
+
+        await pilot.press("w")  # wrap up: to the wrap-up of the call
+        await settle(pilot)
+        assert isinstance(app.screen, WrapUpScreen) and app.is_running
+        call_id = app.desk.call.id
+
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, QuitConfirmation)
+        await pilot.press("r")  # release and quit
+        await pilot.pause()
+    assert app.return_code == 0
+    [held] = rows(data_dir, select(holds).where(holds.c.id == hold.id))
+    assert held.released_at is not None  # let go at once, not left to expire
+    [call] = rows(data_dir, select(calls).where(calls.c.id == call_id))
+    assert call.wrapped_at is None  # the call stays open for later
+
+
+async def test_the_palettes_quit_asks_too_and_in_slovenian(make_app, ready) -> None:
+    app = make_app(language="sl")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f2", "ctrl+g")  # an anonymous call
+        await settle(pilot)
+        assert app.desk.call is not None
+        await app.action_quit()  # what the palette's Quit runs
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, QuitConfirmation)
+        text = dialog_text(dialog)
+        assert "Klic ni zaključen" in text and "anonimni klicatelj" in text
+        assert "Termin je zadržan" not in text  # no slot held
+        await pilot.press("escape")  # stay
+        await settle(pilot)
+        assert app.is_running and app.desk.call is not None
+
+
+async def test_without_a_call_or_a_hold_quitting_asks_nothing(make_app, ready) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f2")  # F2 alone: no call
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_the_next_start_offers_the_calls_left_open_for_wrap_up(
+    make_app, ready, data_dir: Path
+) -> None:
+    first = make_app(language="en")
+    async with first.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_janez(first)  # picking the caller starts the call
+        left_id = first.desk.call.id
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("q")  # quit anyway: the call stays open
+        await pilot.pause()
+    [row] = rows(data_dir, select(calls).where(calls.c.id == left_id))
+    assert row.wrapped_at is None and row.disposition is None
+
+    again = make_app(language="en")
+    async with again.run_test(size=SIZE) as pilot:
+        await until(
+            pilot,
+            lambda: (
+                isinstance(again.screen, OpenCallsDialog)
+                and bool(again.screen.query("#open-calls-list"))
+            ),
+            timeout=30,
+        )
+        dialog = again.screen
+        assert "1 call of yours is not wrapped up" in str(
+            dialog.query_one(".dialog-title").render()
+        )
+        listed = dialog.query_one("#open-calls-list", OptionList)
+        assert listed.option_count == 1 and "Janez Kovač" in str(
+            listed.get_option_at_index(0).prompt
+        )
+        assert {"enter", "escape"} <= footer_keys(dialog)
+        await pilot.press("enter")  # wrap it up
+        await until(pilot, lambda: isinstance(again.screen, WrapUpScreen))
+        wrapup = again.screen
+        assert again.desk.call is not None and again.desk.call.id == left_id
+        assert "Janez Kovač" in str(wrapup.query_one("#wrapup-summary").render())
+        await pilot.press("4")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: again.desk.call is None)
+    [row] = rows(data_dir, select(calls).where(calls.c.id == left_id))
+    assert row.wrapped_at is not None and row.disposition is not None
+    assert row.ended_at == row.started_at  # when it really ended is unknown: no talk time
+
+
+async def test_calls_left_for_later_are_not_offered_again_until_the_next_start(
+    make_app, ready
+) -> None:
+    first = make_app(language="en")
+    async with first.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f2", "ctrl+g")  # an anonymous call, left open
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+
+    again = make_app(language="sl")
+    async with again.run_test(size=SIZE) as pilot:
+        await until(
+            pilot,
+            lambda: (
+                isinstance(again.screen, OpenCallsDialog)
+                and bool(again.screen.query("#open-calls-list"))
+            ),
+            timeout=30,
+        )
+        listed = again.screen.query_one("#open-calls-list", OptionList)
+        assert "anonimni klicatelj" in str(listed.get_option_at_index(0).prompt)
+        await pilot.press("escape")  # later
+        await settle(pilot)
+        assert not isinstance(again.screen, OpenCallsDialog)
+        assert again.desk.call is None
+        again._back_online()  # back online: the calls left for later are not offered again
+        await settle(pilot)
+        assert not isinstance(again.screen, OpenCallsDialog)

@@ -100,6 +100,9 @@ LEANS_ON: tuple[Leaning, ...] = (
     Leaning(DataTable, "_update_dimensions", "widgets/sized_table.py", ("new_rows",)),
     Leaning(DataTable, "_row_label_column_width", "widgets/sized_table.py"),
     Leaning(DataTable, "_update_count", "widgets/sized_table.py", instance=True),
+    # SizedTable.fit_columns: cached rows dropped and the virtual size redone at new widths.
+    Leaning(DataTable, "_clear_caches", "widgets/sized_table.py", ()),
+    Leaning(DataTable, "_require_update_dimensions", "widgets/sized_table.py", instance=True),
     # QuickTable: one-line text cells straight to segments (widgets/quick_table.py).
     Leaning(
         DataTable,

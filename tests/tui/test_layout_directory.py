@@ -17,7 +17,6 @@ from harness import settle
 from test_layout import inside, shown_text
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, Static
-from textual.widgets._select import SelectCurrent
 
 from console.domain.models import DoctorType
 from console.screens.directory import DirectoryScreen
@@ -69,7 +68,7 @@ async def test_the_directory_form_is_whole_on_screen(
         kind = screen.query_one("#directory-type", Select)
         kind.value = DoctorType.DEN_Y.value
         await settle(pilot)
-        current = kind.query_one(SelectCurrent)
+        current = kind.query_one("SelectCurrent")  # by its CSS type: the class is private
         assert current.region.height == 3 and youth in shown_text(current)  # on one line
         assert screen.table.region.y >= max(field.region.bottom for field in fields)
         summary = screen.query_one("#directory-summary", Static)  # how many, and the hint

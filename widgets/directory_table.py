@@ -43,7 +43,7 @@ from widgets.directory_text import (
 from widgets.sized_table import SizedTable
 from widgets.translated import translate_bindings
 
-ACCEPTS_WIDTH = 34
+ACCEPTS_WIDTH = 34  # "ZZZS 22. 8. 2026 · pred 1000 dnevi"
 COLUMNS = (
     ("doctor", 26),
     ("institution", 33),
@@ -51,6 +51,29 @@ COLUMNS = (
     ("load", 11),
     ("fte", 4),
 )
+PADDING = 2  # a column's cell padding, left and right
+DOCTOR_MIN, INSTITUTION_MIN = 14, 15
+DOCTOR_MAX = 34  # the longest names; the rest of a wide terminal goes to the institution
+
+
+def column_widths(room: int) -> dict[str, int]:
+    """The columns' widths in ``room`` columns of table: the doctor, the institution and
+    whether they accept with the source, date and age always on screen; the load and the
+    employment share beside them where there is room, else after them (scrolled to sideways,
+    and in the details). What is left widens the doctor (up to the longest names) and the
+    institution."""
+    fixed = dict(COLUMNS)
+    everything = sum(fixed.values()) + PADDING * len(fixed)
+    if room >= everything:
+        extra = room - everything
+        doctor = fixed["doctor"] + min(extra // 3, DOCTOR_MAX - fixed["doctor"])
+        institution = fixed["institution"] + extra - (doctor - fixed["doctor"])
+    else:
+        # The doctor's name first: the town is on the institution's second line.
+        names = max(room - ACCEPTS_WIDTH - 3 * PADDING, DOCTOR_MIN + INSTITUTION_MIN)
+        doctor = max(DOCTOR_MIN, min(fixed["doctor"], names - INSTITUTION_MIN))
+        institution = min(fixed["institution"], names - doctor)  # more room: the load shows
+    return {**fixed, "doctor": doctor, "institution": institution}
 
 
 def column_header(key: str) -> str:
@@ -123,6 +146,14 @@ class DirectoryTable(SizedTable):
         for key, width in COLUMNS:
             self.add_column(column_header(key), key=key, width=width)
 
+    def on_resize(self) -> None:
+        """The columns take the table's width (:func:`column_widths`), less the vertical
+        scrollbar's whether or not it is shown yet (rows come after the first resize, and a
+        scrollbar appearing is no resize)."""
+        styles = self.styles
+        room = self.region.width - styles.gutter.width - styles.scrollbar_size_vertical
+        self.fit_columns(column_widths(room))
+
     # -- contents -------------------------------------------------------------------------
 
     @property
@@ -189,7 +220,11 @@ class DirectoryTable(SizedTable):
         kind = Text(type_label(entry.type), style="dim")
         if not entry.active:
             kind.append(" · " + _("no longer listed"), style="bold red")
-        doctor = Text("\n").join([name, kind])
+        # One line each, cut with an ellipsis where the column is narrow (80 columns): a
+        # wrapped name would push the type out of the row's two lines.
+        name.no_wrap, name.overflow = True, "ellipsis"
+        kind.no_wrap, kind.overflow = True, "ellipsis"
+        doctor = Group(name, kind)
         place = Group(
             Text(entry.institution, overflow="ellipsis", no_wrap=True),
             Text(place_text(entry), overflow="ellipsis", no_wrap=True),

@@ -12,12 +12,12 @@ import time
 from datetime import datetime, timedelta
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from console import i18n
 from console.domain.floor import Floor, FloorAgent
 from console.i18n import _
 from widgets.floor_text import STATE_STYLES, duration, state_text
+from widgets.sized_table import SizedTable
 
 
 def service_name(agent: FloorAgent) -> str:
@@ -28,7 +28,7 @@ def service_name(agent: FloorAgent) -> str:
     return name or call.service_name or ""
 
 
-class AgentsTable(DataTable):
+class AgentsTable(SizedTable):
     """Agents on the floor (see the module docstring). Enter on a row: the app shows that
     agent's day (``DataTable.RowSelected``, the row key is the agent's id)."""
 

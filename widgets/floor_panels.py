@@ -6,13 +6,14 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from console import i18n
 from console.domain.floor import Floor, FloorHour
 from console.i18n import _
 from widgets.floor_text import alert_text, duration, fill_style, percent
+from widgets.sized_table import SizedTable
 
 WORKDAY = (8, 16)  # hours always on the chart (Ljubljana time), whatever the calls
 
@@ -79,7 +80,7 @@ class HourChart(PlotextPlot):
         self.refresh()
 
 
-class SlotFillTable(DataTable):
+class SlotFillTable(SizedTable):
     """Free slots and fill in the next working days, by service."""
 
     def __init__(self, *, id: str | None = None) -> None:

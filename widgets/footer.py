@@ -62,6 +62,7 @@ class _Key:
     disabled: bool
     tooltip: str
     classes: str = ""
+    id: str | None = None  # the binding's id
 
 
 @dataclass(frozen=True)
@@ -124,15 +125,29 @@ def _shape(plan: tuple[_Item, ...]) -> tuple[_Item, ...]:
 
 
 class WrappingKeys(HorizontalLayout):
-    """Keys left to right, on as many lines as they need: a key that would cross the right
-    edge starts the next line. At 80 columns a screen's keys and the app's need two lines;
-    Textual's horizontal layout would cut them off at the edge."""
+    """Keys left to right, on as many lines as they need, up to the footer's ``max_lines``: a
+    key that would cross the right edge starts the next line. At 80 columns a screen's keys
+    and the app's need two lines; Textual's horizontal layout would cut them off at the edge.
+    Where they need more than ``max_lines``, the footer's spare keys (:meth:`KeysFooter.spare`)
+    are left out, the first spare first, until the rest fit (they stay in F1 and ctrl+p)."""
 
     name = "wrapping-keys"
 
     def arrange(
         self, parent: Widget, children: list[Widget], size: Size, greedy: bool = True
     ) -> ArrangeResult:
+        max_lines = getattr(parent, "max_lines", None)
+        spare = parent.spare(children) if isinstance(parent, KeysFooter) else []
+        shown = list(children)
+        while True:
+            wrapped, lines = self._wrap(parent, shown, size)
+            if max_lines is None or lines <= max_lines or not spare:
+                return wrapped
+            shown.remove(spare.pop(0))
+
+    def _wrap(
+        self, parent: Widget, children: list[Widget], size: Size
+    ) -> tuple[ArrangeResult, int]:
         wide = Size(max(size.width, 1) * 8, size.height)  # one line, as long as it takes
         placements = super().arrange(parent, children, wide, greedy=False)
         wrapped = []
@@ -144,7 +159,7 @@ class WrappingKeys(HorizontalLayout):
                 shift = region.x
             moved = Region(region.x - shift, region.y + line, region.width, region.height)
             wrapped.append(placement._replace(region=moved))
-        return wrapped
+        return wrapped, line + 1 if placements else 0
 
 
 register_layout(WrappingKeys)
@@ -159,18 +174,24 @@ class KeysFooter(Footer):
     DEFAULT_CSS = """
     KeysFooter {
         height: auto;
-        max-height: 3;
+        max-height: 2;
     }
     """
+
+    max_lines = 2  # at 80 columns: two of the 24 rows, never three
 
     def __init__(
         self,
         *args: object,
         first: Callable[[], tuple[str, ...]] | tuple[str, ...] = (),
+        spare: tuple[str, ...] = (),
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.styles.layout = WrappingKeys()
+        # Binding ids of the keys left out, in this order, where the keys need more than
+        # max_lines (never one of ``first``): F1's help and the palette list them all.
+        self.spare_ids = spare
         # Binding ids shown before every other key when active (what needs the agent now,
         # e.g. F6 after an outage): a footer wider than the screen cuts its last keys.
         self.first = first
@@ -229,6 +250,7 @@ class KeysFooter(Footer):
                             binding.action,
                             not enabled,
                             tooltip,
+                            id=binding.id,
                         )
                     )
         if self.show_command_palette and app.ENABLE_COMMAND_PALETTE:
@@ -250,6 +272,13 @@ class KeysFooter(Footer):
                 )
         return tuple(plan)
 
+    def spare(self, children: list[Widget]) -> list[Widget]:
+        """Of ``children``, the keys that may be left out, the first to go first."""
+        first = self.first() if callable(self.first) else self.first
+        order = [binding_id for binding_id in self.spare_ids if binding_id not in first]
+        found = {getattr(child, "binding_id", None): child for child in children}
+        return [found[binding_id] for binding_id in order if binding_id in found]
+
     def _key(self, key: _Key) -> FooterKey:
         widget = FooterKey(
             key.key,
@@ -260,6 +289,8 @@ class KeysFooter(Footer):
             tooltip=key.tooltip,
             classes=key.classes,
         )
+        # The spare keys go by it (KeysFooter.spare).
+        widget.binding_id = key.id  # type: ignore[attr-defined]
         if key.classes != COMMAND_PALETTE:  # as Textual's: that one keeps its own default
             widget.set_reactive(FooterKey.compact, self.compact)
             widget.set_class(self.compact, "-compact")  # what its watcher would do

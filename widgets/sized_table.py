@@ -12,10 +12,10 @@ keystroke) are not drawn twice for nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 
 class SizedTable(DataTable):
@@ -43,3 +43,18 @@ class SizedTable(DataTable):
             self._row_label_column_width,
             *(column.get_render_width(self) for column in self.ordered_columns),
         )
+
+    def fit_columns(self, widths: Mapping[str, int]) -> None:
+        """Give the columns (by key) these fixed widths, e.g. the room a resize left: the rows
+        are drawn again at them, and the scrollable width follows."""
+        changed = False
+        for key, width in widths.items():
+            column = self.columns[ColumnKey(key)]
+            if column.width != width or column.auto_width:
+                column.width, column.auto_width = width, False
+                changed = True
+        if changed:
+            self._clear_caches()
+            self._update_count += 1
+            self._require_update_dimensions = True  # the virtual size, when next idle
+            self.refresh(layout=True)

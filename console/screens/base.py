@@ -24,6 +24,19 @@ from widgets.translated import translate_bindings
 # bookings confirmed whose real reference the caller has not been told): F6 is always there,
 # but first only then.
 FIRST_KEYS = ("sync_issues",)
+# The app's keys the footer leaves out, in this order, where the keys need more than its two
+# lines (80 columns); F1's help and ctrl+p list them all. Away first (refused during a call),
+# then reports, callbacks, sync issues (never while issues wait: FIRST_KEYS), the floor, the
+# directory and bookings; the screen's own keys, help, the caller, slots and wrap-up stay.
+SPARE_KEYS = (
+    "away",
+    "reports",
+    "callbacks",
+    "sync_issues",
+    "floor",
+    "directory",
+    "bookings",
+)
 
 if TYPE_CHECKING:
     from textual.message_pump import MessagePump
@@ -124,7 +137,7 @@ class DeskScreen(PromptFrames, Screen):
             timers=console.config.ui.timers,
         )
         yield from self.compose_body()
-        yield KeysFooter(compact=True, first=self._first_keys)
+        yield KeysFooter(compact=True, first=self._first_keys, spare=SPARE_KEYS)
 
     def _first_keys(self) -> tuple[str, ...]:
         status = getattr(self.app, "sync_status", None)

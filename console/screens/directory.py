@@ -93,6 +93,12 @@ class AreaSuggester(Suggester):
         return next((name for name in self.names if fold(name).startswith(typed)), None)
 
 
+# The width the directory's form needs on one row: the search (22 at least), type (30),
+# municipality (21), region (15), "accepting only" (25 with its Slovenian label), a column
+# between fields and one on either side (directory.tcss).
+FORM_ONE_ROW = 120
+
+
 class AreaInput(SteadyInput):
     """A municipality or region field: leaving it completes the name typed."""
 
@@ -157,6 +163,9 @@ class DirectoryScreen(DeskScreen):
     """Find a doctor who accepts new patients; see how fresh that is; report what is wrong."""
 
     follows_changes = True
+
+    # The form is one row where its five fields fit (directory.tcss: 118 columns), two below.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (FORM_ONE_ROW, "-wide")]
 
     BINDINGS = [
         Binding(

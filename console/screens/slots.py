@@ -48,6 +48,9 @@ LIST_LIMIT = 200  # the list shows the earliest this many; the overview counts t
 PAGE = 500  # the API's largest page of slots
 MAX_PAGES_PER_DAY = 10
 MAX_RANGE_DAYS = 120
+# The width the slot form needs on one row: service (26 at least), region (20), location (28),
+# from and to (16 each), a column between fields and one on either side (slots.tcss).
+FORM_ONE_ROW = 113
 CATEGORY_KIND = {"administrative": "office", "health": "clinic"}
 
 _SLOVENIAN_DATE = re.compile(r"^(\d{1,2})\s*\.\s*(\d{1,2})\s*\.?\s*(?:(\d{4})\s*\.?)?$")
@@ -188,6 +191,9 @@ class SlotsScreen(DeskScreen):
     """Free slots for the caller: search, look over, hold, confirm."""
 
     follows_changes = True
+
+    # The form is one row where its five fields fit (slots.tcss: 113 columns), two below that.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (FORM_ONE_ROW, "-wide")]
 
     BINDINGS = [
         Binding(

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
+from widgets.floor_agents import AgentsTable
+from widgets.floor_panels import SlotFillTable
 from widgets.sized_table import SizedTable
 
 DAY, PLACE = "Monday 4. 3. 2030", "UE Ljubljana, Izpostava Center"
@@ -77,3 +80,40 @@ async def test_a_table_of_fixed_widths_still_measures_row_labels() -> None:
         await table._on_idle(events.Idle())
         assert "12:30" in table.render_line(1).text
         assert DAY in table.render_line(1).text
+
+
+# -- every table of the console ----------------------------------------------------------------
+
+LONG = "Mojca Novak-Zupančič"
+
+
+class OwnTableApp(App):
+    def __init__(self, table: DataTable) -> None:
+        super().__init__()
+        self.table = table
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+
+
+async def drawn_once_measured(table: DataTable) -> str:
+    """A row added to ``table`` (with its own columns) drawn before the table measured it,
+    then again once it has: the row as drawn then."""
+    app = OwnTableApp(table)
+    async with app.run_test(size=(200, 10)) as pilot:
+        await pilot.pause()
+        if not table.columns:  # its columns come with the first floor read
+            table.add_columns("Service", "Booked today")
+        table.add_row(*["x"] * len(table.columns))
+        await pilot.pause()
+        table.add_row(*[LONG] * len(table.columns))
+        table.render_line(2)  # drawn early (another widget's refresh, e.g. the footer's)
+        await table._on_idle(events.Idle())
+        return "".join(segment.text for segment in table.render_line(2))
+
+
+@pytest.mark.parametrize("table", [AgentsTable, SlotFillTable], ids=lambda kind: kind.__name__)
+async def test_the_floors_tables_draw_their_rows_at_the_measured_widths(table: type) -> None:
+    """The supervisor's floor drew its agents at the columns' label widths in some runs (the
+    footer's refresh came before the table measured its rows): its tables are SizedTables."""
+    assert LONG in await drawn_once_measured(table())

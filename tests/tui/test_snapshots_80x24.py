@@ -1,7 +1,8 @@
 """Every screen at 80x24, the classic terminal (issue 12, item 20), in Slovenian: the lookup with
 a caller open, the new caller form, the slot search, the caller's bookings, the directory and a
-doctor's details, reports, the wrap-up, sync issues and help. (The floor, callbacks and the
-dialogs have their 80x24 snapshots beside their 120x36 ones.)
+doctor's details, reports, the wrap-up, sync issues, help, the hold dialog, the report dialog
+and the command palette. (The floor, the callbacks screen and the booked dialog have their
+80x24 snapshots beside their 120x36 ones.)
 
 Each screen is reached with its key from the lookup, with Janez Kovač open, as an agent would.
 """
@@ -64,6 +65,17 @@ async def _details(pilot: Pilot, ready) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot)
 
 
+async def _report(pilot: Pilot, ready) -> None:  # type: ignore[no-untyped-def]
+    """F7, then p on the first doctor of the list: the report dialog."""
+    await _janez(pilot, ready)
+    await pilot.press("f7")
+    await settle(pilot)
+    pilot.app.screen.table.focus()
+    await settle(pilot)
+    await pilot.press("p")
+    await settle(pilot)
+
+
 SCREENS = {
     "lookup": _keys(),
     "new_caller": _keys("ctrl+n"),
@@ -76,6 +88,9 @@ SCREENS = {
     "wrapup_call_back": _keys("f9", "7"),  # the call back's fields above the footer
     "sync_issues": _keys("f6"),
     "help": _keys("f1"),
+    "hold_dialog": _keys("f3", *"potni", "enter", "enter"),
+    "report_dialog": _report,
+    "palette": _keys("ctrl+p"),
 }
 
 

@@ -32,10 +32,16 @@ def slot_form(screen: str) -> tuple[str, str] | None:
 
 
 @pytest.fixture
-def terminal(tmp_path: Path):  # type: ignore[no-untyped-def]
-    term = Terminal(tmp_path)
+def terminal(tmp_path: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """A terminal of 120x36, or of the size a test gives with ``indirect`` parametrization."""
+    term = Terminal(tmp_path, getattr(request, "param", (120, 36)))
     yield term
     term.close()
+
+
+def widest(screen: str) -> int:
+    """The columns the console drew on: its widest line."""
+    return max(len(line.rstrip()) for line in screen.splitlines())
 
 
 def start(
@@ -73,9 +79,12 @@ def test_a_console_started_at_2359_shows_the_new_day_after_midnight(
     assert "Service" in after
 
 
+@pytest.mark.parametrize("terminal", [(120, 36), (80, 24)], ids=["120x36", "80x24"], indirect=True)
 def test_the_service_typed_key_by_key_chooses_the_dentist_for_young_people(
     terminal: Terminal, tmp_path: Path, data_dir: Path
 ) -> None:
+    """At 120x36 and at 80x24, the classic terminal: there the slot search's form is on two
+    rows, with From and To on the screen (``slot_form`` finds them)."""
     start(terminal, tmp_path, data_dir, {}, ui="today = 2030-03-04\n")  # the world's first day
     open_slot_search(terminal)
     terminal.type("health-den-y", pause=0.15)
@@ -83,8 +92,23 @@ def test_the_service_typed_key_by_key_chooses_the_dentist_for_young_people(
     assert "Zobozdravn-y" not in typed and "-yik" not in typed
     terminal.keys("Enter")
     chosen = terminal.wait_for(
-        lambda s: "Dentist for children and young people" in s and "free slots" in s,
+        # "free slots" on a second line at 80 columns: the words as a person reads them
+        lambda s: "Dentist for children and young people" in s and re.search(r"free\s+slots", s),
         "the dentist for children and young people, searched",
         30,
     )
     assert "No service matches" not in chosen
+
+
+def test_the_console_fills_its_terminal_whatever_columns_says(
+    terminal: Terminal, tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CI runner may export COLUMNS=80 and LINES=24; they would override the terminal's own
+    size, and the console would draw 80 columns in a 120-column window (the slot search's
+    From and To then off the screen it drew). The console gets the terminal's size."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    start(terminal, tmp_path, data_dir, {})
+    assert terminal.window_size() == (120, 36)
+    shown = open_slot_search(terminal)
+    assert widest(shown) > 110, shown

@@ -53,10 +53,16 @@ class Terminal:
         self.socket = folder / "tmux.sock"
         self.size = size
         self.session = "console"
+        # The server's own settings, not the user's ~/.tmux.conf: every window is born at
+        # ``size`` (a detached session may otherwise be sized by the server's default-size,
+        # 80x24, and resized only after the console drew).
+        columns, rows = size
+        self.config = folder / "tmux.conf"
+        self.config.write_text(f"set-option -g default-size {columns}x{rows}\n")
 
     def _tmux(self, *arguments: str) -> str:
         done = subprocess.run(
-            [self.tmux, "-S", str(self.socket), *arguments],
+            [self.tmux, "-f", str(self.config), "-S", str(self.socket), *arguments],
             capture_output=True,
             text=True,
             check=True,
@@ -66,7 +72,14 @@ class Terminal:
 
     def start(self, arguments: list[str], env: dict[str, str]) -> None:
         """Run ``agent-console ARGUMENTS`` with ``env`` added to a clean environment."""
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("AGENT_CONSOLE_", "FAKE"))}
+        # COLUMNS and LINES are left out: set (a CI runner may export them, e.g. 80 and 24),
+        # they override the terminal's own size, and the console would draw 80 columns in a
+        # wider window and never follow a resize.
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AGENT_CONSOLE_", "FAKE")) and k not in ("COLUMNS", "LINES")
+        }
         environment = {**base, "TERM": "xterm-256color", **env}
         settings = " ".join(f"{key}={_quoted(value)}" for key, value in environment.items())
         command = " ".join(_quoted(part) for part in [str(COMMAND), *arguments])
@@ -82,10 +95,18 @@ class Terminal:
             str(rows),
             f"env -i {settings} {command}",
         )
-        # No client is attached: keep the window at this size whatever tmux's defaults say
-        # (a detached session may otherwise be sized 80x24 by the server's default-size).
+        # No client is attached: keep the window at this size whatever happens later.
         self._tmux("set-option", "-t", self.session, "window-size", "manual")
-        self._tmux("resize-window", "-t", self.session, "-x", str(columns), "-y", str(rows))
+        shown = self.window_size()
+        if shown != self.size:
+            raise AssertionError(f"tmux made the window {shown}, not {self.size}")
+
+    def window_size(self) -> tuple[int, int]:
+        """The window's columns and rows, as tmux has them."""
+        width, height = self._tmux(
+            "display-message", "-p", "-t", self.session, "#{window_width} #{window_height}"
+        ).split()
+        return int(width), int(height)
 
     def screen(self) -> str:
         """What the terminal shows now, as text."""

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, cast
 
 from pydantic import ValidationError
 from textual import work
-from textual.app import App
 from textual.binding import Binding
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
@@ -55,6 +54,7 @@ from console.shell.quitting import QuittingPart
 from console.shell.screen_pop import ScreenPopPart
 from console.shell.sync_status import SyncStatusPart
 from widgets import textual_fixes
+from widgets.keys_in_order import KeysInOrderApp
 from widgets.textual_internals import read_alt_digits
 from widgets.translated import translate_bindings
 
@@ -89,7 +89,7 @@ class AgentConsole(
     DayWatchPart,
     QuittingPart,
     ErrorsPart,
-    App,
+    KeysInOrderApp,
 ):
     """agent-console: find the caller, book a slot, wrap up the call."""
 

@@ -10,7 +10,8 @@ they use of Textual's private parts is gathered here in three ways:
   leaking cache ``widgets/textual_fixes.py`` replaces), :func:`timer_clock`,
   :func:`timer_sleep`, :func:`screenshot_module`);
 - private state read or written from outside a subclass goes through a function here
-  (:func:`default_prevented`, :func:`bindings_of`, :func:`set_footer_key_disabled`);
+  (:func:`default_prevented`, :func:`bindings_of`, :func:`set_footer_key_disabled`,
+  :func:`pump_busy`);
 - private methods our subclasses override, and the private state they use inside, stay where
   they are (they are the workaround), each listed in :data:`LEANS_ON` with the module that
   leans on it and the parameters it was written against.
@@ -22,11 +23,13 @@ private parts. After upgrading Textual, that test names what moved.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
 
 from textual import _time, events
+from textual._queue import Queue
 from textual._styles_cache import StylesCache
 from textual._xterm_parser import XTermParser
 from textual.binding import BindingsMap
@@ -35,6 +38,7 @@ from textual.dom import DOMNode
 from textual.layout import Layout
 from textual.layouts.factory import LAYOUT_MAP
 from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input
@@ -55,6 +59,7 @@ __all__ = [
     "XTermParser",
     "bindings_of",
     "default_prevented",
+    "pump_busy",
     "read_alt_digits",
     "register_layout",
     "screenshot_module",
@@ -144,6 +149,12 @@ LEANS_ON: tuple[Leaning, ...] = (
     ),
     Leaning(Message, "_no_default_action", "widgets/textual_internals.py"),
     Leaning(DOMNode, "_bindings", "widgets/textual_internals.py", instance=True),
+    Leaning(MessagePump, "_message_queue", "widgets/textual_internals.py"),
+    Leaning(MessagePump, "_pending_message", "widgets/textual_internals.py", instance=True),
+    Leaning(Queue, "ready_event", "widgets/textual_internals.py", instance=True),
+    Leaning(asyncio.Event, "_waiters", "widgets/textual_internals.py", instance=True),
+    Leaning(MessagePump, "_closing", "widgets/textual_internals.py", instance=True),
+    Leaning(MessagePump, "_closed", "widgets/textual_internals.py", instance=True),
 )
 
 
@@ -229,3 +240,25 @@ def screenshot_module() -> ModuleType:
     import textual._doc
 
     return textual._doc
+
+
+# -- a message pump's queue --------------------------------------------------------------------
+
+
+def pump_busy(pump: MessagePump, *, own: bool = False) -> bool:
+    """Whether a message pump has messages queued, or is busy with one (or with what it does
+    when its queue runs empty: its idle handlers, callbacks after a refresh). ``own``: asked
+    from the pump's own handler, whose message does not count.
+
+    Textual's queue (``textual._queue.Queue``) counts nothing in progress: a pump is idle when
+    its queue is empty, no message is taken out to look at (``_pending_message``: the pump
+    peeks at the next message to see whether it replaces the one in hand), and its task waits
+    on the queue's ``ready_event`` for the next message (``asyncio.Event`` keeps its waiters in
+    ``_waiters``). A pump that is closing, closed or not
+    started is never busy: it handles nothing more."""
+    if pump._closing or pump._closed or not pump.is_running:
+        return False
+    queue: Queue[Message | None] = pump._message_queue
+    if queue.qsize() or pump._pending_message is not None:  # peeked at, not handled yet
+        return True
+    return not own and not queue.ready_event._waiters

@@ -3,8 +3,9 @@
 Run by :mod:`terminal` (``python pty_console.py SETTINGS.json REPORT.json``): the real app on
 the test's copy of the seeded data, its input the bytes the test writes into the terminal, as
 a terminal would send them. Every 50 ms it writes what is on screen to ``REPORT.json``
-(atomically): the screen's class, the focused widget's id, and every input's value. Not a
-test module.
+(atomically): the screen's class, the focused widget's id, and every input's value. With
+``slow_ms`` in the settings, every key the console reads costs it that much CPU first (a
+loaded machine, made repeatable). Not a test module.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
+from textual import events
 from textual.widgets import Input
 
 import console.app as app_module
@@ -27,6 +30,14 @@ class ReportingConsole(AgentConsole):
     # Textual reads CSS_PATH beside the module of the class: the console's own files.
     CSS_PATH = [str(Path(app_module.__file__).parent / path) for path in AgentConsole.CSS_PATH]
     report_path: Path
+    slow_seconds = 0.0
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.slow_seconds and isinstance(event, events.Key) and not event.is_forwarded:
+            busy_until = time.perf_counter() + self.slow_seconds
+            while time.perf_counter() < busy_until:  # the CPU, not a sleep: nothing else runs
+                pass
+        await super().on_event(event)
 
     def on_ready(self) -> None:
         self.set_interval(0.05, self._report)
@@ -62,6 +73,7 @@ def main() -> None:
     )
     app = ReportingConsole(config, role=Role(settings.get("role", "agent")))
     app.report_path = Path(sys.argv[2])
+    app.slow_seconds = settings.get("slow_ms", 0) / 1000
     app.run()
 
 

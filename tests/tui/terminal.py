@@ -72,8 +72,10 @@ def console_in_terminal(
     size: tuple[int, int] = (120, 36),
     language: str = "sl",
     role: str = "agent",
+    slow_ms: int = 0,
 ) -> Iterator[Terminal]:
-    """The console in a pseudo-terminal of ``size`` (columns, rows), TERM=xterm-256color."""
+    """The console in a pseudo-terminal of ``size`` (columns, rows), TERM=xterm-256color;
+    ``slow_ms``: every key costs the console that much CPU (see :mod:`pty_console`)."""
     settings = tmp_path / "pty-settings.json"
     settings.write_text(
         json.dumps(
@@ -82,6 +84,7 @@ def console_in_terminal(
                 "today": today.isoformat(),
                 "language": language,
                 "role": role,
+                "slow_ms": slow_ms,
             }
         ),
         encoding="utf-8",

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import support
 from harness import settle, until
 from sqlalchemy import select, update
 from textual.geometry import Region
@@ -118,10 +119,13 @@ async def book_from_the_list(pilot: Pilot, language: str, rows_down: int = 0) ->
 
 
 async def passport_slots(app, count: int) -> list[Slot]:  # type: ignore[no-untyped-def]
-    """The earliest free passport slots from the demo's (fixed) today."""
+    """The earliest free passport slots from the demo's (fixed) today, one per start time (they
+    are booked for one caller: overlapping ones would be 409 caller_has_booking)."""
     service = next(s for s in app.desk.services if s.name_en == "Passport")
     start = local_midnight(app.desk.today())
-    found = await app.desk.find_slots(service.id, start=start, end=start + timedelta(days=10))
+    found = support.at_distinct_times(
+        await app.desk.find_slots(service.id, start=start, end=start + timedelta(days=10))
+    )
     assert len(found) >= count
     return found[:count]
 

@@ -114,7 +114,10 @@ async def test_a_console_behind_the_pruned_feed_resyncs_and_goes_on(rig: Rig) ->
         taken = next(s.id for s in store.cache.free_slots(service, limit=50) if s.id != slot_id)
         with rig.database.write() as connection:
             server_bookings.create(
-                connection, other, BookingIn(caller_id=janez, slot_id=taken), None
+                connection,
+                other,
+                BookingIn(caller_id=rig.world.callers["marija"], slot_id=taken),  # another caller
+                None,
             )
             server_callers.create(connection, other, CallerIn(first_name="Eva", last_name="Zupan"))
         prune(rig.database, RetentionSettings(), now=server_clock.now() + timedelta(days=45))

@@ -26,6 +26,7 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input
@@ -36,8 +37,10 @@ from widgets.textual_internals import (
     LEANS_ON,
     FooterKey,
     Leaning,
+    Queue,
     bindings_of,
     default_prevented,
+    pump_busy,
     screenshot_module,
     set_footer_key_disabled,
     timer_clock,
@@ -69,6 +72,9 @@ def _instances(app: App) -> dict[type, object]:
         FooterKey: FooterKey("x", "x", "X", "x"),
         Message: Message(),
         DOMNode: DOMNode(),
+        MessagePump: app.screen,
+        Queue: app.screen._message_queue,
+        asyncio.Event: asyncio.Event(),
     }
 
 
@@ -328,6 +334,42 @@ async def test_bindings_of_is_each_nodes_own_copy_and_the_one_keys_use() -> None
         await pilot.app.push_screen(first)
         await pilot.pause()
         assert first.active_bindings["f2"].binding.action == "two"
+
+
+async def test_pump_busy_sees_a_queued_message_one_in_hand_and_none_when_idle() -> None:
+    """What KeysInOrderApp waits on (widgets/keys_in_order.py)."""
+    seen: list[tuple[bool, bool]] = []
+    gate = asyncio.Event()
+
+    class Slow(Input):
+        class Wait(Message):
+            pass
+
+        async def on_slow_wait(self, message: Slow.Wait) -> None:
+            seen.append((pump_busy(self, own=True), pump_busy(self)))
+            await gate.wait()
+
+    class One(App):
+        def compose(self) -> ComposeResult:
+            yield Slow()
+
+    async with One().run_test() as pilot:
+        await pilot.pause()
+        box = pilot.app.query_one(Slow)
+        assert not pump_busy(box)
+        box.post_message(Slow.Wait())
+        assert pump_busy(box)  # queued
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+        assert seen == [(False, True)]  # in its own handler: only its own message
+        assert pump_busy(box)  # handling it (awaiting in the handler), nothing queued
+        gate.set()
+        await pilot.pause()
+        assert not pump_busy(box)
+        await box.remove()
+        assert not pump_busy(box)  # closed: it handles nothing more
 
 
 async def test_the_timer_clock_runs_and_its_sleep_waits() -> None:

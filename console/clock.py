@@ -8,7 +8,7 @@ clock (libfaketime) moves it. Dates are Ljubljana's (Europe/Ljubljana, summer ti
 - ``now()`` and ``today()``: the desk's local time and day: every date the console shows or
   offers as a default (the slot search's range, "N days ago", the suggested call back);
 - ``seconds_to_midnight()``: when the desk's day next changes, for the one timer that tells
-  open screens (``console.app``): a timer at midnight, not a poll;
+  open screens (``console.shell.day_watch``): a timer at midnight, not a poll;
 - ``ticks()``: seconds on a monotonic clock, for the intervals the desk keeps itself (the slot
   window's hourly refresh): unmoved when the wall clock is set.
 

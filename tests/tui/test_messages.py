@@ -25,7 +25,8 @@ from console.screens.booking_dialogs import BookedDialog, CancelDialog, HoldDial
 from console.screens.bookings import BookingsScreen
 from console.screens.lookup import LookupScreen
 from console.screens.new_caller import NewCallerForm
-from console.screens.slots import SlotsScreen, local_midnight
+from console.screens.slot_query import local_midnight
+from console.screens.slots import SlotsScreen
 from console.server.db import Database
 from console.server.schema import bookings, callers, messages
 from widgets.caller_card import CallerCardView

@@ -20,7 +20,8 @@ from console.client.api import CentralApi
 from console.domain.calendar import format_date
 from console.domain.models import BookingStatus, Role
 from console.screens.booking_dialogs import BookedDialog, HoldDialog
-from console.screens.slots import DateError, SlotsScreen, match_services, parse_day
+from console.screens.slot_query import DateError, match_services, parse_day
+from console.screens.slots import SlotsScreen
 from console.server.agents import create_agent
 from console.server.db import Database
 from console.server.schema import holds

@@ -27,7 +27,7 @@ from console.domain.models import Booking, CallerPatch, MessageChannel
 from console.domain.reference import new_reference
 from console.screens.booking_dialogs import BookedDialog
 from console.screens.new_caller import NewCallerForm
-from console.screens.slots import local_midnight
+from console.screens.slot_query import local_midnight
 from console.server import bookings as server_bookings
 from console.server import clock
 from console.server.db import Database

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from console.app import SCREENS, screen_class, showing
+from console.shell.modes import SCREENS, screen_class, showing
 
 
 def test_importing_the_app_leaves_the_other_screens_unloaded() -> None:

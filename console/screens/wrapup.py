@@ -36,6 +36,7 @@ from console.domain.calendar import format_date, format_time
 from console.domain.errors import InvalidValue
 from console.domain.models import Call, Disposition
 from console.domain.phone import format_phone, parse_phone
+from console.domain.reference import format_reference, is_reference_shaped
 from console.i18n import _
 from console.messages import DeskChanged
 from console.screens.base import DeskScreen
@@ -362,7 +363,7 @@ class WrapUpScreen(DeskScreen):
         english = i18n.language() == "en"
         values = {
             "reference": booking.reference_display,
-            "old": booking.replaces or "",
+            "old": _readable(booking.replaces),
             "service": booking.service.name_en if english else booking.service.name,
             "date": format_date(booking.slot.starts_at),
             "time": format_time(booking.slot.starts_at),
@@ -555,3 +556,10 @@ class WrapUpScreen(DeskScreen):
             static.update("")
         self.dispositions.remove_class("-invalid")
         self._show_state()
+
+
+def _readable(reference: str | None) -> str:
+    """A reference as the agent reads it aloud (``K7M 4PX Y``); anything else as it is."""
+    if reference and is_reference_shaped(reference):
+        return format_reference(reference)
+    return reference or ""

@@ -433,7 +433,9 @@ async def test_the_pre_fill_says_every_action_and_follows_the_disposition(make_a
         lines = screen.notes.text.split("\n")
         assert lines[0] == f"Appointment cancelled: {moved.reference_display}."
         assert lines[1].startswith(f"Booked {booked.reference_display}: ")
-        assert lines[2].startswith(f"Rescheduled to {moved.reference_display} ")
+        assert lines[2].startswith(
+            f"Rescheduled to {moved.reference_display} (was {booked.reference_display}): "
+        )  # both references grouped for reading aloud
         assert lines[3].startswith(f"Cancelled {moved.reference_display}: ")
         summary = text_of(screen, "#wrapup-summary")
         assert booked.reference_display in summary and moved.reference_display in summary

@@ -71,6 +71,9 @@ async def test_quitting_with_a_call_and_a_hold_asks_wrap_up_release_or_quit(
         assert "A slot is held for the caller" in text and hold.slot.location_name in text
         assert {"w", "r", "q", "escape"} <= footer_keys(dialog)  # the keys are shown
         assert "s" not in footer_keys(dialog)  # nothing queued to send
+        panel = dialog.query_one(".dialog")  # a centred, framed panel, not bare text
+        assert panel.region.x > 0 and panel.region.right < SIZE[0] and panel.region.y > 0
+        assert panel.styles.border_top[0] != ""
 
         await pilot.press("w")  # wrap up: to the wrap-up of the call
         await settle(pilot)

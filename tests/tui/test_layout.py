@@ -134,3 +134,21 @@ async def test_the_footer_takes_two_rows_at_80_columns(
         # Every key the footer means to show but the spare ones (the app's least needed).
         planned = {key.key for key in _keys(footer._plan()) if key.id not in SPARE_KEYS}
         assert planned - {"ctrl+p"} <= shown
+
+
+# -- the caller lookup ------------------------------------------------------------------------
+
+
+async def test_the_lookup_shows_several_callers_at_80x24(make_app, ready) -> None:  # type: ignore[no-untyped-def]
+    """A name search lists up to 20 callers: at 80x24 the agent sees at least five of them at
+    once, not two above an empty caller card."""
+    app = make_app(language="sl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("f2")
+        await pilot.press(*"novak")
+        await settle(pilot)
+        results = app.screen.query_one("#lookup-results")
+        assert results.row_count >= 5  # the demo has many Novaks
+        header = 1
+        assert results.scrollable_content_region.height - header >= 5

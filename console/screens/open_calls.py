@@ -44,6 +44,7 @@ class OpenCallsDialog(DeskModal):
             "wrap_up",
             "Wrap up",
             id="open_calls.wrap_up",
+            priority=True,  # before the list's own (hidden) enter: shown in the footer
             tooltip="Wrap up the chosen call now",
         ),
         Binding(

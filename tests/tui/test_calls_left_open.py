@@ -20,6 +20,8 @@ from console.screens.open_calls import OpenCallsDialog
 from console.screens.quit import QuitConfirmation
 from console.screens.wrapup import WrapUpScreen
 from console.server.schema import calls, holds
+from widgets.footer import KeysFooter
+from widgets.textual_internals import FooterKey
 
 SIZE = (120, 36)
 
@@ -43,7 +45,8 @@ def dialog_text(dialog: QuitConfirmation) -> str:
 
 
 def footer_keys(screen) -> set[str]:
-    return {b.binding.key for b in screen.active_bindings.values() if b.enabled}
+    """The keys the screen's footer shows (not only those bound)."""
+    return {key.key for key in screen.query_one(KeysFooter).query(FooterKey) if key.display}
 
 
 def rows(data_dir: Path, statement) -> list:

@@ -11,10 +11,9 @@ import pytest
 from harness import settle
 from sqlalchemy import update
 from textual.geometry import Region
-from textual.pilot import Pilot
+from tui_shared import open_janez, slots_for
 
 from console.screens.booking_dialogs import BookedDialog, ClashDialog, HoldDialog
-from console.screens.slots import SlotsScreen
 from console.server.db import Database
 from console.server.schema import services
 from widgets.slot_table import SlotTable
@@ -25,23 +24,6 @@ SIZE = (120, 36)
 @pytest.fixture
 def make_app(make_app):  # type: ignore[no-untyped-def]
     return functools.partial(make_app, sync_seconds=300)
-
-
-async def open_janez(app) -> int:  # type: ignore[no-untyped-def]
-    found = await app.desk.search("kova jan")
-    janez = next(c for c in found.callers if c.first_name == "Janez")
-    await app.desk.open_caller(janez.id)
-    return janez.id
-
-
-async def slots_for(pilot: Pilot, service: str) -> SlotsScreen:
-    await pilot.press("f3")
-    await pilot.pause()
-    await pilot.press(*service, "enter")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, SlotsScreen)
-    return screen
 
 
 def text_of(widget) -> str:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 
 import pytest
-from test_explicit_confirm import open_janez, slots_for
+from tui_shared import open_janez, slots_for
 
 from console.screens.booking_dialogs import HoldDialog
 from widgets.footer import KeysFooter

@@ -22,3 +22,26 @@ async def wait_floor(pilot: Pilot) -> None:
             return
         await pilot.pause(0.05)
     raise AssertionError(f"the floor was never shown; screen is {app.screen!r}")
+
+
+async def open_janez(app) -> int:  # type: ignore[no-untyped-def]
+    """Open the demo's Janez Kovač on the desk (the call starts with him); his id."""
+    found = await app.desk.search("kova jan")
+    janez = next(c for c in found.callers if c.first_name == "Janez")
+    await app.desk.open_caller(janez.id)
+    return janez.id
+
+
+async def slots_for(pilot: Pilot, service: str):  # type: ignore[no-untyped-def]
+    """F3, the service typed and chosen: the slot search with its results."""
+    from harness import settle
+
+    from console.screens.slots import SlotsScreen
+
+    await pilot.press("f3")
+    await pilot.pause()
+    await pilot.press(*service, "enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SlotsScreen)
+    return screen

@@ -111,10 +111,22 @@ async def ready_and_synced(pilot: Pilot, timeout: float = 30.0) -> AgentConsole:
     """The lookup screen is up and the desk has filled its cache once."""
     app = pilot.app
     assert isinstance(app, AgentConsole)
+
+    def seen() -> str:  # what the console was doing instead, for a failure's message
+        store = getattr(app, "store", None)
+        return (
+            f"screen {type(app.screen).__name__}, desk {app.desk is not None}, "
+            f"connection {app.connection_state}, "
+            f"last sync {store.last_sync if store is not None else None}"
+        )
+
     await until(
-        pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen), timeout
+        pilot,
+        lambda: app.desk is not None and isinstance(app.screen, LookupScreen),
+        timeout,
+        seen,
     )
-    await until(pilot, lambda: app.store.last_sync is not None, timeout)
+    await until(pilot, lambda: app.store.last_sync is not None, timeout, seen)
     await settle(pilot)
     return app
 

@@ -107,6 +107,7 @@ class TestBookedDialog:
         async def run_before(pilot: Pilot) -> None:
             janez, made = await janez_books(pilot, ready)
             await pilot.app.desk.open_caller(janez)
+            await settle(pilot)  # the lookup shows the card (and moves its focus) first
             await pilot.app.push_screen(BookedDialog(made[1]))
             await settle(pilot)
 

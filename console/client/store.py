@@ -52,6 +52,7 @@ from console.client.sync import (
     SyncLoop,
 )
 from console.client.writes import REGISTRY, Context, not_cached
+from console.client.writes.booking_followups import Silence, WithdrawMessages
 from console.client.writes.bookings import (
     Book,
     Cancel,
@@ -59,8 +60,6 @@ from console.client.writes.bookings import (
     Move,
     NewBooking,
     Reschedule,
-    Silence,
-    WithdrawMessages,
 )
 from console.client.writes.callbacks import (
     CallbackOutcome,

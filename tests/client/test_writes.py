@@ -29,6 +29,7 @@ from console.client.writes import (
     replay_keys,
     write_for,
 )
+from console.client.writes.booking_followups import Silence, WithdrawMessages
 from console.client.writes.bookings import (
     Book,
     Cancel,
@@ -36,8 +37,6 @@ from console.client.writes.bookings import (
     Move,
     NewBooking,
     Reschedule,
-    Silence,
-    WithdrawMessages,
 )
 from console.client.writes.callers import CallerChange, CreateCaller, NewCaller, UpdateCaller
 from console.client.writes.calls import (

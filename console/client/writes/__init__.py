@@ -83,13 +83,8 @@ from console.client.writes.base import (
     Write,
     not_cached,
 )
-from console.client.writes.bookings import (
-    Book,
-    Cancel,
-    KeepReference,
-    Reschedule,
-    WithdrawMessages,
-)
+from console.client.writes.booking_followups import KeepReference, WithdrawMessages
+from console.client.writes.bookings import Book, Cancel, Reschedule
 from console.client.writes.callbacks import CallbackOutcome, CreateCallback, ReleaseCallback
 from console.client.writes.callers import CreateCaller, UpdateCaller
 from console.client.writes.calls import AttachCaller, NoteCall, StartCall, WrapUp

@@ -1,5 +1,7 @@
 """Queued writes of bookings: a booking (``book``), a cancellation (``cancel``) and a
-reschedule (``reschedule``); and what holding a slot offline needs (:func:`local_hold`)."""
+reschedule (``reschedule``); and what holding a slot offline needs (:func:`local_hold`). The
+writes that follow a booking (its provisional reference kept, its messages switched off) are in
+:mod:`console.client.writes.booking_followups`."""
 
 from __future__ import annotations
 
@@ -23,13 +25,12 @@ from console.client.writes.base import (
     caller_snapshot,
     not_cached,
 )
+from console.client.writes.booking_followups import KeepReference, KeepReferencePayload
 from console.domain.clashes import clashes
 from console.domain.models import (
     Booking,
     BookingStatus,
-    CallerMessage,
     Hold,
-    MessageStatus,
     Slot,
     SlotStatus,
 )
@@ -695,126 +696,3 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
 
     def describe(self) -> str:
         return f"cancel {self.payload.reference}"
-
-
-# -- a provisional reference kept ----------------------------------------------------------------
-
-
-class KeepReferencePayload(BaseModel):
-    reference: str  # the provisional one (P-…) the caller was given
-
-
-class KeepReference(Write[KeepReferencePayload, None, Booking]):
-    """The service keeps a provisional reference as its booking's alias, for a booking (or a
-    reschedule) the desk sent online whose answer was lost: the request sent then did not
-    carry the ``P-…`` reference the caller was given when the desk queued it. Queued right
-    after it (:meth:`_Booking.after_lost_answer`), never by an agent; idempotent (a PUT)."""
-
-    kind = "keep_reference"
-    Payload = KeepReferencePayload
-    keyed = False
-
-    def replay_keys(self) -> frozenset:
-        return KeySet().add("reference", self.payload.reference.upper()).frozen()
-
-    def request(self, ctx: Context) -> Request:
-        made = self.payload.reference
-        if parse_provisional(made) is None:
-            raise Moot(f"{made} is not a provisional reference the service can keep")
-        real = ctx.ids.real_ref(made)
-        if real is None:
-            creator = ctx.creator_of("reference", made)
-            if creator is not None and creator.state in ("conflict", "failed"):
-                raise Moot(f"booking {made} was never confirmed: no reference to keep")
-            raise Unresolved("reference", made)
-        body = {"provisional_reference": made}
-        return Request("PUT", f"/v1/bookings/{real}/provisional-reference", body, keyed=False)
-
-    def applied(self, ctx: Context, answer: Any) -> dict[str, Any]:
-        booking = Booking.model_validate(answer)
-        ctx.cache.put_booking(booking)
-        return {"reference": booking.reference, "booking_id": booking.id}
-
-    def describe(self) -> str:
-        return f"keep {self.payload.reference} as the booking's other reference"
-
-
-# -- switching a booking's messages off ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Silence:
-    reference: str  # the booking's, a provisional ``P-…`` one until its booking is replayed
-
-
-class WithdrawPayload(BaseModel):
-    reference: str
-
-
-class WithdrawMessages(Write[WithdrawPayload, Silence, list[CallerMessage]]):
-    """The agent switched a booking's messages off after it was made (the booked dialog): the
-    service withdraws those not sent yet. Offline, or for a booking still provisional, it is
-    queued and replayed after the booking it names. Sent without an idempotency key: doing it
-    twice changes nothing more."""
-
-    kind = "withdraw_messages"
-    Payload = WithdrawPayload
-    keyed = False
-
-    @classmethod
-    def ready(cls, ctx: Context, ask: Silence) -> bool:
-        return ctx.ids.real_ref(ask.reference) is not None
-
-    @classmethod
-    async def online(
-        cls, api: CentralApi, ctx: Context, ask: Silence, key: str | None
-    ) -> list[CallerMessage]:
-        real = ctx.ids.real_ref(ask.reference)
-        assert real is not None
-        found = await api.withdraw_messages(real)
-        _remember_messages(ctx, real, found)
-        return found
-
-    @classmethod
-    def make(cls, ctx: Context, ask: Silence) -> WithdrawMessages:
-        reference = ctx.ids.real_ref(ask.reference) or ask.reference.upper()
-        if ctx.cache.booking(reference) is None:
-            raise not_cached(f"booking {ask.reference}")
-        return cls(WithdrawPayload(reference=reference))
-
-    def provisional(self, ctx: Context) -> list[CallerMessage]:
-        """The booking's messages as this desk last saw them: whether the switch-off comes in
-        time is the service's to say when the write is replayed."""
-        booking = ctx.cache.booking(self.payload.reference)
-        return list(booking.messages) if booking is not None else []
-
-    def replay_keys(self) -> frozenset:
-        return KeySet().add("reference", self.payload.reference.upper()).frozen()
-
-    def request(self, ctx: Context) -> Request:
-        p = self.payload
-        reference = ctx.ids.real_ref(p.reference)
-        if reference is None:
-            creator = ctx.creator_of("reference", p.reference)
-            if creator is not None and creator.state in ("conflict", "failed"):
-                raise Moot(f"booking {p.reference} was never confirmed, so nothing was sent")
-            raise Unresolved("reference", p.reference)
-        return Request("POST", f"/v1/bookings/{reference}/messages/withdraw", keyed=False)
-
-    def applied(self, ctx: Context, answer: Any) -> dict[str, Any]:
-        found = [CallerMessage.model_validate(message) for message in answer or []]
-        reference = ctx.ids.real_ref(self.payload.reference)
-        if reference is not None:
-            _remember_messages(ctx, reference, found)
-        withdrawn = sum(1 for m in found if m.status is MessageStatus.CANCELLED)
-        return {"reference": reference, "withdrawn": withdrawn}
-
-    def describe(self) -> str:
-        return f"switch off the messages of {self.payload.reference}"
-
-
-def _remember_messages(ctx: Context, reference: str, found: list[CallerMessage]) -> None:
-    """The booking's messages as the service answered, kept with the cached booking."""
-    booking = ctx.cache.booking(reference)
-    if booking is not None:
-        ctx.cache.put_booking(booking.model_copy(update={"messages": found}))

@@ -33,8 +33,8 @@ from pathlib import Path
 import httpx
 
 from benchmarks.dataset import Place
-from benchmarks.probes import ProbeProcess, console_and_feed
-from benchmarks.report import Row, judge
+from benchmarks.probes import ProbeProcess, console_and_feed, worst_case_row
+from benchmarks.report import Row
 from benchmarks.server import ApiServer
 from benchmarks.stats import median, percentile
 from console.server.agents import create_agent
@@ -127,16 +127,14 @@ def rows(result: FloorLiveResult, backend: str) -> list[Row]:
     value = max(shown, default=math.nan)
     floor = max(floors, default=math.nan)
     return [
-        Row(
+        worst_case_row(
             figure="floor_live",
             title=f"agent's state change to a supervisor's floor, max of {len(shown)}",
             backend=backend,
-            value=value * 1000,
-            unit="ms",
-            target=f"≤ {TARGET_SECONDS * 1000:g} ms",
-            floor=floor * 1000,
-            ratio=value / floor if floor else None,
-            status=judge(value, at_most=TARGET_SECONDS) if len(shown) == result.rounds else "MISS",
+            times=shown,
+            floors=floors,
+            rounds=result.rounds,
+            target_seconds=TARGET_SECONDS,
             notes=(
                 f"floor live, {backend}: {len(shown)} state changes (away, ready, …) reported by "
                 f"a desk with PUT /v1/desk/state to uvicorn with {result.workers} worker "
@@ -149,6 +147,6 @@ def rows(result: FloorLiveResult, backend: str) -> list[Row]:
                 f"ms; the PUT itself p50 {median(result.puts) * 1000:.0f} ms; console RSS "
                 f"{result.rss_mb:.0f} MB"
             ),
-            detail={"shown_ms": [s * 1000 for s in shown], "floor_ms": [f * 1000 for f in floors]},
+            detail_key="shown_ms",
         )
     ]

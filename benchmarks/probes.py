@@ -7,6 +7,7 @@ screen pop and the live floor both run (a console, and a bare feed client as the
 from __future__ import annotations
 
 import json
+import math
 import os
 import queue
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.dataset import REPO
+from benchmarks.report import Row, judge
 from benchmarks.server import stop_process
 
 LINE_TIMEOUT = 120.0  # seconds to wait for a probe's line before giving up
@@ -102,3 +104,35 @@ def console_and_feed(
     finally:
         console_probe.stop()
         feed_probe.stop()
+
+
+def worst_case_row(
+    *,
+    figure: str,
+    title: str,
+    backend: str,
+    times: list[float],
+    floors: list[float],
+    rounds: int,
+    target_seconds: float,
+    notes: str,
+    detail_key: str,
+) -> Row:
+    """A probe's figure: the slowest of ``times`` (seconds) against its target and against the
+    slowest of ``floors`` (the bare client's times for the same events); a MISS when fewer
+    than ``rounds`` events were seen."""
+    value = max(times, default=math.nan)
+    floor = max(floors, default=math.nan)
+    return Row(
+        figure=figure,
+        title=title,
+        backend=backend,
+        value=value * 1000,
+        unit="ms",
+        target=f"≤ {target_seconds * 1000:g} ms",
+        floor=floor * 1000,
+        ratio=value / floor if floor else None,
+        status=judge(value, at_most=target_seconds) if len(times) == rounds else "MISS",
+        notes=notes,
+        detail={detail_key: [t * 1000 for t in times], "floor_ms": [f * 1000 for f in floors]},
+    )

@@ -33,8 +33,8 @@ from pathlib import Path
 import httpx
 
 from benchmarks.dataset import Place
-from benchmarks.probes import ProbeProcess, console_and_feed
-from benchmarks.report import Row, judge
+from benchmarks.probes import ProbeProcess, console_and_feed, worst_case_row
+from benchmarks.report import Row
 from benchmarks.server import ApiServer
 from benchmarks.stats import median, percentile
 from console.domain.models import CallerIn
@@ -157,16 +157,14 @@ def rows(result: PopResult, backend: str) -> list[Row]:
     value = max(pops, default=math.nan)
     floor = max(floors, default=math.nan)
     return [
-        Row(
+        worst_case_row(
             figure="screen_pop",
             title=f"screen pop, event to card drawn, max of {len(pops)}",
             backend=backend,
-            value=value * 1000,
-            unit="ms",
-            target=f"≤ {TARGET_SECONDS * 1000:g} ms",
-            floor=floor * 1000,
-            ratio=value / floor if floor else None,
-            status=judge(value, at_most=TARGET_SECONDS) if len(pops) == result.rounds else "MISS",
+            times=pops,
+            floors=floors,
+            rounds=result.rounds,
+            target_seconds=TARGET_SECONDS,
             notes=(
                 f"screen pop, {backend}: {len(pops)} calls rung on a console's extension "
                 f"(ringing posted to uvicorn with {result.workers} worker process(es), the "
@@ -178,6 +176,6 @@ def rows(result: PopResult, backend: str) -> list[Row]:
                 f"p50 {median(floors) * 1000:.0f} ms, max {floor * 1000:.0f} ms; the POST itself "
                 f"p50 {median(result.posts) * 1000:.0f} ms; console RSS {result.rss_mb:.0f} MB"
             ),
-            detail={"pops_ms": [p * 1000 for p in pops], "floor_ms": [f * 1000 for f in floors]},
+            detail_key="pops_ms",
         )
     ]

@@ -126,6 +126,9 @@ def _book_alternating(
                 "caller_id": caller_ids[index % len(caller_ids)],
                 "slot_id": slot_id,
                 "notify": notify,
+                # A kept dataset holds earlier runs' bookings for these callers: an overlap is
+                # not what is measured here (both halves pass the same check).
+                "allow_overlap": True,
             }
             began = time.perf_counter()
             answer = client.post(f"{server.url}/v1/bookings", json=body)

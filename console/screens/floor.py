@@ -20,7 +20,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
-from console import i18n
 from console.client.feed import ChangeBatch
 from console.domain.calendar import TZ
 from console.domain.floor import Floor
@@ -29,7 +28,7 @@ from console.screens.base import DeskScreen
 from widgets.directory_text import plural
 from widgets.floor_agents import AgentsTable
 from widgets.floor_panels import AlertsList, DayFigures, HourChart, SlotFillTable
-from widgets.floor_text import STATE_ORDER, state_label
+from widgets.floor_text import STATE_ORDER, disposition_labels, state_label
 
 POLL_SECONDS = 5.0  # read the floor at least this often
 FEED_SECONDS = 1.0  # while the floor is shown, ask the desk to poll the change feed this often
@@ -143,10 +142,7 @@ class FloorScreen(DeskScreen):
         self.floor = floor
         self.loads += 1
         self.table.show(floor)
-        english = i18n.language() == "en"
-        labels = {d.code: d.label_en if english else d.label for d in self.desk.dispositions}
-        labels.setdefault("abandoned", _("Abandoned (closed by the service)"))
-        self.query_one(DayFigures).show(floor, labels)
+        self.query_one(DayFigures).show(floor, disposition_labels(self.desk.dispositions))
         self.query_one(HourChart).show(floor)
         self.query_one(SlotFillTable).show(floor)
         self.query_one(AlertsList).show(floor)

@@ -18,6 +18,7 @@ from floor_clock import FakeClock
 from floor_world import AGENTS, FLOOR_SECTION, build_floor
 from harness import settle, until
 from sqlalchemy import func, select
+from textual.widgets import DataTable
 from tui_shared import TODAY, wait_floor
 
 from console.domain.floor import AgentState, DeskStateIn
@@ -118,6 +119,34 @@ async def test_enter_shows_the_agents_day_and_c_shows_who_called(make_app, world
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, FloorScreen))
     database.dispose()
+
+
+@pytest.mark.parametrize(("language", "size"), [("en", SIZE), ("sl", (80, 24))])
+async def test_the_agents_day_names_services_and_dispositions_in_the_consoles_language(
+    make_app, world, language, size
+) -> None:  # type: ignore[no-untyped-def]
+    ids, _clock = world
+    app = make_app(language=language, role="supervisor", floor=FLOOR_SECTION)
+    async with app.run_test(size=size) as pilot:
+        await wait_floor(pilot)
+        table = floor_of(app).table
+        table.move_cursor(row=table.get_row_index(str(ids["ana"])))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AgentDayScreen) and app.screen.day)
+        screen = app.screen
+        assert isinstance(screen, AgentDayScreen) and screen.day is not None
+        [booked] = [c for c in screen.day.calls if c.bookings]
+        service = next(s for s in app.desk.services if s.code == "ue-id-card")
+        assert (booked.service_name, booked.service_name_en) == (service.name, service.name_en)
+        assert booked.bookings[0].service_name_en == service.name_en
+        disposition = next(d for d in app.desk.dispositions if d.code == "booked")
+        english = language == "en"
+        cells = [
+            str(cell) for cell in screen.query_one("#day-calls", DataTable).get_row(str(booked.id))
+        ]
+        assert cells[6] == (service.name_en if english else service.name)
+        assert cells[5] == (disposition.label_en if english else disposition.label)
+        assert service.name_en != service.name and disposition.label_en != disposition.label
 
 
 async def test_the_day_is_exported_to_the_file_the_supervisor_confirms(

@@ -10,6 +10,7 @@ holidays but working days (e.g. Primož Trubar Day, Rudolf Maister Day) are in i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -112,25 +113,28 @@ def _hhmm(t: time) -> str:
     return f"{t.hour:02d}:{t.minute:02d}"
 
 
-def _day_runs(days: list[int]) -> str:
-    """``[0, 1, 2, 4]`` → ``"Mon-Wed, Fri"``."""
+def _day_runs(days: list[int], names: Sequence[str] = DAY_NAMES) -> str:
+    """``[0, 1, 2, 4]`` → ``"Mon-Wed, Fri"`` (in ``names``, Monday first)."""
     runs: list[str] = []
     first = previous = days[0]
     for day in [*days[1:], None]:
         if day is not None and day == previous + 1:
             previous = day
             continue
-        runs.append(
-            DAY_NAMES[first] if first == previous else f"{DAY_NAMES[first]}-{DAY_NAMES[previous]}"
-        )
+        runs.append(names[first] if first == previous else f"{names[first]}-{names[previous]}")
         if day is not None:
             first = previous = day
     return ", ".join(runs)
 
 
-def _clause(days: list[int], hours: tuple[tuple[time, time], ...]) -> str:
-    times = ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in hours) if hours else "closed"
-    return f"{_day_runs(days)} {times}"
+def _clause(
+    days: list[int],
+    hours: tuple[tuple[time, time], ...],
+    names: Sequence[str] = DAY_NAMES,
+    closed: str = "closed",
+) -> str:
+    times = ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in hours) if hours else closed
+    return f"{_day_runs(days, names)} {times}"
 
 
 @dataclass(frozen=True)
@@ -165,11 +169,12 @@ class OfficeHours:
                 days[day] = list(intervals)
         return cls({day: hours for day, hours in sorted(days.items()) if hours})
 
-    def describe(self) -> str:
+    def describe(self, names: Sequence[str] = DAY_NAMES, closed: str = "closed") -> str:
         """Text that :meth:`parse` reads back: ``Mon-Fri 08:00-15:00; Wed 08:00-17:00``.
 
         Two spellings are tried, one clause per distinct set of hours, or the most common hours
-        over a whole span of days followed by the exceptions; the shorter one wins.
+        over a whole span of days followed by the exceptions; the shorter one wins. ``names``
+        (the days, Monday first) and ``closed`` put it in another language, for people to read.
         """
         groups: dict[tuple[tuple[time, time], ...], list[int]] = {}
         for day in range(7):
@@ -177,19 +182,21 @@ class OfficeHours:
             if hours:
                 groups.setdefault(hours, []).append(day)
         if not groups:
-            return "closed"
+            return closed
         plain = "; ".join(
-            _clause(days, hours) for hours, days in sorted(groups.items(), key=lambda g: g[1][0])
+            _clause(days, hours, names, closed)
+            for hours, days in sorted(groups.items(), key=lambda g: g[1][0])
         )
         base_hours, base_days = max(groups.items(), key=lambda g: (len(g[1]), -g[1][0]))
         span = list(range(base_days[0], base_days[-1] + 1))
         exceptions = sorted(
             [(days, hours) for hours, days in groups.items() if hours != base_hours]
-            + ([(closed, ())] if (closed := [d for d in span if d not in self.days]) else []),
+            + ([(shut, ())] if (shut := [d for d in span if d not in self.days]) else []),
             key=lambda g: g[0][0],
         )
         spanned = "; ".join(
-            [_clause(span, base_hours)] + [_clause(days, hours) for days, hours in exceptions]
+            [_clause(span, base_hours, names, closed)]
+            + [_clause(days, hours, names, closed) for days, hours in exceptions]
         )
         return spanned if len(spanned) < len(plain) else plain
 

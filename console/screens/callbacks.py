@@ -30,8 +30,9 @@ from console.callback_wording import outcome_label
 from console.client.api import ApiRefused, Unreachable
 from console.client.feed import ChangeBatch
 from console.desk_phone import CallInProgress, Matches
-from console.domain.calendar import format_date, format_time, to_local
+from console.domain.calendar import OfficeHours, format_date, format_time, to_local
 from console.domain.callbacks import AttemptOutcome, Callback, CallbackPage
+from console.domain.errors import InvalidValue
 from console.domain.phone import format_phone
 from console.i18n import _
 from console.messages import DeskChanged
@@ -52,9 +53,19 @@ OUTCOMES = {
 }
 
 
+def hours_text(hours: str) -> str:
+    """The service's callback hours (``Mon-Fri 08:00-16:00``) in the console's language
+    (``pon-pet 08:00-16:00``); as the service wrote them if they do not read as hours."""
+    try:
+        parsed = OfficeHours.parse(hours)
+    except InvalidValue:
+        return hours
+    return parsed.describe(_("Mon Tue Wed Thu Fri Sat Sun").split(), _("closed all day"))
+
+
 def window_text(page: CallbackPage) -> Text:
     """The callback hours: open now, or when they open next."""
-    window = page.window
+    window = page.window.model_copy(update={"hours": hours_text(page.window.hours)})
     line = Text()
     if window.open_now:
         line.append(_("Callback hours {hours}: open now").format(hours=window.hours), "green")

@@ -213,3 +213,25 @@ def test_utcnow_is_aware_utc() -> None:
     now = utcnow()
     assert now.utcoffset() == timedelta(0)
     assert abs(now - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+def test_office_hours_described_in_another_language_read_back_the_same() -> None:
+    hours = OfficeHours.parse("Mon-Fri 08:00-15:00; Wed closed; Sat 09:00-12:00")
+    slovenian = ("pon", "tor", "sre", "čet", "pet", "sob", "ned")
+    assert hours.describe() == "Mon-Tue, Thu-Fri 08:00-15:00; Sat 09:00-12:00"
+    assert hours.describe(slovenian, "zaprto") == "pon-tor, čet-pet 08:00-15:00; sob 09:00-12:00"
+    assert OfficeHours.parse("closed").describe(slovenian, "zaprto") == "zaprto"
+    assert OfficeHours.parse(hours.describe()) == hours
+
+
+def test_the_callbacks_screen_gives_the_hours_in_the_console_language() -> None:
+    from console import i18n
+    from console.screens.callbacks import hours_text
+
+    i18n.set_language("sl")
+    try:
+        assert hours_text("Mon-Fri 08:00-16:00") == "pon-pet 08:00-16:00"
+        assert hours_text("not hours at all") == "not hours at all"
+    finally:
+        i18n.set_language("en")
+    assert hours_text("Mon-Fri 08:00-16:00") == "Mon-Fri 08:00-16:00"

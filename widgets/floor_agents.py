@@ -16,7 +16,7 @@ from rich.text import Text
 from console import i18n
 from console.domain.floor import Floor, FloorAgent
 from console.i18n import _
-from widgets.floor_text import STATE_STYLES, duration, in_language, state_text
+from widgets.floor_text import STATE_STYLES, duration, in_language, shortened, state_text
 from widgets.sized_table import SizedTable
 
 
@@ -24,7 +24,7 @@ def service_name(agent: FloorAgent) -> str:
     call = agent.call
     if call is None:
         return ""
-    return in_language(call.service_name, call.service_name_en)
+    return shortened(in_language(call.service_name, call.service_name_en))
 
 
 class AgentsTable(SizedTable):
@@ -137,9 +137,11 @@ def _columns() -> tuple[tuple[str, str], ...]:
         ("call", _("Call")),
         ("service", _("Service")),
         ("calls", _("Calls")),
-        ("aht", _("Avg handle")),
+        # Short headers (their own messages): at 200 columns the whole table fits beside the
+        # side panel in Slovenian too.
+        ("aht", _("Avg handle (agents' column)")),
         ("acw", _("Avg ACW")),
-        ("booked", _("Booked")),
+        ("booked", _("Booked (agents' column)")),
         ("cancelled", _("Canc.")),
         ("moved", _("Resch.")),
         ("queued", _("Queued")),

@@ -13,7 +13,7 @@ from textual_plotext import PlotextPlot
 from console import i18n
 from console.domain.floor import Floor, FloorHour
 from console.i18n import _
-from widgets.floor_text import alert_text, duration, fill_style, percent
+from widgets.floor_text import alert_text, duration, fill_style, percent, shortened
 from widgets.sized_table import SizedTable
 
 WORKDAY = (8, 16)  # hours always on the chart (Ljubljana time), whatever the calls
@@ -121,8 +121,10 @@ class HourChart(PlotextPlot):
 class SlotFillTable(SizedTable):
     """Free slots and fill in the next working days, by service."""
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="none", zebra_stripes=True, show_cursor=False)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(
+            id=id, classes=classes, cursor_type="none", zebra_stripes=True, show_cursor=False
+        )
         self._days: tuple[int, ...] = ()
 
     def show(self, floor: Floor) -> None:
@@ -139,7 +141,7 @@ class SlotFillTable(SizedTable):
         english = i18n.language() == "en"
         for service in floor.services:
             cells: list[Text | str] = [
-                service.name_en if english else service.name,
+                shortened(service.name_en if english else service.name),
                 Text(str(service.bookings_today), justify="right"),
             ]
             by_days = {window.working_days: window for window in service.windows}

@@ -16,6 +16,16 @@ from console import i18n
 from console.domain.floor import AlertKind, FloorAlert
 from console.i18n import _
 
+# A longer service name ends in "…" in the floor's tables: the columns of figures keep their room
+# (the longest Slovenian names are over 60 characters).
+SERVICE_NAME_WIDTH = 34
+
+
+def shortened(name: str, width: int = SERVICE_NAME_WIDTH) -> str:
+    """``name`` cut to ``width`` characters, the last of them "…" when cut."""
+    return name if len(name) <= width else name[: width - 1].rstrip() + "…"
+
+
 # One colour per state, on the table and in the status bar (the wallboard too).
 STATE_STYLES = {
     "ready": "bold green",

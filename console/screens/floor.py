@@ -84,14 +84,18 @@ class FloorScreen(DeskScreen):
                 yield AgentsTable(timers=timers, id="floor-agents")
                 yield Label(_("Alerts"), classes="floor-heading")
                 yield AlertsList("", id="floor-alerts")
+                # Wide, the slot fill sits under the agents, where there is room for all its
+                # columns; otherwise in the side panel (the stylesheet shows one of the two).
+                yield Label(_("Slot fill, next working days"), classes="floor-heading fill-left")
+                yield SlotFillTable(id="floor-fill-left", classes="fill-left")
             with VerticalScroll(id="floor-side"):
                 yield Label(_("Today"), classes="floor-heading")
                 yield DayFigures("", id="floor-figures")
                 yield Label(_("Callbacks"), classes="floor-heading")
                 yield CallbackFigures("", id="floor-callbacks")
                 yield HourChart(id="floor-chart")
-                yield Label(_("Slot fill, next working days"), classes="floor-heading")
-                yield SlotFillTable(id="floor-fill")
+                yield Label(_("Slot fill, next working days"), classes="floor-heading fill-side")
+                yield SlotFillTable(id="floor-fill", classes="fill-side")
         yield Static("", id="floor-hint")
 
     @property
@@ -154,7 +158,8 @@ class FloorScreen(DeskScreen):
         self.query_one(DayFigures).show(floor, disposition_labels(self.desk.dispositions))
         self.query_one(CallbackFigures).show(floor)
         self.query_one(HourChart).show(floor)
-        self.query_one(SlotFillTable).show(floor)
+        for fill in self.query(SlotFillTable):
+            fill.show(floor)
         self.query_one(AlertsList).show(floor)
         self.query_one("#floor-title", Static).update(self._title(floor))
         local = floor.at.astimezone(TZ)

@@ -276,3 +276,27 @@ async def test_an_agent_has_no_floor(make_app, ready) -> None:  # type: ignore[n
         await pilot.press("alt+0")
         await settle(pilot)
         assert not isinstance(app.screen, FloorScreen)
+
+
+@pytest.mark.parametrize("language", ["en", "sl"])
+async def test_a_wide_floor_shows_every_column_of_both_tables(make_app, world, language) -> None:  # type: ignore[no-untyped-def]
+    """At 200x50 the slot fill sits under the agents, where its columns all fit (in the side
+    panel its 3- and 5-day columns were past the edge); the agents' columns fit too."""
+    app = make_app(language=language, role="supervisor", floor=FLOOR_SECTION)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_floor(pilot)
+        screen = floor_of(app)
+        await until(pilot, lambda: screen.query_one("#floor-fill-left", SlotFillTable).row_count)
+        await pilot.pause()
+        fill = screen.query_one("#floor-fill-left", SlotFillTable)
+        assert fill.display and not screen.query_one("#floor-fill", SlotFillTable).display
+        for table in (fill, screen.table):
+            assert table.virtual_size.width <= table.scrollable_content_region.width, table.id
+        assert fill.region.y > screen.table.region.bottom  # under the agents
+
+    narrower = make_app(language=language, role="supervisor", floor=FLOOR_SECTION)
+    async with narrower.run_test(size=(120, 36)) as pilot:  # in the side panel, as before
+        await wait_floor(pilot)
+        screen = floor_of(narrower)
+        assert screen.query_one("#floor-fill", SlotFillTable).display
+        assert not screen.query_one("#floor-fill-left", SlotFillTable).display

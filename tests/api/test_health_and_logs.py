@@ -198,9 +198,7 @@ def test_40_desks_heartbeats_do_not_fill_the_log_and_a_change_of_state_is_a_line
         assert beat.status_code == 200 and not beat.json()["changed"]
     assert len(requests_lines(caplog)) == 1
 
-    away = client.put(
-        "/v1/desk/state", json={"state": "away", "reason": "break"}, headers=headers
-    )
+    away = client.put("/v1/desk/state", json={"state": "away", "reason": "break"}, headers=headers)
     assert away.status_code == 200 and away.json()["changed"]
     assert len(requests_lines(caplog)) == 2
 
@@ -208,6 +206,6 @@ def test_40_desks_heartbeats_do_not_fill_the_log_and_a_change_of_state_is_a_line
     assert client.get("/healthz").status_code == 200
     summary = requests_lines(caplog)[2:]
     assert len(summary) == 1
-    assert f"{DESKS * 6} writes that changed nothing (PUT /v1/desk/state {DESKS * 6})" in (
-        summary[0]
+    assert (
+        f"{DESKS * 6} writes that changed nothing (PUT /v1/desk/state {DESKS * 6})" in (summary[0])
     )

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ SUMMARY_SECONDS = 60.0
 UNCHANGED = "console.unchanged"  # a request scope's key: this write changed nothing
 
 
-def mark_unchanged(scope: dict[str, Any]) -> None:
+def mark_unchanged(scope: MutableMapping[str, Any]) -> None:
     """Mark a request (its ASGI scope) as a write that changed nothing, e.g. a desk's
     heartbeat: :class:`RequestLog` counts it in the minute's summary, not one line each."""
     scope[UNCHANGED] = True

@@ -8,7 +8,7 @@ agent-console token create         issue a bearer token for an agent, supervisor
 agent-console token list           the agents and whether their tokens work
 agent-console token revoke ID      revoke an agent's token (every worker refuses it within 1 s)
 agent-console migrate              bring a database's schema up to date
-agent-console prune [--dry-run]    apply [retention]: old idempotency keys, changes, holds
+agent-console prune [--dry-run]    apply [retention]: old keys, changes, holds, past slots...
 agent-console service-rule [CODE on|off]  a service's rule: one active booking per caller
 agent-console backup --to COPY     a consistent copy of a SQLite database while desks write
 agent-console import zzzs FILE…    load the insurer's published doctor lists (.xlsx)
@@ -224,13 +224,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     prune = commands.add_parser(
         "prune",
-        help="delete what [retention] no longer keeps: old idempotency keys, changes, holds",
+        help="delete what [retention] no longer keeps: old idempotency keys, changes, holds, "
+        "past free slots, directory history",
         description="Apply [retention] of config.toml: delete idempotency keys, change-feed "
         "rows and released or expired holds older than their periods (30, 30 and 7 days by "
-        "default), and exported audit rows older than audit_days where one is set. Bookings, "
-        "callers, calls and wrap-ups are never deleted. Deletes in batches, so desks keep "
-        "booking while it runs; prints what it removed per table. `serve` does this once a "
-        "day by itself. Exit status: 0 done; 1 another prune is running.",
+        "default), agents' past states (400), past free slots no booking or hold refers to "
+        "(30 days after they ended), the directory's history of changes and list loads (730; "
+        "each doctor's newest change stays), closed directory reports (365), and exported "
+        "audit rows older than audit_days where one is set. Bookings, callers, calls, "
+        "wrap-ups and the slots bookings refer to are never deleted. Deletes in batches, so "
+        "desks keep booking while it runs; prints what it removed per table (--dry-run: what "
+        "it would, each table counted as it is now). `serve` does this once a day by itself. "
+        "Exit status: 0 done; 1 another prune is running.",
     )
     add_db_argument(prune)
     prune.add_argument(
@@ -675,7 +680,9 @@ def _prune(args: argparse.Namespace, config: Config) -> int:
         f"{'Dry run: nothing deleted. ' if args.dry_run else ''}{shown}: idempotency keys "
         f"{retention.idempotency_days} days, change feed {retention.changes_days} days, "
         f"holds {retention.holds_days} days, agent states {retention.agent_states_days} days, "
-        f"audit {audit}."
+        f"past free slots {retention.past_slots_days} days, directory history "
+        f"{retention.provider_history_days} days, closed directory reports "
+        f"{retention.closed_reports_days} days, audit {audit}."
     )
     verb = "would remove" if args.dry_run else "removed"
     for table, count in report.removed.items():

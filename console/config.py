@@ -91,6 +91,9 @@ class RetentionSection(_Section):
     changes_days: int = Field(default=30, ge=1, le=36_500)
     holds_days: int = Field(default=7, ge=1, le=36_500)
     agent_states_days: int = Field(default=400, ge=1, le=36_500)
+    past_slots_days: int = Field(default=30, ge=1, le=36_500)
+    provider_history_days: int = Field(default=730, ge=1, le=36_500)
+    closed_reports_days: int = Field(default=365, ge=1, le=36_500)
     audit_days: int = Field(default=0, ge=0, le=36_500)
     daily: bool = True
     daily_at: str = Field(default="03:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -113,6 +116,9 @@ class RetentionSection(_Section):
             changes_days=self.changes_days,
             holds_days=self.holds_days,
             agent_states_days=self.agent_states_days,
+            past_slots_days=self.past_slots_days,
+            provider_history_days=self.provider_history_days,
+            closed_reports_days=self.closed_reports_days,
             audit_days=self.audit_days,
             daily=self.daily,
             daily_at=time(int(hours), int(minutes)),

@@ -90,39 +90,77 @@ def last_sync_text(last_sync: datetime | None, now: datetime) -> str:
     return _("last sync {age} ago").format(age=age_text(age))
 
 
+# A part of the bar and how much it matters: when the bar is narrower than all it has to say
+# (80 columns, offline, in a call, with a hold), the parts that matter least are left out, so
+# that the hold's countdown, the call's timer and the connection always show, never cut off.
+Part = tuple[int, Text]
+AGENT_ROLE, AGENT_NAME, LAST_SYNC, OWN_STATE, CALLER = 1, 2, 3, 4, 5
+CONFIRMED, QUEUED, ISSUES, CALL_TIMER, ESSENTIAL = 7, 8, 9, 9, 10
+
+
+def connection_parts(
+    state: str, status: SyncStatus | None, *, now: datetime, issues_key: str = "F6"
+) -> list[Part]:
+    """The connection part of the bar, in parts: state, queue, last sync (its age at
+    ``now``), open issues, confirmed references."""
+    first = Text()
+    first.append("● ", style=STATE_STYLES.get(state, "dim"))
+    if state == "syncing" and status is not None and status.total:
+        first.append(
+            _("syncing {done}/{total}").format(done=status.done, total=status.total),
+            style="yellow",
+        )
+    else:
+        first.append(_(state), style="bold red" if state == "offline" else "")
+    parts: list[Part] = [(ESSENTIAL, first)]
+    if status is not None and state in ("online", "offline"):
+        if status.queued:
+            queued = " · " + _("{count} queued").format(count=status.queued)
+            parts.append((QUEUED, Text(queued)))
+        if state == "offline":
+            parts.append((LAST_SYNC, Text(" · " + last_sync_text(status.last_sync, now))))
+    if status is not None and status.issues:
+        badge = Text("  ")
+        badge.append(
+            " " + _("⚠ sync issues: {count} ({key})").format(count=status.issues, key=issues_key),
+            style="bold black on yellow",
+        )
+        badge.append(" ", style="bold black on yellow")
+        parts.append((ISSUES, badge))
+    if status is not None and status.confirmed:  # references to pass on to callers
+        badge = Text("  ")
+        badge.append(
+            " " + _("✓ confirmed: {count} ({key})").format(count=status.confirmed, key=issues_key),
+            style="bold black on green",
+        )
+        badge.append(" ", style="bold black on green")
+        parts.append((CONFIRMED, badge))
+    return parts
+
+
 def connection_text(
     state: str, status: SyncStatus | None, *, now: datetime, issues_key: str = "F6"
 ) -> Text:
     """The connection part of the bar: state, queue, last sync (its age at ``now``), open
     issues."""
+    return fitted(connection_parts(state, status, now=now, issues_key=issues_key), 0)
+
+
+def fitted(parts: list[Part], width: int) -> Text:
+    """The parts in their order, leaving out those that matter least (of equal ones, the
+    later) until the rest fits ``width`` cells (0: no limit)."""
+    kept = list(range(len(parts)))
+    if width > 0:
+        by_weight = sorted(kept, key=lambda index: (parts[index][0], -index))
+        total = sum(parts[index][1].cell_len for index in kept)
+        for index in by_weight:
+            if total <= width or parts[index][0] >= ESSENTIAL:
+                break
+            total -= parts[index][1].cell_len
+            kept.remove(index)
     line = Text()
-    line.append("● ", style=STATE_STYLES.get(state, "dim"))
-    if state == "syncing" and status is not None and status.total:
-        line.append(
-            _("syncing {done}/{total}").format(done=status.done, total=status.total),
-            style="yellow",
-        )
-    else:
-        line.append(_(state), style="bold red" if state == "offline" else "")
-    if status is not None and state in ("online", "offline"):
-        if status.queued:
-            line.append(" · " + _("{count} queued").format(count=status.queued))
-        if state == "offline":
-            line.append(" · " + last_sync_text(status.last_sync, now))
-    if status is not None and status.issues:
-        line.append("  ")
-        line.append(
-            " " + _("⚠ sync issues: {count} ({key})").format(count=status.issues, key=issues_key),
-            style="bold black on yellow",
-        )
-        line.append(" ", style="bold black on yellow")
-    if status is not None and status.confirmed:  # references to pass on to callers
-        line.append("  ")
-        line.append(
-            " " + _("✓ confirmed: {count} ({key})").format(count=status.confirmed, key=issues_key),
-            style="bold black on green",
-        )
-        line.append(" ", style="bold black on green")
+    for index in kept:
+        line.append(parts[index][1])
     return line
 
 
@@ -176,45 +214,54 @@ class StatusBar(Static):
     def watch_status(self) -> None:
         self.refresh_status()
 
+    def on_resize(self) -> None:
+        self.refresh_status()
+
     def refresh_status(self) -> None:
         desk = self.desk
         status = self.status
-        line = Text()
+        parts: list[Part] = []
         agent = desk.agent if desk else None
         if agent is not None:
-            line.append(f" {agent.name} ", style="bold")
-            line.append(f"({_(agent.role.value)})  ")
+            parts.append((AGENT_NAME, Text(f" {agent.name} ", style="bold")))
+            parts.append((AGENT_ROLE, Text(f"({_(agent.role.value)})  ")))
         own = desk.agent_state if desk else None
         if desk is not None and own is not None:
-            line.append_text(state_text(own, desk.away_label(i18n.language())))
-            line.append("  ")
+            shown = Text()
+            shown.append(state_text(own, desk.away_label(i18n.language())))
+            shown.append("  ")
+            parts.append((OWN_STATE, shown))
         moment = desk.clock.utcnow() if desk is not None else Clock().utcnow()
-        line.append_text(
-            connection_text(status.state, status, now=moment, issues_key=self.issues_key)
-        )
+        parts.extend(connection_parts(status.state, status, now=moment, issues_key=self.issues_key))
         timers = self.timers
         if desk is not None:
             now = time.monotonic()
             if desk.call_started is not None and desk.call_ended is not None:
                 # The caller hung up: count the after-call work, not the frozen call length.
                 seconds = int(now - desk.call_ended) if timers else 0
-                line.append(f"   {_('After-call work')} {clock_text(seconds)}", style="bold")
+                shown = Text(f"   {_('After-call work')} {clock_text(seconds)}", style="bold")
+                parts.append((CALL_TIMER, shown))
             elif desk.call_started is not None:
                 seconds = (desk.call_seconds(now) or 0) if timers else 0
-                line.append(f"   {_('Call')} {clock_text(seconds)}", style="bold")
+                shown = Text(f"   {_('Call')} {clock_text(seconds)}", style="bold")
+                parts.append((CALL_TIMER, shown))
             if desk.caller is not None:
-                line.append(f"   {desk.caller.first_name} {desk.caller.last_name}")
+                caller = desk.caller
+                parts.append((CALLER, Text(f"   {caller.first_name} {caller.last_name}")))
             left = desk.hold_seconds_left()
             if left is not None and not timers:
                 left = 180
             if left is not None:
-                line.append(
+                shown = Text(
                     f"   {_('Hold')} {clock_text(left)}",
                     style="bold yellow" if left > 30 else "bold red",
                 )
+                parts.append((ESSENTIAL, shown))
             if desk.read_only:
-                line.append("   ")
-                line.append(f" {_('READ-ONLY')} ", style="bold white on dark_red")
+                shown = Text("   ")
+                shown.append(f" {_('READ-ONLY')} ", style="bold white on dark_red")
+                parts.append((ESSENTIAL, shown))
         # One line across the screen whatever it says: redrawing it needs no layout pass (it
-        # would cost the frame after every tick of the call timer).
-        self.update(line, layout=False)
+        # would cost the frame after every tick of the call timer). What does not fit the
+        # line leaves out what matters least (the bar is never cut off mid-word).
+        self.update(fitted(parts, self.content_size.width), layout=False)

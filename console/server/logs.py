@@ -15,7 +15,9 @@ records and puts them on a ``multiprocessing`` queue (``QueueHandler``), and one
 Requests (:class:`RequestLog`, instead of uvicorn's access log): every write and every error is
 one line at INFO (WARNING for 503, ERROR for other 5xx); successful reads (change-feed polls,
 health checks, searches) are one line each only at DEBUG, and a summary line at most once a
-minute at INFO. Query strings are never logged (a search holds a caller's name or phone).
+minute at INFO. So are writes that changed nothing, as a route marks them (:func:`mark_unchanged`:
+a desk's heartbeat, ``PUT /v1/desk/state`` every 10 s from every desk). Query strings are never
+logged (a search holds a caller's name or phone).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,13 @@ LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
 REQUESTS_LOGGER = "console.server.requests"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SUMMARY_SECONDS = 60.0
+UNCHANGED = "console.unchanged"  # a request scope's key: this write changed nothing
+
+
+def mark_unchanged(scope: MutableMapping[str, Any]) -> None:
+    """Mark a request (its ASGI scope) as a write that changed nothing, e.g. a desk's
+    heartbeat: :class:`RequestLog` counts it in the minute's summary, not one line each."""
+    scope[UNCHANGED] = True
 
 
 @dataclass(frozen=True)
@@ -155,6 +164,7 @@ class RequestLog:
         self.clock = clock
         self.log = logging.getLogger(REQUESTS_LOGGER)
         self._reads: Counter[str] = Counter()
+        self._unchanged: Counter[str] = Counter()  # writes that changed nothing (heartbeats)
         self._slowest = 0.0
         self._since = clock()
 
@@ -182,9 +192,11 @@ class RequestLog:
         client = scope.get("client") or ("-", 0)
         line = "%s %s %d %.1f ms %s"
         args = (method, path, status, seconds * 1000, client[0])
-        if method in READ_METHODS and status < 400:
+        routine = method in READ_METHODS or scope.get(UNCHANGED, False)
+        if routine and status < 400:
             route = scope.get("route")
-            self._reads[f"{method} {getattr(route, 'path', None) or path}"] += 1
+            counted = self._reads if method in READ_METHODS else self._unchanged
+            counted[f"{method} {getattr(route, 'path', None) or path}"] += 1
             self._slowest = max(self._slowest, seconds)
             if self.log.isEnabledFor(logging.DEBUG):
                 self.log.debug(line, *args)
@@ -202,18 +214,26 @@ class RequestLog:
         now = self.clock()
         if not force and now - self._since < self.summary_seconds:
             return
-        if self._reads:
+        if self._reads or self._unchanged:
             total = sum(self._reads.values())
             routes = ", ".join(f"{route} {count}" for route, count in self._reads.most_common(6))
             more = len(self._reads) - 6
+            unchanged = ""
+            if self._unchanged:
+                listed = ", ".join(f"{route} {n}" for route, n in self._unchanged.items())
+                unchanged = (
+                    f"; {sum(self._unchanged.values())} writes that changed nothing ({listed})"
+                )
             self.log.info(
-                "%d reads in %.0f s (%s%s); slowest %.1f ms",
+                "%d reads in %.0f s (%s%s); slowest %.1f ms%s",
                 total,
                 now - self._since,
                 routes,
                 f", {more} more routes" if more > 0 else "",
                 self._slowest * 1000,
+                unchanged,
             )
         self._reads.clear()
+        self._unchanged.clear()
         self._slowest = 0.0
         self._since = now

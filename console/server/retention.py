@@ -7,10 +7,17 @@ What goes, and when (defaults):
 - the change feed, 30 days (``changes_days``): an older cursor gets ``410 resync`` (see
   ``console.server.changes``);
 - released and expired holds, 7 days (``holds_days``);
+- agents' past states, 400 days (``agent_states_days``); the current state stays;
+- past free slots, 30 days after they ended (``past_slots_days``), only those no booking (even
+  a cancelled one) and no kept hold refers to;
+- the directory's history of changes between lists, 730 days (``provider_history_days``), but
+  each doctor's newest change stays; with it the record of list loads no kept change refers to
+  (the newest load of each list stays);
+- closed directory reports, 365 days after closing (``closed_reports_days``);
 - audit rows only where an operator set ``audit_days`` (at least 365; 0 keeps them), and only
   rows ``agent-console export audit`` has written out.
 
-Bookings, callers, calls and wrap-ups are never pruned.
+Bookings, callers, calls and wrap-ups are never pruned, nor a slot a booking refers to.
 
 :func:`prune` deletes in batches of :data:`BATCH` rows, each its own short transaction, and
 lets other writers in between, so desks keep booking while it runs. On SQLite the freed pages
@@ -55,7 +62,19 @@ from console.domain.calendar import TZ
 from console.server import changes, clock
 from console.server.abandoned import close_abandoned
 from console.server.db import Database, DatabaseBusy
-from console.server.schema import agent_states, audit_log, holds, idempotency_keys, meta_info
+from console.server.schema import (
+    agent_states,
+    audit_log,
+    bookings,
+    directory_imports,
+    holds,
+    idempotency_keys,
+    meta_info,
+    provider_history,
+    provider_reports,
+    services,
+    slots,
+)
 from console.server.settings import RetentionSettings
 
 log = logging.getLogger(__name__)
@@ -63,7 +82,18 @@ log = logging.getLogger(__name__)
 BATCH = 1_000  # rows per delete transaction
 PAUSE_SECONDS = 0.005  # between batches: the writers waiting meanwhile go first
 VACUUM_PAGES = 2_000  # pages given back per incremental_vacuum statement (8 MB at 4 KiB)
-TABLES = ("idempotency_keys", "changes", "holds", "agent_states", "audit_log")
+TABLES = (
+    "idempotency_keys",
+    "changes",
+    "holds",
+    "slots",  # after holds: a slot whose last hold just went may go too
+    "agent_states",
+    "provider_history",
+    "directory_imports",  # after provider_history: a load whose changes just went may go too
+    "provider_reports",
+    "audit_log",
+)
+
 
 PRUNE_LOCK = 7_031_227  # PostgreSQL advisory lock of the one process that prunes
 LEASE_KEY = "retention.prune_lease"  # SQLite: who prunes, until when
@@ -168,6 +198,63 @@ def _rules(retention: RetentionSettings, now: datetime) -> list[_Rule]:
             and_(agent_states.c.ended_at.is_not(None), agent_states.c.ended_at < states_cutoff),
         )
     )
+    # The directory's history: each doctor's newest change stays, whatever its age.
+    history_cutoff = now - timedelta(days=retention.provider_history_days)
+    newer_change = provider_history.alias("newer_change")
+    rules.append(
+        _Rule(
+            provider_history,
+            provider_history.c.id,
+            provider_history.c.id,
+            and_(
+                provider_history.c.at < history_cutoff,
+                select(newer_change.c.id)
+                .where(
+                    newer_change.c.provider_id == provider_history.c.provider_id,
+                    newer_change.c.id > provider_history.c.id,
+                )
+                .exists(),
+            ),
+        )
+    )
+    # The record of list loads: one no kept change refers to; the newest of each list stays
+    # (the importer reads the date of the newest list loaded).
+    newer_load = directory_imports.alias("newer_load")
+    rules.append(
+        _Rule(
+            directory_imports,
+            directory_imports.c.id,
+            directory_imports.c.id,
+            and_(
+                directory_imports.c.imported_at < history_cutoff,
+                ~select(provider_history.c.id)
+                .where(provider_history.c.import_id == directory_imports.c.id)
+                .exists(),
+                select(newer_load.c.id)
+                .where(
+                    newer_load.c.source == directory_imports.c.source,
+                    newer_load.c.list_name == directory_imports.c.list_name,
+                    newer_load.c.id > directory_imports.c.id,
+                )
+                .exists(),
+            ),
+        )
+    )
+    # Agents' directory reports, closed long ago; open ones stay. (A report is closed after it
+    # was made, so created_at before the cutoff too: the status index narrows the search.)
+    reports_cutoff = now - timedelta(days=retention.closed_reports_days)
+    rules.append(
+        _Rule(
+            provider_reports,
+            provider_reports.c.id,
+            provider_reports.c.id,
+            and_(
+                provider_reports.c.status == "closed",
+                provider_reports.c.created_at < reports_cutoff,
+                provider_reports.c.closed_at < reports_cutoff,
+            ),
+        )
+    )
     if retention.audit_days:
         audit_cutoff = now - timedelta(days=retention.audit_days)
         newest_audit = select(func.max(audit_log.c.id)).scalar_subquery()
@@ -184,6 +271,30 @@ def _rules(retention: RetentionSettings, now: datetime) -> list[_Rule]:
             )
         )
     return rules
+
+
+def _slot_rules(database: Database, retention: RetentionSettings, now: datetime) -> list[_Rule]:
+    """Past free slots no booking (even a cancelled one) and no kept hold refers to: one rule
+    per service, so that each walks the free slots' (service, start) index."""
+    cutoff = now - timedelta(days=retention.past_slots_days)
+    # The newest slot always stays, so a SQLite rowid is never handed out a second time.
+    newest_slot = select(func.max(slots.c.id)).scalar_subquery()
+    past_and_free = and_(
+        slots.c.status == "free",
+        slots.c.starts_at < cutoff,
+        slots.c.ends_at < cutoff,
+        ~select(bookings.c.id).where(bookings.c.slot_id == slots.c.id).exists(),
+        ~select(holds.c.id).where(holds.c.slot_id == slots.c.id).exists(),
+        slots.c.id < newest_slot,
+    )
+    with database.read() as connection:
+        service_ids = connection.execute(select(services.c.id).order_by(services.c.id)).scalars()
+        return [
+            _Rule(
+                slots, slots.c.id, slots.c.starts_at, and_(slots.c.service_id == sid, past_and_free)
+            )
+            for sid in service_ids
+        ]
 
 
 def _count(database: Database, table: Table, condition: ColumnElement) -> int:
@@ -269,14 +380,20 @@ def prune(
                 database, retention, now, dry_run, batch_size, stop
             )
             report.feed_starts_after = marker
-        elif name in rules:
-            rule = rules[name]
-            if dry_run:
-                removed, stopped = _count(database, rule.table, rule.condition), False
-            else:
-                removed, stopped = _delete_batches(database, rule, batch_size, stop)
         else:
             removed, stopped = 0, False
+            if name == "slots":
+                table_rules = _slot_rules(database, retention, now)
+            else:
+                table_rules = [rules[name]] if name in rules else []
+            for rule in table_rules:
+                if dry_run:
+                    removed += _count(database, rule.table, rule.condition)
+                    continue
+                count, stopped = _delete_batches(database, rule, batch_size, stop)
+                removed += count
+                if stopped:
+                    break
         report.removed[name] = removed
         if stopped:
             report.stopped = True

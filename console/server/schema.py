@@ -275,6 +275,7 @@ Index(
     sqlite_where=text("released_at IS NULL"),
     postgresql_where=text("released_at IS NULL"),
 )
+Index("ix_holds_slot_id", holds.c.slot_id)  # a slot no kept hold refers to may be pruned
 
 bookings = Table(
     "bookings",
@@ -312,6 +313,9 @@ Index(
     postgresql_where=text(ACTIVE_BOOKING),
 )
 Index("ix_bookings_caller_id", bookings.c.caller_id)
+# Every booking of a slot, cancelled ones too: a past free slot none refers to may be pruned
+# (migration 0015).
+Index("ix_bookings_slot_id", bookings.c.slot_id)
 Index("ix_bookings_provisional_reference", bookings.c.provisional_reference)
 # The floor's and the day's figures: bookings made and cancelled in a day, and by a call.
 Index("ix_bookings_created_at", bookings.c.created_at)
@@ -467,6 +471,7 @@ provider_history = Table(
     Column("import_id", ForeignKey("directory_imports.id")),
 )
 Index("ix_provider_history_provider", provider_history.c.provider_id, provider_history.c.id)
+Index("ix_provider_history_import_id", provider_history.c.import_id)  # loads still referred to
 
 # Agents' reports that the directory is wrong ("the office says they are full").
 provider_reports = Table(

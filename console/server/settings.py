@@ -40,6 +40,12 @@ class RetentionSettings:
     changes_days: int = 30  # a desk's feed cursor older than this gets 410 resync
     holds_days: int = 7  # released and expired holds
     agent_states_days: int = 400  # agents' past states (the floor's time in each state)
+    # Free slots over this long ago that no booking or hold ever referred to.
+    past_slots_days: int = 30
+    # The directory's history of a doctor's changes between lists (the newest change of each
+    # doctor stays), and the list loads no kept change refers to (the newest of each list stays).
+    provider_history_days: int = 730
+    closed_reports_days: int = 365  # agents' directory reports, closed this long ago
     audit_days: int = 0  # 0: kept; otherwise at least MIN_AUDIT_DAYS
     daily: bool = True  # `serve` prunes once a day by itself
     daily_at: time = time(3, 0)  # ... at this local (Europe/Ljubljana) time

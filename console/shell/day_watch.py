@@ -1,10 +1,17 @@
-"""The desk's day: one timer at the next local midnight, and the screens told of the new day."""
+"""The desk's day: one timer at the next local midnight, and the screens told of the new day.
+
+The timer counts on the monotonic clock, which stands still while the machine sleeps: a desk
+suspended in the evening and woken the next morning would wait hours more for it. So the day is
+also checked, at no cost, whenever the agent presses a key and when the terminal gets the focus
+back: the first key after a night asleep shows the new day (not a poll).
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import date
 
+from textual import events
 from textual.timer import Timer
 
 from console.messages import DayChanged
@@ -20,6 +27,13 @@ class DayWatchPart(Shell):
 
     _day: date  # the desk's day, as the open screens last heard it (set on start)
     _midnight: Timer | None = None
+
+    async def on_event(self, event: events.Event) -> None:
+        woke = isinstance(event, events.Key | events.AppFocus) and not self._unmounting
+        if woke and getattr(self, "_day", None) and self.clock.today() != self._day:
+            self.check_day()
+            self._watch_midnight()  # the timer, too, counts from now
+        await super().on_event(event)
 
     def _watch_midnight(self) -> None:
         """Wake at the next local midnight (not a poll): the open screens then show the new

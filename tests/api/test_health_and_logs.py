@@ -178,3 +178,34 @@ def test_one_event_is_one_line() -> None:
     text = formatter.format(record)
     assert "\n" not in text and "Traceback" in text and "bad\\nvalue" in text
     assert LogSettings().level_name == "INFO"
+
+
+def test_40_desks_heartbeats_do_not_fill_the_log_and_a_change_of_state_is_a_line(
+    logged, caplog
+) -> None:
+    """Every desk reports its state unchanged every 10 s (the heartbeat): a write that changes
+    nothing is counted in the minute's summary; a real change is one line."""
+    client, world, fake = logged
+    caplog.set_level(logging.INFO, logger=REQUESTS_LOGGER)
+    headers = world.headers()
+    first = client.put("/v1/desk/state", json={"state": "ready"}, headers=headers)
+    assert first.status_code == 200 and first.json()["changed"]
+    assert [line.split(" ")[:3] for line in requests_lines(caplog)] == [
+        ["PUT", "/v1/desk/state", "200"]
+    ]
+    for _beat in range(DESKS * 6):  # a minute of 40 desks' heartbeats
+        beat = client.put("/v1/desk/state", json={"state": "ready"}, headers=headers)
+        assert beat.status_code == 200 and not beat.json()["changed"]
+    assert len(requests_lines(caplog)) == 1
+
+    away = client.put("/v1/desk/state", json={"state": "away", "reason": "break"}, headers=headers)
+    assert away.status_code == 200 and away.json()["changed"]
+    assert len(requests_lines(caplog)) == 2
+
+    fake.now += 61
+    assert client.get("/healthz").status_code == 200
+    summary = requests_lines(caplog)[2:]
+    assert len(summary) == 1
+    assert (
+        f"{DESKS * 6} writes that changed nothing (PUT /v1/desk/state {DESKS * 6})" in (summary[0])
+    )

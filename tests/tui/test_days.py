@@ -319,3 +319,29 @@ async def test_a_follow_up_typed_for_today_is_checked_against_the_new_day(make_a
         await until(pilot, lambda: follow_up.error is not None, "the day to have passed")
         assert follow_up.text == "4. 3. 2030"  # as typed
         assert "passed" in follow_up.error
+
+
+class SleptTime(HeldTime):
+    """The desk's time jumps on, as when the machine slept through the night: the monotonic
+    clock the midnight timer counts on stood still meanwhile, so the timer is hours away."""
+
+    def sleep_until(self, moment: datetime) -> None:
+        self.start, self.since = moment, time.monotonic()
+
+
+async def test_a_desk_woken_from_a_night_asleep_shows_the_new_day_at_the_first_key(
+    make_app, ready
+) -> None:
+    desk_time = SleptTime(datetime(2030, 3, 4, 17, 0, tzinfo=TZ))  # Monday 4. 3., 17:00
+    app = make_app(today=None, clock=Clock(desk_time))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await slot_search(pilot, "ue-id-card")
+        assert field(screen, "from") == "4. 3. 2030"
+        desk_time.sleep_until(datetime(2030, 3, 5, 7, 30, tzinfo=TZ))  # woken next morning
+        await pilot.pause(0.3)
+        assert field(screen, "from") == "4. 3. 2030"  # the timer is 7 hours away still
+        await pilot.press("down")  # the agent's first key
+        await until(pilot, lambda: field(screen, "from") == "5. 3. 2030", "From to move on")
+        assert field(screen, "to") == "19. 3. 2030"
+        assert app._day == date(2030, 3, 5)

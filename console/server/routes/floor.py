@@ -14,6 +14,7 @@ from console.server import agent_states, clock, export_calls, floor
 from console.server.agent_day import agent_day
 from console.server.deps import AgentDep, CallIdDep, DatabaseDep, SettingsDep, WriterDep
 from console.server.errors import forbidden, unprocessable
+from console.server.logs import mark_unchanged
 from console.server.responses import json_response
 
 router = APIRouter(prefix="/v1", tags=["floor"])
@@ -53,7 +54,11 @@ NOT_SUPERVISOR: dict[int | str, dict[str, Any]] = {
     },
 )
 def report_state(
-    payload: DeskStateIn, agent: WriterDep, database: DatabaseDep, settings: SettingsDep
+    payload: DeskStateIn,
+    agent: WriterDep,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    request: Request,
 ) -> Response:
     """Report this desk's agent's state: on every change (ready, on_call, after_call_work,
     away with a reason from `away_reasons`, signed_out on quit) and, unchanged, as the
@@ -64,6 +69,8 @@ def report_state(
     service by themselves (on_call, then after-call work and ready)."""
     with database.write() as connection:
         state = agent_states.report(connection, agent, payload, settings.floor)
+    if not state.changed:  # the heartbeat: in the log's summary a minute, not a line each
+        mark_unchanged(request.scope)
     return json_response(state)
 
 

@@ -327,6 +327,43 @@ def test_12_the_idempotency_key_and_the_reference_format_are_documented(api) -> 
     assert "callback" in wrap_up["enum"]
 
 
+def test_12_every_role_gets_only_documented_statuses_on_every_operation(api) -> None:
+    """Each operation called with each role's token (and none): the status is one the
+    document lists for it. The telephone system's token is refused (403) everywhere but its
+    own routes, a desk's on the telephone system's events: both are documented."""
+    import re
+
+    from console.domain.models import Role
+    from console.server.agents import create_agent
+
+    with api.database.write() as connection:
+        create_agent(connection, "Exchange", Role.TELEPHONY, token="tok-telephony")
+    tokens = {
+        "agent": api.world.headers("agent"),
+        "supervisor": api.world.headers("supervisor"),
+        "telephony": {"Authorization": "Bearer tok-telephony"},
+        "nobody": {},
+    }
+    document = api.client.get("/openapi.json").json()
+    forbidden = 0
+    for path, method, operation in _operations(document):
+        url = re.sub(r"\{reference\}", "ACD3EFH", re.sub(r"\{\w+_id\}", "1", path))
+        for who, headers in tokens.items():
+            extra = {"json": {}} if "requestBody" in operation else {}
+            if method != "get":
+                headers = {**headers, "Idempotency-Key": f"roles-{who}-{method}-{path}"[:80]}
+            response = api.client.request(method, url, headers=headers, **extra)
+            assert str(response.status_code) in operation["responses"], (
+                who,
+                method,
+                path,
+                response.status_code,
+                response.text,
+            )
+            forbidden += response.status_code == 403
+    assert forbidden > 40  # the telephony token on every desk route, desks on its routes
+
+
 def test_12_options_and_405_list_every_method_of_the_path(api) -> None:
     call = _call(api)
     response = api.client.options(f"/v1/calls/{call['id']}")

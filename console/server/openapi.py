@@ -78,7 +78,8 @@ def _refusing_roles(app: FastAPI) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for context in iter_route_contexts(app.routes):  # the routes of the included routers too
         if isinstance(context.original_route, APIRoute) and _calls(context.dependant) & gates:
-            found |= {(context.path_format, method.lower()) for method in context.methods or ()}
+            path = context.path_format or ""
+            found |= {(path, method.lower()) for method in context.methods or ()}
     return found
 
 

@@ -17,7 +17,8 @@ No sender can do better without the server's help: the server's "250 OK" and our
 cannot be written in one transaction. An SMS goes to the gateway with the Message-ID as its
 reference, for gateways that deduplicate by one.
 
-**Failures.** A temporary one (SMTP 4xx, no connection, a timeout, HTTP 429/5xx) puts the
+**Failures.** A temporary one (SMTP 4xx, no connection, a timeout, the relay refusing our
+settings rather than the message: see :mod:`.transport`; HTTP 429/5xx) puts the
 message back in the queue with a growing wait (``retry_seconds``, doubled each time, at
 most ``retry_max_seconds``) and the reason, up to ``max_attempts``; a permanent one (SMTP
 5xx, HTTP 4xx) fails it at once with the server's reason. At send time a message whose

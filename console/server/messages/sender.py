@@ -532,7 +532,7 @@ class Sender:
         return Report(failed=1)
 
     def _retry(self, ident: int, attempts: int, why: str, channel: str, address: str) -> Report:
-        tries = attempts + 1  # the claim counted this attempt; the row read before it
+        tries = attempts  # the claim counted this attempt, and the row was read after it
         if tries >= self.settings.max_attempts:
             log.warning("message %s to %s failed after %d attempts: %s", ident, address, tries, why)
             return self._fail(ident, f"Gave up after {tries} attempts: {why}", channel, address)

@@ -7,8 +7,10 @@ timeout, any refusal before the message (TLS, login), a refusal of our sender ad
 and a demand for encryption or a login at any step (530, 534, 535, 538: RFC 3207, RFC 4954)
 are the relay's trouble or the settings', not the message's: retried, with the relay's words,
 so that a relay set up wrongly fails no message before it is put right (``max_attempts``).
-HTTP gateways: 408, 425, 429 and 5xx, and no answer at all, are retried; any other 4xx is a
-permanent refusal of this message.
+HTTP gateways: 408, 425, 429 and 5xx, and no answer at all, are retried, and so are the
+answers that refuse our settings rather than the message (401, 403, 407: the credentials; 404,
+405, 415: the URL, the method or the body's type); any other 4xx (400, 422: a bad number) is
+a permanent refusal of this message.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ REASON_LENGTH = 480
 # or the login refused (RFC 3207, RFC 4954).
 RELAY_CODES = frozenset({530, 534, 535, 538})
 RETRY_HTTP = frozenset({408, 425, 429})
+# Answers about the gateway's settings, not the message: retried until they are put right.
+SETTINGS_HTTP = frozenset({401, 403, 404, 405, 407, 415})
 
 
 class SendError(Exception):
@@ -177,7 +181,8 @@ class SmsGateway:
         answer = " ".join(response.text.split())[:300]
         reason = f"SMS gateway: HTTP {response.status_code} {answer}".strip()
         status = response.status_code
-        raise SendError(reason, permanent=not (status >= 500 or status in RETRY_HTTP))
+        retried = status >= 500 or status in RETRY_HTTP or status in SETTINGS_HTTP
+        raise SendError(reason, permanent=not retried)
 
     def close(self) -> None:
         if self._client is not None:

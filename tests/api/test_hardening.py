@@ -433,6 +433,36 @@ def test_13_ids_are_strict_integers(api, value) -> None:  # type: ignore[no-unty
         assert connection.execute(select(holds.c.id)).all() == []
 
 
+@pytest.mark.parametrize("value", ["1", True, 1.5])
+@pytest.mark.parametrize("field", ["call_id", "service_id", "queued_writes", "replayed"])
+def test_13_a_desks_state_report_takes_strict_integers_too(api, field: str, value) -> None:  # type: ignore[no-untyped-def]
+    """PUT /v1/desk/state took "1" and true as call 1 (its ids and counts were plain ints)."""
+    call = _call(api)
+    body = {"state": "on_call", "call_id": call["id"], field: value}
+    _error(api.client.put("/v1/desk/state", json=body, headers=api.world.headers()), 422, field)
+
+
+def test_5_and_12_the_floors_ids_and_days_have_the_apis_bounds(api) -> None:
+    """The floor's agent id is as wide as every other id (2^53-1), and its ``date`` states the
+    years it takes (2000-2099) in the document, as it refuses the others."""
+    document = api.client.get("/openapi.json").json()
+    operation = document["paths"]["/v1/floor/agents/{agent_id}/calls"]["get"]
+    schemas = {p["name"]: p["schema"] for p in operation["parameters"]}
+    assert schemas["agent_id"]["maximum"] == PAST - 1
+    for path in ("/v1/floor/agents/{agent_id}/calls", "/v1/floor/calls/export"):
+        [day] = [p for p in document["paths"][path]["get"]["parameters"] if p["name"] == "date"]
+        assert day["schema"]["pattern"] == "^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+        assert "2000-01-01 to 2099-12-31" in day["description"]
+    supervisor = api.world.headers("supervisor")
+    too_big = api.client.get(f"/v1/floor/agents/{PAST}/calls", headers=supervisor)
+    _error(too_big, 422, "agent_id")
+    for day in ("1999-12-31", "2100-01-01"):
+        answer = api.client.get("/v1/floor/calls/export", params={"date": day}, headers=supervisor)
+        _error(answer, 422, "date")
+    state = document["components"]["schemas"]["DeskStateIn"]["properties"]
+    assert state["service_id"]["anyOf"][0]["maximum"] == PAST - 1
+
+
 def test_13_an_integer_written_with_a_point_is_still_an_integer(api) -> None:
     """JSON Schema's integer: 1.0 is the integer 1 (any JSON encoder may write it so)."""
     slot = api.world.slots[0]

@@ -9,7 +9,8 @@ other, and goes on to the slot search, a booking and the wrap-up.
 decides who gets it); the desk keeps it until it records an outcome or releases it, through an
 outage and a restart too (the Store keeps it in its cache). ``reached(caller_id)`` starts the
 callback's call (outbound, with the caller chosen among those the number matches, or none: a
-new caller) and records the attempt, which closes the callback; ``record(outcome)`` records
+new caller) and records the attempt in that call: the callback stays this agent's until the
+call's wrap-up closes it (the service does); ``record(outcome)`` records
 no answer, busy, wrong number or declined; ``release()`` gives it back. Offline, outcomes and
 releases queue like every other write.
 
@@ -156,9 +157,9 @@ class CallbackWork:
 
     async def reached(self, caller_id: int | None) -> Call:
         """The caller answered: the callback's call starts (outbound, with ``caller_id``, or
-        no caller yet: a new one), and the attempt is recorded (it closes the callback). The
-        call goes on like any other. A refused attempt (another agent has the callback now)
-        leaves the call as it is and raises."""
+        no caller yet: a new one), and the attempt is recorded in that call. The call goes on
+        like any other, and its wrap-up closes the callback. A refused attempt (another agent
+        has the callback now) leaves the call as it is and raises."""
         held = self._held()
         self._free()
         call = await self.desk.start_call_with(caller_id, CallDirection.OUTBOUND)

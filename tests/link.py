@@ -166,6 +166,10 @@ class Link:
             target.write(data)
             with contextlib.suppress(ConnectionError, OSError):
                 await target.drain()
+        if self.mode in (self.SWALLOW, self.HOLD):
+            # Nothing passes a hung link, not even the service closing its end (uvicorn closes
+            # an idle keep-alive connection after 5 s): the desk waits for its own timeout.
+            return
         _cut(target)
         _cut(upstream)
 

@@ -16,7 +16,7 @@ from rich.text import Text
 from console import i18n
 from console.domain.floor import Floor, FloorAgent
 from console.i18n import _
-from widgets.floor_text import STATE_STYLES, duration, state_text
+from widgets.floor_text import STATE_STYLES, duration, in_language, state_text
 from widgets.sized_table import SizedTable
 
 
@@ -24,8 +24,7 @@ def service_name(agent: FloorAgent) -> str:
     call = agent.call
     if call is None:
         return ""
-    name = call.service_name_en if i18n.language() == "en" else call.service_name
-    return name or call.service_name or ""
+    return in_language(call.service_name, call.service_name_en)
 
 
 class AgentsTable(SizedTable):

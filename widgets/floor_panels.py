@@ -1,5 +1,6 @@
-"""The floor's other panels: the day's figures, calls per hour (a plotext chart), slot fill for
-the next working days by service, and the alerts. Each is given the :class:`Floor` to show."""
+"""The floor's other panels: the day's figures, the callback queue's, calls, bookings and
+missed calls per hour (a plotext chart), slot fill for the next working days by service, and
+the alerts. Each is given the :class:`Floor` to show."""
 
 from __future__ import annotations
 
@@ -53,9 +54,41 @@ class DayFigures(Static):
         self.update(Group(grid, shown))
 
 
+class CallbackFigures(Static):
+    """The callback queue: its length (due now, being called), the oldest wait, the share of
+    today's closed callbacks that reached the caller, and today's calls that did not get
+    through."""
+
+    def show(self, floor: Floor) -> None:
+        queue = floor.callbacks
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim")
+        grid.add_column(justify="right", style="bold")
+        grid.add_column(style="dim")
+        grid.add_column(justify="right", style="bold")
+        grid.add_row(_("In the queue"), str(queue.queue_length), _("Due now"), str(queue.due_now))
+        grid.add_row(
+            _("Oldest wait"),
+            duration(queue.oldest_wait_seconds),
+            _("Being called"),
+            str(queue.claimed),
+        )
+        if queue.reached_share is None:
+            reached = "—"
+        else:
+            reached = _("{share} ({reached} of {closed})").format(
+                share=percent(queue.reached_share),
+                reached=queue.reached_today,
+                closed=queue.closed_today,
+            )
+        grid.add_row(_("Reached today"), reached, _("Missed calls today"), str(queue.missed_today))
+        self.update(grid)
+
+
 def chart_hours(hours: list[FloorHour]) -> list[FloorHour]:
-    """The hours worth a bar: the working day, and any hour with calls or bookings."""
-    busy = [i for i, hour in enumerate(hours) if hour.calls or hour.bookings]
+    """The hours worth a bar: the working day, and any hour with calls, bookings or missed
+    calls."""
+    busy = [i for i, hour in enumerate(hours) if hour.calls or hour.bookings or hour.missed_calls]
     keep = [i for i, hour in enumerate(hours) if WORKDAY[0] <= int(hour.hour[:2]) < WORKDAY[1]]
     wanted = busy + keep
     if not wanted:
@@ -64,7 +97,8 @@ def chart_hours(hours: list[FloorHour]) -> list[FloorHour]:
 
 
 class HourChart(PlotextPlot):
-    """Calls and bookings per hour of today, as bars."""
+    """Calls, bookings and missed calls (the telephone system's calls that did not get
+    through) per hour of today, as bars."""
 
     def show(self, floor: Floor) -> None:
         hours = chart_hours(floor.today.hours)
@@ -73,10 +107,14 @@ class HourChart(PlotextPlot):
         labels = [hour.hour[:2] for hour in hours]
         plt.multiple_bar(  # type: ignore[call-arg]  # (the stub says label; plotext: labels)
             labels,
-            [[hour.calls for hour in hours], [hour.bookings for hour in hours]],
-            labels=[_("calls"), _("bookings")],
+            [
+                [hour.calls for hour in hours],
+                [hour.bookings for hour in hours],
+                [hour.missed_calls for hour in hours],
+            ],
+            labels=[_("calls"), _("bookings"), _("missed")],
         )
-        plt.title(_("Calls and bookings per hour"))
+        plt.title(_("Calls, bookings and missed calls per hour"))
         self.refresh()
 
 

@@ -6,10 +6,13 @@ its language (an alert's ``message`` is English, for API users only).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 
+from console import i18n
 from console.domain.floor import AlertKind, FloorAlert
 from console.i18n import _
 
@@ -24,6 +27,22 @@ STATE_STYLES = {
 }
 
 STATE_ORDER = ("on_call", "after_call_work", "ready", "away", "unreachable", "signed_out")
+
+
+def in_language(name: str | None, name_en: str | None) -> str:
+    """A service's name in the console's language (English when there is one, else the
+    Slovenian)."""
+    chosen = name_en if i18n.language() == "en" else name
+    return chosen or name or ""
+
+
+def disposition_labels(dispositions: Iterable[Any]) -> dict[str, str]:
+    """The dispositions' names by code in the console's language, with the service's own
+    ``abandoned``."""
+    english = i18n.language() == "en"
+    labels = {d.code: d.label_en if english else d.label for d in dispositions}
+    labels.setdefault("abandoned", _("Abandoned (closed by the service)"))
+    return labels
 
 
 def state_label(state: str) -> str:

@@ -24,7 +24,9 @@ class CallbackSource(StrEnum):
 
 class CallbackStatus(StrEnum):
     OPEN = "open"  # in the queue (due now or later)
-    CLAIMED = "claimed"  # leased by one agent until ``lease_expires_at``
+    # leased by one agent until ``lease_expires_at``; once reached, held by its call (``call_id``)
+    # until the call's wrap-up closes it
+    CLAIMED = "claimed"
     DONE = "done"  # the caller was reached (by us or they reached us), or declined
     FAILED = "failed"  # wrong number, or no answer / busy up to the maximum of attempts
     CANCELLED = "cancelled"
@@ -110,7 +112,13 @@ class Callback(BaseModel):
     claimed_by: int | None = Field(default=None, description="the agent who claimed it last")
     claimed_at: datetime | None = None
     lease_expires_at: datetime | None = Field(
-        default=None, description="while claimed: back in the queue after this time"
+        default=None,
+        description="while claimed: back in the queue after this time (none once reached: "
+        "the call holds it)",
+    )
+    call_id: int | None = Field(
+        default=None,
+        description="reached: the console call it goes on in; the call's wrap-up closes it",
     )
     closed_at: datetime | None = None
     attempts: list[CallbackAttempt] = Field(default_factory=list)
@@ -139,7 +147,11 @@ class ClaimIn(_In):
 class AttemptIn(_In):
     outcome: AttemptOutcome
     note: Plain = Field(default="", max_length=1000)
-    call_id: Id | None = Field(default=None, description="the console call it was made in")
+    call_id: Id | None = Field(
+        default=None,
+        description="the console call it was made in; required for reached (the call's "
+        "wrap-up closes the callback)",
+    )
     at: When | None = Field(
         default=None,
         description="when the attempt was made (a desk replaying it): within the last week, "

@@ -282,6 +282,7 @@ class CallBooking(BaseModel):
     status: str = Field(description="the booking's status now")
     service_id: int
     service_name: str
+    service_name_en: str | None = Field(default=None, description="the service's English name")
     slot_starts_at: datetime
 
 
@@ -308,6 +309,7 @@ class AgentDayCall(BaseModel):
         default=None, description="the service of the call's first booking"
     )
     service_name: str | None = None
+    service_name_en: str | None = Field(default=None, description="the service's English name")
     bookings: list[CallBooking] = Field(default_factory=list)
     caller: FloorCaller | None = None
 

@@ -10,10 +10,10 @@ Offline it is the queue as this desk last saw it, and says so.
 screen then shows the number to dial and the matched caller's card, the callers the number
 belongs to (choose one), or that the number is nobody's yet. Then one key for what happened:
 ``r`` reached (the call starts, outbound, with the chosen caller, and goes on like any other:
-slots, a booking, the wrap-up; a number nobody has opens the new-caller form with it filled
-in), ``n`` no answer, ``b`` busy, ``w`` wrong number, ``d`` the caller declined, ``x`` gives
-it back. A callback claimed before an outage is still worked offline: its outcome queues and
-is replayed with the time it was made.
+slots, a booking, the wrap-up, which closes the callback; a number nobody has opens the
+new-caller form with it filled in), ``n`` no answer, ``b`` busy, ``w`` wrong number, ``d``
+the caller declined, ``x`` gives it back. A callback claimed before an outage is still worked
+offline: its outcome queues and is replayed with the time it was made.
 """
 
 from __future__ import annotations

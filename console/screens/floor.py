@@ -1,8 +1,9 @@
-"""The supervisor's floor (F10): every agent's state and day, the day's figures, calls per hour,
-slot fill for the next working days, and the alerts. Read-only.
+"""The supervisor's floor (F10): every agent's state and day, the day's figures, the callback
+queue's (its length, the oldest wait, the share reached today, missed calls), calls, bookings
+and missed calls per hour, slot fill for the next working days, and the alerts. Read-only.
 
 It reads ``GET /v1/floor`` when it is shown, when the change feed brings an agent's state, a
-call or a booking (the desk's one poller; while the floor is shown the desk polls every
+call, a booking or a callback (the desk's one poller; while the floor is shown the desk polls every
 second), and every ``POLL_SECONDS`` anyway (a desk turning unreachable is not in the feed).
 Between reads the timers tick here, from the service's clock. Enter on an agent shows that
 agent's calls today (:class:`~console.screens.floor_dialogs.AgentDayScreen`); ``e`` exports the
@@ -20,7 +21,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
-from console import i18n
 from console.client.feed import ChangeBatch
 from console.domain.calendar import TZ
 from console.domain.floor import Floor
@@ -28,12 +28,18 @@ from console.i18n import _
 from console.screens.base import DeskScreen
 from widgets.directory_text import plural
 from widgets.floor_agents import AgentsTable
-from widgets.floor_panels import AlertsList, DayFigures, HourChart, SlotFillTable
-from widgets.floor_text import STATE_ORDER, state_label
+from widgets.floor_panels import (
+    AlertsList,
+    CallbackFigures,
+    DayFigures,
+    HourChart,
+    SlotFillTable,
+)
+from widgets.floor_text import STATE_ORDER, disposition_labels, state_label
 
 POLL_SECONDS = 5.0  # read the floor at least this often
 FEED_SECONDS = 1.0  # while the floor is shown, ask the desk to poll the change feed this often
-FLOOR_ENTITIES = frozenset({"agent_state", "call", "booking"})
+FLOOR_ENTITIES = frozenset({"agent_state", "call", "booking", "callback"})
 
 
 class FloorScreen(DeskScreen):
@@ -81,6 +87,8 @@ class FloorScreen(DeskScreen):
             with VerticalScroll(id="floor-side"):
                 yield Label(_("Today"), classes="floor-heading")
                 yield DayFigures("", id="floor-figures")
+                yield Label(_("Callbacks"), classes="floor-heading")
+                yield CallbackFigures("", id="floor-callbacks")
                 yield HourChart(id="floor-chart")
                 yield Label(_("Slot fill, next working days"), classes="floor-heading")
                 yield SlotFillTable(id="floor-fill")
@@ -143,10 +151,8 @@ class FloorScreen(DeskScreen):
         self.floor = floor
         self.loads += 1
         self.table.show(floor)
-        english = i18n.language() == "en"
-        labels = {d.code: d.label_en if english else d.label for d in self.desk.dispositions}
-        labels.setdefault("abandoned", _("Abandoned (closed by the service)"))
-        self.query_one(DayFigures).show(floor, labels)
+        self.query_one(DayFigures).show(floor, disposition_labels(self.desk.dispositions))
+        self.query_one(CallbackFigures).show(floor)
         self.query_one(HourChart).show(floor)
         self.query_one(SlotFillTable).show(floor)
         self.query_one(AlertsList).show(floor)

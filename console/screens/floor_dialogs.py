@@ -24,7 +24,7 @@ from console.domain.floor import AgentDay, BookingAction
 from console.i18n import _
 from console.screens.base import ConsoleApp, DeskModal
 from widgets.directory_text import plural
-from widgets.floor_text import duration, state_label
+from widgets.floor_text import disposition_labels, duration, in_language, state_label
 from widgets.footer import KeysFooter
 
 
@@ -102,6 +102,7 @@ class AgentDayScreen(DeskModal):
             columns.append(_("Caller"))
         for label in columns:
             table.add_column(label)
+        labels = disposition_labels(self.console.desk.dispositions)
         for call in day.calls:
             bookings = ", ".join(
                 f"{b.reference_display} ({action_label(b.action)})" for b in call.bookings
@@ -112,8 +113,8 @@ class AgentDayScreen(DeskModal):
                 Text(duration(call.talk_seconds), justify="right"),
                 Text(duration(call.after_call_work_seconds), justify="right"),
                 Text(duration(call.handle_seconds), justify="right"),
-                call.disposition or "—",
-                call.service_name or "",
+                labels.get(call.disposition, call.disposition) if call.disposition else "—",
+                in_language(call.service_name, call.service_name_en),
                 bookings,
             ]
             if day.caller_identity:

@@ -5,9 +5,11 @@ start of that desk offers it for wrap-up; one never wrapped up is closed here on
 than ``[retention] abandon_calls_after_hours`` (12 by default; 0: never): disposition
 ``abandoned`` (a code of the service's own, never offered to agents), its end left unknown
 (``ended_at`` stays empty: no talk time is made up), a dated line in its notes, and one change
-feed row each (entity ``call``, op ``abandoned``). The supervisors' floor counts it among the
-day's dispositions. ``serve`` runs it in its maintenance thread (:class:`console.server.
-retention.DailyPrune`, every minute); the embedded service when it opens.
+feed row each (entity ``call``, op ``abandoned``). A callback reached in such a call is closed
+with it as done (``reached``: the caller was reached; see :mod:`console.server.callbacks`).
+The supervisors' floor counts it among the day's dispositions. ``serve`` runs it in its
+maintenance thread (:class:`console.server.retention.DailyPrune`, every minute); the embedded
+service when it opens.
 
 Each call is closed by an update conditional on its still being open, so two service processes
 doing this at once, or a desk's wrap-up at the same moment, close it once: a late wrap-up gets
@@ -22,7 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from console.domain.calendar import TZ
-from console.server import changes, clock
+from console.server import callbacks, changes, clock
 from console.server.db import Database
 from console.server.schema import calls
 
@@ -82,6 +84,8 @@ def close_abandoned(database: Database, hours: float, *, now: datetime | None = 
                     row.agent_id,
                     {"caller_id": row.caller_id, "disposition": ABANDONED, "hours": hours},
                 )
+                # A callback reached in this call: the caller was reached; it is done.
+                callbacks.call_closed(connection, row.id, now, None)
         if len(rows) < BATCH:
             break
     if closed:

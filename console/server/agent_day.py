@@ -56,7 +56,8 @@ def call_bookings(connection: Connection, call_ids: list[int]) -> dict[int, list
         rows = connection.execute(
             select(
                 b.id, b.reference, b.status, b.call_id, b.cancel_call_id, b.replaces,
-                b.service_id, services.c.name.label("service_name"), slots.c.starts_at,
+                b.service_id, services.c.name.label("service_name"),
+                services.c.name_en.label("service_name_en"), slots.c.starts_at,
             )
             .select_from(
                 bookings.join(services, services.c.id == b.service_id).join(
@@ -85,6 +86,7 @@ def call_bookings(connection: Connection, call_ids: list[int]) -> dict[int, list
                             status=row.status,
                             service_id=row.service_id,
                             service_name=row.service_name,
+                            service_name_en=row.service_name_en,
                             slot_starts_at=clock.from_db(row.starts_at),
                         )
                     )
@@ -115,6 +117,7 @@ def _day_call(row: Row, made: list[CallBooking]) -> AgentDayCall:
         disposition=row.disposition,
         service_id=first.service_id if first else None,
         service_name=first.service_name if first else None,
+        service_name_en=first.service_name_en if first else None,
         bookings=made,
     )
 

@@ -34,7 +34,6 @@ from console.server import clock
 from console.server.callbacks import (
     _ACTIVE_SQL,
     ACTIVE,
-    _exists,
     _merge_note,
     _models,
     _rank_of,
@@ -79,7 +78,11 @@ _AGENT = bindparam("agent", type_=Integer())
 def _available() -> Any:
     return and_(
         text(_ACTIVE_SQL),
-        or_(callbacks.c.status == "open", callbacks.c.lease_expires_at <= _NOW),
+        or_(
+            callbacks.c.status == "open",
+            # a lapsed lease; never one reached and held by its call
+            and_(callbacks.c.call_id.is_(None), callbacks.c.lease_expires_at <= _NOW),
+        ),
     )
 
 
@@ -221,10 +224,17 @@ def _held_by(row: Row, agent: Agent, now: datetime) -> None:
     still counts: a desk replays what it did while the service was out of reach)."""
     if row.status not in ACTIVE:
         raise _state_problem(row, agent, now)
+    in_call = row.status == "claimed" and row.call_id is not None
     if row.claimed_by != agent.id:
-        if row.status == "claimed" and row.lease_expires_at > now:
+        if row.status == "claimed" and (in_call or row.lease_expires_at > now):
             raise conflict("callback_claimed", "Another agent is working on this callback.")
         raise conflict("callback_not_claimed", "Claim this callback first.")
+    if in_call:
+        raise conflict(
+            "callback_in_call",
+            f"This callback was reached in call {row.call_id}: the call's wrap-up closes it; "
+            "nothing was changed.",
+        )
 
 
 def attempt(
@@ -243,9 +253,8 @@ def attempt(
         raise unprocessable("An attempt cannot be in the future.", "at")
     if at < now - ATTEMPT_MAX_AGE:
         raise unprocessable("An attempt older than a week cannot be recorded.", "at")
-    if payload.call_id is not None and not _exists(connection, calls.c.id, payload.call_id):
-        raise unprocessable(f"No call {payload.call_id}.", "call_id", "call_not_found")
     outcome = payload.outcome
+    call = _call_of(connection, agent, payload.call_id, outcome)
     connection.execute(
         insert(callback_attempts).values(
             callback_id=callback_id,
@@ -274,9 +283,21 @@ def attempt(
                 "due_at": retry,
                 "rank_at": _rank_of(row, settings, due_at=retry),
             }
+    elif outcome is AttemptOutcome.REACHED and call is not None and call.wrapped_at is None:
+        # The call goes on: the callback stays with this agent, held by the call, until the
+        # call's wrap-up closes it (console.server.callbacks.call_closed).
+        values |= {
+            "status": "claimed",
+            "claimed_by": agent.id,
+            "claimed_at": row.claimed_at or at,
+            "lease_expires_at": row.lease_expires_at or at,  # kept; the call holds it
+            "call_id": call.id,
+        }
+    elif outcome is AttemptOutcome.REACHED and call is not None:
+        # A replay after the call's wrap-up: the wrap-up has closed it already.
+        values |= _closed(CallbackResult.REACHED, max(at, call.wrapped_at)) | {"call_id": call.id}
     else:
         result = {
-            AttemptOutcome.REACHED: CallbackResult.REACHED,
             AttemptOutcome.DECLINED: CallbackResult.DECLINED,
             AttemptOutcome.WRONG_NUMBER: CallbackResult.WRONG_NUMBER,
         }[outcome]
@@ -287,6 +308,29 @@ def attempt(
     op = "attempted" if updated.status in ACTIVE else "closed"
     _record(connection, [updated], op, agent.id)
     return _models(connection, [updated], settings, now)[0]
+
+
+def _call_of(
+    connection: Connection, agent: Agent, call_id: int | None, outcome: AttemptOutcome
+) -> Row | None:
+    """The console call an attempt names (required for ``reached``: the call goes on, and its
+    wrap-up closes the callback; it must be this agent's)."""
+    if call_id is None:
+        if outcome is AttemptOutcome.REACHED:
+            raise unprocessable(
+                "A reached callback goes on as a call: name it (call_id); its wrap-up closes "
+                "the callback.",
+                "call_id",
+            )
+        return None
+    row = connection.execute(
+        select(calls.c.id, calls.c.agent_id, calls.c.wrapped_at).where(calls.c.id == call_id)
+    ).first()
+    if row is None:
+        raise unprocessable(f"No call {call_id}.", "call_id", "call_not_found")
+    if outcome is AttemptOutcome.REACHED and row.agent_id != agent.id:
+        raise unprocessable(f"Call {call_id} is another agent's.", "call_id")
+    return row
 
 
 def _closed(result: CallbackResult, at: datetime) -> dict[str, Any]:

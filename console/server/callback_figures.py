@@ -21,7 +21,8 @@ from console.domain.callbacks import (
     HourCount,
 )
 from console.server import clock
-from console.server.callbacks import ACTIVE, REACHED_RESULTS, _naive, in_window
+from console.server.callbacks import ACTIVE, REACHED_RESULTS, _naive, held, in_window
+from console.server.callbacks import lapsed as lapsed_claim
 from console.server.schema import (
     callback_attempts,
     callbacks,
@@ -56,7 +57,7 @@ def floor_figures(
     """The callback figures of the supervisor's floor, by SQL aggregates (each over an index):
     the queue, its oldest wait, today's share reached, and today's missed calls by local hour."""
     may_call = in_window(settings.office_hours, now, holidays=settings.exclude_holidays)
-    lapsed = and_(callbacks.c.status == "claimed", callbacks.c.lease_expires_at <= now)
+    lapsed = lapsed_claim(now)
     queue = connection.execute(
         select(
             func.count(),
@@ -75,7 +76,7 @@ def floor_figures(
             ),
             func.sum(
                 case(
-                    (and_(callbacks.c.status == "claimed", callbacks.c.lease_expires_at > now), 1),
+                    (held(now), 1),
                     else_=0,
                 )
             ),

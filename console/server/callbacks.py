@@ -23,14 +23,20 @@ The rules:
   re-checks the status). A lapsed lease makes the callback claimable again (it is listed as
   ``open``); the agent whose lease lapsed may still record the attempt while nobody else has
   claimed it (a desk replaying what it did offline).
-- Outcomes: ``reached`` and ``declined`` close it as ``done`` at once (the call goes on as any
-  other call, and the callback does not wait for its wrap-up: a desk that dies in the middle
-  of the call neither leaves it claimed nor sends it back to the queue); ``wrong_number`` fails
-  it; ``no_answer`` and ``busy`` put it back after ``retry_minutes`` until ``max_attempts``
-  unanswered attempts, then fail it.
+- Outcomes: ``reached`` names the console call it goes on in (``call_id``, required): the
+  callback stays claimed by that agent, held by the call (``callbacks.call_id``; no lease lapses
+  it, nobody else claims it, no other outcome or release is taken), and the call's wrap-up
+  closes it as ``done`` (``reached``, the call linked): :func:`call_closed`. A call never
+  wrapped up is closed by the service's sweep of abandoned calls (``[retention]
+  abandon_calls_after_hours``), which closes its callback the same way: the caller was reached.
+  A call already wrapped up when its ``reached`` arrives (a desk's replay) closes it at once.
+  ``declined`` closes it as ``done`` at once; ``wrong_number`` fails it; ``no_answer`` and
+  ``busy`` put it back after ``retry_minutes`` until ``max_attempts`` unanswered attempts, then
+  fail it.
 - A number that calls in and is served closes its open callback as ``reached_us``: an answered
   call from the telephone system, or an inbound console call matched to a caller with that
-  phone (:func:`caller_reached_us`).
+  phone (:func:`caller_reached_us`); not one reached by an agent and in its call (its wrap-up
+  closes that one).
 
 Every change goes into the change feed as entity ``callback``.
 """
@@ -179,6 +185,23 @@ def _rank_of(row: Any, settings: CallbackSettings, **changed: Any) -> datetime:
 # --- reading ------------------------------------------------------------------------------------
 
 
+def lapsed(now: datetime) -> Any:
+    """Claimed, but its lease ran out: back in the queue (not one held by its call)."""
+    return and_(
+        callbacks.c.status == "claimed",
+        callbacks.c.call_id.is_(None),
+        callbacks.c.lease_expires_at <= now,
+    )
+
+
+def held(now: datetime) -> Any:
+    """Claimed and still held: by a lease, or by the call it was reached in."""
+    return and_(
+        callbacks.c.status == "claimed",
+        or_(callbacks.c.call_id.is_not(None), callbacks.c.lease_expires_at > now),
+    )
+
+
 _MATCHED = (
     select(caller_phones.c.number, caller_phones.c.caller_id)
     .where(caller_phones.c.number.in_(bindparam("numbers", expanding=True)))
@@ -229,7 +252,8 @@ def _models(
     out = []
     for row in rows:
         active = row.status in ACTIVE
-        leased = row.status == "claimed" and row.lease_expires_at > now
+        in_call = row.status == "claimed" and row.call_id is not None
+        leased = in_call or (row.status == "claimed" and row.lease_expires_at > now)
         status = CallbackStatus.OPEN if active and not leased else CallbackStatus(row.status)
         out.append(
             Callback(
@@ -258,7 +282,10 @@ def _models(
                 assigned_to=row.assigned_to,
                 claimed_by=row.claimed_by,
                 claimed_at=clock.from_db(row.claimed_at),
-                lease_expires_at=clock.from_db(row.lease_expires_at) if leased else None,
+                lease_expires_at=clock.from_db(row.lease_expires_at)
+                if leased and not in_call
+                else None,
+                call_id=row.call_id,
                 closed_at=clock.from_db(row.closed_at),
                 attempts=[
                     CallbackAttempt(
@@ -299,14 +326,13 @@ def page(
     status (a lapsed claim counts as open), or ``closed`` (done, failed, cancelled), newest
     first."""
     query = select(callbacks)
-    lapsed = and_(callbacks.c.status == "claimed", callbacks.c.lease_expires_at <= now)
     chosen = status or "active"
     if chosen == "active":
         query = query.where(callbacks.c.status.in_(ACTIVE))
     elif chosen == "open":
-        query = query.where(or_(callbacks.c.status == "open", lapsed))
+        query = query.where(or_(callbacks.c.status == "open", lapsed(now)))
     elif chosen == "claimed":
-        query = query.where(callbacks.c.status == "claimed", callbacks.c.lease_expires_at > now)
+        query = query.where(held(now))
     elif chosen == "closed":
         query = query.where(callbacks.c.status.notin_(ACTIVE))
     else:
@@ -349,7 +375,10 @@ def feed_data(row: Any) -> dict[str, Any]:
         "rank_at": _iso(row.rank_at),
         "assigned_to": row.assigned_to,
         "claimed_by": row.claimed_by,
-        "lease_expires_at": _iso(row.lease_expires_at) if row.status == "claimed" else None,
+        "lease_expires_at": _iso(row.lease_expires_at)
+        if row.status == "claimed" and row.call_id is None
+        else None,
+        "call_id": row.call_id,
     }
 
 
@@ -631,7 +660,13 @@ def _reconcile_chunk(
         last_answered = _naive(answered.get(number))
         barrier = _latest(last_answered, _naive(closed.get(number)))
         row = open_rows.get(number)
-        if row is not None and last_answered is not None and last_answered >= row.waiting_since:
+        reached = row is not None and row.call_id is not None  # its call's wrap-up closes it
+        if (
+            row is not None
+            and not reached
+            and last_answered is not None
+            and last_answered >= row.waiting_since
+        ):
             closing.append({"id": row.id, "closed_at": last_answered})
             row = None
         tries = sorted(t for t in missed.get(number, []) if barrier is None or t > barrier)
@@ -736,11 +771,31 @@ def caller_reached_us(
         .where(
             callbacks.c.number.in_(numbers),
             callbacks.c.status.in_(ACTIVE),
+            callbacks.c.call_id.is_(None),  # reached by an agent: its call's wrap-up closes it
             callbacks.c.waiting_since <= at,
         )
         .values(
             status=CallbackStatus.DONE.value,
             result=CallbackResult.REACHED_US.value,
+            closed_at=at,
+            lease_expires_at=None,
+        )
+        .returning(callbacks)
+    ).all()
+    _record(connection, rows, "closed", agent_id)
+    return len(rows)
+
+
+def call_closed(connection: Connection, call_id: int, at: datetime, agent_id: int | None) -> int:
+    """The call a callback was reached in is closed (wrapped up by its agent, or by the
+    service's sweep of abandoned calls): the callback is done, ``reached``, the call linked.
+    Returns how many were closed (0 or 1)."""
+    rows = connection.execute(
+        update(callbacks)
+        .where(callbacks.c.call_id == call_id, callbacks.c.status == "claimed")
+        .values(
+            status=CallbackStatus.DONE.value,
+            result=CallbackResult.REACHED.value,
             closed_at=at,
             lease_expires_at=None,
         )

@@ -260,6 +260,8 @@ def wrap_up(
             "referred_provider_id": referred,
         },
     )
+    # A callback reached in this call is done now, the call linked.
+    callbacks.call_closed(connection, call_id, now, agent.id)
     if follow_up is not None:
         callbacks.follow_up(
             connection,

@@ -520,6 +520,9 @@ callbacks = Table(
     Column("claimed_at", DateTime),
     Column("lease_expires_at", DateTime),
     Column("closed_at", DateTime),
+    # The call a reached callback goes on in: it holds the callback (claimed, no lease lapses
+    # it) until its wrap-up closes it (migration 0013_callback_reached).
+    Column("call_id", ForeignKey("calls.id")),
     CheckConstraint("source IN ('missed_call', 'agent_follow_up', 'sync_issue')", name="source"),
     CheckConstraint("status IN ('open', 'claimed', 'done', 'failed', 'cancelled')", name="status"),
     CheckConstraint(
@@ -551,6 +554,12 @@ Index(
 )
 Index("ix_callbacks_number", callbacks.c.number, callbacks.c.closed_at)
 Index("ix_callbacks_closed_at", callbacks.c.closed_at)
+Index(
+    "ix_callbacks_call_id",
+    callbacks.c.call_id,
+    sqlite_where=text("call_id IS NOT NULL"),
+    postgresql_where=text("call_id IS NOT NULL"),
+)
 
 callback_attempts = Table(
     "callback_attempts",

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from console.domain.calendar import TZ
 from console.server import clock
+from console.server.abandoned import close_abandoned
 from console.server.agents import create_agent
 from console.server.schema import callbacks
 
@@ -82,6 +83,19 @@ def attempt(api, callback_id: int, outcome: str, who: str = "agent", **extra: ob
     return api.post(
         f"/v1/callbacks/{callback_id}/attempts", who, json={"outcome": outcome, **extra}
     )
+
+
+def outbound_call(api, who: str = "agent") -> int:  # type: ignore[no-untyped-def]
+    """A console call for a callback reached (``reached`` names the call it goes on in)."""
+    response = api.post("/v1/calls", who, json={"direction": "outbound"})
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def wrap_up(api, call_id: int, who: str = "agent"):  # type: ignore[no-untyped-def]
+    response = api.post(f"/v1/calls/{call_id}/wrapup", who, json={"disposition": "booked"})
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def changes_of(api, entity: str, since: int = 0) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -317,12 +331,19 @@ def test_a_desk_back_from_an_outage_can_still_record_its_attempt(api, pbx, now) 
     opened = missed(api, pbx, "l.1", JANEZ)
     claim(api)
     made_at = clock.from_db(now.at + timedelta(minutes=2))
+    call_id = outbound_call(api)  # the desk's call, replayed before its outcome
     now.advance(minutes=40)  # offline; the lease lapsed, and nobody claimed it since
-    done = attempt(api, opened["callback_id"], "reached", at=made_at.isoformat(), note="booked")
+    done = attempt(
+        api, opened["callback_id"], "reached", at=made_at.isoformat(), note="booked",
+        call_id=call_id,
+    )  # fmt: skip
     assert done.status_code == 200, done.text
     body = done.json()
-    assert body["status"] == "done" and body["result"] == "reached"
+    assert body["status"] == "claimed" and body["call_id"] == call_id
     assert datetime.fromisoformat(body["attempts"][0]["at"]) == made_at
+    wrap_up(api, call_id)  # the wrap-up, replayed after it
+    closed = api.get(f"/v1/callbacks/{opened['callback_id']}").json()
+    assert (closed["status"], closed["result"]) == ("done", "reached")
 
 
 def test_no_answer_and_busy_retry_after_the_back_off_then_fail(api, pbx, now) -> None:
@@ -361,7 +382,6 @@ def test_a_new_missed_call_makes_a_retried_callback_due_at_once(api, pbx, now) -
 @pytest.mark.parametrize(
     ("outcome", "status", "result"),
     [
-        ("reached", "done", "reached"),
         ("declined", "done", "declined"),
         ("wrong_number", "failed", "wrong_number"),
     ],
@@ -374,6 +394,78 @@ def test_outcomes_that_close_at_once(api, pbx, now, outcome, status, result) -> 
     assert (done["status"], done["result"]) == (status, result)
     assert done["attempts"][0]["call_id"] == call["id"]
     assert queue(api) == []
+
+
+def test_reached_keeps_the_callback_with_its_call_until_the_wrap_up(api, pbx, now) -> None:
+    callback_id = missed(api, pbx, "o.2", JANEZ)["callback_id"]
+    claim(api)
+    call_id = outbound_call(api)
+    reached = attempt(api, callback_id, "reached", call_id=call_id)
+    assert reached.status_code == 200, reached.text
+    body = reached.json()
+    assert (body["status"], body["result"], body["call_id"]) == ("claimed", None, call_id)
+    assert body["claimed_by"] == api.world.agents["agent"] and body["lease_expires_at"] is None
+    assert body["attempts"][0]["call_id"] == call_id
+    # A long call: the lease would have lapsed long ago; the call holds the callback.
+    now.advance(hours=2)
+    assert claim(api, "agent2").status_code == 204
+    assert [c["id"] for c in queue(api, "claimed")] == [callback_id]
+    assert queue(api, "open") == []
+    taken = claim(api, "agent2", json={"callback_id": callback_id})
+    assert taken.status_code == 409 and taken.json()["error"] == "callback_claimed"
+    # Nothing else is taken on it meanwhile: the wrap-up closes it.
+    for refused in (
+        attempt(api, callback_id, "no_answer"),
+        api.post(f"/v1/callbacks/{callback_id}/release"),
+    ):
+        assert refused.status_code == 409 and refused.json()["error"] == "callback_in_call"
+    assert attempt(api, callback_id, "busy", "agent2").json()["error"] == "callback_claimed"
+    # The caller calling in meanwhile does not close it as reached_us either.
+    janez = api.world.callers["janez"]
+    api.post("/v1/calls", "agent2", json={"direction": "inbound", "caller_id": janez})
+    assert api.get(f"/v1/callbacks/{callback_id}").json()["status"] == "claimed"
+
+    wrap_up(api, call_id)
+    done = api.get(f"/v1/callbacks/{callback_id}").json()
+    assert (done["status"], done["result"], done["call_id"]) == ("done", "reached", call_id)
+    assert datetime.fromisoformat(done["closed_at"]) == clock.from_db(now.at)
+    assert queue(api) == []
+
+
+def test_reached_needs_the_agents_own_call(api, pbx, now) -> None:
+    callback_id = missed(api, pbx, "o.3", JANEZ)["callback_id"]
+    claim(api)
+    bare = attempt(api, callback_id, "reached")
+    assert bare.status_code == 422 and bare.json()["field"] == "call_id"
+    missing = attempt(api, callback_id, "reached", call_id=999_999)
+    assert missing.status_code == 422 and missing.json()["field"] == "call_id"
+    others = attempt(api, callback_id, "reached", call_id=outbound_call(api, "agent2"))
+    assert others.status_code == 422 and others.json()["field"] == "call_id"
+    assert api.get(f"/v1/callbacks/{callback_id}").json()["attempts"] == []
+
+
+def test_reached_in_a_call_already_wrapped_up_closes_it_at_once(api, pbx, now) -> None:
+    """A desk's replay: the call and its wrap-up reached the service before the outcome."""
+    callback_id = missed(api, pbx, "o.4", JANEZ)["callback_id"]
+    claim(api)
+    call_id = outbound_call(api)
+    wrap_up(api, call_id)
+    done = attempt(api, callback_id, "reached", call_id=call_id).json()
+    assert (done["status"], done["result"], done["call_id"]) == ("done", "reached", call_id)
+
+
+def test_a_reached_callback_whose_call_is_abandoned_is_done_with_it(api, pbx, now) -> None:
+    """The desk died in the call and never came back: the service's sweep of calls left open
+    ([retention] abandon_calls_after_hours) closes the call, and the callback with it."""
+    callback_id = missed(api, pbx, "o.5", JANEZ)["callback_id"]
+    claim(api)
+    call_id = outbound_call(api)
+    attempt(api, callback_id, "reached", call_id=call_id)
+    now.advance(hours=13)
+    assert close_abandoned(api.database, 12) == 1
+    done = api.get(f"/v1/callbacks/{callback_id}").json()
+    assert (done["status"], done["result"], done["call_id"]) == ("done", "reached", call_id)
+    assert [c["op"] for c in changes_of(api, "callback")][-1] == "closed"
 
 
 def test_attempts_need_the_claim(api, pbx, now) -> None:
@@ -405,12 +497,9 @@ def test_claims_and_attempts_replay_with_their_idempotency_keys(api, pbx, now) -
     missed(api, pbx, "q.3", UNKNOWN)
     assert claim(api, headers=empty_key).status_code == 204  # the same answer as the first time
     outcome_key = {"Idempotency-Key": "attempt-0001-abcdef"}
-    done = api.post(
-        f"/v1/callbacks/{first['id']}/attempts", headers=outcome_key, json={"outcome": "reached"}
-    )
-    again = api.post(
-        f"/v1/callbacks/{first['id']}/attempts", headers=outcome_key, json={"outcome": "reached"}
-    )
+    body = {"outcome": "reached", "call_id": outbound_call(api)}
+    done = api.post(f"/v1/callbacks/{first['id']}/attempts", headers=outcome_key, json=body)
+    again = api.post(f"/v1/callbacks/{first['id']}/attempts", headers=outcome_key, json=body)
     assert done.status_code == again.status_code == 200 and done.json() == again.json()
     assert len(api.get(f"/v1/callbacks/{first['id']}").json()["attempts"]) == 1
 
@@ -614,10 +703,15 @@ def test_callback_changes_go_into_the_feed(api, pbx, now) -> None:
     callback_id = missed(api, pbx, "z.1", JANEZ)["callback_id"]
     missed(api, pbx, "z.2", JANEZ)
     claim(api)
-    attempt(api, callback_id, "reached")
+    call_id = outbound_call(api)
+    attempt(api, callback_id, "reached", call_id=call_id)
+    wrap_up(api, call_id)
     found = changes_of(api, "callback")
-    assert [c["op"] for c in found] == ["created", "updated", "claimed", "closed"]
+    assert [c["op"] for c in found] == ["created", "updated", "claimed", "attempted", "closed"]
     assert {c["entity_id"] for c in found} == {callback_id}
+    reached = found[3]["data"]
+    assert reached["status"] == "claimed" and reached["call_id"] == call_id
+    assert reached["lease_expires_at"] is None
     last = found[-1]["data"]
     assert last["number"] == JANEZ and last["status"] == "done" and last["result"] == "reached"
     assert found[1]["data"]["tries"] == 2

@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from console.domain.calendar import TZ
 from console.server.callback_figures import floor_figures
 from console.server.db import Database
-from console.server.schema import agents, callbacks, telephony_calls
+from console.server.schema import agents, callbacks, calls, telephony_calls
 from console.server.settings import CallbackSettings
 
 
@@ -27,6 +27,10 @@ def database(database_url_param: str) -> Iterator[Database]:
         connection.execute(
             insert(agents).values(id=1, name="A", role="agent", token_hash="x", created_at=local(
                 2026, 1, 1, 0, 0))
+        )  # fmt: skip
+        connection.execute(
+            insert(calls).values(id=1, agent_id=1, direction="outbound",
+                                 started_at=local(2026, 11, 25, 10, 30))
         )  # fmt: skip
     yield database
     database.dispose()
@@ -46,6 +50,7 @@ def callback(number: str, status: str, since: datetime, **extra: object) -> dict
         "closed_at": None,
         "claimed_by": None,
         "lease_expires_at": None,
+        "call_id": None,
     }
     return row | extra
 
@@ -84,6 +89,10 @@ def test_the_figures_of_a_day(database: Database) -> None:
                          result="cancelled", closed_at=local(2026, 11, 25, 10, 30)),
                 callback("+38641000009", "done", local(2026, 11, 23, 8, 0), result="reached",
                          closed_at=local(2026, 11, 24, 15, 0)),  # yesterday
+                # Reached an hour ago, its call not wrapped up yet: held by the call (its lease
+                # long lapsed), neither due again nor reached today until the wrap-up.
+                callback("+38641000010", "claimed", local(2026, 11, 25, 9, 45), claimed_by=1,
+                         lease_expires_at=now - timedelta(minutes=50), call_id=1),
             ],
         )  # fmt: skip
         connection.execute(
@@ -98,7 +107,7 @@ def test_the_figures_of_a_day(database: Database) -> None:
         )
     with database.read() as connection:
         figures = floor_figures(connection, CallbackSettings(), now)
-    assert (figures.queue_length, figures.due_now, figures.claimed) == (4, 2, 1)
+    assert (figures.queue_length, figures.due_now, figures.claimed) == (5, 2, 2)
     assert figures.oldest_wait_seconds == 3 * 3600 + 15 * 60
     assert (figures.closed_today, figures.reached_today) == (3, 2)
     assert figures.reached_share == pytest.approx(2 / 3)

@@ -10,6 +10,7 @@ called in), becomes a sync issue (F6) that says so, and what was not recorded.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,17 +26,20 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from console.app import AgentConsole
+from console.clock import Clock as DeskClock
 from console.domain.callbacks import AnsweredEvent, RingingEvent
 from console.domain.models import Role
 from console.screens.callbacks import CallbacksScreen
 from console.screens.lookup import LookupScreen
 from console.screens.sync_issues import IssueTable, SyncIssuesScreen
+from console.screens.wrapup import WrapUpScreen
 from console.server import callback_claims as service_callbacks
 from console.server import clock, telephony
 from console.server.agents import create_agent
 from console.server.db import Database
 from console.server.schema import callback_attempts, callbacks
 from console.server.settings import CallbackSettings
+from widgets.caller_card import CallerCardView
 
 SIZE = (120, 36)
 TIMEOUT = 3.0
@@ -210,3 +214,60 @@ async def test_a_replay_refused_because_the_caller_called_in_meanwhile_is_a_sync
             "vaš izid »klicatelj ne želi« (10:02) ni zapisan"
         )
     assert rig.attempts() == []
+
+
+async def test_a_callback_reached_offline_goes_on_as_a_call_whose_wrap_up_closes_it(
+    rig: Rig,
+) -> None:
+    """Reached offline: the call starts on the desk (provisional), the outcome and then the
+    wrap-up queue, and they replay in that order: the outcome keeps the callback with this
+    agent in the call, the wrap-up closes it (done, reached, the call linked)."""
+    began = time.monotonic()  # the desk's clock runs on from the frozen moment
+    desk_clock = DeskClock(lambda: rig.clock.at + timedelta(seconds=time.monotonic() - began))
+    app = AgentConsole(rig.console().config, clock=desk_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await online(pilot)
+        screen = await callbacks_screen(pilot)
+        await pilot.press("enter")  # the number nobody has: a wrong number
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.held is not None and screen.held.number == callback_world.JANEZ
+        card = screen.query_one("#callbacks-card", CallerCardView)
+        await until(pilot, lambda: card.display and card.caller_id is not None)
+        rig.central.stop()
+
+        rig.clock.advance(minutes=1)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, LookupScreen))
+        await settle(pilot)
+        assert app.desk.offline and app.desk.call is not None and app.desk.call.id < 0
+        # The queue as this desk sees it: Janez's callback is its own, in the call.
+        page = await app.desk.callbacks.queue()
+        [janez] = [c for c in page.callbacks if c.number == callback_world.JANEZ]
+        assert (janez.status, janez.call_id) == ("claimed", app.desk.call.id)
+
+        await pilot.press("f9")
+        await settle(pilot)
+        assert isinstance(app.screen, WrapUpScreen)
+        await pilot.press("4", "ctrl+s")
+        await until(pilot, lambda: app.desk.call is None)
+        kinds = [e.kind for e in app.store.outbox.entries()]
+        assert kinds[-3:] == ["start_call", "callback_attempt", "wrap_up"]
+        page = await app.desk.callbacks.queue()  # the wrap-up queued: done, out of the queue
+        assert callback_world.JANEZ not in [c.number for c in page.callbacks]
+        assert rig.callback(callback_world.JANEZ).status == "claimed"  # nothing replayed yet
+
+        rig.clock.advance(minutes=4)
+        rig.central.start()
+        await until(pilot, lambda: app.store.outbox_size() == 0, timeout=30)
+        await settle(pilot)
+        assert app.desk.sync_issues() == []
+
+    row = rig.callback(callback_world.JANEZ)
+    assert (row.status, row.result) == ("done", "reached") and row.call_id is not None
+    [reached] = [a for a in rig.attempts() if a.outcome == "reached"]
+    assert reached.call_id == row.call_id
+    assert clock.from_db(reached.at) == callback_world.NOW + timedelta(minutes=1)

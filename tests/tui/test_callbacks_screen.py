@@ -9,7 +9,9 @@ clocks stand at a working Wednesday, 10:00.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import callback_world
 import pytest
@@ -19,6 +21,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from console.app import AgentConsole
+from console.clock import Clock as DeskClock
 from console.domain.callbacks import AttemptOutcome
 from console.domain.models import CallDirection, Role
 from console.screens.callbacks import CallbacksScreen
@@ -131,10 +134,14 @@ async def test_enter_claims_the_next_due_and_no_answer_puts_it_back(
         assert app.desk.call is None  # no call for a callback nobody answered
 
 
-async def test_reached_starts_an_outbound_call_with_the_card_and_closes_the_callback(
+async def test_reached_starts_an_outbound_call_with_the_card_and_its_wrap_up_closes_it(
     make_app, ready, queue, data_dir
 ) -> None:
-    app: AgentConsole = make_app(language="en")
+    started = time.monotonic()  # the desk's clock runs from NOW (the call ends after it began)
+    desk_clock = DeskClock(
+        lambda: callback_world.NOW + timedelta(seconds=time.monotonic() - started)
+    )
+    app: AgentConsole = make_app(language="en", clock=desk_clock)
     async with app.run_test(size=SIZE) as pilot:
         await open_callbacks(pilot, ready)
         await claim(pilot)
@@ -153,8 +160,9 @@ async def test_reached_starts_an_outbound_call_with_the_card_and_closes_the_call
         assert desk.call is not None and desk.call.direction == CallDirection.OUTBOUND
         assert desk.caller is not None and desk.caller.id == janez
         assert app.screen.query_one(CallerCardView).caller_id == janez
-        row = callback_of(data_dir, callback_world.JANEZ)
-        assert (row.status, row.result) == ("done", "reached")
+        row = callback_of(data_dir, callback_world.JANEZ)  # this agent's while the call goes on
+        assert (row.status, row.result, row.call_id) == ("claimed", None, desk.call.id)
+        assert row.claimed_by == desk.agent.id
         [(call_id,)] = rows(
             data_dir,
             select(callback_attempts.c.call_id).where(callback_attempts.c.outcome == "reached"),
@@ -166,10 +174,14 @@ async def test_reached_starts_an_outbound_call_with_the_card_and_closes_the_call
         assert (direction, caller_id) == ("outbound", janez)
         assert callback_of(data_dir, callback_world.UNKNOWN).status == "failed"
 
-        # The call goes on like any other: the wrap-up ends it.
+        # The call goes on like any other: the wrap-up ends it, and closes the callback.
         await pilot.press("f9")
         await settle(pilot)
         assert isinstance(app.screen, WrapUpScreen)
+        await pilot.press("4", "ctrl+s")
+        await until(pilot, lambda: desk.call is None)
+        row = callback_of(data_dir, callback_world.JANEZ)
+        assert (row.status, row.result, row.call_id) == ("done", "reached", call_id)
 
 
 async def test_several_callers_of_one_number_are_listed_and_reached_takes_the_chosen(
@@ -194,7 +206,8 @@ async def test_several_callers_of_one_number_are_listed_and_reached_takes_the_ch
         await until(pilot, lambda: isinstance(app.screen, LookupScreen))
         await settle(pilot)
         assert app.desk.caller is not None and app.desk.caller.id == chosen
-        assert callback_of(data_dir, callback_world.FAMILY).result == "reached"
+        family = callback_of(data_dir, callback_world.FAMILY)
+        assert (family.status, family.call_id) == ("claimed", app.desk.call.id)
         assert callback_of(data_dir, callback_world.JANEZ).result == "declined"
         unknown = callback_of(data_dir, callback_world.UNKNOWN)
         assert (unknown.status, unknown.attempt_count) == ("open", 1)
@@ -225,7 +238,7 @@ async def test_a_number_nobody_has_reached_opens_the_new_caller_form_with_it(
             data_dir, select(calls.c.caller_id).where(calls.c.id == app.desk.call.id)
         )
         assert caller_id == caller.id
-        assert callback_of(data_dir, callback_world.UNKNOWN).result == "reached"
+        assert callback_of(data_dir, callback_world.UNKNOWN).call_id == app.desk.call.id
 
 
 async def test_give_back_and_a_call_in_progress(make_app, ready, queue, data_dir) -> None:

@@ -18,17 +18,22 @@ from floor_clock import FakeClock
 from floor_world import AGENTS, FLOOR_SECTION, build_floor
 from harness import settle, until
 from sqlalchemy import func, select
+from textual.geometry import Region
+from textual.widget import Widget
+from textual.widgets import DataTable
 from tui_shared import TODAY, wait_floor
 
+from console.domain.callbacks import AnsweredEvent, MissedEvent, RingingEvent
 from console.domain.floor import AgentState, DeskStateIn
 from console.domain.models import Agent, Role
 from console.screens.floor import FloorScreen
 from console.screens.floor_dialogs import AgentDayScreen, ExportDialog
-from console.server import agent_states
+from console.server import agent_states, telephony
 from console.server.db import Database
 from console.server.schema import audit_log
+from console.server.settings import CallbackSettings
 from widgets.floor_agents import AgentsTable
-from widgets.floor_panels import AlertsList, SlotFillTable
+from widgets.floor_panels import AlertsList, CallbackFigures, HourChart, SlotFillTable
 
 SIZE = (120, 36)
 
@@ -41,6 +46,12 @@ def world(data_dir, monkeypatch):  # type: ignore[no-untyped-def]
 
 def row_text(table: AgentsTable, agent_id: int) -> list[str]:
     return [str(cell) for cell in table.get_row(str(agent_id))]
+
+
+def widget_text(widget: Widget) -> str:
+    """What a widget draws, as text."""
+    region = Region(0, 0, widget.size.width, widget.size.height)
+    return "\n".join(strip.text for strip in widget.render_lines(region))
 
 
 def floor_of(app) -> FloorScreen:  # type: ignore[no-untyped-def]
@@ -118,6 +129,80 @@ async def test_enter_shows_the_agents_day_and_c_shows_who_called(make_app, world
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, FloorScreen))
     database.dispose()
+
+
+@pytest.mark.parametrize(("language", "size"), [("en", SIZE), ("sl", (80, 24))])
+async def test_the_agents_day_names_services_and_dispositions_in_the_consoles_language(
+    make_app, world, language, size
+) -> None:  # type: ignore[no-untyped-def]
+    ids, _clock = world
+    app = make_app(language=language, role="supervisor", floor=FLOOR_SECTION)
+    async with app.run_test(size=size) as pilot:
+        await wait_floor(pilot)
+        table = floor_of(app).table
+        table.move_cursor(row=table.get_row_index(str(ids["ana"])))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AgentDayScreen) and app.screen.day)
+        screen = app.screen
+        assert isinstance(screen, AgentDayScreen) and screen.day is not None
+        [booked] = [c for c in screen.day.calls if c.bookings]
+        service = next(s for s in app.desk.services if s.code == "ue-id-card")
+        assert (booked.service_name, booked.service_name_en) == (service.name, service.name_en)
+        assert booked.bookings[0].service_name_en == service.name_en
+        disposition = next(d for d in app.desk.dispositions if d.code == "booked")
+        english = language == "en"
+        cells = [
+            str(cell) for cell in screen.query_one("#day-calls", DataTable).get_row(str(booked.id))
+        ]
+        assert cells[6] == (service.name_en if english else service.name)
+        assert cells[5] == (disposition.label_en if english else disposition.label)
+        assert service.name_en != service.name and disposition.label_en != disposition.label
+
+
+async def test_the_floor_shows_the_callback_queue_and_missed_calls(
+    make_app, world, data_dir
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15 on the floor: the queue's length and oldest wait, the share reached today, and
+    missed calls per hour (the telephone system's calls that did not get through)."""
+    _ids, clock = world
+    settings = CallbackSettings()
+    eleven = clock.now()
+    database = Database.open(data_dir / "central.db")
+    with database.write() as connection:
+        for call_id, number, hour in (
+            ("m.1", "041 234 567", 9),
+            ("m.2", "031 555 111", 10),
+            ("m.3", "040 111 222", 10),
+        ):
+            clock.set(FakeClock.local(TODAY, hour, 30))
+            telephony.record_event(
+                connection,
+                MissedEvent(event="missed", call_id=call_id, number=number),
+                settings,
+                clock.now(),
+            )
+        clock.set(FakeClock.local(TODAY, 10, 45))  # the first number calls again and is served
+        for event in (
+            RingingEvent(event="ringing", call_id="r.1", extension="101", number="041 234 567"),
+            AnsweredEvent(event="answered", call_id="r.1", extension="101"),
+        ):
+            telephony.record_event(connection, event, settings, clock.now())
+    database.dispose()
+    clock.set(eleven)
+    app = make_app(language="en", role="supervisor", floor=FLOOR_SECTION)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_floor(pilot)
+        floor = floor_of(app)
+        assert floor.floor is not None
+        queue = floor.floor.callbacks
+        assert (queue.queue_length, queue.missed_today, queue.reached_today) == (2, 3, 1)
+        shown = " ".join(widget_text(floor.query_one(CallbackFigures)).split())
+        assert "In the queue 2" in shown and "Missed calls today 3" in shown
+        assert "Oldest wait 30:00" in shown  # 10:30 to 11:00
+        assert "Reached today 100 % (1 of 1)" in shown
+        by_hour = {h.hour: h.missed_calls for h in floor.floor.today.hours}
+        assert (by_hour["09:00"], by_hour["10:00"]) == (1, 2)
+        assert "missed" in widget_text(floor.query_one(HourChart))  # a series of the chart
 
 
 async def test_the_day_is_exported_to_the_file_the_supervisor_confirms(

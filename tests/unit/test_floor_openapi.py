@@ -45,3 +45,6 @@ def test_the_floors_paths_models_and_errors_are_documented(tmp_path: Path) -> No
     # The places reserved for the callback queue's and the messages' figures.
     assert {"callbacks", "messages"} <= set(models["Floor"]["properties"])
     assert "missed_calls" in models["FloorHour"]["properties"]
+    # The drill-down names services in both languages, like the floor's agents.
+    assert {"service_name", "service_name_en"} <= set(models["AgentDayCall"]["properties"])
+    assert {"service_name", "service_name_en"} <= set(models["CallBooking"]["properties"])

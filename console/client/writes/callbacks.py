@@ -5,7 +5,9 @@ from a sync issue); and what the desk keeps of callbacks in its cache.
 A claim is a lease the central database decides on, so it is never queued (like a hold): a
 desk claims online only. What it claimed is kept in its cache (``callback:claimed``), so a
 callback claimed before an outage can be worked through it, even after a restart: its
-outcome (or its release) is queued with the time it was made (``at``) and replayed. The
+outcome (or its release) is queued with the time it was made (``at``) and replayed. A
+``reached`` outcome names the call it goes on in (started offline: provisional, replayed
+first); the call's wrap-up, queued after it, closes the callback when it is replayed. The
 service accepts a replayed outcome as long as nobody else claimed the callback meanwhile;
 ``callback_claimed`` or ``callback_closed`` refusals become sync issues of those kinds, saying
 who claimed it or how it was closed. A release the service refuses for the same reasons has
@@ -27,6 +29,7 @@ from console.client.cache import LocalCache, utcnow
 from console.client.issues import SyncIssue
 from console.client.outbox import PENDING, Outbox
 from console.client.writes.base import Context, KeySet, Request, Settled, Write, not_cached
+from console.client.writes.calls import WrapUp
 from console.domain.callbacks import (
     RETRIED_OUTCOMES,
     AttemptIn,
@@ -105,13 +108,18 @@ def with_queued(outbox: Outbox, callbacks: list[Callback]) -> list[Callback]:
     """``callbacks`` as this desk's queued outcomes and releases leave them: a callback
     closed by a queued outcome leaves the queue; one put back shows as the desk expects it."""
     made: dict[int, Callback] = {}
+    wrapped: set[int] = set()  # calls whose wrap-up is queued: a callback reached in one is done
     for entry in outbox.entries(states=(PENDING,)):
         if entry.kind in (CallbackOutcome.kind, ReleaseCallback.kind):
             callback = Callback.model_validate(entry.payload["made"])
             made[callback.id] = callback
+        elif entry.kind == WrapUp.kind:
+            wrapped.add(int(entry.payload["call_id"]))
     shown = []
     for callback in callbacks:
         callback = made.get(callback.id, callback)
+        if callback.call_id is not None and callback.call_id in wrapped:
+            continue
         if callback.status in (CallbackStatus.OPEN, CallbackStatus.CLAIMED):
             shown.append(callback)
     return shown
@@ -147,6 +155,10 @@ def predicted(callback: Callback, outcome: AttemptOutcome, note: str, at: dateti
     }[outcome]
     if outcome in RETRIED_OUTCOMES and count < callback.max_attempts:
         update["status"] = CallbackStatus.OPEN
+    elif outcome is AttemptOutcome.REACHED and call_id is not None:
+        # The call goes on: the callback stays this agent's, held by the call, until its
+        # wrap-up (queued after this) closes it.
+        update |= {"status": CallbackStatus.CLAIMED, "claimed_by": me.id, "call_id": call_id}
     else:
         done = outcome in (AttemptOutcome.REACHED, AttemptOutcome.DECLINED)
         update |= {

@@ -41,7 +41,8 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     described = {
         403: "a supervisor (read-only), or a token of the wrong role",
         404: "no such callback",
-        409: "the callback is claimed by another agent, closed, not due, or outside the hours",
+        409: "the callback is claimed by another agent, closed, in its call (reached), not due, "
+        "or outside the hours",
         422: "bad input: the field is named",
     }
     return {code: {"model": ApiError, "description": described[code]} for code in codes}
@@ -162,10 +163,15 @@ def attempt(
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    """One try at calling back, by the agent who claimed it: ``reached`` and ``declined`` close
-    it as done, ``wrong_number`` fails it, ``no_answer`` and ``busy`` put it back in the queue
-    after ``[callbacks] retry_minutes`` until ``max_attempts``, then fail it. A desk may replay
-    an attempt made offline (with its ``at``) as long as nobody else claimed the callback."""
+    """One try at calling back, by the agent who claimed it. ``reached`` names the agent's
+    console call it goes on in (``call_id``, required): the callback stays claimed by that
+    agent, held by the call (no lease lapses it; a further attempt or a release is 409
+    ``callback_in_call``), and the call's wrap-up closes it as done (``reached``, the call
+    linked), or the service's sweep of abandoned calls does; a call already wrapped up closes
+    it at once. ``declined`` closes it as done, ``wrong_number`` fails it, ``no_answer`` and
+    ``busy`` put it back in the queue after ``[callbacks] retry_minutes`` until
+    ``max_attempts``, then fail it. A desk may replay an attempt made offline (with its
+    ``at``) as long as nobody else claimed the callback."""
 
     def effect(connection) -> tuple[int, Any]:  # type: ignore[no-untyped-def]
         found = callback_claims.attempt(

@@ -460,7 +460,8 @@ def add_messages_parsers(commands: argparse._SubParsersAction) -> None:
         "mail-sink",
         help="a local SMTP server and SMS endpoint that print what arrives (for demos)",
         description="Receive e-mail on an SMTP port and SMS on an HTTP port, and print each "
-        "message (headers, the text, the calendar file's METHOD, UID and SEQUENCE) instead of "
+        "message (headers, the text, the calendar file's METHOD, UID and SEQUENCE; an SMS's "
+        "length, segments and encoding, GSM-7 or UCS-2) instead of "
         "delivering it. The defaults of [messages.smtp] and [messages.sms] point here, so a "
         "demo shows its messages: run this in one terminal and `agent-console send-messages` "
         "in another. Stop with ctrl+c.",

@@ -11,17 +11,18 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from console.domain.callbacks import CallbackFloor
-from console.domain.models import MessageCounts, Role
+from console.domain.models import MAX_ID, BodyId, MessageCounts, Role
+from console.domain.models.bounds import json_integer
 
-MAX_ID = 2**63 - 1
-MAX_SMALL_ID = 2**31 - 1  # services and other int4 ids on PostgreSQL
 MAX_COUNT = 1_000_000
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]  # the API's one id width (1 to 2^53-1)
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+# In a desk's report: strict JSON integers, as every id and count in a body ("1", true refused).
+BodyCount = Annotated[int, Field(ge=0, le=MAX_COUNT), BeforeValidator(json_integer)]
 
 
 class AgentState(StrEnum):
@@ -71,23 +72,21 @@ class DeskStateIn(BaseModel):
         max_length=40,
         description="required with 'away' (one of the away_reasons codes), refused otherwise",
     )
-    call_id: Id | None = Field(
+    call_id: BodyId | None = Field(
         default=None,
         description="on_call / after_call_work: the agent's call (absent: the call already known)",
     )
-    service_id: int | None = Field(
+    service_id: BodyId | None = Field(
         default=None,
-        ge=1,
-        le=MAX_SMALL_ID,
         description="on_call / after_call_work: the service the caller is being helped with",
     )
-    queued_writes: Count | None = Field(
+    queued_writes: BodyCount | None = Field(
         default=None, description="writes in the desk's outbox (absent: unchanged)"
     )
-    sync_issues: Count | None = Field(
+    sync_issues: BodyCount | None = Field(
         default=None, description="open sync issues on the desk (absent: unchanged)"
     )
-    replayed: Count | None = Field(
+    replayed: BodyCount | None = Field(
         default=None,
         description="a desk back from an outage: how many queued writes it has just replayed",
     )

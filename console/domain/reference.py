@@ -108,6 +108,20 @@ def parse_provisional(text: str) -> str | None:
         return None
 
 
+def provisional_problem(text: str) -> str | None:
+    """Why ``text``, shaped as a provisional reference (P and eight symbols' room), is not one:
+    its code's own fault (``P-K7M 4PX Q``: the check fails), said as such; None when it is not
+    so shaped, or is a valid one."""
+    cleaned = _clean(text)
+    if len(cleaned) != LENGTH + 1 or cleaned[0] != PROVISIONAL_PREFIX[0]:
+        return None
+    try:
+        parse_reference(cleaned[1:])
+    except InvalidValue as exc:
+        return f"Provisional reference: {exc.message}"
+    return None
+
+
 def format_reference(code: str) -> str:
     """Grouped for reading aloud: ``K7M 4PX Y``."""
     return f"{code[:3]} {code[3:6]} {code[6:]}"

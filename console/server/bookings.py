@@ -28,6 +28,7 @@ from console.domain.reference import (
     new_reference,
     parse_provisional,
     parse_reference,
+    provisional_problem,
 )
 from console.server import audit, calls, changes, clock, holds
 from console.server.catalogue import get_location, get_service
@@ -83,7 +84,9 @@ def get_row(connection: Connection, reference: str) -> Row:
     try:
         code = parse_reference(reference)
     except InvalidValue as exc:
-        raise unprocessable(exc.message, "reference") from None
+        # P and a mistyped code: say what is wrong with the code, not that it is 8 long.
+        message = provisional_problem(reference) or exc.message
+        raise unprocessable(message, "reference") from None
     row = connection.execute(select(bookings).where(bookings.c.reference == code)).first()
     if row is None:
         raise not_found("booking", format_reference(code))

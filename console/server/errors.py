@@ -64,6 +64,7 @@ ERROR_CODES: tuple[tuple[int, str, str], ...] = (
     (409, "callback_not_due", "the callback is not due yet"),
     (409, "callback_assigned", "the callback is kept for another agent for now"),
     (409, "callback_not_claimed", "claim the callback first"),
+    (409, "callback_in_call", "the callback was reached in a call: that call's wrap-up closes it"),
     (409, "callback_busy", "the number's callback is changing: retry"),
     (409, "outside_hours", "outside the callback hours"),
     (409, "call_busy", "the telephone system's call is being recorded by another request: retry"),

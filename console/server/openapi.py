@@ -2,8 +2,9 @@
 answer (with the one error model), the bearer scheme, and the configured wrap-up codes.
 
 Routes declare their own errors with :func:`errors`; every ``/v1`` operation can also answer
-401 (no valid token) and 503 ``busy``, and every one that takes a body 413; :func:`describe`
-adds those, so the document lists each status the service can send.
+401 (no valid token) and 503 ``busy``, every one that takes a body 413, and every one that a
+role is refused 403 (the telephone system's token everywhere but its own routes; anyone else's
+on those); :func:`describe` adds those, so the document lists each status the service can send.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from console.domain.models import ApiError
 from console.domain.reference import ALPHABET
+from console.server.deps import current_agent, telephony_system
 
 _SYMBOL = f"[{ALPHABET}{ALPHABET.lower()}]"
 # A booking reference as typed: 3-3-1 symbols, grouped by a space or a dash, or not at all.
@@ -26,7 +30,9 @@ BOOKING_REFERENCE_PATTERN = (
 
 _MEANING = {
     401: "no token, a malformed Authorization header, or an unknown or revoked token",
-    403: "a supervisor's token (read-only), or another agent's hold or call",
+    403: "a role that may not do this: a supervisor's token (read-only) on a write, the "
+    "telephone system's token anywhere but /v1/telephony, another role's on the telephone "
+    "system's routes; or another agent's hold or call",
     404: "the record the path names does not exist",
     409: "a conflict with the current state: the slot is taken or held, the booking or call "
     "has changed, the caller exists",
@@ -56,6 +62,27 @@ def _never_null(schema: dict[str, Any]) -> None:
         del schema["default"]
 
 
+def _calls(dependant: Dependant) -> set[Any]:
+    """Every dependency function a route runs, however deep."""
+    found = {dependant.call} if dependant.call is not None else set()
+    for sub in dependant.dependencies:
+        found |= _calls(sub)
+    return found
+
+
+def _refusing_roles(app: FastAPI) -> set[tuple[str, str]]:
+    """(path, method) of each operation that refuses some role with 403 before it runs: those
+    that depend on :func:`~console.server.deps.current_agent` (the telephone system's token
+    is refused) or on :func:`~console.server.deps.telephony_system` (every other token is)."""
+    gates = {current_agent, telephony_system}
+    found: set[tuple[str, str]] = set()
+    for context in iter_route_contexts(app.routes):  # the routes of the included routers too
+        if isinstance(context.original_route, APIRoute) and _calls(context.dependant) & gates:
+            path = context.path_format or ""
+            found |= {(path, method.lower()) for method in context.methods or ()}
+    return found
+
+
 def describe(app: FastAPI, disposition_codes: list[str]) -> None:
     """Build the document once, with the statuses every operation shares and the codes a
     wrap-up takes."""
@@ -69,14 +96,17 @@ def describe(app: FastAPI, disposition_codes: list[str]) -> None:
             description=app.description,
             routes=app.routes,
         )
+        refusing = _refusing_roles(app)
         for path, operations in schema["paths"].items():
-            for operation in operations.values():
+            for method, operation in operations.items():
                 for parameter in operation.get("parameters", []):
                     _never_null(parameter["schema"])
                 responses = operation.setdefault("responses", {})
                 shared = [503] if not path.startswith("/v1/") else [401, 503]
                 if "requestBody" in operation:  # the guard's limit applies to every body
                     shared.append(413)
+                if (path, method) in refusing:
+                    shared.append(403)
                 for status in shared:
                     responses.setdefault(
                         str(status),

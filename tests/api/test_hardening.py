@@ -327,6 +327,43 @@ def test_12_the_idempotency_key_and_the_reference_format_are_documented(api) -> 
     assert "callback" in wrap_up["enum"]
 
 
+def test_12_every_role_gets_only_documented_statuses_on_every_operation(api) -> None:
+    """Each operation called with each role's token (and none): the status is one the
+    document lists for it. The telephone system's token is refused (403) everywhere but its
+    own routes, a desk's on the telephone system's events: both are documented."""
+    import re
+
+    from console.domain.models import Role
+    from console.server.agents import create_agent
+
+    with api.database.write() as connection:
+        create_agent(connection, "Exchange", Role.TELEPHONY, token="tok-telephony")
+    tokens = {
+        "agent": api.world.headers("agent"),
+        "supervisor": api.world.headers("supervisor"),
+        "telephony": {"Authorization": "Bearer tok-telephony"},
+        "nobody": {},
+    }
+    document = api.client.get("/openapi.json").json()
+    forbidden = 0
+    for path, method, operation in _operations(document):
+        url = re.sub(r"\{reference\}", "ACD3EFH", re.sub(r"\{\w+_id\}", "1", path))
+        for who, headers in tokens.items():
+            extra = {"json": {}} if "requestBody" in operation else {}
+            if method != "get":
+                headers = {**headers, "Idempotency-Key": f"roles-{who}-{method}-{path}"[:80]}
+            response = api.client.request(method, url, headers=headers, **extra)
+            assert str(response.status_code) in operation["responses"], (
+                who,
+                method,
+                path,
+                response.status_code,
+                response.text,
+            )
+            forbidden += response.status_code == 403
+    assert forbidden > 40  # the telephony token on every desk route, desks on its routes
+
+
 def test_12_options_and_405_list_every_method_of_the_path(api) -> None:
     call = _call(api)
     response = api.client.options(f"/v1/calls/{call['id']}")
@@ -394,6 +431,36 @@ def test_13_ids_are_strict_integers(api, value) -> None:  # type: ignore[no-unty
     _error(api.post("/v1/holds", json={"slot_id": value}), 422, "slot_id")
     with api.database.read() as connection:
         assert connection.execute(select(holds.c.id)).all() == []
+
+
+@pytest.mark.parametrize("value", ["1", True, 1.5])
+@pytest.mark.parametrize("field", ["call_id", "service_id", "queued_writes", "replayed"])
+def test_13_a_desks_state_report_takes_strict_integers_too(api, field: str, value) -> None:  # type: ignore[no-untyped-def]
+    """PUT /v1/desk/state took "1" and true as call 1 (its ids and counts were plain ints)."""
+    call = _call(api)
+    body = {"state": "on_call", "call_id": call["id"], field: value}
+    _error(api.client.put("/v1/desk/state", json=body, headers=api.world.headers()), 422, field)
+
+
+def test_5_and_12_the_floors_ids_and_days_have_the_apis_bounds(api) -> None:
+    """The floor's agent id is as wide as every other id (2^53-1), and its ``date`` states the
+    years it takes (2000-2099) in the document, as it refuses the others."""
+    document = api.client.get("/openapi.json").json()
+    operation = document["paths"]["/v1/floor/agents/{agent_id}/calls"]["get"]
+    schemas = {p["name"]: p["schema"] for p in operation["parameters"]}
+    assert schemas["agent_id"]["maximum"] == PAST - 1
+    for path in ("/v1/floor/agents/{agent_id}/calls", "/v1/floor/calls/export"):
+        [day] = [p for p in document["paths"][path]["get"]["parameters"] if p["name"] == "date"]
+        assert day["schema"]["pattern"] == "^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+        assert "2000-01-01 to 2099-12-31" in day["description"]
+    supervisor = api.world.headers("supervisor")
+    too_big = api.client.get(f"/v1/floor/agents/{PAST}/calls", headers=supervisor)
+    _error(too_big, 422, "agent_id")
+    for day in ("1999-12-31", "2100-01-01"):
+        answer = api.client.get("/v1/floor/calls/export", params={"date": day}, headers=supervisor)
+        _error(answer, 422, "date")
+    state = document["components"]["schemas"]["DeskStateIn"]["properties"]
+    assert state["service_id"]["anyOf"][0]["maximum"] == PAST - 1
 
 
 def test_13_an_integer_written_with_a_point_is_still_an_integer(api) -> None:

@@ -96,6 +96,19 @@ def test_a_provisional_reference_finds_its_booking_everywhere(api) -> None:  # t
     assert api.get(f"/v1/bookings/{provisional('ACDEFJ')}").status_code == 404
 
 
+def test_a_mistyped_provisional_reference_is_said_to_be_mistyped(api) -> None:  # type: ignore[no-untyped-def]
+    """P- and a code whose check fails: 422 on the reference saying the check failed (it said
+    "must have 7 characters, got 8", as if P- were not a form the document allows)."""
+    given = provisional()
+    wrong = given[:-1] + next(s for s in "ACDEF" if s != given[-1])
+    for typed in (wrong, wrong.lower(), f"{wrong[:5]} {wrong[5:8]} {wrong[8]}"):
+        answer = api.get(f"/v1/bookings/{typed}")
+        assert answer.status_code == 422, answer.text
+        body = answer.json()
+        assert body["field"] == "reference"
+        assert body["message"].startswith("Provisional reference: ") and "check" in body["message"]
+
+
 def test_a_reschedule_keeps_the_provisional_reference_of_the_new_booking(api) -> None:  # type: ignore[no-untyped-def]
     old = api.book(api.world.slots[0])
     given = provisional("MNPRTU")

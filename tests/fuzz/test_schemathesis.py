@@ -27,6 +27,9 @@ from console.server.schema import providers
 
 HERE = Path(__file__).parent
 EXAMPLES = int(os.environ.get("AGENT_CONSOLE_FUZZ_EXAMPLES", "5"))
+# The run's own time limit grows with the examples asked for: the long run (300 per operation)
+# on PostgreSQL takes longer than the short run's 15 minutes on a busy machine.
+TIMEOUT_SECONDS = max(900, 12 * EXAMPLES)
 SEED = int(os.environ.get("AGENT_CONSOLE_FUZZ_SEED", "2026"))
 PHASES = os.environ.get("AGENT_CONSOLE_FUZZ_PHASES", "examples,coverage,fuzzing,stateful")
 
@@ -93,7 +96,7 @@ def test_schemathesis_finds_no_failure(database_url_param: str, tmp_path: Path) 
             *("--report", "junit", "--report-dir", str(tmp_path)),
         ]
         result = subprocess.run(
-            command, capture_output=True, text=True, env=env, timeout=900, cwd=tmp_path
+            command, capture_output=True, text=True, env=env, timeout=TIMEOUT_SECONDS, cwd=tmp_path
         )
     finally:
         server.stop()

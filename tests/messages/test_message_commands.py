@@ -121,6 +121,7 @@ def test_mail_sink_prints_what_send_messages_sends(
     assert booking["reference_display"] in shown
     assert f"UID:booking-{booking['reference']}@ue.example  SEQUENCE:0" in shown
     assert '"to": "+38631555111"' in shown
+    assert "1 segment(s) of GSM-7" in shown  # how the SMS goes out, said with it
     assert "1 e-mail(s) received." in shown
 
 

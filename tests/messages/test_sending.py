@@ -167,7 +167,11 @@ def test_a_message_refused_every_time_fails_after_the_last_attempt(rig: Rig, smt
     status, reason = _booked(rig)
     assert status == "failed"
     assert reason == "Gave up after 3 attempts: 421 4.7.0 Too many connections"
+    assert recorder.refuse == []  # three attempts reached the server, as the reason says
     assert recorder.received == []
+    with rig.database.read() as connection:
+        row = connection.execute(select(messages).where(messages.c.kind == "booked")).one()
+    assert row.attempts == 3
 
 
 def test_no_server_at_all_is_retried(rig: Rig) -> None:
@@ -239,6 +243,23 @@ def test_sms_gateway_errors(rig: Rig, sms_gateway) -> None:
     recorder.answers = [(400, json.dumps({"error": "invalid number"}))]
     Sender(rig.database, rig.settings, now=lambda: _later(0.1)).run_once()
     assert _booked(rig, "spela") == ("failed", 'SMS gateway: HTTP 400 {"error": "invalid number"}')
+
+
+def test_a_gateway_refusing_our_credentials_fails_no_message(rig: Rig, sms_gateway) -> None:
+    """401 (a wrong password in [messages.sms]) or 404 (a wrong URL) is about the settings, not
+    the message: retried with the gateway's words until the settings are put right."""
+    recorder, _port = sms_gateway
+    rig.consent("spela", channel="sms")
+    rig.book("spela", slot=rig.slot(day=1, index=0))
+    recorder.answers = [(401, "bad credentials")]
+    assert rig.sender().run_once().retried == 1  # type: ignore[union-attr]
+    assert _booked(rig, "spela") == ("queued", "SMS gateway: HTTP 401 bad credentials")
+    recorder.answers = [(404, "no such page")]
+    Sender(rig.database, rig.settings, now=lambda: _later(0.1)).run_once()
+    assert _booked(rig, "spela") == ("queued", "SMS gateway: HTTP 404 no such page")
+    Sender(rig.database, rig.settings, now=lambda: _later(0.2)).run_once()
+    assert _booked(rig, "spela") == ("sent", None)
+    assert len(recorder.posts) == 1
 
 
 # --- one sender at a time ----------------------------------------------------------------------

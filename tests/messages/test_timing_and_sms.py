@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -143,3 +144,13 @@ def test_fit_drops_the_optional_parts_until_one_segment() -> None:
     ucs2 = fit(parts, gsm7=False)
     assert "Odpoved" not in ucs2 and "č" in ucs2
     assert segments(ucs2).encoding == "UCS-2"
+
+
+def test_the_mail_sink_says_how_an_sms_goes_out() -> None:
+    from console.server.messages.sink import describe_sms
+
+    kept = describe_sms(json.dumps({"to": "+38631555111", "text": "Termin: četrtek"}))
+    assert kept.endswith("15 characters: 1 segment(s) of UCS-2 (15 UTF-16 units)")
+    plain = describe_sms(json.dumps({"text": "Termin: cetrtek"}))
+    assert plain.endswith("15 characters: 1 segment(s) of GSM-7 (15 septets)")
+    assert describe_sms("to=1&text=x") == "to=1&text=x"  # a form body is shown as it came

@@ -17,7 +17,8 @@ No sender can do better without the server's help: the server's "250 OK" and our
 cannot be written in one transaction. An SMS goes to the gateway with the Message-ID as its
 reference, for gateways that deduplicate by one.
 
-**Failures.** A temporary one (SMTP 4xx, no connection, a timeout, HTTP 429/5xx) puts the
+**Failures.** A temporary one (SMTP 4xx, no connection, a timeout, the relay refusing our
+settings rather than the message: see :mod:`.transport`; HTTP 429/5xx) puts the
 message back in the queue with a growing wait (``retry_seconds``, doubled each time, at
 most ``retry_max_seconds``) and the reason, up to ``max_attempts``; a permanent one (SMTP
 5xx, HTTP 4xx) fails it at once with the server's reason. At send time a message whose
@@ -531,7 +532,7 @@ class Sender:
         return Report(failed=1)
 
     def _retry(self, ident: int, attempts: int, why: str, channel: str, address: str) -> Report:
-        tries = attempts + 1  # the claim counted this attempt; the row read before it
+        tries = attempts  # the claim counted this attempt, and the row was read after it
         if tries >= self.settings.max_attempts:
             log.warning("message %s to %s failed after %d attempts: %s", ident, address, tries, why)
             return self._fail(ident, f"Gave up after {tries} attempts: {why}", channel, address)

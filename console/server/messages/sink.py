@@ -16,6 +16,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from console.domain.sms import segments
+
 Printer = Callable[[str], None]
 RULE = "─" * 72
 
@@ -75,17 +77,32 @@ class _Handler:
         return "250 Message accepted"
 
 
+def describe_sms(body: str) -> str:
+    """An SMS gateway's request body as the sink prints it: the body (JSON indented), then
+    how its text goes out: its length, segments and encoding (GSM-7, or UCS-2 when a letter
+    such as č is kept)."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return body
+    shown = json.dumps(parsed, ensure_ascii=False, indent=2)
+    text = parsed.get("text") if isinstance(parsed, dict) else None
+    if isinstance(text, str):
+        counted = segments(text)
+        shown += (
+            f"\n{len(text)} characters: {counted.count} segment(s) of {counted.encoding}"
+            f" ({counted.units} {'septets' if counted.encoding == 'GSM-7' else 'UTF-16 units'})"
+        )
+    return shown
+
+
 def _sms_handler(show: Printer, quiet: bool) -> type[BaseHTTPRequestHandler]:
     class SmsHandler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8", "replace")
             if not quiet:
-                try:
-                    shown = json.dumps(json.loads(body), ensure_ascii=False, indent=2)
-                except ValueError:
-                    shown = body
-                show(f"{RULE}\nSMS  {self.path}\n{shown}")
+                show(f"{RULE}\nSMS  {self.path}\n{describe_sms(body)}")
             answer = b'{"status": "accepted"}'
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

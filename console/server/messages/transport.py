@@ -1,11 +1,16 @@
 """Sending one message: over SMTP or through an HTTP SMS gateway, each failure sorted into
 *retry later* or *give up*, with the server's own words as the reason.
 
-SMTP: a 4xx reply to MAIL, RCPT or DATA is temporary (RFC 5321: "try again later"), a 5xx
+SMTP: a 4xx reply to RCPT or DATA is temporary (RFC 5321: "try again later"), a 5xx
 permanent: the message fails with that reply. Failing to connect, a dropped connection, a
-timeout, and any refusal before the message (TLS, login) are the relay's trouble, not the
-message's: retried. HTTP gateways: 408, 425, 429 and 5xx, and no answer at all, are
-retried; any other 4xx is a permanent refusal of this message.
+timeout, any refusal before the message (TLS, login), a refusal of our sender address (MAIL)
+and a demand for encryption or a login at any step (530, 534, 535, 538: RFC 3207, RFC 4954)
+are the relay's trouble or the settings', not the message's: retried, with the relay's words,
+so that a relay set up wrongly fails no message before it is put right (``max_attempts``).
+HTTP gateways: 408, 425, 429 and 5xx, and no answer at all, are retried, and so are the
+answers that refuse our settings rather than the message (401, 403, 407: the credentials; 404,
+405, 415: the URL, the method or the body's type); any other 4xx (400, 422: a bad number) is
+a permanent refusal of this message.
 """
 
 from __future__ import annotations
@@ -22,7 +27,12 @@ import httpx
 from console.server.messages.settings import SmsSettings, SmtpSettings
 
 REASON_LENGTH = 480
+# Replies that refuse the connection's state, not the message: encryption or a login required,
+# or the login refused (RFC 3207, RFC 4954).
+RELAY_CODES = frozenset({530, 534, 535, 538})
 RETRY_HTTP = frozenset({408, 425, 429})
+# Answers about the gateway's settings, not the message: retried until they are put right.
+SETTINGS_HTTP = frozenset({401, 403, 404, 405, 407, 415})
 
 
 class SendError(Exception):
@@ -94,12 +104,11 @@ class SmtpTransport:
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             self._reset()
-            raise SendError(_reply(code, text), permanent=code >= 500) from None
+            raise self._refusal(code, text, relay=code in RELAY_CODES) from None
         except smtplib.SMTPResponseException as exc:
             self._reset()
-            raise SendError(
-                _reply(exc.smtp_code, exc.smtp_error), permanent=exc.smtp_code >= 500
-            ) from None
+            relay = exc.smtp_code in RELAY_CODES or isinstance(exc, smtplib.SMTPSenderRefused)
+            raise self._refusal(exc.smtp_code, exc.smtp_error, relay=relay) from None
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
             raise SendError(f"{type(exc).__name__}: {exc}", permanent=False) from None
@@ -108,6 +117,14 @@ class SmtpTransport:
         if refused:  # pragma: no cover - one recipient: refused means raised above
             code, text = next(iter(refused.values()))
             raise SendError(_reply(code, text), permanent=code >= 500)
+
+    def _refusal(self, code: int, text: bytes | str, *, relay: bool) -> SendError:
+        """A refusal of this message (5xx: permanent), or of the relay's state or our settings
+        (``relay``: retried, and said to come from the relay)."""
+        if relay:
+            where = f"{self.settings.host}:{self.settings.port}"
+            return SendError(f"SMTP server {where}: {_reply(code, text)}", permanent=False)
+        return SendError(_reply(code, text), permanent=code >= 500)
 
     def _reset(self) -> None:
         """After a refusal, make the connection usable for the next message (or drop it)."""
@@ -164,7 +181,8 @@ class SmsGateway:
         answer = " ".join(response.text.split())[:300]
         reason = f"SMS gateway: HTTP {response.status_code} {answer}".strip()
         status = response.status_code
-        raise SendError(reason, permanent=not (status >= 500 or status in RETRY_HTTP))
+        retried = status >= 500 or status in RETRY_HTTP or status in SETTINGS_HTTP
+        raise SendError(reason, permanent=not retried)
 
     def close(self) -> None:
         if self._client is not None:

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from console.domain.floor import MAX_ID, AgentDay, DeskState, DeskStateIn, Floor
-from console.domain.models import Agent, ApiError, Role
+from console.domain.floor import AgentDay, DeskState, DeskStateIn, Floor
+from console.domain.models import MAX_ID, Agent, ApiError, Role
 from console.server import agent_states, clock, export_calls, floor
 from console.server.agent_day import agent_day
 from console.server.deps import AgentDep, CallIdDep, DatabaseDep, SettingsDep, WriterDep
@@ -21,6 +21,18 @@ router = APIRouter(prefix="/v1", tags=["floor"])
 
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
+
+
+def _day_query() -> Any:
+    """The ``date`` parameter: a day of the years 2000-2099, which the schema states (a date's
+    format has no minimum; the pattern holds the years)."""
+    return Query(
+        None,
+        alias="date",
+        description=f"YYYY-MM-DD, from {FIRST_DAY} to {LAST_DAY}; default: today in "
+        "Europe/Ljubljana",
+        json_schema_extra={"pattern": r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"},
+    )
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -127,9 +139,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def export_day(
     _reader: SupervisorDep,
     database: DatabaseDep,
-    day: date | None = Query(
-        None, alias="date", description="YYYY-MM-DD; default: today in Europe/Ljubljana"
-    ),
+    day: date | None = _day_query(),
     format_: Literal["csv", "xlsx"] = Query("csv", alias="format"),
 ) -> Response:
     """Every call of a day with its agent, times, talk, after-call work, handle time,
@@ -165,9 +175,7 @@ def read_agent_day(
     settings: SettingsDep,
     call_id: CallIdDep,
     agent_id: int = Path(ge=1, le=MAX_ID),
-    day: date | None = Query(
-        None, alias="date", description="YYYY-MM-DD; default: today in Europe/Ljubljana"
-    ),
+    day: date | None = _day_query(),
     include_caller: bool = Query(
         False, description="include who called: each caller shown is an audited read"
     ),

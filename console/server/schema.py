@@ -314,7 +314,7 @@ Index(
 )
 Index("ix_bookings_caller_id", bookings.c.caller_id)
 # Every booking of a slot, cancelled ones too: a past free slot none refers to may be pruned
-# (migration 0015).
+# (migration 0014).
 Index("ix_bookings_slot_id", bookings.c.slot_id)
 Index("ix_bookings_provisional_reference", bookings.c.provisional_reference)
 # The floor's and the day's figures: bookings made and cancelled in a day, and by a call.
@@ -526,7 +526,7 @@ callbacks = Table(
     Column("lease_expires_at", DateTime),
     Column("closed_at", DateTime),
     # The call a reached callback goes on in: it holds the callback (claimed, no lease lapses
-    # it) until its wrap-up closes it (migration 0013_callback_reached).
+    # it) until its wrap-up closes it (migration 0013).
     Column("call_id", ForeignKey("calls.id")),
     CheckConstraint("source IN ('missed_call', 'agent_follow_up', 'sync_issue')", name="source"),
     CheckConstraint("status IN ('open', 'claimed', 'done', 'failed', 'cancelled')", name="status"),

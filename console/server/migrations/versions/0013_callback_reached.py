@@ -5,7 +5,7 @@ the callback stays claimed by that agent, held by the call (no lease lapses it),
 wrap-up closes it as done (``reached``), or the service's sweep of abandoned calls does. The
 index finds a call's callback at its wrap-up.
 
-Revision ID: 0013_callback_reached
+Revision ID: 0013
 Revises: 0012
 Create Date: 2027-01-28 09:00:00
 """
@@ -13,7 +13,7 @@ Create Date: 2027-01-28 09:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_callback_reached"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None

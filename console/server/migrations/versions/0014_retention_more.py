@@ -6,15 +6,15 @@ booking; ``uq_bookings_active_slot`` holds only the active ones) and ``ix_holds_
 that per slot. ``provider_history_days`` deletes a list load no kept change refers to:
 ``ix_provider_history_import_id``.
 
-Revision ID: 0015_retention_more
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2027-02-01 09:00:00
 """
 
 from alembic import op
 
-revision = "0015_retention_more"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

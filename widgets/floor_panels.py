@@ -85,6 +85,23 @@ class CallbackFigures(Static):
         self.update(grid)
 
 
+class MessageFigures(Static):
+    """Today's messages to callers (confirmations, reminders) by status: queued (and being
+    sent), sent, failed (in red: a caller was not told), withdrawn."""
+
+    def show(self, floor: Floor) -> None:
+        counts = floor.messages
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim")
+        grid.add_column(justify="right", style="bold")
+        grid.add_column(style="dim")
+        grid.add_column(justify="right", style="bold")
+        failed = Text(str(counts.failed), style="bold red" if counts.failed else "bold")
+        grid.add_row(_("Queued"), str(counts.queued + counts.sending), _("Sent"), str(counts.sent))
+        grid.add_row(_("Failed"), failed, _("Withdrawn"), str(counts.cancelled))
+        self.update(grid)
+
+
 def chart_hours(hours: list[FloorHour]) -> list[FloorHour]:
     """The hours worth a bar: the working day, and any hour with calls, bookings or missed
     calls."""

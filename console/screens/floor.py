@@ -33,6 +33,7 @@ from widgets.floor_panels import (
     CallbackFigures,
     DayFigures,
     HourChart,
+    MessageFigures,
     SlotFillTable,
 )
 from widgets.floor_text import STATE_ORDER, disposition_labels, state_label
@@ -93,6 +94,8 @@ class FloorScreen(DeskScreen):
                 yield DayFigures("", id="floor-figures")
                 yield Label(_("Callbacks"), classes="floor-heading")
                 yield CallbackFigures("", id="floor-callbacks")
+                yield Label(_("Messages to callers today"), classes="floor-heading")
+                yield MessageFigures("", id="floor-messages")
                 yield HourChart(id="floor-chart")
                 yield Label(_("Slot fill, next working days"), classes="floor-heading fill-side")
                 yield SlotFillTable(id="floor-fill", classes="fill-side")
@@ -157,6 +160,7 @@ class FloorScreen(DeskScreen):
         self.table.show(floor)
         self.query_one(DayFigures).show(floor, disposition_labels(self.desk.dispositions))
         self.query_one(CallbackFigures).show(floor)
+        self.query_one(MessageFigures).show(floor)
         self.query_one(HourChart).show(floor)
         for fill in self.query(SlotFillTable):
             fill.show(floor)

@@ -30,10 +30,16 @@ from console.screens.floor import FloorScreen
 from console.screens.floor_dialogs import AgentDayScreen, ExportDialog
 from console.server import agent_states, telephony
 from console.server.db import Database
-from console.server.schema import audit_log
+from console.server.schema import audit_log, bookings, messages
 from console.server.settings import CallbackSettings
 from widgets.floor_agents import AgentsTable
-from widgets.floor_panels import AlertsList, CallbackFigures, HourChart, SlotFillTable
+from widgets.floor_panels import (
+    AlertsList,
+    CallbackFigures,
+    HourChart,
+    MessageFigures,
+    SlotFillTable,
+)
 
 SIZE = (120, 36)
 
@@ -300,3 +306,58 @@ async def test_a_wide_floor_shows_every_column_of_both_tables(make_app, world, l
         screen = floor_of(narrower)
         assert screen.query_one("#floor-fill", SlotFillTable).display
         assert not screen.query_one("#floor-fill-left", SlotFillTable).display
+
+
+@pytest.mark.parametrize("language", ["en", "sl"])
+async def test_the_floor_shows_todays_messages_to_callers_by_status(
+    make_app, world, data_dir, language
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16 on the floor: today's confirmations and reminders, queued, sent, failed (a
+    caller not told: red) and withdrawn."""
+    _ids, clock = world
+    now = clock.now().replace(tzinfo=None)
+    database = Database.open(data_dir / "central.db")
+    with database.write() as connection:
+        booking = connection.execute(select(bookings.c.id, bookings.c.caller_id)).first()
+        assert booking is not None
+        statuses = ["sent", "sent", "sent", "failed", "queued", "sending", "cancelled"]
+        connection.execute(
+            messages.insert(),
+            [
+                {
+                    "booking_id": booking.id,
+                    "caller_id": booking.caller_id,
+                    "kind": "booked",
+                    "channel": "email",
+                    "address": "ana@example.org",
+                    "language": "sl",
+                    "status": status,
+                    "message_id": f"<floor-{index}@agent-console>",
+                    "ical_uid": f"floor-{index}",
+                    "created_at": now,
+                    "send_after": now,
+                    "next_attempt_at": now,
+                    "claimed_by": "sender" if status == "sending" else None,
+                }
+                for index, status in enumerate(statuses)
+            ],
+        )
+    database.dispose()
+    app = make_app(language=language, role="supervisor", floor=FLOOR_SECTION)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_floor(pilot)
+        floor = floor_of(app)
+        assert floor.floor is not None
+        counts = floor.floor.messages
+        assert (counts.queued, counts.sending, counts.sent, counts.failed, counts.cancelled) == (
+            1,
+            1,
+            3,
+            1,
+            1,
+        )
+        shown = " ".join(widget_text(floor.query_one(MessageFigures)).split())
+        if language == "en":
+            assert "Queued 2 Sent 3" in shown and "Failed 1 Withdrawn 1" in shown
+        else:
+            assert "V vrsti 2 Poslano 3" in shown and "Neuspešno 1 Umaknjeno 1" in shown

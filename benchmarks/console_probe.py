@@ -327,6 +327,7 @@ async def _until(predicate: Any, what: str, timeout: float = 60.0) -> None:
 async def _one_call(app: Any, pilot: Any, query: str, service_code: str) -> bool:
     """One call as an agent makes it: find the caller (F2), search the service's slots (F3),
     hold the first and book it, wrap up (F9). True if a slot was booked."""
+    from console.screens.booking_dialogs import ClashDialog
     from console.screens.lookup import LookupScreen
     from console.screens.slots import SlotsScreen
     from console.screens.wrapup import WrapUpScreen
@@ -361,6 +362,15 @@ async def _one_call(app: Any, pilot: Any, query: str, service_code: str) -> bool
         slots.table.move_cursor(row=0)
         await pilot.press("enter")  # hold it: the hold dialog
         await _settled(app, pilot)
+        if isinstance(app.screen, ClashDialog):
+            # The caller has a booking of this service already (a kept dataset holds earlier
+            # runs' bookings): book anyway, as an agent would for a caller who wants another;
+            # where the service allows one per caller there is no "anyway": go back.
+            await pilot.press("ctrl+s")
+            await _settled(app, pilot)
+            if isinstance(app.screen, ClashDialog):
+                await pilot.press("escape")
+                await _settled(app, pilot)
         if app.desk.hold is not None:
             await pilot.press("ctrl+s")  # confirm: the booked dialog
             await _until(lambda: app.desk.last_booking is not None, "the booking")

@@ -31,6 +31,7 @@ from sqlalchemy import event, func, select
 from console.config import Config
 from console.desk_views import MESSAGES_OFF, NO_SENDER, SENDING, WAITING, Delivery
 from console.domain.models import Role
+from console.malloc import limit_malloc_arenas
 from console.server.abandoned import close_abandoned
 from console.server.agents import (
     agent_for_token,
@@ -53,6 +54,10 @@ EMBEDDED_BASE_URL = "http://embedded"
 # 2.1M-caller benchmark that was ~70 MB of the console's memory. Pages not cached here are
 # read again from the operating system's file cache.
 PAGE_CACHE_KIB = 512
+# Connections the embedded service keeps open between requests: one desk's requests come one
+# or two at a time (a burst opens more, closed when done). The pool kept the six the first
+# sync's burst opened, each with its prepared statements, pages and two open files.
+KEPT_CONNECTIONS = 2
 TOKEN_FILE = "desk-token"
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -82,12 +87,14 @@ def open_embedded(
     """Open (migrating and, the first time, seeding) the embedded service. Slow the first
     time: call it from a worker thread and pass ``progress`` to show a bar. ``seed=False``
     (``agent-console sync``) never seeds: an empty database is refused (ValueError)."""
+    # The service's worker threads come next: each would keep a malloc arena of its own.
+    limit_malloc_arenas()
     if not config.service.database and config.data_path.is_dir():
         mode = config.data_path.stat().st_mode
         if mode & 0o077:  # the console's own folder, made by an older version: ours alone
             config.data_path.chmod(FOLDER_MODE)
     private = private_sqlite_file(config.service_database)
-    database = Database.open(config.service_database)
+    database = Database.open(config.service_database, sqlite_kept=KEPT_CONNECTIONS)
     limit_page_cache(database)
     upgrade(database.engine)
     if needs_seeding(database) and not seed:

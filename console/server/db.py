@@ -81,11 +81,15 @@ def database_url(target: str | Path) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def make_engine(target: str | Path, *, pool_size: int = 20) -> Engine:
-    """An engine for ``target``, set up for many short concurrent transactions."""
+def make_engine(
+    target: str | Path, *, pool_size: int = 20, sqlite_kept: int = SQLITE_POOL_SIZE
+) -> Engine:
+    """An engine for ``target``, set up for many short concurrent transactions. On SQLite,
+    ``sqlite_kept`` connections stay open between requests (the rest, up to the same cap,
+    are closed when given back)."""
     url = database_url(target)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, kept=sqlite_kept)
     engine = create_engine(
         url,
         pool_size=pool_size,
@@ -165,14 +169,14 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, *, kept: int = SQLITE_POOL_SIZE) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        pool_size=SQLITE_POOL_SIZE,
-        max_overflow=SQLITE_POOL_OVERFLOW,
+        pool_size=kept,
+        max_overflow=SQLITE_POOL_SIZE + SQLITE_POOL_OVERFLOW - kept,
         pool_use_lifo=True,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
     )
@@ -217,8 +221,10 @@ class Database:
         self._writer_lock = _writer_lock(engine)
 
     @classmethod
-    def open(cls, target: str | Path) -> Database:
-        return cls(make_engine(target))
+    def open(cls, target: str | Path, *, sqlite_kept: int = SQLITE_POOL_SIZE) -> Database:
+        """``sqlite_kept``: the SQLite connections kept open between requests (a desk's
+        embedded service keeps few: each holds its statement and page caches)."""
+        return cls(make_engine(target, sqlite_kept=sqlite_kept))
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -19,6 +19,16 @@ from widgets.sized_table import SizedTable
 WORKDAY = (8, 16)  # hours always on the chart (Ljubljana time), whatever the calls
 
 
+def figures_grid() -> Table:
+    """Two label-and-figure pairs a row: the floor's blocks of figures."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim")
+    grid.add_column(justify="right", style="bold")
+    grid.add_column(style="dim")
+    grid.add_column(justify="right", style="bold")
+    return grid
+
+
 class DayFigures(Static):
     """Today: calls, handle times, bookings, dispositions, open directory reports."""
 
@@ -26,11 +36,7 @@ class DayFigures(Static):
         """``labels``: the dispositions' names by code, in the console's language."""
         labels = labels or {}
         day = floor.today
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="dim")
-        grid.add_column(justify="right", style="bold")
-        grid.add_column(style="dim")
-        grid.add_column(justify="right", style="bold")
+        grid = figures_grid()
         grid.add_row(_("Calls"), str(day.calls), _("Wrapped up"), str(day.wrapped))
         grid.add_row(
             _("Avg handle"),
@@ -61,11 +67,7 @@ class CallbackFigures(Static):
 
     def show(self, floor: Floor) -> None:
         queue = floor.callbacks
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="dim")
-        grid.add_column(justify="right", style="bold")
-        grid.add_column(style="dim")
-        grid.add_column(justify="right", style="bold")
+        grid = figures_grid()
         grid.add_row(_("In the queue"), str(queue.queue_length), _("Due now"), str(queue.due_now))
         grid.add_row(
             _("Oldest wait"),
@@ -91,11 +93,7 @@ class MessageFigures(Static):
 
     def show(self, floor: Floor) -> None:
         counts = floor.messages
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="dim")
-        grid.add_column(justify="right", style="bold")
-        grid.add_column(style="dim")
-        grid.add_column(justify="right", style="bold")
+        grid = figures_grid()
         failed = Text(str(counts.failed), style="bold red" if counts.failed else "bold")
         grid.add_row(_("Queued"), str(counts.queued + counts.sending), _("Sent"), str(counts.sent))
         grid.add_row(_("Failed"), failed, _("Withdrawn"), str(counts.cancelled))

@@ -64,6 +64,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from console.domain.calendar import OfficeHours, is_holiday, to_local
 from console.domain.callbacks import (
@@ -766,36 +767,37 @@ def caller_reached_us(
     """An inbound call in the console was matched to ``caller_id``: the open callbacks of that
     caller's numbers that were waiting by ``at`` are closed as ``reached_us``. Returns how many."""
     numbers = select(caller_phones.c.number).where(caller_phones.c.caller_id == caller_id)
-    rows = connection.execute(
-        update(callbacks)
-        .where(
-            callbacks.c.number.in_(numbers),
-            callbacks.c.status.in_(ACTIVE),
-            callbacks.c.call_id.is_(None),  # reached by an agent: its call's wrap-up closes it
-            callbacks.c.waiting_since <= at,
-        )
-        .values(
-            status=CallbackStatus.DONE.value,
-            result=CallbackResult.REACHED_US.value,
-            closed_at=at,
-            lease_expires_at=None,
-        )
-        .returning(callbacks)
-    ).all()
-    _record(connection, rows, "closed", agent_id)
-    return len(rows)
+    which = (
+        callbacks.c.number.in_(numbers)
+        & callbacks.c.status.in_(ACTIVE)
+        & callbacks.c.call_id.is_(None)  # reached by an agent: its call's wrap-up closes it
+        & (callbacks.c.waiting_since <= at)
+    )
+    return _close_done(connection, which, CallbackResult.REACHED_US, at, agent_id)
 
 
 def call_closed(connection: Connection, call_id: int, at: datetime, agent_id: int | None) -> int:
     """The call a callback was reached in is closed (wrapped up by its agent, or by the
     service's sweep of abandoned calls): the callback is done, ``reached``, the call linked.
     Returns how many were closed (0 or 1)."""
+    which = (callbacks.c.call_id == call_id) & (callbacks.c.status == "claimed")
+    return _close_done(connection, which, CallbackResult.REACHED, at, agent_id)
+
+
+def _close_done(
+    connection: Connection,
+    which: ColumnElement[bool],
+    result: CallbackResult,
+    at: datetime,
+    agent_id: int | None,
+) -> int:
+    """Close the callbacks ``which`` picks as done with ``result``, each in the feed."""
     rows = connection.execute(
         update(callbacks)
-        .where(callbacks.c.call_id == call_id, callbacks.c.status == "claimed")
+        .where(which)
         .values(
             status=CallbackStatus.DONE.value,
-            result=CallbackResult.REACHED.value,
+            result=result.value,
             closed_at=at,
             lease_expires_at=None,
         )

@@ -158,7 +158,13 @@ async def test_the_next_start_offers_the_calls_left_open_for_wrap_up(
         assert listed.option_count == 1 and "Janez Kovač" in str(
             listed.get_option_at_index(0).prompt
         )
-        assert {"enter", "escape"} <= footer_keys(dialog)
+        # The footer is composed after the dialog's bindings: wait for it to show both keys.
+        await until(
+            pilot,
+            lambda: {"enter", "escape"} <= footer_keys(dialog),
+            timeout=10,
+            what=lambda: str(sorted(footer_keys(dialog))),
+        )
         await pilot.press("enter")  # wrap it up
         await until(pilot, lambda: isinstance(again.screen, WrapUpScreen))
         wrapup = again.screen

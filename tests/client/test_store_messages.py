@@ -34,8 +34,8 @@ def messages_of(rig, reference: str) -> list:  # type: ignore[no-untyped-def]
 
 
 async def test_consent_changed_offline_is_queued_shown_and_replayed(rig) -> None:  # type: ignore[no-untyped-def]
-    store = rig.store()
-    assert await store.sync_once()
+    store = rig.store(timeout=5.0)  # the first sync reads everything: 2 s was short in CI
+    assert await store.sync_once(), store.last_error
     janez = rig.world.callers["janez"]
     before = await store.caller(janez)
     assert before.message_consent is False and before.message_address is None

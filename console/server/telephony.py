@@ -6,7 +6,7 @@ own call id (Asterisk's uniqueid), whether it came as events posted to
 and imports idempotent, and an event and an import of the same call agree. A call's state only
 moves forward: ``ringing``/``queued`` → ``answered`` or ``missed``, and ``missed`` → ``answered``
 (answered wins: the caller got through in the end). What the calls mean for callbacks is decided
-by :func:`console.server.callbacks.reconcile`.
+by :func:`console.server.callback_reconcile.reconcile`.
 
 A ``ringing`` event goes into the change feed as entity ``ringing`` (op ``ringing``) with the
 extension, the number and the callers matched by it, so the desk at that extension can show the
@@ -36,7 +36,7 @@ from console.domain.callbacks import (
 from console.domain.errors import InvalidValue
 from console.domain.models import Agent
 from console.domain.phone import COUNTRY, parse_phone
-from console.server import callback_figures, callbacks, changes, clock
+from console.server import callback_figures, callback_reconcile, callbacks, changes, clock
 from console.server.agents import agent_names
 from console.server.errors import conflict, unprocessable
 from console.server.schema import agents, telephony_calls, telephony_extensions
@@ -167,7 +167,7 @@ def record_event(
             data = {"call_id": row.call_id, "extension": row.extension, "number": number}
         changes.record(connection, ENTITY, int(row.id), event.event, None, data)
         if not isinstance(event, RingingEvent):
-            callbacks.reconcile(connection, [number], settings, now)
+            callback_reconcile.reconcile(connection, [number], settings, now)
     callback = None
     if number:
         callback = connection.execute(
@@ -317,7 +317,7 @@ class RecordedCalls:
     updated: int = 0
     unchanged: int = 0
     too_old: int = 0
-    callbacks: callbacks.Reconciled = field(default_factory=callbacks.Reconciled)
+    callbacks: callback_reconcile.Reconciled = field(default_factory=callback_reconcile.Reconciled)
 
 
 _RANK = {"ringing": 0, "queued": 0, "missed": 1, "answered": 2}
@@ -412,7 +412,9 @@ def record_calls(
     numbers = sorted(n for n in touched if n)
     label = "Updating callbacks"
     for start in range(0, len(numbers), size):
-        done = callbacks.reconcile(connection, numbers[start : start + size], settings, now)
+        done = callback_reconcile.reconcile(
+            connection, numbers[start : start + size], settings, now
+        )
         outcome.callbacks.opened += done.opened
         outcome.callbacks.updated += done.updated
         outcome.callbacks.closed += done.closed

@@ -46,6 +46,7 @@ from console.screens.quit import sync_command
 from console.screens.startup import StartupScreen
 from console.shell.day_watch import DayWatchPart
 from console.shell.errors import ErrorsPart
+from console.shell.first_contact import FirstContactPart
 from console.shell.modes import SCREENS, new_screen, showing
 from console.shell.open_calls import OpenCallsPart
 from console.shell.palette import PalettePart
@@ -88,6 +89,7 @@ class AgentConsole(
     OpenCallsPart,
     DayWatchPart,
     QuittingPart,
+    FirstContactPart,
     ErrorsPart,
     KeysInOrderApp,
 ):
@@ -292,7 +294,9 @@ class AgentConsole(
             )
         store.subscribe(self._feed_read)
         desk = Desk(store, clock=self.clock, delivery_source=self._delivery)
-        await desk.connect()  # offline, from the cache, if the service does not answer
+        # Offline, from the cache, if the service does not answer; a desk never yet online
+        # waits for it (the start screen says so), trying again as offline probes do.
+        await self.reach_central(desk, store)
         self.desk = desk
         desk.open_presence(on_change=self._presence_changed)
         self._apply_sync_status()

@@ -64,6 +64,10 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("help.close", "escape", "close the help"),
     ),
     *_place(
+        "startup",
+        ("startup.retry", "r", "a desk never yet online: try the central system again now"),
+    ),
+    *_place(
         "lookup",
         ("lookup.open", "enter", "open the chosen caller"),
         ("lookup.new_caller", "ctrl+n", "a new caller"),

@@ -124,6 +124,11 @@ class Connection:
         await self._wake.wait()
         self._wake.clear()
 
+    @property
+    def next_delay(self) -> float:
+        """Offline: how long the next :meth:`pause` waits (the back-off), in seconds."""
+        return self._backoff if self._state == OFFLINE else 0.0
+
     async def pause(self, interval: float) -> None:
         """Wait until the next round: ``interval`` seconds online; offline the back-off
         (1, 2, 4 … ``max_backoff`` seconds); at once after :meth:`wake`."""

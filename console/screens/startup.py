@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Center, Middle
 from textual.screen import Screen
 from textual.widgets import Label, ProgressBar
@@ -13,6 +14,16 @@ from console.i18n import _
 
 
 class StartupScreen(Screen):
+    BINDINGS = [
+        Binding(
+            "r",
+            "app.reconnect_quietly",
+            "Try again now",
+            tooltip="Try the central system now instead of waiting",
+            id="startup.retry",
+        ),
+    ]
+
     def compose(self) -> ComposeResult:
         with Middle(), Center():
             yield Label(_("agent-console"), id="startup-title")
@@ -29,6 +40,14 @@ class StartupScreen(Screen):
         self.query_one("#startup-step", Label).update(step)
         bar = self.query_one("#startup-progress", ProgressBar)
         bar.update(total=max(total, 1), progress=done)
+
+    def show_waiting(self, message: str) -> None:
+        """The desk waits for the central system (it tries again by itself): say so, the bar
+        still moving."""
+        self.query_one("#startup-step", Label).update(Text(message))
+        bar = self.query_one("#startup-progress", ProgressBar)
+        bar.update(total=None)
+        bar.display = True
 
     def show_failure(self, message: str) -> None:
         # As plain text: a message may name a config key in brackets ("[server] token").

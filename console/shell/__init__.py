@@ -12,6 +12,7 @@ as the app's own, because they are methods of the app's class:
 - ``screen_pop``: a call ringing on this desk's extension;
 - ``open_calls``: calls an earlier session left open, offered for wrap-up;
 - ``day_watch``: the desk's day, rolled on at midnight;
+- ``first_contact``: a desk never yet online waits for the central system, trying again;
 - ``quitting``: what quitting would leave behind, and quitting anyway;
 - ``errors``: every error shown in one place.
 """

@@ -39,6 +39,7 @@ from console.screens.bookings import BookingsScreen
 from console.screens.lookup import LookupScreen
 from console.screens.open_calls import OpenCallsDialog
 from console.screens.slots import SlotsScreen
+from console.screens.startup import StartupScreen
 from console.screens.sync_issues import IssueNoteDialog, IssueTable, NearestTable, SyncIssuesScreen
 from console.server.schema import bookings, callbacks, calls
 from widgets.bookings_table import BookingsTable
@@ -388,11 +389,51 @@ async def test_a_console_started_during_an_outage_works_from_its_cache(rig: Rig)
         assert [c.id for c in screen.results.callers] == [rig.world.callers["janez"]]
 
 
-async def test_a_desk_that_was_never_online_says_why_it_cannot_start(rig: Rig) -> None:
+async def test_a_desk_that_was_never_online_waits_for_the_service_and_starts_when_it_answers(
+    rig: Rig,
+) -> None:
     rig.central.stop()
     app = rig.console()
     async with app.run_test(size=SIZE) as pilot:
+        step = lambda: str(app.screen.query_one("#startup-step").render())  # noqa: E731
+        await until(pilot, lambda: "never been connected" in step())
+        # It says when it tries again and which keys do what; it tries by itself.
+        assert "Trying again in 1 s: r tries now, ctrl+q quits." in step()
+        await until(pilot, lambda: "Trying again in 2 s" in step(), timeout=15)
+        assert app.desk is None and isinstance(app.screen, StartupScreen)
+        # The service comes up (a desk started before it): the desk starts by itself.
+        rig.central.start()
         await until(
-            pilot,
-            lambda: "never been connected" in str(app.screen.query_one("#startup-step").render()),
+            pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen), 30
         )
+        await until(pilot, lambda: app.store.last_sync is not None, 30)
+        assert app.connection_state == "online"
+        assert app.desk.agent is not None and app.desk.services
+
+
+async def test_the_retry_key_on_the_start_screen_tries_at_once(rig: Rig) -> None:
+    rig.central.stop()
+    app = rig.console()
+    async with app.run_test(size=SIZE) as pilot:
+        step = lambda: str(app.screen.query_one("#startup-step").render())  # noqa: E731
+        await until(pilot, lambda: "never been connected" in step())
+        # Let the back-off grow past anything this test waits for, then press r.
+        app.store.connection._backoff = 600.0
+        await until(pilot, lambda: "Trying again in 600 s" in step(), timeout=15)
+        rig.central.start()
+        await pilot.press("r")
+        await until(
+            pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen), 15
+        )
+
+
+async def test_a_desk_that_was_never_online_shows_its_start_screen_in_slovenian(
+    rig: Rig,
+) -> None:
+    rig.central.stop()
+    app = rig.console(language="sl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        step = lambda: str(app.screen.query_one("#startup-step").render())  # noqa: E731
+        await until(pilot, lambda: "Nov poskus čez" in step())
+        assert "nikoli povezano" in step()
+        assert "r poskusi takoj, ctrl+q za izhod." in step()

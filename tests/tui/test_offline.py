@@ -437,3 +437,10 @@ async def test_a_desk_that_was_never_online_shows_its_start_screen_in_slovenian(
         await until(pilot, lambda: "Nov poskus čez" in step())
         assert "nikoli povezano" in step()
         assert "r poskusi takoj, ctrl+q za izhod." in step()
+        # Wrapped within the 80 columns, not cut off at the edge. (Not settle(): the start's
+        # worker is waiting for the service, and settle waits for workers to finish.)
+        await pilot.pause(0.2)
+        label = app.screen.query_one("#startup-step")
+        assert label.region.right <= 80 and label.region.height >= 3
+        shown = " ".join(line.strip() for line in shown_text(label).splitlines())
+        assert "se mora nanj vsaj enkrat povezati." in shown

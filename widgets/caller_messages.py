@@ -28,6 +28,11 @@ from console.domain.models import (
 from console.domain.phone import format_phone
 from console.i18n import _
 
+# The service's reasons for a message made moot by a cancel or reschedule before anything
+# about the booking went out (console/server/messages/outbox.py: CANCELLED_UNTOLD, ...).
+UNTOLD = "before anything about it went out."
+CANCELLED_UNTOLD = f"The booking was cancelled {UNTOLD}"
+
 # A message still queued this long after it was due says that nothing seems to send it.
 OVERDUE_AFTER = timedelta(minutes=2)
 
@@ -87,6 +92,7 @@ def reason_text(reason: str | None) -> str:
     text = (reason or "").strip()
     known = {
         "The booking was cancelled.": _("the booking was cancelled"),
+        CANCELLED_UNTOLD: _("cancelled before the caller was told of it"),
         "The caller no longer wants messages.": _("the caller withdrew consent"),
         "The appointment has already begun.": _("the appointment has begun"),
         "The caller's card has no e-mail address.": _("no e-mail address on the card"),
@@ -94,9 +100,61 @@ def reason_text(reason: str | None) -> str:
     }
     if text in known:
         return known[text]
+    if text.startswith("The booking was rescheduled to ") and text.endswith(UNTOLD):
+        return _("the booking was moved before the caller was told of it")
     if text.startswith("The booking was rescheduled to "):
         return _("the booking was moved")
     return text
+
+
+def may_have_gone_out(message: CallerMessage) -> bool:
+    """Whether a message has gone out or may have, as the service judges it when a booking is
+    cancelled (``console.server.messages.outbox.TOLD``): sent, claimed, or tried before; not
+    one the server refused at its first try."""
+    if message.attempts <= 0:
+        return False
+    return not (message.status is MessageStatus.FAILED and message.attempts == 1)
+
+
+def caller_may_know(messages: Sequence[CallerMessage], replaces: str | None) -> bool | None:
+    """Whether the caller may have heard of a booking from a message: then cancelling it sends
+    them the cancellation, else nothing. None when the desk cannot tell: a booking that
+    replaced another and has no messages of its own (the old one's may have gone out)."""
+    if any(m.kind is MessageKind.RESCHEDULED or may_have_gone_out(m) for m in messages):
+        return True  # a change goes out only where the caller may know of the booking
+    if replaces is not None and not any(m.kind is MessageKind.BOOKED for m in messages):
+        return None
+    return False
+
+
+def untold_cancel_text(messages: Sequence[CallerMessage], today: date) -> str:
+    """The cancel dialog, for a booking the caller has not been told of: cancelling it sends
+    nothing, while its confirmation has not gone out."""
+    waiting = [
+        m for m in messages if m.kind is MessageKind.BOOKED and m.status is MessageStatus.QUEUED
+    ]
+    if waiting:
+        due = waiting[0].next_attempt_at or waiting[0].send_after
+        return _(
+            "Its confirmation goes out {when}: cancelled before then, nothing is sent (the "
+            "caller was never told of this booking)."
+        ).format(when=short_when(due, today))
+    return _("Nothing will be sent: the caller was never told about this booking.")
+
+
+def cancel_outcome(messages: Sequence[CallerMessage]) -> str | None:
+    """What a cancel sent the caller, from its answer: the cancellation and where, nothing
+    because the caller was never told of the booking, or None (the usual reasons to send
+    nothing are the dialog's)."""
+    going = (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT)
+    for message in messages:
+        if message.kind is MessageKind.CANCELLED and message.status in going:
+            return _("The caller gets the cancellation: {where}.").format(
+                where=where_text(message.channel, message.address)
+            )
+    if any((m.reason or "").strip().endswith(UNTOLD) for m in messages):
+        return _("Nothing was sent: the caller was never told about this booking.")
+    return None
 
 
 def status_text(message: CallerMessage, today: date) -> Text:

@@ -44,7 +44,14 @@ from console.screens.wording import (
     when_text,
 )
 from widgets.bookings_table import reference_text, status_label
-from widgets.caller_messages import delivery_note, dialog_lines, where_text, why_nothing
+from widgets.caller_messages import (
+    caller_may_know,
+    delivery_note,
+    dialog_lines,
+    untold_cancel_text,
+    where_text,
+    why_nothing,
+)
 from widgets.footer import KeysFooter
 from widgets.hold_countdown import HoldCountdown
 from widgets.reference_code import ReferenceCode
@@ -628,9 +635,16 @@ class CancelDialog(ModalScreen[CancelChoice | None]):
                 placeholder=_("e.g. the caller cannot come"), max_length=500, id="cancel-reason"
             )
             yield Static(_("The slot becomes free for other callers."), id="cancel-hint")
-            yield notify_choice(
+            notify = notify_choice(
                 callers_own(desk, booking.caller_id), desk.delivery(), id="cancel-notify"
             )
+            yield notify
+            # The service sends no cancellation of a booking the caller never read of.
+            provisional = getattr(booking, "provisional", False)
+            untold = caller_may_know(booking.messages, booking.replaces) is False
+            if isinstance(notify, Checkbox) and untold and not provisional:
+                told = untold_cancel_text(booking.messages, desk.today())
+                yield Static(Text(told, style="dim"), id="cancel-untold")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
                     _("Cancel the booking"), variant="error", id="cancel-confirm", compact=True

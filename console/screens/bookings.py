@@ -21,6 +21,7 @@ from console.messages import DeskChanged, RescheduleRequested
 from console.screens.base import DeskScreen
 from console.screens.booking_dialogs import BookedDialog, CancelChoice, CancelDialog
 from widgets.bookings_table import BookingsTable
+from widgets.caller_messages import cancel_outcome
 
 
 class BookingsScreen(DeskScreen):
@@ -205,7 +206,9 @@ class BookingsScreen(DeskScreen):
             )
         else:
             message = _("Booking {reference} is cancelled; the slot is free again.")
-        self.notify(message.format(reference=cancelled.reference_display), timeout=6)
+        message = message.format(reference=cancelled.reference_display)
+        told = None if self.desk.offline or not notify else cancel_outcome(cancelled.messages)
+        self.notify(message + (f" {told}" if told else ""), timeout=8 if told else 6)
         self.load()
 
     async def action_reschedule(self) -> None:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from console.domain.models import ApiError, Health, RetentionPolicy
+from console.domain.models import ApiError, Health, RetentionPeriods
 from console.server import changes, errors
 from console.server.db import Database
 from console.server.deps import AgentDep
@@ -167,20 +167,28 @@ def create_app(
         """The same as `/healthz` (the desks probe this one)."""
         return await health_answer()
 
-    @app.get("/v1/retention", tags=["operations"], response_model=RetentionPolicy)
-    def retention(_agent: AgentDep) -> RetentionPolicy:
-        """How long the service keeps idempotency keys, the change feed, holds and audit rows
-        (`[retention]`): a desk never replays a queued write older than
-        `idempotency_key_days`."""
+    @app.get("/v1/retention", tags=["operations"], response_model=RetentionPeriods)
+    def retention(_agent: AgentDep) -> RetentionPeriods:
+        """Every period the service keeps something for, or prunes by: each of `[retention]`
+        (each field's `x-settings` names its setting), and the messages' and the callback
+        queue's. A desk never replays a queued write older than `idempotency_key_days`."""
         with database.read() as connection:
             starts_after = changes.pruned_through(connection)
         policy = settings.retention
-        return RetentionPolicy(
+        return RetentionPeriods(
             idempotency_key_days=policy.idempotency_days,
             change_feed_days=policy.changes_days,
             hold_days=policy.holds_days,
             audit_days=policy.audit_days or None,
             feed_starts_after=starts_after,
+            agent_states_days=policy.agent_states_days,
+            past_slots_days=policy.past_slots_days,
+            provider_history_days=policy.provider_history_days,
+            closed_reports_days=policy.closed_reports_days,
+            abandon_calls_after_hours=policy.abandon_calls_after_hours or None,
+            daily_prune_at=f"{policy.daily_at:%H:%M}" if policy.daily else None,
+            message_days=settings.messages.keep_days,
+            callback_days=settings.callbacks.keep_days,
         )
 
     describe(app, sorted(settings.disposition_codes()))

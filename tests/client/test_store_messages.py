@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 import support
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from console.client.api import ApiRefused
 from console.domain.models import CallerIn, CallerPatch, MessageChannel, MessageStatus
@@ -196,11 +196,43 @@ async def test_rows_queued_before_messages_existed_replay_and_notify(rig) -> Non
         "caller": {"name": "Janez Kovač", "phone": "+38641234567"},
     }
     store.outbox.append("book", row)
-    store.outbox.append(
-        "cancel", {"reference": "P-K7M4PXR", "reason": "", "call_id": None}
-    )  # ... and its cancellation, also from before
     assert await store.sync_once()
     real = store.resolve_reference("P-K7M4PXR")
     assert real is not None
+    assert messages_of(rig, real)[0][0] == "booked"
+    with rig.database.write() as connection:  # the confirmation went out: the caller knows
+        connection.execute(
+            update(messages)
+            .where(messages.c.kind == "booked", messages.c.status == "queued")
+            .values(status="sent", attempts=1)
+        )
+    store.outbox.append(
+        "cancel", {"reference": "P-K7M4PXR", "reason": "", "call_id": None}
+    )  # ... and its cancellation, also from before: no notify, so the caller is told
+    assert await store.sync_once()
     kinds = [kind for kind, _, _ in messages_of(rig, real)]
     assert kinds[0] == "booked" and kinds[-1] == "cancelled"
+
+
+async def test_a_booking_and_its_cancel_replayed_together_send_nothing(rig) -> None:  # type: ignore[no-untyped-def]
+    """Booked and cancelled offline, replayed one behind the other: the confirmation had not
+    gone out when the cancel reached the service, so the caller, who never heard of the
+    booking, gets nothing; the cached booking says why."""
+    store = rig.store()
+    assert await store.sync_once()
+    janez = rig.world.callers["janez"]
+    await store.update_caller(janez, CONSENT)
+    slot = (await store.slots(rig.world.services["ue-id-card"], limit=10)).slots[0]
+    rig.central.stop()
+    provisional = await store.book(janez, slot_id=slot.id)
+    await store.cancel(provisional.reference, "")
+    rig.central.start()
+    assert await store.sync_once()
+    assert store.outbox_size() == 0 and store.conflicts() == []
+    real = store.resolve_reference(provisional.reference)
+    untold = "The booking was cancelled before anything about it went out."
+    found = messages_of(rig, real)  # the confirmation (and the reminder, when one is due)
+    assert found[0][0] == "booked" and "cancelled" not in [kind for kind, _, _ in found]
+    assert {(status, reason) for _, status, reason in found} == {("cancelled", untold)}
+    cached = await store.booking(real)
+    assert {(m.status, m.reason) for m in cached.messages} == {(MessageStatus.CANCELLED, untold)}

@@ -133,6 +133,13 @@ def test_a_retried_or_refused_booking_writes_no_second_message(rig: Rig) -> None
 def test_a_reschedule_moots_the_old_reminder_and_keeps_the_calendar_uid(rig: Rig) -> None:
     rig.consent("janez")
     booking = rig.book(slot=rig.slot(day=1))
+    # Its confirmation went out (the caller knows of the booking); its reminder waits.
+    with rig.database.write() as connection:
+        connection.execute(
+            update(messages)
+            .where(messages.c.id == booking["messages"][0]["id"])
+            .values(status="sent", attempts=1, sent_at=clock.now())
+        )
     moved = rig.post(
         f"/v1/bookings/{booking['reference']}/reschedule", json={"slot_id": rig.slot(day=2)}
     )
@@ -141,7 +148,7 @@ def test_a_reschedule_moots_the_old_reminder_and_keeps_the_calendar_uid(rig: Rig
     assert [m["kind"] for m in new["messages"]] == ["rescheduled", "reminder"]
     old = rig.get(f"/v1/bookings/{booking['reference']}").json()["messages"]
     statuses = {m["kind"]: (m["status"], m["reason"]) for m in old}
-    assert statuses["booked"][0] == "cancelled"  # not sent yet: moot, the new one says it all
+    assert statuses["booked"] == ("sent", None)
     assert statuses["reminder"] == (
         "cancelled",
         f"The booking was rescheduled to {new['reference']}.",
@@ -153,8 +160,14 @@ def test_a_reschedule_moots_the_old_reminder_and_keeps_the_calendar_uid(rig: Rig
     # A cancel: METHOD:CANCEL's message, the same UID, the next SEQUENCE; the reminder moot.
     cancelled = rig.post(f"/v1/bookings/{new['reference']}/cancel", json={"reason": "ill"})
     assert cancelled.status_code == 200, cancelled.text
-    [message] = cancelled.json()["messages"]
-    assert message["kind"] == "cancelled"
+    # The answer: the booking's messages made moot, with why, and the cancellation queued.
+    answer = [(m["kind"], m["status"], m["reason"]) for m in cancelled.json()["messages"]]
+    assert answer[:2] == [
+        ("rescheduled", "cancelled", "The booking was cancelled."),
+        ("reminder", "cancelled", "The booking was cancelled."),
+    ]
+    message = cancelled.json()["messages"][2]
+    assert (message["kind"], message["status"]) == ("cancelled", "queued")
     rows = {row.id: row for row in _rows(rig)}
     assert rows[message["id"]].ical_uid == new_row.ical_uid
     assert rows[message["id"]].ical_sequence == 2

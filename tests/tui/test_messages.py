@@ -316,6 +316,13 @@ async def test_cancel_notifies_by_default_and_not_when_switched_off(
         caller_id = await janez(pilot, consent=True)
         slots = await passport_slots(app, 2)
         made = [await app.desk.api.book(caller_id, slot_id=slot.id) for slot in slots]
+        with central.write() as connection:  # the confirmations went out: the caller knows
+            connection.execute(
+                update(messages)
+                .where(messages.c.booking_id.in_([b.id for b in made]))
+                .where(messages.c.kind == "booked")
+                .values(status="sent", sent_at=datetime.now(UTC).replace(tzinfo=None), attempts=1)
+            )
         await pilot.press("f4")
         await settle(pilot)
         screen = app.screen
@@ -330,6 +337,7 @@ async def test_cancel_notifies_by_default_and_not_when_switched_off(
             assert choice.value is True and f"Notify the caller: e-mail to {EMAIL}" in str(
                 choice.label
             )
+            assert not dialog.query("#cancel-untold")  # the caller read of it
             if not notify:
                 await pilot.press("ctrl+n")
                 assert choice.value is False
@@ -337,11 +345,47 @@ async def test_cancel_notifies_by_default_and_not_when_switched_off(
             await settle(pilot)
             kinds = [kind for kind, _, _ in messages_of(central, booking.id)]
             assert ("cancelled" in kinds) is notify, kinds
+        told = f"The caller gets the cancellation: e-mail to {EMAIL}."
+        await until(pilot, lambda: any(told in n.message for n in app._notifications))
+        assert sum(told in n.message for n in app._notifications) == 1
         with central.read() as connection:
             statuses = connection.execute(
                 select(bookings.c.status).where(bookings.c.id.in_([b.id for b in made]))
             ).scalars()
             assert set(statuses) == {"cancelled"}
+
+
+async def test_a_booking_cancelled_before_its_confirmation_went_out_sends_nothing(
+    make_app, ready, central
+) -> None:
+    """The dialog says so before (the confirmation goes out at …: cancelled before then,
+    nothing is sent), and the answer after: nothing was sent, the caller never heard of it."""
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        caller_id = await janez(pilot, consent=True)
+        booking = await app.desk.api.book(caller_id, slot_id=(await passport_slots(app, 1))[0].id)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CancelDialog)
+        assert dialog.query_one("#cancel-notify", Checkbox).value is True
+        untold = text_of(dialog.query_one("#cancel-untold", Static))
+        assert "Its confirmation goes out" in untold and "nothing is sent" in untold
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert messages_of(central, booking.id) == [
+            ("booked", "cancelled", "The booking was cancelled before anything about it went out."),
+            (
+                "reminder",
+                "cancelled",
+                "The booking was cancelled before anything about it went out.",
+            ),
+        ]
+        nothing = "Nothing was sent: the caller was never told about this booking."
+        await until(pilot, lambda: any(nothing in n.message for n in app._notifications))
 
 
 async def test_a_reschedule_sends_nothing_when_switched_off(make_app, ready, central) -> None:

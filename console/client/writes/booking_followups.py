@@ -15,6 +15,34 @@ from console.client.writes.base import Context, KeySet, Moot, Request, Write, no
 from console.domain.models import Booking, CallerMessage, MessageStatus
 from console.domain.reference import parse_provisional
 
+# -- naming a booking by reference ---------------------------------------------------------------
+
+
+def booking_known(ctx: Context, reference: str) -> bool:
+    """Whether a write naming a booking by ``reference`` can go to the service now: the
+    reference is the service's, not a provisional ``P-…`` one whose booking waits in the
+    outbox (a write's :meth:`Write.ready`)."""
+    return ctx.ids.real_ref(reference) is not None
+
+
+def booking_reference(
+    ctx: Context, reference: str, *, never_confirmed: str, settles: bool = False
+) -> str:
+    """The service's reference of the booking a queued write names, for its request.
+
+    Raises :class:`Unresolved` while the write that makes the booking still waits, and
+    :class:`Moot` (``never_confirmed``: what that leaves this write) once that write ended in a
+    conflict or failed: the booking was never confirmed. ``settles``: the Moot also closes the
+    booking's issue (a cancel leaves nobody to call back about it)."""
+    real = ctx.ids.real_ref(reference)
+    if real is not None:
+        return real
+    creator = ctx.creator_of("reference", reference)
+    if creator is not None and creator.state in ("conflict", "failed"):
+        raise Moot(never_confirmed, settles=creator.seq if settles else None)
+    raise Unresolved("reference", reference)
+
+
 # -- a provisional reference kept ----------------------------------------------------------------
 
 
@@ -39,12 +67,9 @@ class KeepReference(Write[KeepReferencePayload, None, Booking]):
         made = self.payload.reference
         if parse_provisional(made) is None:
             raise Moot(f"{made} is not a provisional reference the service can keep")
-        real = ctx.ids.real_ref(made)
-        if real is None:
-            creator = ctx.creator_of("reference", made)
-            if creator is not None and creator.state in ("conflict", "failed"):
-                raise Moot(f"booking {made} was never confirmed: no reference to keep")
-            raise Unresolved("reference", made)
+        real = booking_reference(
+            ctx, made, never_confirmed=f"booking {made} was never confirmed: no reference to keep"
+        )
         body = {"provisional_reference": made}
         return Request("PUT", f"/v1/bookings/{real}/provisional-reference", body, keyed=False)
 
@@ -81,7 +106,7 @@ class WithdrawMessages(Write[WithdrawPayload, Silence, list[CallerMessage]]):
 
     @classmethod
     def ready(cls, ctx: Context, ask: Silence) -> bool:
-        return ctx.ids.real_ref(ask.reference) is not None
+        return booking_known(ctx, ask.reference)
 
     @classmethod
     async def online(
@@ -110,13 +135,10 @@ class WithdrawMessages(Write[WithdrawPayload, Silence, list[CallerMessage]]):
         return KeySet().add("reference", self.payload.reference.upper()).frozen()
 
     def request(self, ctx: Context) -> Request:
-        p = self.payload
-        reference = ctx.ids.real_ref(p.reference)
-        if reference is None:
-            creator = ctx.creator_of("reference", p.reference)
-            if creator is not None and creator.state in ("conflict", "failed"):
-                raise Moot(f"booking {p.reference} was never confirmed, so nothing was sent")
-            raise Unresolved("reference", p.reference)
+        made = self.payload.reference
+        reference = booking_reference(
+            ctx, made, never_confirmed=f"booking {made} was never confirmed, so nothing was sent"
+        )
         return Request("POST", f"/v1/bookings/{reference}/messages/withdraw", keyed=False)
 
     def applied(self, ctx: Context, answer: Any) -> dict[str, Any]:

@@ -15,17 +15,20 @@ from console.client.api import ApiRefused, CentralApi
 from console.client.cache import ProvisionalBooking, utcnow
 from console.client.confirmations import Confirmation
 from console.client.issues import SyncIssue, local_time
-from console.client.provisional import Unresolved
 from console.client.writes.base import (
     Context,
     KeySet,
-    Moot,
     Request,
     Write,
     caller_snapshot,
     not_cached,
 )
-from console.client.writes.booking_followups import KeepReference, KeepReferencePayload
+from console.client.writes.booking_followups import (
+    KeepReference,
+    KeepReferencePayload,
+    booking_known,
+    booking_reference,
+)
 from console.domain.clashes import clashes
 from console.domain.models import (
     Booking,
@@ -624,7 +627,7 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
 
     @classmethod
     def ready(cls, ctx: Context, ask: Cancellation) -> bool:
-        return ctx.ids.real_ref(ask.reference) is not None
+        return booking_known(ctx, ask.reference)
 
     @classmethod
     async def online(
@@ -662,15 +665,13 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
 
     def request(self, ctx: Context) -> Request:
         p = self.payload
-        reference = ctx.ids.real_ref(p.reference)
-        if reference is None:
-            creator = ctx.creator_of("reference", p.reference)
-            if creator is not None and creator.state in ("conflict", "failed"):
-                raise Moot(
-                    f"booking {p.reference} was never confirmed, so there is nothing to cancel",
-                    settles=creator.seq,
-                )
-            raise Unresolved("reference", p.reference)
+        reference = booking_reference(
+            ctx,
+            p.reference,
+            never_confirmed=f"booking {p.reference} was never confirmed, so there is nothing to "
+            "cancel",
+            settles=True,
+        )
         body = {
             "reason": p.reason,
             "call_id": ctx.ids.real_int("call", p.call_id),

@@ -104,6 +104,7 @@ from console.domain.models.messages import (
 )
 from console.domain.models.operations import (
     Health,
+    RetentionPeriods,
     RetentionPolicy,
 )
 
@@ -173,6 +174,7 @@ __all__ = [
     "ReportIn",
     "ReportKind",
     "RescheduleIn",
+    "RetentionPeriods",
     "RetentionPolicy",
     "Role",
     "SearchText",

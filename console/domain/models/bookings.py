@@ -128,8 +128,10 @@ class Booking(BaseModel):
     replaces: str | None = Field(default=None, description="reference of the booking it replaced")
     messages: list[CallerMessage] = Field(
         default_factory=list,
-        description="messages to the caller about this booking, oldest first; a write's answer "
-        "lists the ones it queued (what will be sent where)",
+        description="messages to the caller about this booking, oldest first, with what became "
+        "of each (a booking's or reschedule's answer: the ones it queued, what will be sent "
+        "where; a cancel's: the booking's messages it made moot, with why, and the "
+        "cancellation if one was queued)",
     )
     provisional_reference: str | None = Field(
         default=None, description="the P- reference a desk gave the caller while offline"

@@ -7,6 +7,17 @@ reminder (on the working day before, see :mod:`.timing`); a reschedule queues on
 the new booking and its reminder; a cancel queues one. Either makes the old booking's messages
 that are still queued moot (status ``cancelled``): its reminder above all.
 
+**Only what the caller may have heard of is changed or cancelled.** A cancel queues the
+cancellation only when a message about the booking's chain (the booking and the ones it
+rescheduled: one calendar UID) has gone out or may have: :data:`TOLD`. Cancelled within
+``delay_seconds`` of the booking, before its confirmation went out, it queues none (a caller
+must not read "cancelled" about a booking never confirmed to them, nor get a METHOD:CANCEL
+for an event their calendar never had); the moot confirmation says why. A reschedule the same
+way: the new booking's message is a change (``rescheduled``) when the caller may have heard of
+the old one, else a plain confirmation (``booked``). The UID and SEQUENCE stay those of the
+chain either way: a calendar that never had the event takes the first REQUEST it gets as new
+(RFC 5545 lets a SEQUENCE start anywhere), and one that had it sees the SEQUENCE grow.
+
 Nothing is written when messages are off (``[messages] enabled``), the agent switched them off
 for this write (``notify: false``), the caller has not consented or chose no channel. A caller
 whose chosen channel has no address (the e-mail was removed meanwhile) gets a ``failed`` row
@@ -87,17 +98,52 @@ _MOOT = (
 )
 MAX_CHAIN = 200  # reschedules followed back to the first booking, at most
 
+# Why a message became moot (the console words the ones it knows: widgets/caller_messages.py).
+CANCELLED = "The booking was cancelled."
+CANCELLED_UNTOLD = "The booking was cancelled before anything about it went out."
+RESCHEDULED = "The booking was rescheduled to {reference}."
+RESCHEDULED_UNTOLD = "The booking was rescheduled to {reference} before anything about it went out."
+
+# A message that has gone out or may have: sent; claimed (``sending``: it may be at the server
+# now); or tried before (``attempts`` counts the sender's claims: a try that timed out, or a
+# sender killed mid-send, may have reached the server even though the message was queued again,
+# or moot since). A message refused at its first try (``failed`` after one attempt: a 5xx, or no
+# address at send time) never reached the caller. In doubt the caller is told: a cancellation
+# of a booking they may not know of is a nuisance; an event left in their calendar is worse.
+TOLD = (messages.c.attempts > 0) & ~((messages.c.status == "failed") & (messages.c.attempts == 1))
+
 
 def _chain(connection: Connection, reference: str, replaces: int | None) -> tuple[str, int]:
     """The first booking's reference of a booking's reschedule chain, and how many reschedules
     led to it: the calendar event's UID and SEQUENCE."""
-    root, depth = reference, 0
+    root, depth, _ids = _walk(connection, reference, replaces)
+    return root, depth
+
+
+def _walk(
+    connection: Connection, reference: str, replaces: int | None
+) -> tuple[str, int, list[int]]:
+    """:func:`_chain`, and the ids of the bookings before this one in its chain."""
+    root, depth, ids = reference, 0, []
     while replaces is not None and depth < MAX_CHAIN:
+        ids.append(replaces)
         row = connection.execute(
             select(bookings.c.reference, bookings.c.replaces).where(bookings.c.id == replaces)
         ).one()
         root, replaces, depth = row.reference, row.replaces, depth + 1
-    return root, depth
+    return root, depth, ids
+
+
+def told(connection: Connection, booking_id: int, replaces: int | None) -> bool:
+    """Whether a message about this booking's chain (the booking and the ones it rescheduled)
+    has gone out or may have (:data:`TOLD`): whether the caller may know of it."""
+    earlier = _walk(connection, "", replaces)[2]  # the reference plays no part here
+    found = connection.execute(
+        select(messages.c.id)
+        .where(messages.c.booking_id.in_([booking_id, *earlier]), TOLD)
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def _uid(settings: MessageSettings, root: str) -> str:
@@ -183,19 +229,17 @@ def booked(
     settings: MessageSettings | None,
     booking: Any,
     *,
-    replaces: int | None = None,
     notify: bool = True,
 ) -> list[CallerMessage]:
-    """The messages of a new booking (``replaces``: the booking it reschedules)."""
+    """The messages of a new booking (a reschedule's: :func:`rescheduled`)."""
     return queue(
         connection,
         settings,
-        kind="booked" if replaces is None else "rescheduled",
+        kind="booked",
         booking_id=booking.id,
         reference=booking.reference,
         caller_id=booking.caller_id,
         starts_at=booking.slot.starts_at,
-        replaces=replaces,
         notify=notify,
     )
 
@@ -208,9 +252,26 @@ def rescheduled(
     *,
     notify: bool = True,
 ) -> list[CallerMessage]:
-    """The old booking's pending messages made moot, the new one's queued."""
-    moot(connection, old_id, f"The booking was rescheduled to {booking.reference}.")
-    return booked(connection, settings, booking, replaces=old_id, notify=notify)
+    """The old booking's pending messages made moot, the new one's queued: a change
+    (``rescheduled``) when the caller may have heard of the old booking (:func:`told`), else a
+    plain confirmation (``booked``), in the chain's calendar UID and SEQUENCE all the same."""
+    old_replaces = connection.execute(
+        select(bookings.c.replaces).where(bookings.c.id == old_id)
+    ).scalar_one()
+    heard = told(connection, old_id, old_replaces)
+    why = RESCHEDULED if heard else RESCHEDULED_UNTOLD
+    moot(connection, old_id, why.format(reference=booking.reference))
+    return queue(
+        connection,
+        settings,
+        kind="rescheduled" if heard else "booked",
+        booking_id=booking.id,
+        reference=booking.reference,
+        caller_id=booking.caller_id,
+        starts_at=booking.slot.starts_at,
+        replaces=old_id,
+        notify=notify,
+    )
 
 
 def cancelled(
@@ -221,18 +282,25 @@ def cancelled(
     replaces: int | None,
     notify: bool = True,
 ) -> list[CallerMessage]:
-    moot(connection, booking.id, "The booking was cancelled.")
-    return queue(
-        connection,
-        settings,
-        kind="cancelled",
-        booking_id=booking.id,
-        reference=booking.reference,
-        caller_id=booking.caller_id,
-        starts_at=booking.slot.starts_at,
-        replaces=replaces,
-        notify=notify,
-    )
+    """The booking's pending messages made moot and, when the caller may have heard of the
+    booking (:func:`told`), its cancellation queued; none when they never did (its
+    confirmation had not gone out yet). Returns all the booking's messages: what became of
+    each, and the cancellation if one was queued."""
+    heard = told(connection, booking.id, replaces)
+    moot(connection, booking.id, CANCELLED if heard else CANCELLED_UNTOLD)
+    if heard:
+        queue(
+            connection,
+            settings,
+            kind="cancelled",
+            booking_id=booking.id,
+            reference=booking.reference,
+            caller_id=booking.caller_id,
+            starts_at=booking.slot.starts_at,
+            replaces=replaces,
+            notify=notify,
+        )
+    return for_bookings(connection, [booking.id]).get(booking.id, [])
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -74,19 +74,22 @@ PROVIDER_MIN = 12  # "Okence 10", a doctor's first name and surname cut short
 LOCATION_MIN = 16
 
 
-def column_widths(room: int, natural: dict[str, int]) -> dict[str, int]:
+def column_widths(
+    room: int, natural: dict[str, int], wide: str = "location", narrow: str = "provider"
+) -> dict[str, int]:
     """The columns' widths (by key) in ``room`` cells of table, given the width each column's
     longest cell or header needs (``natural``; without ``region``: the narrow form). The day,
-    the time and the taken state always get theirs; the location and the provider share the
-    rest: each its own if both fit, else the provider its own up to half of what is left
-    (at least :data:`PROVIDER_MIN`), the location the remainder."""
-    fixed = {key: width for key, width in natural.items() if key not in ("location", "provider")}
+    the time and the taken state always get theirs; the location and the provider (the
+    columns ``wide`` and ``narrow``: the bookings list shares its room so too) share the
+    rest: each its own if both fit, else the provider its own up to half of what is left (at
+    least :data:`PROVIDER_MIN`), the location the remainder."""
+    fixed = {key: width for key, width in natural.items() if key not in (wide, narrow)}
     left = room - sum(fixed.values()) - PADDING * len(natural)
-    location, provider = natural["location"], natural["provider"]
+    location, provider = natural[wide], natural[narrow]
     if location + provider > left:
         provider = min(provider, max(PROVIDER_MIN, left // 2))
         location = max(LOCATION_MIN, left - provider)
-    return {**fixed, "location": location, "provider": provider}
+    return {**fixed, wide: location, narrow: provider}
 
 
 def taken_label(how: str) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select
+from textual.widgets.data_table import ColumnKey
 
 from console.client.api import CentralApi
 from console.domain.calendar import format_date
@@ -709,6 +710,18 @@ async def test_at_80_columns_every_column_ends_within_the_screen(
         await settle(pilot)
         line = text_of(table).splitlines()[1].rstrip()
         assert line.endswith("✗ zadržan") and table.region.x + len(line) <= right, line
+
+        # The overview (ctrl+o) names each place within its column: abbreviated, or "…".
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        overview = screen.query_one(SlotOverview)
+        width = overview.columns[ColumnKey("location")].width
+        for line in text_of(overview).splitlines()[2:5]:
+            name = line[1 : 1 + width].rstrip()
+            assert len(name) <= width, (name, width)
+            assert not name.upper().startswith("ZDRAVSTVENI DOM"), name
+        await pilot.press("ctrl+o")
+        await settle(pilot)
 
         await pilot.resize_terminal(200, 50)
         await settle(pilot)

@@ -16,9 +16,11 @@ Rows (each beside its target; the floor is measured in the same run):
 - growth per hour of the shift after the warm-up: the least-squares slope of the RSS after each
   call against the shift's hours, at most 2 MB an hour;
 - the live widgets (on a screen or not), asyncio tasks and open files at the end: no more than
-  after the warm-up (flat), which is printed as the floor. Each is the least of a few looks a
-  moment apart (a look during a sync round also sees that round's task and connection); the
-  notes name the kinds of task and file that changed in number.
+  after the warm-up (flat), which is printed as the floor. Open files leave out the database
+  descriptors SQLite keeps of closed connections to give to the next one
+  (:func:`benchmarks.console_probe.sqlite_kept_descriptors`: reused, not leaked). Each is the
+  least of a few looks a moment apart (a look during a sync round also sees that round's task
+  and connection); the notes name the kinds of task and file that changed in number.
 """
 
 from __future__ import annotations
@@ -193,7 +195,11 @@ def rows(result: Result, backend: str = "embedded") -> list[Row]:
                     "notifications are cleared",
                     "tasks": "asyncio tasks (every widget's message pump is one)"
                     + (f"; changed since then: {moved}" if moved else ""),
-                    "files": "open file descriptors of the process (/proc/self/fd)"
+                    "files": "open file descriptors of the process (/proc/self/fd), but for "
+                    "those SQLite keeps of closed connections to reuse ("
+                    f"{probe['warm_counts'].get('sqlite_kept', 0)} after the warm-up, "
+                    f"{probe['end_counts'].get('sqlite_kept', 0)} at the end: at most the "
+                    "connections ever open at once)"
                     + (f"; changed since then: {moved_files}" if moved_files else ""),
                 }[name],
             )

@@ -1,5 +1,10 @@
 """A caller's bookings: reference, status, date and time, service, location.
 
+The reference, the status and the date and time always show whole; where the terminal is
+narrower than the longest names (80 columns), the service and the location share the rest
+as the slot list's location and provider do (:func:`widgets.slot_table.column_widths`), a
+longer name ending in "…" within the screen. Enter shows the booking in full.
+
 A booking made offline (``provisional``, reference ``P-…``) says so in its status, in yellow,
 until the replay confirms it.
 """
@@ -14,7 +19,7 @@ from console.domain.models import Booking, BookingStatus
 from console.domain.reference import PROVISIONAL_PREFIX, format_reference
 from console.i18n import _, language
 from widgets.sized_table import SizedTable
-from widgets.slot_table import format_day
+from widgets.slot_table import PADDING, column_widths, format_day
 from widgets.translated import translate_bindings
 
 STATUS_STYLE = {
@@ -78,6 +83,24 @@ class BookingsTable(SizedTable):
         self.add_column(_("Service"), key="service")
         self.add_column(_("Location"), key="location")
 
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Give the columns the widths their longest cells need, or, where the room is
+        narrower, the service and the location share what the others leave."""
+        styles = self.styles
+        width = self.region.width or self.app.size.width
+        room = width - styles.gutter.width - styles.scrollbar_size_vertical
+        natural = {str(column.key.value): len(str(column.label)) for column in self.ordered_columns}
+        for booking in self._bookings.values():
+            for key, cell in zip(natural, self._cells(booking), strict=True):
+                natural[key] = max(natural[key], cell.cell_len)
+        if sum(natural.values()) + PADDING * len(natural) <= room:
+            self.fit_columns(natural)
+        else:
+            self.fit_columns(column_widths(room, natural, wide="location", narrow="service"))
+
     @property
     def bookings(self) -> list[Booking]:
         return list(self._bookings.values())
@@ -91,6 +114,7 @@ class BookingsTable(SizedTable):
             self.add_row(*self._cells(booking), key=booking.reference)
         if current is not None and current.reference in self._bookings:
             self.move_cursor(row=self.get_row_index(current.reference))
+        self._fit()
 
     def _cells(self, booking: Booking) -> list[Text]:
         active = booking.status is BookingStatus.CONFIRMED
@@ -102,7 +126,7 @@ class BookingsTable(SizedTable):
             status = Text(_("provisional, to be confirmed"), style="bold yellow")
         if booking.superseded_by:
             status.append(f" → {reference_text(booking.superseded_by)}", style="dim")
-        return [
+        cells = [
             Text(
                 booking.reference_display,
                 style=("bold yellow" if provisional else "bold") if active else "dim",
@@ -112,6 +136,9 @@ class BookingsTable(SizedTable):
             Text(service_name(booking), style=dim),
             Text(booking.location.name, style=dim),
         ]
+        for cell in cells:
+            cell.no_wrap, cell.overflow = True, "ellipsis"  # a name longer than its column
+        return cells
 
     def highlighted_booking(self) -> Booking | None:
         if not self._bookings or not 0 <= self.cursor_row < self.row_count:

@@ -15,7 +15,7 @@ from console.domain.calendar import to_local
 from console.domain.models import Slot
 from console.i18n import _
 from widgets.sized_table import SizedTable
-from widgets.slot_table import weekday
+from widgets.slot_table import short_place, weekday
 from widgets.translated import translate_bindings
 
 LOCATION_WIDTH = 34  # at most; a common prefix ("UE Ljubljana, ") moves to the header
@@ -90,7 +90,10 @@ class SlotOverview(SizedTable):
             self._ids[Cell(slot.location_id, None)].add(slot.id)
             self._where[slot.id] = (slot.location_id, day)
         prefix = common_prefix(list(self._names.values()))
-        shown = {key: name.removeprefix(prefix) for key, name in self._names.items()}
+        names = {key: name.removeprefix(prefix) for key, name in self._names.items()}
+        # The column is narrow at any width: "ZD" for "Zdravstveni dom" and the like, and a
+        # name still longer ends in "…" (the hold dialog names the place in full).
+        shown = {key: short_place(name) for key, name in names.items()}
         width = min(LOCATION_WIDTH, max((len(name) for name in shown.values()), default=10))
         header = prefix.rstrip(", ") if prefix else _("Location")
         self.add_column(Text(header, style="bold"), key=NAME, width=max(width, len(header)))
@@ -101,9 +104,9 @@ class SlotOverview(SizedTable):
         for day in self.days:
             label = f"{weekday(day):>{self._width}}\n{dates[day]:>{self._width}}"
             self.add_column(Text(label), key=day.isoformat())
-        self._order = [key for key, _name in sorted(shown.items(), key=lambda item: item[1])]
+        self._order = [key for key, _name in sorted(names.items(), key=lambda item: item[1])]
         for location_id in self._order:
-            cells = [Text(shown[location_id])]
+            cells = [Text(shown[location_id], no_wrap=True, overflow="ellipsis")]
             cells.append(self._count(Cell(location_id, None), bold=True))
             cells += [self._count(Cell(location_id, day)) for day in self.days]
             self.add_row(*cells, key=str(location_id))

@@ -149,6 +149,14 @@ def connection_text(
 def fitted(parts: list[Part], width: int) -> Text:
     """The parts in their order, leaving out those that matter least (of equal ones, the
     later) until the rest fits ``width`` cells (0: no limit)."""
+    line = Text()
+    for index in kept_parts(parts, width):
+        line.append(parts[index][1])
+    return line
+
+
+def kept_parts(parts: list[Part], width: int) -> list[int]:
+    """The indexes of the parts :func:`fitted` keeps in ``width`` cells."""
     kept = list(range(len(parts)))
     if width > 0:
         by_weight = sorted(kept, key=lambda index: (parts[index][0], -index))
@@ -158,10 +166,22 @@ def fitted(parts: list[Part], width: int) -> Text:
                 break
             total -= parts[index][1].cell_len
             kept.remove(index)
-    line = Text()
-    for index in kept:
-        line.append(parts[index][1])
-    return line
+    return kept
+
+
+def left_out_of_bar(
+    parts: list[Part], kept: list[int], status: SyncStatus, now: datetime
+) -> tuple[Text | None, Text | None]:
+    """Offline, what the bar did not show of the queue's count (even none queued) and of the
+    last sync (None: shown, or online): the offline banner says it instead."""
+    if status.state != "offline":
+        return None, None
+    shown = {parts[index][0] for index in kept}
+    queued = None
+    if QUEUED not in shown:
+        queued = Text(_("{count} queued").format(count=status.queued), style="bold")
+    last_sync = None if LAST_SYNC in shown else Text(last_sync_text(status.last_sync, now))
+    return queued, last_sync
 
 
 class StatusBar(Static):
@@ -199,6 +219,7 @@ class StatusBar(Static):
         self.timers = timers
         if status is not None:
             self.set_reactive(StatusBar.status, status)
+        self._banner: OfflineBanner | None = None  # under the bar on its screen
 
     def on_mount(self) -> None:
         self._add_banner()
@@ -208,8 +229,13 @@ class StatusBar(Static):
     def _add_banner(self) -> None:
         """Put the offline banner right under the bar, once per screen."""
         screen = self.parent
-        if isinstance(screen, Screen) and not screen.query_children(OfflineBanner):
-            screen.mount(OfflineBanner(status=self.status), after=self)
+        if isinstance(screen, Screen):
+            banners = screen.query_children(OfflineBanner)
+            if banners:
+                self._banner = banners.first()
+            else:
+                self._banner = OfflineBanner(status=self.status)
+                screen.mount(self._banner, after=self)
 
     def watch_status(self) -> None:
         self.refresh_status()
@@ -264,4 +290,10 @@ class StatusBar(Static):
         # One line across the screen whatever it says: redrawing it needs no layout pass (it
         # would cost the frame after every tick of the call timer). What does not fit the
         # line leaves out what matters least (the bar is never cut off mid-word).
-        self.update(fitted(parts, self.content_size.width), layout=False)
+        kept = kept_parts(parts, self.content_size.width)
+        line = Text()
+        for index in kept:
+            line.append(parts[index][1])
+        self.update(line, layout=False)
+        if self._banner is not None:
+            self._banner.left_out = left_out_of_bar(parts, kept, status, moment)

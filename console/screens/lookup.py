@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -319,9 +320,16 @@ class LookupScreen(DeskScreen):
         return self.search_box.value.strip()
 
     def set_info(self, text: str) -> None:
-        # One line of fixed height across the screen (lookup.tcss): a new text never changes
-        # its size, so no layout pass (it would be one on every keystroke).
-        self.query_one("#lookup-info", Static).update(text, layout=False)
+        # One line of fixed height across a wide screen (lookup.tcss): a new text never changes
+        # its size, so no layout pass (it would be one on every keystroke). On a narrow one it
+        # takes a second line when it needs it: a layout pass only when its height changes.
+        info = self.query_one("#lookup-info", Static)
+        relayout = False
+        if self.has_class("-narrow"):
+            width = info.content_size.width
+            rows = min(2, len(Text(text).wrap(self.app.console, width))) if width > 0 else 1
+            relayout = rows != info.content_size.height
+        info.update(text, layout=relayout)
 
     # -- searching as the agent types ---------------------------------------------------------
 

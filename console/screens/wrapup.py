@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -47,6 +48,22 @@ from widgets.status_bar import clock_text
 from widgets.validated_input import explain
 
 SAVE_GROUP = Binding.Group("Save")
+
+
+SEPARATOR = "   ·   "
+
+
+def joined_in_lines(parts: list[str], width: int) -> str:
+    """The parts joined by :data:`SEPARATOR`, a part that would not fit ``width`` cells on the
+    line put on the next one: a line never breaks inside one (a reference read aloud to the
+    caller, ``PK4 MRF T``, split over two lines at 80 columns). 0: all on one line."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and (width <= 0 or cell_len(lines[-1] + SEPARATOR + part) <= width):
+            lines[-1] += SEPARATOR + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
 
 
 class WrapUpScreen(DeskScreen):
@@ -230,14 +247,22 @@ class WrapUpScreen(DeskScreen):
         form.disabled = not self._can_save()
         if form.disabled and self.focused is not None:
             self.set_focus(None)
-        self.query_one("#wrapup-summary", Static).update(Content(self._summary()))
+        self._show_summary()
         self._show_referral()
         self.refresh_bindings()
 
-    def _summary(self) -> str:
+    def _show_summary(self) -> None:
+        summary = self.query_one("#wrapup-summary", Static)
+        width = summary.content_size.width or self.size.width - 2
+        summary.update(Content(joined_in_lines(self._summary_parts(), width)))
+
+    def on_resize(self) -> None:
+        self._show_summary()
+
+    def _summary_parts(self) -> list[str]:
         desk = self.desk
         if desk is None or desk.call is None:
-            return ""
+            return []
         if desk.caller is not None:
             who = f"{desk.caller.first_name} {desk.caller.last_name}"
         else:
@@ -251,7 +276,7 @@ class WrapUpScreen(DeskScreen):
             references = [desk.last_booking.reference_display]
         if references:
             parts.append(_("Booking: {reference}").format(reference=", ".join(references)))
-        return "   ·   ".join(parts)
+        return parts
 
     def _call_seconds(self) -> int:
         timers = self.console.config.ui.timers

@@ -248,3 +248,25 @@ async def test_a_supervisor_sees_bookings_but_cannot_change_them(make_app, ready
         assert app.desk.rescheduling is None
         stored = await app.desk.api.booking(booking.reference)
         assert stored.status is BookingStatus.CONFIRMED
+
+
+async def test_at_80_columns_every_column_ends_within_the_screen(make_app, ready) -> None:
+    app = make_app(language="sl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        janez = await open_janez(app)
+        async with other_agent(app) as api:
+            # A long service name and a long location: more than 80 columns hold.
+            booked = await book_for(app, api, janez, "ue-dl-replacement")
+        screen = await show_bookings(pilot)
+        table = screen.query_one(BookingsTable)
+        await settle(pilot)
+        line = text_of(table).splitlines()[1].rstrip()
+        assert table.region.x + len(line) <= table.region.right, line
+        assert line.endswith("…") or line.endswith(booked.location.name), line
+        for word in (booked.reference_display, "potrjena", "Vozniško"):
+            assert word in line, (word, line)
+        await pilot.resize_terminal(200, 50)
+        await settle(pilot)
+        line = text_of(table).splitlines()[1]
+        assert booked.location.name in line and "…" not in line, line

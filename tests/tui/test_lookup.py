@@ -637,6 +637,25 @@ async def test_the_card_moves_below_the_results_when_narrow(make_app, ready) -> 
         assert card.y >= results.bottom
 
 
+async def test_at_80_columns_a_long_answer_line_takes_a_second_row_not_cut_off(
+    make_app, ready
+) -> None:
+    app = make_app(language="sl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        line = screen.query_one("#lookup-info")
+        await pilot.press(*"an")  # typed key by key, as an agent does: many callers
+        await settle(pilot)
+        said = info(screen)
+        assert "vpišite več za ožji izbor" in said, said
+        assert line.region.height == 2, said  # it needs two rows at 80 columns: it has them
+        assert names(screen) and screen.results.region.y >= line.region.bottom
+        await pilot.press("ctrl+a", "ctrl+k", *"novak mar")  # a short answer again: one row
+        await settle(pilot)
+        assert "Marija Novak" in names(screen) and line.region.height == 1, info(screen)
+
+
 async def test_a_field_the_central_service_refuses_is_marked_in_the_ui_language(
     make_app, ready
 ) -> None:

@@ -127,7 +127,8 @@ async def test_an_outage_is_shown_worked_through_and_replayed(rig: Rig) -> None:
         assert shown.display and shown.region.y == 1  # right under the status bar
         text = str(shown.render())
         assert "central system is unreachable" in text and "local cache" in text
-        assert "provisional" in text and "Waiting to be sent: 0." in text
+        assert "provisional" in text and "Reconnecting by itself." in text  # room: the long form
+        assert shown.region.height <= 2
         assert "● offline · last sync" in status_text(app)
 
         # Typing goes on undisturbed, and lookup answers from the cache, saying so.
@@ -162,9 +163,7 @@ async def test_an_outage_is_shown_worked_through_and_replayed(rig: Rig) -> None:
         card = app.screen.query_one(CallerCardView)
         assert "provisional, to be confirmed" in shown_text(card.query_one(".card--bookings"))
         assert app.sync_status.queued == 1
-        assert "1 queued" in status_text(app) and "Waiting to be sent: 1." in str(
-            banner(app).render()
-        )
+        assert "1 queued" in status_text(app) and "queued" not in str(banner(app).render())
         assert rig.rows(select(bookings)) == []  # nothing reached the service
 
         rig.central.start()
@@ -383,7 +382,7 @@ async def test_a_console_started_during_an_outage_works_from_its_cache(rig: Rig)
         await until(pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen))
         assert app.connection_state == "offline"
         assert banner(app).display
-        assert "Centralni sistem ni dosegljiv." in str(banner(app).render())
+        assert "Centralni sistem ni dosegljiv" in str(banner(app).render())
         assert "● brez povezave · sinhronizirano pred" in status_text(app)
         screen = await look_up(pilot, "kovac")
         assert [c.id for c in screen.results.callers] == [rig.world.callers["janez"]]
@@ -444,3 +443,67 @@ async def test_a_desk_that_was_never_online_shows_its_start_screen_in_slovenian(
         assert label.region.right <= 80 and label.region.height >= 3
         shown = " ".join(line.strip() for line in shown_text(label).splitlines())
         assert "se mora nanj vsaj enkrat povezati." in shown
+
+
+# -- the banner at 80x24 ----------------------------------------------------------------------
+
+
+def visible_rows(table) -> int:
+    """How many of a table's rows show (its height less the header's row)."""
+    return min(table.row_count, table.scrollable_content_region.height - 1)
+
+
+@pytest.mark.parametrize("language", ["sl", "en"])
+async def test_at_80x24_the_banner_takes_two_rows_and_the_screens_keep_their_content(
+    rig: Rig, language: str
+) -> None:
+    from console import i18n
+
+    app = rig.console(language=language)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ready_and_synced(pilot)
+            await open_caller(pilot, "kovač")  # online: Janez is now in the desk's cache
+            rig.central.stop()
+            await until(pilot, lambda: app.connection_state == "offline")
+            await settle(pilot)
+            shown = banner(app)
+            text = str(shown.render())
+            assert shown.display and shown.region.y == 1 and shown.region.height == 2, text
+            unreachable = "ni dosegljiv" if language == "sl" else "unreachable"
+            local = "lokalne kopije" if language == "sl" else "local cache"
+            provisional = "začasne (P-…)" if language == "sl" else "provisional (P-…)"
+            for needed in (unreachable, local, provisional):
+                assert needed in text, (needed, text)
+            # What the status bar says (the last sync) the banner does not say again; the
+            # queue's count, none queued and so not in the bar, it does.
+            bar = status_text(app)
+            synced = "sinhronizirano pred" if language == "sl" else "last sync"
+            queued = "0 v čakalni vrsti" if language == "sl" else "0 queued"
+            assert synced in bar and synced not in text
+            assert queued in text and queued not in bar
+
+            screen = await look_up(pilot, "kovac")
+            assert len(screen.results.callers) == 1
+            assert visible_rows(screen.results) >= 1
+
+            await pilot.press("f3")
+            await settle(pilot)
+            slots = app.screen
+            assert isinstance(slots, SlotsScreen) and banner(app).region.height == 2
+            field = slots.query_one("#service", Input)
+            field.focus()
+            field.value = ""
+            await pilot.press(*"ue-id-card", "enter")
+            await settle(pilot)
+            assert slots.table.row_count > 0 and visible_rows(slots.table) >= 3
+
+            await pilot.press("f4")
+            await settle(pilot)
+            assert isinstance(app.screen, BookingsScreen) and banner(app).region.height == 2
+            table = app.screen.query_one(BookingsTable)
+            assert table.scrollable_content_region.height >= 3  # the header and rows
+            shown_rows = table.region.y + table.region.height
+            assert shown_rows <= 24 - 2  # above the footer's two rows at 80 columns
+    finally:
+        i18n.set_language("sl")

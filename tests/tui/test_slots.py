@@ -15,6 +15,7 @@ from sqlalchemy import update
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select
+from textual.widgets.data_table import ColumnKey
 
 from console.client.api import CentralApi
 from console.domain.calendar import format_date
@@ -28,7 +29,7 @@ from console.server.schema import holds
 from widgets.hold_countdown import HoldCountdown
 from widgets.reference_code import ReferenceCode
 from widgets.slot_overview import SlotOverview
-from widgets.slot_table import SlotTable
+from widgets.slot_table import SlotTable, column_widths, short_place
 
 TODAY = date(2030, 3, 4)
 SIZE = (120, 36)
@@ -651,3 +652,85 @@ async def test_a_supervisor_searches_but_cannot_hold(make_app, ready) -> None:
         await settle(pilot)
         assert app.screen is screen and app.desk.hold is None
         assert "Read-only: supervisors cannot book" in notifications(app)
+
+
+# -- the width ----------------------------------------------------------------------------
+
+
+def test_the_narrow_form_abbreviates_institutions_and_fits_the_room() -> None:
+    assert short_place("ZDRAVSTVENI DOM DR. FRANCA AMBROŽIČA, POSTOJNA") == (
+        "ZD DR. FRANCA AMBROŽIČA, POSTOJNA"
+    )
+    assert short_place("Zdravstvena postaja Ig") == "ZP Ig"
+    assert short_place("DOKTOR M, ZDRAVSTVENE STORITVE D.O.O.") == "DOKTOR M, ZDRAVSTVENE STORITVE"
+    assert short_place("UE Ljubljana, Izpostava Center") == "UE Ljubljana, Izpostava Center"
+    natural = {"day": 10, "time": 5, "location": 47, "provider": 30, "state": 10}
+    widths = column_widths(74, natural)
+    assert sum(widths.values()) + 2 * len(widths) == 74  # every cell of the room, no more
+    assert widths["provider"] == 39 // 2 and widths["day"] == 10 and widths["state"] == 10
+    roomy = column_widths(200, natural)
+    assert roomy == natural  # room for all: each column its own
+
+
+@pytest.mark.parametrize("service", ["passp", "druz"])
+async def test_at_80_columns_every_column_ends_within_the_screen(
+    make_app, ready, service: str
+) -> None:
+    app = make_app(language="sl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, service)
+        table = screen.query_one(SlotTable)
+        assert table.row_count > 0 and not table.full_form
+        assert [str(column.label) for column in table.ordered_columns][:4] == [
+            "Dan",
+            "Ura",
+            "Lokacija",
+            "Izvajalec",
+        ]
+        right = table.region.right
+        assert right <= 80
+        lines = text_of(table).splitlines()
+        assert len(lines) >= 4  # the header and rows
+        for row, line in enumerate(lines[1:4]):
+            slot = table.slots[row]
+            # What each row says ends inside the table: the provider's name whole, or its
+            # beginning and "…" (and the year is left out: the summary says it).
+            start = table.region.x
+            shown = line.rstrip()
+            assert start + len(shown) <= right, shown
+            assert f"{slot.starts_at.year}" not in shown
+            provider = slot.provider_name
+            assert provider in shown or any(
+                provider[:cut] + "…" in shown for cut in range(8, len(provider))
+            ), (provider, shown)
+        # A slot taken meanwhile says so inside the screen too.
+        first = table.slots[0]
+        table.mark_taken(first.id, "held")
+        await settle(pilot)
+        line = text_of(table).splitlines()[1].rstrip()
+        assert line.endswith("✗ zadržan") and table.region.x + len(line) <= right, line
+
+        # The overview (ctrl+o) names each place within its column: abbreviated, or "…".
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        overview = screen.query_one(SlotOverview)
+        width = overview.columns[ColumnKey("location")].width
+        for line in text_of(overview).splitlines()[2:5]:
+            name = line[1 : 1 + width].rstrip()
+            assert len(name) <= width, (name, width)
+            assert not name.upper().startswith("ZDRAVSTVENI DOM"), name
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+
+        await pilot.resize_terminal(200, 50)
+        await settle(pilot)
+        assert table.full_form
+        labels = [str(column.label) for column in table.ordered_columns]
+        assert labels[:5] == ["Dan", "Ura", "Lokacija", "Izvajalec", "Regija"]
+        lines = text_of(table).splitlines()
+        for row, line in enumerate(lines[2:6], start=1):  # the first row is marked taken
+            slot = table.slots[row]
+            for said in (slot.location_name, slot.provider_name, slot.region):
+                assert said in line, (said, line)
+            assert f"{slot.starts_at.year}" in line and "…" not in line

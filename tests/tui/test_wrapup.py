@@ -14,7 +14,7 @@ from textual.widgets import Input, Static, TextArea
 from console import i18n
 from console.domain.calendar import TZ
 from console.domain.errors import InvalidValue
-from console.screens.wrapup import WrapUpScreen
+from console.screens.wrapup import WrapUpScreen, joined_in_lines
 from widgets.disposition_list import DispositionList
 from widgets.follow_up_input import FollowUpInput, check_partial, parse_follow_up
 
@@ -299,6 +299,32 @@ async def test_a_supervisor_has_no_wrap_up_key(make_app, ready) -> None:
             assert app.screen is before and not isinstance(app.screen, WrapUpScreen)
 
 
+def test_the_summary_goes_on_a_new_line_between_parts_never_inside_one() -> None:
+    parts = ["Klicatelj: Janez Kovač", "Trajanje klica: 00:21", "Rezervacija: PK4 MRF T"]
+    assert joined_in_lines(parts, 0) == "   ·   ".join(parts)
+    assert joined_in_lines(parts, 78) == (
+        "Klicatelj: Janez Kovač   ·   Trajanje klica: 00:21\nRezervacija: PK4 MRF T"
+    )
+    assert joined_in_lines(parts, 200) == "   ·   ".join(parts)
+
+
+async def test_at_80_columns_the_summary_keeps_the_reference_on_one_line(make_app, ready) -> None:
+    app = make_app(language="sl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        booking = await book_for_janez(app)
+        screen = await start_call_and_wrap_up(pilot)
+        summary = screen.query_one("#wrapup-summary", Static)
+        lines = [strip.text.rstrip() for strip in summary.render_lines(summary.region.reset_offset)]
+        assert any(booking.reference_display in line for line in lines), lines
+        assert all(len(line) <= 78 for line in lines), lines
+        await pilot.resize_terminal(200, 50)
+        await settle(pilot)
+        assert summary.region.height == 1  # the room for one line: one line
+
+
 async def test_the_status_bar_counts_after_call_work_not_the_call(make_app, ready) -> None:
     import time
 
@@ -314,7 +340,7 @@ async def test_the_status_bar_counts_after_call_work_not_the_call(make_app, read
         bar.timers = True  # the bar was given [ui] timers when it was made
         bar.refresh_status()
         assert "After-call work 00:30" in str(bar.render())
-        assert "01:10" in screen._summary()  # the call itself lasted 70 seconds
+        assert "01:10" in " ".join(screen._summary_parts())  # the call itself lasted 70 seconds
 
 
 class _Unplugged(httpx.AsyncBaseTransport):

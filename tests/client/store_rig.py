@@ -28,7 +28,10 @@ class Rig:
     stores: list[Store] = field(default_factory=list)
     directory: directory_fixture.Directory | None = None  # the doctors, when a test made them
 
-    def store(self, who: str = "agent", *, timeout: float = 2.0, **options) -> Store:  # type: ignore[no-untyped-def]
+    def store(self, who: str = "agent", *, timeout: float = 5.0, **options) -> Store:  # type: ignore[no-untyped-def]
+        """A desk's Store: ``timeout`` the product's default request timeout (``[server]
+        timeout_seconds``: a first sync reads everything, and a loaded test machine answers
+        it late); a stopped service refuses at once, so failover does not wait for it."""
         api = CentralApi(self.central.url, support.TOKENS[who], timeout=timeout)
         store = Store(api, LocalCache(self.cache_file), **options)
         self.stores.append(store)

@@ -435,8 +435,8 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
         if sender is not None:
             stack.callback(sender.stop)
         if workers > 1:
-            # Every worker's records go through one queue to one writer of the file.
-            queue = stack.enter_context(FileWriter(logs)) if logs.file else None
+            # Every worker's lines go to one writer of the file (console.server.log_relay).
+            relay = stack.enter_context(FileWriter(logs)) if logs.file else None
             os.environ["AGENT_CONSOLE_DATABASE"] = database
             if args.config:
                 os.environ["AGENT_CONSOLE_CONFIG"] = args.config
@@ -446,7 +446,7 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
                 host=host,
                 port=port,
                 workers=workers,
-                log_config=logging_config(logs, queue),
+                log_config=logging_config(logs, relay),
                 log_level=logs.level,
                 access_log=False,
             )

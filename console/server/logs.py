@@ -8,9 +8,10 @@
 - a file with ``log_rotate_mb = 0``: rotated by something else, e.g. logrotate; the service
   reopens it when it is moved (``WatchedFileHandler``).
 
-Several uvicorn worker processes share one file through a queue: each worker formats its
-records and puts them on a ``multiprocessing`` queue (``QueueHandler``), and one thread of the
-``serve`` process writes them (``QueueListener``), so only one process ever rotates the file.
+Several uvicorn worker processes share one file through :mod:`console.server.log_relay`: each
+worker formats its records and sends the lines over a Unix socket of its own to the ``serve``
+process, where one thread writes them, so only one process ever rotates the file (and a worker
+killed mid-line never stops the others' lines).
 
 Requests (:class:`RequestLog`, instead of uvicorn's access log): every write and every error is
 one line at INFO (WARNING for 503, ERROR for other 5xx); successful reads (change-feed polls,
@@ -77,21 +78,21 @@ def file_handler(path: str, rotate_bytes: int, backups: int) -> logging.Handler:
     return WatchedFileHandler(target, encoding="utf-8")
 
 
-def queue_handler(queue: Any) -> logging.Handler:
-    """A worker process's handler: its records, formatted, onto the ``serve`` process's queue."""
-    from logging.handlers import QueueHandler
+def relay_handler(path: str) -> logging.Handler:
+    """A worker process's handler: its records, formatted, to the ``serve`` process's relay."""
+    from console.server.log_relay import RelayHandler
 
-    return QueueHandler(queue)
+    return RelayHandler(path)
 
 
-def logging_config(settings: LogSettings, queue: Any = None) -> dict[str, Any]:
+def logging_config(settings: LogSettings, relay: str | None = None) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` dictionary (uvicorn's ``log_config``) for the service.
 
-    With ``queue``, records go onto it (see :class:`FileWriter`); otherwise to the file, or to
-    standard error.
+    With ``relay`` (the socket of :class:`FileWriter`), records go there; otherwise to the
+    file, or to standard error.
     """
-    if queue is not None:
-        handler: dict[str, Any] = {"()": queue_handler, "queue": queue}
+    if relay is not None:
+        handler: dict[str, Any] = {"()": relay_handler, "path": relay}
     elif settings.file:
         handler = {
             "()": file_handler,
@@ -120,33 +121,27 @@ def logging_config(settings: LogSettings, queue: Any = None) -> dict[str, Any]:
 
 
 class FileWriter:
-    """The ``serve`` process's end of the queue: one thread writing every worker's lines to
-    the log file (``with FileWriter(settings) as queue: ...``)."""
+    """The ``serve`` process's end of the workers' lines: one thread writing them to the log
+    file (``with FileWriter(settings) as relay: ...``; ``relay``: the socket's path, for
+    :func:`logging_config`)."""
 
     def __init__(self, settings: LogSettings) -> None:
         self.settings = settings
-        self.queue: Any = None
-        self._listener: Any = None
+        self._relay: Any = None
 
-    def __enter__(self) -> Any:
-        import multiprocessing
-        from logging.handlers import QueueListener
+    def __enter__(self) -> str:
+        from console.server.log_relay import LogRelay
 
         settings = self.settings
         handler = file_handler(settings.file, settings.rotate_bytes, settings.backups)
         handler.setFormatter(logging.Formatter("%(message)s"))  # formatted by the worker
-        # uvicorn starts its workers with "spawn": the queue must be of that context.
-        self.queue = multiprocessing.get_context("spawn").Queue()
-        self._listener = QueueListener(self.queue, handler, respect_handler_level=False)
-        self._listener.start()
-        return self.queue
+        self._relay = LogRelay(handler)
+        return self._relay.__enter__()
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._listener is not None:
-            self._listener.stop()
-            for handler in self._listener.handlers:
-                handler.close()
-            self._listener = None
+        if self._relay is not None:
+            self._relay.__exit__(*exc_info)
+            self._relay = None
 
 
 class RequestLog:

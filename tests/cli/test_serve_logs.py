@@ -133,3 +133,58 @@ def test_several_workers_share_one_rotating_log_file(central, tmp_path: Path) ->
     workers = {re.search(r"\[(\d+)\]", line).group(1) for line in lines if "Shutting down" in line}
     assert len(workers) == 2  # both workers' lines, in the same files as the parent's
     assert any("Stopping parent process" in line for line in lines)
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    """The uvicorn workers of ``serve`` (its children, but for multiprocessing's tracker)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return [
+        int(pid)
+        for pid in children
+        if "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text()
+    ]
+
+
+def test_a_worker_killed_while_logging_stops_nobody_elses_lines_nor_serve(
+    central, tmp_path: Path
+) -> None:
+    db, world = central
+    config = tmp_path / "config.toml"
+    config.write_text('[service]\nlog_level = "debug"\n[retention]\ndaily = false\n')
+    log = tmp_path / "service.log"
+    server, url = serve(db, config, "--workers", "2", "--log-file", str(log))
+    try:
+        # A burst of logged requests, and a worker killed (kill -9) in the middle of it.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            burst = [pool.submit(desks_poll_quietly, url, world, 40) for _ in range(8)]
+            time.sleep(0.3)
+            os.kill(worker_pids(server)[0], signal.SIGKILL)
+            for future in burst:
+                future.result()
+        # Lines of requests made after the kill reach the file (the other worker's, and the
+        # worker uvicorn starts in the killed one's place).
+        marker = "/v1/changes"
+        before = log.read_text().count(marker)
+        desks_poll_quietly(url, world, 20)
+        deadline = time.monotonic() + 30
+        while log.read_text().count(marker) < before + 20 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert log.read_text().count(marker) >= before + 20
+    finally:
+        output = stop(server)  # never hangs on a line the killed worker was writing
+    assert server.returncode is not None
+    assert any("Stopping parent process" in line for line in log.read_text().splitlines()), output
+
+
+def desks_poll_quietly(url: str, world: support.World, polls: int) -> None:
+    """A desk polling the feed ``polls`` times; a request cut by a killed worker is made again
+    (as a desk does), on a fresh connection."""
+    done = 0
+    while done < polls:
+        try:
+            with httpx.Client(base_url=url, headers=world.headers(), timeout=10) as client:
+                while done < polls:
+                    assert client.get("/v1/changes", params={"since": 0}).status_code == 200
+                    done += 1
+        except httpx.TransportError:
+            continue

@@ -232,14 +232,29 @@ def booked(
     notify: bool = True,
 ) -> list[CallerMessage]:
     """The messages of a new booking (a reschedule's: :func:`rescheduled`)."""
+    return _queue_about(connection, settings, "booked", booking, notify=notify)
+
+
+def _queue_about(
+    connection: Connection,
+    settings: MessageSettings | None,
+    kind: str,
+    booking: Any,
+    *,
+    replaces: int | None = None,
+    notify: bool = True,
+) -> list[CallerMessage]:
+    """:func:`queue` the messages of an event (``kind``) about ``booking`` (a row with its
+    ``slot``)."""
     return queue(
         connection,
         settings,
-        kind="booked",
+        kind=kind,
         booking_id=booking.id,
         reference=booking.reference,
         caller_id=booking.caller_id,
         starts_at=booking.slot.starts_at,
+        replaces=replaces,
         notify=notify,
     )
 
@@ -261,17 +276,8 @@ def rescheduled(
     heard = told(connection, old_id, old_replaces)
     why = RESCHEDULED if heard else RESCHEDULED_UNTOLD
     moot(connection, old_id, why.format(reference=booking.reference))
-    return queue(
-        connection,
-        settings,
-        kind="rescheduled" if heard else "booked",
-        booking_id=booking.id,
-        reference=booking.reference,
-        caller_id=booking.caller_id,
-        starts_at=booking.slot.starts_at,
-        replaces=old_id,
-        notify=notify,
-    )
+    kind = "rescheduled" if heard else "booked"
+    return _queue_about(connection, settings, kind, booking, replaces=old_id, notify=notify)
 
 
 def cancelled(
@@ -289,17 +295,7 @@ def cancelled(
     heard = told(connection, booking.id, replaces)
     moot(connection, booking.id, CANCELLED if heard else CANCELLED_UNTOLD)
     if heard:
-        queue(
-            connection,
-            settings,
-            kind="cancelled",
-            booking_id=booking.id,
-            reference=booking.reference,
-            caller_id=booking.caller_id,
-            starts_at=booking.slot.starts_at,
-            replaces=replaces,
-            notify=notify,
-        )
+        _queue_about(connection, settings, "cancelled", booking, replaces=replaces, notify=notify)
     return for_bookings(connection, [booking.id]).get(booking.id, [])
 
 

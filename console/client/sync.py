@@ -46,6 +46,7 @@ from console.client.outbox import Outbox
 from console.client.replay import Replayer
 from console.client.writes.reports import pending_reports
 from console.clock import Clock
+from console.malloc import give_back_freed
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +265,7 @@ class SyncLoop:
             self.cache.drop_history(older_than=start - timedelta(days=HISTORY_DAYS))
         self._window_at = self.clock.ticks()
         self.refreshes += 1
+        give_back_freed()  # the window replaced: its old pages, freed, back to the system
         log.info("slot window: %d slots", sum(counts))
 
     async def _refresh_service_window(self, service_id: int, start: datetime, end: datetime) -> int:

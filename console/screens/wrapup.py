@@ -39,6 +39,7 @@ from console.domain.models import Call, Disposition
 from console.domain.phone import format_phone, parse_phone
 from console.domain.reference import format_reference, is_reference_shaped
 from console.i18n import _
+from console.malloc import give_back_freed
 from console.messages import DeskChanged
 from console.screens.base import DeskScreen
 from widgets.directory_text import type_label
@@ -550,6 +551,7 @@ class WrapUpScreen(DeskScreen):
         self.query_one("#wrapup-message", Static).update(Content(text))
 
     def _saved(self, call: Call) -> None:
+        give_back_freed()  # the call is over: what it read, freed, back to the system
         talk = 0
         if call.ended_at is not None and self.console.config.ui.timers:
             talk = max(0, int((call.ended_at - call.started_at).total_seconds()))

@@ -57,7 +57,7 @@ async def test_quitting_with_a_write_queued_prints_how_to_send_it(
     central.start()
     token = support.TOKENS["agent"]
     data_path = Path(os.environ["AGENT_CONSOLE_DATA_DIR"])
-    store = Store.open(CentralApi(central.url, token, timeout=1.0), data_path)
+    store = Store.open(CentralApi(central.url, token, timeout=5.0), data_path)
     try:  # a desk that was online once, then booked while the service was down
         assert await store.sync_once()
         desk = Desk(store)

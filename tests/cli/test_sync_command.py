@@ -132,7 +132,7 @@ async def queue_offline_booking(served: Central) -> tuple[Store, str]:
     """A desk started with --server (nothing in its config) books while the service is
     down; returns the desk's Store (closed) and the provisional reference."""
     data_path = Path(os.environ["AGENT_CONSOLE_DATA_DIR"])
-    store = Store.open(CentralApi(served.url, support.TOKENS["agent"], timeout=1.0), data_path)
+    store = Store.open(CentralApi(served.url, support.TOKENS["agent"], timeout=5.0), data_path)
     try:
         assert await store.sync_once()
         desk = Desk(store)
@@ -192,7 +192,7 @@ async def test_a_settled_conflict_is_not_listed_as_a_write_not_done(central) -> 
     served.start()
     with httpx.Client(base_url=served.url, headers=support.World().headers("agent2")) as other:
         pending = Store.open(
-            CentralApi(served.url, support.TOKENS["agent"], timeout=1.0), data_path
+            CentralApi(served.url, support.TOKENS["agent"], timeout=5.0), data_path
         )
         try:
             entry = pending.outbox.pending()[0]

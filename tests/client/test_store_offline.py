@@ -312,7 +312,7 @@ async def test_the_sync_command_shows_the_outbox_and_replays_it(rig, tmp_path, c
         data_dir=str(tmp_path / "cli-data"),
     )
     store = Store.open(
-        CentralApi(rig.central.url, support.TOKENS["agent"], timeout=2.0), config.data_path
+        CentralApi(rig.central.url, support.TOKENS["agent"], timeout=5.0), config.data_path
     )
     rig.stores.append(store)
     assert await store.sync_once()

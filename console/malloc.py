@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import sys
 
@@ -32,7 +33,9 @@ M_ARENA_MAX = -8  # glibc's malloc.h
 DESK_ARENAS = 2
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL | None:
+    """The C library, loaded once (finding it runs ``ldconfig``: not at every call's end)."""
     if not sys.platform.startswith("linux"):
         return None
     try:

@@ -33,11 +33,16 @@ M_ARENA_MAX = -8  # glibc's malloc.h
 DESK_ARENAS = 2
 
 
-@functools.cache
 def _libc() -> ctypes.CDLL | None:
-    """The C library, loaded once (finding it runs ``ldconfig``: not at every call's end)."""
+    """The C library on Linux (glibc's or musl's); None elsewhere."""
     if not sys.platform.startswith("linux"):
         return None
+    return _load_libc()
+
+
+@functools.cache
+def _load_libc() -> ctypes.CDLL | None:
+    """The C library, loaded once (finding it runs ``ldconfig``: not at every call's end)."""
     try:
         return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     except OSError:

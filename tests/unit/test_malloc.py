@@ -45,3 +45,12 @@ def test_the_embedded_service_keeps_few_connections(tmp_path) -> None:  # type: 
         assert pool.checkedin() == KEPT_CONNECTIONS  # type: ignore[attr-defined]
     finally:
         database.dispose()
+
+
+def test_the_platform_is_asked_at_every_call_even_after_the_library_was_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    malloc.give_back_freed()  # loads (and caches) the C library where there is one
+    monkeypatch.setattr(malloc.sys, "platform", "darwin")
+    assert malloc.give_back_freed() is False
+    assert malloc.limit_malloc_arenas() is False

@@ -314,12 +314,15 @@ class WrapUpScreen(DeskScreen):
         chosen = self.dispositions.chosen
         if not facts or chosen is None:
             return facts
-        return [self._outcome_line(chosen), *facts]
+        return [self._outcome_line(chosen, several=len(facts) > 1), *facts]
 
-    def _outcome_line(self, disposition: Disposition) -> str:
-        """``Appointment cancelled: B7K 4PX R.``: the disposition's label, and the bookings
-        (or the doctor) the call's actions make it about."""
+    def _outcome_line(self, disposition: Disposition, *, several: bool) -> str:
+        """``Appointment cancelled: B7K 4PX R.``: the disposition's label, and — when the call
+        did ``several`` things — the bookings (or the doctor) the call's actions make it about.
+        After one thing, the line below names it: ``Appointment booked.``"""
         label = disposition.label_en if i18n.language() == "en" else disposition.label
+        if not several:
+            return f"{label}."
         outcome = call_outcome(self.desk.actions)
         about = [booking.reference_display for booking in outcome.get(disposition.code, [])]
         referral = self.desk.referral

@@ -265,9 +265,11 @@ async def test_a_booking_in_the_call_preselects_booked_and_notes_the_reference(
         screen = await start_call_and_wrap_up(pilot)
         assert screen.dispositions.chosen.code == "booked"
         # The generated part: the outcome as the disposition says it, then the booking.
+        # One booking: the line under the outcome names it, the outcome does not again.
         first, second = screen.notes.text.split("\n")[:2]
-        assert first == f"Appointment booked: {booking.reference_display}."
+        assert first == "Appointment booked."
         assert second.startswith(f"Booked {booking.reference_display}: ")
+        assert screen.notes.text.count(booking.reference_display) == 1
         assert booking.reference_display in text_of(screen, "#wrapup-summary")
         # Leaving and coming back does not add the lines twice.
         before = screen.notes.text

@@ -18,11 +18,15 @@ keep-alive connection fails as a new one would):
   nothing answered: the desk waits until its timeout (a hung network);
 - ``close``: connections are accepted and closed at once, open ones cut;
 - ``refuse``: nothing listens on the port (connection refused), open connections are cut:
-  a dead server.
+  a dead server;
+- ``bad_gateway``: a reverse proxy that lost the service's answer: the request reaches the
+  service and is done, and the desk gets the proxy's own 502 page instead of the answer;
+- ``gateway_down``: a reverse proxy whose service is down: requests are answered with
+  ``gateway_answer`` (nginx's 502 page unless set) and go no further.
 
 asyncio-based: it runs on the test's event loop, beside the desk's Store or the Textual app.
 Counters say what happened: ``connections``, ``dropped`` (answers thrown away), ``swallowed``
-(requests thrown away).
+(requests thrown away), ``gateway_answers`` (pages sent for the service).
 """
 
 from __future__ import annotations
@@ -40,7 +44,9 @@ class Link:
     SWALLOW = "swallow"
     CLOSE = "close"
     REFUSE = "refuse"
-    MODES = (PASS, DROP, HOLD, SWALLOW, CLOSE, REFUSE)
+    BAD_GATEWAY = "bad_gateway"
+    GATEWAY_DOWN = "gateway_down"
+    MODES = (PASS, DROP, HOLD, SWALLOW, CLOSE, REFUSE, BAD_GATEWAY, GATEWAY_DOWN)
 
     def __init__(self, upstream_port: int, *, host: str = "127.0.0.1") -> None:
         self.host = host
@@ -50,6 +56,8 @@ class Link:
         self.connections = 0
         self.dropped = 0
         self.swallowed = 0
+        self.gateway_answers = 0
+        self.gateway_answer = gateway_page(502, "Bad Gateway")
         self._server: asyncio.Server | None = None
         self._open: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task] = set()
@@ -122,6 +130,10 @@ class Link:
             while await _read(reader):
                 self.swallowed += 1
             return
+        if self.mode == self.GATEWAY_DOWN:
+            if await _read(reader):
+                await self._answer_as_gateway(writer)
+            return
         try:
             up_reader, up_writer = await asyncio.open_connection(self.host, self.upstream_port)
         except OSError:  # the service is down: cut, as it would be
@@ -129,19 +141,29 @@ class Link:
         self._open.add(up_writer)
         try:
             await asyncio.gather(
-                self._requests(reader, up_writer), self._answers(up_reader, writer, up_writer)
+                self._requests(reader, up_writer, writer),
+                self._answers(up_reader, writer, up_writer),
             )
         finally:
             self._open.discard(up_writer)
             _cut(up_writer)
 
-    async def _requests(self, source: asyncio.StreamReader, target: asyncio.StreamWriter) -> None:
+    async def _requests(
+        self,
+        source: asyncio.StreamReader,
+        target: asyncio.StreamWriter,
+        client: asyncio.StreamWriter,
+    ) -> None:
         while data := await _read(source):
             if self.mode in (self.CLOSE, self.REFUSE):
                 break
             if self.mode == self.SWALLOW:
                 self.swallowed += 1
                 continue
+            if self.mode == self.GATEWAY_DOWN:  # went down under an open connection
+                await self._answer_as_gateway(client)
+                _cut(target)
+                break
             target.write(data)
             with contextlib.suppress(ConnectionError, OSError):
                 await target.drain()
@@ -163,6 +185,10 @@ class Link:
                 if self.mode == self.DROP:
                     break
                 continue
+            if self.mode == self.BAD_GATEWAY:
+                self.dropped += 1
+                await self._answer_as_gateway(target, gateway_page(502, "Bad Gateway"))
+                break
             target.write(data)
             with contextlib.suppress(ConnectionError, OSError):
                 await target.drain()
@@ -172,6 +198,33 @@ class Link:
             return
         _cut(target)
         _cut(upstream)
+
+    async def _answer_as_gateway(
+        self, client: asyncio.StreamWriter, answer: bytes | None = None
+    ) -> None:
+        client.write(answer or self.gateway_answer)
+        with contextlib.suppress(ConnectionError, OSError):
+            await client.drain()
+        self.gateway_answers += 1
+        client.close()  # an orderly close: the answer is read before the end (not a reset)
+
+
+def gateway_page(
+    status: int, reason: str, body: bytes | None = None, *, json: bool = False
+) -> bytes:
+    """A whole HTTP/1.1 answer a gateway sends for the service, then closes: its HTML page
+    (as nginx's), or ``body`` (JSON when ``json``)."""
+    if body is None:
+        body = (
+            f"<html><head><title>{status} {reason}</title></head><body><center>"
+            f"<h1>{status} {reason}</h1></center><hr><center>nginx</center></body></html>\r\n"
+        ).encode()
+    kind = "application/json" if json else "text/html"
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nServer: nginx\r\nContent-Type: {kind}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
 
 
 async def _read(reader: asyncio.StreamReader) -> bytes:

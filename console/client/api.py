@@ -11,6 +11,13 @@ arrives as one of two exceptions with a message an agent can read:
   may have reached the service (sent, then no answer or a dropped connection) may have been
   done there, and only the very same request under the same key gets its first answer.
 
+A gateway in front of the service (a reverse proxy, a load balancer) answers for it when it
+cannot reach it, or loses its answer: 502, 503 or 504 with a page of its own instead of the
+service's JSON error. That is no answer from the service either (:func:`gateway_failure`): the
+desk goes offline, and a write sent through it may have been done (the gateway passed it on,
+then lost the answer), so it is queued as sent and replayed under its key. The service's own
+503 (``busy``: retry shortly) is an answer, and stays an :class:`ApiRefused`.
+
 One broken connection is not an unreachable service: a keep-alive connection the server (or
 something between) closed without saying so fails the next request sent on it. A request that
 is safe to send again — a read, or a write that carries an ``Idempotency-Key`` — is then sent
@@ -283,6 +290,13 @@ class CentralApi:
             else:
                 message = f"Cannot reach the central service ({type(exc).__name__})."
             raise Unreachable(message, attempt=attempt) from None
+        if gateway_failure(response):
+            attempt = None
+            if method != "GET":
+                attempt = Attempt(
+                    method, path, json, call_id, idempotency_key, may_have_arrived=True
+                )
+            raise Unreachable(_gateway_message(response), attempt=attempt)
         if response.status_code >= 400:
             raise _refusal(response)
         if response.status_code == 204 or not response.content:
@@ -634,6 +648,8 @@ class CentralApi:
             raise Unreachable("The central service did not answer in time.") from None
         except httpx.TransportError as exc:
             raise Unreachable(f"Cannot reach the central service ({type(exc).__name__}).") from None
+        if gateway_failure(response):
+            raise Unreachable(_gateway_message(response))
         if response.status_code >= 400:
             raise _refusal(response)
         return response.content
@@ -763,6 +779,28 @@ def directory_params(filters: dict[str, Any]) -> dict[str, Any]:
         else:
             params[name] = value
     return params
+
+
+GATEWAY_STATUSES = frozenset({502, 503, 504})
+
+
+def gateway_failure(response: httpx.Response) -> bool:
+    """A 502/503/504 that is not the service's own JSON error: something in front of the
+    service answered for it (it could not reach the service, or lost its answer)."""
+    if response.status_code not in GATEWAY_STATUSES:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return True
+    return not (isinstance(body, dict) and isinstance(body.get("error"), str))
+
+
+def _gateway_message(response: httpx.Response) -> str:
+    return (
+        "The central service does not answer behind its gateway "
+        f"({response.status_code} {response.reason_phrase})."
+    )
 
 
 def _refusal(response: httpx.Response) -> ApiRefused:

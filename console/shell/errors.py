@@ -48,13 +48,18 @@ def title(error: BaseException | None) -> str:
     return _("Error")
 
 
+def never_connected() -> str:
+    """Why a desk that was never online cannot start without the central system."""
+    return _(
+        "The central system is unreachable, and this desk has never been connected to it: "
+        "it needs the central system once before it can work offline."
+    )
+
+
 def describe(error: BaseException | None) -> str:
     """What went wrong, in the agent's language where the console knows the case."""
     if isinstance(error, Unreachable) and "never been online" in error.message:
-        return _(
-            "The central system is unreachable, and this desk has never been connected to it: "
-            "it needs the central system once before it can work offline."
-        )
+        return never_connected()
     if isinstance(error, Unreachable) and "local cache" in error.message:
         return _(
             "The central system is unreachable, and this is not in this desk's local cache: "

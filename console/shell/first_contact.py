@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from console.client.api import Unreachable
+from console.client.api import ApiRefused, Unreachable
 from console.i18n import _
 from console.screens.startup import StartupScreen
 from console.shell.base import Shell
+from console.shell.errors import never_connected
 
 if TYPE_CHECKING:
     from console.client.store import Store
@@ -24,31 +25,36 @@ if TYPE_CHECKING:
 
 class FirstContactPart(Shell):
     async def reach_central(self, desk: Desk, store: Store) -> None:
-        """``desk.connect()``, again and again while the service does not answer and the
-        cache cannot stand in for it; a refusal (a bad token) is raised at once."""
+        """``desk.connect()``, again and again while the service does not answer (or answers
+        that it cannot now: a 5xx, 408 or 429) and the cache cannot stand in for it; a
+        refusal that waiting does not change (a bad token) is raised at once."""
         connection = store.connection
+        failing_for = 0.0  # the back-off while the service answers with its own failure
         while True:
+            interval = 1.0
             try:
                 await desk.connect()
                 return
             except Unreachable:
                 if self._unmounting:
                     raise
-                self._say_waiting(connection.next_delay)
-            await connection.pause(1.0)  # the back-off; the retry key wakes it at once
+                self._say_waiting(never_connected(), connection.next_delay)
+            except ApiRefused as refusal:
+                if self._unmounting or not _may_pass(refusal):
+                    raise
+                failing_for = min(max(failing_for * 2, 1.0), connection.max_backoff)
+                interval = failing_for
+                self._say_waiting(_failing(refusal), interval)
+            await connection.pause(interval)  # the back-off; the retry key wakes it at once
             if isinstance(self.screen, StartupScreen):
                 self.screen.show_waiting(_("Trying to reach the central system…"))
             await connection.probe(store.api)
 
-    def _say_waiting(self, seconds: float) -> None:
+    def _say_waiting(self, why: str, seconds: float) -> None:
         if not isinstance(self.screen, StartupScreen):
             return
-        # Whichever read failed first, the cache could not stand in: it was never filled.
         self.screen.show_waiting(
-            _(
-                "The central system is unreachable, and this desk has never been connected "
-                "to it: it needs the central system once before it can work offline."
-            )
+            why
             + "\n"
             + _("Trying again in {seconds} s: {retry} tries now, {quit} quits.").format(
                 seconds=round(seconds),
@@ -56,3 +62,16 @@ class FirstContactPart(Shell):
                 quit=self.key_label("quit"),
             )
         )
+
+
+def _may_pass(refusal: ApiRefused) -> bool:
+    """A failure of the service's, not of this desk's request: it may pass if the desk waits
+    (a 5xx, a request timeout, too many requests)."""
+    return refusal.status >= 500 or refusal.status in (408, 429)
+
+
+def _failing(refusal: ApiRefused) -> str:
+    return _(
+        "The central system answers, but cannot serve this desk now ({status}: {message}); "
+        "this desk needs it once before it can work offline."
+    ).format(status=refusal.status, message=refusal.message)

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from console.client.api import CentralApi, RetryOnFreshConnection, Unreachable
+from console.client.api import CentralApi, RetryOnFreshConnection, Unreachable, gateway_failure
 
 AGENT = {"id": 1, "name": "Maja Kranjc", "role": "agent"}
 
@@ -131,3 +131,27 @@ async def test_8_a_refused_connection_is_unreachable_at_once() -> None:
         assert api._client._transport.retries == 0
     finally:
         await api.aclose()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "gateway"),
+    [
+        (502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html", True),
+        (504, b"", "text/plain", True),
+        (503, b"<html>Service Temporarily Unavailable</html>", "text/html", True),
+        (503, b'{"message": "maintenance"}', "application/json", True),  # not ours: no error
+        (503, b'{"error": "busy", "message": "retry", "field": null}', "application/json", False),
+        (500, b"Internal Server Error", "text/plain", False),  # the service's own failure
+        (
+            409,
+            b'{"error": "slot_taken", "message": "taken", "field": null}',
+            "application/json",
+            False,
+        ),
+    ],
+)
+def test_a_gateways_own_answer_is_told_from_the_services(
+    status: int, body: bytes, content_type: str, gateway: bool
+) -> None:
+    response = httpx.Response(status, content=body, headers={"Content-Type": content_type})
+    assert gateway_failure(response) is gateway

@@ -5,7 +5,8 @@ that again, byte for byte, under the same idempotency key, and gets the first an
 provisional result maps to the real one, the service did it once, and no sync issue is raised.
 
 Against the real ``agent-console serve`` (a subprocess) through ``link.Link``, a TCP proxy
-that drops answers, holds them past the timeout, swallows requests or cuts connections.
+that drops answers, holds them past the timeout, swallows requests, cuts connections, or answers
+as a reverse proxy does when it lost the service's answer (502) or cannot reach the service.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ import directory_fixture
 import httpx
 import pytest
 import support
-from link import Link
+from link import Link, gateway_page
 from served import ServedProcess
 from sqlalchemy import func, select
 
-from console.client.api import CentralApi
+from console.client.api import ApiRefused, CentralApi
 from console.client.cache import LocalCache, utcnow
 from console.client.store import Store
 from console.domain.models import (
@@ -139,7 +140,7 @@ def keys_used(served: Served, key: str) -> int:
 # -- bookings -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", [Link.DROP, Link.HOLD])
+@pytest.mark.parametrize("mode", [Link.DROP, Link.HOLD, Link.BAD_GATEWAY])
 async def test_a_booking_whose_answer_is_lost_is_the_booking_the_service_made(
     served: Served, desk: Desk, mode: str
 ) -> None:
@@ -211,7 +212,7 @@ async def test_a_cancellation_whose_answer_is_lost_is_done_once(served: Served, 
 # -- callers --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", [Link.DROP, Link.HOLD])
+@pytest.mark.parametrize("mode", [Link.DROP, Link.HOLD, Link.BAD_GATEWAY])
 async def test_a_new_caller_whose_answer_is_lost_is_the_caller_the_service_made(
     served: Served, desk: Desk, mode: str
 ) -> None:
@@ -300,18 +301,20 @@ async def test_a_report_and_its_close_whose_answers_are_lost(served: Served, des
 # -- the request never got through ----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("mode", [Link.SWALLOW, Link.GATEWAY_DOWN])
 async def test_a_booking_sent_online_that_was_never_done_goes_as_the_desk_queued_it(
-    served: Served, desk: Desk
+    served: Served, desk: Desk, mode: str
 ) -> None:
-    """The request sent online was swallowed: it may have arrived, so it is tried first as it
-    was; refused (its hold is gone meanwhile), nothing was done under its key, and the booking
-    the desk queued (the slot itself) goes instead, under the same key."""
+    """The request sent online was swallowed (or a gateway answered for a service it could not
+    reach): it may have arrived, so it is tried first as it was; refused (its hold is gone
+    meanwhile), nothing was done under its key, and the booking the desk queued (the slot
+    itself) goes instead, under the same key."""
     store = desk.store
     marija = served.world.callers["marija"]
     slot_id = free_slot(served, store)
     hold = await store.hold(slot_id)
-    made = await desk.lost(lambda: store.book(marija, hold_id=hold.id), Link.SWALLOW)
-    assert desk.link.swallowed >= 1
+    made = await desk.lost(lambda: store.book(marija, hold_id=hold.id), mode)
+    assert desk.link.swallowed + desk.link.gateway_answers >= 1
     assert served.count(select(func.count()).where(bookings.c.slot_id == slot_id)) == 0
     with served.client() as client:  # the hold runs out meanwhile (released, here)
         assert client.delete(f"/v1/holds/{hold.id}").status_code in (200, 204)
@@ -340,3 +343,47 @@ async def test_a_booking_whose_hold_ran_out_while_its_answer_was_lost_is_still_q
     with served.database.read() as connection:
         row = connection.execute(select(bookings).where(bookings.c.slot_id == slot_id)).one()
     assert store.resolve_reference(made.reference) == row.reference
+
+
+# -- behind a gateway -----------------------------------------------------------------------------
+
+
+async def test_a_gateway_answering_for_a_service_it_cannot_reach_turns_the_desk_offline(
+    served: Served, desk: Desk
+) -> None:
+    """nginx in front of a stopped service answers 502 with its own page: no answer from the
+    service. The desk goes offline and reads from its cache (not "Error 502" on every screen),
+    its probes keep it offline while the gateway answers so, and it is online again after."""
+    store = desk.store
+    janez = served.world.callers["janez"]
+    online = await store.caller(janez)
+    await desk.link.set(Link.GATEWAY_DOWN)
+    try:
+        cached = await store.caller(janez)
+        assert store.state == "offline"
+        assert cached.id == online.id and cached.last_name == online.last_name
+        assert "gateway" in (store.last_error or "") and "502" in (store.last_error or "")
+        assert not await store.sync_once()
+        assert store.state == "offline" and desk.link.gateway_answers >= 2
+    finally:
+        await desk.link.set(Link.PASS)
+    assert await store.sync_once()
+    assert store.state == "online"
+
+
+async def test_the_services_own_busy_answer_is_not_an_outage(served: Served, desk: Desk) -> None:
+    """The service's 503 (``busy``: its database could not take the request in time) is the
+    service's answer, passed on by the gateway: refused with its words, the desk stays online."""
+    store = desk.store
+    janez = served.world.callers["janez"]
+    busy = b'{"error": "busy", "message": "the database is busy: retry in a second", "field": null}'
+    desk.link.gateway_answer = gateway_page(503, "Service Unavailable", busy, json=True)
+    await desk.link.set(Link.GATEWAY_DOWN)
+    try:
+        with pytest.raises(ApiRefused) as refused:
+            await store.caller(janez)
+    finally:
+        await desk.link.set(Link.PASS)
+    assert (refused.value.status, refused.value.error) == (503, "busy")
+    assert "retry in a second" in refused.value.message
+    assert store.state == "online"

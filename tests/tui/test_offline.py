@@ -17,9 +17,11 @@ from pathlib import Path
 import pytest
 import support
 from harness import settle, until
+from link import Link, gateway_page
 from offline_rig import (
     SIZE,
     confirm,
+    desk_console,
     look_up,
     notifications,
     open_caller,
@@ -424,6 +426,47 @@ async def test_the_retry_key_on_the_start_screen_tries_at_once(rig: Rig) -> None
         await until(
             pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen), 15
         )
+
+
+BUSY = b'{"error": "busy", "message": "the database is busy: retry shortly", "field": null}'
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (gateway_page(502, "Bad Gateway"), "never been connected"),
+        (
+            gateway_page(503, "Service Unavailable", BUSY, json=True),
+            "cannot serve this desk now (503: the database is busy: retry shortly)",
+        ),
+    ],
+    ids=["gateway-without-its-service", "service-busy"],
+)
+async def test_a_desk_that_was_never_online_waits_through_a_gateways_or_the_services_failure(
+    rig: Rig, answer: bytes, says: str
+) -> None:
+    """The service restarting behind nginx (its own 502 page), or the service answering that
+    it is busy (its 503): the new desk waits and says why, and starts once it is served."""
+    link = Link(rig.central.port)
+    await link.start()
+    link.gateway_answer = answer
+    await link.set(Link.GATEWAY_DOWN)
+    app = desk_console(link.url, rig.data_dir, timeout=rig.timeout)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            step = lambda: str(app.screen.query_one("#startup-step").render())  # noqa: E731
+            await until(pilot, lambda: says in step())
+            assert "Trying again in 1 s: r tries now, ctrl+q quits." in step()
+            await until(pilot, lambda: link.gateway_answers >= 2, timeout=15)
+            assert app.desk is None and isinstance(app.screen, StartupScreen)
+            await link.set(Link.PASS)
+            await until(
+                pilot, lambda: app.desk is not None and isinstance(app.screen, LookupScreen), 30
+            )
+            await until(pilot, lambda: app.store.last_sync is not None, 30)
+            assert app.connection_state == "online"
+    finally:
+        await link.stop()
 
 
 async def test_a_desk_that_was_never_online_shows_its_start_screen_in_slovenian(

@@ -230,7 +230,7 @@ class NewCallerForm(ModalScreen[FormOutcome]):
                 )
             with Horizontal(classes="new-caller-row"):
                 yield ValidatedInput(
-                    _("Phone numbers (comma between them)"),
+                    _("Phones (comma between them)"),
                     check=parse_phones,
                     describe=describe_phones,
                     value=values.get("phones", ""),

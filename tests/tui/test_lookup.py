@@ -656,6 +656,30 @@ async def test_at_80_columns_a_long_answer_line_takes_a_second_row_not_cut_off(
         assert "Marija Novak" in names(screen) and line.region.height == 1, info(screen)
 
 
+@pytest.mark.parametrize("language", ["sl", "en"])
+async def test_at_80x24_the_new_caller_forms_inputs_side_by_side_are_level(
+    make_app, ready, language: str
+) -> None:
+    """Each label fits on its row at 80 columns, so the two inputs of a row sit side by side
+    (a label wrapped to two rows put its input a row below its neighbour's)."""
+    app = make_app(language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await search(pilot, "zupan ana")
+        form = await open_form(pilot)
+        for left, right in (
+            ("first_name", "last_name"),
+            ("phones", "email"),
+            ("emso", "zzzs_number"),
+        ):
+            one, other = form.field(left), form.field(right)
+            assert one.input.region.y == other.input.region.y, (left, right)
+            assert one.input.region.x < other.input.region.x, (left, right)
+            for field in (one, other):
+                label = field.query_one(".validated-input--label")
+                assert label.region.height == 1, (field.id, str(label.render()))
+
+
 async def test_a_field_the_central_service_refuses_is_marked_in_the_ui_language(
     make_app, ready
 ) -> None:

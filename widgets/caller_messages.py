@@ -116,15 +116,21 @@ def may_have_gone_out(message: CallerMessage) -> bool:
     return not (message.status is MessageStatus.FAILED and message.attempts == 1)
 
 
-def caller_may_know(messages: Sequence[CallerMessage], replaces: str | None) -> bool | None:
-    """Whether the caller may have heard of a booking from a message: then cancelling it sends
-    them the cancellation, else nothing. None when the desk cannot tell: a booking that
-    replaced another and has no messages of its own (the old one's may have gone out)."""
+def caller_may_know(
+    messages: Sequence[CallerMessage], replaces: str | None, now: datetime
+) -> bool | None:
+    """Whether the caller may know of a booking, as the service judges it when it is cancelled
+    (``console.server.messages.outbox.told``): then the cancel sends them the cancellation,
+    else nothing. False only while its confirmation waits out the withdraw window (it has not
+    gone out, and is due after ``now``); True once a message went out or may have, or the
+    window has passed. None when the desk cannot tell: a booking with no confirmation of its
+    own (made before the caller consented, or that replaced another: its age decides)."""
     if any(m.kind is MessageKind.RESCHEDULED or may_have_gone_out(m) for m in messages):
         return True  # a change goes out only where the caller may know of the booking
-    if replaces is not None and not any(m.kind is MessageKind.BOOKED for m in messages):
+    confirmations = [m for m in messages if m.kind is MessageKind.BOOKED]
+    if not confirmations:
         return None
-    return False
+    return all(m.send_after <= now for m in confirmations)
 
 
 def untold_cancel_text(messages: Sequence[CallerMessage], today: date) -> str:

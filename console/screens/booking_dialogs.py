@@ -639,9 +639,11 @@ class CancelDialog(ModalScreen[CancelChoice | None]):
                 callers_own(desk, booking.caller_id), desk.delivery(), id="cancel-notify"
             )
             yield notify
-            # The service sends no cancellation of a booking the caller never read of.
+            # The service sends no cancellation of a booking undone within the withdraw
+            # window, before anything about it went out.
             provisional = getattr(booking, "provisional", False)
-            untold = caller_may_know(booking.messages, booking.replaces) is False
+            known = caller_may_know(booking.messages, booking.replaces, desk.clock.utcnow())
+            untold = known is False
             if isinstance(notify, Checkbox) and untold and not provisional:
                 told = untold_cancel_text(booking.messages, desk.today())
                 yield Static(Text(told, style="dim"), id="cancel-untold")

@@ -388,6 +388,45 @@ async def test_a_booking_cancelled_before_its_confirmation_went_out_sends_nothin
         await until(pilot, lambda: any(nothing in n.message for n in app._notifications))
 
 
+async def test_a_booking_past_the_withdraw_window_is_cancelled_with_a_message(
+    make_app, ready, central
+) -> None:
+    """Its confirmation never got out (the sender was not running), but the booking was made a
+    minute ago: the caller has known of it since that call. The dialog does not say nothing
+    is sent, and the caller gets the cancellation."""
+    from console.server import clock
+
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        caller_id = await janez(pilot, consent=True)
+        booking = await app.desk.api.book(caller_id, slot_id=(await passport_slots(app, 1))[0].id)
+        made = clock.now() - timedelta(minutes=1)  # as if booked a minute ago
+        with central.write() as connection:
+            connection.execute(
+                update(bookings).where(bookings.c.id == booking.id).values(created_at=made)
+            )
+            connection.execute(
+                update(messages)
+                .where(messages.c.booking_id == booking.id, messages.c.kind == "booked")
+                .values(send_after=made + timedelta(seconds=20))
+            )
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CancelDialog)
+        assert dialog.query_one("#cancel-notify", Checkbox).value is True
+        assert not dialog.query("#cancel-untold")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        kinds = [(kind, status) for kind, status, _why in messages_of(central, booking.id)]
+        assert ("cancelled", "queued") in kinds or ("cancelled", "sending") in kinds, kinds
+        going = "The caller gets the cancellation"
+        await until(pilot, lambda: any(going in n.message for n in app._notifications))
+
+
 async def test_a_reschedule_sends_nothing_when_switched_off(make_app, ready, central) -> None:
     app = make_app(language="en")
     async with app.run_test(size=SIZE) as pilot:

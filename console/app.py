@@ -31,6 +31,7 @@ from console import i18n
 from console.client.api import ApiRefused, CentralApi
 from console.client.feed import ChangeBatch
 from console.client.store import Store
+from console.client.tls import TrustError, trust
 from console.clock import Clock
 from console.config import Config, ConfigError, TelephonySection
 from console.desk import Desk, SyncStatus
@@ -472,7 +473,13 @@ class AgentConsole(
                     "AGENT_CONSOLE_TOKEN, or --token."
                 ),
             )
-        return CentralApi(self.config.server.url, self.config.server.token, timeout=timeout)
+        try:
+            verify = trust(self.config.server.ca_file)
+        except TrustError as exc:
+            raise ApiRefused(400, "bad_ca_file", str(exc), "ca_file") from None
+        return CentralApi(
+            self.config.server.url, self.config.server.token, timeout=timeout, verify=verify
+        )
 
     @work(thread=True, exit_on_error=False)
     def _open_embedded(self) -> EmbeddedService:

@@ -64,6 +64,14 @@ class ServerSection(_Section):
     url: str = ""
     token: str = ""
     timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    ca_file: str = ""  # "": the system's trust store and the public authorities only
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_file_exists(cls, value: str) -> str:
+        if value and not Path(value).expanduser().is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
 
 
 class ServiceSection(_Section):

@@ -36,18 +36,33 @@ class Central:
     """``start()`` opens the port and serves ``database``; ``stop()`` closes it."""
 
     def __init__(
-        self, database: Database, url: str, settings: ServerSettings | None = None
+        self,
+        database: Database,
+        url: str,
+        settings: ServerSettings | None = None,
+        *,
+        certificate: Path | None = None,
     ) -> None:
+        """``certificate``: a PEM file with the private key and the certificate chain: the
+        service answers over HTTPS (its certificate must name 127.0.0.1)."""
         settings = settings or ServerSettings(database=url)
         self.app = create_app(settings, database, migrate=False)
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.certificate = certificate
+        self.url = f"{'https' if certificate else 'http'}://127.0.0.1:{self.port}"
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
+        tls = self.certificate
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            ssl_certfile=str(tls) if tls else None,
+            ssl_keyfile=str(tls) if tls else None,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -28,6 +28,7 @@ service unreachable. Every write this client makes carries a key.
 from __future__ import annotations
 
 import importlib.util
+import ssl
 import sys
 import uuid
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from console.client.tls import untrusted_reason
 from console.domain.callbacks import (
     AttemptIn,
     Callback,
@@ -129,10 +131,13 @@ class Unreachable(ApiError):
     """The server could not be reached in time. ``attempt``: the write that got no answer
     (None for reads and for errors raised before anything was sent)."""
 
-    def __init__(self, message: str, *, attempt: Attempt | None = None) -> None:
+    def __init__(
+        self, message: str, *, attempt: Attempt | None = None, certificate: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.attempt = attempt
+        self.certificate = certificate  # why the service's certificate is not trusted, if so
 
 
 # No connection was made: the request cannot have reached the service.
@@ -199,17 +204,21 @@ class CentralApi:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 5.0,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
+        """``verify``: the certificates trusted over HTTPS (:func:`console.client.tls.trust`;
+        True: httpx's default)."""
         self.base_url = base_url
         self._client = httpx.AsyncClient(
             base_url=base_url,
-            transport=transport or RetryOnFreshConnection(),
+            transport=transport or RetryOnFreshConnection(verify=verify),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             headers={"Authorization": f"Bearer {token}", "User-Agent": "agent-console"},
         )
         self.call_id: int | None = None
         self._timeout = timeout
         self._transport = transport
+        self._verify = verify
         self._token = token
         self._long_poll: httpx.AsyncClient | None = None  # made on the first long poll
 
@@ -224,6 +233,7 @@ class CentralApi:
             self._long_poll = httpx.AsyncClient(
                 base_url=self.base_url,
                 transport=self._transport,
+                verify=self._verify,
                 timeout=httpx.Timeout(
                     MAX_LONG_POLL_SECONDS + self._timeout, connect=min(self._timeout, 3.0)
                 ),
@@ -285,11 +295,9 @@ class CentralApi:
                     idempotency_key,
                     may_have_arrived=not isinstance(exc, _NOT_SENT),
                 )
-            if isinstance(exc, httpx.TimeoutException):
-                message = "The central service did not answer in time."
-            else:
-                message = f"Cannot reach the central service ({type(exc).__name__})."
-            raise Unreachable(message, attempt=attempt) from None
+            raise Unreachable(
+                _unreachable_message(exc), attempt=attempt, certificate=untrusted_reason(exc)
+            ) from None
         if gateway_failure(response):
             attempt = None
             if method != "GET":
@@ -644,10 +652,10 @@ class CentralApi:
         params = {"date": day.isoformat(), "format": fmt}
         try:
             response = await self._client.get("/v1/floor/calls/export", params=params)
-        except httpx.TimeoutException:
-            raise Unreachable("The central service did not answer in time.") from None
         except httpx.TransportError as exc:
-            raise Unreachable(f"Cannot reach the central service ({type(exc).__name__}).") from None
+            raise Unreachable(
+                _unreachable_message(exc), certificate=untrusted_reason(exc)
+            ) from None
         if gateway_failure(response):
             raise Unreachable(_gateway_message(response))
         if response.status_code >= 400:
@@ -779,6 +787,18 @@ def directory_params(filters: dict[str, Any]) -> dict[str, Any]:
         else:
             params[name] = value
     return params
+
+
+def _unreachable_message(error: httpx.TransportError) -> str:
+    if isinstance(error, httpx.TimeoutException):
+        return "The central service did not answer in time."
+    untrusted = untrusted_reason(error)
+    if untrusted is not None:
+        return (
+            f"The central service's certificate is not trusted ({untrusted}): set [server] "
+            "ca_file to the certificate of the authority that signed it."
+        )
+    return f"Cannot reach the central service ({type(error).__name__})."
 
 
 GATEWAY_STATUSES = frozenset({502, 503, 504})

@@ -40,6 +40,7 @@ class Connection:
         self.max_backoff = max_backoff
         self.on_change = on_change
         self.last_error: str | None = None
+        self.untrusted_certificate: str | None = None  # why, when that kept the desk offline
         self._state = ONLINE
         self._backoff = 1.0
         self._idle = asyncio.Event()
@@ -75,6 +76,7 @@ class Connection:
 
     def went_offline(self, error: Unreachable) -> None:
         self.last_error = error.message
+        self.untrusted_certificate = error.certificate
         if self._state != OFFLINE:
             self._backoff = 1.0
         self.set(OFFLINE)
@@ -106,6 +108,7 @@ class Connection:
         try:
             await api.health()
         except Unreachable as exc:
+            self.untrusted_certificate = exc.certificate
             self.failed(exc.message)
             return False
         except ApiRefused as exc:  # up, but not healthy (e.g. 503 behind a proxy)

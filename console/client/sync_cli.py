@@ -30,6 +30,7 @@ from console.client.cache import LocalCache, cache_path, desk_caches, utcnow
 from console.client.issues import SyncIssue
 from console.client.outbox import CONFLICT, FAILED, PENDING, Outbox
 from console.client.store import Store
+from console.client.tls import TrustError, trust
 from console.client.writes import describe_entry
 from console.config import Config
 from console.domain.calendar import TZ
@@ -238,7 +239,11 @@ async def _open_api(config: Config, url: str, token: str | None) -> CentralApi |
             "no token for the central service: set [server] token in config.toml, "
             "AGENT_CONSOLE_TOKEN, or --token"
         )
-    return CentralApi(url, token, timeout=config.server.timeout_seconds)
+    try:
+        verify = trust(config.server.ca_file)
+    except TrustError as exc:
+        return str(exc)
+    return CentralApi(url, token, timeout=config.server.timeout_seconds, verify=verify)
 
 
 async def _sync_one(config: Config, url: str, token: str | None, err: Console, out: Console) -> int:

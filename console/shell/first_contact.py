@@ -38,7 +38,10 @@ class FirstContactPart(Shell):
             except Unreachable:
                 if self._unmounting:
                     raise
-                self._say_waiting(never_connected(), connection.next_delay)
+                why = never_connected()
+                if connection.untrusted_certificate is not None:
+                    why = _untrusted(connection.untrusted_certificate)
+                self._say_waiting(why, connection.next_delay)
             except ApiRefused as refusal:
                 if self._unmounting or not _may_pass(refusal):
                     raise
@@ -75,3 +78,10 @@ def _failing(refusal: ApiRefused) -> str:
         "The central system answers, but cannot serve this desk now ({status}: {message}); "
         "this desk needs it once before it can work offline."
     ).format(status=refusal.status, message=refusal.message)
+
+
+def _untrusted(reason: str) -> str:
+    return _(
+        "The central system's certificate is not trusted ({reason}): set [server] ca_file in "
+        "config.toml to the certificate of the authority that signed it."
+    ).format(reason=reason)

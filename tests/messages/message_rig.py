@@ -10,8 +10,9 @@ import email.policy
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -201,15 +202,28 @@ class Rig:
         assert response.status_code == 201, response.text
         return response.json()
 
-    def sender(self, **changes: Any) -> Sender:
-        return Sender(self.database, replace(self.settings, **changes))
+    def sender(self, *, now: Callable[[], datetime] | None = None, **changes: Any) -> Sender:
+        """The sender (``now``: its clock, e.g. past the withdraw window)."""
+        settings = replace(self.settings, **changes)
+        if now is None:
+            return Sender(self.database, settings)
+        return Sender(self.database, settings, now=now)
 
 
 @pytest.fixture
-def rig(database_url_param: str, smtp: tuple, sms_gateway: tuple) -> Iterator[Rig]:
+def message_changes() -> dict[str, Any]:
+    """Settings of the rig's service other than :func:`message_settings`' (a test module
+    overrides this fixture, e.g. for a withdraw window)."""
+    return {}
+
+
+@pytest.fixture
+def rig(
+    database_url_param: str, smtp: tuple, sms_gateway: tuple, message_changes: dict[str, Any]
+) -> Iterator[Rig]:
     database = Database.open(database_url_param)
     world = support.build_world(database)
-    settings = message_settings(smtp[1], sms_gateway[1])
+    settings = message_settings(smtp[1], sms_gateway[1], **message_changes)
     app = create_app(
         ServerSettings(database=database_url_param, messages=settings), database, migrate=False
     )

@@ -469,6 +469,41 @@ async def test_a_desk_that_was_never_online_waits_through_a_gateways_or_the_serv
         await link.stop()
 
 
+async def test_a_new_desk_that_does_not_trust_the_services_certificate_says_so(
+    tmp_path: Path, _sqlite_template: Path
+) -> None:
+    """Over HTTPS with a certificate of the call centre's own authority, not in ``[server]
+    ca_file``: the start screen says the certificate is not trusted and which setting to set,
+    not only that the central system is unreachable."""
+    import shutil
+
+    import trustme
+    from served import Central
+
+    from console.server.db import Database
+
+    path = tmp_path / "central.db"
+    shutil.copyfile(_sqlite_template, path)
+    database = Database.open(path)
+    support.build_world(database, days=1, slots_per_day=2)
+    certificate = tmp_path / "server.pem"
+    ca = trustme.CA()
+    ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(certificate))
+    central = Central(database, str(path), certificate=certificate)
+    central.start()
+    try:
+        app = desk_console(central.url, tmp_path / "desk", timeout=5.0, language="sl")
+        async with app.run_test(size=(80, 24)) as pilot:
+            step = lambda: str(app.screen.query_one("#startup-step").render())  # noqa: E731
+            await until(pilot, lambda: "Nov poskus čez" in step())
+            assert "Potrdilu centralnega sistema to delovno mesto ne zaupa" in step()
+            assert "[server] ca_file" in step() and "certificate" in step()
+            assert app.desk is None and isinstance(app.screen, StartupScreen)
+    finally:
+        central.stop()
+        database.dispose()
+
+
 async def test_a_desk_that_was_never_online_shows_its_start_screen_in_slovenian(
     rig: Rig,
 ) -> None:

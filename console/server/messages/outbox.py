@@ -12,7 +12,9 @@ cancellation only when a message about the booking's chain (the booking and the 
 rescheduled: one calendar UID) has gone out or may have: :data:`TOLD`. Cancelled within
 ``delay_seconds`` of the booking, before its confirmation went out, it queues none (a caller
 must not read "cancelled" about a booking never confirmed to them, nor get a METHOD:CANCEL
-for an event their calendar never had); the moot confirmation says why. A reschedule the same
+for an event their calendar never had); the moot confirmation says why. Past that window the
+caller has known of the booking since its call, message or not (booked before they consented,
+or a confirmation the sender never got out): the cancellation goes. A reschedule the same
 way: the new booking's message is a change (``rescheduled``) when the caller may have heard of
 the old one, else a plain confirmation (``booked``). The UID and SEQUENCE stay those of the
 chain either way: a calendar that never had the event takes the first REQUEST it gets as new
@@ -134,16 +136,29 @@ def _walk(
     return root, depth, ids
 
 
-def told(connection: Connection, booking_id: int, replaces: int | None) -> bool:
-    """Whether a message about this booking's chain (the booking and the ones it rescheduled)
-    has gone out or may have (:data:`TOLD`): whether the caller may know of it."""
-    earlier = _walk(connection, "", replaces)[2]  # the reference plays no part here
+def told(
+    connection: Connection,
+    booking_id: int,
+    replaces: int | None,
+    settings: MessageSettings | None = None,
+) -> bool:
+    """Whether the caller may know of this booking's chain (the booking and the ones it
+    rescheduled): a message about it has gone out or may have (:data:`TOLD`), or the chain is
+    older than the withdraw window (``delay_seconds``): the caller has known of it since the
+    call it was made in, whether or not a message said so (booked before they consented, with
+    messages switched off, or a confirmation the sender has not got out yet). Only a booking
+    undone within that window, before anything about it went out, is unknown to them."""
+    chain = [booking_id, *_walk(connection, "", replaces)[2]]  # the reference plays no part
     found = connection.execute(
-        select(messages.c.id)
-        .where(messages.c.booking_id.in_([booking_id, *earlier]), TOLD)
-        .limit(1)
+        select(messages.c.id).where(messages.c.booking_id.in_(chain), TOLD).limit(1)
     ).first()
-    return found is not None
+    if found is not None:
+        return True
+    window = timedelta(seconds=settings.delay_seconds if settings is not None else 0.0)
+    first_made = connection.execute(
+        select(func.min(bookings.c.created_at)).where(bookings.c.id.in_(chain))
+    ).scalar_one()
+    return first_made is not None and first_made <= clock.now() - window
 
 
 def _uid(settings: MessageSettings, root: str) -> str:
@@ -273,7 +288,7 @@ def rescheduled(
     old_replaces = connection.execute(
         select(bookings.c.replaces).where(bookings.c.id == old_id)
     ).scalar_one()
-    heard = told(connection, old_id, old_replaces)
+    heard = told(connection, old_id, old_replaces, settings)
     why = RESCHEDULED if heard else RESCHEDULED_UNTOLD
     moot(connection, old_id, why.format(reference=booking.reference))
     kind = "rescheduled" if heard else "booked"
@@ -292,7 +307,7 @@ def cancelled(
     booking (:func:`told`), its cancellation queued; none when they never did (its
     confirmation had not gone out yet). Returns all the booking's messages: what became of
     each, and the cancellation if one was queued."""
-    heard = told(connection, booking.id, replaces)
+    heard = told(connection, booking.id, replaces, settings)
     moot(connection, booking.id, CANCELLED if heard else CANCELLED_UNTOLD)
     if heard:
         _queue_about(connection, settings, "cancelled", booking, replaces=replaces, notify=notify)

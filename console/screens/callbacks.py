@@ -18,6 +18,8 @@ offline: its outcome queues and is replayed with the time it was made.
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -232,6 +234,29 @@ class CallbacksScreen(DeskScreen):
 
     def action_refresh(self) -> None:
         self.load()
+
+    def day_changed(self, before: date, today: date) -> None:
+        """A new day: when each callback may be called is said from it (``14:30`` is today's,
+        yesterday's ``5. 3. 14:30`` becomes ``14:30``), the callback hours and the queue are
+        read again, and the callers of the callback being called show their ages as of today
+        (the agent's choice among them stays)."""
+        if self.page is not None:
+            self._show_queue()
+        self._show_dial()
+        self._ages_as_of(today)
+        self.load()
+
+    def _ages_as_of(self, today: date) -> None:
+        matches = self.matches
+        if matches is None or self.held is None:
+            return
+        if matches.card is not None and self.card.card is not None:
+            self.card.today = today
+            self.card.card = self.card.card  # drawn again (the birth date's age)
+        elif len(matches.callers) > 1:
+            row = self.matched.cursor_row
+            self.matched.show(matches.callers, today)
+            self.matched.move_cursor(row=row, animate=False)
 
     # -- claiming -------------------------------------------------------------------------
 

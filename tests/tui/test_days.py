@@ -15,17 +15,23 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import callback_world
 import pytest
 from sqlalchemy import insert, select
-from textual.widgets import Input
+from test_bookings_screen import book_for, other_agent
+from textual.geometry import Region
+from textual.widgets import Input, Static
 
 from console.clock import Clock
 from console.domain.calendar import TZ
+from console.screens.bookings import BookingsScreen
+from console.screens.callbacks import CallbacksScreen
 from console.screens.lookup import LookupScreen
 from console.screens.slots import SlotsScreen
 from console.screens.wrapup import WrapUpScreen
 from console.server.db import Database
 from console.server.schema import provider_services, providers, services, slots
+from widgets.caller_card import CallerCardView
 from widgets.slot_table import SlotTable
 
 SIZE = (120, 36)
@@ -345,3 +351,196 @@ async def test_a_desk_woken_from_a_night_asleep_shows_the_new_day_at_the_first_k
         await until(pilot, lambda: field(screen, "from") == "5. 3. 2030", "From to move on")
         assert field(screen, "to") == "19. 3. 2030"
         assert app._day == date(2030, 3, 5)
+
+
+# -- the caller's card, the bookings and the callbacks ----------------------------------------
+
+
+def card_text(app) -> str:  # type: ignore[no-untyped-def]
+    """What the caller card on the screen shows, as plain text."""
+    card = app.screen.query_one(CallerCardView)
+    return "\n".join(
+        strip.text
+        for widget in card.query(Static)
+        for strip in widget.render_lines(Region(0, 0, *widget.size))
+    )
+
+
+async def open_janez_card(pilot) -> LookupScreen:  # type: ignore[no-untyped-def]
+    """Janez Kovač (born 1. 1. 1990) found by his EMŠO and opened: the call starts with him."""
+    screen = pilot.app.screen
+    assert isinstance(screen, LookupScreen)
+    screen.search_box.focus()
+    screen.search_box.value = "0101990500003"
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert pilot.app.desk.caller is not None and pilot.app.desk.caller.first_name == "Janez"
+    return screen
+
+
+NEW_YEAR = date(2030, 1, 1)  # Janez's 40th birthday: the desk stands on New Year's Eve
+
+
+async def test_the_card_open_at_midnight_counts_the_callers_age_from_the_new_day(
+    make_app, ready
+) -> None:
+    desk_time = just_before_midnight(NEW_YEAR)
+    app = make_app(today=None, clock=Clock(desk_time), language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_janez_card(pilot)
+        assert "1. 1. 1990 (age 39)" in card_text(app)
+        desk_time.run()
+        await until(pilot, lambda: "1. 1. 1990 (age 40)" in card_text(app), "the birthday")
+        assert app.desk.caller is not None and app.desk.caller.first_name == "Janez"
+
+
+async def test_the_card_away_at_midnight_counts_the_age_from_the_new_day_when_shown_again(
+    make_app, ready
+) -> None:
+    desk_time = just_before_midnight(NEW_YEAR)
+    app = make_app(today=None, clock=Clock(desk_time), language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_janez_card(pilot)
+        assert "1. 1. 1990 (age 39)" in card_text(app)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert isinstance(app.screen, BookingsScreen)
+        desk_time.run()
+        await until(pilot, lambda: app._day == NEW_YEAR, "the app's day to change")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "1. 1. 1990 (age 40)" in card_text(app)
+
+
+def listed_references(screen: BookingsScreen) -> list[str]:
+    return [booking.reference for booking in screen.table.bookings]
+
+
+async def test_the_bookings_open_at_midnight_are_read_again(make_app, ready) -> None:
+    """Nothing in the bookings list is said relative to today (each row has its date), but
+    which bookings are upcoming is: the list open at midnight is read again. A booking another
+    desk made meanwhile (the list does not follow the change feed) shows then."""
+    desk_time = just_before_midnight(date(2030, 3, 5))
+    app = make_app(today=None, clock=Clock(desk_time), language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_janez_card(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BookingsScreen)
+        assert listed_references(screen) == []
+        async with other_agent(app) as api:
+            made = await book_for(app, api, app.desk.caller.id, "ue-id-card")
+        await settle(pilot)
+        assert listed_references(screen) == []  # not read again before midnight
+        desk_time.run()
+        await until(
+            pilot, lambda: listed_references(screen) == [made.reference], "the list read again"
+        )
+
+
+async def test_the_bookings_away_at_midnight_are_read_again_when_shown(make_app, ready) -> None:
+    desk_time = just_before_midnight(date(2030, 3, 5))
+    app = make_app(today=None, clock=Clock(desk_time), language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_janez_card(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BookingsScreen)
+        await pilot.press("f2")
+        await settle(pilot)
+        async with other_agent(app) as api:
+            made = await book_for(app, api, app.desk.caller.id, "ue-id-card")
+        desk_time.run()
+        await until(pilot, lambda: app._day == date(2030, 3, 5), "the app's day to change")
+        await pilot.press("f4")
+        await settle(pilot)
+        assert app.screen is screen
+        assert listed_references(screen) == [made.reference]
+
+
+def callbacks_follow(monkeypatch: pytest.MonkeyPatch, desk_time: HeldTime) -> None:
+    """The service's clock, and the time the desk counts callbacks' waits to, run with the
+    desk's (as ``callback_world.freeze`` sets them, but running)."""
+
+    import console.desk_phone
+    from console.client.writes import callbacks as callback_writes
+    from console.server import clock as service_clock
+
+    monkeypatch.setattr(
+        service_clock, "now", lambda: desk_time().astimezone(UTC).replace(tzinfo=None)
+    )
+    monkeypatch.setattr(console.desk_phone, "utcnow", desk_time)
+    monkeypatch.setattr(callback_writes, "utcnow", desk_time)
+
+
+def missed_calls_in_the_evening(data_dir: Path) -> None:
+    """Numbers that did not get through late on Tuesday 5. 3. 2030: the callback hours are
+    closed, so each may be called from Wednesday 08:00."""
+    database = callback_world.open_central(data_dir)
+    try:
+        callback_world.fill_queue(database)
+    finally:
+        database.dispose()
+
+
+def callable_column(screen: CallbacksScreen) -> list[str]:
+    table = screen.queue
+    return [str(table.get_row_at(row)[3]) for row in range(table.row_count)]
+
+
+async def open_callbacks(pilot) -> CallbacksScreen:  # type: ignore[no-untyped-def]
+    await pilot.press("f5")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CallbacksScreen)
+    await until(pilot, lambda: screen.page is not None, "the queue")
+    await settle(pilot)
+    return screen
+
+
+async def test_the_callbacks_open_at_midnight_say_today_of_the_new_day(
+    make_app, ready, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before midnight a callback callable on Wednesday at 08:00 says its day; after it, on
+    Wednesday, the time alone (today's), at midnight: not at the screen's next redraw."""
+    desk_time = just_before_midnight(date(2030, 3, 6))  # Tuesday 5. 3. 2030, 23:59:58.5
+    callbacks_follow(monkeypatch, desk_time)
+    missed_calls_in_the_evening(data_dir)
+    app = make_app(today=None, clock=Clock(desk_time), language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_callbacks(pilot)
+        shown = callable_column(screen)
+        assert shown and set(shown) == {"6. 3. 2030 08:00"}
+        desk_time.run()
+        await until(pilot, lambda: set(callable_column(screen)) == {"08:00"}, "today's time")
+        assert len(callable_column(screen)) == len(shown)
+
+
+async def test_the_callbacks_away_at_midnight_say_today_of_the_new_day_when_shown_again(
+    make_app, ready, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk_time = just_before_midnight(date(2030, 3, 6))
+    callbacks_follow(monkeypatch, desk_time)
+    missed_calls_in_the_evening(data_dir)
+    app = make_app(today=None, clock=Clock(desk_time), language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_callbacks(pilot)
+        assert set(callable_column(screen)) == {"6. 3. 2030 08:00"}
+        await pilot.press("f2")
+        await settle(pilot)
+        desk_time.run()
+        await until(pilot, lambda: app._day == date(2030, 3, 6), "the app's day to change")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert app.screen is screen
+        assert set(callable_column(screen)) == {"08:00"}

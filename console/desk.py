@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from console.client.api import CentralApi, new_idempotency_key
+from console.client.api import ApiError, CentralApi, new_idempotency_key
 from console.client.confirmations import Confirmation
 from console.client.connection import OFFLINE
 from console.client.feed import ChangeBatch
@@ -44,6 +45,7 @@ from console.domain.floor import AgentDay, AgentState, Floor
 from console.domain.models import (
     Agent,
     Booking,
+    BookingStatus,
     Call,
     CallDirection,
     Caller,
@@ -75,6 +77,8 @@ from console.offline_wording import (
     rebooked_note,
     reference_text,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -426,10 +430,32 @@ class Desk:
         caller = await self.api.caller(call.caller_id) if call.caller_id is not None else None
         self.call = call
         self.caller = caller
+        self.actions = await self._actions_of(call)
         self.resumed = True
         self.call_started = self.call_ended = time.monotonic()
         self.api.call_id = call.id
         return call
+
+    async def _actions_of(self, call: Call) -> list[CallAction]:
+        """What a call left open did to its caller's bookings, as the service recorded it (the
+        desk's copy offline), in the order it was done: the wrap-up's pre-fill says it as it
+        would have in that call. A booking made (or moved to) in the call, then the ones
+        cancelled in it."""
+        if call.caller_id is None:
+            return []
+        try:
+            found = await self.api.bookings(call.caller_id, include_past=True)
+        except ApiError:  # the pre-fill is a help: the wrap-up goes on without it
+            log.warning("the bookings of call %s could not be read for its wrap-up", call.id)
+            return []
+        made = sorted((b for b in found if b.call_id == call.id), key=lambda b: b.created_at)
+        actions = [CallAction("rescheduled" if b.replaces else "booked", b) for b in made]
+        actions += [
+            CallAction("cancelled", b)
+            for b in found
+            if b.cancel_call_id == call.id and b.status is BookingStatus.CANCELLED
+        ]
+        return actions
 
     def end_call(self) -> None:
         """The caller hung up: after-call work starts now."""

@@ -68,6 +68,7 @@ def to_model(connection: Connection, row: Row) -> Booking:
         created_at=clock.from_db(row.created_at),
         created_by=row.created_by,
         call_id=row.call_id,
+        cancel_call_id=row.cancel_call_id,
         notes=row.notes,
         superseded_by=_reference_of(connection, row.superseded_by),
         replaces=_reference_of(connection, row.replaces),

@@ -178,6 +178,103 @@ async def test_the_next_start_offers_the_calls_left_open_for_wrap_up(
     assert row.ended_at == row.started_at  # when it really ended is unknown: no talk time
 
 
+async def test_a_call_left_open_is_wrapped_up_with_what_it_did(
+    make_app, ready, data_dir: Path
+) -> None:
+    """The console was closed mid-call after a booking, a move and a cancel: taken up at the
+    next start, the wrap-up's pre-fill says what the call did, read from the service, and
+    chooses the disposition it comes to, as it would have in that call."""
+    first = make_app(language="en")
+    async with first.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        desk = first.desk
+        hold = await hold_for_janez(first)
+        booked = await desk.confirm()
+        left_id = desk.call.id
+        service = next(s for s in desk.services if s.code == "ue-id-card")
+        start = datetime.combine(desk.today(), time(0, 0), TZ)
+        slots = await desk.find_slots(service.id, start=start, end=start + timedelta(days=14))
+        other = next(s for s in slots if s.starts_at != hold.slot.starts_at)
+        desk.start_reschedule(booked)
+        await desk.hold_slot(other.id)
+        moved = await desk.confirm()
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("q")  # quit anyway: the call stays open
+        await pilot.pause()
+
+    again = make_app(language="en")
+    async with again.run_test(size=SIZE) as pilot:
+        await until(
+            pilot,
+            lambda: (
+                isinstance(again.screen, OpenCallsDialog)
+                and bool(again.screen.query("#open-calls-list"))
+            ),
+            timeout=30,
+        )
+        await pilot.press("enter")  # wrap it up
+        await until(pilot, lambda: isinstance(again.screen, WrapUpScreen))
+        wrapup = again.screen
+        await settle(pilot)
+        assert again.desk.call is not None and again.desk.call.id == left_id
+        assert wrapup.dispositions.chosen is not None
+        assert wrapup.dispositions.chosen.code == "booked"  # booked and moved in one call
+        lines = wrapup.notes.text.split("\n")
+        assert lines[1].startswith(f"Booked {booked.reference_display}: "), lines
+        assert lines[2].startswith(
+            f"Rescheduled to {moved.reference_display} (was {booked.reference_display}): "
+        ), lines
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: again.desk.call is None)
+    [row] = rows(data_dir, select(calls).where(calls.c.id == left_id))
+    assert row.disposition == "booked" and moved.reference_display in row.notes
+
+
+async def test_a_cancel_in_a_call_left_open_is_in_its_wrap_up(make_app, ready) -> None:
+    first = make_app(language="en")
+    async with first.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await hold_for_janez(first)
+        booked = await first.desk.confirm()
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+
+    second = make_app(language="en")
+    async with second.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(second.screen, OpenCallsDialog), timeout=30)
+        await pilot.press("escape")  # later: a new call, in which the booking is cancelled
+        await until(pilot, lambda: second.desk is not None and second.desk.call is None)
+        await settle(pilot)
+        await open_janez(second)
+        await second.desk.cancel(booked, "cannot come")
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+
+    third = make_app(language="en")
+    async with third.run_test(size=SIZE) as pilot:
+        await until(
+            pilot,
+            lambda: (
+                isinstance(third.screen, OpenCallsDialog)
+                and third.screen.query_one("#open-calls-list", OptionList).option_count == 2
+            ),
+            timeout=30,
+        )
+        await pilot.press("down", "enter")  # the newer call: the one the cancel was made in
+        await until(pilot, lambda: isinstance(third.screen, WrapUpScreen))
+        await settle(pilot)
+        wrapup = third.screen
+        assert wrapup.dispositions.chosen is not None
+        assert wrapup.dispositions.chosen.code == "cancelled"
+        assert f"Cancelled {booked.reference_display}: " in wrapup.notes.text
+        assert f"Booked {booked.reference_display}" not in wrapup.notes.text  # another call's
+
+
 async def test_calls_left_for_later_are_not_offered_again_until_the_next_start(
     make_app, ready
 ) -> None:

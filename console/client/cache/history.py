@@ -70,7 +70,12 @@ class HistoryRows(CallerRows):
         return [self._booking_from(row) for row in rows]
 
     def set_booking_status(
-        self, reference: str, status: BookingStatus, superseded_by: str | None = None
+        self,
+        reference: str,
+        status: BookingStatus,
+        superseded_by: str | None = None,
+        *,
+        cancel_call_id: int | None = None,
     ) -> Booking | None:
         row = self._one("SELECT * FROM bookings WHERE reference = ?", (reference,))
         if row is None:
@@ -79,6 +84,8 @@ class HistoryRows(CallerRows):
         update: dict[str, Any] = {"status": status}
         if superseded_by is not None:
             update["superseded_by"] = superseded_by
+        if cancel_call_id is not None:
+            update["cancel_call_id"] = cancel_call_id
         changed = booking.model_copy(update=update)
         self.put_booking(changed, provisional=bool(row["provisional"]))
         return changed

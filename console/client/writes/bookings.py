@@ -652,7 +652,9 @@ class Cancel(Write[CancelPayload, Cancellation, Booking]):
         )
 
     def provisional(self, ctx: Context) -> Booking:
-        changed = ctx.cache.set_booking_status(self.payload.reference, BookingStatus.CANCELLED)
+        changed = ctx.cache.set_booking_status(
+            self.payload.reference, BookingStatus.CANCELLED, cancel_call_id=self.payload.call_id
+        )
         assert changed is not None
         return changed
 

@@ -123,6 +123,9 @@ class Booking(BaseModel):
     created_at: datetime
     created_by: int
     call_id: int | None = None
+    cancel_call_id: int | None = Field(
+        default=None, description="the call it was cancelled in (none: not cancelled in a call)"
+    )
     notes: str = ""
     superseded_by: str | None = Field(default=None, description="reference of the new booking")
     replaces: str | None = Field(default=None, description="reference of the booking it replaced")

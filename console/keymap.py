@@ -134,6 +134,7 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
         ("wrapup.save", "ctrl+s", "save the wrap-up; ends the call"),
         ("wrapup.save_fallback", "f10", "save the wrap-up (fallback key)"),
         ("wrapup.clear_referral", "ctrl+r", "the caller was not referred after all"),
+        ("wrapup.dispositions", "escape", "back to the disposition list (from a field)"),
         *((f"wrapup.disposition_{n}", str(n), f"disposition {n}") for n in range(1, 10)),
     ),
     *_place(

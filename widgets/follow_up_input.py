@@ -7,7 +7,10 @@ forward), a time already past, or a year that is probably a typo. While the text
 become a valid date and time, the line only shows the expected form; it never shouts mid-word.
 
 The example it shows (the placeholder, "e.g. ...") is a call back it would accept: the next
-working day at 10:00, by the desk's clock (``now``), so it never suggests a day gone by.
+working day at 10:00, by the desk's clock (``now``), so it never suggests a day gone by. The form
+also puts it in the field as a real value (:meth:`FollowUpInput.suggest`) when a call back is
+ticked: kept, it saves as it is; the focus selects it whole, so that typing replaces it; until
+the agent changes it, it follows the day (what the agent typed stays as typed).
 """
 
 from __future__ import annotations
@@ -186,6 +189,7 @@ class FollowUpInput(Vertical):
         super().__init__(id=id, classes=classes)
         self._now = now or Clock().now
         self._error: str | None = None
+        self._suggested: str | None = None  # the suggestion put in the field, if one was
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -213,10 +217,37 @@ class FollowUpInput(Vertical):
         """The problem shown under the input right now, if any."""
         return self._error
 
+    @property
+    def suggested(self) -> bool:
+        """The field holds the suggestion, untouched by the agent."""
+        return self._suggested is not None and self.text == self._suggested
+
+    @property
+    def typed(self) -> bool:
+        """The agent changed the field: it holds neither nothing nor the untouched suggestion."""
+        return self.text != (self._suggested or "")
+
+    def suggest(self) -> None:
+        """Put the suggestion (the next working day at 10:00) in an empty field, as a value
+        that saves as it is; the focus selects it, so that typing replaces it."""
+        if self.text.strip():
+            return
+        self._set_suggestion()
+
+    def _set_suggestion(self) -> None:
+        self._suggested = example(self._now())
+        self.input.select_on_focus = True
+        self.text = self._suggested
+        if self.input.has_focus:
+            self.input.select_all()
+
     def focus_input(self) -> None:
         self.input.focus()
+        if self.suggested:
+            self.input.select_all()  # already focused: the focus alone would not select it
 
     def clear(self) -> None:
+        self._suggested = None
         self.text = ""
         self._show(None, self._format_hint())
 
@@ -237,6 +268,9 @@ class FollowUpInput(Vertical):
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         text = event.value
+        # Only the untouched suggestion is selected whole on focus; what the agent typed is
+        # edited where the cursor goes.
+        self.input.select_on_focus = self.suggested
         if not text.strip():
             self._show(None, self._format_hint())
         elif _COMPLETE.match(text):
@@ -247,10 +281,12 @@ class FollowUpInput(Vertical):
             self._show(problem, problem or self._format_hint())
 
     def day_changed(self) -> None:
-        """The desk's day changed: the example follows it (what was typed stays, and is
-        checked against the new day)."""
+        """The desk's day changed: the example, and the suggestion while the agent has not
+        touched it, follow it (what was typed stays, and is checked against the new day)."""
         self.input.placeholder = example(self._now())
-        if self.text.strip():
+        if self.suggested:
+            self._set_suggestion()
+        elif self.text.strip():
             self.on_input_changed(Input.Changed(self.input, self.text))
         else:
             self._show(None, self._format_hint())

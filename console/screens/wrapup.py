@@ -12,7 +12,15 @@ that follows the disposition chosen (its label and the bookings it is about) and
 booking, reschedule, cancellation and referral, in order. Whenever the disposition or the
 actions change, the generated lines are written again and whatever the agent typed stays. A
 referral made in the doctor directory (``n``) is shown and saved with the wrap-up, and ctrl+r
-clears it.
+clears it. The summary line says what became of each booking of the call (booked, moved to,
+cancelled), not the references it replaced.
+
+The call back: ticking it (by hand, or by choosing "call back later") puts the suggested time in
+When as a value that saves as it is (typing replaces it). A call back the disposition ticked by
+itself goes again when the agent chooses a disposition that does not call back, unless the agent
+wrote something in its fields; one ticked by hand stays. A refusal marks every field at fault and
+focuses the first; when that is a field to type in (the number keys type there, they no longer
+choose), the message and the footer name the key back to the disposition list (escape).
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Static, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -102,6 +111,14 @@ class WrapUpScreen(DeskScreen):
             priority=True,
             tooltip="The caller was not referred to this doctor after all",
         ),
+        # Out of a field to type in (where the number keys type), back to choosing by number.
+        Binding(
+            "escape",
+            "to_dispositions",
+            "Disposition",
+            id="wrapup.dispositions",
+            tooltip="Back to the disposition list: 1–9 choose there",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -109,6 +126,8 @@ class WrapUpScreen(DeskScreen):
         self._generated: list[str] = []  # the generated lines now in the notes
         self._suggested: str | None = None  # the disposition chosen by the pre-fill, not the agent
         self._number_prefilled: str | None = None  # the caller's phone put in the number
+        self._follow_up_ticked = False  # the call back's box as this screen last set or saw it
+        self._follow_up_by_disposition = False  # ticked by choosing "call back", not by hand
         self._saving = False
 
     # -- layout ---------------------------------------------------------------------------
@@ -272,12 +291,27 @@ class WrapUpScreen(DeskScreen):
             _("Caller: {name}").format(name=who),
             _("Call duration: {duration}").format(duration=clock_text(self._call_seconds())),
         ]
-        references = list(dict.fromkeys(a.booking.reference_display for a in desk.actions))
-        if not references and desk.last_booking is not None:
-            references = [desk.last_booking.reference_display]
-        if references:
-            parts.append(_("Booking: {reference}").format(reference=", ".join(references)))
+        if desk.actions:
+            parts.extend(self._outcome_parts())
+        elif desk.last_booking is not None:
+            reference = desk.last_booking.reference_display
+            parts.append(_("Booking: {reference}").format(reference=reference))
         return parts
+
+    def _outcome_parts(self) -> list[str]:
+        """``Booked: A, B``, ``Moved to: C``, ``Cancelled: D``: what became of each booking of
+        the call (a reference a reschedule replaced is no booking any more, and not named)."""
+        outcome = call_outcome(self.desk.actions)
+        labels = {
+            "booked": _("Booked: {references}"),
+            "rescheduled": _("Moved to: {references}"),
+            "cancelled": _("Cancelled: {references}"),
+        }
+        return [
+            label.format(references=", ".join(b.reference_display for b in outcome[kind]))
+            for kind, label in labels.items()
+            if outcome[kind]
+        ]
 
     def _call_seconds(self) -> int:
         timers = self.console.config.ui.timers
@@ -415,8 +449,11 @@ class WrapUpScreen(DeskScreen):
         self.query_one("#wrapup-disposition-error", Static).update("")
         self.query_one("#wrapup-message", Static).update("")  # fields keep their own marks
         self.dispositions.remove_class("-invalid")
-        if event.disposition.code == "callback" and not self.follow_up.value:
-            self.follow_up.value = True
+        if event.disposition.code == "callback":
+            if not self.follow_up.value:
+                self._tick_follow_up(True, by_disposition=True)
+        elif self._follow_up_by_disposition and not self._follow_up_written():
+            self._tick_follow_up(False)  # the disposition ticked it: it goes with it
         if self._can_save():
             self._regenerate()  # the generated notes follow the disposition
 
@@ -424,11 +461,32 @@ class WrapUpScreen(DeskScreen):
     def _disposition_confirmed(self) -> None:
         self.notes.focus()
 
+    def _tick_follow_up(self, value: bool, *, by_disposition: bool = False) -> None:
+        self._follow_up_ticked = value
+        self._follow_up_by_disposition = value and by_disposition
+        self.follow_up.value = value
+
+    def _follow_up_written(self) -> bool:
+        """The agent wrote in the call back's fields (a time, what about, another number, or
+        anyone may call back): the call back is theirs now."""
+        number = self.follow_up_number.value.strip()
+        return (
+            self.follow_up_at.typed
+            or bool(self.follow_up_note.value.strip())
+            or number not in ("", self._number_prefilled)
+            or self.follow_up_pool.value
+        )
+
     @on(Checkbox.Changed, "#wrapup-follow-up")
     def _follow_up_toggled(self, event: Checkbox.Changed) -> None:
+        if event.value != self._follow_up_ticked:  # not set here: the agent's hand
+            self._follow_up_ticked = event.value
+            self._follow_up_by_disposition = False
         self.query_one("#wrapup-follow-up-fields").display = event.value
-        if event.value and event.checkbox.has_focus:
-            self.follow_up_at.focus_input()
+        if event.value:
+            self.follow_up_at.suggest()  # a time that saves as it is, or is typed over
+            if event.checkbox.has_focus:
+                self.follow_up_at.focus_input()
 
     @on(Input.Submitted, "#wrapup-follow-up-at Input")
     def _follow_up_at_submitted(self) -> None:
@@ -447,6 +505,8 @@ class WrapUpScreen(DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("save", "save_fallback"):
             return self._can_save()
+        if action == "to_dispositions":  # shown while the focus is elsewhere in the form
+            return self._can_save() and self.focused is not self.dispositions
         if action == "clear_referral":
             return self._can_save() and self.desk.referral is not None
         return True
@@ -454,13 +514,27 @@ class WrapUpScreen(DeskScreen):
     def action_save_fallback(self) -> None:
         self.action_save()
 
+    def action_to_dispositions(self) -> None:
+        self.dispositions.focus()
+
+    def _refused(self, said: str, first: Widget) -> None:
+        """Say under the form why nothing was saved and focus the first field at fault; when
+        that is a field to type in (where the number keys type, not choose), name the key back
+        to the disposition list too."""
+        if first is not self.dispositions:
+            said += " " + _("{key}: back to the dispositions.").format(
+                key=self.console.key_label("wrapup.dispositions")
+            )
+        self.query_one("#wrapup-message", Static).update(Content(said))  # plain: not markup
+        first.focus()
+
     def action_save(self) -> None:
         if not self._can_save() or self._saving:
             return
         message = self.query_one("#wrapup-message", Static)
         message.update("")
         disposition = self.dispositions.chosen
-        problems: list[object] = []
+        problems: list[Widget] = []
         named: list[str] = []  # the fields at fault, as the form labels them
         if disposition is None:
             named.append(_("Disposition"))
@@ -471,6 +545,7 @@ class WrapUpScreen(DeskScreen):
             problems.append(self.dispositions)
         follow_up_at: datetime | None = None
         number: str | None = None
+        said = ""
         if self.follow_up.value:
             follow_up_at = self.follow_up_at.check()
             if follow_up_at is None:
@@ -484,13 +559,11 @@ class WrapUpScreen(DeskScreen):
                     self.follow_up_number.add_class("-invalid")
                     problems.append(self.follow_up_number)
                     problem = _("The number to call back: {problem}")
-                    self.query_one("#wrapup-message", Static).update(
-                        Content(problem.format(problem=explain(error)))
-                    )
+                    said = problem.format(problem=explain(error))
         if problems:
-            if self.follow_up_number not in problems:
-                message.update(_("Not saved: correct {fields}.").format(fields=", ".join(named)))
-            problems[0].focus()  # type: ignore[attr-defined]
+            if not said:
+                said = _("Not saved: correct {fields}.").format(fields=", ".join(named))
+            self._refused(said, problems[0])
             return
         assert disposition is not None
         self._saving = True
@@ -544,14 +617,15 @@ class WrapUpScreen(DeskScreen):
         if refused.field == "disposition":
             self.query_one("#wrapup-disposition-error", Static).update(Content(refused.message))
             self.dispositions.add_class("-invalid")
-            self.dispositions.focus()
+            self._refused(text, self.dispositions)
         elif refused.field == "follow_up_at":
             self.follow_up_at.show_error(refused.message)
-            self.follow_up_at.focus_input()
+            self._refused(text, self.follow_up_at.input)
         elif refused.field == "follow_up_number":
             self.follow_up_number.add_class("-invalid")
-            self.follow_up_number.focus()
-        self.query_one("#wrapup-message", Static).update(Content(text))
+            self._refused(text, self.follow_up_number)
+        else:
+            self.query_one("#wrapup-message", Static).update(Content(text))
 
     def _saved(self, call: Call) -> None:
         give_back_freed()  # the call is over: what it read, freed, back to the system
@@ -573,7 +647,7 @@ class WrapUpScreen(DeskScreen):
     def clear_form(self) -> None:
         self.dispositions.choose(None)
         self.notes.clear()
-        self.follow_up.value = False
+        self._tick_follow_up(False)
         self.follow_up_at.clear()
         self.follow_up_note.value = ""
         self.follow_up_number.value = ""

@@ -465,8 +465,11 @@ async def test_the_pre_fill_says_every_action_and_follows_the_disposition(make_a
             f"Rescheduled to {moved.reference_display} (was {booked.reference_display}): "
         )  # both references grouped for reading aloud
         assert lines[3].startswith(f"Cancelled {moved.reference_display}: ")
+        # The summary says what became of the call's bookings: the first one was moved, so it
+        # is no booking any more; the one it was moved to was cancelled.
         summary = text_of(screen, "#wrapup-summary")
-        assert booked.reference_display in summary and moved.reference_display in summary
+        assert f"Cancelled: {moved.reference_display}" in summary
+        assert booked.reference_display not in summary
 
         screen.notes.focus()
         screen.notes.move_cursor(screen.notes.document.end)  # below the generated lines

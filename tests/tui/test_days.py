@@ -467,17 +467,16 @@ async def test_the_bookings_away_at_midnight_are_read_again_when_shown(make_app,
 
 
 def callbacks_follow(monkeypatch: pytest.MonkeyPatch, desk_time: HeldTime) -> None:
-    """The service's clock, and the time the desk counts callbacks' waits to, run with the
-    desk's (as ``callback_world.freeze`` sets them, but running)."""
+    """The service's clock, and the time the desk stamps its queued callback writes with, run
+    with the desk's (injected: ``Clock(desk_time)``), as ``callback_world.freeze`` sets them,
+    but running."""
 
-    import console.desk_phone
     from console.client.writes import callbacks as callback_writes
     from console.server import clock as service_clock
 
     monkeypatch.setattr(
         service_clock, "now", lambda: desk_time().astimezone(UTC).replace(tzinfo=None)
     )
-    monkeypatch.setattr(console.desk_phone, "utcnow", desk_time)
     monkeypatch.setattr(callback_writes, "utcnow", desk_time)
 
 

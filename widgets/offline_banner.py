@@ -28,11 +28,20 @@ from console.i18n import _
 ROWS = 2  # the most the banner takes, from 80 columns up
 
 
-def long_wording() -> tuple[Text, Text]:
-    """The banner's two lines on a wide terminal."""
+def long_wording(read_only: bool = False) -> tuple[Text, Text]:
+    """The banner's two lines on a wide terminal (``read_only``: a supervisor's desk, which
+    books nothing: what it shows instead of the provisional bookings' advice)."""
     first = Text(_("⚠ The central system is unreachable."), style="bold")
     first.append(" " + _("Work goes on from this desk's local cache."))
     first.append(" " + _("Reconnecting by itself."))
+    if read_only:
+        second = Text(
+            _(
+                "Read-only: the screens show this desk's copy; the floor comes back when the "
+                "connection does."
+            )
+        )
+        return first, second
     second = Text(
         _(
             "New bookings are provisional (P-…): tell the caller the booking will be "
@@ -42,9 +51,11 @@ def long_wording() -> tuple[Text, Text]:
     return first, second
 
 
-def short_wording() -> tuple[Text, Text]:
+def short_wording(read_only: bool = False) -> tuple[Text, Text]:
     """The banner's two lines at 80 columns: one row each (Slovenian and English)."""
     first = Text(_("⚠ The central system is unreachable: working from local cache."), style="bold")
+    if read_only:
+        return first, Text(_("Read-only: the floor comes back when the connection does."))
     second = Text(_("New bookings are provisional (P-…): tell the caller they will be confirmed."))
     return first, second
 
@@ -55,7 +66,12 @@ def rows_taken(lines: Sequence[Text], width: int, console: Console) -> int:
 
 
 def banner_lines(
-    queued: Text | None, last_sync: Text | None, width: int, console: Console
+    queued: Text | None,
+    last_sync: Text | None,
+    width: int,
+    console: Console,
+    *,
+    read_only: bool = False,
 ) -> list[Text]:
     """The fullest wording that fits ``width`` cells in :data:`ROWS` rows, with what the status
     bar left out (``queued``: the queue's count, ``last_sync``; None: the bar shows it) after
@@ -63,8 +79,9 @@ def banner_lines(
     else the short one without the last sync. The queue's count stays even when nothing fits
     (narrower than 80 columns)."""
     both = [part for part in (queued, last_sync) if part is not None]
-    candidates = [(long_wording(), both), (short_wording(), both)]
-    candidates.append((short_wording(), [queued] if queued is not None else []))
+    long, short = long_wording(read_only), short_wording(read_only)
+    candidates = [(long, both), (short, both)]
+    candidates.append((short, [queued] if queued is not None else []))
     chosen: list[Text] = []
     for (first, second), tail in candidates:
         head = first.copy()
@@ -136,7 +153,9 @@ class OfflineBanner(Static):
             return
         # The banner's own width, or the screen's while it is still hidden (not laid out).
         width = (self.size.width or self.app.size.width) - self.styles.gutter.width
-        lines = banner_lines(*self._left_out, width, self.app.console)
+        desk = getattr(self.app, "desk", None)
+        read_only = bool(getattr(desk, "read_only", False))
+        lines = banner_lines(*self._left_out, width, self.app.console, read_only=read_only)
         shown = tuple(line.plain for line in lines)
         if shown == self._shown:
             return

@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
+from console.client.api import Unreachable
 from console.client.feed import ChangeBatch
 from console.domain.calendar import TZ
 from console.domain.floor import Floor
@@ -142,6 +143,15 @@ class FloorScreen(DeskScreen):
                 self._again = False
                 try:
                     floor = await self.desk.floor()
+                except Unreachable:
+                    self._hint(
+                        _(
+                            "The central system is unreachable: the floor is live, and is "
+                            "shown again as soon as it answers."
+                        ),
+                        "red",
+                    )
+                    return
                 except Exception as error:
                     message = getattr(error, "message", None) or str(error)
                     self._hint(

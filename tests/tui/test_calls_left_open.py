@@ -40,6 +40,29 @@ async def hold_for_janez(app):
     return await desk.hold_slot(slot.id)
 
 
+async def quit_leaving_the_call_open(pilot) -> None:  # type: ignore[no-untyped-def]
+    """ctrl+q, then q (quit anyway): the call stays open."""
+    await pilot.press("ctrl+q")
+    await settle(pilot)
+    await pilot.press("q")
+    await pilot.pause()
+
+
+async def offered(pilot, count: int | None = None) -> OpenCallsDialog:  # type: ignore[no-untyped-def]
+    """Wait for the start's dialog of calls left open, with its list (of ``count`` calls)."""
+    app = pilot.app
+
+    def shown() -> bool:
+        screen = app.screen
+        if not isinstance(screen, OpenCallsDialog) or not screen.query("#open-calls-list"):
+            return False
+        listed = screen.query_one("#open-calls-list", OptionList)
+        return count is None or listed.option_count == count
+
+    await until(pilot, shown, timeout=30)
+    return app.screen
+
+
 def dialog_text(dialog: QuitConfirmation) -> str:
     return str(dialog.query_one("#quit-text").render())
 
@@ -109,6 +132,14 @@ async def test_the_palettes_quit_asks_too_and_in_slovenian(make_app, ready) -> N
         text = dialog_text(dialog)
         assert "Klic ni zaključen" in text and "anonimni klicatelj" in text
         assert "Termin je zadržan" not in text  # no slot held
+        # The key it names is the dialog's own (w), and with no slot held nothing is offered
+        # to release: r is neither shown nor bound.
+        assert "w ga zaključi" in text and "F9" not in text, text
+        assert "w" in footer_keys(dialog) and "r" not in footer_keys(dialog)
+        assert not dialog.query_one("#quit-release").display
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen is dialog and app.is_running
         await pilot.press("escape")  # stay
         await settle(pilot)
         assert app.is_running and app.desk.call is not None
@@ -133,23 +164,13 @@ async def test_the_next_start_offers_the_calls_left_open_for_wrap_up(
         await ready(pilot)
         await open_janez(first)  # picking the caller starts the call
         left_id = first.desk.call.id
-        await pilot.press("ctrl+q")
-        await settle(pilot)
-        await pilot.press("q")  # quit anyway: the call stays open
-        await pilot.pause()
+        await quit_leaving_the_call_open(pilot)
     [row] = rows(data_dir, select(calls).where(calls.c.id == left_id))
     assert row.wrapped_at is None and row.disposition is None
 
     again = make_app(language="en")
     async with again.run_test(size=SIZE) as pilot:
-        await until(
-            pilot,
-            lambda: (
-                isinstance(again.screen, OpenCallsDialog)
-                and bool(again.screen.query("#open-calls-list"))
-            ),
-            timeout=30,
-        )
+        await offered(pilot)
         dialog = again.screen
         assert "1 call of yours is not wrapped up" in str(
             dialog.query_one(".dialog-title").render()
@@ -198,21 +219,11 @@ async def test_a_call_left_open_is_wrapped_up_with_what_it_did(
         desk.start_reschedule(booked)
         await desk.hold_slot(other.id)
         moved = await desk.confirm()
-        await pilot.press("ctrl+q")
-        await settle(pilot)
-        await pilot.press("q")  # quit anyway: the call stays open
-        await pilot.pause()
+        await quit_leaving_the_call_open(pilot)
 
     again = make_app(language="en")
     async with again.run_test(size=SIZE) as pilot:
-        await until(
-            pilot,
-            lambda: (
-                isinstance(again.screen, OpenCallsDialog)
-                and bool(again.screen.query("#open-calls-list"))
-            ),
-            timeout=30,
-        )
+        await offered(pilot)
         await pilot.press("enter")  # wrap it up
         await until(pilot, lambda: isinstance(again.screen, WrapUpScreen))
         wrapup = again.screen
@@ -237,10 +248,7 @@ async def test_a_cancel_in_a_call_left_open_is_in_its_wrap_up(make_app, ready) -
         await ready(pilot)
         await hold_for_janez(first)
         booked = await first.desk.confirm()
-        await pilot.press("ctrl+q")
-        await settle(pilot)
-        await pilot.press("q")
-        await pilot.pause()
+        await quit_leaving_the_call_open(pilot)
 
     second = make_app(language="en")
     async with second.run_test(size=SIZE) as pilot:
@@ -250,21 +258,11 @@ async def test_a_cancel_in_a_call_left_open_is_in_its_wrap_up(make_app, ready) -
         await settle(pilot)
         await open_janez(second)
         await second.desk.cancel(booked, "cannot come")
-        await pilot.press("ctrl+q")
-        await settle(pilot)
-        await pilot.press("q")
-        await pilot.pause()
+        await quit_leaving_the_call_open(pilot)
 
     third = make_app(language="en")
     async with third.run_test(size=SIZE) as pilot:
-        await until(
-            pilot,
-            lambda: (
-                isinstance(third.screen, OpenCallsDialog)
-                and third.screen.query_one("#open-calls-list", OptionList).option_count == 2
-            ),
-            timeout=30,
-        )
+        await offered(pilot, count=2)
         await pilot.press("down", "enter")  # the newer call: the one the cancel was made in
         await until(pilot, lambda: isinstance(third.screen, WrapUpScreen))
         await settle(pilot)
@@ -283,21 +281,11 @@ async def test_calls_left_for_later_are_not_offered_again_until_the_next_start(
         await ready(pilot)
         await pilot.press("f2", "ctrl+g")  # an anonymous call, left open
         await settle(pilot)
-        await pilot.press("ctrl+q")
-        await settle(pilot)
-        await pilot.press("q")
-        await pilot.pause()
+        await quit_leaving_the_call_open(pilot)
 
     again = make_app(language="sl")
     async with again.run_test(size=SIZE) as pilot:
-        await until(
-            pilot,
-            lambda: (
-                isinstance(again.screen, OpenCallsDialog)
-                and bool(again.screen.query("#open-calls-list"))
-            ),
-            timeout=30,
-        )
+        await offered(pilot)
         listed = again.screen.query_one("#open-calls-list", OptionList)
         assert "anonimni klicatelj" in str(listed.get_option_at_index(0).prompt)
         await pilot.press("escape")  # later

@@ -108,6 +108,27 @@ async def test_slovenian_words_the_states_and_alerts(make_app, world) -> None:  
         assert "Cvetka Horvat: odsoten že 40:00 (meja 30:00)" in alerts
 
 
+async def test_the_floor_unreachable_is_said_in_the_ui_language(make_app, world) -> None:  # type: ignore[no-untyped-def]
+    """Offline the floor (never cached: it is about now) says so in Slovenian, not the
+    desk's English "not in this desk's local cache"."""
+    from console.client.writes.base import not_cached
+
+    app = make_app(language="sl", role="supervisor", floor=FLOOR_SECTION)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_floor(pilot)
+        screen = floor_of(app)
+
+        async def unreachable():  # type: ignore[no-untyped-def]
+            raise not_cached("the floor")
+
+        app.desk.floor = unreachable
+        screen.load()
+        hint = screen.query_one("#floor-hint")
+        await until(pilot, lambda: "ni dosegljiv" in str(hint.render()))
+        said = str(hint.render())
+        assert "se prikaže znova" in said and "local cache" not in said
+
+
 async def test_enter_shows_the_agents_day_and_c_shows_who_called(make_app, world, data_dir) -> None:  # type: ignore[no-untyped-def]
     ids, _clock = world
     app = make_app(language="en", role="supervisor", floor=FLOOR_SECTION)

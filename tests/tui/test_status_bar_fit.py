@@ -137,3 +137,21 @@ def test_the_banner_says_it_in_two_rows_at_80_columns_and_in_full_when_there_is_
         assert said.count(queued.plain) == 1
     finally:
         i18n.set_language("sl")
+
+
+@pytest.mark.parametrize("language", ["sl", "en"])
+def test_a_supervisors_banner_says_what_a_read_only_desk_needs_not_the_callers_advice(
+    language: str,
+) -> None:
+    """A supervisor books nothing: no "tell the caller", but that the floor comes back."""
+    i18n.set_language(language)
+    try:
+        console = Console(width=200)
+        floor = "nadzor se vrne" if language == "sl" else "the floor comes back"
+        for width in (78, 198):
+            lines = banner_lines(None, None, width, console, read_only=True)
+            said = " ".join(line.plain for line in lines)
+            assert rows_taken(lines, width, console) <= 2, said
+            assert "(P-…)" not in said and floor in said, said
+    finally:
+        i18n.set_language("sl")

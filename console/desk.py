@@ -310,7 +310,7 @@ class Desk:
         if self.store is not None:
             self.store.confirmations.told(confirmation)
 
-    async def read_out_later(self, confirmation: Confirmation) -> Call:
+    async def read_out_later(self, confirmation: Confirmation) -> Call | Callback:
         """A callback to read the real reference out to the caller (in 15 minutes)."""
         if self.store is None:
             raise RuntimeError("Confirmations need the desk's Store.")

@@ -30,7 +30,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from console.client.api import ApiError, ApiRefused, Unreachable, new_idempotency_key
@@ -48,11 +48,6 @@ LONG_POLL_SECONDS = 20.0
 # A ringing change older than this when it arrives (the desk was offline, say) rings no more.
 RINGING_FRESH = timedelta(minutes=3)
 MAX_MATCHES = 20  # callers fetched for one number (a family's landline: a few)
-
-
-def utcnow() -> datetime:
-    """The desk's time now (tests move it)."""
-    return datetime.now(UTC)
 
 
 class CallInProgress(Exception):
@@ -114,10 +109,9 @@ class CallbackWork:
         self.held: Callback | None = None  # claimed, no outcome yet
         self._claim_key: str | None = None
 
-    @staticmethod
-    def now() -> datetime:
-        """The time waits are counted to."""
-        return utcnow()
+    def now(self) -> datetime:
+        """The moment waits, and the callback hours, are counted to: the desk's clock's."""
+        return self.desk.clock.utcnow()
 
     def resume(self) -> Callback | None:
         """The callback this desk claimed before (an outage, a restart), if it still holds it."""
@@ -255,7 +249,7 @@ class ScreenPop:
         ended: set[str] = set()
         if self.extension is None:
             return [], ended
-        fresh_after = utcnow() - RINGING_FRESH
+        fresh_after = self.desk.clock.utcnow() - RINGING_FRESH
         for change in batch.changes:
             if change.entity != "ringing":
                 continue

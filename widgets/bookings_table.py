@@ -19,7 +19,7 @@ from console.domain.models import Booking, BookingStatus
 from console.domain.reference import PROVISIONAL_PREFIX, format_reference
 from console.i18n import _, language
 from widgets.sized_table import SizedTable
-from widgets.slot_table import PADDING, column_widths, format_day
+from widgets.slot_table import PADDING, column_widths, format_day, place_first
 from widgets.translated import translate_bindings
 
 STATUS_STYLE = {
@@ -96,10 +96,22 @@ class BookingsTable(SizedTable):
         for booking in self._bookings.values():
             for key, cell in zip(natural, self._cells(booking), strict=True):
                 natural[key] = max(natural[key], cell.cell_len)
-        if sum(natural.values()) + PADDING * len(natural) <= room:
+        narrow = sum(natural.values()) + PADDING * len(natural) > room
+        self._place_first(narrow)
+        if not narrow:
             self.fit_columns(natural)
         else:
             self.fit_columns(column_widths(room, natural, wide="location", narrow="service"))
+
+    def _place_first(self, narrow: bool) -> None:
+        """Narrower than the full names, a location shows the part that tells it from the
+        unit's other places first (``Izpostava Moste-Polje (UE Ljubljana)``): cut, it still does."""
+        for booking in self._bookings.values():
+            name = booking.location.name
+            shown = place_first(name) if narrow else name
+            style = "" if booking.status is BookingStatus.CONFIRMED else "dim"
+            cell = Text(shown, style=style, no_wrap=True, overflow="ellipsis")
+            self.update_cell(booking.reference, "location", cell)
 
     @property
     def bookings(self) -> list[Booking]:

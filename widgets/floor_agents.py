@@ -100,6 +100,8 @@ class AgentsTable(SizedTable):
             state_text(agent.state.value, self.reason_label(agent.reason)),
             self._for(agent),
             self._call(agent),
+            _count(agent.queued_writes, "bold yellow"),
+            _count(agent.sync_issues, "bold red"),
             service_name(agent),
             Text(str(agent.calls_today), justify="right"),
             Text(duration(agent.avg_handle_seconds), justify="right"),
@@ -107,8 +109,6 @@ class AgentsTable(SizedTable):
             Text(str(agent.bookings_today), justify="right"),
             Text(str(agent.cancellations_today), justify="right"),
             Text(str(agent.reschedules_today), justify="right"),
-            _count(agent.queued_writes, "bold yellow"),
-            _count(agent.sync_issues, "bold red"),
         )
 
     def _for(self, agent: FloorAgent) -> Text:
@@ -135,6 +135,10 @@ def _columns() -> tuple[tuple[str, str], ...]:
         ("state", _("State")),
         ("for", _("For")),
         ("call", _("Call")),
+        # A desk's writes waiting and its sync issues need the supervisor's eye: next to its
+        # state, on screen at any width (the day's figures after them scroll at 120 columns).
+        ("queued", _("Queued")),
+        ("issues", _("Issues")),
         ("service", _("Service")),
         ("calls", _("Calls")),
         # Short headers (their own messages): at 200 columns the whole table fits beside the
@@ -144,8 +148,6 @@ def _columns() -> tuple[tuple[str, str], ...]:
         ("booked", _("Booked (agents' column)")),
         ("cancelled", _("Canc.")),
         ("moved", _("Resch.")),
-        ("queued", _("Queued")),
-        ("issues", _("Issues")),
     )
 
 

@@ -68,6 +68,14 @@ def short_place(name: str) -> str:
     return name
 
 
+def place_first(name: str) -> str:
+    """The narrow form with the part that tells a unit's places apart first, so that a cut
+    keeps it: ``Izpostava Moste-Polje (UE Ljubljana)``, ``POSTOJNA (ZD DR. FRANCA AMBROŽIČA)``."""
+    short = short_place(name)
+    head, comma, tail = short.partition(", ")
+    return f"{tail} ({head})" if comma and tail and head else short
+
+
 PADDING = 2  # a column's cell padding, left and right
 FULL_ROOM = 110  # the table's room at 120 columns: the full form whatever the names' lengths
 PROVIDER_MIN = 12  # "Okence 10", a doctor's first name and surname cut short

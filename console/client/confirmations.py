@@ -19,6 +19,7 @@ from typing import Any
 
 from console.client.cache import LocalCache, utcnow
 from console.client.issues import Writer
+from console.domain.callbacks import Callback, CallbackIn, CallbackSource
 from console.domain.models import Call, CallDirection, WrapUpIn
 
 KEEP_DAYS = 30  # passed-on confirmations are dropped after this
@@ -81,25 +82,41 @@ class Confirmations:
 
     async def to_follow_up(
         self, confirmation: Confirmation, notes: str, note: str, *, at: datetime | None = None
-    ) -> Call:
-        """A callback to read the real reference out to the caller: an outbound call wrapped
-        up as a callback due in ``FOLLOW_UP_MINUTES`` (``notes`` for the call, ``note`` for
-        the follow-up), keyed on the confirmation (doing it twice makes one)."""
-        # The service turns the wrap-up's follow-up into a callback in its queue (kept for this
-        # agent; none when the caller has no phone). A caller with messages switched on also
-        # gets the replayed booking's confirmation, which carries the real reference.
+    ) -> Call | Callback:
+        """A callback to read the real reference out to the caller, due in
+        ``FOLLOW_UP_MINUTES``, keyed on the confirmation (doing it twice makes one): with the
+        caller's phone, straight into the callbacks queue (source ``sync_issue``, kept for
+        this agent, ``note`` and ``notes`` its note), and no call is made up for it (the floor
+        counts calls); without a phone, nobody can call back: an outbound call wrapped up as
+        a callback records it (``notes`` for the call, ``note`` for the follow-up)."""
+        # A caller with messages switched on also gets the replayed booking's confirmation,
+        # which carries the real reference.
         key = f"ac-confirm-{confirmation.id}-{confirmation.reference}"
+        due = at or utcnow() + timedelta(minutes=FOLLOW_UP_MINUTES)
+        if confirmation.caller_phone:
+            caller = confirmation.caller_id
+            made_in = confirmation.call_id
+            callback = await self.writer.create_callback(
+                CallbackIn(
+                    number=confirmation.caller_phone,
+                    source=CallbackSource.SYNC_ISSUE.value,
+                    due_at=due,
+                    note=f"{note} — {notes}"[:1000],
+                    caller_id=self.writer.real_id("caller", caller) if caller else None,
+                    call_id=self.writer.real_id("call", made_in) if made_in else None,
+                    assign="me",
+                ),
+                idempotency_key=f"{key}-callback",
+            )
+            self.cache.pass_on_confirmation(confirmation.id, f"callback {callback.id}")
+            self.on_change()
+            return callback
         call = await self.writer.start_call(
             confirmation.caller_id, CallDirection.OUTBOUND, idempotency_key=f"{key}-call"
         )
         wrapped = await self.writer.wrap_up(
             call.id,
-            WrapUpIn(
-                disposition="callback",
-                notes=notes,
-                follow_up_at=at or utcnow() + timedelta(minutes=FOLLOW_UP_MINUTES),
-                follow_up_note=note,
-            ),
+            WrapUpIn(disposition="callback", notes=notes, follow_up_at=due, follow_up_note=note),
             idempotency_key=f"{key}-wrap",
         )
         self.cache.pass_on_confirmation(confirmation.id, f"callback (call {wrapped.id})")

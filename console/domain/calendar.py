@@ -32,6 +32,7 @@ _DAY_INDEX = {name.lower(): i for i, name in enumerate(DAY_NAMES)} | {
     for name in names
 }
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+SEARCH_DAYS = 370  # how far ahead the next opening is looked for (a year and some)
 
 
 @lru_cache(maxsize=64)
@@ -209,6 +210,38 @@ class OfficeHours:
             )
             for start, end in self.days.get(d.weekday(), ())
         ]
+
+    # The one rule for when the hours are open, the service's and the desk's alike: ``at`` is
+    # an aware moment; ``holidays``: Slovenian work-free public holidays are closed all day.
+
+    def open_at(self, at: datetime, *, holidays: bool = True) -> bool:
+        """True when ``at`` falls inside the hours (and, with ``holidays``, not on a Slovenian
+        public holiday)."""
+        day = to_local(at).date()
+        if holidays and is_holiday(day):
+            return False
+        return any(start <= at < end for start, end in self.intervals(day))
+
+    def next_open(self, at: datetime, *, holidays: bool = True) -> datetime | None:
+        """The first moment at or after ``at`` inside the hours (aware UTC): ``at`` itself when
+        they are open then; None when they do not open within :data:`SEARCH_DAYS`."""
+        day = to_local(at).date()
+        for _ in range(SEARCH_DAYS):
+            if not (holidays and is_holiday(day)):
+                for start, end in self.intervals(day):
+                    if at < end:
+                        return max(start, at).astimezone(UTC)
+            day += timedelta(days=1)
+        return None
+
+    def next_change(self, at: datetime, *, holidays: bool = True) -> datetime | None:
+        """The next moment after ``at`` when the hours open or close (aware UTC): the end of
+        the opening ``at`` is in, else the next opening; None when they never open again
+        within :data:`SEARCH_DAYS`."""
+        if self.open_at(at, holidays=holidays):
+            day = to_local(at).date()
+            return next(end for start, end in self.intervals(day) if start <= at < end)
+        return self.next_open(at, holidays=holidays)
 
 
 def utcnow() -> datetime:

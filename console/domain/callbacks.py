@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from console.domain.calendar import OfficeHours
+from console.domain.errors import InvalidValue
 from console.domain.models import BodyId, Prose, When
 
 
@@ -165,8 +167,50 @@ class CallbackCancelIn(_In):
 
 class CallbackWindow(BaseModel):
     hours: str = Field(description="the callback hours, e.g. 'Mon-Fri 08:00-16:00'")
+    holidays: bool = Field(
+        default=True, description="closed on Slovenian public holidays (the usual rule)"
+    )
     open_now: bool = Field(description="inside the hours now (holidays excluded)")
     next_open_at: datetime | None = Field(description="now if open, else when it opens next")
+
+    # The desk keeps the service's answer and tells from it, by the service's own rule
+    # (:meth:`OfficeHours.open_at`), whether the hours are open at each moment after: its
+    # line flips at the opening and at the closing, between reads and offline too.
+
+    def _office_hours(self) -> OfficeHours | None:
+        try:
+            return OfficeHours.parse(self.hours)
+        except InvalidValue:
+            return None  # not hours this console reads: the service's answer stands
+
+    def at(self, now: datetime) -> CallbackWindow:
+        """This window at the moment ``now`` (aware): open or not, and when it opens next."""
+        hours = self._office_hours()
+        if hours is None:
+            return self
+        return self.model_copy(
+            update={
+                "open_now": hours.open_at(now, holidays=self.holidays),
+                "next_open_at": hours.next_open(now, holidays=self.holidays),
+            }
+        )
+
+    def next_change(self, now: datetime) -> datetime | None:
+        """The next moment after ``now`` when the hours open or close (None: never, or hours
+        this console does not read)."""
+        hours = self._office_hours()
+        return None if hours is None else hours.next_change(now, holidays=self.holidays)
+
+    def callable_from(self, callback: Callback, now: datetime) -> datetime | None:
+        """When ``callback`` may be called, as of ``now``: the first moment at or after ``now``
+        and its ``due_at`` inside the hours (the service's ``callable_from``, counted again);
+        None for a callback no longer in the queue."""
+        if callback.status not in ACTIVE_STATUSES:
+            return None
+        hours = self._office_hours()
+        if hours is None:
+            return callback.callable_from
+        return hours.next_open(max(callback.due_at, now), holidays=self.holidays)
 
 
 class CallbackPage(BaseModel):

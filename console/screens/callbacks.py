@@ -33,7 +33,7 @@ from console.client.api import ApiRefused, Unreachable
 from console.client.feed import ChangeBatch
 from console.desk_phone import CallInProgress, Matches
 from console.domain.calendar import OfficeHours, format_date, format_time, to_local
-from console.domain.callbacks import AttemptOutcome, Callback, CallbackPage
+from console.domain.callbacks import AttemptOutcome, Callback, CallbackPage, CallbackWindow
 from console.domain.errors import InvalidValue
 from console.domain.phone import format_phone
 from console.i18n import _
@@ -46,6 +46,7 @@ from widgets.matched_callers import MatchedCallers
 
 RELOAD_DELAY = 0.3  # changes to the queue arrive in runs: reload once for a run
 TICK_SECONDS = 30.0  # the waits on screen grow while the agent looks at them
+HOURS_MARGIN = 0.05  # seconds after the callback hours open or close that the screen says so
 
 OUTCOMES = {
     "no_answer": AttemptOutcome.NO_ANSWER,
@@ -65,9 +66,9 @@ def hours_text(hours: str) -> str:
     return parsed.describe(_("Mon Tue Wed Thu Fri Sat Sun").split(), _("closed all day"))
 
 
-def window_text(page: CallbackPage) -> Text:
-    """The callback hours: open now, or when they open next."""
-    window = page.window.model_copy(update={"hours": hours_text(page.window.hours)})
+def window_text(window: CallbackWindow) -> Text:
+    """The callback hours: open now, or when they open next (``window`` as of now)."""
+    window = window.model_copy(update={"hours": hours_text(window.hours)})
     line = Text()
     if window.open_now:
         line.append(_("Callback hours {hours}: open now").format(hours=window.hours), "green")
@@ -133,6 +134,7 @@ class CallbacksScreen(DeskScreen):
         self.matches: Matches | None = None
         self.busy = False
         self._reload: Timer | None = None
+        self._hours_change: Timer | None = None  # at the next opening or closing
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -192,9 +194,46 @@ class CallbacksScreen(DeskScreen):
     def _show_queue(self) -> None:
         page = self.page
         now = self.desk.callbacks.now()
-        self.queue.show(page.callbacks if page else [], now)
+        callbacks = []
+        if page is not None:
+            # When each may be called, counted again from now by the callback hours: one
+            # callable "now" at 15:59 waits for tomorrow's opening at 16:00.
+            window = page.window
+            callbacks = [
+                c.model_copy(update={"callable_from": window.callable_from(c, now)})
+                for c in page.callbacks
+            ]
+        self.queue.show(callbacks, now)
         self._title(page)
         self.refresh_bindings()
+
+    def _window(self) -> CallbackWindow | None:
+        """The callback hours as of now: the service's answer, told again by the desk's clock
+        (open or closed flips at the opening and the closing, between reads and offline)."""
+        if self.page is None:
+            return None
+        return self.page.window.at(self.desk.callbacks.now())
+
+    def _watch_hours(self) -> None:
+        """Wake when the callback hours next open or close (not a poll): the screen then says
+        so at once, and reads the queue again. One timer at a time."""
+        if self._hours_change is not None:
+            self._hours_change.stop()
+            self._hours_change = None
+        if self.page is None:
+            return
+        now = self.desk.callbacks.now()
+        change = self.page.window.next_change(now)
+        if change is not None:
+            wait = (change - now).total_seconds() + HOURS_MARGIN
+            self._hours_change = self.set_timer(wait, self._hours_changed)
+
+    def _hours_changed(self) -> None:
+        self._hours_change = None
+        if self.is_current:
+            self._show_queue()
+            self.load()
+        # Away: shown again, the screen reads the queue and watches the hours from then.
 
     def _title(self, page: CallbackPage | None) -> None:
         title = Text()
@@ -209,7 +248,7 @@ class CallbacksScreen(DeskScreen):
             more = "+" if page.more else ""
             title.append("  " + _("{count} in the queue").format(count=f"{count}{more}"))
             title.append("  ·  ")
-            title.append_text(window_text(page))
+            title.append_text(window_text(page.window.at(self.desk.callbacks.now())))
             fetched = getattr(page, "fetched_at", None)
             if getattr(page, "from_cache", False):
                 seen = format_time(fetched) if fetched else "—"
@@ -218,6 +257,7 @@ class CallbacksScreen(DeskScreen):
                     "bold yellow",
                 )
         self.query_one("#callbacks-title", Static).update(title)
+        self._watch_hours()
 
     def changes_arrived(self, batch: ChangeBatch) -> None:
         if batch.fell_behind or any(c.entity == "callback" for c in batch.changes):
@@ -305,9 +345,9 @@ class CallbacksScreen(DeskScreen):
         )
 
     def _none_due(self) -> str:
-        page = self.page
-        if page is not None and not page.window.open_now and page.window.next_open_at:
-            opens = to_local(page.window.next_open_at)
+        window = self._window()
+        if window is not None and not window.open_now and window.next_open_at:
+            opens = to_local(window.next_open_at)
             text = _("No callback may be made now: the callback hours open {date} at {time}.")
             return text.format(date=format_date(opens.date()), time=format_time(opens))
         return _("No callback is due now.")

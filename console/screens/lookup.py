@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from rich.text import Text
 from textual import events, on, work
@@ -643,7 +643,7 @@ class LookupScreen(DeskScreen):
         card = self.card.card
         if card is None:
             return
-        now = datetime.now(UTC)
+        now = self.desk.clock.utcnow()
         due = next_message_due(card, now)
         if due is not None:
             wait = (due - now + MESSAGES_SETTLE).total_seconds()

@@ -215,7 +215,7 @@ class QuitConfirmation(DeskModal):
     def _show_buttons(self) -> None:
         kinds = self._kinds()
         self.query_one("#quit-wrap-up", Button).display = "call" in kinds
-        self.query_one("#quit-release", Button).display = bool(kinds & {"call", "hold"})
+        self.query_one("#quit-release", Button).display = "hold" in kinds
 
     def _text(self) -> Text:
         text = Text()
@@ -243,8 +243,8 @@ class QuitConfirmation(DeskModal):
             return self._send_now is not None and any(r.kind == "queued" for r in self.reasons)
         if action == "wrap_up":
             return "call" in self._kinds()
-        if action == "release":
-            return bool(self._kinds() & {"call", "hold"})
+        if action == "release":  # only a held slot has something to release
+            return "hold" in self._kinds()
         return True
 
     @on(Button.Pressed, "#quit-wrap-up")
@@ -254,7 +254,7 @@ class QuitConfirmation(DeskModal):
 
     @on(Button.Pressed, "#quit-release")
     def action_release(self) -> None:
-        if self._kinds() & {"call", "hold"}:
+        if "hold" in self._kinds():
             self.dismiss(RELEASE)
 
     @on(Button.Pressed, "#quit-anyway")

@@ -34,9 +34,9 @@ from console.screens.wording import service_label, when_text
 from widgets.slot_overview import Cell, SlotOverview
 from widgets.slot_table import SlotTable, format_day
 
-# The width the slot form needs on one row: service (26 at least), region (20), location (28),
-# from and to (16 each), a column between fields and one on either side (slots.tcss).
-FORM_ONE_ROW = 113
+# The width the slot form needs on one row: service (24 at least), region (26), location (28),
+# from and to (17 each), a column between fields and one on either side (slots.tcss).
+FORM_ONE_ROW = 119
 
 
 class SlotsScreen(SlotFormPart, SlotBookingPart, SlotScreenBase):
@@ -44,7 +44,7 @@ class SlotsScreen(SlotFormPart, SlotBookingPart, SlotScreenBase):
 
     follows_changes = True
 
-    # The form is one row where its five fields fit (slots.tcss: 113 columns), two below that.
+    # The form is one row where its five fields fit (slots.tcss: 119 columns), two below that.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (FORM_ONE_ROW, "-wide")]
 
     BINDINGS = [

@@ -64,7 +64,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from console.domain.calendar import OfficeHours, is_holiday, to_local
+from console.domain.calendar import SEARCH_DAYS, OfficeHours
 from console.domain.callbacks import (
     ACTIVE_STATUSES,
     AttemptOutcome,
@@ -98,7 +98,7 @@ ACTIVE = [status.value for status in ACTIVE_STATUSES]
 # builds before 3.32 allow 999.
 CHUNK = 900
 PG_CHUNK = 5000
-WINDOW_SEARCH_DAYS = 370
+WINDOW_SEARCH_DAYS = SEARCH_DAYS  # the callback hours open within a year, or never
 NOTE_LENGTH = 1000
 _ACTIVE_SQL = "status IN ('open', 'claimed')"
 REACHED_RESULTS = ("reached", "reached_us", "declined")
@@ -113,26 +113,16 @@ def _aware(at: datetime) -> datetime:
 
 def in_window(hours: OfficeHours, at: datetime, *, holidays: bool = True) -> bool:
     """True when ``at`` (naive UTC or aware) falls inside the callback hours, and (unless
-    ``holidays`` is False) not on a public holiday."""
-    moment = _aware(at)
-    day = to_local(moment).date()
-    if holidays and is_holiday(day):
-        return False
-    return any(start <= moment < end for start, end in hours.intervals(day))
+    ``holidays`` is False) not on a public holiday (:meth:`OfficeHours.open_at`, the rule the
+    desk applies too)."""
+    return hours.open_at(_aware(at), holidays=holidays)
 
 
 def next_open(hours: OfficeHours, at: datetime, *, holidays: bool = True) -> datetime | None:
     """The first moment at or after ``at`` inside the callback hours (naive UTC); None when
     there is none within a year (the hours are 'closed')."""
-    moment = _aware(at)
-    day = to_local(moment).date()
-    for _ in range(WINDOW_SEARCH_DAYS):
-        if not (holidays and is_holiday(day)):
-            for start, end in hours.intervals(day):
-                if moment < end:
-                    return clock.to_db(max(start, moment))
-        day += timedelta(days=1)
-    return None
+    opens = hours.next_open(_aware(at), holidays=holidays)
+    return clock.to_db(opens) if opens is not None else None
 
 
 def window(settings: CallbackSettings, now: datetime) -> CallbackWindow:
@@ -140,6 +130,7 @@ def window(settings: CallbackSettings, now: datetime) -> CallbackWindow:
     opens = next_open(settings.office_hours, now, holidays=holidays)
     return CallbackWindow(
         hours=settings.office_hours.describe(),
+        holidays=holidays,
         open_now=in_window(settings.office_hours, now, holidays=holidays),
         next_open_at=clock.from_db(opens),
     )

@@ -31,7 +31,8 @@ class QuittingPart(Shell):
             if desk.call is not None and not desk.read_only:
                 caller = desk.caller
                 name = f"{caller.first_name} {caller.last_name}" if caller is not None else None
-                reasons.append(call_reason(name, desk.call.started_at, self.key_label("wrapup")))
+                wrap_key = self.key_label("quit.wrap_up")  # the dialog's own key, not F9
+                reasons.append(call_reason(name, desk.call.started_at, wrap_key))
             if desk.hold is not None:
                 reasons.append(hold_reason(desk.hold))
             queued = queued_reason(desk.queued_writes(), self.sync_command)

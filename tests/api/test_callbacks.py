@@ -547,6 +547,7 @@ def test_nothing_is_claimed_at_the_weekend_and_it_shows_when_it_may_be_called(
     assert claim(api).status_code == 204
     page = api.get("/v1/callbacks").json()
     assert page["window"]["open_now"] is False
+    assert page["window"]["holidays"] is True  # the desk tells the hours by the same rule
     monday = clock.from_db(local(2026, 11, 30, 8, 0))
     assert datetime.fromisoformat(page["window"]["next_open_at"]) == monday
     assert datetime.fromisoformat(page["callbacks"][0]["callable_from"]) == monday

@@ -47,12 +47,15 @@ class Clock:
 
 
 def freeze(monkeypatch: pytest.MonkeyPatch, at: datetime = NOW) -> Clock:
-    """Set the service's and the desk's clocks to ``at`` (they then stand still)."""
-    import console.desk_phone
+    """Set the service's and the desk's clocks to ``at`` (they then stand still, and move
+    with :meth:`Clock.advance`). The desk's is the time its ``console.clock.Clock`` reads
+    (``system_time``): call this before making the app, so that a ``[ui] today`` it pretends
+    is counted from ``at``."""
+    import console.clock
 
     frozen = Clock(at)
     monkeypatch.setattr(clock, "now", frozen.service)
-    monkeypatch.setattr(console.desk_phone, "utcnow", frozen.desk)
+    monkeypatch.setattr(console.clock, "system_time", frozen.desk)
     monkeypatch.setattr(callback_writes, "utcnow", frozen.desk)
     return frozen
 

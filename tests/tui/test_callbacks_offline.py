@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import callback_world
@@ -27,6 +27,7 @@ from textual.widgets import Static
 
 from console.app import AgentConsole
 from console.clock import Clock as DeskClock
+from console.domain.calendar import TZ
 from console.domain.callbacks import AnsweredEvent, RingingEvent
 from console.domain.models import Role
 from console.screens.callbacks import CallbacksScreen
@@ -271,3 +272,40 @@ async def test_a_callback_reached_offline_goes_on_as_a_call_whose_wrap_up_closes
     [reached] = [a for a in rig.attempts() if a.outcome == "reached"]
     assert reached.call_id == row.call_id
     assert clock.from_db(reached.at) == callback_world.NOW + timedelta(minutes=1)
+
+
+async def test_offline_the_callback_hours_close_at_four_by_the_desks_clock(rig: Rig) -> None:
+    """The service's answer is read before 16:00 (open now, every callback callable now); the
+    service then stops. At 16:00 the desk says, from the hours it was given and its own clock,
+    that they are closed until Thursday 08:00, and so is each callback: no service to ask."""
+    from test_days import HeldTime
+
+    rig.clock.at = datetime(2030, 3, 6, 16, 0, tzinfo=TZ) - timedelta(seconds=1.5)
+    desk_time = HeldTime(rig.clock.at)
+    app = AgentConsole(rig.console().config, clock=DeskClock(desk_time))
+    async with app.run_test(size=SIZE) as pilot:
+        await online(pilot)
+        screen = await callbacks_screen(pilot)
+        await settle(pilot)
+
+        def title() -> str:
+            return str(screen.query_one("#callbacks-title", Static).render())
+
+        def callable_column() -> set[str]:
+            table = screen.queue
+            return {str(table.get_row_at(row)[3]) for row in range(table.row_count)}
+
+        assert "open now" in title() and callable_column() == {"now"}
+        rig.central.stop()
+        desk_time.run()
+        await until(
+            pilot,
+            lambda: (
+                "closed; they open 7. 3. 2030 at 08:00" in title()
+                and callable_column() == {"7. 3. 2030 08:00"}
+            ),
+        )
+        await until(pilot, lambda: app.desk.offline)
+        await settle(pilot)
+        assert "closed; they open 7. 3. 2030 at 08:00" in title() and "Offline" in title()
+        assert callable_column() == {"7. 3. 2030 08:00"}

@@ -132,6 +132,14 @@ async def test_the_palettes_quit_asks_too_and_in_slovenian(make_app, ready) -> N
         text = dialog_text(dialog)
         assert "Klic ni zaključen" in text and "anonimni klicatelj" in text
         assert "Termin je zadržan" not in text  # no slot held
+        # The key it names is the dialog's own (w), and with no slot held nothing is offered
+        # to release: r is neither shown nor bound.
+        assert "w ga zaključi" in text and "F9" not in text, text
+        assert "w" in footer_keys(dialog) and "r" not in footer_keys(dialog)
+        assert not dialog.query_one("#quit-release").display
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen is dialog and app.is_running
         await pilot.press("escape")  # stay
         await settle(pilot)
         assert app.is_running and app.desk.call is not None

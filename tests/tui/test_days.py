@@ -467,23 +467,22 @@ async def test_the_bookings_away_at_midnight_are_read_again_when_shown(make_app,
 
 
 def callbacks_follow(monkeypatch: pytest.MonkeyPatch, desk_time: HeldTime) -> None:
-    """The service's clock, and the time the desk counts callbacks' waits to, run with the
-    desk's (as ``callback_world.freeze`` sets them, but running)."""
+    """The service's clock, and the time the desk stamps its queued callback writes with, run
+    with the desk's (injected: ``Clock(desk_time)``), as ``callback_world.freeze`` sets them,
+    but running."""
 
-    import console.desk_phone
     from console.client.writes import callbacks as callback_writes
     from console.server import clock as service_clock
 
     monkeypatch.setattr(
         service_clock, "now", lambda: desk_time().astimezone(UTC).replace(tzinfo=None)
     )
-    monkeypatch.setattr(console.desk_phone, "utcnow", desk_time)
     monkeypatch.setattr(callback_writes, "utcnow", desk_time)
 
 
-def missed_calls_in_the_evening(data_dir: Path) -> None:
-    """Numbers that did not get through late on Tuesday 5. 3. 2030: the callback hours are
-    closed, so each may be called from Wednesday 08:00."""
+def missed_calls(data_dir: Path) -> None:
+    """Numbers that did not get through in the last hour, by the service's clock (late on
+    Tuesday 5. 3. 2030, the callback hours closed: each may be called from Wednesday 08:00)."""
     database = callback_world.open_central(data_dir)
     try:
         callback_world.fill_queue(database)
@@ -513,7 +512,7 @@ async def test_the_callbacks_open_at_midnight_say_today_of_the_new_day(
     Wednesday, the time alone (today's), at midnight: not at the screen's next redraw."""
     desk_time = just_before_midnight(date(2030, 3, 6))  # Tuesday 5. 3. 2030, 23:59:58.5
     callbacks_follow(monkeypatch, desk_time)
-    missed_calls_in_the_evening(data_dir)
+    missed_calls(data_dir)
     app = make_app(today=None, clock=Clock(desk_time), language="en")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -530,7 +529,7 @@ async def test_the_callbacks_away_at_midnight_say_today_of_the_new_day_when_show
 ) -> None:
     desk_time = just_before_midnight(date(2030, 3, 6))
     callbacks_follow(monkeypatch, desk_time)
-    missed_calls_in_the_evening(data_dir)
+    missed_calls(data_dir)
     app = make_app(today=None, clock=Clock(desk_time), language="en")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -544,3 +543,87 @@ async def test_the_callbacks_away_at_midnight_say_today_of_the_new_day_when_show
         await settle(pilot)
         assert app.screen is screen
         assert set(callable_column(screen)) == {"08:00"}
+
+
+# -- the callback hours open at 08:00 and close at 16:00 (Mon-Fri, the default) -------------------
+
+
+def callbacks_title(screen: CallbacksScreen) -> str:
+    return str(screen.query_one("#callbacks-title", Static).render())
+
+
+def standing_before(hour: int) -> HeldTime:
+    """Wednesday 6. 3. 2030 in Ljubljana, 1.5 s before ``hour``:00."""
+    return HeldTime(datetime(2030, 3, 6, hour, 0, tzinfo=TZ) - timedelta(seconds=1.5))
+
+
+async def test_the_callback_hours_say_open_at_eight_without_a_reload(
+    make_app, ready, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Missed calls early on Wednesday wait for the opening: at 08:00 the screen says the
+    hours are open and the callbacks callable now, by itself (not at the next 30 s redraw)."""
+    desk_time = standing_before(8)
+    callbacks_follow(monkeypatch, desk_time)
+    missed_calls(data_dir)  # before 07:59: the hours are not open yet
+    app = make_app(today=None, clock=Clock(desk_time), language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_callbacks(pilot)
+        assert "closed; they open 6. 3. 2030 at 08:00" in callbacks_title(screen)
+        shown = callable_column(screen)
+        assert shown and set(shown) == {"08:00"}
+        desk_time.run()
+        await until(pilot, lambda: "open now" in callbacks_title(screen), "the hours open")
+        await until(pilot, lambda: set(callable_column(screen)) == {"now"}, "callable now")
+        assert "closed" not in callbacks_title(screen)
+        assert len(callable_column(screen)) == len(shown)
+
+
+async def test_the_callback_hours_say_closed_at_four_without_a_reload(
+    make_app, ready, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 16:00 the screen says the hours are closed until Thursday 08:00, and each callback
+    callable then."""
+    desk_time = standing_before(16)
+    callbacks_follow(monkeypatch, desk_time)
+    missed_calls(data_dir)  # before 15:59: inside the hours
+    app = make_app(today=None, clock=Clock(desk_time), language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_callbacks(pilot)
+        assert "open now" in callbacks_title(screen)
+        shown = callable_column(screen)
+        assert shown and set(shown) == {"now"}
+        desk_time.run()
+        await until(
+            pilot,
+            lambda: "closed; they open 7. 3. 2030 at 08:00" in callbacks_title(screen),
+            "the hours close",
+        )
+        await until(
+            pilot, lambda: set(callable_column(screen)) == {"7. 3. 2030 08:00"}, "callable tomorrow"
+        )
+        assert "open now" not in callbacks_title(screen)
+        assert len(callable_column(screen)) == len(shown)
+
+
+async def test_the_callback_hours_away_at_four_say_closed_when_shown_again(
+    make_app, ready, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk_time = standing_before(16)
+    callbacks_follow(monkeypatch, desk_time)
+    missed_calls(data_dir)
+    app = make_app(today=None, clock=Clock(desk_time), language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_callbacks(pilot)
+        assert "open now" in callbacks_title(screen)
+        await pilot.press("f2")
+        await settle(pilot)
+        desk_time.run()
+        await until(pilot, lambda: desk_time() > datetime(2030, 3, 6, 16, 0, tzinfo=TZ), "16:00")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "closed; they open 7. 3. 2030 at 08:00" in callbacks_title(screen)
+        assert set(callable_column(screen)) == {"7. 3. 2030 08:00"}

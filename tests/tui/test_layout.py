@@ -152,3 +152,44 @@ async def test_the_lookup_shows_several_callers_at_80x24(make_app, ready) -> Non
         assert results.row_count >= 5  # the demo has many Novaks
         header = 1
         assert results.scrollable_content_region.height - header >= 5
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (200, 50)])
+async def test_a_date_field_shows_its_whole_date_while_typed_in(make_app, ready, size) -> None:  # type: ignore[no-untyped-def]
+    """Focused, with the cursor after the last digit, "18. 12. 2026" reads whole: a field that
+    scrolled its first digit away read "8. 12. 2026" — a wrong date to read to a caller."""
+    app = make_app(language="sl")
+    async with app.run_test(size=size) as pilot:
+        screen = await open_slots(pilot, ready)
+        for selector in ("#from", "#to"):
+            field = screen.query_one(selector, Input)
+            field.focus()
+            field.value = "18. 12. 2026"
+            field.cursor_position = len(field.value)
+            await settle(pilot)
+            assert field.scroll_offset.x == 0, (selector, size, field.scroll_offset)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_region_names_are_whole_in_the_field_and_its_list(make_app, ready, size) -> None:  # type: ignore[no-untyped-def]
+    """The longest region, chosen, reads whole on one row inside its field; in the open list
+    no name is broken across rows."""
+    app = make_app(language="sl")
+    async with app.run_test(size=size) as pilot:
+        screen = await open_slots(pilot, ready)
+        region = screen.query_one("#region", Select)
+        names = [str(label) for label, value in region._options if value != Select.NULL]
+        longest = max(names, key=len)
+        region.value = next(v for label, v in region._options if str(label) == longest)
+        await settle(pilot)
+        current = region.query_one("SelectCurrent")
+        assert current.region.height == 3, current.region  # one row of text inside its border
+        shown = " ".join(str(s.render()) for s in current.query(Static))
+        assert longest in shown, shown
+        region.focus()
+        await pilot.press("enter")  # open the list
+        await settle(pilot)
+        overlay = region.query_one("SelectOverlay")
+        assert overlay.display
+        widest = max(len(name) for name in names)
+        assert overlay.scrollable_content_region.width >= widest, overlay.region

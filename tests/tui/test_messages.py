@@ -17,8 +17,10 @@ from sqlalchemy import select, update
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Select, Static
+from tui_shared import TODAY
 
 from console.client.api import ApiRefused
+from console.clock import Clock
 from console.config import MessagesSection, SmsSection, SmtpSection
 from console.domain.models import CallerIn, CallerPatch, MessageChannel, Slot
 from console.screens.booking_dialogs import BookedDialog, CancelDialog, HoldDialog
@@ -561,3 +563,37 @@ async def test_on_the_demo_alone_confirmations_go_to_its_own_mailbox(
         kept = [path.read_text(encoding="utf-8") for path in sorted(mailbox.glob("*.txt"))]
         assert len(kept) == 1
         assert EMAIL in kept[0] and reference in kept[0] and "METHOD:REQUEST" in kept[0]
+
+
+async def test_the_card_follows_its_queued_messages_by_the_desks_clock(
+    make_app, ready, central
+) -> None:
+    """A confirmation goes out 20 minutes from now by the system's clock: too far ahead for
+    the card to wait for it; by the desk's clock (injected, 20 minutes ahead) it is due in a
+    second, and the card follows it until it goes out."""
+    ahead = timedelta(minutes=20)
+    clock = Clock(lambda: datetime.now(UTC) + ahead, today=TODAY)
+    waiting = MessagesSection(sender=False, delay_seconds=int(ahead.total_seconds()) + 1)
+    app = make_app(language="en", messages=waiting, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        caller_id = await janez(pilot, consent=True)
+        slot = (await passport_slots(app, 1))[0]
+        booked = await app.desk.api.book(caller_id, slot_id=slot.id)
+        app.screen.refresh_bookings()
+        await settle(pilot)
+        card = app.screen.query_one(CallerCardView)
+        assert "confirmation, e-mail: goes out" in " ".join(
+            text_of(card.query_one(".card--messages")).split()
+        )
+        with central.write() as connection:  # a sender (send-messages) sends it meanwhile
+            connection.execute(
+                update(messages)
+                .where(messages.c.booking_id == booked.id, messages.c.kind == "booked")
+                .values(status="sent", attempts=1, sent_at=datetime.now(UTC).replace(tzinfo=None))
+            )
+        await until(
+            pilot,
+            lambda: "confirmation, e-mail: sent" in text_of(card.query_one(".card--messages")),
+            timeout=20,
+        )

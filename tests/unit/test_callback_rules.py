@@ -3,13 +3,19 @@ change, the queue's order, caller ids as telephone systems send them, and the ba
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from console.domain.calendar import TZ, OfficeHours
+from console.domain.callbacks import (
+    Callback,
+    CallbackSource,
+    CallbackStatus,
+    CallbackWindow,
+)
 from console.domain.errors import InvalidValue
-from console.server.callbacks import in_window, next_open, rank_at
+from console.server.callbacks import in_window, next_open, rank_at, window
 from console.server.settings import CallbackSettings
 from console.server.telephony import caller_number
 
@@ -111,3 +117,73 @@ def test_a_callback_kept_for_an_agent_comes_before_the_pool() -> None:
         local(2026, 11, 25, 9, 0), 0, settings, due_at=local(2026, 11, 26, 9, 0), assigned_to=7
     )
     assert sooner < kept < oldest
+
+
+# -- the desk tells the hours from the service's answer, by the same rule ------------------------
+
+
+def aware(*args: int) -> datetime:
+    return datetime(*args, tzinfo=TZ).astimezone(UTC)
+
+
+def moments(start: datetime, days: int) -> list[datetime]:
+    """Every quarter of an hour from ``start`` for ``days`` days, and a second either side of
+    each (the opening and the closing among them)."""
+    out = []
+    for step in range(days * 96):
+        at = start + timedelta(minutes=15 * step)
+        out += [at - timedelta(seconds=1), at, at + timedelta(seconds=1)]
+    return out
+
+
+@pytest.mark.parametrize("holidays", [True, False])
+@pytest.mark.parametrize(
+    "start",
+    [aware(2026, 12, 22, 0, 0), aware(2027, 3, 26, 0, 0)],  # Christmas; the clocks go forward
+    ids=["christmas", "summer-time"],
+)
+def test_the_desk_tells_the_callback_hours_as_the_service_does(
+    holidays: bool, start: datetime
+) -> None:
+    """The window the service gave once, told again at each later moment by the desk, is
+    the one the service would give at that moment."""
+    settings = CallbackSettings(exclude_holidays=holidays)
+    given = window(settings, start)
+    assert given.holidays is holidays
+    for moment in moments(start, 7):
+        assert given.at(moment) == window(settings, moment), moment
+
+
+def test_the_next_change_of_the_callback_hours() -> None:
+    wednesday = aware(2026, 12, 23, 10, 0)
+    assert HOURS.next_change(wednesday) == aware(2026, 12, 23, 16, 0)
+    assert HOURS.next_change(aware(2026, 12, 23, 16, 0)) == aware(2026, 12, 24, 8, 0)
+    assert HOURS.next_change(aware(2026, 12, 24, 7, 59, 59)) == aware(2026, 12, 24, 8, 0)
+    # Christmas (Friday), Independence Day (Saturday), Sunday: the next opening is Monday's.
+    assert HOURS.next_change(aware(2026, 12, 24, 16, 0)) == aware(2026, 12, 28, 8, 0)
+    assert HOURS.next_change(aware(2026, 12, 24, 16, 0), holidays=False) == aware(
+        2026, 12, 25, 8, 0
+    )
+    split = OfficeHours.parse("Mon-Fri 08:00-12:00, 13:00-16:00")
+    assert split.next_change(aware(2026, 12, 23, 12, 0)) == aware(2026, 12, 23, 13, 0)
+    assert OfficeHours.parse("closed").next_change(wednesday) is None
+    unread = CallbackWindow(hours="when the moon is full", open_now=True, next_open_at=None)
+    assert unread.next_change(wednesday) is None
+    assert unread.at(wednesday) == unread  # the service's answer stands
+
+
+def test_the_desk_counts_when_a_callback_is_callable_as_the_service_does() -> None:
+    settings = CallbackSettings()
+    given = window(settings, aware(2026, 12, 23, 10, 0))
+    due = aware(2026, 12, 23, 9, 0)
+    callback = Callback(
+        id=1, number="+38641234567", source=CallbackSource.MISSED_CALL,
+        status=CallbackStatus.OPEN, created_at=due, waiting_since=due, tries=1, due_at=due,
+        callable_from=aware(2026, 12, 23, 10, 0), attempt_count=0, max_attempts=3,
+    )  # fmt: skip
+    for now in (aware(2026, 12, 23, 15, 59, 59), aware(2026, 12, 23, 16, 0)):
+        expected = next_open(HOURS, max(due, now))
+        assert given.callable_from(callback, now) == expected.replace(tzinfo=UTC)
+    assert given.callable_from(callback, aware(2026, 12, 23, 16, 0)) == aware(2026, 12, 24, 8, 0)
+    done = callback.model_copy(update={"status": CallbackStatus.DONE})
+    assert given.callable_from(done, aware(2026, 12, 23, 10, 0)) is None

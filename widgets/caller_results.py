@@ -1,7 +1,9 @@
 """The caller search results: one row per caller, enough to tell two callers apart by phone.
 
 Columns: name, birth date (Slovenian style), phone (formatted; the number that matched when
-the search was by phone), and what the search matched on. Enter on a row posts
+the search was by phone), and what the search matched on. The name takes the room the others
+leave (up to ``NAME_MOST``; never less than ``NAME_LEAST``), and a name longer than its column
+ends in "…". Enter on a row posts
 ``DataTable.RowSelected`` (the row key is the caller id); up on the first row posts
 :class:`CallerResults.TopReached` so the screen can put the cursor back in the search box.
 """
@@ -21,6 +23,11 @@ from console.domain.phone import format_phone, phone_query
 from console.i18n import _
 from widgets.quick_table import QuickTable
 from widgets.translated import translate_bindings
+
+# Columns' widths: the name's takes the room the others leave (``CallerResults.fit``).
+NAME_LEAST = 19
+NAME_MOST = 40  # wider, the birth date and phone would sit far from the name on a wide screen
+OTHER_COLUMNS = {"born": 12, "phone": 15, "matched": 10}
 
 
 def kind_label(kind: str) -> str:
@@ -75,6 +82,7 @@ class CallerResults(QuickTable):
     CallerResults {
         height: 1fr;
         border: tall $border-blurred;
+        scrollbar-size-vertical: 1;  /* room kept for it always (fit): one column, not two */
         &:focus {
             border: tall $border;
         }
@@ -106,18 +114,35 @@ class CallerResults(QuickTable):
         self._add_columns()
 
     def _add_columns(self) -> None:
-        self.add_column(_("Name"), key="name", width=19)
-        self.add_column(_("Born"), key="born", width=12)
-        self.add_column(_("Phone"), key="phone", width=15)
-        self.add_column(_("Matched on"), key="matched", width=10)
+        self.add_column(_("Name"), key="name", width=NAME_LEAST)
+        self.add_column(_("Born"), key="born", width=OTHER_COLUMNS["born"])
+        self.add_column(_("Phone"), key="phone", width=OTHER_COLUMNS["phone"])
+        self.add_column(_("Matched on"), key="matched", width=OTHER_COLUMNS["matched"])
+        self.fit()
+
+    def on_resize(self) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        """The name column takes the table's width less the other columns and the vertical
+        scrollbar's, whether or not it shows (more rows than room is no resize)."""
+        width = self.region.width
+        if not width or not self.columns:
+            return
+        styles = self.styles
+        room = width - styles.gutter.width - styles.scrollbar_size_vertical
+        others = sum(OTHER_COLUMNS.values()) + 2 * self.cell_padding * len(self.columns)
+        self.fit_columns({"name": max(NAME_LEAST, min(NAME_MOST, room - others))})
 
     def show(self, callers: list[CallerSummary], query: str = "") -> None:
         """Replace the rows with these callers, the cursor on the first."""
         self.callers = list(callers)
         self.clear()
         for summary in callers:
+            name = Text(f"{summary.first_name} {summary.last_name}", style="bold")
+            name.no_wrap, name.overflow = True, "ellipsis"  # longer than its column: "…"
             self.add_row(  # Text, not str: a str cell is parsed as markup each time it is drawn
-                Text(f"{summary.first_name} {summary.last_name}", style="bold"),
+                name,
                 Text(birth_date_text(summary.birth_date)),
                 Text(shown_phone(summary, query)),
                 Text(kind_label(summary.matched_on)),

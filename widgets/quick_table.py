@@ -113,7 +113,10 @@ class QuickTable(SizedTable):
         inner = max(width - 2 * padding, 0)
         text = cell.copy()
         text.end = ""
-        text.truncate(inner, overflow="crop")
+        # Cut at the column's edge; a cell that asks for it (one line, ``overflow="ellipsis"``)
+        # ends in "…" there, as DataTable draws it.
+        ellipsis = text.no_wrap and text.overflow == "ellipsis"
+        text.truncate(inner, overflow="ellipsis" if ellipsis else "crop")
         space = max(inner - text.cell_len, 0)
         left = {"right": space, "center": space // 2}.get(str(text.justify), 0)
         segments = list(text.render(self.app.console))

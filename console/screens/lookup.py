@@ -302,6 +302,25 @@ class LookupScreen(DeskScreen):
 
     def on_mount(self) -> None:
         self.search_box.focus()
+        card = self.card
+        self.watch(card, "card", self._card_changed)
+        self.watch(card, "loading_card", self._card_changed)
+
+    def _card_changed(self) -> None:
+        """No caller on the card (nor one coming): its room goes to the results, the card
+        only a row below them saying how to open one (lookup.tcss)."""
+        card = self.card
+        empty = card.card is None and not card.loading_card
+        main = self.query_one("#lookup-main")
+        if main.has_class("-no-card") != empty:
+            main.set_class(empty, "-no-card")
+            if not empty:  # the results shrink: the cursor's row stays in sight
+                self.call_after_refresh(self._cursor_in_sight)
+
+    def _cursor_in_sight(self) -> None:
+        results = self.results
+        if results.callers:
+            results.move_cursor(row=results.cursor_row, animate=False, scroll=True)
 
     @property
     def search_box(self) -> Input:
@@ -320,16 +339,13 @@ class LookupScreen(DeskScreen):
         return self.search_box.value.strip()
 
     def set_info(self, text: str) -> None:
-        # One line of fixed height across a wide screen (lookup.tcss): a new text never changes
-        # its size, so no layout pass (it would be one on every keystroke). On a narrow one it
-        # takes a second line when it needs it: a layout pass only when its height changes.
+        # One line, or two when the text needs them (lookup.tcss): a new text of as many rows
+        # leaves its size alone, so no layout pass (it would be one on every keystroke); only
+        # a change in its height takes one.
         info = self.query_one("#lookup-info", Static)
-        relayout = False
-        if self.has_class("-narrow"):
-            width = info.content_size.width
-            rows = min(2, len(Text(text).wrap(self.app.console, width))) if width > 0 else 1
-            relayout = rows != info.content_size.height
-        info.update(text, layout=relayout)
+        width = info.content_size.width
+        rows = min(2, len(Text(text).wrap(self.app.console, width))) if width > 0 else 1
+        info.update(text, layout=rows != info.content_size.height)
 
     # -- searching as the agent types ---------------------------------------------------------
 
@@ -375,30 +391,7 @@ class LookupScreen(DeskScreen):
         self.last_search = found
         self.shown_query = query
         self.results.show(found.callers, query)
-        count = len(found.callers)
-        if count and getattr(found, "more", False):
-            line = (
-                describe_query(found)
-                + " · "
-                + _("First {count} callers shown: type more to narrow down").format(count=count)
-            )
-        elif count:
-            line = describe_query(found) + " · " + _("Callers found: {count}").format(count=count)
-        elif found.kind == "reference" and reference_problem(query) is not None:
-            line = describe_query(found)  # a mistyped code: no new caller to add
-        elif self.desk.read_only:
-            line = describe_query(found) + " · " + _("No caller found")
-        else:
-            line = (
-                describe_query(found)
-                + " · "
-                + _("No caller found — press {key} to add a new one").format(
-                    key=self.console.key_label("lookup.new_caller")
-                )
-            )
-        if getattr(found, "from_cache", False):
-            line += " · " + _("from the local cache (offline)")
-        self.set_info(line)
+        self.set_info(self.answer_line(query, found))
         self._refresh_keys()
         if self.enter_pending:
             self.enter_pending = False
@@ -406,6 +399,66 @@ class LookupScreen(DeskScreen):
         elif self.into_results and self.focused is self.search_box:
             self.results.focus()  # down came before the answer: it goes to the results now
         return True
+
+    def answer_line(self, query: str, found: CallerSearch) -> str:
+        """What the line under the box says of an answer: how the box was read, and what was
+        found. An answer from the desk's copy (offline) says that the copy holds only the
+        callers opened at this desk, so the caller may well exist centrally, and what to do:
+        not straight to a new caller, a duplicate of a central one."""
+        count = len(found.callers)
+        offline = getattr(found, "from_cache", False)
+        said = describe_query(found)
+        mistyped = found.kind == "reference" and reference_problem(query) is not None
+        if count and getattr(found, "more", False):
+            shown = _("First {count} callers shown: type more to narrow down")
+            line = said + " · " + shown.format(count=count)
+        elif count and offline and found.kind in ("name", "phone"):
+            # A short list from the copy: the caller may be one it does not hold.
+            return (
+                said
+                + " · "
+                + _(
+                    "Found {count} in this desk's offline copy (only callers opened here): "
+                    "more may exist centrally, ask for the EMŠO or phone"
+                ).format(count=count)
+            )
+        elif count:
+            line = said + " · " + _("Callers found: {count}").format(count=count)
+        elif mistyped:
+            line = said  # a mistyped code: no new caller to add
+        elif offline:
+            return said + " · " + self._none_offline(found.kind)
+        elif self.desk.read_only:
+            line = said + " · " + _("No caller found")
+        else:
+            line = (
+                said
+                + " · "
+                + _("No caller found — press {key} to add a new one").format(
+                    key=self.console.key_label("lookup.new_caller")
+                )
+            )
+        if offline:
+            line += " · " + _("from the local cache (offline)")
+        return line
+
+    def _none_offline(self, kind: str) -> str:
+        """Nobody in the desk's copy: they may exist centrally. Before a new caller (matched,
+        when the central system is back, by EMŠO, or phone and name), ask for the EMŠO or
+        phone; a new caller added with the number searched for is matched by it."""
+        if self.desk.read_only:
+            return _(
+                "None in this desk's offline copy (only callers opened here): may exist centrally"
+            )
+        if kind == "name":
+            return _(
+                "None in this desk's offline copy (only callers opened here): "
+                "may exist centrally, ask for the EMŠO or phone"
+            )
+        return _(
+            "None in this desk's offline copy (only callers opened here): may exist "
+            "centrally; a new caller with this is matched to them when back"
+        )
 
     @on(Worker.StateChanged)
     def _search_failed(self, event: Worker.StateChanged) -> None:

@@ -813,3 +813,122 @@ async def test_a_slow_answer_says_searching_and_a_quick_one_does_not(
         answer_now.set()
         await settle(pilot)
         assert info(screen).startswith("Searched by name: novak")
+
+
+# -- the room: the results take the card's while no caller is open; names end in "…" -----------
+
+
+def rows_in_sight(screen: LookupScreen) -> int:
+    """How many result rows show (the table's height less its header's row)."""
+    results = screen.results
+    return min(results.row_count, results.scrollable_content_region.height - 1)
+
+
+@pytest.mark.parametrize("language", ["sl", "en"])
+async def test_at_80x24_with_no_caller_open_the_results_take_the_cards_room(
+    make_app, ready, language: str
+) -> None:
+    app = make_app(language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert screen.has_class("-narrow")
+        await pilot.press(*"an")  # twenty callers and more
+        await settle(pilot)
+        results, card = screen.results, screen.card
+        assert len(results.callers) == 20
+        # Ten callers and more in sight (it was four): the card is a row below them, its hint
+        # in full.
+        assert rows_in_sight(screen) >= 10, rows_in_sight(screen)
+        assert card.region.height <= 2 and card.region.y >= results.region.bottom
+        assert card.region.bottom <= 24 - 2  # above the footer's two rows
+        hint = "Poiščite klicatelja" if language == "sl" else "Find the caller"
+        assert hint in card_text(app)
+
+        # Enter to the results, down to the fourteenth caller, enter opens the card: the layout
+        # of an open card (results above, at most half the room; the card below), the cursor's
+        # caller still in sight.
+        await pilot.press("enter")
+        await pilot.press(*["down"] * 13)
+        await settle(pilot)
+        chosen = results.callers[results.cursor_row]
+        assert results.cursor_row == 13
+        await pilot.press("enter")
+        await settle(pilot)
+        await settle(pilot)
+        assert app.desk.caller is not None and app.desk.caller.id == chosen.id
+        assert card.caller_id == chosen.id and chosen.first_name in card_text(app)
+        assert card.region.height >= 6 and card.region.y >= results.region.bottom
+        top = int(results.scroll_y)
+        assert top <= results.cursor_row < top + rows_in_sight(screen), "the cursor in sight"
+        assert screen.focused is results
+        await pilot.press("escape")  # back to the box; the card stays
+        await settle(pilot)
+        assert screen.focused is screen.search_box and card.caller_id == chosen.id
+        assert card.region.height >= 6
+
+
+@pytest.mark.parametrize("language", ["sl", "en"])
+async def test_at_120x36_the_results_are_full_width_until_a_caller_is_open(
+    make_app, ready, language: str
+) -> None:
+    app = make_app(language=language)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "an")
+        results, card = screen.results, screen.card
+        assert screen.has_class("-wide")
+        assert results.region.width >= 110, "no empty card beside the results"
+        assert card.region.height <= 2 and card.region.y >= results.region.bottom
+        assert rows_in_sight(screen) == 20
+        await pilot.press("enter", "enter")  # to the results, open the first
+        await settle(pilot)
+        await settle(pilot)
+        assert card.caller_id == results.callers[0].id
+        assert card.region.x > results.region.right - 1, "the card beside the results"
+        assert card.region.height == results.region.height
+
+
+async def test_a_long_name_ends_in_an_ellipsis_and_the_name_column_takes_the_room(
+    make_app, ready
+) -> None:
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for first, last in (("Marjan", "Simonič-Novak"), ("Martina", "Novak-Kotnik")):
+            await app.desk.api.create_caller(CallerIn(first_name=first, last_name=last))
+        longest = "Maksimilijana Bernarda Novak-Kotnikarjeva"  # longer than any column
+        await app.desk.api.create_caller(
+            CallerIn(first_name="Maksimilijana Bernarda", last_name="Novak-Kotnikarjeva")
+        )
+        screen = await search(pilot, "novak ma")
+        results = screen.results
+        assert not screen.last_search.more
+
+        def shown() -> list[str]:
+            """Each row's name as drawn (the name column's cells, stripped)."""
+            width = results.ordered_columns[0].get_render_width(results)
+            drawn = []
+            for row in range(len(results.callers)):
+                cells = results._render_cell(row, 0, results.rich_style, width)
+                drawn.append("".join(segment.text for segment in cells[0]).strip())
+            return drawn
+
+        # No caller open: the whole width; the names in full but the longest.
+        names_now = dict(zip(names(screen), shown(), strict=True))
+        assert names_now["Marjan Simonič-Novak"] == "Marjan Simonič-Novak"
+        assert names_now["Martina Novak-Kotnik"] == "Martina Novak-Kotnik"
+        cut = names_now[longest]
+        assert cut.endswith("…") and longest.startswith(cut[:-1]) and len(cut) < len(longest)
+        # A caller open, the card beside: the name column takes what the others leave, and a
+        # name longer than that ends in "…", never cut off mid-letter.
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        await settle(pilot)
+        assert screen.card.caller_id is not None
+        name = results.ordered_columns[0]
+        others = sum(column.get_render_width(results) for column in results.ordered_columns[1:])
+        room = results.scrollable_content_region.width
+        assert name.get_render_width(results) + others >= room - 1  # no room left unused
+        for full, drawn in zip(names(screen), shown(), strict=True):
+            assert drawn == full or (drawn.endswith("…") and full.startswith(drawn[:-1])), drawn

@@ -137,7 +137,7 @@ async def test_an_outage_is_shown_worked_through_and_replayed(rig: Rig) -> None:
         screen = await look_up(pilot, "kovac")
         assert [c.id for c in screen.results.callers] == [janez]
         info = str(screen.query_one("#lookup-info").render())
-        assert "from the local cache (offline)" in info
+        assert "Found 1 in this desk's offline copy (only callers opened here)" in info
 
         said, dialog = await book_first_slot(pilot, "ue-id-card")
         assert said.startswith(" from the local cache (offline)  Identity card — free slots:")
@@ -199,7 +199,8 @@ async def test_a_new_caller_a_booking_and_the_wrap_up_are_queued_offline(rig: Ri
         screen = await look_up(pilot, "Zupan Nika")  # surname first, as a lookup is typed
         await until(pilot, lambda: app.connection_state == "offline")
         assert screen.results.callers == []
-        assert "from the local cache (offline)" in str(screen.query_one("#lookup-info").render())
+        said = str(screen.query_one("#lookup-info").render())
+        assert "None in this desk's offline copy (only callers opened here)" in said
         await pilot.press("ctrl+n")
         await settle(pilot)
         form = app.screen
@@ -521,6 +522,83 @@ async def test_a_desk_that_was_never_online_shows_its_start_screen_in_slovenian(
         assert label.region.right <= 80 and label.region.height >= 3
         shown = " ".join(line.strip() for line in shown_text(label).splitlines())
         assert "se mora nanj vsaj enkrat povezati." in shown
+
+
+# -- lookup offline: the desk's copy is not the register -----------------------------------------
+
+OFFLINE_ANSWERS = {
+    # language: (a short list, nobody found): what the copy holds, that the caller may exist
+    # centrally, what to do
+    "sl": (
+        (
+            "Najdenih: 1 v lokalni kopiji (brez povezave; le tu odprti klicatelji)",
+            "drugi so morda v centrali",
+            "vprašajte za EMŠO ali telefon",
+        ),
+        (
+            "Ni ga v lokalni kopiji (brez povezave; le tu odprti klicatelji)",
+            "morda je v centrali",
+            "vprašajte za EMŠO ali telefon",
+        ),
+    ),
+    "en": (
+        (
+            "Found 1 in this desk's offline copy (only callers opened here)",
+            "more may exist centrally",
+            "ask for the EMŠO or phone",
+        ),
+        (
+            "None in this desk's offline copy (only callers opened here)",
+            "may exist centrally",
+            "ask for the EMŠO or phone",
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["sl", "en"])
+async def test_offline_a_lookup_says_the_copy_holds_only_the_callers_opened_here(
+    rig: Rig, language: str
+) -> None:
+    """Three Novaks centrally, one opened at this desk: offline, "novak" finds that one and
+    says others may exist centrally; "česnik" (Špela, never opened here) finds nobody and
+    says she may exist centrally and to ask for the EMŠO or phone, not to add her with the
+    new-caller key (a duplicate). Each in the two rows the line has at 80 columns."""
+    from rich.text import Text
+
+    from console import i18n
+
+    with rig.other_agent() as other:
+        for first, phone in (("Ana", "041 111 222"), ("Peter", "041 111 333")):
+            made = other.post(
+                "/v1/callers", json={"first_name": first, "last_name": "Novak", "phones": [phone]}
+            )
+            assert made.status_code == 201, made.text
+    app = rig.console(language=language)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ready_and_synced(pilot)
+            screen = await look_up(pilot, "novak")
+            assert len(screen.results.callers) == 3
+            await open_caller(pilot, "novak marija")  # now in the desk's copy
+            rig.central.stop()
+            await until(pilot, lambda: app.connection_state == "offline")
+            await settle(pilot)
+            line = screen.query_one("#lookup-info")
+            short_list, nobody = OFFLINE_ANSWERS[language]
+            for query, found, expected in (("novak", 1, short_list), ("česnik", 0, nobody)):
+                screen = await look_up(pilot, query)
+                assert len(screen.results.callers) == found
+                said = str(line.render())
+                for needed in expected:
+                    assert needed in said, (needed, said)
+                assert "ctrl+n" not in said, said  # not straight to a new caller
+                # In full: two rows at most at 80 columns, none of it cut off.
+                rows = Text(said).wrap(app.console, line.content_size.width)
+                assert len(rows) <= line.region.height <= 2, [str(row) for row in rows]
+                assert line.region.bottom <= screen.results.region.y
+    finally:
+        i18n.set_language("sl")
 
 
 # -- the banner at 80x24 ----------------------------------------------------------------------

@@ -300,10 +300,10 @@ async def test_after_an_outage_nothing_stale_stays_on_screen(rig: Rig) -> None:
         # Search results from the local cache say so; back online they are asked again.
         screen = await look_up(pilot, "kovac")
         info = lambda: str(screen.query_one("#lookup-info").render())  # noqa: E731
-        assert "from the local cache (offline)" in info()
+        assert "this desk's offline copy" in info()
         await rig.link.set(Link.PASS)
         app.action_reconnect()
-        await until(pilot, lambda: "from the local cache" not in info())
+        await until(pilot, lambda: "offline copy" not in info())
         assert "Callers found: 1" in info()
 
         # An offline booking in F3, then the next caller: F3 starts clean for them.

@@ -41,9 +41,12 @@ def fill(table: DataTable) -> None:
         key="2",
     )
     table.add_row("[b]markup[/b]", "", "", "", key="3")
+    longer = Text("Maksimilijana Novak-Kotnik", style="bold")  # ends in "…" at its column's edge
+    longer.no_wrap, longer.overflow = True, "ellipsis"
+    table.add_row(longer, "", "", "", key="4")
 
 
-@pytest.mark.parametrize("cursor_row", [0, 1, 2])
+@pytest.mark.parametrize("cursor_row", [0, 1, 2, 3])
 async def test_quick_cells_look_exactly_like_datatable_cells(cursor_row: int) -> None:
     app = TwoTables()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -56,6 +59,6 @@ async def test_quick_cells_look_exactly_like_datatable_cells(cursor_row: int) ->
             for table, other in ((plain, quick), (quick, plain)):
                 (table if focused else other).focus()
                 await pilot.pause()
-                drawn[table.id] = [characters(table.render_line(y)) for y in range(5)]
+                drawn[table.id] = [characters(table.render_line(y)) for y in range(6)]
             assert drawn["quick"] == drawn["plain"]
             assert any(char == "J" for char, _ in drawn["quick"][1])  # something was drawn

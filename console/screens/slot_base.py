@@ -41,6 +41,8 @@ class SlotScreenBase(DeskScreen):
 
         def _clear_results(self) -> None: ...  # slots
 
+        def _refill_locations(self) -> None: ...  # slot_form
+
         def _focus_results(self) -> None: ...  # slots
 
         def mark_taken(self, slot_id: int, how: str) -> None: ...  # slots

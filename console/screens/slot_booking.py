@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on, work
-from textual.widgets import Static
+from textual.widgets import Select, Static
+from textual.widgets.select import InvalidSelectValueError
 
 from console.client.api import ApiRefused
 from console.domain.models import Booking, Slot
@@ -149,8 +150,20 @@ class SlotBookingPart(SlotScreenBase):
         if reference != self._rescheduling:
             self._rescheduling = reference
             if booking is not None:
+                self._search_in_region(booking.location.region)
                 service = self.desk.service(booking.service.id) or booking.service
                 self.choose_service(service, focus=True, force=True)
+
+    def _search_in_region(self, region: str) -> None:
+        """A reschedule searches where the booking was (its region; the agent widens it with
+        the region field): a caller moving a visit mostly wants it near the same place."""
+        field = self.query_one("#region", Select)
+        try:
+            with self.prevent(Select.Changed):
+                field.value = region
+        except InvalidSelectValueError:  # a region the form does not offer: all regions
+            return
+        self._refill_locations()
 
     def action_stop_rescheduling(self) -> None:
         if self.desk.rescheduling is None:

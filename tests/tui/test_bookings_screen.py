@@ -13,7 +13,7 @@ import pytest
 from harness import settle
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from console.client.api import CentralApi
 from console.domain.models import Booking, BookingStatus, Role
@@ -175,8 +175,11 @@ async def test_reschedule_picks_a_new_slot_and_retires_the_old_booking(make_app,
         assert f"Rescheduling {old.reference_display}" in banner
         assert "pick the new slot" in banner
         assert slots.query_one("#service", Input).value == "Identity card"
+        # It searches where the booking was: its region (the agent widens it from there).
+        assert slots.query_one("#region", Select).value == old.location.region
         table = slots.query_one(SlotTable)
         assert table.row_count > 0 and old.slot.id not in {s.id for s in table.slots}
+        assert {s.region for s in table.slots} == {old.location.region}
         new_slot = table.slots[3]
         table.move_cursor(row=3)
         await pilot.press("enter")

@@ -9,7 +9,7 @@ Times are shown in Europe/Ljubljana: the time alone for today, else the day and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -105,6 +105,25 @@ def reason_text(reason: str | None) -> str:
     if text.startswith("The booking was rescheduled to "):
         return _("the booking was moved")
     return text
+
+
+# What shows a message is refreshed when its next queued message is due (plus this), if that is
+# within MESSAGES_LOOKAHEAD: a confirmation goes out seconds after the booking, a reminder days
+# later.
+MESSAGES_SETTLE = timedelta(seconds=3)
+MESSAGES_LOOKAHEAD = timedelta(minutes=15)
+
+
+def next_due(messages: Iterable[CallerMessage], now: datetime) -> datetime | None:
+    """When the next of ``messages`` still queued is due, if soon; None: nothing to wait for
+    (an overdue message is not waited for again: nothing seems to send it)."""
+    due = [
+        message.next_attempt_at or message.send_after
+        for message in messages
+        if message.status is MessageStatus.QUEUED
+    ]
+    soon = [when for when in due if now < when <= now + MESSAGES_LOOKAHEAD]
+    return min(soon) if soon else None
 
 
 def may_have_gone_out(message: CallerMessage) -> bool:

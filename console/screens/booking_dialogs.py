@@ -25,6 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from console.client.api import ApiRefused
@@ -45,9 +46,11 @@ from console.screens.wording import (
 )
 from widgets.bookings_table import reference_text, status_label
 from widgets.caller_messages import (
+    MESSAGES_SETTLE,
     caller_may_know,
     delivery_note,
     dialog_lines,
+    next_due,
     untold_cancel_text,
     where_text,
     why_nothing,
@@ -402,10 +405,42 @@ class BookedDialog(ModalScreen[None]):
             booking.status is BookingStatus.CONFIRMED
         )
         self.set_class(self.provisional, "-provisional")
+        self._messages_timer: Timer | None = None
 
     @property
     def desk(self) -> Desk:
         return cast(ConsoleApp, self.app).desk
+
+    def on_mount(self) -> None:
+        self._follow_messages()
+
+    def _follow_messages(self) -> None:
+        """Read the booking's messages again once the next one is due (if soon), so the
+        dialog says it went out (or why not) instead of "goes out 10:42" after it has."""
+        if self._messages_timer is not None:
+            self._messages_timer.stop()
+            self._messages_timer = None
+        if self.provisional or self.withdrawn:
+            return
+        now = self.desk.clock.utcnow()
+        due = next_due(self.messages, now - MESSAGES_SETTLE)  # also one due this moment
+        if due is not None:
+            wait = max(0.0, (due - now + MESSAGES_SETTLE).total_seconds())
+            self._messages_timer = self.set_timer(wait, self._messages_due)
+
+    def _messages_due(self) -> None:
+        self._messages_timer = None
+        self.read_messages()
+
+    @work(exclusive=True, group="booked-messages", exit_on_error=False)
+    async def read_messages(self) -> None:
+        booking = await self.desk.api.booking(self.booking.reference)
+        if not self.is_attached or self.withdrawn or self.withdraw_queued:
+            return
+        self.messages = list(booking.messages)
+        self.query_one("#booked-facts", Static).update(fact_grid(self._facts()))
+        self.refresh_bindings()  # nothing left to switch off once it went out
+        self._follow_messages()
 
     def compose(self) -> ComposeResult:
         booking = self.booking

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from rich.text import Text
 from textual import events, on, work
@@ -33,7 +33,7 @@ from textual.worker import Worker, WorkerState
 from console.desk import CallerCard
 from console.domain.emso import is_emso_shaped
 from console.domain.errors import InvalidValue
-from console.domain.models import Caller, CallerSearch, MessageStatus
+from console.domain.models import Caller, CallerSearch
 from console.domain.phone import (
     COUNTRY,
     LANDLINE_AREAS,
@@ -57,6 +57,7 @@ from console.i18n import _
 from console.messages import CallerChosen, DeskChanged
 from console.screens.base import DeskScreen
 from widgets.caller_card import CallerCardView
+from widgets.caller_messages import MESSAGES_SETTLE, next_due
 from widgets.caller_results import CallerResults
 from widgets.steady_input import SteadyInput
 from widgets.translated import translate_bindings
@@ -67,23 +68,11 @@ from widgets.validated_input import explain
 # pushing the answer's frame back by one.
 SEARCHING_NOTICE_AFTER = 0.15
 NEW_CALLER_KEY = "ctrl+n"
-# The card is refreshed when its next queued message is due (plus this), if that is within
-# MESSAGES_LOOKAHEAD: a confirmation goes out seconds after the booking, a reminder days later.
-MESSAGES_SETTLE = timedelta(seconds=3)
-MESSAGES_LOOKAHEAD = timedelta(minutes=15)
 
 
 def next_message_due(card: CallerCard, now: datetime) -> datetime | None:
-    """When the card's next queued message is due, if soon; None: nothing to wait for (an
-    overdue message is not waited for again: nothing seems to send it)."""
-    due = [
-        message.next_attempt_at or message.send_after
-        for booking in card.bookings
-        for message in booking.messages
-        if message.status is MessageStatus.QUEUED
-    ]
-    soon = [when for when in due if now < when <= now + MESSAGES_LOOKAHEAD]
-    return min(soon) if soon else None
+    """When the card's next queued message is due, if soon (:func:`next_due`)."""
+    return next_due((m for booking in card.bookings for m in booking.messages), now)
 
 
 @dataclass

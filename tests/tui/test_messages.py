@@ -552,6 +552,13 @@ async def test_on_the_demo_alone_confirmations_go_to_its_own_mailbox(
         assert f"e-mail to {EMAIL}" in shown
         assert str(mailbox) in "".join(line.strip() for line in shown.splitlines())
         reference = dialog.booking.reference_display
+        # The dialog follows its messages: once the confirmation went out it says so (not
+        # "goes out …" after it has), and there is nothing left to switch off but the reminder.
+        await until(
+            pilot,
+            lambda: "confirmation: sent" in " ".join(messages_shown(dialog).split()),
+            timeout=30,
+        )
         await pilot.press("enter", "f2")  # closed, and back to the caller's card
         await settle(pilot)
         card = app.screen.query_one(CallerCardView)

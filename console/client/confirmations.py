@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from console.client.cache import LocalCache, utcnow
-from console.client.issues import Writer
-from console.domain.callbacks import Callback, CallbackIn, CallbackSource
+from console.client.issues import Writer, callback_owed
+from console.domain.callbacks import Callback
 from console.domain.models import Call, CallDirection, WrapUpIn
 
 KEEP_DAYS = 30  # passed-on confirmations are dropped after this
@@ -94,18 +94,13 @@ class Confirmations:
         key = f"ac-confirm-{confirmation.id}-{confirmation.reference}"
         due = at or utcnow() + timedelta(minutes=FOLLOW_UP_MINUTES)
         if confirmation.caller_phone:
-            caller = confirmation.caller_id
-            made_in = confirmation.call_id
-            callback = await self.writer.create_callback(
-                CallbackIn(
-                    number=confirmation.caller_phone,
-                    source=CallbackSource.SYNC_ISSUE.value,
-                    due_at=due,
-                    note=f"{note} — {notes}"[:1000],
-                    caller_id=self.writer.real_id("caller", caller) if caller else None,
-                    call_id=self.writer.real_id("call", made_in) if made_in else None,
-                    assign="me",
-                ),
+            callback = await callback_owed(
+                self.writer,
+                number=confirmation.caller_phone,
+                note=f"{note} — {notes}",
+                due_at=due,
+                caller_id=confirmation.caller_id,
+                call_id=confirmation.call_id,
                 idempotency_key=f"{key}-callback",
             )
             self.cache.pass_on_confirmation(confirmation.id, f"callback {callback.id}")

@@ -149,6 +149,33 @@ class Writer(Protocol):
     def real_id(self, kind: str, local: int) -> int | None: ...
 
 
+async def callback_owed(
+    writer: Writer,
+    *,
+    number: str,
+    note: str,
+    due_at: datetime,
+    caller_id: int | None,
+    call_id: int | None,
+    idempotency_key: str,
+) -> Callback:
+    """A callback the agent owes a caller after an outage (source ``sync_issue``, kept for
+    this agent), naming the caller and the call by their real ids: by now the replay has
+    made every provisional id real or found it refused."""
+    return await writer.create_callback(
+        CallbackIn(
+            number=number,
+            source=CallbackSource.SYNC_ISSUE.value,
+            due_at=due_at,
+            note=note[:1000],
+            caller_id=writer.real_id("caller", caller_id) if caller_id else None,
+            call_id=writer.real_id("call", call_id) if call_id else None,
+            assign="me",
+        ),
+        idempotency_key=idempotency_key,
+    )
+
+
 class Issues:
     """The desk's open sync issues, and resolving them (``on_change`` after each change)."""
 
@@ -239,19 +266,13 @@ class Issues:
         happened, in the agent's language (default: in English, from the issue)."""
         caller_id = issue.caller_id
         if issue.caller_phone:
-            # By now the replay has made every provisional id real or found it refused.
-            real_caller = self.writer.real_id("caller", caller_id) if caller_id else None
-            real_call = self.writer.real_id("call", issue.call_id) if issue.call_id else None
-            callback = await self.writer.create_callback(
-                CallbackIn(
-                    number=issue.caller_phone,
-                    source=CallbackSource.SYNC_ISSUE.value,
-                    due_at=at or utcnow() + timedelta(minutes=15),
-                    note=f"{note} — {notes or self._what(issue)}"[:1000],
-                    caller_id=real_caller,
-                    call_id=real_call,
-                    assign="me",
-                ),
+            callback = await callback_owed(
+                self.writer,
+                number=issue.caller_phone,
+                note=f"{note} — {notes or self._what(issue)}",
+                due_at=at or utcnow() + timedelta(minutes=15),
+                caller_id=caller_id,
+                call_id=issue.call_id,
                 idempotency_key=self._key(issue, "cb"),
             )
             self._resolve(issue, "follow-up: " + note)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from console.client.api import ApiRefused, Unreachable
+from console.client.replay import is_service_fault
 from console.i18n import _
 from console.screens.startup import StartupScreen
 from console.shell.base import Shell
@@ -68,9 +69,10 @@ class FirstContactPart(Shell):
 
 
 def _may_pass(refusal: ApiRefused) -> bool:
-    """A failure of the service's, not of this desk's request: it may pass if the desk waits
-    (a 5xx, a request timeout, too many requests)."""
-    return refusal.status >= 500 or refusal.status in (408, 429)
+    """A failure of the service's, not of this desk's request, that may pass if the desk
+    waits (the replay's :func:`is_service_fault`: a 5xx, 408, 429) — but not a refused token
+    (401), which waiting does not change."""
+    return is_service_fault(refusal) and refusal.status != 401
 
 
 def _failing(refusal: ApiRefused) -> str:
